@@ -1,0 +1,45 @@
+"""persuasion-lens: shows how news and opinion articles try to persuade.
+
+    >>> from persuasion_lens import analyze
+    >>> result = analyze(open("article.txt").read())
+    >>> result.paragraphs[0].techniques, result.to_json()
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from persuasion_lens.pipeline.analyzer import Analyzer
+    from persuasion_lens.pipeline.results import ArticleResult
+
+
+@lru_cache(maxsize=1)
+def default_analyzer() -> Analyzer:
+    """The analyzer with the shipped models, loaded once per process."""
+    from persuasion_lens.pipeline.analyzer import Analyzer
+
+    return Analyzer.load()
+
+
+def analyze(text: str, lang: str | None = None) -> ArticleResult:
+    """Analyse one article given as text (line 1 is read as the title, one paragraph per line).
+
+    `lang` is an ISO code (`en`, `de`, ...); by default the language is detected.
+    Raises `persuasion_lens.text.InputError` for empty input.
+    """
+    return default_analyzer().analyze_text(text, lang)
+
+
+def analyze_file(path: str | Path, lang: str | None = None) -> ArticleResult:
+    """Analyse one article file (.txt, .md or .html) of any common encoding."""
+    from persuasion_lens.text.reading import read_document
+
+    return default_analyzer().analyze_document(read_document(path), lang)
+
+
+__all__ = ["__version__", "analyze", "analyze_file", "default_analyzer"]

@@ -1,0 +1,120 @@
+"""`plens analyze`: analyse article files and report in the terminal, as JSON or as HTML."""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from persuasion_lens.cli.common import (
+    app,
+    console,
+    error_console,
+    fail,
+    user_errors_are_one_line,
+    warn,
+)
+from persuasion_lens.text.reading import InputError, expand_paths, read_document
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+    html = "html"
+
+
+@app.command()
+@user_errors_are_one_line
+def analyze(
+    files: list[str] = typer.Argument(..., help="Article files or folders; '-' reads stdin."),
+    lang: str | None = typer.Option(None, "--lang", "-l", help="Language code (en, fr, de, it, "
+                                    "pl, ru); detected when left out."),
+    output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file."),
+    show_all: bool = typer.Option(False, "--all", help="Also show paragraphs without techniques."),
+    summary: bool = typer.Option(False, "--summary", help="Only the summary, no paragraphs."),
+    min_confidence: float | None = typer.Option(
+        None, "--min-confidence", min=0.0, max=1.0,
+        help="Hide detections below this confidence (on top of the tuned thresholds)."),
+    no_spans: bool = typer.Option(False, "--no-spans", help="Skip span detection."),
+    model: str | None = typer.Option(None, "--model", help="Folder of a technique model to use "
+                                     "instead of the shipped one."),
+) -> None:
+    """Find the persuasion techniques in each paragraph of the given articles."""
+    from persuasion_lens.pipeline.analyzer import Analyzer
+
+    paths = expand_paths(files)
+    if output_format == OutputFormat.html and output is None:
+        fail("--format html needs --output FILE.html")
+    single = len(paths) == 1
+    documents, read_failures = _each_or_skip(paths, read_document, single)
+    if not documents:
+        fail("no article could be analysed")
+    analyzer = Analyzer.load(model, spans=not no_spans)
+    analyzer.options.min_confidence = min_confidence
+    results, failures = _each_or_skip(
+        documents, lambda document: analyzer.analyze_document(document, lang), single
+    )
+    failures += read_failures
+    if not results:
+        fail("no article could be analysed")
+    _emit(results, output_format, output, show_all, summary)
+    if failures:
+        warn(f"{failures} of {len(paths)} inputs could not be analysed")
+        raise typer.Exit(1)
+
+
+def _each_or_skip(items: list, action, single: bool) -> tuple[list, int]:
+    """Apply `action` to each item; with several inputs a bad one is reported and skipped."""
+    done, failures = [], 0
+    for item in items:
+        try:
+            done.append(action(item))
+        except InputError as error:
+            if single:
+                raise
+            failures += 1
+            error_console.print(f"[red]skipped:[/] {error}", highlight=False)
+    return done, failures
+
+
+def _emit(results, output_format: OutputFormat, output: Path | None, show_all: bool,
+          summary: bool) -> None:
+    if output_format == OutputFormat.html:
+        from persuasion_lens.reporting.html import render_html
+
+        _write(output, render_html(results))
+        return
+    if output_format == OutputFormat.json:
+        data = results[0].to_dict() if len(results) == 1 else [r.to_dict() for r in results]
+        _write(output, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    if output_format == OutputFormat.jsonl:
+        _write(output, "".join(r.to_json(indent=None) + "\n" for r in results))
+        return
+    from persuasion_lens.reporting.terminal import print_report
+
+    if output is not None:
+        from rich.console import Console
+
+        with open(output, "w", encoding="utf-8") as handle:
+            file_console = Console(file=handle, width=100, no_color=True)
+            for result in results:
+                print_report(file_console, result, show_all, summary)
+        return
+    for result in results:
+        print_report(console, result, show_all, summary)
+
+
+def _write(output: Path | None, content: str) -> None:
+    if output is None:
+        console.file.write(content)
+        return
+    try:
+        output.write_text(content, encoding="utf-8")
+    except OSError as error:
+        fail(f"{output}: cannot write ({error.strerror or error})")
+    console.print(f"wrote {output}", style="green")

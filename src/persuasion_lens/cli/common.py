@@ -1,0 +1,65 @@
+"""Shared pieces of the command line: the Typer apps, the console, one-line errors."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+
+from persuasion_lens.text.languages import UnknownLanguageError
+from persuasion_lens.text.reading import InputError
+
+app = typer.Typer(
+    name="plens",
+    help="persuasion-lens: shows how news and opinion articles try to persuade.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+semeval_app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False)
+
+console = Console()
+error_console = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Errors a user can cause; they become one red line and exit code 2 instead of a traceback.
+USER_ERRORS: tuple[type[BaseException], ...] = (
+    InputError,
+    UnknownLanguageError,
+    FileNotFoundError,
+    IsADirectoryError,
+    PermissionError,
+    ValueError,
+)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    error_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    raise typer.Exit(code)
+
+
+def warn(message: str) -> None:
+    error_console.print(f"[yellow]warning:[/] {message}", highlight=False)
+
+
+def user_errors_are_one_line(func: F) -> F:
+    """Turn expected failures into `error: ...` on stderr and a non-zero exit."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except USER_ERRORS as error:
+            fail(str(error).replace("\n", " "))
+        except KeyboardInterrupt:
+            error_console.print("interrupted")
+            sys.exit(130)
+        except BrokenPipeError:
+            sys.exit(0)
+
+    return wrapper  # type: ignore[return-value]

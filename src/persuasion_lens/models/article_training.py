@@ -1,0 +1,296 @@
+"""Features and fitting for the article-level classifiers (genre and framing).
+
+One feature space is shared by both tasks and by all languages (the article-level data has only
+~100-360 articles per language, so pooling helps):
+
+* word uni+bigram TF-IDF and character 2-5-gram TF-IDF (``char_wb``), sublinear term frequency,
+  vocabularies pruned by document frequency and capped so the shipped artifact stays small;
+* a handful of language-independent style features (length, paragraphs, quotes, questions,
+  exclamations, digits, ...), standardised;
+* a one-hot language indicator (all zeros for an unknown language), so the pooled model can
+  learn per-language priors.
+
+Genre is a class-weighted multinomial logistic regression whose log-probabilities get per-class
+offsets tuned on out-of-fold predictions (macro-F1). Framing is one logistic regression per frame
+with decision thresholds tuned on out-of-fold predictions (micro-F1): a global threshold per
+frame, plus per-language adjustments shrunk towards it in proportion to the language's size.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+LANGUAGES = ["en", "fr", "de", "it", "pl", "ru"]
+
+_QUOTES = re.compile(r"[\"“”«»„‘’‚]")
+_DIGIT = re.compile(r"\d")
+_FIRST_PERSON = re.compile(
+    r"(?i)\b(i|we|me|us|my|our|je|nous|moi|mon|ma|mes|notre|nos|ich|wir|mich|uns|mein|unser|"
+    r"io|noi|mio|mia|nostro|nostra|ja|my|mnie|nas|mój|moja|nasz|nasza|я|мы|меня|нас|мой|моя|наш|"
+    r"наша)\b"
+)
+_SECOND_PERSON = re.compile(
+    r"(?i)\b(you|your|vous|tu|votre|du|ihr|sie|euer|voi|tuo|vostro|ty|wy|wasz|twój|вы|ты|ваш|твой)\b"
+)
+STYLE_NAMES = [
+    "log_chars", "log_paragraphs", "log_mean_paragraph", "quote_rate", "question_rate",
+    "exclamation_rate", "digit_rate", "upper_rate", "first_person_rate", "second_person_rate",
+    "title_question", "title_quote", "ellipsis_rate",
+]
+
+
+def style_vector(text: str, paragraphs: Sequence[str]) -> np.ndarray:
+    n = max(len(text), 1)
+    words = max(len(text.split()), 1)
+    title = paragraphs[0] if paragraphs else ""
+    return np.array(
+        [
+            np.log1p(len(text)),
+            np.log1p(len(paragraphs)),
+            np.log1p(len(text) / max(len(paragraphs), 1)),
+            1000 * len(_QUOTES.findall(text)) / n,
+            1000 * text.count("?") / n,
+            1000 * text.count("!") / n,
+            100 * len(_DIGIT.findall(text)) / n,
+            100 * sum(ch.isupper() for ch in text) / n,
+            100 * len(_FIRST_PERSON.findall(text)) / words,
+            100 * len(_SECOND_PERSON.findall(text)) / words,
+            float("?" in title),
+            float(bool(_QUOTES.search(title))),
+            1000 * (text.count("...") + text.count("…")) / n,
+        ],
+        dtype=np.float64,
+    )
+
+
+def normalise(text: str) -> str:
+    return _DIGIT.sub("0", text.lower())
+
+
+@dataclass
+class FeatureConfig:
+    word_max_features: int = 40000
+    char_max_features: int = 40000
+    word_min_df: int = 2
+    char_min_df: int = 3
+    char_range: tuple[int, int] = (2, 5)
+    style_weight: float = 1.0
+    language_weight: float = 1.0
+    title_repeat: int = 2
+
+
+@dataclass
+class FeatureSpace:
+    """Fitted vectorisers plus the scaling of the dense features."""
+
+    config: FeatureConfig
+    word: TfidfVectorizer
+    char: TfidfVectorizer
+    style_mean: np.ndarray
+    style_std: np.ndarray
+    languages: list[str] = field(default_factory=lambda: list(LANGUAGES))
+
+    @staticmethod
+    def text_of(title: str, body: str, repeat: int) -> str:
+        return normalise(" ".join([title] * repeat + [body]))
+
+    @classmethod
+    def fit(cls, texts: Sequence[tuple[str, str, list[str]]], config: FeatureConfig) -> FeatureSpace:
+        """texts: (title, full text, paragraphs) per article."""
+        joined = [cls.text_of(t, body, config.title_repeat) for t, body, _ in texts]
+        word = TfidfVectorizer(
+            analyzer="word", ngram_range=(1, 2), min_df=config.word_min_df, sublinear_tf=True,
+            max_features=config.word_max_features, lowercase=False, dtype=np.float32,
+            token_pattern=r"(?u)\b\w\w+\b",
+        ).fit(joined)
+        char = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=config.char_range, min_df=config.char_min_df,
+            sublinear_tf=True, max_features=config.char_max_features, lowercase=False,
+            dtype=np.float32,
+        ).fit(joined)
+        styles = np.vstack([style_vector(body, paras) for _, body, paras in texts])
+        mean, std = styles.mean(axis=0), styles.std(axis=0) + 1e-6
+        return cls(config, word, char, mean, std)
+
+    def transform(
+        self, texts: Sequence[tuple[str, str, list[str]]], languages: Sequence[str | None]
+    ) -> sparse.csr_matrix:
+        joined = [self.text_of(t, body, self.config.title_repeat) for t, body, _ in texts]
+        styles = np.vstack([style_vector(body, paras) for _, body, paras in texts])
+        styles = np.clip((styles - self.style_mean) / self.style_std, -5, 5)
+        styles *= self.config.style_weight / np.sqrt(len(STYLE_NAMES))
+        lang = np.zeros((len(texts), len(self.languages)), dtype=np.float64)
+        for i, language in enumerate(languages):
+            if language in self.languages:
+                lang[i, self.languages.index(language)] = self.config.language_weight
+        return sparse.hstack(
+            [
+                self.word.transform(joined),
+                self.char.transform(joined),
+                sparse.csr_matrix(styles),
+                sparse.csr_matrix(lang),
+            ],
+            format="csr",
+            dtype=np.float32,
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Genre
+
+
+@dataclass
+class GenreConfig:
+    C: float = 10.0
+    class_weight: str | None = "balanced"
+    tune_offsets: bool = True
+    folds: int = 5
+
+
+def fit_genre(X, y: np.ndarray, classes: list[str], config: GenreConfig, seed: int):
+    model = LogisticRegression(
+        C=config.C, class_weight=config.class_weight, max_iter=2000, random_state=seed
+    )
+    model.fit(X, y)
+    order = [list(model.classes_).index(c) for c in range(len(classes))]
+    coef, intercept = model.coef_[order], model.intercept_[order]
+    return coef, intercept
+
+
+def genre_log_probs(X, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+    scores = np.asarray(X @ coef.T) + intercept
+    scores -= scores.max(axis=1, keepdims=True)
+    return scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))
+
+
+def macro_f1(gold: np.ndarray, predicted: np.ndarray) -> float:
+    """Macro-F1 over the classes present in gold or prediction (as scikit-learn does)."""
+    labels = np.union1d(gold, predicted)
+    scores = []
+    for label in labels:
+        tp = np.sum((gold == label) & (predicted == label))
+        fp = np.sum((gold != label) & (predicted == label))
+        fn = np.sum((gold == label) & (predicted != label))
+        scores.append(0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn))
+    return float(np.mean(scores)) if scores else 0.0
+
+
+def tune_genre_offsets(
+    log_probs: np.ndarray, y: np.ndarray, groups: np.ndarray, n_classes: int
+) -> np.ndarray:
+    """Per-class additive offsets on log-probabilities maximising the mean per-language macro-F1."""
+    grid = np.linspace(-3, 3, 25)
+    offsets = np.zeros(n_classes)
+
+    def objective(off):
+        predicted = np.argmax(log_probs + off, axis=1)
+        per = [macro_f1(y[groups == g], predicted[groups == g]) for g in np.unique(groups)]
+        return float(np.mean(per)) + 0.5 * macro_f1(y, predicted)
+
+    best = objective(offsets)
+    for _ in range(2):  # coordinate ascent; class 0 stays the reference
+        for k in range(1, n_classes):
+            for value in grid:
+                trial = offsets.copy()
+                trial[k] = value
+                score = objective(trial)
+                if score > best + 1e-9:
+                    best, offsets = score, trial
+    # shrink towards zero: the out-of-fold estimate is noisy on a few hundred articles
+    return 0.5 * offsets
+
+
+# ---------------------------------------------------------------------------------------------
+# Framing
+
+
+@dataclass
+class FrameConfig:
+    C: float = 10.0
+    class_weight: str | None = None
+    folds: int = 5
+    shrink: float = 60.0  # pseudo-articles pulling a language's threshold towards the global one
+
+
+def fit_frames(X, Y: np.ndarray, config: FrameConfig, seed: int):
+    coefs, intercepts = [], []
+    for j in range(Y.shape[1]):
+        column = Y[:, j]
+        if column.min() == column.max():
+            coefs.append(np.zeros(X.shape[1]))
+            intercepts.append(8.0 if column[0] else -8.0)
+            continue
+        model = LogisticRegression(
+            C=config.C, class_weight=config.class_weight, max_iter=2000, random_state=seed
+        )
+        model.fit(X, column)
+        coefs.append(model.coef_[0])
+        intercepts.append(float(model.intercept_[0]))
+    return np.vstack(coefs), np.array(intercepts)
+
+
+def frame_probs(X, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-(np.asarray(X @ coef.T) + intercept)))
+
+
+def micro_f1(gold: np.ndarray, predicted: np.ndarray) -> float:
+    tp = float(np.sum(gold & predicted))
+    fp = float(np.sum(~gold & predicted))
+    fn = float(np.sum(gold & ~predicted))
+    return 0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn)
+
+
+_THRESHOLDS = np.linspace(0.05, 0.8, 31)
+
+
+def tune_frame_thresholds(
+    probs: np.ndarray, Y: np.ndarray, groups: np.ndarray, languages: list[str], shrink: float
+) -> tuple[np.ndarray, dict[str, float]]:
+    """Per-frame global thresholds (coordinate ascent on micro-F1), then per-language shifts."""
+    thresholds = np.full(Y.shape[1], 0.3)
+    best_single = max(_THRESHOLDS, key=lambda t: micro_f1(Y, probs >= t))
+    thresholds[:] = best_single
+    for _ in range(2):
+        for j in range(Y.shape[1]):
+            best_t, best = thresholds[j], micro_f1(Y, probs >= thresholds)
+            for t in _THRESHOLDS:
+                trial = thresholds.copy()
+                trial[j] = t
+                score = micro_f1(Y, probs >= trial)
+                if score > best + 1e-9:
+                    best, best_t = score, t
+            thresholds[j] = best_t
+    # per-frame thresholds are noisy with few positives: halfway to the single best one
+    thresholds = 0.5 * thresholds + 0.5 * best_single
+    shifts: dict[str, float] = {}
+    for language in languages:
+        mask = groups == language
+        n = int(mask.sum())
+        if n == 0:
+            continue
+        candidates = np.linspace(-0.2, 0.2, 17)
+        scores = [micro_f1(Y[mask], probs[mask] >= np.clip(thresholds + s, 0.02, 0.95))
+                  for s in candidates]
+        raw = float(candidates[int(np.argmax(scores))])
+        shifts[language] = raw * n / (n + shrink)
+    return thresholds, shifts
+
+
+def out_of_fold(X, y_for_split: np.ndarray, fit_predict, folds: int, seed: int) -> np.ndarray:
+    """Out-of-fold predictions of fit_predict(X_train, train_index, X_test) -> array."""
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    result = None
+    for train_index, test_index in splitter.split(np.zeros(len(y_for_split)), y_for_split):
+        predicted = fit_predict(X[train_index], train_index, X[test_index])
+        if result is None:
+            result = np.zeros((X.shape[0], predicted.shape[1]))
+        result[test_index] = predicted
+    return result

@@ -1,0 +1,191 @@
+"""Feature extraction for the technique detector: pruned word + character n-gram TF-IDF blocks,
+document-context blocks (title, neighbouring paragraphs) and a few dense style features.
+
+Everything a fitted featurizer needs is plain data (vocabulary lists, idf arrays), so it can be
+stored as JSON + npz and rebuilt without pickles.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer
+
+WORD_PATTERN = r"(?u)\b\w+\b"
+_WORD_RE = re.compile(r"(?u)\w+")
+
+
+def _word_vectorizer(vocabulary=None, ngram_range=(1, 2), min_df=1) -> CountVectorizer:
+    return CountVectorizer(
+        lowercase=True, token_pattern=WORD_PATTERN, ngram_range=tuple(ngram_range),
+        vocabulary=vocabulary, min_df=min_df, dtype=np.float32,
+    )
+
+
+def _char_vectorizer(vocabulary=None, ngram_range=(2, 5), min_df=1) -> CountVectorizer:
+    return CountVectorizer(
+        lowercase=True, analyzer="char_wb", ngram_range=tuple(ngram_range),
+        vocabulary=vocabulary, min_df=min_df, dtype=np.float32,
+    )
+
+
+def _select(counts: sp.csr_matrix, labels: np.ndarray, names: np.ndarray, keep: int) -> list[str]:
+    """Keep the `keep` features with the highest max-over-labels chi2-like association, topped up
+    by document frequency so that frequent neutral features stay (they matter for idf/l2)."""
+    binary = (counts > 0).astype(np.float32).tocsc()
+    df = np.asarray(binary.sum(axis=0)).ravel()
+    if len(names) <= keep:
+        return list(names)
+    n = binary.shape[0]
+    y = labels.astype(np.float32)
+    pos = np.asarray(binary.T @ y)  # (V, L) documents with feature and label
+    n_pos = y.sum(axis=0) + 1e-9
+    p_feat = df[:, None] / n
+    expected = p_feat * n_pos[None, :]
+    score = ((pos - expected) ** 2 / (expected + 1e-9)).max(axis=1)
+    half = keep * 3 // 4
+    by_score = np.argsort(-score, kind="stable")[:half]
+    chosen = set(by_score.tolist())
+    for index in np.argsort(-df, kind="stable"):
+        if len(chosen) >= keep:
+            break
+        chosen.add(int(index))
+    return [names[i] for i in sorted(chosen)]
+
+
+class NgramFeaturizer:
+    """Word (1-2) + char_wb (2-5) n-gram counts -> sublinear TF-IDF, each block l2-normalised."""
+
+    def __init__(self, word_vocab: list[str], char_vocab: list[str], word_idf: np.ndarray,
+                 char_idf: np.ndarray, word_ngrams=(1, 2), char_ngrams=(2, 5),
+                 char_weight: float = 1.0):
+        self.word_vocab, self.char_vocab = list(word_vocab), list(char_vocab)
+        self.word_idf = np.asarray(word_idf, dtype=np.float32)
+        self.char_idf = np.asarray(char_idf, dtype=np.float32)
+        self.word_ngrams, self.char_ngrams = tuple(word_ngrams), tuple(char_ngrams)
+        self.char_weight = float(char_weight)
+        self._word = _word_vectorizer({w: i for i, w in enumerate(self.word_vocab)},
+                                      self.word_ngrams)
+        self._char = _char_vectorizer({c: i for i, c in enumerate(self.char_vocab)},
+                                      self.char_ngrams)
+
+    @property
+    def n_features(self) -> int:
+        return len(self.word_vocab) + len(self.char_vocab)
+
+    @classmethod
+    def fit(cls, texts: Sequence[str], labels: np.ndarray, max_word: int = 20000,
+            max_char: int = 30000, word_ngrams=(1, 2), char_ngrams=(2, 5), min_df: int = 2,
+            char_weight: float = 1.0) -> NgramFeaturizer:
+        vocabs, idfs = [], []
+        for make, keep, rng in ((_word_vectorizer, max_word, word_ngrams),
+                                (_char_vectorizer, max_char, char_ngrams)):
+            vectorizer = make(ngram_range=rng, min_df=min(min_df, max(1, len(texts) // 2)))
+            counts = vectorizer.fit_transform(texts).tocsr()
+            names = vectorizer.get_feature_names_out()
+            vocab = _select(counts, labels, names, keep)
+            index = {name: i for i, name in enumerate(names)}
+            columns = np.array([index[v] for v in vocab], dtype=np.int64)
+            df = np.asarray((counts[:, columns] > 0).sum(axis=0)).ravel()
+            idfs.append(np.log((1 + len(texts)) / (1 + df)) + 1.0)
+            vocabs.append(vocab)
+        return cls(vocabs[0], vocabs[1], idfs[0], idfs[1], word_ngrams, char_ngrams, char_weight)
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        blocks = []
+        for vectorizer, idf, weight in ((self._word, self.word_idf, 1.0),
+                                        (self._char, self.char_idf, self.char_weight)):
+            counts = vectorizer.transform(texts).tocsr().astype(np.float32)
+            counts.data = 1.0 + np.log(counts.data)
+            counts = counts @ sp.diags(idf)
+            blocks.append(_l2(counts.tocsr()) * weight)
+        return sp.hstack(blocks, format="csr", dtype=np.float32)
+
+    def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        meta = {"word_ngrams": list(self.word_ngrams), "char_ngrams": list(self.char_ngrams),
+                "char_weight": self.char_weight, "word_vocab": self.word_vocab,
+                "char_vocab": self.char_vocab}
+        arrays = {"word_idf": self.word_idf.astype(np.float16),
+                  "char_idf": self.char_idf.astype(np.float16)}
+        return meta, arrays
+
+    @classmethod
+    def from_state(cls, meta: dict, arrays: dict[str, np.ndarray]) -> NgramFeaturizer:
+        return cls(meta["word_vocab"], meta["char_vocab"], arrays["word_idf"], arrays["char_idf"],
+                   meta["word_ngrams"], meta["char_ngrams"], meta.get("char_weight", 1.0))
+
+
+def _l2(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sp.diags((1.0 / norms).astype(np.float32)) @ matrix
+
+
+def binarize(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    out = matrix.copy()
+    out.data = np.ones_like(out.data)
+    return out
+
+
+def context_blocks(x: sp.csr_matrix, doc_sizes: Sequence[int]) -> tuple[sp.csr_matrix,
+                                                                         sp.csr_matrix]:
+    """For paragraph rows grouped by document: (title row repeated, mean of prev+next rows)."""
+    n = x.shape[0]
+    title_index = np.empty(n, dtype=np.int64)
+    rows, cols, vals = [], [], []
+    offset = 0
+    for size in doc_sizes:
+        title_index[offset:offset + size] = offset
+        for i in range(size):
+            neighbours = [j for j in (i - 1, i + 1) if 0 <= j < size]
+            for j in neighbours:
+                rows.append(offset + i)
+                cols.append(offset + j)
+                vals.append(1.0 / len(neighbours))
+        offset += size
+    title = x[title_index]
+    averaging = sp.csr_matrix((vals, (rows, cols)), shape=(n, n), dtype=np.float32)
+    return title.tocsr(), (averaging @ x).tocsr()
+
+
+N_DENSE = 14
+
+
+def dense_features(paragraph_texts: Sequence[str]) -> np.ndarray:
+    """Style features of each paragraph of ONE document (position, length, punctuation, repeats)."""
+    n = len(paragraph_texts)
+    out = np.zeros((n, N_DENSE), dtype=np.float32)
+    if n == 0:
+        return out
+    tokens = [[w.lower() for w in _WORD_RE.findall(t)] for t in paragraph_texts]
+    doc_counts: Counter[str] = Counter()
+    for words in tokens:
+        doc_counts.update({w for w in words if len(w) > 3})
+    for i, (text, words) in enumerate(zip(paragraph_texts, tokens, strict=True)):
+        n_chars = max(len(text), 1)
+        content = [w for w in words if len(w) > 3]
+        own = Counter(content)
+        repeated_here = sum(c - 1 for c in own.values() if c > 1)
+        elsewhere = sum(1 for w in own if doc_counts[w] >= 3)
+        upper = sum(ch.isupper() for ch in text)
+        out[i] = (
+            1.0 if i == 0 else 0.0,
+            i / max(n - 1, 1),
+            np.log1p(len(words)) / 5.0,
+            min(text.count("!"), 5) / 5.0,
+            min(text.count("?"), 5) / 5.0,
+            min(sum(text.count(q) for q in "\"“”«»„"), 8) / 8.0,
+            min(text.count("..."), 3) / 3.0 + min(text.count("…"), 3) / 3.0,
+            upper / n_chars * 5.0,
+            sum(ch.isdigit() for ch in text) / n_chars * 5.0,
+            min(repeated_here, 10) / 10.0,
+            elsewhere / max(len(own), 1),
+            1.0 if text.rstrip().endswith("?") else 0.0,
+            min(text.count(":"), 3) / 3.0,
+            1.0 if len(words) <= 8 else 0.0,
+        )
+    return out

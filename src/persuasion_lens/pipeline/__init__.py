@@ -1,0 +1,1 @@
+"""Analysis pipeline: turns a document into results using the loaded models."""

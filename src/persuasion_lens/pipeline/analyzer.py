@@ -1,0 +1,187 @@
+"""The analysis pipeline: language -> paragraph techniques -> spans -> genre and frames.
+
+`Analyzer` loads each model once and can then analyse any number of documents; the web app,
+the corpus runner and Dask workers all hold one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from persuasion_lens.pipeline.results import (
+    ArticleResult,
+    LabelScore,
+    ParagraphResult,
+    SpanHit,
+    TechniqueHit,
+)
+from persuasion_lens.taxonomy import category_of
+from persuasion_lens.text.documents import Document
+from persuasion_lens.text.languages import (
+    SUPPORTED_LANGUAGES,
+    detect_language,
+    normalise_language_code,
+)
+from persuasion_lens.text.reading import InputError
+
+log = logging.getLogger(__name__)
+
+FALLBACK_LANGUAGE = "en"
+
+
+@dataclass
+class AnalysisOptions:
+    spans: bool = True
+    article_labels: bool = True
+    min_confidence: float | None = None  # extra floor on top of the tuned thresholds
+
+
+@dataclass
+class Analyzer:
+    """Holds the loaded models. Build it with `Analyzer.load()`."""
+
+    detector: Any
+    span_detector: Any = None
+    article_classifier: Any = None
+    options: AnalysisOptions = field(default_factory=AnalysisOptions)
+
+    @classmethod
+    def load(
+        cls,
+        model_path: str | None = None,
+        spans: bool = True,
+        article_labels: bool = True,
+    ) -> Analyzer:
+        """Load the shipped models (or a technique model from `model_path`)."""
+        from persuasion_lens.models import registry
+
+        detector = registry.technique_detector(model_path)
+        span_detector = registry.span_detector() if spans else None
+        article_classifier = registry.article_classifier() if article_labels else None
+        return cls(
+            detector,
+            span_detector,
+            article_classifier,
+            AnalysisOptions(spans=span_detector is not None,
+                            article_labels=article_classifier is not None),
+        )
+
+    @property
+    def model_version(self) -> str:
+        parts = [getattr(self.detector, "version", "techniques")]
+        for extra in (self.span_detector, self.article_classifier):
+            if extra is not None:
+                parts.append(getattr(extra, "version", type(extra).__name__))
+        return "+".join(parts)
+
+    def analyze_text(self, text: str, lang: str | None = None, source: str | None = None) -> ArticleResult:
+        return self.analyze_document(Document.from_text(text, source=source), lang)
+
+    def analyze_document(self, document: Document, lang: str | None = None) -> ArticleResult:
+        return self.analyze_documents([document], lang)[0]
+
+    def analyze_documents(
+        self, documents: Sequence[Document], lang: str | None = None
+    ) -> list[ArticleResult]:
+        """Analyse several documents at once (models run batched, which is much faster)."""
+        if not documents:
+            return []
+        warnings = [self._prepare(document, lang) for document in documents]
+        probabilities = self.detector.predict_proba(list(documents))
+        article_predictions = self._article_predictions(documents)
+        results = []
+        for position, document in enumerate(documents):
+            result = self._build_result(document, probabilities[position], warnings[position])
+            if article_predictions is not None:
+                _attach_article_labels(result, article_predictions[position])
+            results.append(result)
+        return results
+
+    def _prepare(self, document: Document, lang: str | None) -> list[str]:
+        """Check the document and settle its language; return warnings for the user."""
+        if not document.paragraphs:
+            raise InputError(f"{document.source or 'input'}: the text has no paragraphs to analyse")
+        warnings: list[str] = []
+        if lang:
+            document.language = normalise_language_code(lang)
+            document.metadata["language_detected"] = "false"
+        elif not document.language:
+            detected = detect_language(document.text)
+            if detected is None:
+                warnings.append(
+                    f"could not tell the language; analysed as {SUPPORTED_LANGUAGES[FALLBACK_LANGUAGE]}"
+                )
+                detected = FALLBACK_LANGUAGE
+            document.language = detected
+        if document.language not in SUPPORTED_LANGUAGES:
+            warnings.append(
+                f"no model is trained for language '{document.language}'; results come from the "
+                "multilingual fallback and are less reliable"
+            )
+        return warnings
+
+    def _build_result(
+        self, document: Document, probabilities: np.ndarray, warnings: list[str]
+    ) -> ArticleResult:
+        language = document.language or FALLBACK_LANGUAGE
+        thresholds = self.detector.thresholds_for(language)
+        floor = self.options.min_confidence
+        paragraphs: list[ParagraphResult] = []
+        for row, paragraph in enumerate(document.paragraphs):
+            hits = _decided_techniques(
+                self.detector.techniques, probabilities[row], thresholds, floor
+            )
+            paragraphs.append(
+                ParagraphResult(paragraph.index, paragraph.start, paragraph.end, paragraph.text, hits)
+            )
+        if self.options.spans and self.span_detector is not None:
+            self._attach_spans(document, paragraphs)
+        return ArticleResult(
+            language=language,
+            paragraphs=paragraphs,
+            source=document.source,
+            doc_id=document.doc_id,
+            language_detected=document.metadata.get("language_detected") != "false",
+            warnings=warnings,
+            model_version=self.model_version,
+        )
+
+    def _attach_spans(self, document: Document, paragraphs: list[ParagraphResult]) -> None:
+        decided = [[(h.technique, h.confidence) for h in p.techniques] for p in paragraphs]
+        located: list[list[SpanHit]] = self.span_detector.locate(document, decided)
+        for paragraph, spans in zip(paragraphs, located, strict=True):
+            paragraph.spans = sorted(spans, key=lambda s: (s.start, -s.end, s.technique))
+
+    def _article_predictions(self, documents: Sequence[Document]) -> list[Any] | None:
+        if not (self.options.article_labels and self.article_classifier is not None):
+            return None
+        return self.article_classifier.predict(list(documents))
+
+
+def _decided_techniques(
+    names: Sequence[str], probabilities: np.ndarray, thresholds: np.ndarray, floor: float | None
+) -> list[TechniqueHit]:
+    hits = [
+        TechniqueHit(name, category_of(name), float(probability))
+        for name, probability, threshold in zip(names, probabilities, thresholds, strict=True)
+        if probability >= threshold and (floor is None or probability >= floor)
+    ]
+    return sorted(hits, key=lambda hit: -hit.confidence)
+
+
+def _attach_article_labels(result: ArticleResult, prediction: Any) -> None:
+    result.genre = LabelScore(prediction.genre, prediction.genre_probabilities[prediction.genre])
+    result.genre_probabilities = [
+        LabelScore(name, probability)
+        for name, probability in sorted(
+            prediction.genre_probabilities.items(), key=lambda item: -item[1]
+        )
+    ]
+    result.frames = [
+        LabelScore(frame, prediction.frame_probabilities[frame]) for frame in prediction.frames
+    ]

@@ -1,0 +1,144 @@
+"""Typed analysis results and their JSON form (the contract of `plens analyze --format json`).
+
+Extend, never break: new keys may be added; existing keys keep their meaning.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = "1.0"
+
+
+@dataclass
+class TechniqueHit:
+    technique: str
+    category: str
+    confidence: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "technique": self.technique,
+            "category": self.category,
+            "confidence": round(float(self.confidence), 4),
+        }
+
+
+@dataclass
+class SpanHit:
+    """A character range (offsets into the original input) carrying one technique."""
+
+    start: int
+    end: int
+    text: str
+    technique: str
+    category: str
+    confidence: float
+    explanation: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "technique": self.technique,
+            "category": self.category,
+            "confidence": round(float(self.confidence), 4),
+            "explanation": self.explanation,
+        }
+
+
+@dataclass
+class ParagraphResult:
+    index: int
+    start: int
+    end: int
+    text: str
+    techniques: list[TechniqueHit] = field(default_factory=list)
+    spans: list[SpanHit] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "techniques": [t.to_dict() for t in self.techniques],
+            "spans": [s.to_dict() for s in self.spans],
+        }
+
+
+@dataclass
+class LabelScore:
+    """An article-level label (genre, frame, narrative) with its probability."""
+
+    label: str
+    probability: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "probability": round(float(self.probability), 4)}
+
+
+@dataclass
+class ArticleResult:
+    language: str
+    paragraphs: list[ParagraphResult]
+    source: str | None = None
+    doc_id: str | None = None
+    language_detected: bool = True
+    warnings: list[str] = field(default_factory=list)
+    genre: LabelScore | None = None
+    genre_probabilities: list[LabelScore] = field(default_factory=list)
+    frames: list[LabelScore] = field(default_factory=list)
+    model_version: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def technique_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for paragraph in self.paragraphs:
+            for hit in paragraph.techniques:
+                counts[hit.technique] = counts.get(hit.technique, 0) + 1
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+    def category_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for paragraph in self.paragraphs:
+            for hit in paragraph.techniques:
+                counts[hit.category] = counts.get(hit.category, 0) + 1
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
+            "source": self.source,
+            "id": self.doc_id,
+            "language": self.language,
+            "language_detected": self.language_detected,
+            "model_version": self.model_version,
+            "warnings": list(self.warnings),
+            "summary": {
+                "paragraphs": len(self.paragraphs),
+                "paragraphs_with_techniques": sum(1 for p in self.paragraphs if p.techniques),
+                "techniques": self.technique_counts(),
+                "categories": self.category_counts(),
+            },
+            "paragraphs": [p.to_dict() for p in self.paragraphs],
+        }
+        if self.genre is not None:
+            data["genre"] = {
+                **self.genre.to_dict(),
+                "probabilities": {g.label: round(g.probability, 4) for g in self.genre_probabilities},
+            }
+        if self.frames or self.genre is not None:
+            data["frames"] = [f.to_dict() for f in self.frames]
+        data.update(self.extra)
+        return data
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+
+def as_plain_dict(obj: Any) -> Any:
+    return asdict(obj)

@@ -1,0 +1,1 @@
+"""Reporting: terminal, HTML and file formats built from analysis results."""

@@ -1,0 +1,109 @@
+"""A self-contained HTML page for one or more analysed articles (no external files)."""
+
+from __future__ import annotations
+
+import json
+from html import escape
+
+from persuasion_lens.pipeline.results import ArticleResult, ParagraphResult
+from persuasion_lens.reporting.highlight import segments
+from persuasion_lens.taxonomy import CATEGORIES, category, technique
+from persuasion_lens.text.languages import SUPPORTED_LANGUAGES
+
+_STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d1d1f;background:#fafafa}
+main{max-width:860px;margin:0 auto;padding:24px}
+header.article{background:#fff;border:1px solid #ddd;border-radius:8px;padding:16px 20px;margin-bottom:18px}
+h1{font-size:1.3rem;margin:0 0 8px}
+.meta span{margin-right:18px}
+.legend{display:flex;flex-wrap:wrap;gap:8px;margin:12px 0}
+.legend .chip{border-radius:12px;padding:2px 10px;font-size:.85rem;color:#fff}
+p.par{background:#fff;border:1px solid #e6e6e6;border-radius:6px;padding:10px 14px;line-height:1.6;margin:8px 0}
+p.par .num{color:#999;font-size:.75rem;margin-right:6px}
+.tags{margin:-4px 0 10px 14px;font-size:.8rem}
+.tags .tag{display:inline-block;border-radius:10px;padding:1px 8px;margin:2px 4px 2px 0;color:#fff}
+mark{background:none;border-bottom:3px solid var(--c);background-color:var(--bg);cursor:pointer;padding:0 1px}
+mark.nested{border-bottom-style:double}
+#tip{position:fixed;max-width:380px;background:#222;color:#fff;padding:10px 12px;border-radius:6px;font-size:.85rem;display:none;z-index:5;box-shadow:0 2px 10px rgba(0,0,0,.3)}
+#tip b{display:block}
+.warn{color:#a15c00}
+footer{color:#888;font-size:.8rem;margin:20px 0}
+"""
+
+_SCRIPT = """
+const tip=document.getElementById('tip');
+function showTip(el,ev){const spans=JSON.parse(el.dataset.spans);
+ tip.innerHTML=spans.map(s=>`<b>${s.label} · ${s.category} · ${(s.confidence*100).toFixed(0)}%</b>${s.explanation}`).join('<hr>');
+ tip.style.display='block';const x=Math.min(ev.clientX+12,window.innerWidth-400);tip.style.left=x+'px';tip.style.top=(ev.clientY+14)+'px';}
+document.querySelectorAll('mark').forEach(m=>{m.addEventListener('mouseenter',e=>showTip(m,e));
+ m.addEventListener('click',e=>{showTip(m,e);e.stopPropagation();});m.addEventListener('mouseleave',()=>tip.style.display='none');});
+document.addEventListener('click',()=>tip.style.display='none');
+"""
+
+
+def render_html(results: list[ArticleResult], title: str = "persuasion-lens report") -> str:
+    articles = "\n".join(_article(result) for result in results)
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<meta name='viewport' content='width=device-width,initial-scale=1'><title>{escape(title)}</title>"
+        f"<style>{_STYLE}</style></head><body><main>{articles}"
+        "<footer>Made by persuasion-lens. Detections are model predictions with a confidence, "
+        "not verdicts: read the text before drawing conclusions.</footer></main>"
+        f"<div id='tip'></div><script>{_SCRIPT}</script></body></html>"
+    )
+
+
+def _article(result: ArticleResult) -> str:
+    paragraphs = "\n".join(_paragraph(p) for p in result.paragraphs)
+    return f"<article>{_header(result)}{paragraphs}</article>"
+
+
+def _header(result: ArticleResult) -> str:
+    language = SUPPORTED_LANGUAGES.get(result.language, result.language)
+    meta = [f"<span><b>Language</b> {escape(language)}</span>"]
+    if result.genre is not None:
+        meta.append(f"<span><b>Genre</b> {escape(result.genre.label)} "
+                    f"({result.genre.probability:.0%})</span>")
+    if result.frames:
+        frames = ", ".join(escape(f.label.replace("_", " ")) for f in result.frames)
+        meta.append(f"<span><b>Frames</b> {frames}</span>")
+    counts = result.category_counts()
+    legend = "".join(
+        f"<span class='chip' style='background:{cat.colour}' title='{escape(cat.description)}'>"
+        f"{escape(cat.name)}: {counts.get(cat.name, 0)}</span>"
+        for cat in CATEGORIES
+    )
+    warnings = "".join(f"<div class='warn'>⚠ {escape(w)}</div>" for w in result.warnings)
+    name = escape(result.source or result.doc_id or "Article")
+    return (f"<header class='article'><h1>{name}</h1><div class='meta'>{''.join(meta)}</div>"
+            f"<div class='legend'>{legend}</div>{warnings}</header>")
+
+
+def _paragraph(paragraph: ParagraphResult) -> str:
+    body = "".join(_segment_html(segment) for segment in segments(paragraph))
+    tags = "".join(
+        f"<span class='tag' style='background:{category(hit.category).colour}' "
+        f"title='{escape(technique(hit.technique).definition)}'>"
+        f"{escape(technique(hit.technique).label)} {hit.confidence:.0%}</span>"
+        for hit in paragraph.techniques
+    )
+    tag_row = f"<div class='tags'>{tags}</div>" if tags else ""
+    return (f"<p class='par' data-start='{paragraph.start}' data-end='{paragraph.end}'>"
+            f"<span class='num'>¶{paragraph.index + 1}</span>{body}</p>{tag_row}")
+
+
+def _segment_html(segment) -> str:
+    text = escape(segment.text)
+    span = segment.innermost
+    if span is None:
+        return text
+    colour = category(span.category).colour
+    details = [
+        {"label": technique(s.technique).label, "category": s.category,
+         "confidence": round(s.confidence, 3), "explanation": s.explanation}
+        for s in segment.spans
+    ]
+    nested = " nested" if len(segment.spans) > 1 else ""
+    return (f"<mark class='hl{nested}' style='--c:{colour};--bg:{colour}22' "
+            f"data-technique='{escape(span.technique)}' data-start='{segment.start}' "
+            f"data-end='{segment.end}' data-spans='{escape(json.dumps(details))}'>{text}</mark>")

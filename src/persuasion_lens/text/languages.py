@@ -1,0 +1,67 @@
+"""Language codes and language detection (lingua).
+
+The product speaks ISO 639-1 codes (`de`, `pl`); the SemEval-2023 folders use `ge` and `po`,
+which are accepted as aliases wherever a user types a language.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+SUPPORTED_LANGUAGES: dict[str, str] = {
+    "en": "English",
+    "fr": "French",
+    "de": "German",
+    "it": "Italian",
+    "pl": "Polish",
+    "ru": "Russian",
+}
+
+SEMEVAL_TO_ISO = {"en": "en", "fr": "fr", "ge": "de", "it": "it", "po": "pl", "ru": "ru",
+                  "es": "es", "gr": "el", "ka": "ka"}
+ISO_TO_SEMEVAL = {iso: semeval for semeval, iso in SEMEVAL_TO_ISO.items()}
+
+# Languages the detector chooses among: the supported ones plus frequent neighbours, so that an
+# unsupported article is recognised as such instead of being forced into a supported language.
+_DETECTABLE = [
+    "ENGLISH", "FRENCH", "GERMAN", "ITALIAN", "POLISH", "RUSSIAN", "SPANISH", "PORTUGUESE",
+    "DUTCH", "UKRAINIAN", "BULGARIAN", "GREEK", "GEORGIAN", "CZECH", "SWEDISH", "TURKISH",
+    "ARABIC", "CHINESE", "JAPANESE", "HINDI", "ROMANIAN", "HUNGARIAN", "FINNISH", "DANISH",
+]
+
+
+class UnknownLanguageError(ValueError):
+    """A language code that is not a language we know of."""
+
+
+def normalise_language_code(code: str) -> str:
+    """Turn a user-typed code (`en`, `EN`, `ge`, `po`, `de`) into ISO 639-1."""
+    lowered = code.strip().lower()
+    if lowered in SEMEVAL_TO_ISO:
+        return SEMEVAL_TO_ISO[lowered]
+    if len(lowered) == 2 and lowered.isalpha():
+        return lowered
+    raise UnknownLanguageError(f"'{code}' is not a two-letter language code such as en, de or ru")
+
+
+@lru_cache(maxsize=1)
+def _detector():
+    from lingua import Language, LanguageDetectorBuilder
+
+    languages = [getattr(Language, name) for name in _DETECTABLE]
+    return LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode().build()
+
+
+def detect_language(text: str) -> str | None:
+    """ISO 639-1 code of the text's language, or None when it cannot be told.
+
+    Only the first few thousand characters are read: that is plenty for an article and keeps
+    detection fast on huge inputs.
+    """
+    sample = text[:5000]
+    if not any(ch.isalpha() for ch in sample):
+        return None
+    language = _detector().detect_language_of(sample)
+    if language is None:
+        return None
+    return language.iso_code_639_1.name.lower()

@@ -1,0 +1,172 @@
+"""Reading articles from files, folders and stdin, with encoding detection.
+
+Every failure a user can cause (missing path, empty or binary file, undecodable bytes, a file
+too large) is raised as `InputError` with a one-line message; callers turn it into an error
+line and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from persuasion_lens.text.documents import Document
+
+MAX_INPUT_BYTES = 20 * 1024 * 1024
+ARTICLE_SUFFIXES = {".txt", ".md", ".html", ".htm"}
+
+
+class InputError(ValueError):
+    """Input that cannot be analysed; the message is meant for the user as it is."""
+
+
+def decode_bytes(data: bytes, name: str = "input") -> str:
+    """Decode bytes of unknown encoding into text.
+
+    UTF-8 (with or without BOM) is tried first since it is by far the most common and can be
+    recognised reliably; anything else goes to charset-normalizer.
+    """
+    if not data.strip():
+        raise InputError(f"{name}: the input is empty")
+    if b"\x00" in data[:8192] and not _looks_like_utf16(data):
+        raise InputError(f"{name}: this looks like a binary file, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    return _decode_legacy(data, name)
+
+
+def _decode_legacy(data: bytes, name: str) -> str:
+    """Pick the most plausible decoding among charset-normalizer's candidates.
+
+    On short texts charset-normalizer often ranks a rare code page (cp1250 for a Latin-1
+    French text, ISO-8859-5 for Windows-1251) first; the decoding that yields ordinary letters
+    for the languages we read, with no case changes inside words, is the right one.
+    """
+    from charset_normalizer import from_bytes
+
+    candidates = [(str(match), match.encoding) for match in from_bytes(data)]
+    if not candidates:
+        raise InputError(f"{name}: could not work out the text encoding (is it a binary file?)")
+    text, _ = min(
+        candidates,
+        key=lambda candidate: (_implausibility(candidate[0]), _preference(candidate[1])),
+    )
+    if _too_many_control_characters(text):
+        raise InputError(f"{name}: this looks like a binary file, not text")
+    return text
+
+
+_COMMON_ENCODINGS = ["utf_16", "utf_32", "cp1252", "cp1251", "cp1250", "iso8859_2", "koi8_r",
+                     "iso8859_15", "latin_1", "cp1253", "iso8859_7", "iso8859_5", "mac_cyrillic"]
+_PLAUSIBLE_LETTERS = set(
+    "".join(chr(c) for c in range(0xC0, 0x100) if c not in (0xD7, 0xF7))
+    + "ąćęłńóśźżĄĆĘŁŃÓŚŹŻœŒčšžČŠŽ"
+    + "".join(chr(c) for c in range(0x410, 0x450)) + "ЁёіїєґІЇЄҐ"
+    + "".join(chr(c) for c in range(0x386, 0x3CF))
+    + "".join(chr(c) for c in range(0x10D0, 0x10FB))
+    + "“”„«»–—…’‘•€°§©®²³½·"
+)
+_CASE_CHANGE_INSIDE_WORD = re.compile(r"[a-zа-яё][A-ZА-ЯЁ]")
+
+
+def _implausibility(text: str) -> int:
+    sample = text[:20000]
+    odd = sum(1 for ch in sample if not (ch.isascii() or ch in _PLAUSIBLE_LETTERS))
+    return odd + len(_CASE_CHANGE_INSIDE_WORD.findall(sample))
+
+
+def _preference(encoding: str) -> int:
+    return _COMMON_ENCODINGS.index(encoding) if encoding in _COMMON_ENCODINGS else 99
+
+
+def _looks_like_utf16(data: bytes) -> bool:
+    return data[:2] in (b"\xff\xfe", b"\xfe\xff")
+
+
+def _too_many_control_characters(text: str) -> bool:
+    sample = text[:10000]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f")
+    return controls > max(5, len(sample) // 100)
+
+
+def html_to_text(html: str) -> str:
+    """The article text of an HTML page (trafilatura), one paragraph per line."""
+    import trafilatura
+
+    text = trafilatura.extract(html, include_comments=False, include_tables=False)
+    if not text or not text.strip():
+        raise InputError("no article text could be found in the HTML page")
+    return text
+
+
+def text_from_bytes(data: bytes, name: str, max_bytes: int = MAX_INPUT_BYTES) -> str:
+    """Decode raw input; HTML pages are reduced to their article text."""
+    if len(data) > max_bytes:
+        raise InputError(
+            f"{name}: the input is {len(data) / 1e6:.1f} MB; the limit is "
+            f"{max_bytes / 1e6:.0f} MB (split it into articles)"
+        )
+    text = decode_bytes(data, name)
+    if _is_html(name, text):
+        try:
+            return html_to_text(text)
+        except InputError as error:
+            raise InputError(f"{name}: {error}") from None
+    return text
+
+
+def _is_html(name: str, text: str) -> bool:
+    if Path(name).suffix.lower() in {".html", ".htm"}:
+        return True
+    head = text.lstrip()[:200].lower()
+    return head.startswith("<!doctype html") or head.startswith("<html")
+
+
+def read_document(path: str | Path, max_bytes: int = MAX_INPUT_BYTES) -> Document:
+    """Read one article file (`-` for stdin)."""
+    if str(path) == "-":
+        data = sys.stdin.buffer.read()
+        return Document.from_text(text_from_bytes(data, "stdin", max_bytes), source="-")
+    file_path = Path(path)
+    if not file_path.exists():
+        raise InputError(f"{path}: no such file or directory")
+    if file_path.is_dir():
+        raise InputError(f"{path}: is a directory")
+    try:
+        size = file_path.stat().st_size
+        if size > max_bytes:
+            raise InputError(
+                f"{path}: the file is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB"
+            )
+        data = file_path.read_bytes()
+    except OSError as error:
+        raise InputError(f"{path}: cannot be read ({error.strerror or error})") from None
+    text = text_from_bytes(data, str(path), max_bytes)
+    return Document.from_text(text, doc_id=file_path.stem, source=str(file_path))
+
+
+def expand_paths(paths: list[str]) -> list[str]:
+    """Files named directly, plus the article files inside named folders (sorted)."""
+    expanded: list[str] = []
+    for raw in paths:
+        path = Path(raw)
+        if raw != "-" and path.is_dir():
+            found = sorted(
+                str(child) for child in path.iterdir()
+                if child.is_file() and child.suffix.lower() in ARTICLE_SUFFIXES
+            )
+            if not found:
+                raise InputError(f"{raw}: the folder holds no .txt, .md or .html articles")
+            expanded.extend(found)
+        else:
+            expanded.append(raw)
+    return expanded
+
+
+def read_documents(paths: list[str], max_bytes: int = MAX_INPUT_BYTES) -> Iterator[Document]:
+    for path in expand_paths(paths):
+        yield read_document(path, max_bytes)

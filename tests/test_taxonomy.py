@@ -1,0 +1,215 @@
+"""Tests for the taxonomy layer (techniques, categories, frames, genres)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from persuasion_lens.taxonomy import (
+    CATEGORIES,
+    FRAME_NAMES,
+    FRAMES,
+    GENRE_NAMES,
+    GENRES,
+    TECHNIQUE_NAMES,
+    TECHNIQUES,
+    Category,
+    Technique,
+    category,
+    category_of,
+    resolve_category,
+    resolve_technique,
+    taxonomy_as_dict,
+    technique,
+    techniques_in,
+)
+
+DATA_DIR = Path(__file__).parents[1].parent / "shared" / "data" / "semeval2023-task3"
+
+EXPECTED_CATEGORIES = [
+    "Attack on reputation",
+    "Justification",
+    "Simplification",
+    "Distraction",
+    "Call",
+    "Manipulative wording",
+]
+
+
+def _luminance(hex_colour: str) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def test_counts() -> None:
+    assert len(TECHNIQUES) == 23
+    assert len(CATEGORIES) == 6
+    assert len(FRAMES) == 14
+    assert len(GENRES) == 3
+    assert GENRE_NAMES == ["opinion", "reporting", "satire"]
+
+
+def test_category_order_and_colours() -> None:
+    assert [c.name for c in CATEGORIES] == EXPECTED_CATEGORIES
+    colours = [c.colour.upper() for c in CATEGORIES]
+    assert len(set(colours)) == 6
+    for c in CATEGORIES:
+        assert re.fullmatch(r"#[0-9A-Fa-f]{6}", c.colour)
+        # WCAG AA for normal text against white (and for white text on the colour).
+        assert 1.05 / (_luminance(c.colour) + 0.05) >= 4.5, c.name
+        assert c.description
+
+
+def test_names_unique() -> None:
+    assert len(set(TECHNIQUE_NAMES)) == len(TECHNIQUE_NAMES) == 23
+    assert TECHNIQUE_NAMES == [t.name for t in TECHNIQUES]
+    assert len({t.label.casefold() for t in TECHNIQUES}) == 23
+    assert len(set(FRAME_NAMES)) == 14
+    assert len(set(GENRE_NAMES)) == 3
+
+
+def test_every_technique_category_exists_and_grouped_in_order() -> None:
+    names = {c.name for c in CATEGORIES}
+    for t in TECHNIQUES:
+        assert t.category in names
+    # Techniques appear grouped by category, categories in CATEGORIES order.
+    seen = [t.category for t in TECHNIQUES]
+    grouped = [c for i, c in enumerate(seen) if i == 0 or seen[i - 1] != c]
+    assert grouped == EXPECTED_CATEGORIES
+    assert sum(len(techniques_in(c)) for c in EXPECTED_CATEGORIES) == 23
+
+
+def test_texts_present_and_short() -> None:
+    for t in TECHNIQUES:
+        for text in (t.label, t.definition, t.look_for, t.example):
+            assert text.strip(), t.name
+        assert len(t.definition) < 400, t.name
+        assert len(t.look_for) < 400, t.name
+        assert len(t.example) < 200, t.name
+    for item in (*FRAMES, *GENRES):
+        assert item.label.strip() and item.definition.strip()
+        assert len(item.definition) < 400, item.name
+    for c in CATEGORIES:
+        assert len(c.description) < 400
+
+
+def test_lookups() -> None:
+    t = technique("Loaded_Language")
+    assert isinstance(t, Technique)
+    assert t.label == "Loaded language"
+    assert category_of("Doubt") == "Attack on reputation"
+    assert category_of("Appeal_to_Time") == "Call"
+    c = category("Distraction")
+    assert isinstance(c, Category)
+    assert [t.name for t in techniques_in("Distraction")] == [
+        "Straw_Man",
+        "Red_Herring",
+        "Whataboutism",
+    ]
+    with pytest.raises(KeyError, match="Loaded_Language"):
+        technique("loaded")
+    with pytest.raises(KeyError, match="Attack on reputation"):
+        category("Attack")
+    with pytest.raises(KeyError):
+        techniques_in("Nonsense")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Loaded_Language", "Loaded_Language"),
+        ("loaded_language", "Loaded_Language"),
+        ("Loaded language", "Loaded_Language"),
+        ("loaded", "Loaded_Language"),
+        ("  LOADED  ", "Loaded_Language"),
+        ("name calling", "Name_Calling-Labeling"),
+        ("Name calling or labelling", "Name_Calling-Labeling"),
+        ("doubt", "Doubt"),
+        ("casting doubt", "Doubt"),
+        ("false dilemma", "False_Dilemma-No_Choice"),
+        ("appeal to fear", "Appeal_to_Fear-Prejudice"),
+        ("fear", "Appeal_to_Fear-Prejudice"),
+        ("slippery slope", "Consequential_Oversimplification"),
+        ("exaggeration-minimisation", "Exaggeration-Minimisation"),
+        ("straw", "Straw_Man"),
+        ("whatabout", "Whataboutism"),
+    ],
+)
+def test_resolve_technique(text: str, expected: str) -> None:
+    assert resolve_technique(text) == expected
+
+
+def test_resolve_every_name_and_label() -> None:
+    for t in TECHNIQUES:
+        assert resolve_technique(t.name) == t.name
+        assert resolve_technique(t.label) == t.name
+        assert resolve_technique(t.name.upper()) == t.name
+
+
+@pytest.mark.parametrize("text", ["astrology", "", "appeal", "appeal to"])
+def test_resolve_technique_errors(text: str) -> None:
+    with pytest.raises(ValueError) as info:
+        resolve_technique(text)
+    message = str(info.value)
+    assert "Appeal_to_Authority" in message  # lists the valid (or candidate) names
+
+
+def test_resolve_category() -> None:
+    assert resolve_category("attack") == "Attack on reputation"
+    assert resolve_category("CALL") == "Call"
+    assert resolve_category("manipulative") == "Manipulative wording"
+    assert resolve_category("simplification") == "Simplification"
+    for c in CATEGORIES:
+        assert resolve_category(c.name) == c.name
+    with pytest.raises(ValueError, match="Justification"):
+        resolve_category("propaganda")
+
+
+def test_taxonomy_as_dict_is_json() -> None:
+    data = taxonomy_as_dict()
+    assert set(data) == {"categories", "techniques", "frames", "genres"}
+    assert len(data["techniques"]) == 23
+    assert data["techniques"][0]["name"] == "Name_Calling-Labeling"
+    assert set(data["techniques"][0]) == {
+        "name",
+        "label",
+        "category",
+        "definition",
+        "look_for",
+        "example",
+    }
+    assert data["categories"][0]["colour"].startswith("#")
+    assert json.loads(json.dumps(data)) == data
+
+
+def _labels_in(pattern: str, column: int) -> set[str]:
+    files = sorted(DATA_DIR.glob(pattern))
+    if not files:
+        pytest.skip(f"SemEval-2023 Task 3 data not found under {DATA_DIR}")
+    labels: set[str] = set()
+    for path in files:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            parts = line.split("\t")
+            if len(parts) > column and parts[column].strip():
+                labels.update(x.strip() for x in parts[column].split(",") if x.strip())
+    return labels
+
+
+def test_technique_names_match_data() -> None:
+    # Subtask 3 paragraph labels: article id, paragraph number, comma-separated techniques.
+    assert _labels_in("*/train-labels-subtask-3.txt", 2) == set(TECHNIQUE_NAMES)
+
+
+def test_frame_names_match_data() -> None:
+    assert _labels_in("*/train-labels-subtask-2.txt", 1) == set(FRAME_NAMES)
+
+
+def test_genre_names_match_data() -> None:
+    assert _labels_in("*/train-labels-subtask-1.txt", 1) == set(GENRE_NAMES)
