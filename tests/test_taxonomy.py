@@ -69,7 +69,7 @@ def test_category_order_and_colours() -> None:
 
 def test_names_unique() -> None:
     assert len(set(TECHNIQUE_NAMES)) == len(TECHNIQUE_NAMES) == 23
-    assert TECHNIQUE_NAMES == [t.name for t in TECHNIQUES]
+    assert [t.name for t in TECHNIQUES] == TECHNIQUE_NAMES
     assert len({t.label.casefold() for t in TECHNIQUES}) == 23
     assert len(set(FRAME_NAMES)) == 14
     assert len(set(GENRE_NAMES)) == 3

@@ -13,7 +13,7 @@ from persuasion_lens.text.reading import (
 )
 
 SAMPLES = {
-    "en": "The government announced a new plan for the railways on Monday, promising faster trains.",
+    "en": "The government announced a new plan for the railways on Monday, promising more trains.",
     "fr": "Le gouvernement a annoncé lundi un nouveau plan pour les chemins de fer du pays.",
     "de": "Die Regierung hat am Montag einen neuen Plan für die Eisenbahn des Landes vorgestellt.",
     "it": "Il governo ha annunciato lunedì un nuovo piano per le ferrovie del paese.",
@@ -46,11 +46,13 @@ def test_document_title_is_first_paragraph():
 
 @pytest.mark.parametrize("encoding", ["latin-1", "cp1251", "utf-16", "koi8_r", "cp1250"])
 def test_legacy_encodings_are_decoded(encoding):
-    text = {"latin-1": "Le café était fermé, déjà très tôt le matin à Besançon.",
-            "cp1251": "Правительство объявило о новом плане развития железных дорог.",
-            "utf-16": "Zażółć gęślą jaźń, powiedział minister w poniedziałek.",
-            "koi8_r": "Министр заявил, что поезда будут ходить чаще и быстрее.",
-            "cp1250": "Zażółć gęślą jaźń, powiedział minister w poniedziałek rano."}[encoding]
+    text = {
+        "latin-1": "Le café était fermé, déjà très tôt le matin à Besançon.",
+        "cp1251": "Правительство объявило о новом плане развития железных дорог.",
+        "utf-16": "Zażółć gęślą jaźń, powiedział minister w poniedziałek.",
+        "koi8_r": "Министр заявил, что поезда будут ходить чаще и быстрее.",
+        "cp1250": "Zażółć gęślą jaźń, powiedział minister w poniedziałek rano.",
+    }[encoding]
     assert decode_bytes(text.encode(encoding)) == text
 
 
@@ -62,10 +64,14 @@ def test_empty_and_binary_inputs_are_refused():
 
 
 def test_html_is_reduced_to_article_text():
-    html = ("<html><head><title>t</title></head><body><nav>Menu Home About</nav><article>"
-            "<h1>Storm hits the coast</h1><p>" + "The storm flooded the harbour overnight. " * 8
-            + "</p><p>" + "Residents were evacuated by the coast guard. " * 8
-            + "</p></article></body></html>")
+    html = (
+        "<html><head><title>t</title></head><body><nav>Menu Home About</nav><article>"
+        "<h1>Storm hits the coast</h1><p>"
+        + "The storm flooded the harbour overnight. " * 8
+        + "</p><p>"
+        + "Residents were evacuated by the coast guard. " * 8
+        + "</p></article></body></html>"
+    )
     text = text_from_bytes(html.encode(), "page.html")
     assert "storm flooded the harbour" in text
     assert "<p>" not in text
@@ -78,9 +84,10 @@ def test_read_document_errors(tmp_path):
     big.write_bytes(b"word " * (11 * 1024 * 1024))
     with pytest.raises(InputError, match="limit"):
         read_document(big)
-    with pytest.raises(InputError, match="no .txt"):
-        expand_paths([str(tmp_path / "empty_dir")] if (tmp_path / "empty_dir").mkdir() is None
-                     else [])
+    empty_dir = tmp_path / "empty_dir"
+    empty_dir.mkdir()
+    with pytest.raises(InputError, match=r"no \.txt"):
+        expand_paths([str(empty_dir)])
 
 
 @pytest.mark.parametrize("language", sorted(SAMPLES))

@@ -1,8 +1,8 @@
 """persuasion-lens: shows how news and opinion articles try to persuade.
 
-    >>> from persuasion_lens import analyze
-    >>> result = analyze(open("article.txt").read())
-    >>> result.paragraphs[0].techniques, result.to_json()
+>>> from persuasion_lens import analyze
+>>> result = analyze(open("article.txt").read())
+>>> result.paragraphs[0].techniques, result.to_json()
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from persuasion_lens.cli.common import (
     user_errors_are_one_line,
     warn,
 )
+from persuasion_lens.text.languages import normalise_language_code
 from persuasion_lens.text.reading import InputError, expand_paths, read_document
 
 
@@ -30,22 +31,31 @@ class OutputFormat(str, Enum):
 @user_errors_are_one_line
 def analyze(
     files: list[str] = typer.Argument(..., help="Article files or folders; '-' reads stdin."),
-    lang: str | None = typer.Option(None, "--lang", "-l", help="Language code (en, fr, de, it, "
-                                    "pl, ru); detected when left out."),
+    lang: str | None = typer.Option(
+        None, "--lang", "-l", help="Language code (en, fr, de, it, pl, ru); detected when left out."
+    ),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file."),
     show_all: bool = typer.Option(False, "--all", help="Also show paragraphs without techniques."),
     summary: bool = typer.Option(False, "--summary", help="Only the summary, no paragraphs."),
     min_confidence: float | None = typer.Option(
-        None, "--min-confidence", min=0.0, max=1.0,
-        help="Hide detections below this confidence (on top of the tuned thresholds)."),
+        None,
+        "--min-confidence",
+        min=0.0,
+        max=1.0,
+        help="Hide detections below this confidence (on top of the tuned thresholds).",
+    ),
     no_spans: bool = typer.Option(False, "--no-spans", help="Skip span detection."),
-    model: str | None = typer.Option(None, "--model", help="Folder of a technique model to use "
-                                     "instead of the shipped one."),
+    narratives: bool = typer.Option(False, "--narratives", help="Also find narratives and the "
+                                    "roles given to people and countries (experimental)."),
+    model: str | None = typer.Option(
+        None, "--model", help="Folder of a technique model to use instead of the shipped one."
+    ),
 ) -> None:
     """Find the persuasion techniques in each paragraph of the given articles."""
     from persuasion_lens.pipeline.analyzer import Analyzer
 
+    lang = normalise_language_code(lang) if lang else None
     paths = expand_paths(files)
     if output_format == OutputFormat.html and output is None:
         fail("--format html needs --output FILE.html")
@@ -53,7 +63,7 @@ def analyze(
     documents, read_failures = _each_or_skip(paths, read_document, single)
     if not documents:
         fail("no article could be analysed")
-    analyzer = Analyzer.load(model, spans=not no_spans)
+    analyzer = Analyzer.load(model, spans=not no_spans, narratives=narratives)
     analyzer.options.min_confidence = min_confidence
     results, failures = _each_or_skip(
         documents, lambda document: analyzer.analyze_document(document, lang), single
@@ -81,8 +91,9 @@ def _each_or_skip(items: list, action, single: bool) -> tuple[list, int]:
     return done, failures
 
 
-def _emit(results, output_format: OutputFormat, output: Path | None, show_all: bool,
-          summary: bool) -> None:
+def _emit(
+    results, output_format: OutputFormat, output: Path | None, show_all: bool, summary: bool
+) -> None:
     if output_format == OutputFormat.html:
         from persuasion_lens.reporting.html import render_html
 

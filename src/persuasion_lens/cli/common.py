@@ -9,6 +9,7 @@ from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from persuasion_lens.text.languages import UnknownLanguageError
 from persuasion_lens.text.reading import InputError
@@ -31,20 +32,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 USER_ERRORS: tuple[type[BaseException], ...] = (
     InputError,
     UnknownLanguageError,
-    FileNotFoundError,
-    IsADirectoryError,
-    PermissionError,
+    OSError,  # missing files, permissions, a model hub that cannot be reached
     ValueError,
 )
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    error_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    error_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
 def warn(message: str) -> None:
-    error_console.print(f"[yellow]warning:[/] {message}", highlight=False)
+    error_console.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def user_errors_are_one_line(func: F) -> F:

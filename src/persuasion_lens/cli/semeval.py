@@ -2,43 +2,65 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 import typer
 from rich.progress import Progress
 
-from persuasion_lens.cli.common import console, semeval_app, user_errors_are_one_line
+from persuasion_lens.cli.common import console, semeval_app, user_errors_are_one_line, warn
 from persuasion_lens.data.semeval2023 import read_article_text
 from persuasion_lens.text.documents import Document
-from persuasion_lens.text.reading import InputError
+from persuasion_lens.text.languages import (
+    SUPPORTED_LANGUAGES,
+    detect_language,
+    normalise_language_code,
+)
+from persuasion_lens.text.reading import InputError, decode_bytes
 
 BATCH_SIZE = 64
 
 
-def read_semeval_articles(folder: Path) -> list[Document]:
-    """Every article<ID>.txt of a folder, offsets kept exactly as in the file."""
+def read_article_folder(
+    folder: Path,
+    lang: str | None = None,
+    pattern: str = "article*.txt",
+    id_prefix: str | None = "article",
+    trained_languages: Collection[str] = tuple(SUPPORTED_LANGUAGES),
+) -> list[Document]:
+    """Every matching file of a folder as a Document, for the SemEval file formats.
+
+    Offsets stay exactly as in the file (carriage returns kept). The id is the file name without
+    `id_prefix` and suffix (the whole file name when `id_prefix` is None). The language is
+    `lang` or detected per file (None when it cannot be told); one warning names the languages
+    that `trained_languages` lacks.
+    """
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder")
-    paths = sorted(folder.glob("article*.txt"))
+    paths = sorted(path for path in folder.glob(pattern) if path.is_file())
     if not paths:
-        raise InputError(f"{folder}: no article<ID>.txt files here")
+        raise InputError(f"{folder}: no {pattern.replace('*', '<ID>')} files here")
+    forced = normalise_language_code(lang) if lang else None
     documents = []
     for path in paths:
-        try:
-            text = read_article_text(path)
-        except UnicodeDecodeError:
-            raise InputError(f"{path}: not UTF-8 text as the SemEval format requires") from None
-        documents.append(Document.from_text(text, doc_id=path.stem.removeprefix("article"),
-                                            source=str(path)))
+        text = _read_exactly(path)
+        doc_id = path.name if id_prefix is None else path.stem.removeprefix(id_prefix)
+        language = forced or detect_language(text)
+        documents.append(Document.from_text(text, language, doc_id, str(path)))
+    untrained = sorted({d.language or "unknown" for d in documents} - set(trained_languages))
+    if untrained:
+        warn(f"no training data for language(s) {', '.join(untrained)}: those articles get the "
+             "fallback model, of unmeasured quality")
     return documents
 
 
-def settle_languages(documents: list[Document], lang: str | None) -> None:
-    from persuasion_lens.text.languages import detect_language, normalise_language_code
-
-    fixed = normalise_language_code(lang) if lang else None
-    for document in documents:
-        document.language = fixed or detect_language(document.text) or "en"
+def _read_exactly(path: Path) -> str:
+    try:
+        return read_article_text(path)
+    except UnicodeDecodeError:
+        return decode_bytes(path.read_bytes(), str(path))
+    except OSError as error:
+        raise InputError(f"{path}: cannot be read ({error.strerror or error})") from None
 
 
 @semeval_app.command("st3")
@@ -46,15 +68,15 @@ def settle_languages(documents: list[Document], lang: str | None) -> None:
 def subtask3(
     articles_dir: Path = typer.Argument(..., help="Folder of article<ID>.txt files."),
     output: Path = typer.Option(..., "--output", "-o", help="Prediction file to write."),
-    lang: str | None = typer.Option(None, "--lang", help="Language of all articles; detected "
-                                    "per article when left out."),
+    lang: str | None = typer.Option(
+        None, "--lang", help="Language of all articles; detected per article when left out."
+    ),
     model: str | None = typer.Option(None, "--model", help="Technique model folder."),
 ) -> None:
     """Write `<ID>\\t<line>\\t<techniques>` for every non-empty line of every article."""
     from persuasion_lens.models import registry
 
-    documents = read_semeval_articles(articles_dir)
-    settle_languages(documents, lang)
+    documents = read_article_folder(articles_dir, lang)
     detector = registry.technique_detector(model)
     lines: list[str] = []
     with Progress(console=console, transient=True) as progress:
@@ -72,7 +94,8 @@ def _subtask3_lines(document: Document, probabilities, detector) -> list[str]:
     thresholds = detector.thresholds_for(document.language)
     lines = []
     for paragraph, row in zip(document.paragraphs, probabilities, strict=True):
-        labels = [name for name, p, t in zip(detector.techniques, row, thresholds, strict=True)
-                  if p >= t]
+        labels = [
+            name for name, p, t in zip(detector.techniques, row, thresholds, strict=True) if p >= t
+        ]
         lines.append(f"{document.doc_id}\t{paragraph.line}\t{','.join(labels)}\n")
     return lines

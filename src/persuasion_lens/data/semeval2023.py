@@ -84,12 +84,12 @@ def load_technique_articles(
                 frozenset(line_labels[article_id].get(p.line, ())) for p in document.paragraphs
             ]
             spans = _read_spans(
-                folder / "train-labels-subtask-3-spans" / f"article{article_id}-labels-subtask-3.txt"
+                folder
+                / "train-labels-subtask-3-spans"
+                / f"article{article_id}-labels-subtask-3.txt"
             )
             split = "validation" if article_id in held_out else "train"
-            articles.append(
-                LabelledArticle(article_id, language, document, split, labels, spans)
-            )
+            articles.append(LabelledArticle(article_id, language, document, split, labels, spans))
     return articles
 
 
@@ -121,14 +121,17 @@ def load_article_level(
                     document,
                     "validation" if article_id in held_out else "train",
                     genre=genres.get(article_id),
-                    frames=[f for f in frame_field.split(",") if f] if frame_field is not None
+                    frames=[f for f in frame_field.split(",") if f]
+                    if frame_field is not None
                     else None,
                 )
             )
     return articles
 
 
-def load_unlabelled_test(data_dir: str | os.PathLike | None = None) -> dict[str, list[tuple[str, int, str]]]:
+def load_unlabelled_test(
+    data_dir: str | os.PathLike | None = None,
+) -> dict[str, list[tuple[str, int, str]]]:
     """The official unlabelled test paragraphs: language -> [(article id, line, text)]."""
     root = data_root(data_dir)
     result: dict[str, list[tuple[str, int, str]]] = {}

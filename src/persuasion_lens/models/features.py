@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from itertools import repeat
 
 import numpy as np
 import scipy.sparse as sp
@@ -68,10 +69,9 @@ class NgramFeaturizer:
         self.char_idf = np.asarray(char_idf, dtype=np.float32)
         self.word_ngrams, self.char_ngrams = tuple(word_ngrams), tuple(char_ngrams)
         self.char_weight = float(char_weight)
-        self._word = _word_vectorizer({w: i for i, w in enumerate(self.word_vocab)},
-                                      self.word_ngrams)
-        self._char = _char_vectorizer({c: i for i, c in enumerate(self.char_vocab)},
-                                      self.char_ngrams)
+        self._word_analyzer = _word_vectorizer(ngram_range=self.word_ngrams).build_analyzer()
+        self._word_index = {w: i for i, w in enumerate(self.word_vocab)}
+        self._char_index = {c: i for i, c in enumerate(self.char_vocab)}
 
     @property
     def n_features(self) -> int:
@@ -95,15 +95,55 @@ class NgramFeaturizer:
             vocabs.append(vocab)
         return cls(vocabs[0], vocabs[1], idfs[0], idfs[1], word_ngrams, char_ngrams, char_weight)
 
+    def _word_counts(self, texts: Sequence[str]) -> sp.csr_matrix:
+        return _count(map(self._word_analyzer, texts), self._word_index, len(texts))
+
+    def _char_counts(self, texts: Sequence[str]) -> sp.csr_matrix:
+        low, high = self.char_ngrams
+        return _count((char_wb_ngrams(t, low, high) for t in texts), self._char_index, len(texts))
+
+    def _weigh(self, word_counts: sp.csr_matrix, char_counts: sp.csr_matrix) -> sp.csr_matrix:
+        """Sublinear tf * idf, each block l2-normalised and weighted, side by side (CSR)."""
+        n_rows = word_counts.shape[0]
+        datas, indices, row_counts = [], [], []
+        offset = 0
+        for counts, idf, weight in ((word_counts, self.word_idf, 1.0),
+                                    (char_counts, self.char_idf, self.char_weight)):
+            data = (1.0 + np.log(counts.data.astype(np.float32))) * idf[counts.indices]
+            per_row = np.diff(counts.indptr)
+            rows = np.repeat(np.arange(n_rows), per_row)
+            norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=n_rows))
+            norms[norms == 0] = 1.0
+            datas.append((data / norms[rows] * weight).astype(np.float32))
+            indices.append(counts.indices.astype(np.int64) + offset)
+            row_counts.append(per_row)
+            offset += counts.shape[1]
+        # interleave the two blocks row by row
+        per_row = row_counts[0] + row_counts[1]
+        indptr = np.concatenate([[0], np.cumsum(per_row)])
+        order = np.argsort(np.concatenate([
+            np.repeat(np.arange(n_rows), row_counts[0]) * 2,
+            np.repeat(np.arange(n_rows), row_counts[1]) * 2 + 1]), kind="stable")
+        return sp.csr_matrix((np.concatenate(datas)[order], np.concatenate(indices)[order],
+                              indptr), shape=(n_rows, offset))
+
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        blocks = []
-        for vectorizer, idf, weight in ((self._word, self.word_idf, 1.0),
-                                        (self._char, self.char_idf, self.char_weight)):
-            counts = vectorizer.transform(texts).tocsr().astype(np.float32)
-            counts.data = 1.0 + np.log(counts.data)
-            counts = counts @ sp.diags(idf)
-            blocks.append(_l2(counts.tocsr()) * weight)
-        return sp.hstack(blocks, format="csr", dtype=np.float32)
+        return self._weigh(self._word_counts(texts), self._char_counts(texts))
+
+    def transform_with_sentences(self, texts: Sequence[str], sentence_texts: Sequence[str],
+                                 owner: np.ndarray) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """Paragraph and sentence features, analysing the characters only once: char_wb n-grams
+        never cross a word, and sentences partition a paragraph's words, so a paragraph's char
+        counts are exactly the sum of its sentences' (words are counted per paragraph, since
+        word bigrams do cross sentence boundaries)."""
+        sentence_chars = self._char_counts(sentence_texts)
+        gather = sp.csr_matrix(
+            (np.ones(len(owner), dtype=np.float32), (owner, np.arange(len(owner)))),
+            shape=(len(texts), len(owner)))
+        paragraph_chars = (gather @ sentence_chars).tocsr()
+        paragraphs = self._weigh(self._word_counts(texts), paragraph_chars)
+        sentences = self._weigh(self._word_counts(sentence_texts), sentence_chars)
+        return paragraphs, sentences
 
     def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
         meta = {"word_ngrams": list(self.word_ngrams), "char_ngrams": list(self.char_ngrams),
@@ -117,6 +157,37 @@ class NgramFeaturizer:
     def from_state(cls, meta: dict, arrays: dict[str, np.ndarray]) -> NgramFeaturizer:
         return cls(meta["word_vocab"], meta["char_vocab"], arrays["word_idf"], arrays["char_idf"],
                    meta["word_ngrams"], meta["char_ngrams"], meta.get("char_weight", 1.0))
+
+
+def char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
+    """The same n-grams as scikit-learn's ``analyzer="char_wb"`` (lowercased), faster."""
+    grams: list[str] = []
+    for word in text.lower().split():
+        padded = f" {word} "
+        size = len(padded)
+        for n in range(low, high + 1):
+            if size <= n:
+                grams.append(padded)
+                break
+            grams.extend([padded[i:i + n] for i in range(size - n + 1)])
+    return grams
+
+
+def _count(analysed, index: dict[str, int], n_rows: int) -> sp.csr_matrix:
+    """Count matrix over a fixed vocabulary; the per-n-gram lookups run inside `map` (C)."""
+    lengths: list[int] = []
+    grams: list[str] = []
+    for doc_grams in analysed:
+        lengths.append(len(doc_grams))
+        grams.extend(doc_grams)
+    columns = np.fromiter(map(index.get, grams, repeat(-1)), dtype=np.int64, count=len(grams))
+    rows = np.repeat(np.arange(n_rows, dtype=np.int64), lengths)
+    known = columns >= 0
+    matrix = sp.csr_matrix(
+        (np.ones(int(known.sum()), dtype=np.float32), (rows[known], columns[known])),
+        shape=(n_rows, len(index)))
+    matrix.sum_duplicates()
+    return matrix
 
 
 def _l2(matrix: sp.csr_matrix) -> sp.csr_matrix:
@@ -171,7 +242,7 @@ def dense_features(paragraph_texts: Sequence[str]) -> np.ndarray:
         own = Counter(content)
         repeated_here = sum(c - 1 for c in own.values() if c > 1)
         elsewhere = sum(1 for w in own if doc_counts[w] >= 3)
-        upper = sum(ch.isupper() for ch in text)
+        upper = sum(map(str.isupper, text))
         out[i] = (
             1.0 if i == 0 else 0.0,
             i / max(n - 1, 1),
@@ -181,7 +252,7 @@ def dense_features(paragraph_texts: Sequence[str]) -> np.ndarray:
             min(sum(text.count(q) for q in "\"“”«»„"), 8) / 8.0,
             min(text.count("..."), 3) / 3.0 + min(text.count("…"), 3) / 3.0,
             upper / n_chars * 5.0,
-            sum(ch.isdigit() for ch in text) / n_chars * 5.0,
+            sum(map(str.isdigit, text)) / n_chars * 5.0,
             min(repeated_here, 10) / 10.0,
             elsewhere / max(len(own), 1),
             1.0 if text.rstrip().endswith("?") else 0.0,

@@ -43,7 +43,7 @@ def score_matrices(gold: np.ndarray, predicted: np.ndarray) -> MultiLabelScores:
     fn_per = (gold & ~predicted).sum(axis=0).astype(float)
     tp, fp, fn = tp_per.sum(), fp_per.sum(), fn_per.sum()
     macro = (
-        float(np.mean([_f1(a, b, c) for a, b, c in zip(tp_per, fp_per, fn_per, strict=True)]))
+        float(np.mean([_f1(*counts) for counts in zip(tp_per, fp_per, fn_per, strict=True)]))
         if gold.shape[1] else 0.0
     )
     return MultiLabelScores(
@@ -58,7 +58,7 @@ def score_matrices(gold: np.ndarray, predicted: np.ndarray) -> MultiLabelScores:
 
 
 def label_matrix(label_sets: Iterable[Iterable[str]], techniques: Sequence[str]) -> np.ndarray:
-    """Boolean (n, len(techniques)) matrix from per-paragraph label sets (unknown labels ignored)."""
+    """Boolean (n, len(techniques)) matrix of per-paragraph label sets (unknown labels ignored)."""
     column = {t: j for j, t in enumerate(techniques)}
     rows = list(label_sets)
     matrix = np.zeros((len(rows), len(techniques)), dtype=bool)
@@ -87,7 +87,7 @@ def score_label_sets(
 def expected_calibration_error(
     probabilities: np.ndarray, gold: np.ndarray, bins: int = 10
 ) -> tuple[float, list[dict[str, float]]]:
-    """ECE over all (paragraph, technique) cells with equal-width bins, and the reliability table."""
+    """ECE over all (paragraph, technique) cells in equal-width bins, and the reliability table."""
     p = np.asarray(probabilities, dtype=float).ravel()
     y = np.asarray(gold, dtype=bool).ravel()
     if p.size == 0:

@@ -6,6 +6,7 @@ partial install still analyses techniques.
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -19,14 +20,46 @@ class ModelNotAvailableError(RuntimeError):
     """A model the user asked for cannot be loaded."""
 
 
-def technique_detector(model_path: str | None = None) -> Any:
-    from persuasion_lens.models import techniques
+# `--model embeddings`: the shipped detector with the English sentence-embeddings member.
+EMBEDDINGS_MODEL_NAME = "embeddings"
 
+
+def model_kind(path: Path) -> str | None:
+    """The `kind` a model folder's model.json declares ("transformer", "embedding-ensemble")."""
+    manifest = path / "model.json"
+    if not manifest.is_file():
+        return None
+    try:
+        kind = json.loads(manifest.read_text(encoding="utf-8")).get("kind")
+    except (ValueError, AttributeError):
+        return None
+    return kind if isinstance(kind, str) else None
+
+
+def technique_detector(model_path: str | None = None) -> Any:
+    """The technique model: the shipped one, or the folder the user names (any kind)."""
+    if model_path == EMBEDDINGS_MODEL_NAME and not Path(model_path).is_dir():
+        from persuasion_lens.models import embeddings
+
+        return embeddings.load_default_embedding_detector()
     if model_path is None:
+        from persuasion_lens.models import techniques
+
         return techniques.load_default_detector()
     path = Path(model_path)
     if not path.is_dir():
         raise FileNotFoundError(f"{model_path}: no model folder here")
+    kind = model_kind(path)
+    if kind == "transformer":
+        from persuasion_lens.models.transformer import TransformerDetector
+
+        return TransformerDetector.load(path)
+    if kind == "embedding-ensemble":
+        from persuasion_lens.models.embeddings import EmbeddingEnsembleDetector
+
+        return EmbeddingEnsembleDetector.load(path)
+    from persuasion_lens.models import techniques
+
     return techniques.TechniqueDetector.load(path)
 
 
@@ -44,6 +77,14 @@ def article_classifier() -> Any | None:
     except ImportError:
         return None
     return _load_optional(article_classifiers.load_default_article_classifier, "genre/framing")
+
+
+def narrative_model() -> Any | None:
+    try:
+        from persuasion_lens.models import narratives
+    except ImportError:
+        return None
+    return _load_optional(narratives.load_default_narrative_model, "narrative")
 
 
 def _load_optional(loader: Any, what: str) -> Any | None:

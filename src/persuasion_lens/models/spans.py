@@ -19,7 +19,6 @@ import functools
 import gzip
 import json
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,28 +35,31 @@ TOKEN_RE = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]", re.UNICODE)
 _QUOTES = set("\"«»“”„‟")
 _SENTENCE_END = {".", "!", "?", "…"}
 _CLAUSE_PUNCT = {",", ";", ":", "—", "–", "(", ")", "-"} | _SENTENCE_END
+# token kinds: 1 sentence end, 2 question mark, 3 exclamation mark, 4 other clause punctuation,
+# 5 quote
+_KIND = {**{p: 4 for p in _CLAUSE_PUNCT}, **{p: 1 for p in _SENTENCE_END}, "?": 2, "!": 3,
+         **{q: 5 for q in _QUOTES}}
 # Symbols a span may end on (a question mark or a closing quote belongs to the phrase).
 _KEEP_AT_END = {"?", "!", "”", "»", '"', ")"}
-_LEXICAL_PREFIXES = ("w=", "l=", "bg=", "s3=")
 
 
 def tokenize(text: str) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
+    return [m.span() for m in TOKEN_RE.finditer(text)]
 
 
-def _bucket(value: int, edges: Sequence[int]) -> int:
-    for index, edge in enumerate(edges):
-        if value <= edge:
-            return index
-    return len(edges)
-
-
-_POS_EDGES = (0, 1, 2, 4, 7, 12, 20, 35)
+_POS_EDGES = np.array([0, 1, 2, 4, 7, 12, 20, 35])
 _LEN_EDGES = (5, 10, 20, 35, 60, 100)
+N_POS = len(_POS_EDGES) + 1
+# slots p1, n1, p2, n2 and the four context words, as positions in a 9-token window
+_WINDOW = np.array([3, 5, 2, 6, 0, 1, 7, 8])
+LANGUAGES = ("en", "fr", "de", "it", "pl", "ru", "xx")
+_LEMMA_LANGUAGES = {"en", "fr", "de", "it", "pl", "ru", "es", "el", "pt", "nl", "bg", "uk"}
+_SHAPES = {"d": 0, "p": 1, "X": 2, "Xx": 3, "x": 4}
 
 
-@functools.lru_cache(maxsize=200_000)
 def _lemma(word: str, language: str) -> str:
+    if language not in _LEMMA_LANGUAGES:
+        return word
     import simplemma
 
     try:
@@ -78,84 +80,201 @@ def _shape(token: str) -> str:
     return "x"
 
 
-def token_features(text: str, tokens: list[tuple[int, int]], language: str) -> list[list[str]]:
-    """Feature strings of every token of one paragraph."""
-    words = [text[a:b] for a, b in tokens]
-    lower = [w.lower() for w in words]
-    n = len(tokens)
-    lang = language if language in _LEMMA_LANGUAGES else "xx"
-    # sentence ids, quote state, distance to clause punctuation
-    sentence_of = [0] * n
-    sentence_starts = [0]
-    in_quote = [False] * n
-    quoted = False
-    for i, w in enumerate(words):
-        if w in _QUOTES:
-            quoted = not quoted
-        in_quote[i] = quoted
-        sentence_of[i] = len(sentence_starts) - 1
-        if w in _SENTENCE_END and i + 1 < n:
-            sentence_starts.append(i + 1)
-    sentence_ends = [*sentence_starts[1:], n]
-    last_word = [
-        words[sentence_ends[s] - 1] for s in range(len(sentence_starts))
-    ]
-    since_punct = [0] * n
-    count = 0
-    for i, w in enumerate(words):
-        since_punct[i] = count
-        count = 0 if w in _CLAUSE_PUNCT else count + 1
-    until_punct = [0] * n
-    count = 0
-    for i in range(n - 1, -1, -1):
-        until_punct[i] = count
-        count = 0 if words[i] in _CLAUSE_PUNCT else count + 1
-    length = f"n={_bucket(n, _LEN_EDGES)}"
-    lang_feature = f"L={language}"
-    features: list[list[str]] = []
-    for i in range(n):
-        w = lower[i]
-        s = sentence_of[i]
-        rel = min(4, 5 * i // max(1, n))
-        f = [
-            "w=" + w,
-            "sh=" + _shape(words[i]),
-            f"rp={rel}",
-            f"ss={_bucket(i - sentence_starts[s], _POS_EDGES)}",
-            f"se={_bucket(sentence_ends[s] - 1 - i, _POS_EDGES)}",
-            f"pc={_bucket(since_punct[i], _POS_EDGES)}",
-            f"nc={_bucket(until_punct[i], _POS_EDGES)}",
-            length,
-            lang_feature,
-            f"{lang_feature}|{rel}",
-            "p1=" + (lower[i - 1] if i else "<s>"),
-            "n1=" + (lower[i + 1] if i + 1 < n else "</s>"),
-            "p2=" + (lower[i - 2] if i > 1 else "<s>"),
-            "n2=" + (lower[i + 2] if i + 2 < n else "</s>"),
-            "bg=" + (lower[i - 1] if i else "<s>") + "_" + w,
-        ]
-        if words[i][0].isalpha():
-            lemma = _lemma(w, lang) if lang != "xx" else w
-            f.append("l=" + lemma)
-            if len(w) > 4:
-                f.append("s3=" + w[-3:])
-        for j in (i - 4, i - 3, i + 3, i + 4):
-            if 0 <= j < n:
-                f.append("c=" + lower[j])
-        if in_quote[i]:
-            f.append("q")
-        end = last_word[s]
-        if end == "?":
-            f.append("sq")
-        elif end == "!":
-            f.append("sx")
-        if s == 0:
-            f.append("s0")
-        features.append(f)
-    return features
+# Feature templates: (name, column count). Index 0 of a word template means "unknown word".
+LEXICAL_TEMPLATES = ("w", "l", "s3", "bg")  # the first slots of the index array
+N_LEXICAL = len(LEXICAL_TEMPLATES)
+# Words this frequent in the training data are function words: never quoted as cues.
+FUNCTION_WORD_RANK = 250
 
 
-_LEMMA_LANGUAGES = {"en", "fr", "de", "it", "pl", "ru", "es", "el", "pt", "nl", "bg", "uk"}
+class FeatureSpace:
+    """Turns a paragraph into an (n_tokens, n_slots) array of global feature indices.
+
+    Word-identity features use frequency-ranked vocabularies, so everything is integer lookups
+    and numpy: no per-token strings are built at prediction time.
+    """
+
+    def __init__(self, words: list[str], lemmas: list[str], suffixes: list[str],
+                 bigrams: list[int], context_size: int) -> None:
+        self.words = words  # rank order, id = position + 1
+        self.lemmas = lemmas
+        self.suffixes = suffixes
+        self.bigrams = bigrams  # encoded word-id pairs, id = position + 1
+        self.context_size = min(context_size, len(words))
+        self.word_id = {w: i + 1 for i, w in enumerate(words)}
+        self.lemma_id = {w: i + 1 for i, w in enumerate(lemmas)}
+        self.suffix_id = {w: i + 1 for i, w in enumerate(suffixes)}
+        self.bigram_id = {b: i + 1 for i, b in enumerate(bigrams)}
+        self._types: dict[str, dict[str, tuple[int, int, int, int, int]]] = {}
+        n_words = len(words) + 1
+        n_context = self.context_size + 4  # unknown, rare, <s>, </s>
+        sizes = {
+            "w": n_words, "l": len(lemmas) + 1, "s3": len(suffixes) + 1, "bg": len(bigrams) + 1,
+            "sh": len(_SHAPES), "p1": n_context, "n1": n_context, "p2": n_context,
+            "n2": n_context, "c": n_context, "rp": 5, "ss": N_POS, "se": N_POS, "pc": N_POS,
+            "nc": N_POS, "n": len(_LEN_EDGES) + 1, "L": len(LANGUAGES),
+            "Lrp": len(LANGUAGES) * 5, "q": 2, "sq": 3, "s0": 2,
+        }
+        self.offsets: dict[str, int] = {}
+        total = 0
+        for name, size in sizes.items():
+            self.offsets[name] = total
+            total += size
+        self.size = total
+        # slot order of the index array; "c" fills four slots
+        self.slots = ["w", "l", "s3", "bg", "sh", "p1", "n1", "p2", "n2", "c", "c", "c", "c",
+                      "rp", "ss", "se", "pc", "nc", "n", "L", "Lrp", "q", "sq", "s0"]
+        self.lexical_slots = np.array([s in LEXICAL_TEMPLATES for s in self.slots])
+        self._slot_offsets = np.array([self.offsets[s] for s in self.slots], dtype=np.int64)
+
+    def template_of(self, index: int) -> str:
+        name = "w"
+        for candidate, offset in self.offsets.items():
+            if offset <= index:
+                name = candidate
+        return name
+
+    def _type(self, token: str, language: str) -> tuple[int, int, int, int, int]:
+        lower = token.lower()
+        word = self.word_id.get(lower, 0)
+        if token[0].isalpha():
+            lemma = self.lemma_id.get(_lemma(lower, language), 0)
+            suffix = self.suffix_id.get(lower[-3:], 0) if len(lower) > 4 else 0
+        else:
+            lemma = suffix = 0
+        value = (word, lemma, suffix, _SHAPES[_shape(token)], _KIND.get(token, 0))
+        cache = self._types[language]
+        if len(cache) > 200_000:
+            cache.clear()
+        cache[token] = value
+        return value
+
+    def encode(self, text: str, tokens: list[tuple[int, int]], language: str,
+               words: list[str] | None = None) -> np.ndarray:
+        n = len(tokens)
+        if words is None:
+            words = [text[a:b] for a, b in tokens]
+        language = language if language in LANGUAGES else "xx"
+        cache = self._types.setdefault(language, {})
+        get = cache.get
+        type_list = [get(w) or self._type(w, language) for w in words]
+        types = np.array(type_list, dtype=np.int64).reshape(n, 5)
+        word_ids = types[:, 0]
+        # context ids: frequent words keep their id, rare ones share one, then <s> and </s>
+        context = np.where(word_ids == 0, 0,
+                           np.where(word_ids <= self.context_size, word_ids,
+                                    self.context_size + 1))
+        bos, eos = self.context_size + 2, self.context_size + 3
+        padded = np.concatenate([[bos, bos, bos, bos], context, [eos, eos, eos, eos]])
+        # bigrams, sentences, quotes, clause punctuation: one pass forward, one backward
+        bigram_get = self.bigram_id.get
+        bigram = [0] * n
+        sentence_of = [0] * n
+        from_start = [0] * n
+        since = [0] * n
+        quoted = [0] * n
+        kinds = [0] * n
+        previous = sentence = start = quote = 0
+        last_punct = -1
+        for i, word_type in enumerate(type_list):
+            word = word_type[0]
+            bigram[i] = bigram_get(previous * 1_000_003 + word, 0)
+            previous = word
+            sentence_of[i] = sentence
+            from_start[i] = i - start
+            since[i] = i - last_punct - 1
+            kind = word_type[4]
+            if kind:
+                kinds[i] = kind
+                if kind == 5:
+                    quote ^= 1
+                elif kind <= 4:
+                    last_punct = i
+                    if kind <= 3 and i + 1 < n:
+                        sentence += 1
+                        start = i + 1
+            quoted[i] = quote
+        to_end = [0] * n
+        until = [0] * n
+        question = [0] * n
+        end = next_punct = n
+        mark = {2: 1, 3: 2}.get(kinds[-1], 0)
+        for i in range(n - 1, -1, -1):
+            kind = kinds[i]
+            if kind and kind <= 3 and i + 1 < n:
+                end = i + 1
+                mark = 1 if kind == 2 else 2 if kind == 3 else 0
+            to_end[i] = end - 1 - i
+            until[i] = next_punct - i - 1
+            question[i] = mark
+            if kind and kind <= 4:
+                next_punct = i
+        position = np.arange(n)
+        relative = np.minimum(4, 5 * position // max(1, n))
+        lang = LANGUAGES.index(language)
+        out = np.empty((n, len(self.slots)), dtype=np.int64)
+        out[:, 0] = word_ids
+        out[:, 1] = types[:, 1]
+        out[:, 2] = types[:, 2]
+        out[:, 3] = bigram
+        out[:, 4] = types[:, 3]
+        out[:, 5:13] = padded[np.arange(n)[:, None] + _WINDOW]
+        out[:, 13] = relative
+        out[:, 14:18] = np.searchsorted(
+            _POS_EDGES, np.array([from_start, to_end, since, until]).T)
+        out[:, 18] = sum(n > e for e in _LEN_EDGES)
+        out[:, 19] = lang
+        out[:, 20] = lang * 5 + relative
+        out[:, 21] = quoted
+        out[:, 22] = question
+        out[:, 23] = np.array(sentence_of) == 0
+        out += self._slot_offsets
+        return out
+
+    def to_json(self) -> dict:
+        return {"words": self.words, "lemmas": self.lemmas, "suffixes": self.suffixes,
+                "bigrams": self.bigrams, "context_size": self.context_size}
+
+    @classmethod
+    def from_json(cls, data: dict) -> FeatureSpace:
+        return cls(data["words"], data["lemmas"], data["suffixes"], data["bigrams"],
+                   data["context_size"])
+
+
+def build_feature_space(samples: list[tuple[str, list[tuple[int, int]], str]],
+                        max_words: int = 40_000, context_size: int = 6_000,
+                        max_lemmas: int = 30_000, max_suffixes: int = 3_000,
+                        max_bigrams: int = 20_000, min_count: int = 2) -> FeatureSpace:
+    """Frequency-ranked vocabularies from (paragraph text, tokens, language) samples."""
+    from collections import Counter
+
+    words: Counter[str] = Counter()
+    lemmas: Counter[str] = Counter()
+    suffixes: Counter[str] = Counter()
+    pairs: Counter[tuple[str, str]] = Counter()
+    for text, tokens, language in samples:
+        lower = [text[a:b].lower() for a, b in tokens]
+        words.update(lower)
+        for w in lower:
+            if w[0].isalpha():
+                lemmas[_lemma(w, language if language in LANGUAGES else "xx")] += 1
+                if len(w) > 4:
+                    suffixes[w[-3:]] += 1
+        pairs.update(zip(["<s>", *lower[:-1]], lower, strict=True))
+
+    def top(counter, limit):
+        return [k for k, c in counter.most_common(limit) if c >= min_count]
+
+    word_list = top(words, max_words)
+    rank = {w: i + 1 for i, w in enumerate(word_list)}
+    bigram_codes = []
+    for (a, b), count in pairs.most_common():
+        if count < min_count + 1 or len(bigram_codes) >= max_bigrams:
+            break
+        if b in rank and (a == "<s>" or a in rank):
+            bigram_codes.append(rank.get(a, 0) * 1_000_003 + rank[b])
+    return FeatureSpace(word_list, top(lemmas, max_lemmas), top(suffixes, max_suffixes),
+                        bigram_codes, context_size)
 
 
 @dataclass
@@ -164,6 +283,7 @@ class DecodeSettings:
     gap: int = 1
 
 
+@functools.lru_cache(maxsize=256)
 def _technique_info(name: str) -> tuple[str, str, str]:
     """(label, category, definition) from the taxonomy, with a plain fallback."""
     try:
@@ -227,19 +347,19 @@ _FALLBACK_TAXONOMY: dict[str, tuple[str, str, str]] = {
 
 
 class SpanDetector:
-    """Per-technique token taggers over one shared sparse feature space."""
+    """Per-technique token taggers over one shared feature space."""
 
     def __init__(
         self,
-        vocabulary: dict[str, int],
-        weights: np.ndarray,  # (n_features, n_techniques) float32
+        space: FeatureSpace,
+        weights: np.ndarray,  # (space.size, n_techniques)
         bias: np.ndarray,  # (n_techniques,)
         techniques: list[str],
         decode: dict[str, DecodeSettings] | None = None,
         version: str = "spans-1",
         metadata: dict | None = None,
     ) -> None:
-        self.vocabulary = vocabulary
+        self.space = space
         self.weights = np.asarray(weights, dtype=np.float32)
         self.bias = np.asarray(bias, dtype=np.float32)
         self.techniques = list(techniques)
@@ -247,210 +367,174 @@ class SpanDetector:
         self.decode = decode or {}
         self.version = version
         self.metadata = metadata or {}
-        self._lexical = np.array(
-            [False] * 0, dtype=bool
-        )
-        self._feature_names: list[str] | None = None
+        self.language_shift: dict[str, float] = dict(self.metadata.get("language_shift", {}))
+        self._by_technique = np.ascontiguousarray(self.weights.T)
 
     # ---------------------------------------------------------------- scoring
-    def _indices(self, features: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
-        vocab = self.vocabulary
-        rows: list[int] = []
-        cols: list[int] = []
-        for row, names in enumerate(features):
-            for name in names:
-                index = vocab.get(name)
-                if index is not None:
-                    rows.append(row)
-                    cols.append(index)
-        return np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
-
     def token_scores(
-        self, text: str, tokens: list[tuple[int, int]], language: str, columns: list[int]
-    ) -> tuple[np.ndarray, list[list[str]], np.ndarray, np.ndarray]:
-        """Token probabilities (n_tokens, len(columns)) for the given technique columns."""
-        features = token_features(text, tokens, language)
-        rows, cols = self._indices(features)
-        logits = np.zeros((len(tokens), len(columns)), dtype=np.float32)
-        if len(rows):
-            np.add.at(logits, rows, self.weights[np.ix_(cols, columns)] if len(columns) > 1
-                      else self.weights[cols][:, columns])
-        logits += self.bias[columns]
-        return 1.0 / (1.0 + np.exp(-logits)), features, rows, cols
+        self, text: str, tokens: list[tuple[int, int]], language: str, columns: list[int],
+        words: list[str] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Token probabilities (n_tokens, len(columns)) for the given technique columns, the
+        part of each token's score that comes from its own word (for explanations), and the
+        word ids (frequency ranks, 0 = unknown), and which tokens are words (not symbols)."""
+        index = self.space.encode(text, tokens, language, words)
+        probabilities = np.empty((len(tokens), len(columns)), dtype=np.float32)
+        lexical = np.empty((len(tokens), len(columns)), dtype=np.float32)
+        for k, column in enumerate(columns):
+            weights = self._by_technique[column].take(index)
+            lexical[:, k] = weights[:, :N_LEXICAL].sum(axis=1)
+            probabilities[:, k] = weights.sum(axis=1)
+        probabilities += self.bias[columns]
+        np.clip(probabilities, -30.0, 30.0, out=probabilities)
+        is_word = index[:, 4] != self.space.offsets["sh"] + _SHAPES["p"]
+        return 1.0 / (1.0 + np.exp(-probabilities)), lexical, index[:, 0], is_word
 
     # ---------------------------------------------------------------- decoding
-    def _settings(self, technique: str) -> DecodeSettings:
-        return self.decode.get(technique) or self.decode.get("*") or DecodeSettings()
+    def _settings(self, technique: str, language: str = "") -> DecodeSettings:
+        """Decoding settings: the threshold tuned per technique, moved by a shift tuned per
+        language."""
+        settings = self.decode.get(technique) or self.decode.get("*") or DecodeSettings()
+        shift = self.language_shift.get(language, 0.0)
+        if shift:
+            return DecodeSettings(min(0.95, max(0.0, settings.threshold + shift)), settings.gap)
+        return settings
 
     @staticmethod
     def decode_runs(
-        probabilities: np.ndarray, words: list[str], settings: DecodeSettings
+        probabilities: np.ndarray, is_word: np.ndarray, words: list[str],
+        settings: DecodeSettings,
     ) -> list[tuple[int, int]]:
-        """Token ranges [i, j) of the spans: runs above the threshold, small gaps bridged,
-        trimmed of punctuation; at least one range (around the best token)."""
-        n = len(probabilities)
-        is_word = [w[0].isalnum() for w in words]
-        above = probabilities >= settings.threshold
-        runs: list[list[int]] = []
-        i = 0
-        while i < n:
-            if above[i]:
-                j = i
-                while j < n and above[j]:
-                    j += 1
-                if runs and i - runs[-1][1] <= settings.gap:
-                    runs[-1][1] = j
-                else:
-                    runs.append([i, j])
-                i = j
-            else:
-                i += 1
-        trimmed = []
-        for a, b in runs:
-            while a < b and not is_word[a]:
+        """Token ranges [i, j) of the spans: word tokens above the threshold, runs closer than
+        `gap` tokens joined; at least one range (around the best word)."""
+        words_above = np.flatnonzero((probabilities >= settings.threshold) & is_word)
+        ranges: list[tuple[int, int]] = []
+        if len(words_above) and settings.gap >= len(probabilities):  # the hull
+            ranges = [(int(words_above[0]), int(words_above[-1]) + 1)]
+        elif len(words_above):
+            breaks = np.flatnonzero(np.diff(words_above) > settings.gap + 1)
+            firsts = np.concatenate([[0], breaks + 1])
+            lasts = np.concatenate([breaks, [len(words_above) - 1]])
+            ranges = [(int(words_above[a]), int(words_above[b]) + 1)
+                      for a, b in zip(firsts, lasts, strict=True)]
+        else:
+            candidates = np.flatnonzero(is_word)
+            if not len(candidates):
+                candidates = np.arange(len(probabilities))
+            if not len(candidates):
+                return []
+            best = int(candidates[np.argmax(probabilities[candidates])])
+            floor = probabilities[best] * 0.6
+            a, b = best, best + 1
+            while a > 0 and probabilities[a - 1] >= floor:
+                a -= 1
+            while b < len(probabilities) and probabilities[b] >= floor:
+                b += 1
+            while a < best and not is_word[a]:
                 a += 1
-            while b > a and not is_word[b - 1] and words[b - 1] not in _KEEP_AT_END:
+            while b > best + 1 and not is_word[b - 1]:
                 b -= 1
-            if a < b and any(is_word[a:b]):
-                trimmed.append((a, b))
-        if trimmed:
-            return trimmed
-        # nothing passed the threshold: the run around the best word token
-        candidates = [k for k in range(n) if is_word[k]] or list(range(n))
-        if not candidates:
-            return []
-        best = max(candidates, key=lambda k: probabilities[k])
-        floor = probabilities[best] * 0.6
-        a = best
-        while a > 0 and probabilities[a - 1] >= floor:
-            a -= 1
-        b = best + 1
-        while b < n and probabilities[b] >= floor:
-            b += 1
-        while a < best and not is_word[a]:
-            a += 1
-        while b > best + 1 and not is_word[b - 1] and words[b - 1] not in _KEEP_AT_END:
-            b -= 1
-        return [(a, b)]
+            ranges = [(a, b)]
+        # a question mark, exclamation mark or closing quote right after a span belongs to it
+        n = len(probabilities)
+        return [(a, b + 1 if b < n and words[b] in _KEEP_AT_END and b + 1 - a > 1 else b)
+                for a, b in ranges]
 
     # ---------------------------------------------------------------- public API
     def locate(
         self, document: Document, paragraph_techniques: list[list[tuple[str, float]]]
     ) -> list[list[SpanHit]]:
+        """For each paragraph, spans for exactly the given (technique, confidence) pairs."""
         language = (document.language or "xx").lower()
         results: list[list[SpanHit]] = []
-        for paragraph, given in zip(document.paragraphs, paragraph_techniques, strict=False):
-            hits: list[SpanHit] = []
-            if given:
-                hits = self._locate_paragraph(document.text, paragraph, given, language)
-            results.append(hits)
-        # paragraphs beyond the given list get no spans
-        results.extend([] for _ in range(len(document.paragraphs) - len(results)))
+        for index, paragraph in enumerate(document.paragraphs):
+            given = paragraph_techniques[index] if index < len(paragraph_techniques) else []
+            results.append(
+                self._locate_paragraph(document.text, paragraph, given, language) if given
+                else []
+            )
         return results
 
-    def _locate_paragraph(self, full_text, paragraph, given, language) -> list[SpanHit]:
-        text = paragraph.text
+    def spans_for_paragraph(
+        self, text: str, language: str, techniques: list[str]
+    ) -> list[tuple[str, int, int, float, list[str]]]:
+        """(technique, start, end, localisation probability, cue words) with offsets
+        relative to `text`; the core of `locate`, also used for tuning."""
         tokens = tokenize(text)
         if not tokens:
             return []
-        known = [(t, c) for t, c in given if t in self.column]
-        columns = [self.column[t] for t, _ in known]
-        probabilities = np.zeros((len(tokens), 0), dtype=np.float32)
-        features: list[list[str]] = []
-        rows = cols = np.zeros(0, dtype=np.int64)
-        if columns:
-            probabilities, features, rows, cols = self.token_scores(
-                text, tokens, language, columns
-            )
+        known = [t for t in dict.fromkeys(techniques) if t in self.column]
         words = [text[a:b] for a, b in tokens]
-        hits: list[SpanHit] = []
-        for technique, confidence in given:
-            if technique in self.column:
-                k = known.index((technique, confidence))
-                p = probabilities[:, k]
-                ranges = self.decode_runs(p, words, self._settings(technique))
-            else:  # a technique this model never saw: the whole paragraph
-                p = np.full(len(tokens), 0.5, dtype=np.float32)
-                ranges = [(0, len(tokens))]
-            label, category, definition = _technique_info(technique)
-            for a, b in ranges:
-                start = paragraph.start + tokens[a][0]
-                end = paragraph.start + tokens[b - 1][1]
-                localisation = float(p[a:b].mean())
-                explanation = self._explain(
-                    technique, label, definition, words, features, rows, cols, a, b
-                )
-                hits.append(
-                    SpanHit(
-                        start=start,
-                        end=end,
-                        text=full_text[start:end],
-                        technique=technique,
-                        category=category,
-                        confidence=float(min(1.0, max(0.0, confidence * localisation))),
-                        explanation=explanation,
-                    )
-                )
-        return hits
-
-    def _explain(self, technique, label, definition, words, features, rows, cols, a, b) -> str:
-        head = f"{label}: {definition}" if definition else label
-        cues: list[str] = []
-        if technique in self.column and len(rows):
-            column = self.column[technique]
-            names = self.feature_names()
-            contribution: dict[str, float] = {}
-            mask = (rows >= a) & (rows < b)
-            for row, index in zip(rows[mask], cols[mask], strict=True):
-                if names[index].startswith(_LEXICAL_PREFIXES):
-                    weight = float(self.weights[index, column])
-                    word = words[row]
-                    contribution[word] = contribution.get(word, 0.0) + weight
-            ranked = sorted(
-                (item for item in contribution.items() if item[1] > 0 and item[0][0].isalnum()),
-                key=lambda item: -item[1],
+        result = []
+        if known:
+            probabilities, lexical, word_ids, is_word = self.token_scores(
+                text, tokens, language, [self.column[t] for t in known], words
             )
-            seen: set[str] = set()
-            for word, _ in ranked:
-                if word.lower() not in seen:
-                    seen.add(word.lower())
-                    cues.append(word)
-                if len(cues) == 3:
-                    break
-        if cues:
-            quoted = ", ".join(f"“{w}”" for w in cues)
-            return f"{head} — here {quoted} weighed most."
-        return f"{head} — here the shape and position of the phrase weighed most."
+            frequent = (word_ids > 0) & (word_ids <= FUNCTION_WORD_RANK)
+            for k, technique in enumerate(known):
+                p = probabilities[:, k]
+                for a, b in self.decode_runs(p, is_word, words,
+                                             self._settings(technique, language)):
+                    inside = np.arange(a, b)
+                    ranked = inside[np.argsort(-lexical[a:b, k], kind="stable")]
+                    cues = [words[i] for i in ranked[:8]
+                            if lexical[i, k] > 0 and is_word[i] and not frequent[i]
+                            and len(words[i]) > 2]
+                    result.append((technique, tokens[a][0], tokens[b - 1][1],
+                                   float(p[a:b].sum()) / (b - a), cues))
+        for technique in dict.fromkeys(techniques):
+            if technique not in self.column:  # never seen in training: the whole paragraph
+                result.append((technique, tokens[0][0], tokens[-1][1], 0.5, []))
+        return result
 
-    def feature_names(self) -> list[str]:
-        if self._feature_names is None:
-            names = [""] * len(self.vocabulary)
-            for name, index in self.vocabulary.items():
-                names[index] = name
-            self._feature_names = names
-        return self._feature_names
+    def _locate_paragraph(self, full_text, paragraph, given, language) -> list[SpanHit]:
+        text = paragraph.text
+        confidence_of = dict(given)
+        hits = []
+        for technique, start, end, localisation, cues in self.spans_for_paragraph(
+            text, language, [t for t, _ in given]
+        ):
+            label, category, definition = _technique_info(technique)
+            cue_words: list[str] = []
+            for word in cues:
+                if word.lower() not in {w.lower() for w in cue_words}:
+                    cue_words.append(word)
+                if len(cue_words) == 3:
+                    break
+            hits.append(
+                SpanHit(
+                    start=paragraph.start + start,
+                    end=paragraph.start + end,
+                    text=full_text[paragraph.start + start:paragraph.start + end],
+                    technique=technique,
+                    category=category,
+                    confidence=float(min(1.0, max(0.0, confidence_of[technique] * localisation))),
+                    explanation=explanation(label, definition, cue_words)
+                    if technique in self.column else
+                    f"{label} — no span model for this technique, so the whole paragraph is "
+                    "marked.",
+                )
+            )
+        return hits
 
     # ---------------------------------------------------------------- persistence
     def save(self, directory: Path) -> None:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        names = self.feature_names()
         # int8 quantisation per technique column keeps the artifact small
         scale = np.abs(self.weights).max(axis=0) / 127.0
         scale[scale == 0] = 1.0
         quantised = np.round(self.weights / scale).astype(np.int8)
-        np.savez_compressed(
-            directory / "weights.npz", weights=quantised, scale=scale.astype(np.float32),
-            bias=self.bias,
-        )
-        with gzip.open(directory / "vocabulary.txt.gz", "wt", encoding="utf-8") as handle:
-            handle.write("\n".join(names))
+        np.savez_compressed(directory / "weights.npz", weights=quantised,
+                            scale=scale.astype(np.float32), bias=self.bias)
+        with gzip.open(directory / "features.json.gz", "wt", encoding="utf-8") as handle:
+            json.dump(self.space.to_json(), handle, ensure_ascii=False)
         meta = {
+            **{k: v for k, v in self.metadata.items() if k not in {"format", "version"}},
             "format": FORMAT,
             "version": self.version,
             "techniques": self.techniques,
             "decode": {t: vars(s) for t, s in self.decode.items()},
-            **{k: v for k, v in self.metadata.items() if k not in {"format", "version"}},
         }
         (directory / "model.json").write_text(
             json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8"
@@ -466,12 +550,27 @@ class SpanDetector:
         with np.load(directory / "weights.npz") as data:
             weights = data["weights"].astype(np.float32) * data["scale"][None, :]
             bias = data["bias"]
-        with gzip.open(directory / "vocabulary.txt.gz", "rt", encoding="utf-8") as handle:
-            names = handle.read().split("\n")
-        vocabulary = {name: i for i, name in enumerate(names)}
+        with gzip.open(directory / "features.json.gz", "rt", encoding="utf-8") as handle:
+            space = FeatureSpace.from_json(json.load(handle))
         decode = {t: DecodeSettings(**s) for t, s in meta.get("decode", {}).items()}
         extra = {k: v for k, v in meta.items() if k not in {"techniques", "decode"}}
-        return cls(vocabulary, weights, bias, meta["techniques"], decode, meta["version"], extra)
+        return cls(space, weights, bias, meta["techniques"], decode, meta["version"], extra)
+
+
+_FIRST_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-ÖØ-Þ])")
+
+
+def explanation(label: str, definition: str, cue_words: list[str]) -> str:
+    """One plain sentence: the technique's definition and the words that weighed most."""
+    # the first sentence of the definition only: the explanation stays one sentence
+    definition = _FIRST_SENTENCE.split(definition.strip(), maxsplit=1)[0].rstrip(".")
+    if definition[:1].isupper() and not definition[1:2].isupper():
+        definition = definition[0].lower() + definition[1:]
+    head = f"{label}: {definition}" if definition else label
+    if cue_words:
+        quoted = ", ".join(f"“{w}”" for w in cue_words)
+        return f"{head} — here {quoted} weighed most."
+    return f"{head} — here the phrase as a whole, rather than single words, weighed most."
 
 
 @functools.lru_cache(maxsize=1)

@@ -38,6 +38,7 @@ FALLBACK_LANGUAGE = "en"
 class AnalysisOptions:
     spans: bool = True
     article_labels: bool = True
+    narratives: bool = True
     min_confidence: float | None = None  # extra floor on top of the tuned thresholds
 
 
@@ -48,6 +49,7 @@ class Analyzer:
     detector: Any
     span_detector: Any = None
     article_classifier: Any = None
+    narrative_model: Any = None
     options: AnalysisOptions = field(default_factory=AnalysisOptions)
 
     @classmethod
@@ -56,30 +58,42 @@ class Analyzer:
         model_path: str | None = None,
         spans: bool = True,
         article_labels: bool = True,
+        narratives: bool = False,
     ) -> Analyzer:
-        """Load the shipped models (or a technique model from `model_path`)."""
+        """Load the shipped models (or a technique model from `model_path`).
+
+        Narratives and entity roles are experimental (they miss their acceptance bar, see
+        docs/narratives.md), so they are only added when asked for.
+        """
         from persuasion_lens.models import registry
 
         detector = registry.technique_detector(model_path)
         span_detector = registry.span_detector() if spans else None
         article_classifier = registry.article_classifier() if article_labels else None
+        narrative_model = registry.narrative_model() if narratives else None
         return cls(
             detector,
             span_detector,
             article_classifier,
-            AnalysisOptions(spans=span_detector is not None,
-                            article_labels=article_classifier is not None),
+            narrative_model,
+            AnalysisOptions(
+                spans=span_detector is not None,
+                article_labels=article_classifier is not None,
+                narratives=narrative_model is not None,
+            ),
         )
 
     @property
     def model_version(self) -> str:
         parts = [getattr(self.detector, "version", "techniques")]
-        for extra in (self.span_detector, self.article_classifier):
+        for extra in (self.span_detector, self.article_classifier, self.narrative_model):
             if extra is not None:
                 parts.append(getattr(extra, "version", type(extra).__name__))
         return "+".join(parts)
 
-    def analyze_text(self, text: str, lang: str | None = None, source: str | None = None) -> ArticleResult:
+    def analyze_text(
+        self, text: str, lang: str | None = None, source: str | None = None
+    ) -> ArticleResult:
         return self.analyze_document(Document.from_text(text, source=source), lang)
 
     def analyze_document(self, document: Document, lang: str | None = None) -> ArticleResult:
@@ -94,11 +108,14 @@ class Analyzer:
         warnings = [self._prepare(document, lang) for document in documents]
         probabilities = self.detector.predict_proba(list(documents))
         article_predictions = self._article_predictions(documents)
+        narrative_predictions = self._narrative_predictions(documents)
         results = []
         for position, document in enumerate(documents):
             result = self._build_result(document, probabilities[position], warnings[position])
             if article_predictions is not None:
                 _attach_article_labels(result, article_predictions[position])
+            if narrative_predictions is not None:
+                _attach_narratives(result, narrative_predictions[position])
             results.append(result)
         return results
 
@@ -114,7 +131,8 @@ class Analyzer:
             detected = detect_language(document.text)
             if detected is None:
                 warnings.append(
-                    f"could not tell the language; analysed as {SUPPORTED_LANGUAGES[FALLBACK_LANGUAGE]}"
+                    "could not tell the language; analysed as "
+                    f"{SUPPORTED_LANGUAGES[FALLBACK_LANGUAGE]}"
                 )
                 detected = FALLBACK_LANGUAGE
             document.language = detected
@@ -137,7 +155,9 @@ class Analyzer:
                 self.detector.techniques, probabilities[row], thresholds, floor
             )
             paragraphs.append(
-                ParagraphResult(paragraph.index, paragraph.start, paragraph.end, paragraph.text, hits)
+                ParagraphResult(
+                    paragraph.index, paragraph.start, paragraph.end, paragraph.text, hits
+                )
             )
         if self.options.spans and self.span_detector is not None:
             self._attach_spans(document, paragraphs)
@@ -157,10 +177,22 @@ class Analyzer:
         for paragraph, spans in zip(paragraphs, located, strict=True):
             paragraph.spans = sorted(spans, key=lambda s: (s.start, -s.end, s.technique))
 
+    def _narrative_predictions(self, documents: Sequence[Document]) -> list[Any] | None:
+        if not (self.options.narratives and self.narrative_model is not None):
+            return None
+        return self.narrative_model.predict(list(documents))
+
     def _article_predictions(self, documents: Sequence[Document]) -> list[Any] | None:
         if not (self.options.article_labels and self.article_classifier is not None):
             return None
         return self.article_classifier.predict(list(documents))
+
+
+def _attach_narratives(result: ArticleResult, prediction: Any) -> None:
+    data = prediction.to_dict()
+    data.pop("warnings", None)  # merged into the article's own warnings instead
+    result.extra.update(data)
+    result.warnings.extend(w for w in prediction.warnings if w not in result.warnings)
 
 
 def _decided_techniques(

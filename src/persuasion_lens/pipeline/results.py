@@ -6,6 +6,8 @@ Extend, never break: new keys may be added; existing keys keep their meaning.
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -96,17 +98,15 @@ class ArticleResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def technique_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for paragraph in self.paragraphs:
-            for hit in paragraph.techniques:
-                counts[hit.technique] = counts.get(hit.technique, 0) + 1
-        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+        """Paragraphs per technique, most frequent first."""
+        return self._count(lambda hit: hit.technique)
 
     def category_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for paragraph in self.paragraphs:
-            for hit in paragraph.techniques:
-                counts[hit.category] = counts.get(hit.category, 0) + 1
+        """Technique uses per category, most frequent first."""
+        return self._count(lambda hit: hit.category)
+
+    def _count(self, key: Callable[[TechniqueHit], str]) -> dict[str, int]:
+        counts = Counter(key(hit) for paragraph in self.paragraphs for hit in paragraph.techniques)
         return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
     def to_dict(self) -> dict[str, Any]:
@@ -129,7 +129,9 @@ class ArticleResult:
         if self.genre is not None:
             data["genre"] = {
                 **self.genre.to_dict(),
-                "probabilities": {g.label: round(g.probability, 4) for g in self.genre_probabilities},
+                "probabilities": {
+                    g.label: round(g.probability, 4) for g in self.genre_probabilities
+                },
             }
         if self.frames or self.genre is not None:
             data["frames"] = [f.to_dict() for f in self.frames]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from persuasion_lens.pipeline.results import ParagraphResult, SpanHit
@@ -27,7 +28,7 @@ def segments(paragraph: ParagraphResult) -> list[Segment]:
         cuts.add(max(paragraph.start, min(span.end, paragraph.end)))
     ordered = sorted(cuts)
     pieces: list[Segment] = []
-    for start, end in zip(ordered, ordered[1:], strict=False):
+    for start, end in itertools.pairwise(ordered):
         covering = tuple(
             sorted(
                 (s for s in paragraph.spans if s.start <= start and s.end >= end),

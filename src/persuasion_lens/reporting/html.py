@@ -62,11 +62,14 @@ def _header(result: ArticleResult) -> str:
     language = SUPPORTED_LANGUAGES.get(result.language, result.language)
     meta = [f"<span><b>Language</b> {escape(language)}</span>"]
     if result.genre is not None:
-        meta.append(f"<span><b>Genre</b> {escape(result.genre.label)} "
-                    f"({result.genre.probability:.0%})</span>")
+        meta.append(
+            f"<span><b>Genre</b> {escape(result.genre.label)} "
+            f"({result.genre.probability:.0%})</span>"
+        )
     if result.frames:
         frames = ", ".join(escape(f.label.replace("_", " ")) for f in result.frames)
         meta.append(f"<span><b>Frames</b> {frames}</span>")
+    meta.extend(_narrative_meta(result))
     counts = result.category_counts()
     legend = "".join(
         f"<span class='chip' style='background:{cat.colour}' title='{escape(cat.description)}'>"
@@ -75,8 +78,25 @@ def _header(result: ArticleResult) -> str:
     )
     warnings = "".join(f"<div class='warn'>⚠ {escape(w)}</div>" for w in result.warnings)
     name = escape(result.source or result.doc_id or "Article")
-    return (f"<header class='article'><h1>{name}</h1><div class='meta'>{''.join(meta)}</div>"
-            f"<div class='legend'>{legend}</div>{warnings}</header>")
+    return (
+        f"<header class='article'><h1>{name}</h1><div class='meta'>{''.join(meta)}</div>"
+        f"<div class='legend'>{legend}</div>{warnings}</header>"
+    )
+
+
+def _narrative_meta(result: ArticleResult) -> list[str]:
+    from persuasion_lens.reporting.terminal import MAX_ENTITIES, describe_entity
+
+    meta = []
+    narratives = result.extra.get("narratives") or []
+    if narratives:
+        named = "; ".join(escape(n["label"]) for n in narratives)
+        meta.append(f"<div><b>Narratives</b> <i>(experimental)</i> {named}</div>")
+    entities = (result.extra.get("entities") or [])[:MAX_ENTITIES]
+    if entities:
+        roles = "; ".join(escape(describe_entity(e)) for e in entities)
+        meta.append(f"<div><b>Roles</b> <i>(experimental)</i> {roles}</div>")
+    return meta
 
 
 def _paragraph(paragraph: ParagraphResult) -> str:
@@ -88,8 +108,10 @@ def _paragraph(paragraph: ParagraphResult) -> str:
         for hit in paragraph.techniques
     )
     tag_row = f"<div class='tags'>{tags}</div>" if tags else ""
-    return (f"<p class='par' data-start='{paragraph.start}' data-end='{paragraph.end}'>"
-            f"<span class='num'>¶{paragraph.index + 1}</span>{body}</p>{tag_row}")
+    return (
+        f"<p class='par' data-start='{paragraph.start}' data-end='{paragraph.end}'>"
+        f"<span class='num'>¶{paragraph.index + 1}</span>{body}</p>{tag_row}"
+    )
 
 
 def _segment_html(segment) -> str:
@@ -99,11 +121,17 @@ def _segment_html(segment) -> str:
         return text
     colour = category(span.category).colour
     details = [
-        {"label": technique(s.technique).label, "category": s.category,
-         "confidence": round(s.confidence, 3), "explanation": s.explanation}
+        {
+            "label": technique(s.technique).label,
+            "category": s.category,
+            "confidence": round(s.confidence, 3),
+            "explanation": s.explanation,
+        }
         for s in segment.spans
     ]
     nested = " nested" if len(segment.spans) > 1 else ""
-    return (f"<mark class='hl{nested}' style='--c:{colour};--bg:{colour}22' "
-            f"data-technique='{escape(span.technique)}' data-start='{segment.start}' "
-            f"data-end='{segment.end}' data-spans='{escape(json.dumps(details))}'>{text}</mark>")
+    return (
+        f"<mark class='hl{nested}' style='--c:{colour};--bg:{colour}22' "
+        f"data-technique='{escape(span.technique)}' data-start='{segment.start}' "
+        f"data-end='{segment.end}' data-spans='{escape(json.dumps(details))}'>{text}</mark>"
+    )

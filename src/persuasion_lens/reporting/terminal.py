@@ -7,12 +7,23 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from persuasion_lens.pipeline.results import ArticleResult, ParagraphResult
+from persuasion_lens.pipeline.results import ArticleResult, ParagraphResult, SpanHit
 from persuasion_lens.reporting.highlight import segments
 from persuasion_lens.taxonomy import CATEGORIES, category, technique
 from persuasion_lens.text.languages import SUPPORTED_LANGUAGES
 
 BAR_WIDTH = 24
+MAX_ENTITIES = 6
+SPAN_QUOTE = 90
+
+
+def describe_entity(entity: dict) -> str:
+    """'United States: Antagonist (Instigator) in 4 mentions'."""
+    fine = ", ".join(role["label"] for role in entity.get("fine_roles", []))
+    count = len(entity.get("mentions", []))
+    plural = "mention" if count == 1 else "mentions"
+    fine_part = f" ({fine})" if fine else ""
+    return f"{entity['entity']}: {entity['main_role']}{fine_part} in {count} {plural}"
 
 
 def print_report(
@@ -28,8 +39,10 @@ def print_report(
     hidden = sum(1 for p in result.paragraphs if not p.techniques)
     if hidden and not show_all:
         console.print(
-            Text(f"{hidden} paragraphs without detected techniques are hidden (--all shows them).",
-                 style="dim")
+            Text(
+                f"{hidden} paragraphs without detected techniques are hidden (--all shows them).",
+                style="dim",
+            )
         )
 
 
@@ -38,20 +51,40 @@ def _header(result: ArticleResult) -> Panel:
     how = "detected" if result.language_detected else "given"
     lines = [Text.assemble(("Language ", "bold"), f"{language} ({how})")]
     if result.genre is not None:
-        lines.append(Text.assemble(("Genre    ", "bold"),
-                                   f"{result.genre.label} ({result.genre.probability:.2f})"))
+        lines.append(
+            Text.assemble(
+                ("Genre    ", "bold"), f"{result.genre.label} ({result.genre.probability:.2f})"
+            )
+        )
     if result.frames:
-        frames = ", ".join(f"{f.label.replace('_', ' ')} ({f.probability:.2f})" for f in result.frames)
+        frames = ", ".join(
+            f"{f.label.replace('_', ' ')} ({f.probability:.2f})" for f in result.frames
+        )
         lines.append(Text.assemble(("Frames   ", "bold"), frames))
+    lines.extend(_narrative_lines(result))
     with_techniques = sum(1 for p in result.paragraphs if p.techniques)
-    lines.append(Text.assemble(
-        ("Found    ", "bold"),
-        f"{sum(result.technique_counts().values())} technique uses in {with_techniques} of "
-        f"{len(result.paragraphs)} paragraphs",
-    ))
+    lines.append(
+        Text.assemble(
+            ("Found    ", "bold"),
+            f"{sum(result.technique_counts().values())} technique uses in {with_techniques} of "
+            f"{len(result.paragraphs)} paragraphs",
+        )
+    )
     for warning in result.warnings:
         lines.append(Text(f"warning: {warning}", style="yellow"))
     return Panel(Group(*lines), title=result.source or "article", title_align="left")
+
+
+def _narrative_lines(result: ArticleResult) -> list[Text]:
+    lines = []
+    narratives = result.extra.get("narratives") or []
+    if narratives:
+        named = ", ".join(f"{n['label']} ({n['probability']:.2f})" for n in narratives)
+        lines.append(Text.assemble(("Narrative", "bold"), " ", named, (" experimental", "dim")))
+    for entity in (result.extra.get("entities") or [])[:MAX_ENTITIES]:
+        lines.append(Text.assemble(("Role     ", "bold"), describe_entity(entity),
+                                   (" experimental", "dim")))
+    return lines
 
 
 def _category_table(result: ArticleResult) -> Table:
@@ -66,7 +99,8 @@ def _category_table(result: ArticleResult) -> Table:
     for cat in CATEGORIES:
         count = counts.get(cat.name, 0)
         names = [
-            f"{technique(name).label} ×{n}" for name, n in technique_counts.items()
+            f"{technique(name).label} ×{n}"
+            for name, n in technique_counts.items()
             if technique(name).category == cat.name
         ]
         bar = Text("█" * round(BAR_WIDTH * count / most) if count else "", style=cat.colour)
@@ -79,9 +113,23 @@ def _paragraph_block(paragraph: ParagraphResult) -> Group:
     for position, hit in enumerate(paragraph.techniques):
         if position:
             heading.append(" · ", style="dim")
-        heading.append(f"{technique(hit.technique).label} {hit.confidence:.2f}",
-                       style=f"bold {category(hit.category).colour}")
-    return Group(heading, _highlighted_text(paragraph), Text(""))
+        heading.append(
+            f"{technique(hit.technique).label} {hit.confidence:.2f}",
+            style=f"bold {category(hit.category).colour}",
+        )
+    cues = [_span_line(span) for span in paragraph.spans]
+    return Group(heading, _highlighted_text(paragraph), *cues, Text(""))
+
+
+def _span_line(span: SpanHit) -> Text:
+    """Names the words carrying a technique, so they show even without colours."""
+    quoted = span.text if len(span.text) <= SPAN_QUOTE else span.text[: SPAN_QUOTE - 1] + "…"
+    return Text.assemble(
+        ("  ▸ ", "dim"),
+        (technique(span.technique).label, category(span.category).colour),
+        (f" {span.confidence:.2f}: ", "dim"),
+        f"“{quoted}”",
+    )
 
 
 def _highlighted_text(paragraph: ParagraphResult) -> Text:

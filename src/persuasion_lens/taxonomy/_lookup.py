@@ -34,17 +34,11 @@ def resolve(
             return prefix[0]
         if not prefix:
             inner = [
-                n
-                for n, forms in spellings.items()
-                if any(f" {query}" in f" {f}" for f in forms)
+                n for n, forms in spellings.items() if any(f" {query}" in f" {f}" for f in forms)
             ]
             if len(inner) == 1:
                 return inner[0]
             prefix = inner
         if len(prefix) > 1:
-            raise ValueError(
-                f"{user_text!r} is ambiguous: it could be any of {', '.join(prefix)}"
-            )
-    raise ValueError(
-        f"unknown {kind} {user_text!r}; valid {kind} names are: {', '.join(keys)}"
-    )
+            raise ValueError(f"{user_text!r} is ambiguous: it could be any of {', '.join(prefix)}")
+    raise ValueError(f"unknown {kind} {user_text!r}; valid {kind} names are: {', '.join(keys)}")

@@ -33,8 +33,7 @@ FRAMES: list[Frame] = [
     Frame(
         "Morality",
         "Morality",
-        "Treats the issue as a question of right and wrong, duty, conscience or religious "
-        "belief.",
+        "Treats the issue as a question of right and wrong, duty, conscience or religious belief.",
     ),
     Frame(
         "Fairness_and_equality",
@@ -82,7 +81,7 @@ FRAMES: list[Frame] = [
         "Cultural_identity",
         "Cultural identity",
         "Ties the issue to a group's traditions, customs, language, heritage or sense of who "
-        "\"we\" are.",
+        '"we" are.',
     ),
     Frame(
         "Public_opinion",

@@ -130,7 +130,7 @@ TECHNIQUES: list[Technique] = [
             "solid evidence, leaving readers to imagine the worst."
         ),
         look_for=(
-            "Insinuating questions, \"some say\", \"can we really trust\", and scare quotes "
+            'Insinuating questions, "some say", "can we really trust", and scare quotes '
             "around a person's claims or title."
         ),
         example="Can we really believe a minister who keeps changing her story?",
@@ -144,12 +144,10 @@ TECHNIQUES: list[Technique] = [
             "position they now take, as if that alone proved the position wrong."
         ),
         look_for=(
-            "Past statements or behaviour set against present ones, often with \"yet\", "
-            "\"the same person who\" or \"practise what you preach\"."
+            'Past statements or behaviour set against present ones, often with "yet", '
+            '"the same person who" or "practise what you preach".'
         ),
-        example=(
-            "He tells us all to fly less, yet he took a private jet to the climate summit."
-        ),
+        example="He tells us all to fly less, yet he took a private jet to the climate summit.",
     ),
     Technique(
         name="Questioning_the_Reputation",
@@ -175,8 +173,8 @@ TECHNIQUES: list[Technique] = [
             "identity of a group, usually a nation, so that agreeing feels like loyalty."
         ),
         look_for=(
-            "Patriotic or group-identity language such as \"every true patriot\", \"our "
-            "people\" or \"for the sake of the nation\" used as the reason to agree."
+            'Patriotic or group-identity language such as "every true patriot", "our '
+            'people" or "for the sake of the nation" used as the reason to agree.'
         ),
         example="Anyone who truly loves this country will back the bill without hesitation.",
     ),
@@ -200,10 +198,10 @@ TECHNIQUES: list[Technique] = [
         category="Justification",
         definition=(
             "Suggests that a view is right, or an action wise, because many people, or "
-            "\"everyone\", already hold it or do it."
+            '"everyone", already hold it or do it.'
         ),
         look_for=(
-            "\"Everyone knows\", \"millions agree\", \"most people\", poll figures used as "
+            '"Everyone knows", "millions agree", "most people", poll figures used as '
             "proof, or a fear of being left behind."
         ),
         example="Millions of families have already switched, so why haven't you?",
@@ -246,7 +244,7 @@ TECHNIQUES: list[Technique] = [
             "factors that played a part."
         ),
         look_for=(
-            "\"The reason is simply\", \"all because of\", and one cause offered for broad "
+            '"The reason is simply", "all because of", and one cause offered for broad '
             "problems such as crime, prices or unemployment."
         ),
         example="Shop prices are up for one reason only: the new bike lanes.",
@@ -260,8 +258,8 @@ TECHNIQUES: list[Technique] = [
             "favoured choice looks unavoidable."
         ),
         look_for=(
-            "\"Either ... or\", \"there is no alternative\", \"the only way\", and choices "
-            "framed as \"with us or against us\"."
+            '"Either ... or", "there is no alternative", "the only way", and choices '
+            'framed as "with us or against us".'
         ),
         example="Either we close the library or the whole town goes bankrupt.",
     ),
@@ -274,7 +272,7 @@ TECHNIQUES: list[Technique] = [
             "results without showing why each step would follow; often called a slippery slope."
         ),
         look_for=(
-            "Chains of \"if this, then that, and soon ...\", or a leap from a small change "
+            'Chains of "if this, then that, and soon ...", or a leap from a small change '
             "to an extreme end point."
         ),
         example=(
@@ -292,7 +290,7 @@ TECHNIQUES: list[Technique] = [
             "down that distorted version instead of what was actually said."
         ),
         look_for=(
-            "\"So what they are really saying is\", paraphrases of the other side that sound "
+            '"So what they are really saying is", paraphrases of the other side that sound '
             "absurd, and rebuttals of claims nobody made."
         ),
         example="My opponent wants safer roads, so apparently she wants to ban cars outright.",
@@ -323,7 +321,7 @@ TECHNIQUES: list[Technique] = [
             "else has done, instead of answering the criticism itself."
         ),
         look_for=(
-            "\"What about ...?\", \"and yet they ...\", and counter-accusations that answer "
+            '"What about ...?", "and yet they ...", and counter-accusations that answer '
             "one charge with another."
         ),
         example="You complain about our pollution, but what about the factories in your country?",
@@ -352,7 +350,7 @@ TECHNIQUES: list[Technique] = [
             "thought, treating the matter as settled."
         ),
         look_for=(
-            "Clichés such as \"it is what it is\", \"end of story\" or \"enough said\", and "
+            'Clichés such as "it is what it is", "end of story" or "enough said", and '
             "dismissals that make further questions seem pointless."
         ),
         example="The rules are the rules, and that's the end of it.",
@@ -366,8 +364,8 @@ TECHNIQUES: list[Technique] = [
             "room to weigh the decision."
         ),
         look_for=(
-            "Deadlines, countdowns, \"now is the time\", \"before it's too late\" or \"we "
-            "cannot wait any longer\"."
+            'Deadlines, countdowns, "now is the time", "before it\'s too late" or "we '
+            'cannot wait any longer".'
         ),
         example="The window is closing: act today or lose this chance for good.",
     ),
@@ -381,8 +379,8 @@ TECHNIQUES: list[Technique] = [
             "to steer how the reader feels about the subject."
         ),
         look_for=(
-            "Vivid, emotive adjectives, verbs and metaphors (\"disastrous\", \"heroic\", "
-            "\"flood\", \"slaughter\") where neutral words would do."
+            'Vivid, emotive adjectives, verbs and metaphors ("disastrous", "heroic", '
+            '"flood", "slaughter") where neutral words would do.'
         ),
         example="The council rammed through its disastrous scheme in a shameful midnight vote.",
     ),
@@ -409,8 +407,8 @@ TECHNIQUES: list[Technique] = [
             "something serious as trivial."
         ),
         look_for=(
-            "Superlatives and absolutes (\"never\", \"always\", \"the worst ever\"), or "
-            "playing-down words such as \"just\", \"merely\" or \"a minor hiccup\"."
+            'Superlatives and absolutes ("never", "always", "the worst ever"), or '
+            'playing-down words such as "just", "merely" or "a minor hiccup".'
         ),
         example="This is the greatest betrayal in the history of our country.",
     ),

@@ -17,16 +17,46 @@ SUPPORTED_LANGUAGES: dict[str, str] = {
     "ru": "Russian",
 }
 
-SEMEVAL_TO_ISO = {"en": "en", "fr": "fr", "ge": "de", "it": "it", "po": "pl", "ru": "ru",
-                  "es": "es", "gr": "el", "ka": "ka"}
+SEMEVAL_TO_ISO = {
+    "en": "en",
+    "fr": "fr",
+    "ge": "de",
+    "it": "it",
+    "po": "pl",
+    "ru": "ru",
+    "es": "es",
+    "gr": "el",
+    "ka": "ka",
+}
 ISO_TO_SEMEVAL = {iso: semeval for semeval, iso in SEMEVAL_TO_ISO.items()}
 
 # Languages the detector chooses among: the supported ones plus frequent neighbours, so that an
 # unsupported article is recognised as such instead of being forced into a supported language.
 _DETECTABLE = [
-    "ENGLISH", "FRENCH", "GERMAN", "ITALIAN", "POLISH", "RUSSIAN", "SPANISH", "PORTUGUESE",
-    "DUTCH", "UKRAINIAN", "BULGARIAN", "GREEK", "GEORGIAN", "CZECH", "SWEDISH", "TURKISH",
-    "ARABIC", "CHINESE", "JAPANESE", "HINDI", "ROMANIAN", "HUNGARIAN", "FINNISH", "DANISH",
+    "ENGLISH",
+    "FRENCH",
+    "GERMAN",
+    "ITALIAN",
+    "POLISH",
+    "RUSSIAN",
+    "SPANISH",
+    "PORTUGUESE",
+    "DUTCH",
+    "UKRAINIAN",
+    "BULGARIAN",
+    "GREEK",
+    "GEORGIAN",
+    "CZECH",
+    "SWEDISH",
+    "TURKISH",
+    "ARABIC",
+    "CHINESE",
+    "JAPANESE",
+    "HINDI",
+    "ROMANIAN",
+    "HUNGARIAN",
+    "FINNISH",
+    "DANISH",
 ]
 
 

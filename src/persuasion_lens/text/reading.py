@@ -60,12 +60,26 @@ def _decode_legacy(data: bytes, name: str) -> str:
     return text
 
 
-_COMMON_ENCODINGS = ["utf_16", "utf_32", "cp1252", "cp1251", "cp1250", "iso8859_2", "koi8_r",
-                     "iso8859_15", "latin_1", "cp1253", "iso8859_7", "iso8859_5", "mac_cyrillic"]
+_COMMON_ENCODINGS = [
+    "utf_16",
+    "utf_32",
+    "cp1252",
+    "cp1251",
+    "cp1250",
+    "iso8859_2",
+    "koi8_r",
+    "iso8859_15",
+    "latin_1",
+    "cp1253",
+    "iso8859_7",
+    "iso8859_5",
+    "mac_cyrillic",
+]
 _PLAUSIBLE_LETTERS = set(
     "".join(chr(c) for c in range(0xC0, 0x100) if c not in (0xD7, 0xF7))
     + "ąćęłńóśźżĄĆĘŁŃÓŚŹŻœŒčšžČŠŽ"
-    + "".join(chr(c) for c in range(0x410, 0x450)) + "ЁёіїєґІЇЄҐ"
+    + "".join(chr(c) for c in range(0x410, 0x450))
+    + "ЁёіїєґІЇЄҐ"
     + "".join(chr(c) for c in range(0x386, 0x3CF))
     + "".join(chr(c) for c in range(0x10D0, 0x10FB))
     + "“”„«»–—…’‘•€°§©®²³½·"
@@ -156,7 +170,8 @@ def expand_paths(paths: list[str]) -> list[str]:
         path = Path(raw)
         if raw != "-" and path.is_dir():
             found = sorted(
-                str(child) for child in path.iterdir()
+                str(child)
+                for child in path.iterdir()
                 if child.is_file() and child.suffix.lower() in ARTICLE_SUFFIXES
             )
             if not found:

@@ -1,0 +1,3 @@
+from persuasion_lens.cli import main
+
+main()

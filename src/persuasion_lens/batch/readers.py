@@ -1,0 +1,328 @@
+"""Input readers: folders of .txt/.html files, JSON Lines, CSV and Parquet files.
+
+Readers yield `Record`s (one article each) and `Failure`s (a malformed row, an unreadable file,
+a file without the text column): a bad input is recorded and reading goes on.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from persuasion_lens.text.reading import ARTICLE_SUFFIXES, InputError, text_from_bytes
+
+JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
+CSV_SUFFIXES = {".csv", ".tsv"}
+PARQUET_SUFFIXES = {".parquet", ".pq"}
+MAX_ARTICLE_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ColumnNames:
+    """Which columns (JSON keys) hold what; only `text` is required."""
+
+    text: str = "text"
+    id: str = "id"
+    title: str = "title"
+    outlet: str = "outlet"
+    url: str = "url"
+    published: str = "published"
+    lang: str = "lang"
+
+
+@dataclass
+class Record:
+    """One article to analyse, with the metadata its input gave."""
+
+    text: str
+    source: str
+    location: str = ""
+    external_id: str | None = None
+    title: str | None = None
+    outlet: str | None = None
+    url: str | None = None
+    published: str | None = None  # ISO date
+    lang: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def where(self) -> str:
+        """Where the article came from, for the `source` column and messages."""
+        if "file" in self.extra:
+            return str(self.extra["file"])
+        return f"{self.source} ({self.location})" if self.location else self.source
+
+    def article_text(self) -> str:
+        """The text to analyse: the title becomes line 1 unless the text already starts with it
+        (the models read the first line as the title)."""
+        text = self.text.strip("\ufeff")
+        title = (self.title or "").strip()
+        if title and not text.lstrip().startswith(title):
+            return f"{title}\n\n{text}"
+        return text
+
+
+@dataclass
+class Failure:
+    source: str
+    location: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"source": self.source, "location": self.location, "reason": self.reason}
+
+
+Item = Record | Failure
+
+
+class InputFormatError(InputError):
+    """A whole input file that cannot be read as a table (e.g. no text column)."""
+
+
+def input_kind(path: Path) -> str:
+    if path.is_dir():
+        return "folder"
+    suffix = path.suffix.lower()
+    if suffix in JSONL_SUFFIXES:
+        return "jsonl"
+    if suffix in CSV_SUFFIXES:
+        return "csv"
+    if suffix in PARQUET_SUFFIXES:
+        return "parquet"
+    return "file"
+
+
+def check_inputs(inputs: list[str]) -> None:
+    """Fail early (one line) for inputs that do not exist at all."""
+    if not inputs:
+        raise InputError("name at least one input: a folder, .jsonl, .csv or .parquet file")
+    for raw in inputs:
+        if not Path(raw).exists():
+            raise InputError(f"{raw}: no such file or directory")
+
+
+def read_inputs(inputs: list[str], columns: ColumnNames | None = None) -> Iterator[Item]:
+    columns = columns or ColumnNames()
+    for raw in inputs:
+        path = Path(raw)
+        kind = input_kind(path)
+        try:
+            if kind == "folder":
+                yield from read_folder(path)
+            elif kind == "jsonl":
+                yield from read_jsonl(path, columns)
+            elif kind == "csv":
+                yield from read_csv(path, columns)
+            elif kind == "parquet":
+                yield from read_parquet(path, columns)
+            else:
+                yield read_article_file(path, raw)
+        except (InputError, OSError, UnicodeDecodeError) as error:
+            yield Failure(str(path), "", _without_prefix(_one_line(error), raw, path.name))
+
+
+def count_inputs(inputs: list[str], columns: ColumnNames | None = None) -> int | None:
+    """How many articles the inputs hold (cheap where possible); None when unknown."""
+    total = 0
+    for raw in inputs:
+        path = Path(raw)
+        kind = input_kind(path)
+        try:
+            if kind == "folder":
+                total += sum(1 for _ in _folder_files(path))
+            elif kind == "jsonl":
+                with path.open("rb") as handle:
+                    total += sum(1 for line in handle if line.strip())
+            elif kind == "csv":
+                total += _count_csv_rows(path)
+            elif kind == "parquet":
+                import pyarrow.parquet as pq
+
+                total += pq.ParquetFile(path).metadata.num_rows
+            else:
+                total += 1
+        except Exception:  # counting is only for the progress bar
+            total += 1
+    return total
+
+
+# --- folders and single files --------------------------------------------------------------
+
+
+def _folder_files(folder: Path) -> Iterator[Path]:
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.suffix.lower() in ARTICLE_SUFFIXES:
+            yield path
+
+
+def read_folder(folder: Path) -> Iterator[Item]:
+    found = False
+    for path in _folder_files(folder):
+        found = True
+        relative = path.relative_to(folder)
+        try:
+            yield read_article_file(path, str(relative.with_suffix("")), source=str(folder),
+                                    location=str(relative))
+        except (InputError, OSError) as error:
+            yield Failure(str(folder), str(relative), _without_prefix(_one_line(error), path.name))
+    if not found:
+        yield Failure(str(folder), "", "the folder holds no .txt, .md or .html articles")
+
+
+def read_article_file(path: Path, doc_id: str, source: str | None = None,
+                      location: str = "") -> Record:
+    size = path.stat().st_size
+    if size > MAX_ARTICLE_BYTES:
+        raise InputError(f"the file is {size / 1e6:.1f} MB; the limit is "
+                         f"{MAX_ARTICLE_BYTES / 1e6:.0f} MB")
+    text = text_from_bytes(path.read_bytes(), path.name)
+    return Record(text=text, source=source or str(path), location=location,
+                  external_id=doc_id, extra={"file": str(path)})
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+
+def _record_from_row(row: dict[str, Any], columns: ColumnNames, source: str,
+                     location: str) -> Item:
+    text = row.get(columns.text)
+    if text is None or (isinstance(text, float) and text != text):  # missing or NaN
+        return Failure(source, location, f"no '{columns.text}' value")
+    if not isinstance(text, str):
+        return Failure(source, location, f"'{columns.text}' is not text")
+    if not text.strip():
+        return Failure(source, location, f"the '{columns.text}' value is empty")
+    try:
+        published = _date_value(row.get(columns.published), columns.published)
+    except ValueError as error:
+        return Failure(source, location, str(error))
+    return Record(
+        text=text,
+        source=source,
+        location=location,
+        external_id=_optional_text(row.get(columns.id)),
+        title=_optional_text(row.get(columns.title)),
+        outlet=_optional_text(row.get(columns.outlet)),
+        url=_optional_text(row.get(columns.url)),
+        published=published,
+        lang=_optional_text(row.get(columns.lang)),
+    )
+
+
+def _optional_text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def _date_value(value: Any, column: str) -> str | None:
+    if value is None or value == "" or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value).strip()
+    try:
+        return dt.date.fromisoformat(text[:10]).isoformat()
+    except ValueError:
+        raise ValueError(f"'{column}': '{text[:40]}' is not a date (use YYYY-MM-DD)") from None
+
+
+def read_jsonl(path: Path, columns: ColumnNames) -> Iterator[Item]:
+    source = str(path)
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            location = f"line {number}"
+            if not raw.strip():
+                continue
+            try:
+                row = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError) as error:
+                message = getattr(error, "msg", None) or str(error)
+                yield Failure(source, location, f"not valid JSON ({message})")
+                continue
+            if not isinstance(row, dict):
+                yield Failure(source, location, "a line must be a JSON object")
+                continue
+            yield _record_from_row(row, columns, source, location)
+
+
+def _count_csv_rows(path: Path) -> int:
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+        return max(sum(1 for _ in csv.reader(handle, dialect=_csv_dialect(path))) - 1, 0)
+
+
+def _csv_dialect(path: Path) -> type[csv.Dialect]:
+    return csv.excel_tab if path.suffix.lower() == ".tsv" else csv.excel
+
+
+def _missing_column(path: Path, column: str, available: list[str], option: str) -> InputFormatError:
+    shown = ", ".join(available[:12]) or "none"
+    return InputFormatError(
+        f"{path}: no '{column}' column (columns: {shown}); name the text column with {option}"
+    )
+
+
+def read_csv(path: Path, columns: ColumnNames) -> Iterator[Item]:
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    source = str(path)
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle, dialect=_csv_dialect(path))
+        header = reader.fieldnames or []
+        if columns.text not in header:
+            raise _missing_column(path, columns.text, list(header), "--text-column")
+        number = 1
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                number += 1
+                yield Failure(source, f"row {number}", f"malformed CSV ({error})")
+                continue
+            number += 1
+            if None in row:  # more fields than the header
+                yield Failure(source, f"row {number}", "the row has more fields than the header")
+                continue
+            yield _record_from_row(row, columns, source, f"row {number}")
+
+
+def read_parquet(path: Path, columns: ColumnNames) -> Iterator[Item]:
+    import pyarrow.parquet as pq
+
+    source = str(path)
+    try:
+        parquet = pq.ParquetFile(path)
+    except Exception as error:
+        raise InputError(f"{path}: not a readable Parquet file ({_one_line(error)})") from None
+    names = parquet.schema_arrow.names
+    if columns.text not in names:
+        raise _missing_column(path, columns.text, names, "--text-column")
+    wanted = [c for c in dict.fromkeys(vars(columns).values()) if c in names]
+    number = 0
+    for batch in parquet.iter_batches(batch_size=512, columns=wanted):
+        for row in batch.to_pylist():
+            number += 1
+            yield _record_from_row(row, columns, source, f"row {number}")
+
+
+def _without_prefix(reason: str, *names: str) -> str:
+    """Drop a leading "name: " (the failure already says which file it is)."""
+    for name in names:
+        if reason.startswith(f"{name}: "):
+            return reason[len(name) + 2:]
+    return reason
+
+
+def _one_line(error: BaseException) -> str:
+    return str(error).replace("\n", " ").strip() or type(error).__name__

@@ -1,0 +1,167 @@
+"""`run_batch`: read inputs, skip what is stored, analyse the rest, store batch by batch.
+
+Each batch of articles (with the failures met while reading it) is written in one transaction
+by this process, so killing a run loses at most the batches in flight, never part of an
+article, and running the same command again picks up where it stopped.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from persuasion_lens.batch.executors import DaskExecutor, LocalExecutor
+from persuasion_lens.batch.readers import ColumnNames, Failure, Record, read_inputs
+from persuasion_lens.batch.work import AnalyzerSpec
+from persuasion_lens.storage.database import Database
+from persuasion_lens.storage.repository import (
+    article_key,
+    existing_keys,
+    finish_run,
+    start_run,
+    store_batch,
+)
+
+__all__ = ["AnalyzerSpec", "BatchSummary", "make_executor", "run_batch"]
+
+
+@dataclass
+class BatchSummary:
+    analysed: int = 0
+    skipped: int = 0
+    failed: int = 0
+    seconds: float = 0.0  # the whole run
+    startup_seconds: float = 0.0  # loading the models (and starting the cluster)
+    model_version: str = ""
+    failures: list[Failure] = field(default_factory=list)  # the first few, for the summary
+    interrupted: bool = False
+
+    @property
+    def rate(self) -> float:
+        """Articles analysed per second, once the models are loaded."""
+        working = self.seconds - self.startup_seconds
+        return self.analysed / working if working > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"analysed": self.analysed, "skipped": self.skipped, "failed": self.failed,
+                "seconds": round(self.seconds, 3),
+                "startup_seconds": round(self.startup_seconds, 3),
+                "articles_per_second": round(self.rate, 2),
+                "model_version": self.model_version, "interrupted": self.interrupted,
+                "failures": [f.to_dict() for f in self.failures]}
+
+
+Progress = Callable[[int], None]  # called with the number of input items just finished
+
+
+def make_executor(spec: AnalyzerSpec, dask: str | None = None, workers: int | None = None):
+    if dask:
+        return DaskExecutor(spec, address=dask, workers=workers)
+    return LocalExecutor(spec)
+
+
+def run_batch(
+    inputs: list[str],
+    db: Database,
+    spec: AnalyzerSpec | None = None,
+    columns: ColumnNames | None = None,
+    *,
+    executor: Any = None,
+    batch_size: int = 32,
+    lang: str | None = None,
+    progress: Progress | None = None,
+    keep_failures: int = 20,
+) -> BatchSummary:
+    """Analyse every article in `inputs` that the database does not hold yet."""
+    spec = spec or AnalyzerSpec()
+    executor = executor or LocalExecutor(spec)
+    summary = BatchSummary()
+    started = time.perf_counter()
+    advance = progress or (lambda _n: None)
+    try:
+        summary.model_version = executor.start()
+        summary.startup_seconds = time.perf_counter() - started
+        run_id = start_run(db, inputs, executor.name, summary.model_version)
+
+        def note_failures(failures: list[dict[str, Any]]) -> None:
+            summary.failed += len(failures)
+            for failure in failures:
+                if len(summary.failures) < keep_failures:
+                    summary.failures.append(Failure(**failure))
+
+        jobs = _jobs(inputs, db, columns or ColumnNames(), batch_size, lang, summary, advance)
+        for read_failures, answers in executor.map(jobs):
+            analysed = [answer["item"] for answer in answers if answer["ok"]]
+            failures = read_failures + [answer["failure"] for answer in answers
+                                        if not answer["ok"]]
+            store_batch(db, analysed, failures, run_id)
+            summary.analysed += len(analysed)
+            note_failures(failures)
+            advance(len(answers))
+        summary.seconds = time.perf_counter() - started
+        finish_run(db, run_id, summary.analysed, summary.skipped, summary.failed)
+    except KeyboardInterrupt:
+        summary.interrupted = True
+        raise
+    finally:
+        summary.seconds = time.perf_counter() - started
+        executor.close()
+    return summary
+
+
+def _jobs(
+    inputs: list[str],
+    db: Database,
+    columns: ColumnNames,
+    batch_size: int,
+    lang: str | None,
+    summary: BatchSummary,
+    advance: Progress,
+) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+    """Batches of (failures met while reading, payloads of articles not stored yet)."""
+    seen: set[str] = set()
+    records: list[Record] = []
+    failures: list[dict[str, Any]] = []
+
+    def flush():
+        payloads = [_payload(record, lang) for record in records]
+        stored = existing_keys(db, [p["key"] for p in payloads])
+        fresh = []
+        for payload in payloads:
+            if payload["key"] in stored or payload["key"] in seen:
+                summary.skipped += 1
+            else:
+                seen.add(payload["key"])
+                fresh.append(payload)
+        advance(len(payloads) - len(fresh) + len(failures))
+        return list(failures), fresh
+
+    for item in read_inputs(inputs, columns):
+        if isinstance(item, Failure):
+            failures.append(item.to_dict())
+        else:
+            records.append(item)
+        if len(records) >= batch_size or len(failures) >= batch_size:
+            yield flush()
+            records, failures = [], []
+    if records or failures:
+        yield flush()
+
+
+def _payload(record: Record, lang: str | None) -> dict[str, Any]:
+    text = record.article_text()
+    return {
+        "key": article_key(text, record.external_id),
+        "text": text,
+        "external_id": record.external_id,
+        "title": record.title,
+        "outlet": record.outlet,
+        "url": record.url,
+        "published": record.published,
+        "source": record.where(),
+        "input": record.source,
+        "location": record.location,
+        "lang": record.lang or lang,
+    }

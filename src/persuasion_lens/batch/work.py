@@ -1,0 +1,117 @@
+"""The unit of work shared by every executor: analyse a batch of article payloads (plain dicts)
+into plain dicts ready for `storage.repository.store_batch`.
+
+Runs in the client process or on a Dask worker; either way the Analyzer is loaded once per
+process and cached here, keyed by its `AnalyzerSpec`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from persuasion_lens.text.documents import Document
+from persuasion_lens.text.languages import UnknownLanguageError, normalise_language_code
+
+
+@dataclass(frozen=True)
+class AnalyzerSpec:
+    """How to build the Analyzer: picklable, so it travels to Dask workers."""
+
+    model_path: str | None = None
+    spans: bool = True
+    article_labels: bool = True
+    min_confidence: float | None = None
+    # "package.module:function" returning an Analyzer, instead of Analyzer.load (tests, plugins)
+    factory: str | None = None
+
+    def build(self) -> Any:
+        if self.factory:
+            module_name, _, attribute = self.factory.partition(":")
+            analyzer = getattr(importlib.import_module(module_name), attribute)()
+        else:
+            from persuasion_lens.pipeline.analyzer import Analyzer
+
+            analyzer = Analyzer.load(self.model_path, spans=self.spans,
+                                     article_labels=self.article_labels)
+        analyzer.options.min_confidence = self.min_confidence
+        return analyzer
+
+
+_ANALYZERS: dict[AnalyzerSpec, Any] = {}
+_LOCK = threading.Lock()
+
+
+def cached_analyzer(spec: AnalyzerSpec) -> Any:
+    """The process-wide Analyzer for this spec (loaded on first use)."""
+    with _LOCK:
+        analyzer = _ANALYZERS.get(spec)
+        if analyzer is None:
+            analyzer = spec.build()
+            _ANALYZERS[spec] = analyzer
+        return analyzer
+
+
+def preload(spec: AnalyzerSpec) -> str:
+    """Load the models now (run on every Dask worker before work is sent); returns the version."""
+    return cached_analyzer(spec).model_version
+
+
+def analyse_payloads(payloads: list[dict[str, Any]], spec: AnalyzerSpec) -> list[dict[str, Any]]:
+    """Analyse articles; each answer is {"ok": True, "item": ...} or {"ok": False, "failure": ...}.
+
+    A payload has `key`, `text`, `source`, `location` and optional `external_id`, `title`,
+    `outlet`, `url`, `published`, `lang`. Bad articles become failures; the rest still run.
+    """
+    analyzer = cached_analyzer(spec)
+    answers: list[dict[str, Any] | None] = [None] * len(payloads)
+    ready: list[tuple[int, Document]] = []
+    for position, payload in enumerate(payloads):
+        try:
+            ready.append((position, _document(payload)))
+        except ValueError as error:
+            answers[position] = _failure(payload, str(error))
+    if ready:
+        try:
+            results = analyzer.analyze_documents([document for _, document in ready])
+        except Exception:
+            results = None  # find the culprit: one document at a time
+        for offset, (position, document) in enumerate(ready):
+            payload = payloads[position]
+            try:
+                result = (results[offset] if results is not None
+                          else analyzer.analyze_documents([document])[0])
+            except Exception as error:
+                answers[position] = _failure(payload, f"analysis failed: {_one_line(error)}")
+                continue
+            item = {k: v for k, v in payload.items() if k != "lang"}
+            item["result"] = result.to_dict()
+            answers[position] = {"ok": True, "key": payload["key"], "item": item}
+    return [answer for answer in answers if answer is not None]
+
+
+def _document(payload: dict[str, Any]) -> Document:
+    document = Document.from_text(payload["text"], doc_id=payload.get("external_id"),
+                                  source=payload.get("source"))
+    if not document.paragraphs:
+        raise ValueError("the text has no paragraphs to analyse")
+    lang = payload.get("lang")
+    if lang:
+        try:
+            document.language = normalise_language_code(lang)
+        except UnknownLanguageError as error:
+            raise ValueError(f"lang: {error}") from None
+        document.metadata["language_detected"] = "false"
+    return document
+
+
+def _failure(payload: dict[str, Any], reason: str) -> dict[str, Any]:
+    return {"ok": False, "key": payload["key"],
+            "failure": {"source": payload.get("input") or payload.get("source") or "",
+                        "location": payload.get("location") or "", "reason": reason}}
+
+
+def _one_line(error: BaseException) -> str:
+    return str(error).replace("\n", " ").strip() or type(error).__name__

@@ -1,0 +1,302 @@
+"""Corpus mode: `plens batch`, `plens search`, `plens report`, `plens export`."""
+
+from __future__ import annotations
+
+import json
+import re
+from enum import Enum
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from persuasion_lens.cli.common import (
+    app,
+    console,
+    error_console,
+    fail,
+    user_errors_are_one_line,
+    warn,
+)
+
+DB_HELP = "Database URL: sqlite:///FILE.db (default plens.db) or postgresql://user:pw@host/db."
+DEFAULT_DB = "sqlite:///plens.db"
+
+_db_option = typer.Option(DEFAULT_DB, "--db", envvar="PLENS_DB", help=DB_HELP)
+_technique_option = typer.Option(None, "--technique", "-t", help="Only this technique.")
+_category_option = typer.Option(None, "--category", "-c", help="Only this category.")
+_outlet_option = typer.Option(None, "--outlet", help="Only articles from this outlet.")
+_lang_option = typer.Option(None, "--lang", "-l", help="Only articles in this language.")
+_since_option = typer.Option(None, "--since", help="Published on or after (YYYY-MM-DD).")
+_until_option = typer.Option(None, "--until", help="Published on or before (YYYY-MM-DD).")
+
+
+def _open(db_url: str):
+    from persuasion_lens.storage import open_database
+
+    return open_database(db_url)
+
+
+def _filters(technique, category, outlet, lang, since, until):
+    from persuasion_lens.storage.queries import Filters
+
+    return Filters.from_user(technique, category, outlet, lang, since, until)
+
+
+# --- batch -----------------------------------------------------------------------------------
+
+
+@app.command()
+@user_errors_are_one_line
+def batch(
+    inputs: list[str] = typer.Argument(..., help="Folders of .txt/.html articles, or JSON "
+                                       "Lines, CSV or Parquet files with a text column."),
+    db: str = _db_option,
+    text_column: str = typer.Option("text", "--text-column", help="Column with the article text."),
+    id_column: str = typer.Option("id", "--id-column"),
+    title_column: str = typer.Option("title", "--title-column"),
+    outlet_column: str = typer.Option("outlet", "--outlet-column"),
+    url_column: str = typer.Option("url", "--url-column"),
+    published_column: str = typer.Option("published", "--published-column"),
+    lang_column: str = typer.Option("lang", "--lang-column"),
+    lang: str | None = typer.Option(None, "--lang", "-l", help="Language of articles whose "
+                                    "row gives none (detected when left out)."),
+    model: str | None = typer.Option(None, "--model", help="Folder of a technique model."),
+    no_spans: bool = typer.Option(False, "--no-spans", help="Skip span detection."),
+    dask: str | None = typer.Option(None, "--dask", help="'local' for a Dask LocalCluster, or "
+                                    "a scheduler address such as tcp://scheduler:8786."),
+    workers: int = typer.Option(2, "--workers", min=1, help="Workers of the local cluster."),
+    batch_size: int = typer.Option(32, "--batch-size", min=1, max=10000,
+                                   help="Articles per task and per database transaction."),
+    progress: bool = typer.Option(True, "--progress/--no-progress"),
+    analyzer_factory: str | None = typer.Option(
+        None, "--analyzer-factory", hidden=True,
+        help="module:function returning an Analyzer (plugins and tests)."),
+) -> None:
+    """Analyse many articles and store the results (re-running resumes; nothing is stored twice)."""
+    from persuasion_lens.batch.readers import ColumnNames, check_inputs, count_inputs
+    from persuasion_lens.batch.runner import AnalyzerSpec, make_executor, run_batch
+    from persuasion_lens.text.languages import normalise_language_code
+
+    check_inputs(inputs)
+    if lang:
+        lang = normalise_language_code(lang)
+    columns = ColumnNames(text=text_column, id=id_column, title=title_column,
+                          outlet=outlet_column, url=url_column, published=published_column,
+                          lang=lang_column)
+    database = _open(db)
+    spec = AnalyzerSpec(model_path=model, spans=not no_spans, factory=analyzer_factory)
+    executor = make_executor(spec, dask, workers)
+    total = count_inputs(inputs, columns)
+    bar = _progress_bar(progress)
+    summary = None
+    try:
+        with bar:
+            task = bar.add_task("loading models", total=total)
+
+            def advance(n: int) -> None:
+                bar.update(task, advance=n, description="analysing")
+
+            summary = run_batch(inputs, database, spec, columns, executor=executor,
+                                batch_size=batch_size, lang=lang, progress=advance)
+    except KeyboardInterrupt:
+        error_console.print("interrupted: everything committed so far is kept; run the same "
+                            "command again to resume")
+        raise
+    finally:
+        database.dispose()
+    _print_summary(summary, database.url)
+    if summary.failed:
+        raise typer.Exit(1)
+
+
+def _progress_bar(enabled: bool):
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    class RateColumn(ProgressColumn):
+        def render(self, task):
+            speed = task.finished_speed or task.speed
+            return Text(f"{speed:,.1f} articles/s" if speed else "– articles/s", style="cyan")
+
+    return Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        RateColumn(), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+        console=error_console, disable=not enabled, transient=False,
+    )
+
+
+def _print_summary(summary, db_url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    table = Table(title="Batch summary", show_header=False, title_justify="left")
+    table.add_row("analysed", f"{summary.analysed:,}")
+    table.add_row("skipped (already stored)", f"{summary.skipped:,}")
+    table.add_row("failed", f"[red]{summary.failed:,}[/]" if summary.failed else "0")
+    table.add_row("time", f"{summary.seconds:,.1f} s (loading models: "
+                  f"{summary.startup_seconds:,.1f} s)")
+    table.add_row("rate", f"{summary.rate:,.1f} articles/s")
+    table.add_row("model", summary.model_version or "–")
+    table.add_row("database", make_url(db_url).render_as_string(hide_password=True))
+    console.print(table)
+    for failure in summary.failures:
+        where = f"{failure.source}, {failure.location}" if failure.location else failure.source
+        error_console.print(f"[red]failed:[/] {escape(where)}: {escape(failure.reason)}",
+                            highlight=False, soft_wrap=True)
+    if summary.failed > len(summary.failures):
+        error_console.print(f"... and {summary.failed - len(summary.failures)} more "
+                            "(see the failures table)")
+
+
+# --- search ----------------------------------------------------------------------------------
+
+
+class SearchFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+@user_errors_are_one_line
+def search(
+    query: str = typer.Argument(..., help='Words to find (all must occur); "a phrase"; prefix*.'),
+    db: str = _db_option,
+    technique: str | None = _technique_option,
+    category: str | None = _category_option,
+    outlet: str | None = _outlet_option,
+    lang: str | None = _lang_option,
+    since: str | None = _since_option,
+    until: str | None = _until_option,
+    limit: int = typer.Option(20, "--limit", "-n", min=1, max=10000),
+    output_format: SearchFormat = typer.Option(SearchFormat.text, "--format", "-f"),
+) -> None:
+    """Find stored paragraphs by their words, with the techniques detected in them."""
+    from persuasion_lens.storage.queries import query_terms
+    from persuasion_lens.storage.queries import search as run_search
+
+    filters = _filters(technique, category, outlet, lang, since, until)
+    database = _open(db)
+    try:
+        rows = run_search(database, query, filters, limit)
+    finally:
+        database.dispose()
+    if output_format == SearchFormat.json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return
+    if not rows:
+        console.print("no matching paragraphs")
+        return
+    _print_search(rows, query_terms(query))
+
+
+def _print_search(rows: list[dict], terms: list[str]) -> None:
+    from persuasion_lens.taxonomy import category as category_info
+    from persuasion_lens.taxonomy import technique as technique_info
+
+    words = [re.escape(t.rstrip("*")) + (r"\w*" if t.endswith("*") else "") for t in terms]
+    pattern = re.compile(r"\b(" + "|".join(words) + r")\b", re.IGNORECASE) if words else None
+    table = Table(show_lines=True, expand=True)
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    table.add_column("Article", ratio=2)
+    table.add_column("Paragraph", ratio=5)
+    table.add_column("Techniques", ratio=2)
+    for number, row in enumerate(rows, start=1):
+        article = Text(row["title"] or row["external_id"] or f"article {row['article_id']}",
+                       style="bold")
+        details = " · ".join(str(v) for v in (row["outlet"], row["published"], row["language"])
+                             if v)
+        article.append(f"\n{details}\n¶{row['paragraph_index'] + 1}", style="dim")
+        paragraph = Text(row["text"])
+        if pattern is not None:
+            paragraph.highlight_regex(pattern, style="bold black on yellow")
+        techniques = Text()
+        for hit in row["techniques"]:
+            colour = category_info(hit["category"]).colour
+            techniques.append(f"{technique_info(hit['technique']).label} ", style=colour)
+            techniques.append(f"{hit['confidence']:.0%}\n", style="dim")
+        table.add_row(str(number), article, paragraph, techniques or Text("–", style="dim"))
+    console.print(table)
+
+
+# --- report and export -----------------------------------------------------------------------
+
+
+@app.command()
+@user_errors_are_one_line
+def report(
+    output: Path = typer.Option(..., "--output", "-o", help="The HTML file to write."),
+    db: str = _db_option,
+    technique: str | None = _technique_option,
+    category: str | None = _category_option,
+    outlet: str | None = _outlet_option,
+    lang: str | None = _lang_option,
+    since: str | None = _since_option,
+    until: str | None = _until_option,
+    top: int = typer.Option(20, "--top", min=1, max=500, help="Articles in the densest list."),
+) -> None:
+    """Write an HTML report with charts about the stored corpus."""
+    from persuasion_lens.reporting.corpus_report import write_corpus_report
+
+    filters = _filters(technique, category, outlet, lang, since, until)
+    if not output.parent.is_dir():
+        fail(f"{output.parent}: no such folder")
+    database = _open(db)
+    try:
+        folder, pages = write_corpus_report(database, output, filters, top=top)
+    finally:
+        database.dispose()
+    console.print(f"wrote {output}" + (f" and {pages} article pages in {folder}" if pages else ""))
+
+
+class ExportFormat(str, Enum):
+    csv = "csv"
+    parquet = "parquet"
+
+
+@app.command()
+@user_errors_are_one_line
+def export(
+    output: Path = typer.Option(..., "--output", "-o", help="The file to write."),
+    output_format: ExportFormat | None = typer.Option(
+        None, "--format", "-f", help="csv or parquet (default: from the file name)."),
+    db: str = _db_option,
+    technique: str | None = _technique_option,
+    category: str | None = _category_option,
+    outlet: str | None = _outlet_option,
+    lang: str | None = _lang_option,
+    since: str | None = _since_option,
+    until: str | None = _until_option,
+) -> None:
+    """Export paragraph-level results (one row per paragraph) as CSV or Parquet."""
+    from persuasion_lens.storage.export import write_csv, write_parquet
+
+    if output_format is None:
+        suffix = output.suffix.lower()
+        if suffix in (".parquet", ".pq"):
+            output_format = ExportFormat.parquet
+        elif suffix == ".csv":
+            output_format = ExportFormat.csv
+        else:
+            fail("give --format csv or --format parquet (or name the file .csv or .parquet)")
+    if not output.parent.is_dir():
+        fail(f"{output.parent}: no such folder")
+    filters = _filters(technique, category, outlet, lang, since, until)
+    database = _open(db)
+    try:
+        writer = write_parquet if output_format == ExportFormat.parquet else write_csv
+        rows = writer(database, output, filters)
+    finally:
+        database.dispose()
+    if not rows:
+        warn("nothing matched: the file holds only the header")
+    console.print(f"wrote {rows:,} paragraphs to {output}")

@@ -1,0 +1,166 @@
+"""`plens train` and `plens evaluate`: the persuasion-technique detector."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from persuasion_lens.cli.common import app, console, user_errors_are_one_line, warn
+
+DEFAULT_DATA = os.environ.get("PLENS_DATA", "../shared/data")
+
+
+def _languages(value: str | None) -> list[str]:
+    from persuasion_lens.data.semeval2023 import TRAINING_LANGUAGES
+    from persuasion_lens.text.languages import normalise_language_code
+
+    if not value:
+        return list(TRAINING_LANGUAGES)
+    codes = [normalise_language_code(v) for v in value.split(",") if v.strip()]
+    unknown = [c for c in codes if c not in TRAINING_LANGUAGES]
+    if unknown:
+        raise ValueError(f"no training data for {', '.join(unknown)}; choose from "
+                         f"{', '.join(TRAINING_LANGUAGES)}")
+    return codes
+
+
+def _run(languages: list[str], data_dir: str, seed: int, refit: bool, reference: bool,
+         extra_members: tuple[str, ...] = (), quick: bool = False):
+    from persuasion_lens.data.semeval2023 import load_technique_articles
+    from persuasion_lens.models.technique_training import TrainingConfig, train_detector
+
+    articles = load_technique_articles(data_dir, languages)
+    config = TrainingConfig(seed=seed)
+    if quick:
+        config.max_word, config.max_char = 5000, 8000
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total} languages"), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task("training", total=len(languages))
+
+        started: list[str] = []
+
+        def say(message: str) -> None:
+            progress.update(task, description=message)
+            language = message.split(":", 1)[0]
+            if "fitting members" in message and language not in started:
+                progress.update(task, completed=len(started))
+                started.append(language)
+
+        detector, reports = train_detector(
+            articles, languages, config, refit_full=refit, with_reference=reference,
+            extra_members=extra_members, progress=say)
+        progress.update(task, completed=len(languages))
+    return detector, reports
+
+
+def _table(reports: dict[str, dict]) -> Table:
+    table = Table(title="Technique detector, validation split (paragraph micro-F1 / macro-F1)")
+    table.add_column("lang")
+    table.add_column("model", no_wrap=True)
+    for name in ("micro-F1", "macro-F1", "P", "R", "micro-F1 cross-fitted"):
+        table.add_column(name, justify="right")
+    for language, report in reports.items():
+        rows = report["rows"]
+        reference = rows.get("reference", {}).get("micro_f1")
+        for i, (name, scores) in enumerate(rows.items()):
+            micro = f"{scores['micro_f1']:.3f}"
+            if name == "ensemble" and reference is not None:
+                colour = "green" if scores["micro_f1"] > reference else "red"
+                micro = f"[bold {colour}]{micro}[/]"
+            table.add_row(language if i == 0 else "", name, micro, f"{scores['macro_f1']:.3f}",
+                          f"{scores['precision']:.3f}", f"{scores['recall']:.3f}",
+                          f"{scores['cross_fitted_micro_f1']:.3f}",
+                          end_section=i == len(rows) - 1)
+    return table
+
+
+@app.command()
+@user_errors_are_one_line
+def train(
+    data_dir: str = typer.Option(DEFAULT_DATA, "--data-dir",
+                                 help="Training data (env PLENS_DATA)."),
+    output: Path | None = typer.Option(None, "--output", help="Artifact folder (default: the "
+                                       "package's models/artifacts/techniques)."),
+    seed: int = typer.Option(13, "--seed"),
+    languages: str | None = typer.Option(None, "--languages", help="e.g. en,fr (default all six)."),
+    no_refit: bool = typer.Option(False, "--no-refit", help="Ship the train-split fit instead of "
+                                  "refitting on train+validation."),
+    encoder: str | None = typer.Option(
+        None, "--encoder", help="Fine-tune this Hugging Face encoder (id or folder) instead; "
+        "needs the [transformers] extra. `plens train-encoder` has all its options."),
+) -> None:
+    """Train the persuasion-technique detector and save it."""
+    from persuasion_lens.models.techniques import ARTIFACT_DIR
+
+    started = time.perf_counter()
+    langs = _languages(languages)
+    if encoder:
+        _fine_tune(encoder, data_dir, output, langs, seed)
+        return
+    detector, reports = _run(langs, data_dir, seed, refit=not no_refit, reference=True,
+                             extra_members=("nblr",))
+    target = output or ARTIFACT_DIR
+    if len(langs) < 6 and output is None:
+        warn("training only some languages into the package artifacts replaces the whole model")
+    detector.save(target)
+    console.print(_table(reports))
+    size = sum(p.stat().st_size for p in Path(target).iterdir() if p.is_file())
+    elapsed = time.perf_counter() - started
+    console.print(f"saved to {target} ({size / 1e6:.1f} MB) in {elapsed:.0f}s")
+
+
+def _fine_tune(encoder: str, data_dir: str, output: Path | None, languages: list[str],
+               seed: int) -> None:
+    from persuasion_lens.models.transformer import import_torch_stack
+    from persuasion_lens.models.transformer_training import train_encoder
+
+    import_torch_stack()
+    target = output or Path("plens-transformer")
+    train_encoder(encoder, target, data_dir=data_dir, languages=languages, seed=seed,
+                  log=lambda line: console.print(line, highlight=False))
+    console.print(f"use it with: plens analyze --model {target} ARTICLE.txt", highlight=False)
+
+
+@app.command()
+@user_errors_are_one_line
+def evaluate(
+    data_dir: str = typer.Option(DEFAULT_DATA, "--data-dir",
+                                 help="Training data (env PLENS_DATA)."),
+    seed: int = typer.Option(13, "--seed"),
+    languages: str | None = typer.Option(None, "--languages", help="e.g. en,fr (default all six)."),
+    quick: bool = typer.Option(False, "--quick", help="Smaller vocabularies, no reference: "
+                               "a fast sanity check, not the real numbers."),
+    techniques: bool = typer.Option(True, "--techniques/--no-techniques",
+                                    help="Score the paragraph technique detector (slow: it "
+                                    "trains on the train split)."),
+    spans: bool = typer.Option(False, "--spans", help="Also score span detection (SI and TC "
+                               "span F1 next to the whole-paragraph baseline)."),
+    articles: bool = typer.Option(False, "--articles", help="Also score genre and framing "
+                                  "next to their baselines."),
+    narratives: bool = typer.Option(False, "--narratives", help="Also score narratives and "
+                                    "entity roles (SemEval-2025 Task 10)."),
+) -> None:
+    """Fit on the train split and score on the validation split (members, ensemble, reference)."""
+    langs = _languages(languages)
+    if techniques:
+        _, reports = _run(langs, data_dir, seed, refit=False, reference=not quick,
+                          extra_members=("nblr",) if not quick else (), quick=quick)
+        console.print(_table(reports))
+    if spans:
+        from persuasion_lens.cli.semeval_spans import print_span_evaluation, span_evaluation_rows
+
+        print_span_evaluation(span_evaluation_rows(data_dir, langs))
+    if articles:
+        from persuasion_lens.cli.article_eval import article_evaluation_rows, print_article_table
+
+        print_article_table(article_evaluation_rows(data_dir, langs))
+    if narratives:
+        from persuasion_lens.cli.semeval_narratives import evaluate_narratives
+
+        evaluate_narratives(data_dir=data_dir)

@@ -1,0 +1,63 @@
+"""`plens semeval st1 DIR` and `plens semeval st2 DIR`: official-format genre and framing files.
+
+For every `article<ID>.txt` in DIR (languages may be mixed: each is detected unless `--lang`
+is given) one line is written: `<ID>\\t<genre>` (subtask 1) or `<ID>\\t<frame>,<frame>...`
+(subtask 2).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import typer
+
+from persuasion_lens.cli.common import console, semeval_app, user_errors_are_one_line
+from persuasion_lens.cli.semeval import read_article_folder
+from persuasion_lens.text.documents import Document
+
+_ARTICLE = re.compile(r"^article(.+)\.txt$")
+
+
+def _read_articles(directory: Path, lang: str | None) -> list[tuple[str, Document]]:
+    return [(d.doc_id or "", d) for d in read_article_folder(directory, lang)]
+
+
+def _write(lines: list[str], output: Path | None) -> None:
+    content = "".join(line + "\n" for line in lines)
+    if output is None:
+        typer.echo(content, nl=False)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(content, encoding="utf-8")
+    console.print(f"wrote {len(lines)} lines to {output}", highlight=False)
+
+
+_DIR = typer.Argument(..., help="folder with article<ID>.txt files")
+_OUT = typer.Option(None, "-o", "--output", help="prediction file (default: standard output)")
+_LANG = typer.Option(None, "--lang", help="language of all articles (default: detect each)")
+
+
+@semeval_app.command("st1")
+@user_errors_are_one_line
+def st1(directory: Path = _DIR, output: Path | None = _OUT, lang: str | None = _LANG) -> None:
+    """Subtask 1: genre (opinion / reporting / satire) of every article in DIR."""
+    from persuasion_lens.models.article_classifiers import load_default_article_classifier
+
+    articles = _read_articles(directory, lang)
+    predictions = load_default_article_classifier().predict([d for _, d in articles])
+    _write([f"{i}\t{p.genre}" for (i, _), p in zip(articles, predictions, strict=True)], output)
+
+
+@semeval_app.command("st2")
+@user_errors_are_one_line
+def st2(directory: Path = _DIR, output: Path | None = _OUT, lang: str | None = _LANG) -> None:
+    """Subtask 2: frames (comma-separated) of every article in DIR."""
+    from persuasion_lens.models.article_classifiers import load_default_article_classifier
+
+    articles = _read_articles(directory, lang)
+    predictions = load_default_article_classifier().predict([d for _, d in articles])
+    _write(
+        [f"{i}\t{','.join(p.frames)}" for (i, _), p in zip(articles, predictions, strict=True)],
+        output,
+    )

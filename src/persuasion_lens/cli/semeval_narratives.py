@@ -1,0 +1,158 @@
+"""Narratives and entity roles (SemEval-2025 Task 10) on the command line.
+
+* `plens semeval narratives DOCS_DIR -o PRED.txt`: `<DOC>\\t<narrative>;...\\t<sub>;...` per
+  document, as in subtask-2-annotations.txt.
+* `plens semeval roles DOCS_DIR [--mentions FILE] -o PRED.txt`: one line per mention,
+  `<DOC>\\t<entity>\\t<start>\\t<end>\\t<main role>\\t<fine role>...` with the end inclusive, as
+  in subtask-1-annotations.txt. Without `--mentions` the mentions are detected.
+* `plens evaluate-narratives`: scores on the validation split next to an n-gram baseline.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from persuasion_lens.cli.common import app, console, semeval_app, user_errors_are_one_line
+from persuasion_lens.cli.semeval import read_article_folder
+from persuasion_lens.text.documents import Document
+from persuasion_lens.text.reading import InputError
+
+_DIR = typer.Argument(..., help="folder with <DOC>.txt files (e.g. raw-documents/)")
+_OUT = typer.Option(None, "-o", "--output", help="prediction file (default: standard output)")
+_LANG = typer.Option(None, "--lang", help="language of all documents (default: detect each)")
+_MENTIONS = typer.Option(None, "--mentions",
+                         help="mentions in subtask-1 format (DOC, entity, start, end inclusive); "
+                              "default: detect them")
+
+
+def _read_documents(directory: Path, lang: str | None) -> list[tuple[str, Document]]:
+    from persuasion_lens.models.narratives import TRAINED_LANGUAGES
+
+    documents = read_article_folder(directory, lang, pattern="*.txt", id_prefix=None,
+                                    trained_languages=TRAINED_LANGUAGES)
+    return [(d.doc_id or "", d) for d in documents]
+
+
+def _write(lines: list[str], output: Path | None) -> None:
+    content = "".join(line + "\n" for line in lines)
+    if output is None:
+        typer.echo(content, nl=False)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(content, encoding="utf-8")
+    console.print(f"wrote {len(lines)} lines to {output}", highlight=False)
+
+
+@semeval_app.command("narratives")
+@user_errors_are_one_line
+def narratives(directory: Path = _DIR, output: Path | None = _OUT,
+               lang: str | None = _LANG) -> None:
+    """Narratives and subnarratives of every document in DIR (subtask-2 format)."""
+    from persuasion_lens.models.narratives import load_default_narrative_model
+
+    documents = _read_documents(directory, lang)
+    model = load_default_narrative_model()
+    lines = []
+    for doc_id, document in documents:
+        pn, ps = model.narrative_probabilities([document])
+        chosen_n, chosen_s = model.decide(pn[0], ps[0], model._language(document))
+        lines.append(f"{doc_id}\t{';'.join(n for n, _ in chosen_n)}\t"
+                     f"{';'.join(s for s, _ in chosen_s)}")
+    _write(lines, output)
+
+
+def _read_mentions(path: Path, documents: dict[str, Document]):
+    from persuasion_lens.data.semeval2025 import read_subtask1_file, resolve_mention
+
+    if not path.is_file():
+        raise InputError(f"{path}: no such mentions file")
+    stored = read_subtask1_file(path)
+    result: dict[str, list[tuple[str, int, int]]] = {}
+    for doc_id, rows in stored.items():
+        if doc_id not in documents:
+            raise InputError(f"{path}: document {doc_id} is not in the documents folder")
+        text = documents[doc_id].text
+        for entity, start, end, _, _ in rows:
+            span = resolve_mention(text, entity, start, end)
+            if span is None:
+                raise InputError(f"{path}: {doc_id}: '{entity}' is not found near offset {start}")
+            result.setdefault(doc_id, []).append((entity, *span))
+    return result
+
+
+@semeval_app.command("roles")
+@user_errors_are_one_line
+def roles(directory: Path = _DIR, mentions: Path | None = _MENTIONS,
+          output: Path | None = _OUT, lang: str | None = _LANG) -> None:
+    """Main and fine role of every entity mention (subtask-1 format, end offsets inclusive)."""
+    from persuasion_lens.models.narratives import load_default_narrative_model
+
+    documents = _read_documents(directory, lang)
+    by_id = dict(documents)
+    given = _read_mentions(mentions, by_id) if mentions is not None else None
+    model = load_default_narrative_model()
+    lines = []
+    for doc_id, document in documents:
+        if given is not None:
+            if doc_id not in given:
+                continue
+            spans = [(s, e) for _, s, e in given[doc_id]]
+            names = [n for n, _, _ in given[doc_id]]
+        else:
+            spans = model.detector.detect(document.text, document.language)
+            names = [document.text[s:e] for s, e in spans]
+        for name, role in zip(names, model.mention_roles(document.text, spans,
+                                                         document.language), strict=True):
+            fine = "\t".join(f for f, _ in role.fine_roles)
+            lines.append(f"{doc_id}\t{name}\t{role.start}\t{role.end - 1}\t{role.main_role}\t"
+                         f"{fine}")
+    _write(lines, output)
+
+
+@app.command("evaluate-narratives")
+@user_errors_are_one_line
+def evaluate_narratives(
+    data_dir: Path | None = typer.Option(None, "--data-dir",
+                                         help="folder holding semeval2025-task10/"),
+    model_dir: Path | None = typer.Option(None, "--model", help="model folder (default: shipped)"),
+    baseline: bool = typer.Option(True, "--baseline/--no-baseline",
+                                  help="train and score the n-gram baseline in the same run"),
+) -> None:
+    """Narratives and entity roles on the SemEval-2025 validation split, per language."""
+    from persuasion_lens.data.semeval2025 import load_articles
+    from persuasion_lens.models import narrative_training as T
+    from persuasion_lens.models.narratives import NarrativeModel, load_default_narrative_model
+
+    articles = load_articles(data_dir)
+    model = NarrativeModel.load(model_dir) if model_dir else load_default_narrative_model()
+    validation = [a for a in articles if a.split == "validation"]
+    with console.status("scoring the model"):
+        scores = T.evaluate_model(model, validation)
+    base = None
+    if baseline:
+        with console.status("training the n-gram baseline (several minutes)"):
+            base = T.evaluate_baseline([a for a in articles if a.split == "train"], validation)
+    table = Table(title=f"SemEval-2025 Task 10 validation — {model.version}"
+                  + (" (model / baseline)" if base else ""))
+    for column in ("lang", "docs", "mentions", "narratives F1", "subnarratives F1",
+                   "fine-role EMR", "main-role acc", "mention recall (exact/overlap)"):
+        table.add_column(column, justify="right")
+    for language, s in scores.items():
+        b = base.get(language) if base else None
+
+        def cell(value: float, other: float | None) -> str:
+            if other is None:
+                return f"{value:.3f}"
+            mark = "[green]" if value > other else "[red]"
+            return f"{mark}{value:.3f}[/] / {other:.3f}"
+
+        table.add_row(language, str(s.documents), str(s.mentions),
+                      cell(s.narrative_f1, b and b.narrative_f1),
+                      cell(s.subnarrative_f1, b and b.subnarrative_f1),
+                      cell(s.role_emr, b and b.role_emr),
+                      cell(s.main_role_accuracy, b and b.main_role_accuracy),
+                      f"{s.mention_recall:.3f} / {s.mention_recall_overlap:.3f}")
+    console.print(table)

@@ -1,0 +1,47 @@
+"""`plens serve`: the local web app and HTTP API."""
+
+from __future__ import annotations
+
+import typer
+
+from persuasion_lens.cli.common import app, console, fail, user_errors_are_one_line, warn
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+@app.command()
+@user_errors_are_one_line
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on. The app has no "
+                             "login: keep it on 127.0.0.1 unless the network is trusted."),
+    port: int = typer.Option(8000, "--port", "-p", min=1, max=65535, help="Port to listen on."),
+    max_bytes: int = typer.Option(2_000_000, "--max-bytes", min=1,
+                                  help="Largest article accepted, in bytes (larger: HTTP 413)."),
+    db: str | None = typer.Option(None, "--db", help="Database URL of a corpus (adds the corpus "
+                                  "endpoints when installed)."),
+    model: str | None = typer.Option(None, "--model", help="Folder of a technique model to use "
+                                     "instead of the shipped one."),
+    no_spans: bool = typer.Option(False, "--no-spans", help="Skip span detection."),
+    narratives: bool = typer.Option(False, "--narratives", help="Also show narratives and "
+                                    "entity roles (experimental)."),
+    log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
+) -> None:
+    """Start the web app: open http://HOST:PORT/ in a browser; the API reference is at /docs."""
+    import uvicorn
+
+    from persuasion_lens.pipeline.analyzer import Analyzer
+    from persuasion_lens.web.app import create_app
+
+    if host not in LOCAL_HOSTS:
+        warn(f"listening on {host}: anyone who can reach this address can use the app")
+    with console.status("loading the models…"):
+        analyzer = Analyzer.load(model, spans=not no_spans, narratives=narratives)
+    application = create_app(analyzer, max_bytes=max_bytes, db_url=db)
+    shown_host = f"[{host}]" if ":" in host else host
+    console.print(f"persuasion-lens is running at [bold]http://{shown_host}:{port}/[/] "
+                  f"(models: {analyzer.model_version}); press Ctrl+C to stop.", highlight=False)
+    try:
+        uvicorn.run(application, host=host, port=port, log_level=log_level.lower(),
+                    timeout_graceful_shutdown=5)
+    except OSError as error:  # e.g. the port is taken
+        fail(f"cannot listen on {host}:{port} ({error.strerror or error})")

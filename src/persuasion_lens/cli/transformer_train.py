@@ -1,0 +1,94 @@
+"""`plens train-encoder` (fine-tune a Hugging Face encoder) and `plens train-embeddings` (the
+English sentence-embeddings member). Both need optional extras; torch is imported only when the
+command runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from persuasion_lens.cli.common import app, console, user_errors_are_one_line
+
+
+def _languages(value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    from persuasion_lens.text.languages import normalise_language_code
+
+    return [normalise_language_code(code.strip()) for code in value.split(",") if code.strip()]
+
+
+@app.command("train-encoder")
+@user_errors_are_one_line
+def train_encoder(
+    encoder: str = typer.Option(..., "--encoder", help="Hugging Face model id (downloaded by "
+                                "transformers) or a local model folder, e.g. xlm-roberta-large."),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help="Folder holding "
+                                         "semeval2023-task3/ (default $PLENS_DATA)."),
+    output: Path = typer.Option(Path("plens-transformer"), "--output", "-o",
+                                help="Model folder to write."),
+    epochs: float = typer.Option(3.0, "--epochs", min=0.0),
+    max_steps: int | None = typer.Option(None, "--max-steps", min=1,
+                                         help="Stop after this many optimiser steps."),
+    batch_size: int = typer.Option(16, "--batch-size", min=1),
+    learning_rate: float = typer.Option(2e-5, "--learning-rate", min=0.0),
+    max_length: int = typer.Option(256, "--max-length", min=16, help="Tokens per paragraph."),
+    languages: str | None = typer.Option(None, "--languages", help="Comma-separated, e.g. "
+                                         "en,fr (default: all six)."),
+    device: str | None = typer.Option(None, "--device", help="cuda, cpu, ... (default: the "
+                                      "GPU when there is one)."),
+    no_title: bool = typer.Option(False, "--no-title", help="Do not give the article title "
+                                  "as context."),
+    max_articles: int | None = typer.Option(None, "--max-articles", min=1, hidden=True),
+    threads: int | None = typer.Option(None, "--threads", min=1, help="CPU threads for torch."),
+    seed: int = typer.Option(13, "--seed"),
+) -> None:
+    """Fine-tune a transformer encoder as the technique model (GPU if present, else CPU)."""
+    from persuasion_lens.models.transformer import import_torch_stack
+    from persuasion_lens.models.transformer_training import train_encoder as train
+
+    torch, _ = import_torch_stack()
+    if threads:
+        torch.set_num_threads(threads)
+    train(
+        encoder, output, data_dir=data_dir, languages=_languages(languages), epochs=epochs,
+        max_steps=max_steps, batch_size=batch_size, learning_rate=learning_rate,
+        max_length=max_length, use_title=not no_title, device=device, seed=seed,
+        max_articles=max_articles, log=lambda line: console.print(line, highlight=False),
+    )
+    console.print(f"use it with: plens analyze --model {output} ARTICLE.txt", highlight=False)
+
+
+@app.command("train-embeddings")
+@user_errors_are_one_line
+def train_embeddings(
+    data_dir: Path | None = typer.Option(None, "--data-dir", help="Folder holding "
+                                         "semeval2023-task3/ (default $PLENS_DATA)."),
+    output: Path = typer.Option(Path("plens-embeddings"), "--output", "-o",
+                                help="Model folder to write."),
+    base: str | None = typer.Option(None, "--base", help="Technique model folder to combine "
+                                    "with (default: the shipped one)."),
+    cache: Path | None = typer.Option(None, "--cache", help="Keep paragraph embeddings in this "
+                                      ".npy file (reused when it matches)."),
+    threads: int | None = typer.Option(None, "--threads", min=1, help="CPU threads for torch."),
+) -> None:
+    """Train the English sentence-embeddings member and save it with the base detector."""
+    from persuasion_lens.models.embedding_training import train_embedding_member
+    from persuasion_lens.models.embeddings import _import_torch_stack
+
+    torch, _ = _import_torch_stack()
+    if threads:
+        torch.set_num_threads(threads)
+    detector = train_embedding_member(
+        data_dir=data_dir, base_path=base, output=output, cache=cache,
+        log=lambda line: console.print(line, highlight=False),
+    )
+    report = detector.metadata.get("validation", {})
+    console.print("English validation micro-F1 (thresholds tuned / cross-fitted):")
+    for name in ("base", "member_alone", "ensemble"):
+        if name in report:
+            row = report[name]
+            tuned, crossed = row["micro_f1"], row["cross_fitted_micro_f1"]
+            console.print(f"  {name:<13} {tuned:.4f} / {crossed:.4f}", highlight=False)
+    console.print(f"use it with: plens analyze --model {output} ARTICLE.txt", highlight=False)

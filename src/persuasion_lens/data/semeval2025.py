@@ -1,0 +1,257 @@
+"""Reader for the SemEval-2025 Task 10 data (narratives and entity roles).
+
+Layout (see the data README): `<data>/semeval2025-task10/<LANG>/raw-documents/<DOC>.txt`,
+`subtask-1-annotations.txt` (entity roles, end offsets inclusive), `subtask-2-annotations.txt`
+(narratives and subnarratives), `splits/<LANG>-validation-documents.txt`, `taxonomy/`.
+
+The offsets of subtask 1 were not all computed on the text as stored: some count a line break
+as two characters (CRLF), some count UTF-16 code units (emoji), a few are off by a handful of
+characters. `resolve_mention` maps every annotation onto the stored text so that
+``text[start:end] == entity`` (end exclusive) always holds for the mentions returned here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from persuasion_lens.text.documents import Document, split_paragraphs
+
+TASK_FOLDER = "semeval2025-task10"
+LANGUAGES = ["bg", "en", "hi", "pt", "ru"]
+DEFAULT_DATA_DIR = Path("../shared/data")
+OTHER = "Other"
+MAIN_ROLES = ["Protagonist", "Antagonist", "Innocent"]
+FINE_ROLES: dict[str, list[str]] = {
+    "Protagonist": ["Guardian", "Martyr", "Peacemaker", "Rebel", "Underdog", "Virtuous"],
+    "Antagonist": [
+        "Instigator", "Conspirator", "Tyrant", "Foreign Adversary", "Traitor", "Spy", "Saboteur",
+        "Corrupt", "Incompetent", "Terrorist", "Deceiver", "Bigot",
+    ],
+    "Innocent": ["Forgotten", "Exploited", "Victim", "Scapegoat"],
+}
+FINE_TO_MAIN = {fine: main for main, fines in FINE_ROLES.items() for fine in fines}
+DOMAINS = ["CC", "URW"]
+
+
+@dataclass(frozen=True)
+class GoldMention:
+    """An annotated entity mention; `end` is exclusive (converted from the data's inclusive end)."""
+
+    entity: str
+    start: int
+    end: int
+    main_role: str
+    fine_roles: tuple[str, ...]
+
+
+@dataclass
+class NarrativeArticle:
+    doc_id: str
+    language: str  # ISO code, lower case
+    document: Document
+    split: str  # "train" or "validation"
+    domain: str | None  # "CC", "URW" or None when neither the name nor the labels say
+    narratives: list[str] | None = None  # None when the document has no subtask-2 line
+    subnarratives: list[str] | None = None
+    mentions: list[GoldMention] = field(default_factory=list)
+    has_roles: bool = False  # the document appears in subtask-1-annotations.txt
+
+
+def data_root(data_dir: str | os.PathLike | None = None) -> Path:
+    """The folder holding `semeval2025-task10/` (accepts that folder itself too)."""
+    base = Path(data_dir) if data_dir else Path(os.environ.get("PLENS_DATA", DEFAULT_DATA_DIR))
+    if (base / TASK_FOLDER).is_dir():
+        return base
+    if base.name == TASK_FOLDER and base.is_dir():
+        return base.parent
+    raise FileNotFoundError(
+        f"{base}: no {TASK_FOLDER}/ folder here; pass --data-dir pointing at the training data"
+    )
+
+
+def read_text(path: Path) -> str:
+    # newline="" keeps the text exactly as stored, so offsets stay valid
+    with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+        return handle.read()
+
+
+def parse_subtask2_line(line: str) -> tuple[str, list[str], list[str]]:
+    """`<DOC>\\t<narrative>;...\\t<subnarrative>;...` -> (doc, narratives, subnarratives)."""
+    parts = line.rstrip("\r\n").split("\t")
+    if len(parts) < 2:
+        raise ValueError(f"not a subtask-2 line (needs DOC<TAB>narratives<TAB>subnarratives): "
+                         f"{line.strip()[:80]!r}")
+    narratives = _split_labels(parts[1])
+    subnarratives = _split_labels(parts[2]) if len(parts) > 2 else []
+    return parts[0].strip(), narratives, subnarratives
+
+
+def _split_labels(field_text: str) -> list[str]:
+    labels: list[str] = []
+    for label in field_text.split(";"):
+        label = label.strip()
+        if label and label not in labels:
+            labels.append(label)
+    return labels or [OTHER]
+
+
+def parse_subtask1_line(line: str) -> tuple[str, str, int, int, str, tuple[str, ...]]:
+    """`<DOC>\\t<entity>\\t<start>\\t<end>\\t<main>[\\t<fine>...]`; end inclusive, as stored."""
+    parts = line.rstrip("\r\n").split("\t")
+    if len(parts) < 4:
+        raise ValueError(f"not a subtask-1 line (needs DOC, entity, start, end): "
+                         f"{line.strip()[:80]!r}")
+    try:
+        start, end = int(parts[2]), int(parts[3])
+    except ValueError as error:
+        raise ValueError(f"offsets must be integers: {line.strip()[:80]!r}") from error
+    main = parts[4].strip() if len(parts) > 4 else ""
+    fines = tuple(p.strip() for p in parts[5:] if p.strip())
+    return parts[0].strip(), parts[1], start, end, main, fines
+
+
+def read_subtask1_file(path: Path) -> dict[str, list[tuple[str, int, int, str, tuple[str, ...]]]]:
+    """Mentions per document as stored (end inclusive); blank lines are skipped."""
+    result: dict[str, list[tuple[str, int, int, str, tuple[str, ...]]]] = {}
+    for number, line in enumerate(read_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            doc, entity, start, end, main, fines = parse_subtask1_line(line)
+        except ValueError as error:
+            raise ValueError(f"{path}:{number}: {error}") from None
+        result.setdefault(doc, []).append((entity, start, end, main, fines))
+    return result
+
+
+def _utf16_to_index(text: str, units: int) -> int:
+    count = 0
+    for index, char in enumerate(text):
+        if count >= units:
+            return index
+        count += 2 if ord(char) > 0xFFFF else 1
+    return len(text)
+
+
+def _crlf_to_index(text: str, position: int) -> int:
+    count = 0
+    for index, char in enumerate(text):
+        if count >= position:
+            return index
+        count += 2 if char == "\n" else 1
+    return len(text)
+
+
+def resolve_mention(text: str, entity: str, start: int, end_inclusive: int,
+                    window: int = 60) -> tuple[int, int] | None:
+    """Map an annotated mention onto `text`; returns (start, end exclusive) or None."""
+    if not entity:
+        return None
+    length = len(entity)
+    candidates = [start, _crlf_to_index(text, start), _utf16_to_index(text, start)]
+    for candidate in candidates:
+        if text[candidate:candidate + length] == entity:
+            return candidate, candidate + length
+    # nearest occurrence of the entity text around the stored offset
+    best: int | None = None
+    for match in re.finditer(re.escape(entity), text):
+        if best is None or abs(match.start() - start) < abs(best - start):
+            best = match.start()
+    if best is not None and abs(best - start) <= max(window, start // 10):
+        return best, best + length
+    del end_inclusive  # kept in the signature for clarity; the entity text decides the end
+    return None
+
+
+def domain_of(doc_id: str, narratives: list[str] | None = None) -> str | None:
+    upper = doc_id.upper()
+    if "_CC_" in upper or "-CC-" in upper:
+        return "CC"
+    if any(tag in upper for tag in ("_URW_", "-URW-", "_UA_")):
+        return "URW"
+    for label in narratives or []:
+        if label.startswith("CC:"):
+            return "CC"
+        if label.startswith("URW:"):
+            return "URW"
+    return None
+
+
+def validation_ids(root: Path, language: str) -> set[str]:
+    path = root / TASK_FOLDER / "splits" / f"{language.upper()}-validation-documents.txt"
+    if not path.exists():
+        return set()
+    return {line.strip() for line in read_text(path).splitlines() if line.strip()}
+
+
+def load_taxonomy(data_dir: str | os.PathLike | None = None) -> tuple[list[str], list[str]]:
+    """(narratives, subnarratives) of the task, `Other` included, sorted."""
+    folder = data_root(data_dir) / TASK_FOLDER / "taxonomy"
+    narratives = {line.strip() for line in read_text(folder / "subtask2_narratives.txt")
+                  .splitlines() if line.strip()}
+    subs = {line.strip() for line in read_text(folder / "subtask2_subnarratives.txt")
+            .splitlines() if line.strip()}
+    full = folder / "subnarratives-full.csv"
+    if full.exists():
+        for line in read_text(full).splitlines()[1:]:
+            line = line.strip().strip('"').strip()
+            if line:
+                subs.add(line)
+    narratives.add(OTHER)
+    subs.add(OTHER)
+    return sorted(narratives), sorted(subs)
+
+
+def parent_narrative(subnarrative: str) -> str:
+    """`URW: Praise of Russia: Praise of Russian military might` -> `URW: Praise of Russia`."""
+    if subnarrative == OTHER:
+        return OTHER
+    head, _, _ = subnarrative.rpartition(": ")
+    return head or subnarrative
+
+
+def load_articles(data_dir: str | os.PathLike | None = None,
+                  languages: list[str] | None = None) -> list[NarrativeArticle]:
+    """All annotated documents (subtask 1 or 2) of the given languages, with their split."""
+    root = data_root(data_dir)
+    articles: list[NarrativeArticle] = []
+    for language in languages or LANGUAGES:
+        folder = root / TASK_FOLDER / language.upper()
+        held_out = validation_ids(root, language)
+        labels: dict[str, tuple[list[str], list[str]]] = {}
+        st2 = folder / "subtask-2-annotations.txt"
+        if st2.exists():
+            for line in read_text(st2).splitlines():
+                if line.strip():
+                    doc, narratives, subs = parse_subtask2_line(line)
+                    labels[doc] = (narratives, subs)
+        st1 = folder / "subtask-1-annotations.txt"
+        raw_mentions = read_subtask1_file(st1) if st1.exists() else {}
+        for doc_id in sorted(set(labels) | set(raw_mentions)):
+            path = folder / "raw-documents" / doc_id
+            if not path.exists():
+                continue
+            text = read_text(path)
+            narratives, subs = labels.get(doc_id, (None, None))
+            mentions = []
+            for entity, start, end, main, fines in raw_mentions.get(doc_id, []):
+                span = resolve_mention(text, entity, start, end)
+                if span is None or main not in MAIN_ROLES:
+                    continue
+                mentions.append(GoldMention(entity, span[0], span[1], main, fines))
+            articles.append(NarrativeArticle(
+                doc_id=doc_id,
+                language=language.lower(),
+                document=Document(text, split_paragraphs(text), language.lower(), doc_id,
+                                  str(path)),
+                split="validation" if doc_id in held_out else "train",
+                domain=domain_of(doc_id, narratives),
+                narratives=narratives,
+                subnarratives=subs,
+                mentions=mentions,
+                has_roles=doc_id in raw_mentions,
+            ))
+    return articles

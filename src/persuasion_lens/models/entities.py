@@ -1,0 +1,316 @@
+"""Entity mentions and the roles an article gives them (SemEval-2025 Task 10, subtask 1).
+
+Three parts, all small and language-independent:
+
+* `mention_features`: the words of a mention and of its context (nearest words left and right
+  with their positions, a window of words, the sentence, character 4-grams of the name), as
+  prefixed string features for a linear model.
+* `MentionDetector`: finds mentions when none are given: a gazetteer of the annotated training
+  mentions (matched case-insensitively on word boundaries) plus runs of capitalised words that
+  are not common words of the language.
+* `group_mentions`: merges mentions of the same entity (lower case, lemmas via simplemma,
+  possessives, a few aliases such as US / USA / United States, a surname alone after the full
+  name) so that the report says "United States: Antagonist (Instigator) in 4 mentions".
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse as sp
+
+# words: letters, digits and the combining marks of Devanagari (which \w alone splits on)
+TOKEN = re.compile(r"[\w\u0900-\u097F]+(?:[-'’][\w\u0900-\u097F]+)*")
+_SENTENCE_STOP = re.compile(r"[.!?।]\s|\n")
+WINDOW = 8
+SENTENCE_CHARS = False  # character 4-grams of the sentence's words (morphology, spelling)
+
+ALIASES: dict[str, str] = {
+    "us": "United States", "u.s": "United States", "u.s.": "United States",
+    "usa": "United States", "u.s.a": "United States", "u.s.a.": "United States",
+    "united states": "United States", "united states of america": "United States",
+    "the united states": "United States", "america": "United States",
+    "сша": "United States", "сащ": "United States", "eua": "United States",
+    "estados unidos": "United States", "अमेरिका": "United States",
+    "dprk": "DPRK", "north korea": "DPRK", "кндр": "DPRK", "северная корея": "DPRK",
+    "uk": "United Kingdom", "britain": "United Kingdom", "great britain": "United Kingdom",
+    "united kingdom": "United Kingdom",
+    "eu": "European Union", "european union": "European Union", "ес": "European Union",
+    "евросоюз": "European Union", "ue": "European Union", "união europeia": "European Union",
+    "нато": "NATO", "otan": "NATO", "nato": "NATO",
+    "russian federation": "Russia", "россия": "Russia", "русия": "Russia", "rússia": "Russia",
+    "рф": "Russia", "रूस": "Russia",
+    "украина": "Ukraine", "украйна": "Ukraine", "ucrânia": "Ukraine", "यूक्रेन": "Ukraine",
+    "the west": "the West", "west": "the West", "запад": "the West", "ocidente": "the West",
+    "запада": "the West",
+}
+
+
+def tokens(text: str) -> list[str]:
+    return TOKEN.findall(text.lower())
+
+
+def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence (or line) around text[start:end]."""
+    left = 0
+    for match in _SENTENCE_STOP.finditer(text, max(0, start - 600), start):
+        left = match.end()
+    right_match = _SENTENCE_STOP.search(text, end)
+    right = right_match.start() + 1 if right_match else len(text)
+    return left, min(right, len(text))
+
+
+def mention_features(text: str, start: int, end: int, language: str | None,
+                     stance: Sequence[str] = ()) -> list[str]:
+    """Features of one mention; `stance` holds the document's most likely narratives, which
+    say whose side the article takes (alone, and crossed with the entity's name)."""
+    features: list[str] = []
+    name = text[start:end].lower()
+    name_tokens = tokens(name)
+    features.append("E:" + " ".join(name_tokens))
+    features.extend("e:" + t for t in name_tokens)
+    padded = f" {name} "
+    features.extend("c:" + padded[i:i + 4] for i in range(max(1, len(padded) - 3)))
+    left = tokens(text[max(0, start - 300):start])[-WINDOW:]
+    right = tokens(text[end:end + 300])[:WINDOW]
+    features.extend(f"l{i}:{t}" for i, t in enumerate(reversed(left[-3:])))
+    features.extend(f"r{i}:{t}" for i, t in enumerate(right[:3]))
+    features.extend("L:" + t for t in left)
+    features.extend("R:" + t for t in right)
+    if len(left) >= 2:
+        features.append(f"lb:{left[-2]}_{left[-1]}")
+    if len(right) >= 2:
+        features.append(f"rb:{right[0]}_{right[1]}")
+    a, b = sentence_bounds(text, start, end)
+    sentence = [*tokens(text[a:start]), "<m>", *tokens(text[end:b])]
+    features.extend("S:" + t for t in sentence)
+    features.extend(f"S2:{x}_{y}" for x, y in itertools.pairwise(sentence))
+    if SENTENCE_CHARS:
+        for word in sentence:
+            padded_word = f"<{word}>"
+            features.extend("C:" + padded_word[i:i + 4] for i in range(len(padded_word) - 3))
+    features.append(f"lang:{language or '?'}")
+    if stance:
+        key = normalise_name(text[start:end], language)
+        for label in stance:
+            features.append("T:" + label)
+            features.append(f"ET:{key}|{label}")
+    return features
+
+
+class SparseFeaturizer:
+    """String features -> sublinear tf-idf rows, L2-normalised (vocabulary and idf stored)."""
+
+    def __init__(self, vocabulary: list[str], idf: np.ndarray):
+        self.vocabulary = list(vocabulary)
+        self.index = {f: i for i, f in enumerate(self.vocabulary)}
+        self.idf = np.asarray(idf, dtype=np.float64)
+
+    @classmethod
+    def fit(cls, rows: Sequence[Iterable[str]], min_df: int = 2,
+            max_features: int | None = None) -> SparseFeaturizer:
+        df: Counter[str] = Counter()
+        for row in rows:
+            df.update(set(row))
+        kept = [(f, n) for f, n in df.items() if n >= min_df]
+        kept.sort(key=lambda item: (-item[1], item[0]))
+        if max_features:
+            kept = kept[:max_features]
+        n_docs = max(1, len(rows))
+        vocabulary = [f for f, _ in kept]
+        idf = np.array([np.log((1 + n_docs) / (1 + n)) + 1 for _, n in kept])
+        return cls(vocabulary, idf)
+
+    def transform(self, rows: Sequence[Iterable[str]]) -> sp.csr_matrix:
+        indptr, indices, values = [0], [], []
+        for row in rows:
+            counts = Counter(self.index[f] for f in row if f in self.index)
+            indices.extend(counts)
+            values.extend(1 + np.log(c) for c in counts.values())
+            indptr.append(len(indices))
+        matrix = sp.csr_matrix(
+            (np.array(values, dtype=np.float64), np.array(indices, dtype=np.int64), indptr),
+            shape=(len(rows), len(self.vocabulary)),
+        )
+        return _normalise(matrix @ sp.diags(self.idf))
+
+
+def _normalise(matrix: sp.spmatrix) -> sp.csr_matrix:
+    matrix = sp.csr_matrix(matrix)
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sp.csr_matrix(sp.diags(1 / norms) @ matrix)
+
+
+# -- grouping -----------------------------------------------------------------------------------
+
+
+def _strip_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def normalise_name(name: str, language: str | None = None) -> str:
+    """A grouping key: lower case, no possessive, aliases resolved, lemmas where possible."""
+    clean = name.strip().strip("\"'«»“”„()[]").strip()
+    clean = re.sub(r"(?:'s|’s|'|’)$", "", clean)
+    lowered = " ".join(clean.lower().split())
+    if lowered.startswith("the ") and lowered[4:] in ALIASES:
+        lowered = lowered[4:]
+    if lowered in ALIASES:
+        return ALIASES[lowered].lower()
+    words = tokens(lowered)
+    if language in {"ru", "bg", "pt", "en", "de", "fr", "it", "pl", "hi"} and words:
+        try:
+            import simplemma
+
+            lemmas = [simplemma.lemmatize(w, lang=language) for w in words]
+            joined = " ".join(lemmas).lower()
+            if joined in ALIASES:
+                return ALIASES[joined].lower()
+            words = [w.lower() for w in lemmas]
+        except (ImportError, ValueError):  # pragma: no cover - simplemma missing a language
+            pass
+    key = " ".join(words) or lowered
+    return _strip_accents(key) if language not in {"hi"} else key
+
+
+def display_name(surfaces: Sequence[str], key: str) -> str:
+    for canonical in set(ALIASES.values()):
+        if canonical.lower() == key:
+            return canonical
+    counts = Counter(re.sub(r"(?:'s|’s)$", "", s.strip()) for s in surfaces)
+    # the most frequent surface form, longer ones first on ties
+    return max(counts, key=lambda s: (counts[s], len(s)))
+
+
+@dataclass
+class MentionGroup:
+    key: str
+    name: str
+    indices: list[int] = field(default_factory=list)
+
+
+def group_mentions(names: Sequence[str], language: str | None) -> list[MentionGroup]:
+    """Group mention strings of one document; returns groups in order of first mention."""
+    keys = [normalise_name(n, language) for n in names]
+    multi = {k for k in keys if 1 < len(k.split()) <= 3 and "-" not in k
+             and not set(k.split()) & {"of", "de", "do", "da", "the", "and"}}
+    # a surname alone joins the one full name that ends with it ("Putin" -> "Vladimir Putin")
+    merged: dict[str, str] = {}
+    for key in set(keys):
+        if len(key.split()) == 1:
+            owners = [m for m in multi if m.split()[-1] == key]
+            if len(owners) == 1:
+                merged[key] = owners[0]
+    groups: dict[str, MentionGroup] = {}
+    for index, key in enumerate(keys):
+        key = merged.get(key, key)
+        group = groups.setdefault(key, MentionGroup(key, ""))
+        group.indices.append(index)
+    for group in groups.values():
+        group.name = display_name([names[i] for i in group.indices], group.key)
+    return list(groups.values())
+
+
+_PRONOUNS = {"us", "we", "i", "it", "he", "she", "they", "you", "our", "his", "her", "their"}
+_MONTHS = {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
+    "saturday", "sunday",
+}
+
+# -- mention detection --------------------------------------------------------------------------
+
+_CAPITALISED = re.compile(
+    r"(?<![\w])(?:[A-ZА-ЯЁЇІЄҐ](?:[\w'’-]|\.(?=\w))*)(?:[^\S\n]+(?:(?:of|de|da|do|dos|das|the|von|"
+    r"van|der|di|du|la|le)[^\S\n]+)?[A-ZА-ЯЁЇІЄҐ][\w'’-]*)*"
+)
+
+
+@dataclass
+class MentionDetector:
+    """Gazetteer of training mentions plus capitalised runs that are not common words."""
+
+    gazetteer: dict[str, list[str]]  # language (or "*") -> lower-cased names
+    common_words: dict[str, list[str]]  # language -> capitalised words that are not names
+    _patterns: dict[str, re.Pattern] = field(default_factory=dict, repr=False)
+
+    def _pattern(self, language: str) -> re.Pattern | None:
+        if language not in self._patterns:
+            names = set(self.gazetteer.get("*", [])) | set(self.gazetteer.get(language, []))
+            names = {n for n in names if len(n) >= 2 and n.lower() not in _PRONOUNS}
+            if not names:
+                return None
+            ordered = sorted(names, key=len, reverse=True)
+            body = "|".join(re.escape(n) for n in ordered)
+            self._patterns[language] = re.compile(
+                rf"(?<![\w\u0900-\u097F])(?:{body})(?![\w\u0900-\u097F])"
+            )
+        return self._patterns[language]
+
+    def detect(self, text: str, language: str | None) -> list[tuple[int, int]]:
+        language = language or "*"
+        spans: list[tuple[int, int]] = []
+        pattern = self._pattern(language)
+        if pattern is not None:
+            spans.extend((m.start(), m.end()) for m in pattern.finditer(text))
+        common = (set(self.common_words.get(language, [])) | set(self.common_words.get("*", []))
+                  | _MONTHS)
+        for match in _CAPITALISED.finditer(text):
+            start, end = match.start(), match.end()
+            surface = re.sub(r"(?:'s|’s)$", "", text[start:end]).rstrip(".'’-")
+            end = start + len(surface)
+            words = surface.split()
+            while words and words[0].lower() in common:
+                start += len(words[0])
+                rest = text[start:end]
+                start += len(rest) - len(rest.lstrip())
+                words = words[1:]
+            if not words or len(surface) < 2:
+                continue
+            if len(words) == 1 and words[0].lower() in common:
+                continue
+            spans.append((start, end))
+        return _without_overlaps(spans)
+
+    def to_dict(self) -> dict:
+        return {"gazetteer": self.gazetteer, "common_words": self.common_words}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> MentionDetector:
+        return cls(dict(data["gazetteer"]), dict(data["common_words"]))
+
+
+def _without_overlaps(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Keep the longest of overlapping spans (earliest first on ties), in text order."""
+    chosen: list[tuple[int, int]] = []
+    for start, end in sorted(set(spans), key=lambda s: (-(s[1] - s[0]), s[0])):
+        if all(end <= s or start >= e for s, e in chosen):
+            chosen.append((start, end))
+    return sorted(chosen)
+
+
+def common_capitalised_words(texts: Sequence[str], names: Iterable[str],
+                             limit: int = 3000) -> list[str]:
+    """Words that appear capitalised but are mostly written in lower case (or start sentences)."""
+    lower_counts: Counter[str] = Counter()
+    capital_counts: Counter[str] = Counter()
+    for text in texts:
+        for word in re.findall(r"[\w'’-]+", text):
+            if word[:1].isupper():
+                capital_counts[word.lower()] += 1
+            elif word[:1].islower():
+                lower_counts[word] += 1
+    protected = {n.lower() for n in names if len(tokens(n)) == 1}
+    common = [
+        w for w, n in capital_counts.items()
+        if w not in protected and lower_counts[w] >= max(2, n)
+    ]
+    common.sort(key=lambda w: -lower_counts[w])
+    return common[:limit]

@@ -1,0 +1,420 @@
+"""Training and evaluation of the narrative and entity-role model (SemEval-2025 Task 10).
+
+Narratives: kernel ridge regression (the dual of a ridge classifier) over a pooled multilingual
+tf-idf space, fitted for all labels at once; its closed-form leave-one-out scores on the training
+split calibrate the probabilities (one Platt sigmoid per level) and choose the decision
+thresholds, so the validation split is never used for fitting. The weights are brought back to
+the primal (one column per label) and stored as int8 with a scale per column.
+
+Entity roles: logistic regression over mention/context features (`entities.mention_features`):
+one 3-way model for the main role and one model per main role for the fine role.
+
+Baseline (computed in the same run by `evaluate`): word 1-2-gram + character 3-5-gram tf-idf,
+one logistic regression per label (threshold 0.5, the best label when none passes) for
+narratives and subnarratives; for roles, the same features over the mention and its sentence,
+a 3-way and a 22-way logistic regression.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from persuasion_lens.data import semeval2025 as D
+from persuasion_lens.models import entities as E
+from persuasion_lens.models.narrative_metrics import accuracy, exact_match_ratio, samples_f1
+from persuasion_lens.models.narratives import DocumentFeaturizer, NarrativeModel
+
+Log = Callable[[str], None]
+
+
+@dataclass
+class TrainingConfig:
+    max_word: int = 12000
+    max_char: int = 14000
+    word_weight: float = 0.5
+    ridge: float = 0.5
+    role_c: float = 3.0
+    role_min_df: int = 2
+    role_max_features: int = 40000
+    per_language_thresholds: bool = True
+
+
+def _idf(counts: sp.csr_matrix) -> np.ndarray:
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    return np.log((1 + counts.shape[0]) / (1 + df)) + 1
+
+
+def fit_document_featurizer(documents: Sequence, config: TrainingConfig) -> DocumentFeaturizer:
+    texts = [DocumentFeaturizer.text_of(d) for d in documents]
+    word = CountVectorizer(ngram_range=(1, 2), min_df=2, max_features=config.max_word,
+                           token_pattern=r"(?u)\b\w\w+\b")
+    char = CountVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=3,
+                           max_features=config.max_char)
+    word_counts = word.fit_transform(texts).tocsr()
+    char_counts = char.fit_transform(texts).tocsr()
+    word_vocab = [w for w, _ in sorted(word.vocabulary_.items(), key=lambda x: x[1])]
+    char_vocab = [c for c, _ in sorted(char.vocabulary_.items(), key=lambda x: x[1])]
+    return DocumentFeaturizer(word_vocab, _idf(word_counts), char_vocab, _idf(char_counts),
+                              config.word_weight)
+
+
+def kernel_ridge(X: sp.csr_matrix, Y: np.ndarray, ridge: float):
+    """Multi-output ridge in the dual: (primal coef, bias, leave-one-out scores)."""
+    K = (X @ X.T).toarray()
+    n = K.shape[0]
+    inverse = np.linalg.inv(K + ridge * np.eye(n))
+    hat = K @ inverse
+    leverage = np.diag(hat)[:, None]
+    T = Y * 2.0 - 1.0
+    bias = T.mean(axis=0)
+    centred = T - bias
+    dual = inverse @ centred
+    loo = (hat @ centred - leverage * centred) / (1 - leverage) + bias
+    coef = np.asarray(X.T @ dual)
+    return coef, bias, loo
+
+
+def platt(scores: np.ndarray, targets: np.ndarray) -> list[float]:
+    model = LogisticRegression(C=100.0)
+    model.fit(scores.reshape(-1, 1), targets.reshape(-1).astype(int))
+    return [float(model.coef_[0, 0]), float(model.intercept_[0])]
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-x))
+
+
+def label_matrix(label_sets: Sequence[Sequence[str]], labels: Sequence[str]) -> np.ndarray:
+    index = {label: j for j, label in enumerate(labels)}
+    Y = np.zeros((len(label_sets), len(labels)))
+    for i, label_set in enumerate(label_sets):
+        for label in label_set:
+            if label in index:
+                Y[i, index[label]] = 1
+    return Y
+
+
+def _tune(model: NarrativeModel, pn: np.ndarray, ps: np.ndarray, gold_n, gold_s,
+          language: str) -> tuple[float, float, float]:
+    best = (-1.0, 0.5, 0.5)
+    for cut_n in np.arange(0.08, 0.6, 0.02):
+        model.thresholds["narratives"][language] = float(cut_n)
+        decided = [model.decide(pn[i], ps[i], language) for i in range(len(pn))]
+        coarse = samples_f1(gold_n, [[n for n, _ in d[0]] for d in decided])
+        for cut_s in np.arange(0.05, 0.6, 0.05):
+            model.thresholds["subnarratives"][language] = float(cut_s)
+            fine = samples_f1(gold_s, [[s for s, _ in model.decide(pn[i], ps[i], language)[1]]
+                                       for i in range(len(pn))])
+            if coarse + fine > best[0]:
+                best = (coarse + fine, float(cut_n), float(cut_s))
+    return best
+
+
+# -- entity roles --------------------------------------------------------------------------------
+
+
+def role_rows(articles: Sequence[D.NarrativeArticle], stances: dict[str, list[str]]):
+    rows, mentions = [], []
+    for article in articles:
+        stance = stances.get(article.language + "/" + article.doc_id, [])
+        for mention in article.mentions:
+            rows.append(E.mention_features(article.document.text, mention.start, mention.end,
+                                           article.language, stance))
+            mentions.append((article, mention))
+    return rows, mentions
+
+
+def fit_roles(articles: Sequence[D.NarrativeArticle], config: TrainingConfig,
+              stances: dict[str, list[str]]):
+    rows, mentions = role_rows(articles, stances)
+    featurizer = E.SparseFeaturizer.fit(rows, min_df=config.role_min_df,
+                                        max_features=config.role_max_features)
+    X = featurizer.transform(rows)
+    main_roles = list(D.MAIN_ROLES)
+    y = np.array([main_roles.index(m.main_role) for _, m in mentions])
+    main = LogisticRegression(C=config.role_c, max_iter=3000).fit(X, y)
+    fine_roles, fine_coef, fine_bias = {}, {}, {}
+    for role in main_roles:
+        pairs = [(i, f) for i, (_, m) in enumerate(mentions) if m.main_role == role
+                 for f in m.fine_roles if f in D.FINE_TO_MAIN]
+        labels = sorted({f for _, f in pairs})
+        fine_roles[role] = labels
+        if len(labels) == 1:
+            fine_coef[role] = np.zeros((X.shape[1], 1))
+            fine_bias[role] = np.zeros(1)
+            continue
+        model = LogisticRegression(C=config.role_c, max_iter=3000).fit(
+            X[[i for i, _ in pairs]], [labels.index(f) for _, f in pairs])
+        fine_coef[role] = model.coef_.T.copy()
+        fine_bias[role] = model.intercept_.copy()
+    return featurizer, main_roles, main.coef_.T.copy(), main.intercept_.copy(), fine_roles, \
+        fine_coef, fine_bias
+
+
+def fit_detector(articles: Sequence[D.NarrativeArticle]) -> E.MentionDetector:
+    gazetteer: dict[str, set[str]] = {}
+    counts: Counter[tuple[str, str]] = Counter()
+    for article in articles:
+        for mention in article.mentions:
+            counts[(article.language, mention.entity.strip().lower())] += 1
+    for (language, name), _ in counts.items():
+        if len(name) >= 2:
+            gazetteer.setdefault(language, set()).add(name)
+    names = {name for _, name in counts}
+    common: dict[str, list[str]] = {}
+    for language in D.LANGUAGES:
+        texts = [a.document.text for a in articles if a.language == language]
+        common[language] = E.common_capitalised_words(texts, names)
+    common["*"] = sorted(set(common.get("en", [])[:800]))
+    return E.MentionDetector({k: sorted(v) for k, v in gazetteer.items()}, common)
+
+
+# -- training -------------------------------------------------------------------------------------
+
+
+def train(articles: Sequence[D.NarrativeArticle], taxonomy: tuple[list[str], list[str]],
+          config: TrainingConfig | None = None, log: Log = print) -> NarrativeModel:
+    config = config or TrainingConfig()
+    started = time.time()
+    labelled = [a for a in articles if a.narratives is not None]
+    documents = [a.document for a in labelled]
+    featurizer = fit_document_featurizer(documents, config)
+    X = featurizer.transform(documents)
+    log(f"narrative features: {X.shape[1]} over {X.shape[0]} documents")
+    seen_n = {n for a in labelled for n in a.narratives}
+    seen_s = {s for a in labelled for s in a.subnarratives}
+    narratives = sorted(set(taxonomy[0]) & seen_n | {D.OTHER})
+    subnarratives = sorted(set(taxonomy[1]) & seen_s | {D.OTHER})
+    Yn = label_matrix([a.narratives for a in labelled], narratives)
+    Ys = label_matrix([a.subnarratives for a in labelled], subnarratives)
+    coef_n, bias_n, loo_n = kernel_ridge(X, Yn, config.ridge)
+    coef_s, bias_s, loo_s = kernel_ridge(X, Ys, config.ridge)
+    calibration = {"narratives": platt(loo_n, Yn), "subnarratives": platt(loo_s, Ys)}
+    pn = _sigmoid(calibration["narratives"][0] * loo_n + calibration["narratives"][1])
+    ps = _sigmoid(calibration["subnarratives"][0] * loo_s + calibration["subnarratives"][1])
+    log(f"narrative models fitted ({time.time() - started:.0f}s)")
+    model = NarrativeModel(
+        featurizer=featurizer, narratives=narratives, subnarratives=subnarratives,
+        narrative_coef=coef_n, narrative_bias=bias_n, sub_coef=coef_s, sub_bias=bias_s,
+        calibration=calibration,
+        thresholds={"narratives": {"*": 0.3}, "subnarratives": {"*": 0.3}},
+        role_featurizer=E.SparseFeaturizer([], np.zeros(0)), main_roles=list(D.MAIN_ROLES),
+        main_coef=np.zeros((0, 3)), main_bias=np.zeros(3), fine_roles={}, fine_coef={},
+        fine_bias={}, detector=fit_detector(articles),
+    )
+    # the role model sees each training document's stance as predicted without that document
+    stances = {a.language + "/" + a.doc_id: model.stance(pn[i], ps[i])
+               for i, a in enumerate(labelled)}
+    roles = fit_roles([a for a in articles if a.mentions], config, stances)
+    (model.role_featurizer, model.main_roles, model.main_coef, model.main_bias,
+     model.fine_roles, model.fine_coef, model.fine_bias) = roles
+    log(f"role models fitted ({time.time() - started:.0f}s)")
+    gold_n = [a.narratives for a in labelled]
+    gold_s = [a.subnarratives for a in labelled]
+    all_index = np.arange(len(labelled))
+    _, cut_n, cut_s = _tune(model, pn, ps, gold_n, gold_s, "*")
+    model.thresholds = {"narratives": {"*": cut_n}, "subnarratives": {"*": cut_s}}
+    if config.per_language_thresholds:
+        for language in D.LANGUAGES:
+            index = all_index[[a.language == language for a in labelled]]
+            if len(index) < 50:
+                continue
+            _, ln, ls = _tune(model, pn[index], ps[index], [gold_n[i] for i in index],
+                              [gold_s[i] for i in index], language)
+            # halfway between the language's own cut and the global one: less noise
+            model.thresholds["narratives"][language] = round((ln + cut_n) / 2, 3)
+            model.thresholds["subnarratives"][language] = round((ls + cut_s) / 2, 3)
+    log(f"thresholds {model.thresholds}")
+    model.info = {
+        "trained_on": "SemEval-2025 Task 10 (bg, en, hi, pt, ru), training split",
+        "documents": len(labelled),
+        "mentions": sum(len(a.mentions) for a in articles),
+        "config": config.__dict__,
+        "training_seconds": round(time.time() - started, 1),
+    }
+    return model
+
+
+# -- baseline -----------------------------------------------------------------------------------
+
+
+class Baseline:
+    """Plain word+char n-gram logistic regressions (one per label), threshold 0.5."""
+
+    def __init__(self, max_features: int = 20000):
+        self.max_features = max_features
+
+    def _vectorizers(self):
+        return (TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True,
+                                max_features=self.max_features),
+                TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=3,
+                                sublinear_tf=True, max_features=self.max_features))
+
+    @staticmethod
+    def _stack(vectorizers, texts, fit=False):
+        blocks = [v.fit_transform(texts) if fit else v.transform(texts) for v in vectorizers]
+        return sp.hstack(blocks).tocsr()
+
+    def narratives(self, train: Sequence[D.NarrativeArticle], test: Sequence[D.NarrativeArticle]):
+        vectorizers = self._vectorizers()
+        text = lambda a: a.document.title + "\n" + a.document.text  # noqa: E731
+        X = self._stack(vectorizers, [text(a) for a in train], fit=True)
+        Xt = self._stack(vectorizers, [text(a) for a in test])
+        result = []
+        for key in ("narratives", "subnarratives"):
+            gold = [getattr(a, key) for a in train]
+            labels = sorted({label for g in gold for label in g})
+            Y = label_matrix(gold, labels)
+            P = np.zeros((len(test), len(labels)))
+            for j in range(len(labels)):
+                if Y[:, j].all():
+                    P[:, j] = 1.0
+                    continue
+                model = LogisticRegression(C=10.0, solver="liblinear").fit(X, Y[:, j])
+                P[:, j] = model.predict_proba(Xt)[:, 1]
+            result.append([[labels[j] for j in np.flatnonzero(row >= 0.5)]
+                           or [labels[int(np.argmax(row))]] for row in P])
+        return result
+
+    def roles(self, train: Sequence[D.NarrativeArticle], test: Sequence[D.NarrativeArticle]):
+        def texts(articles):
+            out = []
+            for article in articles:
+                for m in article.mentions:
+                    a, b = E.sentence_bounds(article.document.text, m.start, m.end)
+                    out.append(m.entity + " | " + article.document.text[a:b])
+            return out
+
+        vectorizers = self._vectorizers()
+        X = self._stack(vectorizers, texts(train), fit=True)
+        Xt = self._stack(vectorizers, texts(test))
+        train_mentions = [m for a in train for m in a.mentions]
+        main = LogisticRegression(C=3.0, max_iter=2000).fit(
+            X, [m.main_role for m in train_mentions]).predict(Xt)
+        fine = LogisticRegression(C=3.0, max_iter=2000).fit(
+            X, [m.fine_roles[0] if m.fine_roles else m.main_role for m in train_mentions]
+        ).predict(Xt)
+        return list(main), [[f] for f in fine]
+
+
+# -- evaluation ----------------------------------------------------------------------------------
+
+
+@dataclass
+class LanguageScores:
+    language: str
+    documents: int
+    mentions: int
+    narrative_f1: float
+    subnarrative_f1: float
+    role_emr: float
+    main_role_accuracy: float
+    mention_recall: float | None = None
+    mention_recall_overlap: float | None = None
+
+
+def evaluate_model(model: NarrativeModel, test: Sequence[D.NarrativeArticle]
+                   ) -> dict[str, LanguageScores]:
+    result = {}
+    for language in sorted({a.language for a in test}):
+        articles = [a for a in test if a.language == language]
+        labelled = [a for a in articles if a.narratives is not None]
+        predictions = model.predict([a.document for a in labelled],
+                                    mentions=[[] for _ in labelled])
+        narrative_f1 = samples_f1([a.narratives for a in labelled],
+                                  [[n for n, _ in p.narratives] for p in predictions])
+        sub_f1 = samples_f1([a.subnarratives for a in labelled],
+                            [[s for s, _ in p.subnarratives] for p in predictions])
+        gold_fine, pred_fine, gold_main, pred_main = [], [], [], []
+        gold_spans, found_spans = [], []
+        for article in articles:
+            if not article.mentions:
+                continue
+            spans = [(m.start, m.end) for m in article.mentions]
+            pn, ps = model.narrative_probabilities([article.document])
+            roles = model.mention_roles(article.document.text, spans, article.language,
+                                        model.stance(pn[0], ps[0]))
+            for mention, role in zip(article.mentions, roles, strict=True):
+                gold_fine.append(mention.fine_roles)
+                pred_fine.append([f for f, _ in role.fine_roles])
+                gold_main.append(mention.main_role)
+                pred_main.append(role.main_role)
+            detected = model.detector.detect(article.document.text, article.language)
+            gold_spans.extend((article.doc_id, s, e) for s, e in spans)
+            found_spans.extend((article.doc_id, s, e) for s, e in detected)
+        exact, overlap = _recall(gold_spans, found_spans)
+        result[language] = LanguageScores(
+            language, len(labelled), len(gold_main), narrative_f1, sub_f1,
+            exact_match_ratio(gold_fine, pred_fine), accuracy(gold_main, pred_main),
+            exact, overlap)
+    return result
+
+
+def _recall(gold, found) -> tuple[float, float]:
+    if not gold:
+        return 0.0, 0.0
+    found_set = set(found)
+    by_doc: dict[str, list[tuple[int, int]]] = {}
+    for doc, s, e in found:
+        by_doc.setdefault(doc, []).append((s, e))
+    exact = sum((d, s, e) in found_set for d, s, e in gold) / len(gold)
+    overlap = sum(any(fs < e and s < fe for fs, fe in by_doc.get(d, []))
+                  for d, s, e in gold) / len(gold)
+    return exact, overlap
+
+
+def evaluate_baseline(train: Sequence[D.NarrativeArticle], test: Sequence[D.NarrativeArticle]
+                      ) -> dict[str, LanguageScores]:
+    baseline = Baseline()
+    train_n = [a for a in train if a.narratives is not None]
+    test_n = [a for a in test if a.narratives is not None]
+    coarse, fine = baseline.narratives(train_n, test_n)
+    train_r = [a for a in train if a.mentions]
+    test_r = [a for a in test if a.mentions]
+    main, fine_roles = baseline.roles(train_r, test_r)
+    mention_language = [a.language for a in test_r for _ in a.mentions]
+    mentions = [m for a in test_r for m in a.mentions]
+    result = {}
+    for language in sorted({a.language for a in test}):
+        docs = [i for i, a in enumerate(test_n) if a.language == language]
+        ments = [i for i, lang in enumerate(mention_language) if lang == language]
+        result[language] = LanguageScores(
+            language, len(docs), len(ments),
+            samples_f1([test_n[i].narratives for i in docs], [coarse[i] for i in docs]),
+            samples_f1([test_n[i].subnarratives for i in docs], [fine[i] for i in docs]),
+            exact_match_ratio([mentions[i].fine_roles for i in ments],
+                              [fine_roles[i] for i in ments]),
+            accuracy([mentions[i].main_role for i in ments], [main[i] for i in ments]),
+        )
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """`python -m persuasion_lens.models.narrative_training [--data-dir D] [--out DIR]`."""
+    import argparse
+
+    from persuasion_lens.models.narratives import ARTIFACT_DIR
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--out", default=str(ARTIFACT_DIR))
+    parser.add_argument("--all", action="store_true",
+                        help="train on training and validation splits (no held-out scores)")
+    args = parser.parse_args(argv)
+    articles = D.load_articles(args.data_dir)
+    train_set = articles if args.all else [a for a in articles if a.split == "train"]
+    model = train(train_set, D.load_taxonomy(args.data_dir))
+    model.save(args.out)
+    print(f"saved to {args.out}")
+
+
+if __name__ == "__main__":
+    main()

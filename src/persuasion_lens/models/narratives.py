@@ -1,0 +1,427 @@
+"""Narratives an article pushes and the roles it gives to people and countries.
+
+Trained on SemEval-2025 Task 10 (Bulgarian, English, Hindi, Portuguese, Russian; the
+Russia–Ukraine war and climate change); see ``narrative_training`` and docs/narratives.md.
+
+* Narratives: linear scores over one pooled multilingual tf-idf space (words and character
+  n-grams) for every narrative and subnarrative, calibrated to probabilities. Decisions follow
+  the label hierarchy: a narrative is chosen when its probability passes the threshold, then
+  its subnarratives that pass theirs (at least the best one, which may be `<narrative>: Other`),
+  so a subnarrative always comes with its narrative; `Other` when no narrative passes.
+* Entities: for every mention (given, or found by the `MentionDetector`) a main role
+  (Protagonist, Antagonist, Innocent) and its best fine role from the words of the mention and
+  its context; mentions of the same entity are grouped and their probabilities averaged.
+
+    model = load_default_narrative_model()
+    prediction = model.predict([document])[0]
+    prediction.narratives, prediction.entities
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse as sp
+
+from persuasion_lens.models import entities as E
+from persuasion_lens.text.documents import Document
+
+ARTIFACT_DIR = Path(__file__).parent / "artifacts" / "narratives"
+FORMAT = 1
+OTHER = "Other"
+TRAINED_LANGUAGES = ("bg", "en", "hi", "pt", "ru")
+MAIN_ROLES = ("Protagonist", "Antagonist", "Innocent")
+
+
+@dataclass
+class EntityRoles:
+    entity: str
+    main_role: str
+    main_role_probability: float
+    fine_roles: list[tuple[str, float]]
+    mentions: list[tuple[int, int, str]]  # (start, end exclusive, text) into document.text
+
+    def to_dict(self) -> dict:
+        return {
+            "entity": self.entity,
+            "main_role": self.main_role,
+            "main_role_probability": round(self.main_role_probability, 4),
+            "fine_roles": [{"label": f, "probability": round(p, 4)} for f, p in self.fine_roles],
+            "mentions": [{"start": s, "end": e, "text": t} for s, e, t in self.mentions],
+        }
+
+    def describe(self) -> str:
+        fine = ", ".join(f for f, _ in self.fine_roles)
+        count = len(self.mentions)
+        return (f"{self.entity}: {self.main_role} ({fine}) in {count} "
+                f"mention{'s' if count != 1 else ''}")
+
+
+@dataclass
+class MentionRole:
+    """The role of one mention (the SemEval subtask-1 unit)."""
+
+    start: int
+    end: int  # exclusive
+    text: str
+    main_role: str
+    main_role_probability: float
+    fine_roles: list[tuple[str, float]]
+    probabilities: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+
+
+@dataclass
+class NarrativePrediction:
+    narratives: list[tuple[str, float]]  # decided coarse narratives, best first
+    subnarratives: list[tuple[str, float]]
+    entities: list[EntityRoles]  # grouped by entity, most mentioned first
+    warnings: list[str] = field(default_factory=list)
+    mentions: list[MentionRole] = field(default_factory=list, repr=False)
+
+    def to_dict(self) -> dict:
+        return {
+            "narratives": [{"label": n, "probability": round(p, 4)} for n, p in self.narratives],
+            "subnarratives": [{"label": n, "probability": round(p, 4)}
+                              for n, p in self.subnarratives],
+            "entities": [e.to_dict() for e in self.entities],
+            "warnings": list(self.warnings),
+        }
+
+
+def _parent(subnarrative: str) -> str:
+    if subnarrative == OTHER:
+        return OTHER
+    head, _, _ = subnarrative.rpartition(": ")
+    return head or subnarrative
+
+
+class DocumentFeaturizer:
+    """Word 1-2-grams and character 3-5-grams (within words), sublinear tf-idf, L2 per block."""
+
+    def __init__(self, word_vocabulary: list[str], word_idf: np.ndarray,
+                 char_vocabulary: list[str], char_idf: np.ndarray, word_weight: float = 0.5):
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        self.word_vocabulary = list(word_vocabulary)
+        self.char_vocabulary = list(char_vocabulary)
+        self.word_idf = np.asarray(word_idf, dtype=np.float64)
+        self.char_idf = np.asarray(char_idf, dtype=np.float64)
+        self.word_weight = float(word_weight)
+        self._word = CountVectorizer(ngram_range=(1, 2), vocabulary=self.word_vocabulary,
+                                     token_pattern=r"(?u)\b\w\w+\b")
+        self._char = CountVectorizer(analyzer="char_wb", ngram_range=(3, 5),
+                                     vocabulary=self.char_vocabulary)
+
+    @staticmethod
+    def text_of(document: Document) -> str:
+        return document.title + "\n" + document.text
+
+    @property
+    def n_features(self) -> int:
+        return len(self.word_vocabulary) + len(self.char_vocabulary)
+
+    def transform(self, documents: Sequence[Document]) -> sp.csr_matrix:
+        texts = [self.text_of(d) for d in documents]
+        blocks = []
+        for vectorizer, idf, weight in ((self._word, self.word_idf, self.word_weight),
+                                        (self._char, self.char_idf, 1 - self.word_weight)):
+            counts = vectorizer.transform(texts).astype(np.float64)
+            counts.data = 1 + np.log(counts.data)
+            matrix = counts @ sp.diags(idf)
+            norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+            norms[norms == 0] = 1.0
+            blocks.append(sp.diags(np.sqrt(weight) / norms) @ matrix)
+        return sp.hstack(blocks).tocsr()
+
+    def to_json(self) -> dict:
+        return {"word_vocabulary": self.word_vocabulary, "char_vocabulary": self.char_vocabulary,
+                "word_weight": self.word_weight}
+
+
+def _quantise(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    scale = np.abs(matrix).max(axis=0) / 127.0
+    scale[scale == 0] = 1.0
+    return np.round(matrix / scale).astype(np.int8), scale.astype(np.float32)
+
+
+def _dequantise(codes: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    return codes.astype(np.float32) * scale[None, :]
+
+
+@dataclass
+class NarrativeModel:
+    featurizer: DocumentFeaturizer
+    narratives: list[str]  # coarse labels (Other included)
+    subnarratives: list[str]
+    narrative_coef: np.ndarray  # (n_features, n_narratives)
+    narrative_bias: np.ndarray
+    sub_coef: np.ndarray
+    sub_bias: np.ndarray
+    calibration: dict[str, list[float]]  # level -> [a, b]: p = sigmoid(a * score + b)
+    thresholds: dict[str, dict[str, float]]  # level -> language or "*" -> probability cut
+    role_featurizer: E.SparseFeaturizer
+    main_roles: list[str]
+    main_coef: np.ndarray  # (n_role_features, 3)
+    main_bias: np.ndarray
+    fine_roles: dict[str, list[str]]  # main role -> fine roles
+    fine_coef: dict[str, np.ndarray]
+    fine_bias: dict[str, np.ndarray]
+    detector: E.MentionDetector
+    version: str = "narratives-kr-1"
+    info: dict = field(default_factory=dict)
+
+    # -- narratives ---------------------------------------------------------------------------
+
+    def _language(self, document: Document) -> str:
+        code = (document.language or "").lower()
+        return code if code in TRAINED_LANGUAGES else "*"
+
+    def narrative_probabilities(self, documents: Sequence[Document]):
+        X = self.featurizer.transform(documents)
+        a, b = self.calibration["narratives"]
+        pn = 1 / (1 + np.exp(-(a * (X @ self.narrative_coef + self.narrative_bias) + b)))
+        a, b = self.calibration["subnarratives"]
+        ps = 1 / (1 + np.exp(-(a * (X @ self.sub_coef + self.sub_bias) + b)))
+        return np.asarray(pn), np.asarray(ps)
+
+    def _children(self) -> dict[int, list[int]]:
+        if not hasattr(self, "_kids"):
+            index = {n: j for j, n in enumerate(self.narratives)}
+            kids: dict[int, list[int]] = {j: [] for j in range(len(self.narratives))}
+            for k, name in enumerate(self.subnarratives):
+                parent = index.get(_parent(name))
+                if parent is not None and name != OTHER:
+                    kids[parent].append(k)
+            self._kids = kids
+        return self._kids
+
+    def decide(self, pn: np.ndarray, ps: np.ndarray, language: str):
+        """Hierarchical decision for one document -> (narratives, subnarratives)."""
+        cut_n = self.thresholds["narratives"].get(language, self.thresholds["narratives"]["*"])
+        cut_s = self.thresholds["subnarratives"].get(
+            language, self.thresholds["subnarratives"]["*"])
+        kids = self._children()
+        chosen = [j for j, name in enumerate(self.narratives)
+                  if name != OTHER and kids[j] and pn[j] >= cut_n]
+        if not chosen:
+            j_other = self.narratives.index(OTHER)
+            k_other = self.subnarratives.index(OTHER)
+            p_other = float(max(pn[j_other], 1 - pn.max(initial=0.0) if pn.size else 1.0))
+            return [(OTHER, p_other)], [(OTHER, float(max(ps[k_other], p_other)))]
+        narratives, subnarratives = [], []
+        for j in sorted(chosen, key=lambda j: -pn[j]):
+            children = [k for k in kids[j] if ps[k] >= cut_s]
+            if not children:
+                children = [max(kids[j], key=lambda k: ps[k])]
+            narratives.append((self.narratives[j], float(pn[j])))
+            subnarratives.extend((self.subnarratives[k], float(ps[k]))
+                                 for k in sorted(children, key=lambda k: -ps[k]))
+        return narratives, subnarratives
+
+    # -- entity roles -------------------------------------------------------------------------
+
+    def stance(self, pn: np.ndarray, ps: np.ndarray, top: int = 2, top_sub: int = 0
+               ) -> list[str]:
+        """The document's most likely narratives and subnarratives (Other aside), which tell
+        the role model whose side the article takes."""
+        order_n = [j for j in np.argsort(-pn) if self.narratives[j] != OTHER]
+        order_s = [k for k in np.argsort(-ps) if self.subnarratives[k] != OTHER]
+        return ([self.narratives[j] for j in order_n[:top]]
+                + [self.subnarratives[k] for k in order_s[:top_sub]])
+
+    def role_probabilities(self, text: str, spans: Sequence[tuple[int, int]],
+                           language: str | None, stance: Sequence[str] = ()):
+        """(main probabilities (n, 3), fine probabilities per main role) for mentions."""
+        rows = [E.mention_features(text, s, e, language, stance) for s, e in spans]
+        X = self.role_featurizer.transform(rows)
+        main = _softmax(np.asarray(X @ self.main_coef) + self.main_bias)
+        fine = {m: _softmax(np.asarray(X @ self.fine_coef[m]) + self.fine_bias[m])
+                for m in self.main_roles}
+        return main, fine
+
+    def mention_roles(self, text: str, spans: Sequence[tuple[int, int]],
+                      language: str | None, stance: Sequence[str] | None = None
+                      ) -> list[MentionRole]:
+        """Roles of the given mentions; `stance` defaults to the text's own narratives."""
+        if not spans:
+            return []
+        if stance is None:
+            pn, ps = self.narrative_probabilities([Document.from_text(text, language)])
+            stance = self.stance(pn[0], ps[0])
+        main, fine = self.role_probabilities(text, spans, language, stance)
+        result = []
+        for i, (start, end) in enumerate(spans):
+            m = int(np.argmax(main[i]))
+            role = self.main_roles[m]
+            p_fine = fine[role][i]
+            best = int(np.argmax(p_fine))
+            result.append(MentionRole(
+                start, end, text[start:end], role, float(main[i, m]),
+                [(self.fine_roles[role][best], float(p_fine[best] * main[i, m]))],
+                np.concatenate([main[i]] + [fine[r][i] for r in self.main_roles]),
+            ))
+        return result
+
+    def group(self, mentions: list[MentionRole], language: str | None) -> list[EntityRoles]:
+        groups = E.group_mentions([m.text for m in mentions], language)
+        entities = []
+        widths = [len(self.fine_roles[r]) for r in self.main_roles]
+        for group in groups:
+            members = [mentions[i] for i in group.indices]
+            mean = np.mean([m.probabilities for m in members], axis=0)
+            main = mean[: len(self.main_roles)]
+            m = int(np.argmax(main))
+            role = self.main_roles[m]
+            offset = len(self.main_roles) + sum(widths[:m])
+            p_fine = mean[offset: offset + widths[m]]
+            best = int(np.argmax(p_fine))
+            entities.append(EntityRoles(
+                entity=group.name,
+                main_role=role,
+                main_role_probability=float(main[m]),
+                fine_roles=[(self.fine_roles[role][best], float(p_fine[best] * main[m]))],
+                mentions=[(x.start, x.end, x.text) for x in members],
+            ))
+        entities.sort(key=lambda e: (-len(e.mentions), e.mentions[0][0]))
+        return entities
+
+    # -- the API ------------------------------------------------------------------------------
+
+    def warnings_for(self, document: Document) -> list[str]:
+        code = (document.language or "").lower()
+        if code in TRAINED_LANGUAGES:
+            return []
+        name = code or "unknown"
+        return [f"narratives and entity roles: no training data for language '{name}'; the "
+                "pooled multilingual model is applied and its quality is unknown"]
+
+    def predict(self, documents: Sequence[Document],
+                mentions: Sequence[Sequence[tuple[int, int]] | None] | None = None
+                ) -> list[NarrativePrediction]:
+        """Narratives and entity roles; `mentions` (end exclusive) replaces detection."""
+        documents = list(documents)
+        if not documents:
+            return []
+        if mentions is not None and len(mentions) != len(documents):
+            raise ValueError(f"{len(mentions)} mention lists for {len(documents)} documents")
+        pn, ps = self.narrative_probabilities(documents)
+        predictions = []
+        for i, document in enumerate(documents):
+            language = self._language(document)
+            narratives, subnarratives = self.decide(pn[i], ps[i], language)
+            spans = mentions[i] if mentions is not None and mentions[i] is not None else (
+                self.detector.detect(document.text, document.language))
+            for start, end in spans:
+                if not 0 <= start < end <= len(document.text):
+                    raise ValueError(f"mention {start}-{end} lies outside the document "
+                                     f"({len(document.text)} characters)")
+            roles = self.mention_roles(document.text, list(spans), document.language,
+                                       self.stance(pn[i], ps[i]))
+            predictions.append(NarrativePrediction(
+                narratives=narratives,
+                subnarratives=subnarratives,
+                entities=self.group(roles, document.language),
+                warnings=self.warnings_for(document),
+                mentions=roles,
+            ))
+        return predictions
+
+    # -- persistence --------------------------------------------------------------------------
+
+    def save(self, directory: Path) -> None:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, np.ndarray] = {}
+        for name, matrix in (("narrative_coef", self.narrative_coef),
+                             ("sub_coef", self.sub_coef), ("main_coef", self.main_coef)):
+            arrays[name], arrays[name + "_scale"] = _quantise(np.asarray(matrix))
+        for role in self.main_roles:
+            arrays[f"fine_coef_{role}"], arrays[f"fine_coef_{role}_scale"] = _quantise(
+                np.asarray(self.fine_coef[role]))
+            arrays[f"fine_bias_{role}"] = np.asarray(self.fine_bias[role], dtype=np.float32)
+        arrays["narrative_bias"] = np.asarray(self.narrative_bias, dtype=np.float32)
+        arrays["sub_bias"] = np.asarray(self.sub_bias, dtype=np.float32)
+        arrays["main_bias"] = np.asarray(self.main_bias, dtype=np.float32)
+        arrays["word_idf"] = self.featurizer.word_idf.astype(np.float32)
+        arrays["char_idf"] = self.featurizer.char_idf.astype(np.float32)
+        arrays["role_idf"] = self.role_featurizer.idf.astype(np.float32)
+        np.savez_compressed(directory / "weights.npz", **arrays)
+        vocabulary = {
+            "featurizer": self.featurizer.to_json(),
+            "role_vocabulary": self.role_featurizer.vocabulary,
+            "detector": self.detector.to_dict(),
+        }
+        with gzip.open(directory / "vocabulary.json.gz", "wt", encoding="utf-8") as handle:
+            json.dump(vocabulary, handle, ensure_ascii=False, separators=(",", ":"))
+        manifest = {
+            "format": FORMAT,
+            "version": self.version,
+            "narratives": self.narratives,
+            "subnarratives": self.subnarratives,
+            "calibration": self.calibration,
+            "thresholds": self.thresholds,
+            "main_roles": self.main_roles,
+            "fine_roles": self.fine_roles,
+            "info": self.info,
+        }
+        (directory / "manifest.json").write_text(
+            json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path) -> NarrativeModel:
+        directory = Path(directory)
+        manifest_path = directory / "manifest.json"
+        if not manifest_path.exists():
+            raise FileNotFoundError(f"{directory}: no narrative model here (manifest.json missing)")
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if manifest.get("format") != FORMAT:
+            raise ValueError(f"{directory}: narrative model format {manifest.get('format')}, "
+                             f"this version reads {FORMAT}")
+        with gzip.open(directory / "vocabulary.json.gz", "rt", encoding="utf-8") as handle:
+            vocabulary = json.load(handle)
+        with np.load(directory / "weights.npz") as data:
+            arrays = {k: data[k] for k in data.files}
+        feats = vocabulary["featurizer"]
+        main_roles = list(manifest["main_roles"])
+        return cls(
+            featurizer=DocumentFeaturizer(feats["word_vocabulary"], arrays["word_idf"],
+                                          feats["char_vocabulary"], arrays["char_idf"],
+                                          feats["word_weight"]),
+            narratives=list(manifest["narratives"]),
+            subnarratives=list(manifest["subnarratives"]),
+            narrative_coef=_dequantise(arrays["narrative_coef"], arrays["narrative_coef_scale"]),
+            narrative_bias=arrays["narrative_bias"].astype(np.float64),
+            sub_coef=_dequantise(arrays["sub_coef"], arrays["sub_coef_scale"]),
+            sub_bias=arrays["sub_bias"].astype(np.float64),
+            calibration=manifest["calibration"],
+            thresholds=manifest["thresholds"],
+            role_featurizer=E.SparseFeaturizer(vocabulary["role_vocabulary"], arrays["role_idf"]),
+            main_roles=main_roles,
+            main_coef=_dequantise(arrays["main_coef"], arrays["main_coef_scale"]),
+            main_bias=arrays["main_bias"].astype(np.float64),
+            fine_roles={k: list(v) for k, v in manifest["fine_roles"].items()},
+            fine_coef={r: _dequantise(arrays[f"fine_coef_{r}"], arrays[f"fine_coef_{r}_scale"])
+                       for r in main_roles},
+            fine_bias={r: arrays[f"fine_bias_{r}"].astype(np.float64) for r in main_roles},
+            detector=E.MentionDetector.from_dict(vocabulary["detector"]),
+            version=manifest["version"],
+            info=manifest.get("info", {}),
+        )
+
+
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    scores = scores - scores.max(axis=1, keepdims=True)
+    exp = np.exp(scores)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+@functools.lru_cache(maxsize=1)
+def load_default_narrative_model() -> NarrativeModel:
+    """The model shipped in ``models/artifacts/narratives/``."""
+    return NarrativeModel.load(ARTIFACT_DIR)

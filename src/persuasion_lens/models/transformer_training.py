@@ -1,0 +1,251 @@
+"""Fine-tune a Hugging Face encoder on the SemEval-2023 paragraphs (`plens train-encoder`).
+
+The encoder is named by the user (a hub id, which transformers downloads, or a local folder);
+this code downloads nothing itself. Training uses the `train` split; the thresholds are then
+tuned on the `validation` split (one set per language with validation data, shrunk towards the
+language's global threshold, plus a `default` set tuned on all languages for the others).
+Runs on the GPU when there is one (bf16 autocast), otherwise on the CPU.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from persuasion_lens.models.metrics import label_matrix, score_matrices
+from persuasion_lens.models.technique_training import tune_thresholds
+from persuasion_lens.models.transformer import (
+    DEFAULT_THRESHOLD_KEY,
+    TransformerDetector,
+    encode_batch,
+    import_torch_stack,
+    paragraph_inputs,
+    pick_device,
+    predict_logits,
+)
+from persuasion_lens.taxonomy import TECHNIQUE_NAMES
+
+
+def _examples(articles: Sequence[Any], use_title: bool) -> tuple[list[str], list[str], np.ndarray]:
+    texts, pairs = paragraph_inputs([a.document for a in articles], use_title)
+    labels = label_matrix([lab for a in articles for lab in a.paragraph_labels], TECHNIQUE_NAMES)
+    return texts, pairs, labels.astype(np.float32)
+
+
+def train_encoder(
+    encoder: str,
+    output: Path,
+    data_dir: str | Path | None = None,
+    languages: Sequence[str] | None = None,
+    epochs: float = 3.0,
+    max_steps: int | None = None,
+    batch_size: int = 16,
+    learning_rate: float = 2e-5,
+    weight_decay: float = 0.01,
+    warmup_ratio: float = 0.1,
+    max_length: int = 256,
+    use_title: bool = True,
+    device: str | None = None,
+    seed: int = 13,
+    max_articles: int | None = None,
+    log: Callable[[str], None] = print,
+) -> TransformerDetector:
+    """Fine-tune `encoder` and save a technique model folder to `output`."""
+    from persuasion_lens.data.semeval2023 import TRAINING_LANGUAGES, load_technique_articles
+
+    torch, transformers = import_torch_stack()
+    local = Path(str(encoder)).expanduser()
+    if str(encoder).startswith((".", "/", "~")) and not local.is_dir():
+        raise FileNotFoundError(f"{encoder}: no model folder here")
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    device = pick_device(device)
+    languages = list(languages or TRAINING_LANGUAGES)
+    articles = load_technique_articles(data_dir, languages)
+    if max_articles:  # a quick run on a subset, the same share of each split
+        rng = random.Random(seed)
+        rng.shuffle(articles)
+        articles = articles[:max_articles]
+    train = [a for a in articles if a.split == "train"]
+    validation = [a for a in articles if a.split == "validation"]
+    if not train:
+        raise ValueError("no training articles found for " + ", ".join(languages))
+    texts, pairs, labels = _examples(train, use_title)
+    log(f"{len(train)} training articles, {len(texts)} paragraphs, {len(validation)} validation "
+        f"articles; device {device}")
+
+    tokenizer = transformers.AutoTokenizer.from_pretrained(encoder)
+    model = transformers.AutoModelForSequenceClassification.from_pretrained(
+        encoder,
+        num_labels=len(TECHNIQUE_NAMES),
+        problem_type="multi_label_classification",
+        id2label=dict(enumerate(TECHNIQUE_NAMES)),
+        label2id={t: i for i, t in enumerate(TECHNIQUE_NAMES)},
+        ignore_mismatched_sizes=True,
+    ).float().to(device)  # train in float32 even from a half-precision checkpoint
+
+    steps_per_epoch = math.ceil(len(texts) / batch_size)
+    total_steps = max(1, math.ceil(epochs * steps_per_epoch))
+    if max_steps is not None:
+        total_steps = min(total_steps, max_steps)
+    no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight", "norm.weight")
+    groups = [
+        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
+         "weight_decay": weight_decay},
+        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)],
+         "weight_decay": 0.0},
+    ]
+    optimizer = torch.optim.AdamW(groups, lr=learning_rate)
+    scheduler = transformers.get_linear_schedule_with_warmup(
+        optimizer, int(warmup_ratio * total_steps), total_steps
+    )
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    use_bf16 = device.startswith("cuda") and torch.cuda.is_bf16_supported()
+
+    model.train()
+    step, started, running = 0, time.time(), 0.0
+    generator = np.random.default_rng(seed)
+    while step < total_steps:
+        order = generator.permutation(len(texts))
+        for begin in range(0, len(order), batch_size):
+            if step >= total_steps:
+                break
+            rows = order[begin:begin + batch_size]
+            batch = encode_batch(
+                tokenizer, [texts[i] for i in rows], [pairs[i] for i in rows], max_length
+            ).to(device)
+            target = torch.from_numpy(labels[rows]).to(device)
+            with torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_bf16):
+                logits = model(**batch).logits
+            loss = loss_fn(logits.float(), target)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            step += 1
+            value = float(loss.detach())
+            running = 0.9 * running + 0.1 * value if step > 1 else value
+            if step % 50 == 0 or step == total_steps:
+                log(f"step {step}/{total_steps}  loss {running:.4f}  "
+                    f"{time.time() - started:.0f}s")
+
+    thresholds, scores = tune_on_validation(
+        model, tokenizer, validation, max_length, use_title, batch_size * 2, device, log
+    )
+    detector = TransformerDetector(
+        model,
+        tokenizer,
+        TECHNIQUE_NAMES,
+        thresholds,
+        sorted({a.language for a in train}),
+        max_length=max_length,
+        use_title=use_title,
+        device=device,
+        version=f"transformer-{Path(str(encoder).rstrip('/')).name}",
+        metadata={
+            "encoder": str(encoder),
+            "languages": languages,
+            "steps": step,
+            "batch_size": batch_size,
+            "learning_rate": learning_rate,
+            "max_length": max_length,
+            "train_paragraphs": len(texts),
+            "validation_scores": scores,
+            "note": "validation scores use thresholds tuned on the same validation split",
+        },
+    )
+    detector.save(Path(output))
+    log(f"saved to {output}")
+    return detector
+
+
+def tune_on_validation(
+    model: Any,
+    tokenizer: Any,
+    validation: Sequence[Any],
+    max_length: int,
+    use_title: bool,
+    batch_size: int,
+    device: str,
+    log: Callable[[str], None] = print,
+    shrinkage: float = 30.0,
+) -> tuple[dict[str, np.ndarray], dict[str, dict[str, float | int]]]:
+    """Thresholds per language (+ `default`) and the validation scores they give."""
+    n = len(TECHNIQUE_NAMES)
+    if not validation:
+        log("no validation articles: thresholds left at 0.5")
+        return {DEFAULT_THRESHOLD_KEY: np.full(n, 0.5)}, {}
+    texts, pairs, labels = _examples(validation, use_title)
+    probabilities = predict_logits(model, tokenizer, texts, pairs, max_length, batch_size, device)
+    gold = labels.astype(bool)
+    language_of_row = np.array(
+        [a.language for a in validation for _ in a.document.paragraphs]
+    )
+    default = tune_thresholds(probabilities, gold, shrinkage)
+    thresholds = {DEFAULT_THRESHOLD_KEY: default}
+    scores: dict[str, dict[str, float | int]] = {}
+    predicted = np.zeros_like(gold)
+    for language in sorted({str(code) for code in language_of_row}):
+        rows = language_of_row == language
+        thresholds[language] = tune_thresholds(probabilities[rows], gold[rows], shrinkage)
+        predicted[rows] = probabilities[rows] >= thresholds[language]
+        scores[language] = score_matrices(gold[rows], predicted[rows]).to_dict()
+        log(f"validation {language}: micro-F1 {scores[language]['micro_f1']:.3f}")
+    scores["all"] = score_matrices(gold, predicted).to_dict()
+    return thresholds, scores
+
+
+def make_tiny_encoder(
+    directory: Path,
+    texts: Sequence[str],
+    vocab_size: int = 2000,
+    hidden_size: int = 64,
+    layers: int = 2,
+    heads: int = 2,
+    seed: int = 13,
+) -> Path:
+    """A small randomly initialised BERT with a WordPiece tokenizer trained on `texts`.
+
+    For tests and smoke runs of the training pipeline without any download; it learns little.
+    """
+    torch, transformers = import_torch_stack()
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+    from tokenizers.trainers import WordPieceTrainer
+
+    torch.manual_seed(seed)
+    special = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tokenizer.decoder = decoders.WordPiece()
+    tokenizer.train_from_iterator(
+        list(texts), WordPieceTrainer(vocab_size=vocab_size, special_tokens=special)
+    )
+    cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
+    )
+    fast = transformers.PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
+        sep_token="[SEP]", mask_token="[MASK]", model_max_length=512,
+    )
+    config = transformers.BertConfig(
+        vocab_size=tokenizer.get_vocab_size(), hidden_size=hidden_size,
+        num_hidden_layers=layers, num_attention_heads=heads, intermediate_size=4 * hidden_size,
+        max_position_embeddings=512, pad_token_id=tokenizer.token_to_id("[PAD]"),
+    )
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    transformers.BertModel(config).save_pretrained(str(directory), safe_serialization=True)
+    fast.save_pretrained(str(directory))
+    return directory

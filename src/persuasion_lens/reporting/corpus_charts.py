@@ -1,0 +1,141 @@
+"""Charts for the corpus report and the web corpus page, as inline SVG (matplotlib, no files).
+
+Every function takes the plain data of `storage.queries.stats()` and returns an `<svg>` string,
+or None when there is nothing to draw.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+from persuasion_lens.taxonomy import CATEGORIES, CATEGORY_NAMES, technique
+
+_COLOURS = {c.name: c.colour for c in CATEGORIES}
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _svg(fig) -> str:
+    plt = _pyplot()
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    svg = buffer.getvalue()
+    svg = svg[svg.find("<svg"):]  # drop the XML prolog and doctype: the SVG sits inside HTML
+    # unique ids per chart, so several charts on one page do not share clip paths
+    prefix = f"c{id(fig):x}"
+    svg = re.sub(r'id="([^"]+)"', lambda m: f'id="{prefix}{m.group(1)}"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}{m.group(1)})", svg)
+    svg = re.sub(r'xlink:href="#([^"]+)"', lambda m: f'xlink:href="#{prefix}{m.group(1)}"', svg)
+    return svg
+
+
+def _style():
+    plt = _pyplot()
+    return plt.rc_context({"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False,
+                           "axes.spines.right": False, "font.family": "sans-serif"})
+
+
+def techniques_chart(stats: dict[str, Any], limit: int = 23) -> str | None:
+    """Detections per technique, coloured by category, grouped by category."""
+    rows = [r for r in stats.get("by_technique", []) if r["count"] > 0][:limit]
+    if not rows:
+        return None
+    order = {name: i for i, name in enumerate(CATEGORY_NAMES)}
+    rows.sort(key=lambda r: (order.get(r["category"], 99), -r["count"]))
+    plt = _pyplot()
+    with _style():
+        fig, ax = plt.subplots(figsize=(7.5, 0.28 * len(rows) + 0.9))
+        labels = [_technique_label(r["technique"]) for r in rows][::-1]
+        counts = [r["count"] for r in rows][::-1]
+        colours = [_COLOURS.get(r["category"], "#555") for r in rows][::-1]
+        ax.barh(labels, counts, color=colours)
+        ax.set_xlabel("detections (paragraph × technique)")
+        for category in CATEGORY_NAMES:
+            if any(r["category"] == category for r in rows):
+                ax.bar(0, 0, color=_COLOURS[category], label=category)
+        ax.legend(loc="lower right", frameon=False, fontsize=8)
+        return _svg(fig)
+
+
+def categories_chart(stats: dict[str, Any]) -> str | None:
+    by_category = stats.get("by_category") or {}
+    if not by_category:
+        return None
+    plt = _pyplot()
+    with _style():
+        names = [c for c in CATEGORY_NAMES if by_category.get(c)]
+        fig, ax = plt.subplots(figsize=(7.5, 0.35 * len(names) + 0.8))
+        ax.barh(names[::-1], [by_category[c] for c in names][::-1],
+                color=[_COLOURS[c] for c in names][::-1])
+        ax.set_xlabel("detections")
+        return _svg(fig)
+
+
+def over_time_chart(stats: dict[str, Any]) -> str | None:
+    over_time = stats.get("over_time") or {}
+    periods = over_time.get("periods") or []
+    if not periods:
+        return None
+    plt = _pyplot()
+    with _style():
+        fig, ax = plt.subplots(figsize=(7.5, 3.2))
+        x = [p["period"] for p in periods]
+        for category in CATEGORY_NAMES:
+            y = [100 * p["share_by_category"].get(category, 0.0) for p in periods]
+            if any(y):
+                ax.plot(x, y, marker="o", markersize=3, color=_COLOURS[category], label=category)
+        ax.set_ylabel("% of paragraphs")
+        ax.set_xlabel(over_time.get("unit") or "")
+        if len(x) > 12:
+            step = max(1, len(x) // 12)
+            ax.set_xticks(range(0, len(x), step), [x[i] for i in range(0, len(x), step)])
+        ax.tick_params(axis="x", labelrotation=45)
+        ax.legend(frameon=False, fontsize=7, ncol=2)
+        return _svg(fig)
+
+
+def share_heatmap(rows: list[dict[str, Any]], key: str, limit: int = 15) -> str | None:
+    """Share of paragraphs using each category, per outlet or language (a heatmap)."""
+    rows = [r for r in rows if r.get(key) is not None][:limit]
+    if not rows:
+        return None
+    import numpy as np
+
+    plt = _pyplot()
+    columns = ["any technique", *CATEGORY_NAMES]
+    matrix = np.array([
+        [100 * r["share_with_techniques"]]
+        + [100 * r["share_by_category"].get(c, 0.0) for c in CATEGORY_NAMES]
+        for r in rows
+    ])
+    with _style():
+        fig, ax = plt.subplots(figsize=(7.5, 0.36 * len(rows) + 1.6))
+        image = ax.imshow(matrix, cmap="Oranges", vmin=0, vmax=max(100.0, 0.0), aspect="auto")
+        ax.set_xticks(range(len(columns)), columns, rotation=30, ha="right")
+        ax.set_yticks(range(len(rows)),
+                      [f"{str(r[key])[:30]} ({r['paragraphs']} ¶)" for r in rows])
+        for i in range(matrix.shape[0]):
+            for j in range(matrix.shape[1]):
+                value = matrix[i, j]
+                ax.text(j, i, f"{value:.0f}%", ha="center", va="center", fontsize=7,
+                        color="white" if value > 55 else "#222")
+        fig.colorbar(image, ax=ax, label="% of paragraphs", shrink=0.8)
+        ax.spines[:].set_visible(False)
+        return _svg(fig)
+
+
+def _technique_label(name: str) -> str:
+    try:
+        return technique(name).label
+    except KeyError:
+        return name

@@ -1,0 +1,144 @@
+"""`plens report`: a self-contained HTML report about a stored corpus, with one analysis page
+per listed article in a folder beside it (`<report>_files/article-<id>.html`)."""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from persuasion_lens.reporting import corpus_charts
+from persuasion_lens.reporting.html import render_html
+from persuasion_lens.storage.database import Database
+from persuasion_lens.storage.queries import Filters, load_article, stats
+from persuasion_lens.taxonomy import technique
+
+STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d1d1f;
+background:#fafafa}
+main{max-width:980px;margin:0 auto;padding:24px}
+section{background:#fff;border:1px solid #ddd;border-radius:8px;padding:14px 20px;margin:16px 0}
+h1{font-size:1.5rem} h2{font-size:1.15rem;margin:4px 0 10px}
+.totals span{display:inline-block;margin-right:22px}.totals b{font-size:1.2rem;display:block}
+table{border-collapse:collapse;width:100%;font-size:.9rem}
+th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #eee;vertical-align:top}
+th{background:#f3f3f3}
+.none{color:#777;font-style:italic}
+.filters{color:#555}
+svg{max-width:100%;height:auto}
+footer{color:#888;font-size:.8rem;margin:20px 0}
+"""
+
+
+def chart_sections(data: dict[str, Any]) -> list[tuple[str, str | None, str]]:
+    """(title, svg or None, note) for each chart, shared with the web corpus page."""
+    return [
+        ("Techniques by category", corpus_charts.techniques_chart(data),
+         "How often each technique was detected, coloured by its category."),
+        ("Techniques over time", corpus_charts.over_time_chart(data),
+         "Share of paragraphs using each category, by publication date."),
+        ("Techniques by outlet", corpus_charts.share_heatmap(data["by_outlet"], "outlet"),
+         "Share of each outlet's paragraphs using each category."),
+        ("Techniques by language", corpus_charts.share_heatmap(data["by_language"], "language"),
+         "Share of paragraphs using each category, per language."),
+    ]
+
+
+def _figure(title: str, svg: str | None, note: str) -> str:
+    body = svg if svg else "<p class='none'>No data for this chart (nothing stored matches, " \
+                           "or the articles lack this metadata).</p>"
+    return f"<section><h2>{escape(title)}</h2><p>{escape(note)}</p>{body}</section>"
+
+
+def _totals(data: dict[str, Any]) -> str:
+    share = data["paragraphs_with_techniques"] / data["paragraphs"] if data["paragraphs"] else 0
+    items = [("Articles", f"{data['articles']:,}"), ("Paragraphs", f"{data['paragraphs']:,}"),
+             ("Paragraphs with techniques",
+              f"{data['paragraphs_with_techniques']:,} ({share:.0%})"),
+             ("Detections", f"{data['techniques']:,}"), ("Failed inputs", f"{data['failures']:,}")]
+    return "<div class='totals'>" + "".join(
+        f"<span><b>{escape(value)}</b>{escape(label)}</span>" for label, value in items) + "</div>"
+
+
+def _phrases(data: dict[str, Any]) -> str:
+    phrases = data.get("top_phrases") or {}
+    if not phrases:
+        return ("<section><h2>Most frequent highlighted phrases</h2><p class='none'>No "
+                "highlighted phrases are stored (the span model was not available when these "
+                "articles were analysed).</p></section>")
+    rows = "".join(
+        f"<tr><td>{escape(_label(name))}</td><td>"
+        + ", ".join(f"“{escape(p['phrase'])}” ({p['count']})" for p in items)
+        + "</td></tr>"
+        for name, items in sorted(phrases.items(), key=lambda kv: -sum(p["count"] for p in kv[1]))
+    )
+    return ("<section><h2>Most frequent highlighted phrases</h2>"
+            f"<table><tr><th>Technique</th><th>Phrases (times)</th></tr>{rows}</table></section>")
+
+
+def _densest(data: dict[str, Any], link_folder: str | None) -> str:
+    articles = data.get("densest_articles") or []
+    if not articles:
+        return ("<section><h2>Most persuasion-dense articles</h2><p class='none'>No article "
+                "with detected techniques matches.</p></section>")
+    rows = []
+    for article in articles:
+        title = escape(article["title"] or article["external_id"] or f"article {article['id']}")
+        if link_folder is not None:
+            title = f"<a href='{escape(link_folder)}/article-{article['id']}.html'>{title}</a>"
+        link = (f" <a href='{escape(article['url'])}' rel='noopener'>source</a>"
+                if article.get("url") else "")
+        rows.append(
+            f"<tr><td>{title}{link}</td><td>{escape(article['outlet'] or '')}</td>"
+            f"<td>{escape(article['published'] or '')}</td><td>{escape(article['language'])}</td>"
+            f"<td>{article['with_hits']}/{article['n_paragraphs']} ({article['density']:.0%})</td>"
+            f"<td>{article['n_techniques']}</td></tr>"
+        )
+    return ("<section><h2>Most persuasion-dense articles</h2><p>Share of the article's "
+            "paragraphs with at least one detected technique.</p><table><tr><th>Article</th>"
+            "<th>Outlet</th><th>Published</th><th>Language</th><th>Paragraphs with techniques"
+            "</th><th>Detections</th></tr>" + "".join(rows) + "</table></section>")
+
+
+def _label(name: str) -> str:
+    try:
+        return technique(name).label
+    except KeyError:
+        return name
+
+
+def render_corpus_report(data: dict[str, Any], link_folder: str | None = None,
+                         title: str = "persuasion-lens corpus report") -> str:
+    filters = data.get("filters") or {}
+    shown = ", ".join(f"{k}: {v}" for k, v in filters.items()) or "none"
+    figures = "".join(_figure(*section) for section in chart_sections(data))
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width,initial-scale=1'>"
+        f"<title>{escape(title)}</title><style>{STYLE}</style></head><body><main>"
+        f"<h1>{escape(title)}</h1><p class='filters'>Filters: {escape(shown)}</p>"
+        f"<section>{_totals(data)}</section>{figures}{_phrases(data)}"
+        f"{_densest(data, link_folder)}"
+        "<footer>Made by persuasion-lens. Detections are model predictions, not verdicts: "
+        "read the articles before drawing conclusions.</footer></main></body></html>"
+    )
+
+
+def write_corpus_report(db: Database, output: Path, filters: Filters | None = None,
+                        top: int = 20) -> tuple[Path, int]:
+    """Write the report and its article pages; returns (article folder, pages written)."""
+    data = stats(db, filters, top=top)
+    folder = output.parent / f"{output.stem}_files"
+    written = 0
+    if data["densest_articles"]:
+        folder.mkdir(parents=True, exist_ok=True)
+        for article in data["densest_articles"]:
+            loaded = load_article(db, article["id"])
+            if loaded is None:
+                continue
+            _, result = loaded
+            page = render_html([result], title=article["title"] or f"article {article['id']}")
+            (folder / f"article-{article['id']}.html").write_text(page, encoding="utf-8")
+            written += 1
+    output.write_text(render_corpus_report(data, folder.name), encoding="utf-8")
+    return folder, written

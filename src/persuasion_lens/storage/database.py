@@ -1,0 +1,117 @@
+"""Opening a corpus database from a URL (SQLite file by default, or PostgreSQL)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError
+
+from persuasion_lens.storage.schema import create_schema
+
+DEFAULT_URL = "sqlite:///plens.db"
+
+
+class DatabaseURLError(ValueError):
+    """A --db value that is not a database URL we can use (one line, for the user)."""
+
+
+def normalise_url(url: str) -> str:
+    """Accept the forms users type and return one SQLAlchemy can open.
+
+    `postgresql://` and `postgres://` use psycopg 3; a bare file path becomes a SQLite URL.
+    """
+    url = url.strip()
+    if not url:
+        raise DatabaseURLError("the database URL is empty")
+    for prefix in ("postgresql://", "postgres://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    if "://" not in url:
+        return "sqlite:///" + str(Path(url))
+    return url
+
+
+@dataclass
+class Database:
+    engine: Engine
+    url: str
+    full_text: bool
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def create_db_engine(url: str) -> Engine:
+    normalised = normalise_url(url)
+    try:
+        parsed = make_url(normalised)
+    except ArgumentError:
+        raise DatabaseURLError(f"'{url}' is not a database URL (try sqlite:///plens.db)") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            folder = Path(database).expanduser().resolve().parent
+            if not folder.is_dir():
+                raise DatabaseURLError(f"{url}: the folder {folder} does not exist")
+        engine = create_engine(normalised, connect_args={"timeout": 60})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if backend == "postgresql":
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            raise DatabaseURLError(
+                "PostgreSQL needs psycopg 3: pip install 'persuasion-lens[postgres]'"
+            ) from None
+        return create_engine(normalised, pool_pre_ping=True)
+    raise DatabaseURLError(f"{url}: only sqlite:/// and postgresql:// databases are supported")
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL keeps readers (search, the web app) working while a batch writes; a commit is
+    # durable against a killed process (the OS still holds the written pages).
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=60000")
+    cursor.close()
+
+
+def open_database(url: str = DEFAULT_URL, create: bool = True) -> Database:
+    """Connect, and (by default) create any missing tables. Never drops or deletes anything."""
+    engine = create_db_engine(url)
+    try:
+        full_text = create_schema(engine) if create else _has_full_text(engine)
+    except Exception as error:
+        engine.dispose()
+        from sqlalchemy.exc import OperationalError
+
+        if isinstance(error, OperationalError):
+            reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+            raise DatabaseURLError(f"cannot open the database {_redacted(url)}: {reason}") from None
+        raise
+    return Database(engine, normalise_url(url), full_text)
+
+
+def _has_full_text(engine: Engine) -> bool:
+    from sqlalchemy import inspect
+
+    if engine.dialect.name == "sqlite":
+        return "paragraphs_fts" in inspect(engine).get_table_names()
+    return engine.dialect.name == "postgresql"
+
+
+def _redacted(url: str) -> str:
+    try:
+        return make_url(normalise_url(url)).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url

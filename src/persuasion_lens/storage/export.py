@@ -1,0 +1,59 @@
+"""Writing `export_rows` to CSV or Parquet, streaming (constant memory)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from persuasion_lens.storage.database import Database
+from persuasion_lens.storage.queries import EXPORT_COLUMNS, Filters, export_rows
+
+
+def write_csv(db: Database, output: Path, filters: Filters | None = None) -> int:
+    written = 0
+    with output.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS)
+        writer.writeheader()
+        for row in export_rows(db, filters):
+            writer.writerow(row)
+            written += 1
+    return written
+
+
+def _arrow_schema():
+    import pyarrow as pa
+
+    types = {"article_id": pa.int64(), "paragraph_index": pa.int32(), "published": pa.date32()}
+    return pa.schema([
+        (name, types.get(name, pa.float64() if name.startswith("confidence_") else pa.string()))
+        for name in EXPORT_COLUMNS
+    ])
+
+
+def write_parquet(db: Database, output: Path, filters: Filters | None = None,
+                  chunk: int = 5000) -> int:
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = _arrow_schema()
+    written = 0
+    buffer: list[dict] = []
+
+    def flush(writer) -> None:
+        for row in buffer:
+            if row["published"]:
+                row["published"] = dt.date.fromisoformat(row["published"])
+        writer.write_table(pa.Table.from_pylist(buffer, schema=schema))
+        buffer.clear()
+
+    with pq.ParquetWriter(output, schema) as writer:
+        for row in export_rows(db, filters):
+            buffer.append(row)
+            written += 1
+            if len(buffer) >= chunk:
+                flush(writer)
+        if buffer or written == 0:
+            flush(writer)
+    return written

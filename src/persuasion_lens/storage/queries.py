@@ -1,0 +1,607 @@
+"""Reading the corpus back: search, statistics for charts, paragraph-level export, and whole
+articles rebuilt as `ArticleResult`s. Every function takes the same `Filters`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Float,
+    and_,
+    cast,
+    column,
+    exists,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.sql import ColumnElement, Select
+
+from persuasion_lens.pipeline.results import (
+    ArticleResult,
+    LabelScore,
+    ParagraphResult,
+    SpanHit,
+    TechniqueHit,
+)
+from persuasion_lens.storage.database import Database
+from persuasion_lens.storage.schema import articles, failures, frames, paragraphs, spans
+from persuasion_lens.storage.schema import techniques as techniques_table
+from persuasion_lens.taxonomy import TECHNIQUE_NAMES, resolve_category, resolve_technique
+from persuasion_lens.text.languages import normalise_language_code
+
+_fts = table("paragraphs_fts", column("rowid"), column("rank"))
+
+
+@dataclass
+class Filters:
+    """What to look at. `technique`/`category` are exact taxonomy names (see `from_user`)."""
+
+    technique: str | None = None
+    category: str | None = None
+    outlet: str | None = None
+    lang: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    @classmethod
+    def from_user(
+        cls,
+        technique: str | None = None,
+        category: str | None = None,
+        outlet: str | None = None,
+        lang: str | None = None,
+        since: str | dt.date | None = None,
+        until: str | dt.date | None = None,
+    ) -> Filters:
+        """Resolve what a user typed; raises ValueError with a one-line message."""
+        return cls(
+            technique=resolve_technique(technique) if technique else None,
+            category=resolve_category(category) if category else None,
+            outlet=outlet or None,
+            lang=normalise_language_code(lang) if lang else None,
+            since=_parse_date(since, "--since"),
+            until=_parse_date(until, "--until"),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (v.isoformat() if isinstance(v, dt.date) else v)
+                for k, v in asdict(self).items() if v is not None}
+
+
+def _parse_date(value: str | dt.date | None, option: str) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        raise ValueError(f"{option}: '{value}' is not a date (use YYYY-MM-DD)") from None
+
+
+# --- filter building -------------------------------------------------------------------------
+
+
+def _article_conditions(filters: Filters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filters.outlet:
+        conditions.append(func.lower(articles.c.outlet) == filters.outlet.lower())
+    if filters.lang:
+        conditions.append(articles.c.language == filters.lang)
+    if filters.since:
+        conditions.append(articles.c.published >= filters.since)
+    if filters.until:
+        conditions.append(articles.c.published <= filters.until)
+    return conditions
+
+
+def _technique_conditions(filters: Filters, hits=techniques_table) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filters.technique:
+        conditions.append(hits.c.technique == filters.technique)
+    if filters.category:
+        conditions.append(hits.c.category == filters.category)
+    return conditions
+
+
+def _paragraph_has_technique(filters: Filters) -> ColumnElement[bool] | None:
+    conditions = _technique_conditions(filters)
+    if not conditions:
+        return None
+    return exists().where(
+        techniques_table.c.article_id == paragraphs.c.article_id,
+        techniques_table.c.paragraph_index == paragraphs.c.paragraph_index,
+        *conditions,
+    )
+
+
+# --- full-text search ----------------------------------------------------------------------
+
+_TERM = re.compile(r'"([^"]+)"|(\w+\*?)', re.UNICODE)
+
+
+def query_terms(query: str) -> list[str]:
+    """Words and "quoted phrases" of a search query (a trailing * marks a prefix)."""
+    terms = []
+    for phrase, word in _TERM.findall(query):
+        if phrase:
+            words = re.findall(r"\w+", phrase)
+            if words:
+                terms.append(" ".join(words))
+        elif word.strip("*"):
+            terms.append(word)
+    return terms
+
+
+def _fts5_query(terms: Sequence[str]) -> str:
+    parts = []
+    for term in terms:
+        prefix = term.endswith("*")
+        body = term.rstrip("*")
+        parts.append(f'"{body}"' + ("*" if prefix else ""))
+    return " ".join(parts)
+
+
+def _tsquery(terms: Sequence[str]) -> str:
+    parts = []
+    for term in terms:
+        prefix = term.endswith("*")
+        words = term.rstrip("*").split()
+        if prefix:
+            words[-1] += ":*"
+        parts.append("(" + " <-> ".join(words) + ")" if len(words) > 1 else words[0])
+    return " & ".join(parts)
+
+
+def search(db: Database, query: str, filters: Filters | None = None, limit: int = 20) -> list[dict]:
+    """Paragraphs matching the query (all words, "phrases", prefix*), best first, with the
+    techniques found in each. An empty query lists paragraphs by the filters alone."""
+    filters = filters or Filters()
+    terms = query_terms(query)
+    columns = [
+        paragraphs.c.id.label("paragraph_id"), paragraphs.c.article_id,
+        paragraphs.c.paragraph_index, paragraphs.c.text,
+        articles.c.external_id, articles.c.title, articles.c.outlet, articles.c.url,
+        articles.c.published, articles.c.language,
+    ]
+    statement: Select = select(*columns).select_from(
+        paragraphs.join(articles, articles.c.id == paragraphs.c.article_id)
+    )
+    order: list[Any] = []
+    if terms and db.full_text and db.dialect == "sqlite":
+        statement = statement.join(_fts, _fts.c.rowid == paragraphs.c.id).where(
+            text("paragraphs_fts MATCH :fts_query").bindparams(fts_query=_fts5_query(terms))
+        )
+        order.append(_fts.c.rank)
+    elif terms and db.full_text and db.dialect == "postgresql":
+        vector = func.to_tsvector(literal_column("'simple'"), paragraphs.c.text)
+        tsquery = func.to_tsquery(literal_column("'simple'"), _tsquery(terms))
+        statement = statement.where(vector.op("@@")(tsquery))
+        order.append(func.ts_rank(vector, tsquery).desc())
+    elif terms:
+        like = [
+            paragraphs.c.text.ilike("%" + _escape_like(t.rstrip("*")) + "%", escape="\\")
+            for t in terms
+        ]
+        statement = statement.where(and_(*like))
+    statement = statement.where(*_article_conditions(filters))
+    has_technique = _paragraph_has_technique(filters)
+    if has_technique is not None:
+        statement = statement.where(has_technique)
+    statement = statement.order_by(*order, articles.c.id, paragraphs.c.paragraph_index).limit(limit)
+    with db.engine.connect() as connection:
+        rows = [dict(row._mapping) for row in connection.execute(statement)]
+        hits = _techniques_for(connection, [(r["article_id"], r["paragraph_index"]) for r in rows])
+    for row in rows:
+        row["published"] = row["published"].isoformat() if row["published"] else None
+        row["techniques"] = hits.get((row["article_id"], row["paragraph_index"]), [])
+    return rows
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _techniques_for(connection, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], list]:
+    found: dict[tuple[int, int], list[dict[str, Any]]] = defaultdict(list)
+    article_ids = sorted({article_id for article_id, _ in keys})
+    if not article_ids:
+        return found
+    wanted = set(keys)
+    statement = (
+        select(techniques_table.c.article_id, techniques_table.c.paragraph_index,
+               techniques_table.c.technique, techniques_table.c.category,
+               techniques_table.c.confidence)
+        .where(techniques_table.c.article_id.in_(article_ids))
+        .order_by(techniques_table.c.confidence.desc(), techniques_table.c.id)
+    )
+    for row in connection.execute(statement):
+        key = (row.article_id, row.paragraph_index)
+        if key in wanted:
+            found[key].append({"technique": row.technique, "category": row.category,
+                               "confidence": round(float(row.confidence), 4)})
+    return found
+
+
+# --- statistics ----------------------------------------------------------------------------
+
+
+def _filtered_articles(filters: Filters):
+    return select(articles.c.id).where(*_article_conditions(filters))
+
+
+def _distinct_paragraph_categories(filters: Filters):
+    """(article_id, paragraph_index, category) once per paragraph and category, filtered."""
+    return (
+        select(techniques_table.c.article_id, techniques_table.c.paragraph_index,
+               techniques_table.c.category)
+        .where(techniques_table.c.article_id.in_(_filtered_articles(filters)),
+               *_technique_conditions(filters))
+        .distinct()
+        .subquery("paragraph_categories")
+    )
+
+
+def _distinct_paragraphs_with_hits(filters: Filters):
+    return (
+        select(techniques_table.c.article_id, techniques_table.c.paragraph_index)
+        .where(techniques_table.c.article_id.in_(_filtered_articles(filters)),
+               *_technique_conditions(filters))
+        .distinct()
+        .subquery("paragraphs_with_hits")
+    )
+
+
+def stats(db: Database, filters: Filters | None = None, top: int = 20) -> dict[str, Any]:
+    """Everything the corpus report and the web page chart, as plain JSON-ready data."""
+    filters = filters or Filters()
+    selected = _filtered_articles(filters)
+    with db.engine.connect() as connection:
+        totals = connection.execute(
+            select(func.count(), func.coalesce(func.sum(articles.c.n_paragraphs), 0))
+            .where(*_article_conditions(filters))
+        ).one()
+        hits = _distinct_paragraphs_with_hits(filters)
+        with_hits = connection.execute(select(func.count()).select_from(hits)).scalar_one()
+        by_technique = [
+            {"technique": row.technique, "category": row.category, "count": row.n}
+            for row in connection.execute(
+                select(techniques_table.c.technique, techniques_table.c.category,
+                       func.count().label("n"))
+                .where(techniques_table.c.article_id.in_(selected), *_technique_conditions(filters))
+                .group_by(techniques_table.c.technique, techniques_table.c.category)
+                .order_by(func.count().desc(), techniques_table.c.technique)
+            )
+        ]
+        by_category: dict[str, int] = defaultdict(int)
+        for row in by_technique:
+            by_category[row["category"]] += row["count"]
+        result = {
+            "filters": filters.to_dict(),
+            "articles": totals[0],
+            "paragraphs": int(totals[1]),
+            "paragraphs_with_techniques": with_hits,
+            "techniques": sum(row["count"] for row in by_technique),
+            "by_technique": by_technique,
+            "by_category": dict(sorted(by_category.items(), key=lambda kv: -kv[1])),
+            "over_time": _over_time(connection, filters),
+            "by_outlet": _shares_by(connection, filters, articles.c.outlet, "outlet", top),
+            "by_language": _shares_by(connection, filters, articles.c.language, "language", top),
+            "top_phrases": _top_phrases(connection, filters),
+            "densest_articles": _densest(connection, filters, top),
+            "failures": connection.execute(select(func.count()).select_from(failures)).scalar_one(),
+        }
+    return result
+
+
+def _shares_by(connection, filters: Filters, key_column, name: str, top: int) -> list[dict]:
+    """Per outlet (or language): paragraphs, and the share of them using each category."""
+    totals = {
+        row.key: (row.n_articles, int(row.n_paragraphs or 0))
+        for row in connection.execute(
+            select(key_column.label("key"), func.count().label("n_articles"),
+                   func.sum(articles.c.n_paragraphs).label("n_paragraphs"))
+            .where(*_article_conditions(filters), key_column.is_not(None))
+            .group_by(key_column)
+        )
+    }
+    if not totals:
+        return []
+    per_category = _distinct_paragraph_categories(filters)
+    counts: dict[Any, dict[str, int]] = defaultdict(dict)
+    for row in connection.execute(
+        select(key_column.label("key"), per_category.c.category, func.count().label("n"))
+        .select_from(per_category.join(articles, articles.c.id == per_category.c.article_id))
+        .where(key_column.is_not(None))
+        .group_by(key_column, per_category.c.category)
+    ):
+        counts[row.key][row.category] = row.n
+    hits = _distinct_paragraphs_with_hits(filters)
+    any_counts = dict(
+        connection.execute(
+            select(key_column, func.count())
+            .select_from(hits.join(articles, articles.c.id == hits.c.article_id))
+            .where(key_column.is_not(None))
+            .group_by(key_column)
+        ).all()
+    )
+    rows = []
+    for key, (n_articles, n_paragraphs) in totals.items():
+        denominator = max(n_paragraphs, 1)
+        rows.append({
+            name: key, "articles": n_articles, "paragraphs": n_paragraphs,
+            "share_with_techniques": any_counts.get(key, 0) / denominator,
+            "share_by_category": {c: n / denominator for c, n in sorted(counts[key].items())},
+        })
+    rows.sort(key=lambda row: (-row["paragraphs"], str(row[name])))
+    return rows[:top]
+
+
+def _over_time(connection, filters: Filters) -> dict[str, Any]:
+    """Share of paragraphs using each category per month (per day when all in one month)."""
+    paragraphs_per_day = {
+        row.published: int(row.n or 0)
+        for row in connection.execute(
+            select(articles.c.published, func.sum(articles.c.n_paragraphs).label("n"))
+            .where(*_article_conditions(filters), articles.c.published.is_not(None))
+            .group_by(articles.c.published)
+        )
+    }
+    if not paragraphs_per_day:
+        return {"unit": None, "periods": []}
+    per_category = _distinct_paragraph_categories(filters)
+    category_per_day = connection.execute(
+        select(articles.c.published, per_category.c.category, func.count().label("n"))
+        .select_from(per_category.join(articles, articles.c.id == per_category.c.article_id))
+        .where(articles.c.published.is_not(None))
+        .group_by(articles.c.published, per_category.c.category)
+    ).all()
+    days = [_as_date(d) for d in paragraphs_per_day]
+    unit = "month" if len({(d.year, d.month) for d in days}) > 1 else "day"
+
+    def period(day: Any) -> str:
+        day = _as_date(day)
+        return day.strftime("%Y-%m") if unit == "month" else day.isoformat()
+
+    totals: dict[str, int] = defaultdict(int)
+    for day, n in paragraphs_per_day.items():
+        totals[period(day)] += n
+    by_category: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in category_per_day:
+        by_category[period(row.published)][row.category] += row.n
+    periods = [
+        {"period": key, "paragraphs": totals[key],
+         "share_by_category": {c: n / max(totals[key], 1)
+                               for c, n in sorted(by_category[key].items())}}
+        for key in sorted(totals)
+    ]
+    return {"unit": unit, "periods": periods}
+
+
+def _as_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _top_phrases(connection, filters: Filters, per_technique: int = 5) -> dict[str, list]:
+    phrase = func.lower(spans.c.text)
+    rows = connection.execute(
+        select(spans.c.technique, phrase.label("phrase"), func.count().label("n"))
+        .where(spans.c.article_id.in_(_filtered_articles(filters)),
+               *_technique_conditions(filters, spans))
+        .group_by(spans.c.technique, phrase)
+        .order_by(spans.c.technique, func.count().desc(), phrase)
+    )
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        if len(found[row.technique]) < per_technique:
+            found[row.technique].append({"phrase": row.phrase, "count": row.n})
+    return dict(found)
+
+
+def _densest(connection, filters: Filters, top: int) -> list[dict[str, Any]]:
+    """Articles with the largest share of paragraphs using (the filtered) techniques."""
+    hits = _distinct_paragraphs_with_hits(filters)
+    per_article = (
+        select(hits.c.article_id, func.count().label("with_hits"))
+        .group_by(hits.c.article_id)
+        .subquery("per_article")
+    )
+    density = (cast(per_article.c.with_hits, Float)
+               / func.nullif(articles.c.n_paragraphs, 0)).label("density")
+    statement = (
+        select(articles.c.id, articles.c.external_id, articles.c.title, articles.c.outlet,
+               articles.c.url, articles.c.published, articles.c.language,
+               articles.c.n_paragraphs, articles.c.n_techniques,
+               per_article.c.with_hits, density)
+        .select_from(articles.join(per_article, per_article.c.article_id == articles.c.id))
+        .order_by(density.desc(), articles.c.n_techniques.desc(), articles.c.id)
+        .limit(top)
+    )
+    rows = []
+    for row in connection.execute(statement):
+        item = dict(row._mapping)
+        item["published"] = item["published"].isoformat() if item["published"] else None
+        item["density"] = float(item["density"] or 0.0)
+        rows.append(item)
+    return rows
+
+
+# --- export --------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = [
+    "article_id", "external_id", "title", "outlet", "url", "published", "language",
+    "genre", "model_version", "paragraph_index", "text", "techniques", "categories",
+] + [f"confidence_{name}" for name in TECHNIQUE_NAMES]
+
+
+def export_rows(db: Database, filters: Filters | None = None, page: int = 200) -> Iterator[dict]:
+    """One dict per paragraph (columns EXPORT_COLUMNS), article by article.
+
+    With a technique/category filter, only paragraphs using it are exported.
+    """
+    filters = filters or Filters()
+    has_technique = _paragraph_has_technique(filters)
+    last_id = 0
+    with db.engine.connect() as connection:
+        while True:
+            article_rows = connection.execute(
+                select(articles.c.id, articles.c.external_id, articles.c.title, articles.c.outlet,
+                       articles.c.url, articles.c.published, articles.c.language,
+                       articles.c.genre, articles.c.model_version)
+                .where(articles.c.id > last_id, *_article_conditions(filters))
+                .order_by(articles.c.id).limit(page)
+            ).all()
+            if not article_rows:
+                return
+            last_id = article_rows[-1].id
+            ids = [row.id for row in article_rows]
+            meta = {row.id: row for row in article_rows}
+            statement = (
+                select(paragraphs.c.article_id, paragraphs.c.paragraph_index, paragraphs.c.text)
+                .where(paragraphs.c.article_id.in_(ids))
+                .order_by(paragraphs.c.article_id, paragraphs.c.paragraph_index)
+            )
+            if has_technique is not None:
+                statement = statement.where(has_technique)
+            paragraph_rows = connection.execute(statement).all()
+            hits = _techniques_for(
+                connection, [(r.article_id, r.paragraph_index) for r in paragraph_rows]
+            )
+            for row in paragraph_rows:
+                article = meta[row.article_id]
+                found = hits.get((row.article_id, row.paragraph_index), [])
+                record = {
+                    "article_id": article.id, "external_id": article.external_id,
+                    "title": article.title, "outlet": article.outlet, "url": article.url,
+                    "published": article.published.isoformat() if article.published else None,
+                    "language": article.language, "genre": article.genre,
+                    "model_version": article.model_version,
+                    "paragraph_index": row.paragraph_index, "text": row.text,
+                    "techniques": ";".join(hit["technique"] for hit in found),
+                    "categories": ";".join(dict.fromkeys(hit["category"] for hit in found)),
+                }
+                confidences = {hit["technique"]: hit["confidence"] for hit in found}
+                for name in TECHNIQUE_NAMES:
+                    record[f"confidence_{name}"] = confidences.get(name)
+                yield record
+
+
+# --- whole articles ------------------------------------------------------------------------
+
+
+def article_ids(
+    db: Database, filters: Filters | None = None, limit: int | None = None
+) -> list[int]:
+    statement = select(articles.c.id).where(*_article_conditions(filters or Filters()))
+    statement = statement.order_by(articles.c.id)
+    if limit:
+        statement = statement.limit(limit)
+    with db.engine.connect() as connection:
+        return list(connection.scalars(statement))
+
+
+def load_article(db: Database, article_id: int) -> tuple[dict[str, Any], ArticleResult] | None:
+    """An article's stored metadata and its analysis rebuilt as an ArticleResult."""
+    with db.engine.connect() as connection:
+        row = connection.execute(select(articles).where(articles.c.id == article_id)).first()
+        if row is None:
+            return None
+        article = dict(row._mapping)
+        paragraph_rows = connection.execute(
+            select(paragraphs).where(paragraphs.c.article_id == article_id)
+            .order_by(paragraphs.c.paragraph_index)
+        ).all()
+        hit_rows = connection.execute(
+            select(techniques_table).where(techniques_table.c.article_id == article_id)
+            .order_by(techniques_table.c.confidence.desc(), techniques_table.c.id)
+        ).all()
+        span_rows = connection.execute(
+            select(spans).where(spans.c.article_id == article_id)
+            .order_by(spans.c.start_offset, spans.c.end_offset.desc(), spans.c.technique,
+                      spans.c.id)
+        ).all()
+        frame_rows = connection.execute(
+            select(frames).where(frames.c.article_id == article_id)
+            .order_by(frames.c.probability.desc())
+        ).all()
+    hits: dict[int, list[TechniqueHit]] = defaultdict(list)
+    for hit in hit_rows:
+        hits[hit.paragraph_index].append(TechniqueHit(hit.technique, hit.category, hit.confidence))
+    located: dict[int, list[SpanHit]] = defaultdict(list)
+    for span in span_rows:
+        located[span.paragraph_index].append(SpanHit(
+            span.start_offset, span.end_offset, span.text, span.technique, span.category,
+            span.confidence, span.explanation or ""))
+    result = ArticleResult(
+        language=article["language"],
+        paragraphs=[
+            ParagraphResult(p.paragraph_index, p.start_offset, p.end_offset, p.text,
+                            hits.get(p.paragraph_index, []), located.get(p.paragraph_index, []))
+            for p in paragraph_rows
+        ],
+        source=article["title"] or article["external_id"] or article["source"],
+        doc_id=article["external_id"],
+        language_detected=bool(article["language_detected"]),
+        warnings=list(article["warnings"] or []),
+        model_version=article["model_version"],
+    )
+    if article["genre"]:
+        result.genre = LabelScore(article["genre"], article["genre_probability"] or 0.0)
+        result.genre_probabilities = [
+            LabelScore(label, probability)
+            for label, probability in sorted((article["genre_probabilities"] or {}).items(),
+                                             key=lambda item: -item[1])
+        ]
+    result.frames = [LabelScore(f.label, f.probability) for f in frame_rows]
+    return article, result
+
+
+def list_failures(db: Database, limit: int = 50) -> list[dict[str, Any]]:
+    with db.engine.connect() as connection:
+        return [
+            dict(row._mapping) for row in connection.execute(
+                select(failures.c.source, failures.c.location, failures.c.reason,
+                       failures.c.last_seen)
+                .order_by(failures.c.last_seen.desc(), failures.c.id.desc()).limit(limit)
+            )
+        ]
+
+
+def counts(db: Database) -> dict[str, int]:
+    """Row counts of the main tables (for summaries and tests)."""
+    from persuasion_lens.storage.schema import articles as a
+
+    with db.engine.connect() as connection:
+        return {
+            name: connection.execute(select(func.count()).select_from(t)).scalar_one()
+            for name, t in (("articles", a), ("paragraphs", paragraphs),
+                            ("techniques", techniques_table), ("spans", spans),
+                            ("frames", frames), ("failures", failures))
+        }
+
+
+__all__ = [
+    "EXPORT_COLUMNS",
+    "Filters",
+    "article_ids",
+    "counts",
+    "export_rows",
+    "list_failures",
+    "load_article",
+    "query_terms",
+    "search",
+    "stats",
+]
+

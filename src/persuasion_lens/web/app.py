@@ -1,0 +1,582 @@
+"""The FastAPI application behind `plens serve`: the analysis page and the HTTP API.
+
+Endpoints
+  GET  /                   the analysis page (static/index.html)
+  GET  /docs               the API reference, rendered from /openapi.json with local assets
+  GET  /openapi.json       the OpenAPI description
+  GET  /healthz            liveness and the loaded models
+  GET  /api/info           what the page needs to know (limits, languages, models)
+  GET  /api/techniques     the taxonomy with definitions
+  POST /api/analyze        analyse one article (JSON, multipart upload or a raw text body)
+  POST /api/report.html    the standalone HTML report for an analysis result (or an article)
+
+Everything the browser loads comes from the package's `static/` folder: no CDN, no web fonts,
+so the app works without an internet connection. No endpoint takes a path, and static files are
+only ever read from that folder.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path, PurePath
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from persuasion_lens import __version__
+from persuasion_lens.pipeline.results import (
+    ArticleResult,
+    LabelScore,
+    ParagraphResult,
+    SpanHit,
+    TechniqueHit,
+)
+from persuasion_lens.taxonomy import TECHNIQUE_NAMES, category_of, taxonomy_as_dict
+from persuasion_lens.text.languages import (
+    SEMEVAL_TO_ISO,
+    SUPPORTED_LANGUAGES,
+    UnknownLanguageError,
+    normalise_language_code,
+)
+from persuasion_lens.text.reading import ARTICLE_SUFFIXES, InputError, text_from_bytes
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "static"
+DEFAULT_MAX_BYTES = 2_000_000
+# Room for the JSON or multipart wrapping around the article itself.
+ENVELOPE_BYTES = 64 * 1024
+# An analysis result repeats the text (paragraphs and spans) and adds the detections.
+REPORT_SIZE_FACTOR = 5
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+UPLOAD_SUFFIXES = ARTICLE_SUFFIXES | {".markdown", ".text"}
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+
+# The app's own pages; other routers (the corpus pages) bring their own inline styles.
+PAGES_WITH_CSP = frozenset({"/", "/docs"})
+
+ANALYZE_REQUEST_BODY: dict[str, Any] = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["text"],
+                "properties": {
+                    "text": {"type": "string", "description": "The article, one paragraph a line."},
+                    "lang": {"type": "string", "nullable": True,
+                             "description": "ISO 639-1 code (en, fr, de, it, pl, ru); "
+                                            "detected when left out."},
+                    "source": {"type": "string", "nullable": True,
+                               "description": "A name for the article, echoed as `source`."},
+                },
+            },
+            "example": {"text": "They will destroy everything we love.\nAct now!", "lang": "en"},
+        },
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "file": {"type": "string", "format": "binary",
+                             "description": ".txt, .md or .html file in any encoding; HTML pages "
+                                            "are reduced to their article text."},
+                    "text": {"type": "string", "description": "Pasted text, instead of a file."},
+                    "lang": {"type": "string"},
+                },
+            }
+        },
+        "text/plain": {"schema": {"type": "string"}},
+        "text/html": {"schema": {"type": "string"}},
+    },
+}
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    413: {"description": "The input is larger than the server's limit "
+                         "(`plens serve --max-bytes`)."},
+    415: {"description": "The body is neither JSON, a form upload nor plain text or HTML."},
+    422: {"description": "Empty or undecodable input, no article text, or an unknown language "
+                         "code. The body is `{\"detail\": \"a readable message\"}`."},
+}
+
+
+class PayloadTooLarge(StarletteHTTPException):
+    """Raised while reading a body that grows past the limit.
+
+    It is an HTTPException so that FastAPI's body parsing passes it through untouched instead of
+    turning it into a generic 400.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request is larger than the limit of {_megabytes(limit)}")
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size / 1e3:.0f} kB"
+
+
+class GuardMiddleware:
+    """Caps request bodies (Content-Length first, then the bytes actually received) and adds
+    security headers to every response."""
+
+    def __init__(self, app: ASGIApp, limit_for: Callable[[str], int]) -> None:
+        self.app = app
+        self.limit_for = limit_for
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        limit = self.limit_for(path)
+        declared = _header(scope, b"content-length")
+        if declared is not None:
+            if not declared.isdigit():
+                await _send_json(send, 400, "the Content-Length header is not a number")
+                return
+            if int(declared) > limit:
+                await _send_json(send, 413, PayloadTooLarge(limit).detail)
+                return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise PayloadTooLarge(limit)
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = list(message.get("headers", []))
+                headers.append((b"x-content-type-options", b"nosniff"))
+                headers.append((b"referrer-policy", b"no-referrer"))
+                if path in PAGES_WITH_CSP:
+                    headers.append(
+                        (b"content-security-policy", CONTENT_SECURITY_POLICY.encode("ascii"))
+                    )
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except PayloadTooLarge as error:
+            if started:
+                raise
+            await _send_json(send, 413, error.detail)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return value.decode("latin-1").strip()
+    return None
+
+
+async def _send_json(send: Send, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode("utf-8")
+    await send({
+        "type": "http.response.start",
+        "status": status,
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode("ascii")),
+            (b"connection", b"close"),
+        ],
+    })
+    await send({"type": "http.response.body", "body": body})
+
+
+@lru_cache(maxsize=1)
+def _known_language_codes() -> frozenset[str]:
+    codes = set(SUPPORTED_LANGUAGES) | set(SEMEVAL_TO_ISO.values())
+    try:
+        from lingua import IsoCode639_1
+
+        codes |= {name.lower() for name in dir(IsoCode639_1) if re.fullmatch(r"[A-Z]{2}", name)}
+    except ImportError:  # pragma: no cover - lingua is a dependency
+        pass
+    return frozenset(codes)
+
+
+def checked_language(lang: Any) -> str | None:
+    """The ISO 639-1 code for a user-given language, None for 'detect it', or an error."""
+    if lang is None:
+        return None
+    if not isinstance(lang, str):
+        raise UnknownLanguageError("'lang' must be a language code such as en, de or ru")
+    if not lang.strip() or lang.strip().lower() == "auto":
+        return None
+    code = normalise_language_code(lang)
+    if code not in _known_language_codes():
+        raise UnknownLanguageError(
+            f"'{lang}' is not a known language code; use a two-letter code such as en, de or ru"
+        )
+    return code
+
+
+class Article:
+    """One article taken from a request, before analysis."""
+
+    def __init__(self, text: str, lang: str | None, source: str | None) -> None:
+        self.text = text
+        self.lang = lang
+        self.source = source
+
+
+def create_app(
+    analyzer: Any = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    db_url: str | None = None,
+) -> FastAPI:
+    """Build the application around a loaded `Analyzer` (the shipped models when None)."""
+    if analyzer is None:
+        from persuasion_lens.pipeline.analyzer import Analyzer
+
+        analyzer = Analyzer.load()
+    if max_bytes <= 0:
+        raise ValueError("max_bytes must be positive")
+
+    app = FastAPI(
+        title="persuasion-lens",
+        version=__version__,
+        description=(
+            "Shows how news and opinion articles try to persuade: the persuasion techniques in "
+            "each paragraph, the words that carry them, genre and framing. "
+            "Detections are model predictions with a confidence, not verdicts."
+        ),
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+    )
+    app.state.analyzer = analyzer
+    app.state.max_bytes = max_bytes
+    app.state.db_url = db_url
+
+    def limit_for(path: str) -> int:
+        if path == "/api/report.html":
+            return REPORT_SIZE_FACTOR * max_bytes + ENVELOPE_BYTES
+        return max_bytes + ENVELOPE_BYTES
+
+    app.add_middleware(GuardMiddleware, limit_for=limit_for)
+    _add_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> FileResponse:
+        return FileResponse(STATIC_DIR / "docs.html", media_type="text/html")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> FileResponse:
+        return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
+
+    @app.get("/healthz", tags=["service"], summary="Liveness check")
+    async def healthz() -> dict[str, Any]:
+        """`{"status": "ok"}` once the models are loaded, with the model version."""
+        return {"status": "ok", "model_version": analyzer.model_version}
+
+    @app.get("/api/info", tags=["service"], summary="Limits, languages and loaded models")
+    async def info() -> dict[str, Any]:
+        return {
+            "version": __version__,
+            "model_version": analyzer.model_version,
+            "max_bytes": max_bytes,
+            "languages": SUPPORTED_LANGUAGES,
+            "spans": bool(getattr(analyzer, "span_detector", None)),
+            "article_labels": bool(getattr(analyzer, "article_classifier", None)),
+            "corpus": bool(getattr(app.state, "corpus", False)),
+        }
+
+    @app.get("/api/techniques", tags=["analysis"], summary="The taxonomy with definitions")
+    async def techniques() -> dict[str, Any]:
+        """Categories (with their colours), techniques (definition, what to look for, an
+        example), frames and genres."""
+        return taxonomy_as_dict()
+
+    @app.post(
+        "/api/analyze",
+        tags=["analysis"],
+        summary="Analyse one article",
+        openapi_extra={"requestBody": ANALYZE_REQUEST_BODY},
+        responses={200: {"description": "The analysis: the JSON of `plens analyze --format "
+                                        "json` (language, summary, paragraphs with techniques "
+                                        "and spans and their confidences, genre, frames)."},
+                   **ERROR_RESPONSES},
+    )
+    async def analyze(request: Request) -> JSONResponse:
+        """Analyse one article and return exactly what `plens analyze --format json` prints.
+
+        Send JSON `{"text": ..., "lang": "en"}`, a multipart form with a `file` (.txt, .md,
+        .html in any encoding) or a `text` field, or the raw text with `Content-Type:
+        text/plain` (or `text/html`). `lang` may also be given as a query parameter.
+        """
+        article = await _article_from_request(request, max_bytes)
+        result = await _analyze(analyzer, article)
+        return JSONResponse(result.to_dict())
+
+    @app.post(
+        "/api/report.html",
+        tags=["analysis"],
+        summary="Standalone HTML report",
+        response_class=HTMLResponse,
+        responses=ERROR_RESPONSES,
+        openapi_extra={"requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {
+                    "description": "An analysis result as returned by /api/analyze (possibly "
+                                   "with detections removed), or the same input as /api/analyze.",
+                    "type": "object",
+                }},
+                **{k: v for k, v in ANALYZE_REQUEST_BODY["content"].items()
+                   if k != "application/json"},
+            },
+        }},
+    )
+    async def report(request: Request) -> HTMLResponse:
+        """A self-contained HTML page (no external files) showing the article with its
+        highlights, like `plens analyze --format html`.
+
+        Post an analysis result from /api/analyze to render it as it is (the page posts what
+        it shows), or post an article in any form /api/analyze accepts to analyse and render it.
+        """
+        from persuasion_lens.reporting.html import render_html
+
+        result = await _report_result(request, analyzer, max_bytes)
+        page = await run_in_threadpool(render_html, [result])
+        name = _download_name(result.source)
+        return HTMLResponse(
+            page, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+        )
+
+    if db_url:
+        _include_corpus(app, db_url)
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(InputError)
+    async def input_error(request: Request, error: InputError) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, status_code=422)
+
+    @app.exception_handler(UnknownLanguageError)
+    async def language_error(request: Request, error: UnknownLanguageError) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, status_code=422)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+        parts = []
+        for item in error.errors():
+            where = ".".join(str(p) for p in item.get("loc", ()) if p != "body")
+            parts.append(f"{where}: {item.get('msg')}" if where else str(item.get("msg")))
+        return JSONResponse({"detail": "; ".join(parts) or "invalid request"}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse(
+            {"detail": f"internal error ({type(error).__name__}); the server log has details"},
+            status_code=500,
+        )
+
+
+async def _analyze(analyzer: Any, article: Article) -> ArticleResult:
+    return await run_in_threadpool(
+        analyzer.analyze_text, article.text, article.lang, article.source
+    )
+
+
+async def _article_from_request(request: Request, max_bytes: int) -> Article:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    query_lang = request.query_params.get("lang")
+    if content_type == "application/json":
+        data = _json_body(await request.body())
+        return _article_from_json(data, query_lang, max_bytes)
+    if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        return await _article_from_form(request, query_lang, max_bytes)
+    if content_type in ("text/plain", "text/html", "text/markdown", "application/octet-stream",
+                        ""):
+        data = await request.body()
+        name = "input.html" if content_type == "text/html" else "input"
+        text = await _decode(data, name, max_bytes)
+        return Article(text, checked_language(query_lang), None)
+    raise StarletteHTTPException(
+        415, f"unsupported content type '{content_type}'; send JSON, a multipart form or text"
+    )
+
+
+def _json_body(body: bytes) -> Any:
+    if not body.strip():
+        raise InputError("the request body is empty; send {\"text\": \"...\"}")
+    try:
+        return json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise InputError(f"the request body is not valid JSON ({error})") from None
+
+
+def _article_from_json(data: Any, query_lang: str | None, max_bytes: int) -> Article:
+    if not isinstance(data, dict):
+        raise InputError("the JSON body must be an object such as {\"text\": \"...\"}")
+    text = data.get("text")
+    if text is None:
+        raise InputError("the JSON body has no 'text'")
+    if not isinstance(text, str):
+        raise InputError("'text' must be a string")
+    # A lone surrogate ("\ud800" in JSON) cannot be written back out; one character for one.
+    text = _LONE_SURROGATE.sub("\ufffd", text)
+    if len(text.encode("utf-8")) > max_bytes:
+        raise PayloadTooLarge(max_bytes)
+    if not text.strip():
+        raise InputError("the text is empty")
+    source = data.get("source")
+    if source is not None and not isinstance(source, str):
+        raise InputError("'source' must be a string")
+    lang = data.get("lang", query_lang)
+    return Article(text, checked_language(lang), source)
+
+
+async def _article_from_form(request: Request, query_lang: str | None, max_bytes: int) -> Article:
+    part_limit = max_bytes + ENVELOPE_BYTES
+    async with request.form(max_files=1, max_fields=20, max_part_size=part_limit) as form:
+        upload = form.get("file")
+        lang = form.get("lang") or query_lang
+        if isinstance(lang, UploadFile):
+            raise InputError("'lang' must be a form field, not a file")
+        if isinstance(upload, UploadFile) and (upload.filename or upload.size):
+            name = PurePath(upload.filename or "upload").name or "upload"
+            suffix = PurePath(name).suffix.lower()
+            if suffix and suffix not in UPLOAD_SUFFIXES:
+                raise InputError(f"{name}: only .txt, .md and .html files can be analysed")
+            data = await upload.read(max_bytes + 1)
+            text = await _decode(data, name, max_bytes)
+            return Article(text, checked_language(lang), name)
+        text = form.get("text")
+        if isinstance(text, str):
+            if len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+                raise PayloadTooLarge(max_bytes)
+            if not text.strip():
+                raise InputError("the text is empty")
+            return Article(text, checked_language(lang), None)
+    raise InputError("the form has neither a 'file' nor a 'text' field")
+
+
+async def _decode(data: bytes, name: str, max_bytes: int) -> str:
+    if len(data) > max_bytes:
+        raise PayloadTooLarge(max_bytes)
+    return await run_in_threadpool(text_from_bytes, data, name, max_bytes)
+
+
+async def _report_result(request: Request, analyzer: Any, max_bytes: int) -> ArticleResult:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/json":
+        data = _json_body(await request.body())
+        if isinstance(data, dict) and "paragraphs" in data:
+            return result_from_dict(data)
+        article = _article_from_json(data, request.query_params.get("lang"), max_bytes)
+    else:
+        article = await _article_from_request(request, max_bytes)
+    return await _analyze(analyzer, article)
+
+
+def _download_name(source: str | None) -> str:
+    stem = PurePath(source).stem if source else ""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.")[:80]
+    return f"{stem or 'persuasion-lens'}-report.html"
+
+
+def result_from_dict(data: dict[str, Any]) -> ArticleResult:
+    """Rebuild an `ArticleResult` from its JSON form (as produced by `to_dict`).
+
+    Categories are looked up from the technique names rather than trusted; unknown techniques
+    and malformed entries are an `InputError`.
+    """
+    try:
+        paragraphs = [_paragraph_from_dict(p) for p in data["paragraphs"]]
+        genre = None
+        genre_probabilities: list[LabelScore] = []
+        if isinstance(data.get("genre"), dict):
+            genre = LabelScore(str(data["genre"]["label"]), float(data["genre"]["probability"]))
+            genre_probabilities = [
+                LabelScore(str(label), float(probability))
+                for label, probability in (data["genre"].get("probabilities") or {}).items()
+            ]
+        frames = [
+            LabelScore(str(f["label"]), float(f["probability"])) for f in data.get("frames") or []
+        ]
+        language = str(data.get("language") or "en")
+        warnings = [str(w) for w in data.get("warnings") or []]
+        source = data.get("source")
+        doc_id = data.get("id")
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise InputError(
+            f"the analysis result is malformed ({type(error).__name__}: {error})"
+        ) from None
+    return ArticleResult(
+        language=language,
+        paragraphs=paragraphs,
+        source=None if source is None else str(source),
+        doc_id=None if doc_id is None else str(doc_id),
+        language_detected=bool(data.get("language_detected", True)),
+        warnings=warnings,
+        genre=genre,
+        genre_probabilities=genre_probabilities,
+        frames=frames,
+        model_version=str(data.get("model_version") or ""),
+    )
+
+
+def _technique_name(value: Any) -> str:
+    if value not in TECHNIQUE_NAMES:
+        raise ValueError(f"unknown technique {value!r}")
+    return str(value)
+
+
+def _paragraph_from_dict(p: dict[str, Any]) -> ParagraphResult:
+    techniques = []
+    for t in p.get("techniques") or []:
+        name = _technique_name(t["technique"])
+        techniques.append(TechniqueHit(name, category_of(name), float(t["confidence"])))
+    spans = []
+    for s in p.get("spans") or []:
+        name = _technique_name(s["technique"])
+        spans.append(SpanHit(int(s["start"]), int(s["end"]), str(s["text"]), name,
+                             category_of(name), float(s["confidence"]),
+                             str(s.get("explanation") or "")))
+    return ParagraphResult(int(p["index"]), int(p["start"]), int(p["end"]), str(p["text"]),
+                           techniques, spans)
+
+
+def _include_corpus(app: FastAPI, db_url: str) -> None:
+    """Add the corpus endpoints (issue 6) when that module is installed."""
+    if importlib.util.find_spec("persuasion_lens.web.corpus") is None:
+        log.warning("--db was given but this installation has no corpus module; ignoring it")
+        return
+    from persuasion_lens.web import corpus
+
+    app.include_router(corpus.router)
+    app.state.corpus = True

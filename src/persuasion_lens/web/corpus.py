@@ -1,0 +1,181 @@
+"""The corpus pages of the web app (`plens serve --db URL`): charts and search over a stored
+corpus, plus JSON endpoints. The app sets `app.state.db_url`; this router reads it."""
+
+from __future__ import annotations
+
+import threading
+from html import escape
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+
+from persuasion_lens.storage.database import Database, open_database
+from persuasion_lens.storage.queries import Filters, load_article, query_terms, search, stats
+
+router = APIRouter(prefix="/corpus", tags=["corpus"])
+
+_DATABASES: dict[str, Database] = {}
+_LOCK = threading.Lock()
+
+
+def database_for(request: Request) -> Database:
+    url = getattr(request.app.state, "db_url", None)
+    if not url:
+        raise HTTPException(404, "no corpus database is configured (start with plens serve --db)")
+    with _LOCK:
+        db = _DATABASES.get(url)
+        if db is None:
+            db = open_database(url)
+            _DATABASES[url] = db
+        return db
+
+
+def _filters(technique, category, outlet, lang, since, until) -> Filters:
+    try:
+        return Filters.from_user(technique, category, outlet, lang, since, until)
+    except ValueError as error:
+        raise HTTPException(400, str(error).replace("\n", " ")) from None
+
+
+@router.get("/api/search", summary="Search stored paragraphs")
+def api_search(
+    request: Request,
+    q: str = Query("", description='Words (all must occur), "phrases", prefix*'),
+    technique: str | None = None,
+    category: str | None = None,
+    outlet: str | None = None,
+    lang: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = Query(20, ge=1, le=500),
+) -> dict[str, Any]:
+    filters = _filters(technique, category, outlet, lang, since, until)
+    rows = search(database_for(request), q, filters, limit)
+    return {"query": q, "filters": filters.to_dict(), "count": len(rows), "results": rows}
+
+
+@router.get("/api/stats", summary="Corpus statistics (what the charts show)")
+def api_stats(
+    request: Request,
+    technique: str | None = None,
+    category: str | None = None,
+    outlet: str | None = None,
+    lang: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    top: int = Query(20, ge=1, le=200),
+) -> dict[str, Any]:
+    filters = _filters(technique, category, outlet, lang, since, until)
+    return stats(database_for(request), filters, top=top)
+
+
+@router.get("/article/{article_id}", response_class=HTMLResponse, include_in_schema=False)
+def article_page(request: Request, article_id: int) -> HTMLResponse:
+    from persuasion_lens.reporting.html import render_html
+
+    loaded = load_article(database_for(request), article_id)
+    if loaded is None:
+        raise HTTPException(404, f"no article {article_id}")
+    article, result = loaded
+    return HTMLResponse(render_html([result], title=article["title"] or f"article {article_id}"))
+
+
+@router.get("", response_class=HTMLResponse, include_in_schema=False)
+def corpus_page(
+    request: Request,
+    q: str = "",
+    technique: str | None = None,
+    category: str | None = None,
+    outlet: str | None = None,
+    lang: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> HTMLResponse:
+    from persuasion_lens.reporting.corpus_report import STYLE, chart_sections
+
+    values = {"q": q, "technique": technique, "category": category, "outlet": outlet,
+              "lang": lang, "since": since, "until": until}
+    db = database_for(request)
+    error = ""
+    try:
+        filters = Filters.from_user(technique, category, outlet, lang, since, until)
+    except ValueError as problem:
+        filters, error = Filters(), str(problem)
+    data = stats(db, filters)
+    results = search(db, q, filters, 50) if (q or filters.technique or filters.category) else None
+    charts = "".join(
+        f"<section><h2>{escape(title)}</h2><p>{escape(note)}</p>"
+        f"{svg or '<p class=none>No data for this chart.</p>'}</section>"
+        for title, svg, note in chart_sections(data)
+    )
+    body = (
+        "<h1>Corpus</h1>"
+        f"<section>{_form(values)}"
+        + (f"<p class='error'>{escape(error)}</p>" if error else "")
+        + f"<p>{data['articles']:,} articles · {data['paragraphs']:,} paragraphs · "
+        f"{data['paragraphs_with_techniques']:,} with techniques · {data['techniques']:,} "
+        "detections</p></section>"
+        + (_results(results, q) if results is not None else "")
+        + charts
+    )
+    page = (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width,initial-scale=1'>"
+        f"<title>persuasion-lens corpus</title><style>{STYLE}"
+        "form{display:flex;flex-wrap:wrap;gap:8px;align-items:end}"
+        "label{display:flex;flex-direction:column;font-size:.8rem}"
+        "input{padding:4px 6px}.error{color:#b00020}mark{background:#ffe27a}</style>"
+        f"</head><body><main><p><a href='/'>← analyse an article</a></p>{body}</main>"
+        "</body></html>"
+    )
+    return HTMLResponse(page)
+
+
+def _form(values: dict[str, Any]) -> str:
+    fields = [("q", "Search text", "search"), ("technique", "Technique", "text"),
+              ("category", "Category", "text"), ("outlet", "Outlet", "text"),
+              ("lang", "Language", "text"), ("since", "Since", "date"), ("until", "Until", "date")]
+    inputs = "".join(
+        f"<label>{escape(label)}<input type='{kind}' name='{name}' "
+        f"value='{escape(values.get(name) or '')}'></label>"
+        for name, label, kind in fields
+    )
+    return (f"<form method='get' action='/corpus'>{inputs}"
+            "<button type='submit'>Search</button></form>")
+
+
+def _highlight(text: str, terms: list[str]) -> str:
+    import re
+
+    escaped = escape(text)
+    words = [re.escape(escape(t.rstrip("*"))) + (r"\w*" if t.endswith("*") else "")
+             for t in terms]
+    if not words:
+        return escaped
+    pattern = re.compile(r"\b(" + "|".join(words) + r")\b", re.IGNORECASE)
+    return pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped)
+
+
+def _results(rows: list[dict[str, Any]], query: str) -> str:
+    from persuasion_lens.taxonomy import technique as technique_info
+
+    if not rows:
+        return "<section><h2>Results</h2><p class='none'>No matching paragraphs.</p></section>"
+    terms = query_terms(query)
+    items = []
+    for row in rows:
+        title = escape(row["title"] or row["external_id"] or f"article {row['article_id']}")
+        meta = " · ".join(escape(str(v)) for v in (row["outlet"], row["published"],
+                                                   row["language"]) if v)
+        hits = ", ".join(
+            f"{escape(technique_info(h['technique']).label)} ({h['confidence']:.0%})"
+            for h in row["techniques"]
+        ) or "–"
+        items.append(
+            f"<tr><td><a href='/corpus/article/{row['article_id']}'>{title}</a><br>"
+            f"<small>{meta} · ¶{row['paragraph_index'] + 1}</small></td>"
+            f"<td>{_highlight(row['text'], terms)}</td><td>{hits}</td></tr>"
+        )
+    return ("<section><h2>Results</h2><table><tr><th>Article</th><th>Paragraph</th>"
+            "<th>Techniques</th></tr>" + "".join(items) + "</table></section>")

@@ -1,0 +1,179 @@
+"""Shared pieces of the corpus tests: database URLs for SQLite and PostgreSQL, sample inputs,
+and a tiny deterministic analyzer for tests that must not depend on the trained models."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+import zlib
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+import pytest
+
+from persuasion_lens.taxonomy import TECHNIQUE_NAMES
+
+POSTGRES_URL = os.environ.get("PLENS_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", "postgresql"]
+
+OUTLETS = ["Daily Planet", "Gotham Gazette", "Metro Times"]
+WORDS = [
+    "shameful", "corrupt", "traitors", "obviously", "everyone", "knows", "disaster", "heroic",
+    "nation", "experts", "agree", "catastrophe", "ridiculous", "puppet", "cowards", "freedom",
+    "harbour", "bridge", "council", "budget", "vote", "weather", "report", "quietly", "announced",
+]
+
+
+def make_url(backend: str, tmp_path: Path) -> tuple[str, object]:
+    """A fresh, empty database of this kind and a cleanup function."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'corpus.db'}", lambda: None
+    if not POSTGRES_URL:
+        pytest.skip("PLENS_TEST_POSTGRES_URL is not set (run .ci/setup-postgres.sh)")
+    import sqlalchemy as sa
+
+    from persuasion_lens.storage.database import normalise_url
+
+    schema = "plens_test_" + uuid.uuid4().hex[:10]
+    admin = sa.create_engine(normalise_url(POSTGRES_URL))
+    with admin.begin() as connection:
+        connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    url = f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+
+    def cleanup() -> None:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()
+
+    return url, cleanup
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path):
+    url, cleanup = make_url(request.param, tmp_path)
+    yield url
+    cleanup()
+
+
+def article_text(number: int, paragraphs: int = 4) -> str:
+    rng = np.random.default_rng(number)
+    lines = [f"Headline number {number}: " + " ".join(rng.choice(WORDS, 5))]
+    for _ in range(paragraphs - 1):
+        lines.append(" ".join(rng.choice(WORDS, int(rng.integers(8, 20)))).capitalize() + ".")
+    return "\n\n".join(lines)
+
+
+def article_rows(count: int, start: int = 0) -> list[dict]:
+    rows = []
+    for number in range(start, start + count):
+        rows.append({
+            "id": f"a{number}",
+            "text": article_text(number),
+            "outlet": OUTLETS[number % len(OUTLETS)],
+            "url": f"https://example.org/{number}",
+            "published": f"2024-{1 + number % 3:02d}-{1 + number % 27:02d}",
+            "lang": "en",
+        })
+    return rows
+
+
+def write_jsonl(path: Path, rows: list[dict], extra_lines: tuple[str, ...] = ()) -> Path:
+    with path.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row) + "\n")
+        for line in extra_lines:
+            handle.write(line + "\n")
+    return path
+
+
+class FakeDetector:
+    """Deterministic keyword-driven probabilities (no trained model needed)."""
+
+    techniques: ClassVar[list[str]] = list(TECHNIQUE_NAMES)
+    version = "fake-techniques-1"
+    cues: ClassVar[dict[str, str]] = {
+             "shameful": "Name_Calling-Labeling", "corrupt": "Name_Calling-Labeling",
+             "obviously": "Loaded_Language", "disaster": "Loaded_Language",
+             "everyone": "Appeal_to_Popularity", "experts": "Appeal_to_Authority",
+             "nation": "Flag_Waving", "catastrophe": "Exaggeration-Minimisation"}
+
+    def predict_proba(self, documents):
+        out = []
+        for document in documents:
+            matrix = np.zeros((len(document.paragraphs), len(self.techniques)))
+            for row, paragraph in enumerate(document.paragraphs):
+                lowered = paragraph.text.lower()
+                for cue, name in self.cues.items():
+                    if cue in lowered:
+                        column = self.techniques.index(name)
+                        wobble = (zlib.crc32(lowered.encode()) % 100) / 1000
+                        matrix[row, column] = max(matrix[row, column], 0.6 + wobble)
+            out.append(matrix)
+        return out
+
+    def thresholds_for(self, lang):
+        return np.full(len(self.techniques), 0.5)
+
+
+class FakeSpans:
+    version = "fake-spans-1"
+
+    def locate(self, document, decided):
+        from persuasion_lens.pipeline.results import SpanHit
+        from persuasion_lens.taxonomy import category_of
+
+        located = []
+        cues = {name: cue for cue, name in FakeDetector.cues.items()}
+        for paragraph, hits in zip(document.paragraphs, decided, strict=True):
+            spans = []
+            for name, confidence in hits:
+                cue = cues[name]
+                at = paragraph.text.lower().find(cue)
+                if at >= 0:
+                    start = paragraph.start + at
+                    end = start + len(cue)
+                    spans.append(SpanHit(start, end, document.text[start:end], name,
+                                         category_of(name), confidence, "cue word"))
+            located.append(spans)
+        return located
+
+
+def fake_analyzer():
+    """Factory for AnalyzerSpec(factory="corpus_helpers:fake_analyzer")."""
+    from persuasion_lens.pipeline.analyzer import AnalysisOptions, Analyzer
+
+    return Analyzer(FakeDetector(), span_detector=FakeSpans(),
+                    options=AnalysisOptions(spans=True, article_labels=False, narratives=False))
+
+
+def real_model_available() -> bool:
+    from persuasion_lens.models.techniques import ARTIFACT_DIR
+
+    return ARTIFACT_DIR.is_dir() and any(ARTIFACT_DIR.iterdir())
+
+
+def analyzer_spec():
+    """The shipped models when they are installed, else the fake analyzer."""
+    from persuasion_lens.batch.work import AnalyzerSpec
+
+    if real_model_available():
+        return AnalyzerSpec()
+    return AnalyzerSpec(factory="corpus_helpers:fake_analyzer")
+
+
+def analyzer_args() -> list[str]:
+    """`plens batch` options matching analyzer_spec()."""
+    if real_model_available():
+        return []
+    return ["--analyzer-factory", "corpus_helpers:fake_analyzer"]
+
+
+def subprocess_env() -> dict[str, str]:
+    """Environment for a `plens` subprocess (or Dask worker) that can import this module."""
+    env = dict(os.environ)
+    here = str(Path(__file__).parent)
+    env["PYTHONPATH"] = here + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env

@@ -1,0 +1,165 @@
+"""`plens batch`: inputs, bad rows, resume after a kill -9, and the summary."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from corpus_helpers import (  # noqa: F401
+    analyzer_args,
+    analyzer_spec,
+    article_rows,
+    article_text,
+    db_url,
+    subprocess_env,
+    write_jsonl,
+)
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from persuasion_lens.batch import ColumnNames, Failure, Record, read_inputs, run_batch
+from persuasion_lens.cli import app
+from persuasion_lens.storage import open_database
+from persuasion_lens.storage.queries import counts, list_failures, search
+from persuasion_lens.storage.schema import articles, paragraphs
+
+runner = CliRunner()
+PLENS = [sys.executable, "-c", "from persuasion_lens.cli import main; main()"]
+
+
+def _bad_inputs(tmp_path):
+    good = write_jsonl(tmp_path / "good.jsonl", article_rows(6),
+                       extra_lines=('{"id": "broken", "text": ', '{"id": "e", "text": "  "}'))
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "one.txt").write_text(article_text(100), encoding="utf-8")
+    (folder / "binary.txt").write_bytes(bytes(range(256)) * 40)
+    no_text = tmp_path / "no_text.csv"
+    no_text.write_text("body,uid\nsome text,1\n", encoding="utf-8")
+    return [str(good), str(folder), str(no_text)]
+
+
+def test_readers_yield_records_and_failures(tmp_path):
+    items = list(read_inputs(_bad_inputs(tmp_path)))
+    records = [i for i in items if isinstance(i, Record)]
+    failures = [i for i in items if isinstance(i, Failure)]
+    assert len(records) == 7
+    reasons = {f.location or f.source: f.reason for f in failures}
+    assert "not valid JSON" in reasons["line 7"]
+    assert "empty" in reasons["line 8"]
+    assert "binary" in reasons["binary.txt"]
+    no_text = next(f for f in failures if f.source.endswith("no_text.csv"))
+    assert no_text.reason == ("no 'text' column (columns: body, uid); name the text column "
+                              "with --text-column")
+
+
+def test_csv_and_parquet_columns_and_titles(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    (tmp_path / "a.csv").write_text(
+        'uid,body,headline,day\n7,"First line\nSecond line",A title,2024-05-06\n'
+        '8,"Kept title\nbody",Kept title,not-a-date\n', encoding="utf-8")
+    columns = ColumnNames(text="body", id="uid", title="headline", published="day")
+    items = list(read_inputs([str(tmp_path / "a.csv")], columns))
+    assert items[0].external_id == "7" and items[0].published == "2024-05-06"
+    assert items[0].article_text().startswith("A title\n\nFirst line")
+    assert isinstance(items[1], Failure) and "not a date" in items[1].reason
+    pq.write_table(pa.table({"text": ["Kept title\nbody", None], "title": ["Kept title", "x"],
+                             "id": [1, 2]}), tmp_path / "b.parquet")
+    parquet = list(read_inputs([str(tmp_path / "b.parquet")]))
+    assert parquet[0].article_text() == "Kept title\nbody" and parquet[0].external_id == "1"
+    assert isinstance(parquet[1], Failure)
+
+
+def test_batch_cli_stores_records_failures_and_resumes(tmp_path, db_url):  # noqa: F811
+    inputs = _bad_inputs(tmp_path)
+    command = ["batch", *inputs, "--db", db_url, "--no-progress", *analyzer_args()]
+    first = runner.invoke(app, command)
+    assert first.exit_code == 1, first.output  # failures were recorded
+    assert "analysed" in first.output and "failed" in first.output
+    assert "no 'text' column" in first.output
+    db = open_database(db_url)
+    try:
+        assert counts(db)["articles"] == 7
+        assert len(list_failures(db)) == 4
+        second = runner.invoke(app, command)
+        assert "skipped (already stored) │ 7" in second.output
+        assert counts(db)["articles"] == 7 and len(list_failures(db)) == 4
+        hits = search(db, "headline")
+        assert hits and hits[0]["outlet"]
+    finally:
+        db.dispose()
+
+
+def test_batch_cli_errors_are_one_line(tmp_path):
+    result = runner.invoke(app, ["batch", str(tmp_path / "missing.jsonl"),
+                                 "--db", f"sqlite:///{tmp_path}/x.db"])
+    assert result.exit_code == 2 and "no such file" in result.output
+    result = runner.invoke(app, ["batch", str(tmp_path), "--db", "mysql://x/y"])
+    assert result.exit_code == 2 and "only sqlite" in result.output
+
+
+def test_run_batch_library_api(tmp_path):
+    path = write_jsonl(tmp_path / "a.jsonl", article_rows(10))
+    db = open_database(f"sqlite:///{tmp_path}/lib.db")
+    seen = []
+    summary = run_batch([str(path)], db, analyzer_spec(), batch_size=4, progress=seen.append)
+    assert (summary.analysed, summary.skipped, summary.failed) == (10, 0, 0)
+    assert sum(seen) == 10 and summary.model_version
+    with db.engine.connect() as connection:
+        versions = set(connection.scalars(select(articles.c.model_version)))
+    assert versions == {summary.model_version}
+    db.dispose()
+
+
+@pytest.mark.slow
+def test_kill_9_then_resume_stores_every_article_exactly_once(tmp_path, db_url):  # noqa: F811
+    rows = article_rows(200)
+    path = write_jsonl(tmp_path / "many.jsonl", rows)
+    command = [*PLENS, "batch", str(path), "--db", db_url,
+               "--batch-size", "2", "--no-progress", *analyzer_args()]
+    db = open_database(db_url)
+    process = subprocess.Popen(command, env=subprocess_env(), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    stored = 0
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline and process.poll() is None:
+            with db.engine.connect() as connection:
+                stored = connection.scalar(select(func.count()).select_from(articles))
+            if stored >= 10:
+                break
+            time.sleep(0.01)
+        assert process.poll() is None, "the run finished before it could be killed"
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == -signal.SIGKILL
+    killed_at = counts(db)["articles"]
+    assert 0 < killed_at < 200
+    _assert_complete(db)
+    resumed = subprocess.run(command, env=subprocess_env(), capture_output=True, text=True,
+                             timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"skipped (already stored) │ {killed_at}" in resumed.stdout
+    with db.engine.connect() as connection:
+        ids = list(connection.scalars(select(articles.c.external_id)))
+    assert sorted(ids) == sorted(row["id"] for row in rows)
+    _assert_complete(db)
+    db.dispose()
+
+
+def _assert_complete(db) -> None:
+    """Every stored article has all of its paragraphs."""
+    with db.engine.connect() as connection:
+        expected = dict(connection.execute(select(articles.c.id, articles.c.n_paragraphs)).all())
+        stored = dict(connection.execute(
+            select(paragraphs.c.article_id, func.count()).group_by(paragraphs.c.article_id)).all())
+    assert stored == expected

@@ -1,0 +1,127 @@
+"""Bad input never produces a traceback: one line on stderr and a non-zero exit."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from persuasion_lens.cli import app
+
+runner = CliRunner()
+
+
+def run_plens(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "persuasion_lens", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, fragment: str) -> None:
+    stderr = result.stderr.decode()
+    assert result.returncode != 0
+    assert "Traceback" not in stderr
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("error:")
+    assert fragment in lines[0]
+
+
+def test_empty_file(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    assert_one_line_error(run_plens("analyze", str(empty)), "empty")
+
+
+def test_binary_file(tmp_path):
+    binary = tmp_path / "image.txt"
+    binary.write_bytes(bytes(range(256)) * 50)
+    assert_one_line_error(run_plens("analyze", str(binary)), "binary")
+
+
+def test_missing_path(tmp_path):
+    assert_one_line_error(run_plens("analyze", str(tmp_path / "nope.txt")), "no such file")
+
+
+def test_directory_without_articles(tmp_path):
+    (tmp_path / "notes.csv").write_text("a,b\n")
+    assert_one_line_error(run_plens("analyze", str(tmp_path)), "no .txt")
+
+
+def test_huge_file(tmp_path):
+    huge = tmp_path / "huge.txt"
+    huge.write_bytes(b"All work and no play makes a dull article.\n" * (50 * 1024 * 1024 // 44))
+    assert_one_line_error(run_plens("analyze", str(huge)), "limit")
+
+
+def test_bad_language_code(project_example):
+    assert_one_line_error(
+        run_plens("analyze", "--lang", "english", str(project_example)), "language code"
+    )
+
+
+def test_bad_option_value(project_example):
+    result = run_plens("analyze", "--format", "pdf", str(project_example))
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr.decode()
+
+
+def test_semeval_folder_without_articles(tmp_path):
+    result = runner.invoke(app, ["semeval", "st3", str(tmp_path), "-o", str(tmp_path / "p.txt")])
+    assert result.exit_code == 2
+    assert "no article<ID>.txt" in result.output
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "cp1251"])
+def test_legacy_encoded_file_is_analysed(tmp_path, encoding):
+    text = {
+        "latin-1": "Un scandale inouï\nCe gouvernement de traîtres a vendu la patrie, "
+        "c'est une honte absolue et une trahison éhontée.",
+        "cp1251": "Позор власти\nЭти предатели продали родину, и это настоящая катастрофа "
+        "для всей страны.",
+    }[encoding]
+    path = tmp_path / "article.txt"
+    path.write_bytes(text.encode(encoding))
+    result = run_plens("analyze", "--format", "json", str(path))
+    assert result.returncode == 0, result.stderr.decode()
+    import json
+
+    data = json.loads(result.stdout)
+    assert data["paragraphs"][1]["text"] == text.split("\n")[1]
+
+
+def test_stdin_is_read(project_example):
+    result = run_plens("analyze", "--format", "json", "-", stdin=project_example.read_bytes())
+    assert result.returncode == 0, result.stderr.decode()
+    assert b'"language": "en"' in result.stdout
+
+
+def test_unsupported_language_warns_and_falls_back(tmp_path):
+    spanish = tmp_path / "es.txt"
+    spanish.write_text(
+        "El Gobierno miente otra vez\nLos corruptos de siempre han robado al pueblo "
+        "trabajador y nadie dice nada.\n",
+        encoding="utf-8",
+    )
+    result = run_plens("analyze", "--format", "json", str(spanish))
+    assert result.returncode == 0, result.stderr.decode()
+    import json
+
+    data = json.loads(result.stdout)
+    assert data["language"] == "es"
+    assert any("no model" in w for w in data["warnings"])
+
+
+def test_one_bad_file_among_several_is_skipped(tmp_path, project_example):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("   ")
+    result = run_plens("analyze", "--format", "jsonl", str(project_example), str(empty))
+    assert result.returncode == 1
+    assert len(result.stdout.decode().strip().splitlines()) == 1
+    assert "skipped" in result.stderr.decode()
+    assert "Traceback" not in result.stderr.decode()

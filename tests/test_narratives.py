@@ -1,0 +1,258 @@
+"""Narratives and entity roles (SemEval-2025 Task 10): reader, metrics, shipped model, CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from persuasion_lens.cli import app
+from persuasion_lens.data import semeval2025 as D
+from persuasion_lens.models import entities as E
+from persuasion_lens.models.narrative_metrics import (
+    accuracy,
+    exact_match_ratio,
+    samples_f1,
+    set_f1,
+    span_recall,
+)
+from persuasion_lens.text.documents import Document
+
+DATA = Path(__file__).parents[1].parent / "shared" / "data"
+TASK = DATA / D.TASK_FOLDER
+needs_data = pytest.mark.skipif(not TASK.is_dir(), reason="SemEval-2025 data not available")
+EXAMPLE = Path(__file__).parents[1].parent / "shared" / "examples" / "putin-kim-opinion-en.txt"
+
+SAMPLE = (
+    "Russia blames the West for the war\n\n"
+    "Moscow says that NATO and the United States provoked the conflict in Ukraine, while "
+    "Russian soldiers defend civilians in Donbas. Washington keeps sending weapons to Kyiv.\n"
+)
+
+
+# -- metrics (hand-computed) ---------------------------------------------------------------------
+
+
+def test_set_f1_and_samples_f1():
+    assert set_f1(["a", "b"], ["a"]) == pytest.approx(2 / 3)
+    assert set_f1(["a"], ["b"]) == 0.0
+    assert set_f1([], []) == 0.0
+    # documents: F1 1.0, 2/3, 0.0 -> mean 5/9
+    gold = [["Other"], ["A", "B"], ["C"]]
+    predicted = [["Other"], ["A"], ["D", "E"]]
+    assert samples_f1(gold, predicted) == pytest.approx(5 / 9)
+    with pytest.raises(ValueError):
+        samples_f1([["a"]], [])
+
+
+def test_role_metrics():
+    gold = [["Victim"], ["Guardian", "Virtuous"], ["Instigator"], ["Tyrant"]]
+    predicted = [["Victim"], ["Virtuous", "Guardian"], ["Instigator", "Tyrant"], ["Corrupt"]]
+    assert exact_match_ratio(gold, predicted) == pytest.approx(0.5)
+    assert accuracy(["Innocent", "Protagonist", "Antagonist"],
+                    ["Innocent", "Antagonist", "Antagonist"]) == pytest.approx(2 / 3)
+    assert span_recall([(0, 5), (10, 15)], [(0, 5), (11, 14)]) == pytest.approx(0.5)
+    assert span_recall([(0, 5), (10, 15)], [(0, 5), (11, 14)], overlap=True) == 1.0
+
+
+# -- reader ---------------------------------------------------------------------------------------
+
+
+def test_parse_lines_and_parent():
+    doc, narratives, subs = D.parse_subtask2_line(
+        "EN_1.txt\tURW: Praise of Russia;Other\tURW: Praise of Russia: Other\n")
+    assert doc == "EN_1.txt"
+    assert narratives == ["URW: Praise of Russia", "Other"]
+    assert subs == ["URW: Praise of Russia: Other"]
+    assert D.parent_narrative(subs[0]) == "URW: Praise of Russia"
+    assert D.parent_narrative("Other") == "Other"
+    assert D.parse_subtask1_line("D.txt\tNATO\t5\t8\tAntagonist\tInstigator\tConspirator")[2:] == (
+        5, 8, "Antagonist", ("Instigator", "Conspirator"))
+    with pytest.raises(ValueError):
+        D.parse_subtask1_line("D.txt\tNATO\tfive\t8")
+
+
+def test_resolve_mention_handles_crlf_and_utf16_offsets():
+    text = "Line one\nLine two\nNATO acts"
+    # counted with CRLF line breaks: two extra characters before NATO
+    assert D.resolve_mention(text, "NATO", 20, 23) == (18, 22)
+    emoji = "🔵 Russia moves"
+    assert D.resolve_mention(emoji, "Russia", 3, 8) == (2, 8)
+    assert D.resolve_mention(text, "Kyiv", 0, 3) is None
+
+
+@needs_data
+def test_reader_offsets_are_exact():
+    articles = D.load_articles(DATA, ["en", "ru"])
+    assert {a.split for a in articles} == {"train", "validation"}
+    mentions = 0
+    for article in articles:
+        for m in article.mentions:
+            assert article.document.text[m.start:m.end] == m.entity
+            assert m.main_role in D.MAIN_ROLES
+            mentions += 1
+        if article.narratives is not None:
+            for sub in article.subnarratives:
+                assert D.parent_narrative(sub) in article.narratives
+    assert mentions > 1000
+    narratives, subs = D.load_taxonomy(DATA)
+    assert "Other" in narratives and "URW: Praise of Russia" in narratives
+    assert len(subs) > 80
+
+
+# -- grouping and detection -----------------------------------------------------------------------
+
+
+def test_grouping_aliases_and_surnames():
+    names = ["United States", "US", "the USA", "Vladimir Putin", "Putin", "Japan", "America"]
+    groups = E.group_mentions(names, "en")
+    by_name = {g.name: g.indices for g in groups}
+    assert by_name["United States"] == [0, 1, 2, 6]
+    assert by_name["Vladimir Putin"] == [3, 4]
+    assert by_name["Japan"] == [5]
+
+
+# -- the shipped model -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def model():
+    from persuasion_lens.models.narratives import load_default_narrative_model
+
+    return load_default_narrative_model()
+
+
+def test_shipped_model_predicts(model):
+    document = Document.from_text(SAMPLE, language="en")
+    prediction = model.predict([document])[0]
+    assert prediction.narratives and prediction.subnarratives
+    labels = [n for n, _ in prediction.narratives]
+    for sub, probability in prediction.subnarratives:
+        assert 0.0 <= probability <= 1.0
+        assert D.parent_narrative(sub) in labels
+    assert prediction.warnings == []
+    data = prediction.to_dict()
+    json.dumps(data)
+    assert set(data) >= {"narratives", "subnarratives", "entities"}
+    assert data["entities"], "mentions are detected"
+    for entity in data["entities"]:
+        assert entity["main_role"] in D.MAIN_ROLES
+        assert 0.0 <= entity["main_role_probability"] <= 1.0
+        for fine in entity["fine_roles"]:
+            assert D.FINE_TO_MAIN[fine["label"]] == entity["main_role"]
+        for mention in entity["mentions"]:
+            assert document.text[mention["start"]:mention["end"]] == mention["text"]
+
+
+def test_given_mentions_and_unknown_language(model):
+    document = Document.from_text(SAMPLE, language="de")
+    start = SAMPLE.index("NATO")
+    prediction = model.predict([document], mentions=[[(start, start + 4)]])[0]
+    assert [e.entity for e in prediction.entities] == ["NATO"]
+    assert prediction.entities[0].mentions == [(start, start + 4, "NATO")]
+    assert prediction.warnings and "quality is unknown" in prediction.warnings[0]
+    with pytest.raises(ValueError):
+        model.predict([document], mentions=[[(0, 10_000)]])
+    assert model.predict([]) == []
+
+
+def test_save_and_load_round_trip(model, tmp_path):
+    from persuasion_lens.models.narratives import NarrativeModel
+
+    model.save(tmp_path)
+    again = NarrativeModel.load(tmp_path)
+    document = Document.from_text(SAMPLE, language="en")
+    first, second = model.predict([document])[0], again.predict([document])[0]
+    assert [n for n, _ in first.narratives] == [n for n, _ in second.narratives]
+    assert [e.entity for e in first.entities] == [e.entity for e in second.entities]
+
+
+@pytest.mark.skipif(not EXAMPLE.exists(), reason="worked example not available")
+def test_worked_example_makes_sense(model):
+    text = EXAMPLE.read_text(encoding="utf-8")
+    document = Document.from_text(text, language="en")
+    prediction = model.predict([document])[0]
+    assert prediction.narratives  # decided: Other (see docs/narratives.md, known weaknesses)
+    pn, _ = model.narrative_probabilities([document])
+    leading = [model.narratives[j] for j in pn[0].argsort()[::-1][:3]]
+    assert any(n.startswith("URW:") for n in leading)
+    entities = {e.entity: e for e in prediction.entities}
+    for name in ("Russia", "DPRK", "United States", "the West"):
+        assert name in entities
+    assert len(entities["DPRK"].mentions) >= 4  # DPRK and North Korea grouped
+    for name in ("United States", "the West"):
+        assert entities[name].main_role == "Antagonist"
+
+
+def test_artifact_is_small():
+    from persuasion_lens.models.narratives import ARTIFACT_DIR
+
+    size = sum(p.stat().st_size for p in ARTIFACT_DIR.iterdir() if p.is_file())
+    assert size <= 5 * 1024 * 1024
+
+
+# -- command line ---------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def docs_dir(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "EN_A.txt").write_text(SAMPLE, encoding="utf-8")
+    (folder / "EN_B.txt").write_text(
+        "Climate alarmists want to ban cars\n\nThe elites of the World Economic Forum use "
+        "climate fears to control people and raise taxes.\n", encoding="utf-8")
+    return folder
+
+
+def test_cli_narratives_format(docs_dir, tmp_path):
+    out = tmp_path / "pred.txt"
+    result = CliRunner().invoke(app, ["semeval", "narratives", str(docs_dir), "--lang", "en",
+                                      "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert [line.split("\t")[0] for line in lines] == ["EN_A.txt", "EN_B.txt"]
+    for line in lines:
+        _doc, narratives, subs = line.split("\t")
+        for sub in subs.split(";"):
+            assert D.parent_narrative(sub) in narratives.split(";")
+
+
+def test_cli_roles_with_given_mentions(docs_dir, tmp_path):
+    start = SAMPLE.index("NATO")
+    mentions = tmp_path / "mentions.txt"
+    mentions.write_text(f"EN_A.txt\tNATO\t{start}\t{start + 3}\tAntagonist\tInstigator\n",
+                        encoding="utf-8")
+    result = CliRunner().invoke(app, ["semeval", "roles", str(docs_dir), "--lang", "en",
+                                      "--mentions", str(mentions)])
+    assert result.exit_code == 0, result.output
+    fields = result.output.strip().split("\t")
+    assert fields[:4] == ["EN_A.txt", "NATO", str(start), str(start + 3)]
+    assert fields[4] in D.MAIN_ROLES
+    assert D.FINE_TO_MAIN[fields[5]] == fields[4]
+
+
+def test_cli_roles_detects_mentions(docs_dir):
+    result = CliRunner().invoke(app, ["semeval", "roles", str(docs_dir), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    rows = [line.split("\t") for line in result.output.strip().splitlines()]
+    assert rows
+    texts = {"EN_A.txt": SAMPLE}
+    for row in rows:
+        if row[0] in texts:
+            assert texts[row[0]][int(row[2]):int(row[3]) + 1] == row[1]
+
+
+@pytest.mark.parametrize("args", [
+    ["semeval", "narratives", "/no/such/folder"],
+    ["semeval", "roles", "{docs}", "--mentions", "/no/such/file.txt"],
+])
+def test_cli_bad_input_is_one_line(args, docs_dir):
+    args = [a.replace("{docs}", str(docs_dir)) for a in args]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert "error:" in result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1

@@ -1,0 +1,126 @@
+"""End-to-end analysis with the shipped models: API, JSON contract, reports, SemEval format."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from persuasion_lens import analyze, analyze_file
+from persuasion_lens.cli import app
+from persuasion_lens.taxonomy import TECHNIQUE_NAMES, category_of
+from persuasion_lens.text.reading import InputError
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def example_result(project_example):
+    return analyze_file(project_example)
+
+
+def test_json_contract(example_result, project_example):
+    data = json.loads(example_result.to_json())
+    text = project_example.read_text(encoding="utf-8")
+    assert data["schema_version"]
+    assert data["language"] == "en"
+    assert len(data["paragraphs"]) == 10
+    for paragraph in data["paragraphs"]:
+        assert text[paragraph["start"] : paragraph["end"]] == paragraph["text"]
+        for hit in paragraph["techniques"]:
+            assert hit["technique"] in TECHNIQUE_NAMES
+            assert hit["category"] == category_of(hit["technique"])
+            assert 0.0 <= hit["confidence"] <= 1.0
+        for span in paragraph.get("spans", []):
+            assert text[span["start"] : span["end"]] == span["text"]
+
+
+def test_example_shows_its_obvious_techniques(example_result):
+    found = set(example_result.technique_counts())
+    # the project example was written to contain these unmistakably
+    assert {"Loaded_Language", "Name_Calling-Labeling"} & found
+    assert sum(1 for p in example_result.paragraphs if p.techniques) >= 4
+
+
+def test_seed_example_is_full_of_techniques(seed_example):
+    result = analyze_file(seed_example)
+    counts = result.technique_counts()
+    assert result.language == "en"
+    assert counts.get("Loaded_Language", 0) >= 3
+    assert sum(counts.values()) >= 10
+
+
+def test_api_text_and_explicit_language():
+    result = analyze(
+        "Titre\nCes traîtres corrompus ont vendu notre pays, quelle honte !", lang="fr"
+    )
+    assert result.language == "fr"
+    assert not result.language_detected
+    assert len(result.paragraphs) == 2
+
+
+def test_api_rejects_empty_text():
+    with pytest.raises(InputError):
+        analyze("   \n  ")
+
+
+def test_html_page_is_self_contained(tmp_path, project_example):
+    page = tmp_path / "page.html"
+    result = runner.invoke(app, ["analyze", str(project_example), "-f", "html", "-o", str(page)])
+    assert result.exit_code == 0, result.output
+    html = page.read_text(encoding="utf-8")
+    assert "<mark" in html or "class='tag'" in html
+    assert not re.search(r"(src|href)=['\"]https?://", html)
+
+
+def test_terminal_report(project_example):
+    result = runner.invoke(app, ["analyze", str(project_example), "--all"])
+    assert result.exit_code == 0, result.output
+    assert "Techniques by category" in result.output
+    assert "Manipulative wording" in result.output
+    assert "¶10" in result.output
+
+
+def test_semeval_st3_format(tmp_path, data_dir):
+    source = data_dir / "semeval2023-task3"
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    picked = []
+    for language in ("en", "ru", "ge"):
+        ids = (source / "splits" / f"{language}-validation-articles.txt").read_text().split()
+        path = source / language / "train-articles-subtask-3" / f"article{ids[0]}.txt"
+        shutil.copy(path, articles / path.name)
+        picked.append(path)
+    output = tmp_path / "pred.txt"
+    result = runner.invoke(app, ["semeval", "st3", str(articles), "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    lines = output.read_text(encoding="utf-8").splitlines()
+    expected = sum(
+        1
+        for path in picked
+        for line in path.read_text(encoding="utf-8").split("\n")
+        if line.strip()
+    )
+    assert len(lines) == expected
+    for line in lines:
+        article_id, number, labels = line.split("\t")
+        assert article_id.isdigit() and int(number) >= 1
+        assert all(label in TECHNIQUE_NAMES for label in labels.split(",") if label)
+
+
+def test_narratives_and_roles_on_request(seed_example):
+    result = runner.invoke(app, ["analyze", str(seed_example), "--narratives", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["narratives"], "at least one narrative (possibly Other) is always decided"
+    entities = {entity["entity"] for entity in data["entities"]}
+    assert "Russia" in entities
+    text = seed_example.read_text(encoding="utf-8")
+    for entity in data["entities"]:
+        for mention in entity["mentions"]:
+            assert text[mention["start"] : mention["end"]] == mention["text"]
+    plain = json.loads(runner.invoke(app, ["analyze", str(seed_example), "-f", "json"]).output)
+    assert "narratives" not in plain

@@ -1,0 +1,472 @@
+"""The HTTP API of `plens serve` (FastAPI TestClient, the shipped models)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from persuasion_lens.models.registry import ARTIFACTS_DIR
+from persuasion_lens.taxonomy import TECHNIQUE_NAMES, taxonomy_as_dict
+from persuasion_lens.text.reading import read_document
+from persuasion_lens.web.app import STATIC_DIR, create_app
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "harbour-bridge-opinion-en.txt"
+RUSSIAN = (
+    "Власти снова обещают, что всё будет хорошо.\n"
+    "Эти бездарные чиновники разрушают нашу великую страну, и только слепой этого не видит.\n"
+    "Каждый честный гражданин знает: либо мы остановим их сейчас, либо потеряем всё навсегда.\n"
+)
+EMPTY_PAGE = b"<html><head><script>var a = 1;</script></head><body></body></html>"
+EXTERNAL_URL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
+
+
+@pytest.fixture(scope="session")
+def analyzer():
+    from persuasion_lens import default_analyzer  # loaded once per test session
+
+    try:
+        return default_analyzer()
+    except (FileNotFoundError, ImportError) as error:
+        if any((ARTIFACTS_DIR / "techniques").glob("*")):
+            raise
+        pytest.skip(f"the technique model has not been built ({error})")
+
+
+@pytest.fixture(scope="module")
+def client(analyzer):
+    with TestClient(create_app(analyzer)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def small_client(analyzer):
+    """A server that accepts at most 1,000 bytes."""
+    with TestClient(create_app(analyzer, max_bytes=1000)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def example_text() -> str:
+    return EXAMPLE.read_text(encoding="utf-8")
+
+
+def without_names(data: dict) -> dict:
+    return {key: value for key, value in data.items() if key not in ("source", "id")}
+
+
+def detail(response: httpx.Response) -> str:
+    body = response.json()
+    assert set(body) == {"detail"}
+    assert isinstance(body["detail"], str) and body["detail"]
+    return body["detail"]
+
+
+# --- service endpoints -------------------------------------------------------------------------
+
+def test_healthz(client, analyzer):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "model_version": analyzer.model_version}
+
+
+def test_info(client):
+    info = client.get("/api/info").json()
+    assert info["max_bytes"] == 2_000_000
+    assert info["languages"]["en"] == "English"
+
+
+def test_techniques_is_the_taxonomy(client):
+    response = client.get("/api/techniques")
+    assert response.status_code == 200
+    data = response.json()
+    assert data == json.loads(json.dumps(taxonomy_as_dict()))
+    assert {t["name"] for t in data["techniques"]} == set(TECHNIQUE_NAMES)
+    assert all(t["definition"] for t in data["techniques"])
+
+
+# --- analysis ----------------------------------------------------------------------------------
+
+def test_analyze_json_is_the_cli_json(client, analyzer, example_text):
+    response = client.post("/api/analyze", json={"text": example_text})
+    assert response.status_code == 200
+    data = response.json()
+    # `plens analyze FILE --format json` prints analyze_document(read_document(FILE)).to_dict()
+    expected = json.loads(json.dumps(analyzer.analyze_document(read_document(EXAMPLE)).to_dict()))
+    assert without_names(data) == without_names(expected)
+    assert data["language"] == "en"
+    assert data["schema_version"] and data["summary"]["paragraphs"] == len(data["paragraphs"])
+    for paragraph in data["paragraphs"]:
+        assert example_text[paragraph["start"]:paragraph["end"]] == paragraph["text"]
+        for hit in paragraph["techniques"]:
+            assert hit["technique"] in TECHNIQUE_NAMES and 0 <= hit["confidence"] <= 1
+        for span in paragraph["spans"]:
+            assert example_text[span["start"]:span["end"]] == span["text"]
+            assert {"technique", "category", "confidence", "explanation"} <= set(span)
+    assert sum(len(p["techniques"]) for p in data["paragraphs"]) > 0
+
+
+def test_analyze_json_with_lang_and_source(client, example_text):
+    data = client.post(
+        "/api/analyze", json={"text": example_text, "lang": "EN", "source": "mine.txt"}
+    ).json()
+    assert data["language"] == "en"
+    assert data["language_detected"] is False
+    assert data["source"] == "mine.txt"
+
+
+def test_semeval_language_alias(client):
+    data = client.post("/api/analyze", json={"text": "Das ist ein Test.", "lang": "ge"}).json()
+    assert data["language"] == "de"
+
+
+@pytest.mark.parametrize("lang", ["xx", "english", "e1", "zz"])
+def test_unknown_language_is_422(client, lang):
+    response = client.post("/api/analyze", json={"text": "Some text here.", "lang": lang})
+    assert response.status_code == 422
+    assert lang in detail(response)
+
+
+def test_lang_must_be_a_string(client):
+    response = client.post("/api/analyze", json={"text": "Some text here.", "lang": 5})
+    assert response.status_code == 422
+    detail(response)
+
+
+def test_lang_as_query_parameter(client):
+    response = client.post("/api/analyze?lang=xx", content=b"Some text.",
+                           headers={"Content-Type": "text/plain"})
+    assert response.status_code == 422
+    data = client.post("/api/analyze?lang=fr", content=b"Un texte.",
+                       headers={"Content-Type": "text/plain; charset=utf-8"}).json()
+    assert data["language"] == "fr"
+
+
+def test_upload_txt(client, analyzer, example_text):
+    response = client.post(
+        "/api/analyze", files={"file": ("harbour.txt", EXAMPLE.read_bytes(), "text/plain")}
+    )
+    assert response.status_code == 200
+    data = response.json()
+    assert data["source"] == "harbour.txt"
+    expected = analyzer.analyze_text(example_text).to_dict()
+    assert without_names(data) == without_names(json.loads(json.dumps(expected)))
+
+
+def test_upload_markdown_with_lang_field(client, example_text):
+    response = client.post(
+        "/api/analyze",
+        files={"file": ("notes.md", example_text.encode(), "text/markdown")},
+        data={"lang": "en"},
+    )
+    assert response.status_code == 200
+    assert response.json()["language_detected"] is False
+    assert response.json()["source"] == "notes.md"
+
+
+def test_upload_html_goes_through_the_reader(client, example_text):
+    paragraphs = [line for line in example_text.splitlines() if line.strip()]
+    page = (
+        "<!DOCTYPE html><html><head><title>Harbour</title><script>var tracking = 1;</script>"
+        "</head><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav><article>"
+        f"<h1>{paragraphs[0]}</h1>"
+        + "".join(f"<p>{p}</p>" for p in paragraphs[1:])
+        + "</article><footer>Copyright 2024 Example Media</footer></body></html>"
+    )
+    response = client.post(
+        "/api/analyze", files={"file": ("page.html", page.encode(), "text/html")}
+    )
+    assert response.status_code == 200
+    data = response.json()
+    text = "\n".join(p["text"] for p in data["paragraphs"])
+    assert "<p>" not in text and "tracking" not in text
+    assert paragraphs[2][:60] in text
+
+
+def test_upload_cp1251(client):
+    response = client.post(
+        "/api/analyze", files={"file": ("statya.txt", RUSSIAN.encode("cp1251"), "text/plain")}
+    )
+    assert response.status_code == 200
+    data = response.json()
+    assert data["language"] == "ru"
+    assert [p["text"] for p in data["paragraphs"]] == RUSSIAN.strip().split("\n")
+
+
+def test_form_text_field(client):
+    response = client.post("/api/analyze", data={"text": RUSSIAN, "lang": "ru"})
+    assert response.status_code == 200
+    assert response.json()["language"] == "ru"
+
+
+def test_raw_html_body(client, example_text):
+    body = "<html><body><article>" + "".join(
+        f"<p>{line}</p>" for line in example_text.splitlines() if line.strip()
+    ) + "</article></body></html>"
+    response = client.post("/api/analyze", content=body.encode(),
+                           headers={"Content-Type": "text/html"})
+    assert response.status_code == 200
+    assert "<p>" not in response.json()["paragraphs"][0]["text"]
+
+
+# --- limits and errors -------------------------------------------------------------------------
+
+def test_json_text_over_the_limit_is_413(small_client):
+    response = small_client.post("/api/analyze", json={"text": "word " * 400})
+    assert response.status_code == 413
+    assert "limit" in detail(response)
+
+
+def test_content_length_over_the_limit_is_413_before_reading(small_client):
+    response = small_client.post("/api/analyze", content=b"x" * 100_000,
+                                 headers={"Content-Type": "text/plain"})
+    assert response.status_code == 413
+    assert "limit" in detail(response)
+
+
+def test_streamed_body_over_the_limit_is_413(small_client):
+    """No Content-Length (chunked): the bytes actually received are counted."""
+
+    def chunks():
+        for _ in range(100):
+            yield b"a" * 1000
+
+    response = small_client.post("/api/analyze", content=chunks(),
+                                 headers={"Content-Type": "text/plain"})
+    assert response.status_code == 413
+    detail(response)
+
+
+def test_uploaded_file_over_the_limit_is_413(small_client):
+    response = small_client.post(
+        "/api/analyze", files={"file": ("big.txt", b"words and more words\n" * 100, "text/plain")}
+    )
+    assert response.status_code == 413
+    detail(response)
+
+
+def test_non_numeric_content_length_is_400(small_client):
+    response = small_client.post(
+        "/api/analyze", content=b"abc",
+        headers={"Content-Type": "text/plain", "Content-Length": "lots"},
+    )
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"json": {"text": ""}}, "empty"),
+        ({"json": {"text": "  \n\t \n"}}, "empty"),
+        ({"json": {}}, "text"),
+        ({"json": {"text": 42}}, "string"),
+        ({"json": ["text"]}, "object"),
+        ({"json": {"text": "ok", "source": 3}}, "source"),
+        ({"content": b"{not json", "headers": {"Content-Type": "application/json"}}, "JSON"),
+        ({"content": b"", "headers": {"Content-Type": "application/json"}}, "empty"),
+        ({"content": b"", "headers": {"Content-Type": "text/plain"}}, "empty"),
+        ({"files": {"file": ("empty.txt", b"", "text/plain")}}, ""),
+        ({"files": {"file": ("blank.txt", b"   \n\n ", "text/plain")}}, "empty"),
+        ({"files": {"file": ("image.txt", bytes(range(256)) * 20, "text/plain")}}, "binary"),
+        ({"files": {"file": ("report.pdf", b"%PDF-1.4 text", "application/pdf")}}, ".txt"),
+        ({"files": {"file": ("menu.html", EMPTY_PAGE, "text/html")}}, "no article text"),
+        ({"data": {"lang": "en"}}, "file"),
+    ],
+)
+def test_bad_input_is_422_with_a_readable_message(client, kwargs, words):
+    response = client.post("/api/analyze", **kwargs)
+    assert response.status_code == 422, response.text
+    assert words.lower() in detail(response).lower()
+
+
+def test_unsupported_content_type_is_415(client):
+    response = client.post("/api/analyze", content=b"<a/>",
+                           headers={"Content-Type": "application/xml"})
+    assert response.status_code == 415
+    detail(response)
+
+
+def test_unknown_routes_and_methods(client):
+    assert client.get("/api/analyze").status_code == 405
+    assert client.get("/api/nothing").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/static/../app.py", "/static/%2e%2e/app.py", "/static/..%2fapp.py",
+     "/static/%2e%2e/%2e%2e/pipeline/analyzer.py", "/static//etc/passwd", "/etc/passwd",
+     "/static/../../../../../../etc/passwd"],
+)
+def test_no_file_outside_the_static_folder_can_be_read(client, path):
+    response = client.get(path)
+    assert response.status_code in (404, 405)
+    assert "import" not in response.text and "root:" not in response.text
+
+
+def test_server_keeps_working_after_bad_requests(client):
+    client.post("/api/analyze", content=b"\xff\xfe\x00garbage",
+                headers={"Content-Type": "application/json"})
+    client.post("/api/analyze", files={"file": ("x.txt", b"\x00\x01\x02" * 50, "text/plain")})
+    assert client.get("/healthz").json()["status"] == "ok"
+    assert client.post("/api/analyze", json={"text": "A calm sentence."}).status_code == 200
+
+
+# --- concurrency -------------------------------------------------------------------------------
+
+class SlowAnalyzer:
+    """The real analyzer, with a pause, to show that analyses run off the event loop."""
+
+    def __init__(self, inner, pause: float) -> None:
+        self.inner = inner
+        self.pause = pause
+        self.model_version = inner.model_version
+
+    def analyze_text(self, *args, **kwargs):
+        time.sleep(self.pause)
+        return self.inner.analyze_text(*args, **kwargs)
+
+
+def test_requests_do_not_block_each_other(analyzer):
+    app = create_app(SlowAnalyzer(analyzer, pause=2.0))
+
+    async def scenario():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            started = time.perf_counter()
+            slow = [asyncio.create_task(http.post("/api/analyze", json={"text": f"Text {i}."}))
+                    for i in range(4)]
+            await asyncio.sleep(0.05)
+            health = await http.get("/healthz")
+            health_time = time.perf_counter() - started
+            answers = await asyncio.gather(*slow)
+            total = time.perf_counter() - started
+        return health, health_time, answers, total
+
+    health, health_time, answers, total = asyncio.run(scenario())
+    assert health.status_code == 200 and health_time < 1.5
+    assert [a.status_code for a in answers] == [200] * 4
+    assert total < 6.5  # four 2-second analyses ran side by side, not one after another
+
+
+# --- the HTML report ---------------------------------------------------------------------------
+
+def test_report_from_a_result(client, example_text):
+    result = client.post("/api/analyze", json={"text": example_text}).json()
+    response = client.post("/api/report.html", json=result)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "attachment" in response.headers["content-disposition"]
+    page = response.text
+    assert page.startswith("<!DOCTYPE html>")
+    assert EXTERNAL_URL.search(page) is None
+    spans = sum(len(p["spans"]) for p in result["paragraphs"])
+    if spans:
+        assert "<mark" in page
+
+
+def test_report_shows_only_what_was_posted(client, example_text):
+    result = client.post("/api/analyze", json={"text": example_text}).json()
+    for paragraph in result["paragraphs"]:
+        paragraph["techniques"] = []
+        paragraph["spans"] = []
+    page = client.post("/api/report.html", json=result).text
+    assert "<mark" not in page
+
+
+def test_report_from_an_article(client):
+    response = client.post("/api/report.html",
+                           files={"file": ("statya.txt", RUSSIAN.encode("cp1251"), "text/plain")})
+    assert response.status_code == 200
+    assert "statya-report.html" in response.headers["content-disposition"]
+    assert "Власти" in response.text
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda r: r["paragraphs"][0]["techniques"].append(
+            {"technique": "Mind_Control", "category": "x", "confidence": 0.9}),
+        lambda r: r["paragraphs"][0].pop("start"),
+        lambda r: r["paragraphs"].append("not a paragraph"),
+        lambda r: r["paragraphs"][0]["techniques"].append({"technique": "Doubt"}),
+        lambda r: r.update(paragraphs=5),
+    ],
+)
+def test_malformed_result_is_422(client, change):
+    result = client.post("/api/analyze", json={"text": "First line.\nSecond line."}).json()
+    change(result)
+    response = client.post("/api/report.html", json=result)
+    assert response.status_code == 422
+    detail(response)
+
+
+# --- the page and the offline docs -------------------------------------------------------------
+
+def _assets(html: str) -> list[str]:
+    """What the page loads by itself: scripts, styles, icons, images (not links)."""
+    return re.findall(r"""<(?:script|link|img)\b[^>]*?(?:src|href)=["']([^"'#]+)["']""", html)
+
+
+@pytest.mark.parametrize("path", ["/", "/docs"])
+def test_pages_load_only_local_assets(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    html = response.text
+    assert EXTERNAL_URL.search(html) is None
+    assert "cdn" not in html.lower()
+    assets = _assets(html)
+    assert any(a.endswith(".js") for a in assets) and any(a.endswith(".css") for a in assets)
+    for asset in assets:
+        assert asset.startswith("/"), asset
+        fetched = client.get(asset)
+        assert fetched.status_code == 200, asset
+        if asset.endswith((".js", ".css")):
+            assert EXTERNAL_URL.search(fetched.text) is None
+            assert not re.search(r"""(?:url\(|import\s|fetch\()\s*["']?(?:https?:)?//""",
+                                 fetched.text), asset
+
+
+def test_static_folder_has_no_external_references():
+    for path in STATIC_DIR.iterdir():
+        text = path.read_text(encoding="utf-8")
+        for url in re.findall(r"https?://[^\s\"')]+", text):
+            assert url.startswith("http://www.w3.org/"), (path.name, url)
+
+
+def test_openapi_describes_the_api(client):
+    spec = client.get("/openapi.json").json()
+    assert {"/api/analyze", "/api/techniques", "/healthz", "/api/report.html"} <= set(spec["paths"])
+    body = spec["paths"]["/api/analyze"]["post"]["requestBody"]["content"]
+    assert {"application/json", "multipart/form-data"} <= set(body)
+    assert "413" in spec["paths"]["/api/analyze"]["post"]["responses"]
+
+
+def test_no_cdn_docs(client):
+    assert client.get("/redoc").status_code == 404
+    docs = client.get("/docs").text.lower()
+    assert "jsdelivr" not in docs and "unpkg" not in docs and "swagger-ui-bundle" not in docs
+
+
+# --- corpus mode -------------------------------------------------------------------------------
+
+def test_db_adds_the_corpus_router(analyzer, tmp_path):
+    pytest.importorskip("persuasion_lens.web.corpus")
+    app = create_app(analyzer, db_url=f"sqlite:///{tmp_path / 'corpus.db'}")
+    with TestClient(app) as test_client:
+        paths = test_client.get("/openapi.json").json()["paths"]
+        assert any(path.startswith("/corpus/") for path in paths)
+        assert test_client.get("/api/info").json()["corpus"] is True
+        assert test_client.get("/healthz").status_code == 200
+
+
+def test_no_db_no_corpus(client):
+    assert client.get("/api/info").json()["corpus"] is False
+    assert client.get("/corpus").status_code == 404

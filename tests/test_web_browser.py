@@ -1,0 +1,222 @@
+"""The analysis page in a real browser (Debian's chromium driven by Playwright), offline.
+
+Saves docs/web-app.png, the screenshot the README shows.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from persuasion_lens.models.registry import ARTIFACTS_DIR
+
+CHROMIUM = Path("/usr/bin/chromium")
+REPO = Path(__file__).resolve().parents[1]
+SEED_EXAMPLE = REPO.parent / "shared" / "examples" / "putin-kim-opinion-en.txt"
+SCREENSHOT = REPO / "docs" / "web-app.png"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed"),
+]
+
+
+@pytest.fixture(scope="module")
+def analyzer():
+    from persuasion_lens import default_analyzer  # loaded once per test session
+
+    try:
+        return default_analyzer()
+    except (FileNotFoundError, ImportError) as error:
+        if any((ARTIFACTS_DIR / "techniques").glob("*")):
+            raise
+        pytest.skip(f"the technique model has not been built ({error})")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(analyzer):
+    import uvicorn
+
+    from persuasion_lens.web.app import create_app
+
+    port = _free_port()
+    config = uvicorn.Config(create_app(analyzer), host="127.0.0.1", port=port, log_level="warning")
+    instance = uvicorn.Server(config)
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not instance.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the web app did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    instance.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1360, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    outside: list[str] = []
+    problems: list[str] = []
+
+    def only_local(route):
+        if route.request.url.startswith(server):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_local)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("console", lambda m: problems.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
+    page.goto(server + "/")
+    page.wait_for_selector("#lang option[value='en']", state="attached")  # the API answered
+    yield page
+    context.close()
+    assert outside == [], f"the page tried to reach the internet: {outside}"
+    assert problems == [], f"errors in the browser: {problems}"
+
+
+def _count(page, selector: str) -> int:
+    return page.locator(selector).count()
+
+
+def _set_slider(page, percent: int) -> None:
+    page.locator("#confidence").evaluate(
+        "(el, v) => { el.value = v; el.dispatchEvent(new Event('input', {bubbles: true})); }",
+        str(percent),
+    )
+
+
+def test_paste_analyse_explore_and_screenshot(page):
+    if not SEED_EXAMPLE.exists():
+        pytest.skip("../shared/examples is not available")
+    page.fill("#text", SEED_EXAMPLE.read_text(encoding="utf-8"))
+    page.click("#analyse")
+    page.wait_for_selector("#results:not([hidden])", timeout=120_000)
+    page.wait_for_selector("#article .par")
+
+    # highlights in place, a legend with counts, language at the top
+    marks = _count(page, "#article mark.hl")
+    assert marks > 0
+    assert page.locator("#meta").inner_text().startswith("LANGUAGE") or "English" in page.locator(
+        "#meta").inner_text()
+    assert _count(page, "#legend .legend-item") == 6
+    assert _count(page, "#technique-list li") > 0
+
+    # a click on a highlight shows its technique, confidence and explanation
+    first = page.locator("#article mark.hl").first
+    first.scroll_into_view_if_needed()
+    first.click()
+    tip = page.locator("#tip")
+    assert tip.is_visible()
+    spans = first.evaluate("m => m.spans")
+    techniques = page.evaluate("() => fetch('/api/techniques').then(r => r.json())")
+    labels = {t["name"]: t["label"] for t in techniques["techniques"]}
+    assert labels[spans[0]["technique"]] in tip.inner_text()
+    assert "confidence" in tip.inner_text()
+    page.keyboard.press("Escape")
+    assert not tip.is_visible()
+
+    # the confidence slider re-filters without a new request
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    confidences = sorted(s["confidence"] for s in page.evaluate(
+        "() => [...document.querySelectorAll('#article mark.hl')].flatMap(m => m.spans)"))
+    cut = int(confidences[len(confidences) // 2] * 100) + 1
+    _set_slider(page, cut)
+    fewer = _count(page, "#article mark.hl")
+    assert fewer < marks
+    _set_slider(page, 100)
+    assert _count(page, "#article mark.hl") <= fewer
+    _set_slider(page, 0)
+    assert _count(page, "#article mark.hl") == marks
+    assert requests == []
+
+    # hiding a category removes its highlights and paragraph tags
+    shown = page.evaluate("() => [...document.querySelectorAll('#article mark.hl')]"
+                          ".map(m => m.dataset.category)")
+    category = max(set(shown), key=shown.count)
+    page.locator(f"#categories input[data-category='{category}']").uncheck()
+    after = page.evaluate("() => [...document.querySelectorAll('#article mark.hl')]"
+                          ".map(m => m.dataset.category)")
+    assert category not in after and len(after) < len(shown)
+    categories = {t["name"]: t["category"] for t in techniques["techniques"]}
+    tagged = page.evaluate("() => [...document.querySelectorAll('#article .tag')]"
+                           ".map(t => t.dataset.technique)")
+    assert category not in {categories[name] for name in tagged}
+    page.locator(f"#categories input[data-category='{category}']").check()
+    assert _count(page, "#article mark.hl") == marks
+
+    # downloads: the JSON as returned by the API, the standalone HTML page
+    with page.expect_download() as download:
+        page.click("#download-json")
+    saved = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert len(saved["paragraphs"]) == _count(page, "#article .par")
+    with page.expect_download() as download:
+        page.click("#download-html")
+    report = Path(download.value.path()).read_text(encoding="utf-8")
+    assert report.startswith("<!DOCTYPE html>") and "<mark" in report
+
+    # the screenshot for the README: the top of the result with one explanation open
+    page.evaluate("() => window.scrollTo(0, 0)")
+    index = page.evaluate("""() => [...document.querySelectorAll('#article mark.hl')].findIndex(
+        m => m.getBoundingClientRect().bottom < 760 && m.textContent.length >= 4
+             && m.textContent.length <= 40)""")
+    if index >= 0:
+        page.locator("#article mark.hl").nth(index).click()
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))
+    assert SCREENSHOT.stat().st_size > 20_000
+
+
+def test_file_upload_and_errors(page, tmp_path):
+    article = tmp_path / "statya.txt"
+    article.write_bytes(
+        "Власти снова обещают, что всё будет хорошо.\n"
+        "Эти бездарные чиновники разрушают нашу великую страну.\n".encode("cp1251")
+    )
+    page.click("#analyse")  # nothing pasted
+    assert "Paste" in page.locator("#message").inner_text()
+    page.set_input_files("#file", str(article))
+    assert "statya.txt" in page.locator("#file-name").inner_text()
+    page.click("#analyse")
+    page.wait_for_selector("#results:not([hidden])", timeout=120_000)
+    assert "statya.txt" in page.locator("#article-title").inner_text()
+    assert "Russian" in page.locator("#meta").inner_text()
+    assert "чиновники" in page.locator("#article").inner_text()
+
+    page.click("#toggle-input")
+    page.click("#clear-file")
+    bad = tmp_path / "blob.txt"
+    bad.write_bytes(bytes(range(256)) * 8)
+    page.set_input_files("#file", str(bad))
+    page.click("#analyse")
+    page.wait_for_selector("#message:not([hidden])")
+    assert "binary" in page.locator("#message").inner_text()
