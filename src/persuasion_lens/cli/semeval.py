@@ -54,6 +54,20 @@ def read_article_folder(
     return documents
 
 
+def write_lines(lines: list[str], output: Path | None) -> None:
+    """Write prediction lines to a file, or to stdout when no file is named."""
+    content = "".join(line + "\n" for line in lines)
+    if output is None:
+        typer.echo(content, nl=False)
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(content, encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"{output}: cannot write ({error.strerror or error})") from None
+    console.print(f"wrote {len(lines)} lines to {output}", highlight=False)
+
+
 def _read_exactly(path: Path) -> str:
     try:
         return read_article_text(path)
@@ -86,8 +100,7 @@ def subtask3(
             for document, probabilities in zip(batch, detector.predict_proba(batch), strict=True):
                 lines.extend(_subtask3_lines(document, probabilities, detector))
             progress.advance(task, len(batch))
-    output.write_text("".join(lines), encoding="utf-8")
-    console.print(f"wrote {len(lines)} lines for {len(documents)} articles to {output}")
+    write_lines(lines, output)
 
 
 def _subtask3_lines(document: Document, probabilities, detector) -> list[str]:
@@ -97,5 +110,5 @@ def _subtask3_lines(document: Document, probabilities, detector) -> list[str]:
         labels = [
             name for name, p, t in zip(detector.techniques, row, thresholds, strict=True) if p >= t
         ]
-        lines.append(f"{document.doc_id}\t{paragraph.line}\t{','.join(labels)}\n")
+        lines.append(f"{document.doc_id}\t{paragraph.line}\t{','.join(labels)}")
     return lines

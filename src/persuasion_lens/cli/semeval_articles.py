@@ -12,8 +12,8 @@ from pathlib import Path
 
 import typer
 
-from persuasion_lens.cli.common import console, semeval_app, user_errors_are_one_line
-from persuasion_lens.cli.semeval import read_article_folder
+from persuasion_lens.cli.common import semeval_app, user_errors_are_one_line
+from persuasion_lens.cli.semeval import read_article_folder, write_lines
 from persuasion_lens.text.documents import Document
 
 _ARTICLE = re.compile(r"^article(.+)\.txt$")
@@ -21,16 +21,6 @@ _ARTICLE = re.compile(r"^article(.+)\.txt$")
 
 def _read_articles(directory: Path, lang: str | None) -> list[tuple[str, Document]]:
     return [(d.doc_id or "", d) for d in read_article_folder(directory, lang)]
-
-
-def _write(lines: list[str], output: Path | None) -> None:
-    content = "".join(line + "\n" for line in lines)
-    if output is None:
-        typer.echo(content, nl=False)
-        return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(content, encoding="utf-8")
-    console.print(f"wrote {len(lines)} lines to {output}", highlight=False)
 
 
 _DIR = typer.Argument(..., help="folder with article<ID>.txt files")
@@ -46,7 +36,8 @@ def st1(directory: Path = _DIR, output: Path | None = _OUT, lang: str | None = _
 
     articles = _read_articles(directory, lang)
     predictions = load_default_article_classifier().predict([d for _, d in articles])
-    _write([f"{i}\t{p.genre}" for (i, _), p in zip(articles, predictions, strict=True)], output)
+    lines = [f"{i}\t{p.genre}" for (i, _), p in zip(articles, predictions, strict=True)]
+    write_lines(lines, output)
 
 
 @semeval_app.command("st2")
@@ -57,7 +48,7 @@ def st2(directory: Path = _DIR, output: Path | None = _OUT, lang: str | None = _
 
     articles = _read_articles(directory, lang)
     predictions = load_default_article_classifier().predict([d for _, d in articles])
-    _write(
+    write_lines(
         [f"{i}\t{','.join(p.frames)}" for (i, _), p in zip(articles, predictions, strict=True)],
         output,
     )

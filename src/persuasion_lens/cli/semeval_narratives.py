@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from persuasion_lens.cli.common import app, console, semeval_app, user_errors_are_one_line
-from persuasion_lens.cli.semeval import read_article_folder
+from persuasion_lens.cli.semeval import read_article_folder, write_lines
 from persuasion_lens.text.documents import Document
 from persuasion_lens.text.reading import InputError
 
@@ -36,16 +36,6 @@ def _read_documents(directory: Path, lang: str | None) -> list[tuple[str, Docume
     return [(d.doc_id or "", d) for d in documents]
 
 
-def _write(lines: list[str], output: Path | None) -> None:
-    content = "".join(line + "\n" for line in lines)
-    if output is None:
-        typer.echo(content, nl=False)
-        return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(content, encoding="utf-8")
-    console.print(f"wrote {len(lines)} lines to {output}", highlight=False)
-
-
 @semeval_app.command("narratives")
 @user_errors_are_one_line
 def narratives(directory: Path = _DIR, output: Path | None = _OUT,
@@ -61,7 +51,7 @@ def narratives(directory: Path = _DIR, output: Path | None = _OUT,
         chosen_n, chosen_s = model.decide(pn[0], ps[0], model._language(document))
         lines.append(f"{doc_id}\t{';'.join(n for n, _ in chosen_n)}\t"
                      f"{';'.join(s for s, _ in chosen_s)}")
-    _write(lines, output)
+    write_lines(lines, output)
 
 
 def _read_mentions(path: Path, documents: dict[str, Document]):
@@ -109,7 +99,7 @@ def roles(directory: Path = _DIR, mentions: Path | None = _MENTIONS,
             fine = "\t".join(f for f, _ in role.fine_roles)
             lines.append(f"{doc_id}\t{name}\t{role.start}\t{role.end - 1}\t{role.main_role}\t"
                          f"{fine}")
-    _write(lines, output)
+    write_lines(lines, output)
 
 
 @app.command("evaluate-narratives")

@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from persuasion_lens.cli.common import app, console, fail, semeval_app, user_errors_are_one_line
-from persuasion_lens.cli.semeval import read_article_folder
+from persuasion_lens.cli.semeval import read_article_folder, write_lines
 from persuasion_lens.data.semeval2023 import (
     TRAINING_LANGUAGES,
     load_technique_articles,
@@ -225,5 +225,4 @@ def semeval_spans_command(
     hits = [detector.locate(document, pairs) for document, pairs in zip(documents, given,
                                                                           strict=True)]
     lines = span_lines(documents, hits)
-    output.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    console.print(f"{len(lines)} spans in {len(documents)} articles written to {output}")
+    write_lines(lines, output)

@@ -41,15 +41,18 @@ class LabelledArticle:
     frames: list[str] | None = None
 
 
-def data_root(data_dir: str | os.PathLike | None = None) -> Path:
-    """The folder holding `semeval2023-task3/` (accepts that folder itself too)."""
+def data_root(data_dir: str | os.PathLike | None = None, task_folder: str = TASK_FOLDER) -> Path:
+    """The folder holding `task_folder` (accepts that folder itself too).
+
+    Defaults to $PLENS_DATA, else ../shared/data.
+    """
     base = Path(data_dir) if data_dir else Path(os.environ.get("PLENS_DATA", DEFAULT_DATA_DIR))
-    if (base / TASK_FOLDER).is_dir():
+    if (base / task_folder).is_dir():
         return base
-    if base.name == TASK_FOLDER and base.is_dir():
+    if base.name == task_folder and base.is_dir():
         return base.parent
     raise FileNotFoundError(
-        f"{base}: no {TASK_FOLDER}/ folder here; pass --data-dir pointing at the training data"
+        f"{base}: no {task_folder}/ folder here; pass --data-dir pointing at the training data"
     )
 
 

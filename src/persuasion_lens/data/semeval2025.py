@@ -17,11 +17,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from persuasion_lens.data import semeval2023
 from persuasion_lens.text.documents import Document, split_paragraphs
 
 TASK_FOLDER = "semeval2025-task10"
 LANGUAGES = ["bg", "en", "hi", "pt", "ru"]
-DEFAULT_DATA_DIR = Path("../shared/data")
+
 OTHER = "Other"
 MAIN_ROLES = ["Protagonist", "Antagonist", "Innocent"]
 FINE_ROLES: dict[str, list[str]] = {
@@ -62,14 +63,7 @@ class NarrativeArticle:
 
 def data_root(data_dir: str | os.PathLike | None = None) -> Path:
     """The folder holding `semeval2025-task10/` (accepts that folder itself too)."""
-    base = Path(data_dir) if data_dir else Path(os.environ.get("PLENS_DATA", DEFAULT_DATA_DIR))
-    if (base / TASK_FOLDER).is_dir():
-        return base
-    if base.name == TASK_FOLDER and base.is_dir():
-        return base.parent
-    raise FileNotFoundError(
-        f"{base}: no {TASK_FOLDER}/ folder here; pass --data-dir pointing at the training data"
-    )
+    return semeval2023.data_root(data_dir, TASK_FOLDER)
 
 
 def read_text(path: Path) -> str:
