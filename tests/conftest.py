@@ -27,3 +27,11 @@ def seed_example() -> Path:
 @pytest.fixture(scope="session")
 def project_example() -> Path:
     return PROJECT_EXAMPLE
+
+
+@pytest.fixture(scope="session")
+def analyzer():
+    """The analyzer with the shipped models, loaded once for the whole test session."""
+    from persuasion_lens import default_analyzer
+
+    return default_analyzer()

@@ -12,7 +12,6 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from persuasion_lens.models.registry import ARTIFACTS_DIR
 from persuasion_lens.taxonomy import TECHNIQUE_NAMES, taxonomy_as_dict
 from persuasion_lens.text.reading import read_document
 from persuasion_lens.web.app import STATIC_DIR, create_app
@@ -25,18 +24,6 @@ RUSSIAN = (
 )
 EMPTY_PAGE = b"<html><head><script>var a = 1;</script></head><body></body></html>"
 EXTERNAL_URL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
-
-
-@pytest.fixture(scope="session")
-def analyzer():
-    from persuasion_lens import default_analyzer  # loaded once per test session
-
-    try:
-        return default_analyzer()
-    except (FileNotFoundError, ImportError) as error:
-        if any((ARTIFACTS_DIR / "techniques").glob("*")):
-            raise
-        pytest.skip(f"the technique model has not been built ({error})")
 
 
 @pytest.fixture(scope="module")

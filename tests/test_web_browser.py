@@ -13,8 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from persuasion_lens.models.registry import ARTIFACTS_DIR
-
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[1]
 SEED_EXAMPLE = REPO.parent / "shared" / "examples" / "putin-kim-opinion-en.txt"
@@ -26,18 +24,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed"),
 ]
-
-
-@pytest.fixture(scope="module")
-def analyzer():
-    from persuasion_lens import default_analyzer  # loaded once per test session
-
-    try:
-        return default_analyzer()
-    except (FileNotFoundError, ImportError) as error:
-        if any((ARTIFACTS_DIR / "techniques").glob("*")):
-            raise
-        pytest.skip(f"the technique model has not been built ({error})")
 
 
 def _free_port() -> int:
