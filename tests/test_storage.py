@@ -153,3 +153,17 @@ def test_article_is_rebuilt_from_rows(filled):
     assert rebuilt["summary"] == original["summary"]
     assert article["outlet"] == item["outlet"] and article["model_version"]
     assert load_article(filled, 10**6) is None
+
+
+def test_reading_commands_refuse_a_missing_sqlite_file(tmp_path):
+    from typer.testing import CliRunner
+
+    from persuasion_lens.cli import app
+
+    missing = tmp_path / "typo.db"
+    for command in (["search", "x"], ["report", "-o", str(tmp_path / "r.html")],
+                    ["export", "-o", str(tmp_path / "p.csv")]):
+        result = CliRunner().invoke(app, [*command, "--db", f"sqlite:///{missing}"])
+        assert result.exit_code == 2, result.output
+        assert "no database here yet" in result.output
+    assert not missing.exists()

@@ -33,10 +33,10 @@ _since_option = typer.Option(None, "--since", help="Published on or after (YYYY-
 _until_option = typer.Option(None, "--until", help="Published on or before (YYYY-MM-DD).")
 
 
-def _open(db_url: str):
+def _open(db_url: str, must_exist: bool = True):
     from persuasion_lens.storage import open_database
 
-    return open_database(db_url)
+    return open_database(db_url, must_exist=must_exist)
 
 
 def _filters(technique, category, outlet, lang, since, until):
@@ -86,7 +86,7 @@ def batch(
     columns = ColumnNames(text=text_column, id=id_column, title=title_column,
                           outlet=outlet_column, url=url_column, published=published_column,
                           lang=lang_column)
-    database = _open(db)
+    database = _open(db, must_exist=False)
     spec = AnalyzerSpec(model_path=model, spans=not no_spans, factory=analyzer_factory)
     executor = make_executor(spec, dask, workers)
     total = count_inputs(inputs, columns)

@@ -28,7 +28,7 @@ def normalise_url(url: str) -> str:
         raise DatabaseURLError("the database URL is empty")
     for prefix in ("postgresql://", "postgres://", "postgresql+psycopg2://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     if "://" not in url:
         return "sqlite:///" + str(Path(url))
     return url
@@ -48,7 +48,7 @@ class Database:
         self.engine.dispose()
 
 
-def create_db_engine(url: str) -> Engine:
+def create_db_engine(url: str, must_exist: bool = False) -> Engine:
     normalised = normalise_url(url)
     try:
         parsed = make_url(normalised)
@@ -61,6 +61,8 @@ def create_db_engine(url: str) -> Engine:
             folder = Path(database).expanduser().resolve().parent
             if not folder.is_dir():
                 raise DatabaseURLError(f"{url}: the folder {folder} does not exist")
+            if must_exist and not Path(database).expanduser().exists():
+                raise DatabaseURLError(f"{url}: no database here yet (plens batch creates it)")
         engine = create_engine(normalised, connect_args={"timeout": 60})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -86,9 +88,15 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def open_database(url: str = DEFAULT_URL, create: bool = True) -> Database:
-    """Connect, and (by default) create any missing tables. Never drops or deletes anything."""
-    engine = create_db_engine(url)
+def open_database(
+    url: str = DEFAULT_URL, create: bool = True, must_exist: bool = False
+) -> Database:
+    """Connect, and (by default) create any missing tables. Never drops or deletes anything.
+
+    `must_exist` refuses a SQLite file that is not there yet, so that a mistyped path given to
+    a reading command is an error instead of a new empty corpus.
+    """
+    engine = create_db_engine(url, must_exist)
     try:
         full_text = create_schema(engine) if create else _has_full_text(engine)
     except Exception as error:
