@@ -79,6 +79,8 @@ def test_web_corpus_router(corpus):
     client = TestClient(web)
     found = client.get("/corpus/api/search", params={"q": "headline", "limit": 2}).json()
     assert found["count"] == 2
+    filtered = client.get("/corpus/api/search", params={"q": "headline", "technique": "loaded"})
+    assert filtered.json()["filters"] == {"technique": "Loaded_Language"}
     data = client.get("/corpus/api/stats").json()
     assert data["articles"] == 24 and data["by_outlet"]
     assert client.get("/corpus/api/stats", params={"since": "soon"}).status_code == 400

@@ -4,10 +4,11 @@ corpus, plus JSON endpoints. The app sets `app.state.db_url`; this router reads 
 from __future__ import annotations
 
 import threading
+from dataclasses import asdict, dataclass
 from html import escape
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 
 from persuasion_lens.storage.database import Database, open_database
@@ -31,9 +32,25 @@ def database_for(request: Request) -> Database:
         return db
 
 
-def _filters(technique, category, outlet, lang, since, until) -> Filters:
+@dataclass
+class FilterQuery:
+    """The filter query parameters every corpus endpoint takes (a FastAPI dependency)."""
+
+    technique: str | None = None
+    category: str | None = None
+    outlet: str | None = None
+    lang: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+    def parse(self) -> Filters:
+        return Filters.from_user(self.technique, self.category, self.outlet, self.lang,
+                                 self.since, self.until)
+
+
+def _filters(query: FilterQuery) -> Filters:
     try:
-        return Filters.from_user(technique, category, outlet, lang, since, until)
+        return query.parse()
     except ValueError as error:
         raise HTTPException(400, str(error).replace("\n", " ")) from None
 
@@ -42,15 +59,10 @@ def _filters(technique, category, outlet, lang, since, until) -> Filters:
 def api_search(
     request: Request,
     q: str = Query("", description='Words (all must occur), "phrases", prefix*'),
-    technique: str | None = None,
-    category: str | None = None,
-    outlet: str | None = None,
-    lang: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
+    query: FilterQuery = Depends(),
     limit: int = Query(20, ge=1, le=500),
 ) -> dict[str, Any]:
-    filters = _filters(technique, category, outlet, lang, since, until)
+    filters = _filters(query)
     rows = search(database_for(request), q, filters, limit)
     return {"query": q, "filters": filters.to_dict(), "count": len(rows), "results": rows}
 
@@ -58,15 +70,10 @@ def api_search(
 @router.get("/api/stats", summary="Corpus statistics (what the charts show)")
 def api_stats(
     request: Request,
-    technique: str | None = None,
-    category: str | None = None,
-    outlet: str | None = None,
-    lang: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
+    query: FilterQuery = Depends(),
     top: int = Query(20, ge=1, le=200),
 ) -> dict[str, Any]:
-    filters = _filters(technique, category, outlet, lang, since, until)
+    filters = _filters(query)
     return stats(database_for(request), filters, top=top)
 
 
@@ -85,21 +92,15 @@ def article_page(request: Request, article_id: int) -> HTMLResponse:
 def corpus_page(
     request: Request,
     q: str = "",
-    technique: str | None = None,
-    category: str | None = None,
-    outlet: str | None = None,
-    lang: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
+    query: FilterQuery = Depends(),
 ) -> HTMLResponse:
     from persuasion_lens.reporting.corpus_report import STYLE, chart_sections
 
-    values = {"q": q, "technique": technique, "category": category, "outlet": outlet,
-              "lang": lang, "since": since, "until": until}
+    values = {"q": q, **asdict(query)}
     db = database_for(request)
     error = ""
     try:
-        filters = Filters.from_user(technique, category, outlet, lang, since, until)
+        filters = query.parse()
     except ValueError as problem:
         filters, error = Filters(), str(problem)
     data = stats(db, filters)
