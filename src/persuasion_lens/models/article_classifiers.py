@@ -24,6 +24,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import StratifiedKFold
 
 from persuasion_lens.models import article_training as T
+from persuasion_lens.models.manifest import read_manifest, write_manifest
 from persuasion_lens.text.documents import Document
 
 ARTIFACT_DIR = Path(__file__).parent / "artifacts" / "article"
@@ -169,17 +170,12 @@ class ArticleClassifier:
             "frame_shifts": self.frame_shifts,
             "info": self.info,
         }
-        (directory / "manifest.json").write_text(
-            json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8"
-        )
+        write_manifest(directory / "manifest.json", manifest)
 
     @classmethod
     def load(cls, directory: Path) -> ArticleClassifier:
         directory = Path(directory)
-        manifest_path = directory / "manifest.json"
-        if not manifest_path.exists():
-            raise FileNotFoundError(f"{directory}: no article classifier here (manifest.json)")
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        manifest = read_manifest(directory / "manifest.json", "article classifier")
         if manifest.get("format") != FORMAT:
             raise OSError(f"{directory}: unsupported article model format {manifest.get('format')}")
         with gzip.open(directory / "vocabulary.json.gz", "rt", encoding="utf-8") as handle:

@@ -18,13 +18,13 @@ unchanged.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from persuasion_lens.models.manifest import read_manifest, write_manifest
 from persuasion_lens.models.registry import ModelNotAvailableError
 from persuasion_lens.text.documents import Document
 
@@ -305,14 +305,12 @@ class EmbeddingEnsembleDetector:
             "thresholds": {k: [round(float(x), 4) for x in v] for k, v in self.thresholds.items()},
             "metadata": self.metadata,
         }
-        (directory / "model.json").write_text(
-            json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        write_manifest(directory / "model.json", manifest)
 
     @classmethod
     def load(cls, directory: Path) -> EmbeddingEnsembleDetector:
         directory = Path(directory)
-        manifest = json.loads((directory / "model.json").read_text(encoding="utf-8"))
+        manifest = read_manifest(directory / "model.json", "embeddings ensemble")
         if manifest.get("kind") != KIND:
             raise ValueError(f"{directory}: not an {KIND} model folder")
         if manifest.get("encoder_sha256") != EXPECTED_SHA256:

@@ -30,6 +30,7 @@ import numpy as np
 from scipy import sparse as sp
 
 from persuasion_lens.models import entities as E
+from persuasion_lens.models.manifest import read_manifest, write_manifest
 from persuasion_lens.text.documents import Document
 
 ARTIFACT_DIR = Path(__file__).parent / "artifacts" / "narratives"
@@ -370,16 +371,12 @@ class NarrativeModel:
             "fine_roles": self.fine_roles,
             "info": self.info,
         }
-        (directory / "manifest.json").write_text(
-            json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_manifest(directory / "manifest.json", manifest)
 
     @classmethod
     def load(cls, directory: Path) -> NarrativeModel:
         directory = Path(directory)
-        manifest_path = directory / "manifest.json"
-        if not manifest_path.exists():
-            raise FileNotFoundError(f"{directory}: no narrative model here (manifest.json missing)")
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        manifest = read_manifest(directory / "manifest.json", "narrative model")
         if manifest.get("format") != FORMAT:
             raise ValueError(f"{directory}: narrative model format {manifest.get('format')}, "
                              f"this version reads {FORMAT}")

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from persuasion_lens.models.manifest import read_manifest, write_manifest
 from persuasion_lens.pipeline.results import SpanHit
 from persuasion_lens.text.documents import Document
 
@@ -536,17 +537,12 @@ class SpanDetector:
             "techniques": self.techniques,
             "decode": {t: vars(s) for t, s in self.decode.items()},
         }
-        (directory / "model.json").write_text(
-            json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8"
-        )
+        write_manifest(directory / "model.json", meta)
 
     @classmethod
     def load(cls, directory: Path) -> SpanDetector:
         directory = Path(directory)
-        meta_path = directory / "model.json"
-        if not meta_path.exists():
-            raise FileNotFoundError(f"{directory}: no span model here (model.json missing)")
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        meta = read_manifest(directory / "model.json", "span model")
         with np.load(directory / "weights.npz") as data:
             weights = data["weights"].astype(np.float32) * data["scale"][None, :]
             bias = data["bias"]

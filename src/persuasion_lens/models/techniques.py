@@ -41,6 +41,7 @@ from persuasion_lens.models.features import (
     context_blocks,
     dense_features,
 )
+from persuasion_lens.models.manifest import read_manifest, write_manifest
 from persuasion_lens.text.documents import Document, split_sentences
 
 ARTIFACT_DIR = Path(__file__).resolve().parent / "artifacts" / "techniques"
@@ -357,16 +358,13 @@ class TechniqueDetector:
         meta = dict(self.metadata)
         meta.update({"version": self.version, "techniques": self.techniques,
                      "fallback_language": self.fallback_language, "languages": languages})
-        (directory / "metadata.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False),
-                                                 encoding="utf-8")
+        write_manifest(directory / "metadata.json", meta)
 
     @classmethod
     def load(cls, directory: Path) -> TechniqueDetector:
         directory = Path(directory)
         path = directory / "metadata.json"
-        if not path.exists():
-            raise FileNotFoundError(f"{directory}: no technique model here (metadata.json missing)")
-        meta = json.loads(path.read_text(encoding="utf-8"))
+        meta = read_manifest(path, "technique model")
         models = {}
         for language, info in meta["languages"].items():
             vocab_meta = json.loads((directory / f"{language}.vocab.json").read_text("utf-8"))

@@ -13,13 +13,13 @@ here: loading reads the folder only. torch and transformers are imported lazily.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from persuasion_lens.models.manifest import read_manifest, write_manifest
 from persuasion_lens.models.registry import ModelNotAvailableError
 from persuasion_lens.text.documents import Document
 
@@ -186,17 +186,12 @@ class TransformerDetector:
             "thresholds": {k: [round(float(x), 4) for x in v] for k, v in self.thresholds.items()},
             "metadata": self.metadata,
         }
-        (directory / MANIFEST).write_text(
-            json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        write_manifest(directory / MANIFEST, manifest)
 
     @classmethod
     def load(cls, directory: Path, device: str | None = None) -> TransformerDetector:
         directory = Path(directory)
-        manifest_path = directory / MANIFEST
-        if not manifest_path.is_file():
-            raise FileNotFoundError(f"{directory}: no {MANIFEST}; not a persuasion-lens model")
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        manifest = read_manifest(directory / MANIFEST, "persuasion-lens transformer model")
         if manifest.get("kind") != KIND:
             raise ValueError(f"{directory}: not a transformer model folder")
         _, transformers = import_torch_stack()

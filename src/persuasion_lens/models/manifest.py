@@ -1,0 +1,18 @@
+"""The JSON file that describes a saved model folder (its settings, thresholds, version)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def write_manifest(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def read_manifest(path: Path, what: str) -> dict[str, Any]:
+    """Read a model folder's manifest; a missing one means the folder holds no such model."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path.parent}: no {what} here ({path.name} missing)")
+    return json.loads(path.read_text(encoding="utf-8"))
