@@ -13,7 +13,6 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-ARTIFACTS_DIR = Path(__file__).parent / "artifacts"
 
 
 class ModelNotAvailableError(RuntimeError):
