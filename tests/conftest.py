@@ -35,3 +35,14 @@ def analyzer():
     from persuasion_lens import default_analyzer
 
     return default_analyzer()
+
+
+@pytest.fixture(scope="session")
+def narrative_analyzer():
+    """The shipped models with the (experimental, opt-in) narrative model, loaded once."""
+    from persuasion_lens.pipeline.analyzer import Analyzer
+
+    analyzer = Analyzer.load(narratives=True)
+    if analyzer.narrative_model is None:
+        pytest.skip("the narrative model is not installed")
+    return analyzer

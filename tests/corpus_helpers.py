@@ -177,3 +177,32 @@ def subprocess_env() -> dict[str, str]:
     here = str(Path(__file__).parent)
     env["PYTHONPATH"] = here + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     return env
+
+
+# Short articles the narrative model reads as Russia–Ukraine war and climate narratives.
+NARRATIVE_ARTICLES = [
+    {"id": "n1", "outlet": "Daily Planet", "published": "2024-01-05",
+     "text": "The West provoked the war in Ukraine\n\nThe United States and NATO expanded east "
+             "for decades and ignored Russia's security concerns. Washington wanted this war, "
+             "and Kyiv is its puppet.\n\nRussia had no choice but to defend itself against "
+             "Western aggression."},
+    {"id": "n2", "outlet": "Gotham Gazette", "published": "2024-02-11",
+     "text": "Climate alarmists want to ban your car\n\nThe climate agenda is a hoax pushed by "
+             "globalists. Green policies will destroy the economy and make energy unaffordable "
+             "for families.\n\nThe European Union keeps adding regulations that ruin farmers."},
+    {"id": "n3", "outlet": "Daily Planet", "published": "2024-02-20",
+     "text": "Ukraine is a Nazi regime, says Moscow\n\nZelensky and his government are corrupt "
+             "and the United States pays for everything. Russia is protecting the people of "
+             "Donbas from the regime in Kyiv.\n\nSanctions against Russia only hurt Europe."},
+    {"id": "n4", "outlet": "Metro Times", "published": "2024-02-25",
+     "text": "NATO drags Europe into a war with Russia\n\nThe United States sends more weapons "
+             "to Ukraine while Europeans pay for gas. Washington will fight Russia to the last "
+             "Ukrainian.\n\nThe United States does not care about peace."},
+]
+
+
+def narrative_spec():
+    """The fake technique detector plus the real narrative model (fast, no technique model)."""
+    from persuasion_lens.batch.work import AnalyzerSpec
+
+    return AnalyzerSpec(factory="corpus_helpers:fake_analyzer", narratives=True)

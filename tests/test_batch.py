@@ -163,3 +163,49 @@ def _assert_complete(db) -> None:
         stored = dict(connection.execute(
             select(paragraphs.c.article_id, func.count()).group_by(paragraphs.c.article_id)).all())
     assert stored == expected
+
+
+def test_batch_cli_with_narratives_stores_them_and_records_the_run(tmp_path, db_url):  # noqa: F811
+    import json
+
+    from corpus_helpers import NARRATIVE_ARTICLES
+
+    from persuasion_lens.storage.queries import Filters, load_article
+    from persuasion_lens.storage.schema import runs
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for row in NARRATIVE_ARTICLES[:3]:
+        (folder / f"{row['id']}.txt").write_text(row["text"], encoding="utf-8")
+    plain = write_jsonl(tmp_path / "plain.jsonl", article_rows(2))
+    command = ["batch", str(folder), "--db", db_url, "--no-progress", *analyzer_args()]
+    first = runner.invoke(app, [*command, "--narratives"])
+    assert first.exit_code == 0, first.output
+    assert "stored (experimental)" in first.output
+    second = runner.invoke(app, ["batch", str(plain), "--db", db_url, "--no-progress",
+                                 *analyzer_args()])
+    assert second.exit_code == 0 and "off (--narratives stores them)" in second.output
+    db = open_database(db_url)
+    try:
+        stored = counts(db)
+        assert stored["articles"] == 5 and stored["narratives"] >= 3 and stored["entities"] >= 3
+        with db.engine.connect() as connection:
+            flags = [bool(flag) for flag in connection.scalars(
+                select(runs.c.narratives).order_by(runs.c.id))]
+        assert flags == [True, False]
+        found = search(db, "", Filters(narrative="urw:"), limit=100)
+        assert {hit["external_id"] for hit in found} <= {"n1", "n2", "n3"} and found
+        _, result = load_article(db, found[0]["article_id"])
+        assert result.extra["entities"] and result.extra["narratives"]
+    finally:
+        db.dispose()
+    searched = runner.invoke(app, ["search", "", "--db", db_url, "--format", "json",
+                                   "--narrative", "URW:"])
+    assert searched.exit_code == 0, searched.output
+    assert {row["external_id"] for row in json.loads(searched.output)} <= {"n1", "n2", "n3"}
+    report = runner.invoke(app, ["report", "--db", db_url, "-o", str(tmp_path / "r.html")])
+    assert report.exit_code == 0 and "narratives (experimental) in 3 articles" in report.output
+    exported = runner.invoke(app, ["export", "--db", db_url, "-o", str(tmp_path / "x.jsonl")])
+    assert exported.exit_code == 0 and "wrote 5 articles" in exported.output
+    lines = [json.loads(line) for line in (tmp_path / "x.jsonl").read_text().splitlines()]
+    assert sum(1 for line in lines if line["entities"]) == 3

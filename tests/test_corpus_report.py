@@ -44,6 +44,11 @@ def test_report_is_self_contained_with_article_pages(corpus, tmp_path):
     assert len(pages) == 5
     assert f"report_files/{pages[0].name}" in html
     assert "<article>" in pages[0].read_text(encoding="utf-8")
+    # no narratives stored: one line saying how to get them, no empty tables
+    assert "No narratives are stored: analyse the articles with `plens batch --narratives`" \
+        in html
+    assert "entity-roles" not in html
+    assert "No narratives are stored" in result.output
 
 
 def test_report_of_empty_selection_and_bad_filter(corpus, tmp_path):
@@ -100,3 +105,62 @@ def test_stats_without_spans_or_dates(tmp_path):
     assert data["articles"] == 3 and data["over_time"]["periods"] == []
     assert data["by_outlet"] == []
     db.dispose()
+
+
+@pytest.fixture(scope="module")
+def narrative_corpus(tmp_path_factory):
+    from corpus_helpers import NARRATIVE_ARTICLES, narrative_spec
+
+    folder = tmp_path_factory.mktemp("narratives")
+    path = write_jsonl(folder / "n.jsonl", NARRATIVE_ARTICLES + article_rows(2))
+    url = f"sqlite:///{folder / 'narratives.db'}"
+    db = open_database(url)
+    run_batch([str(path)], db, narrative_spec(), batch_size=3)
+    db.dispose()
+    return url
+
+
+def test_report_shows_narratives_and_entity_roles(narrative_corpus, tmp_path):
+    output = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", "--db", narrative_corpus, "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    html = output.read_text(encoding="utf-8")
+    for heading in ("Narratives and entity roles <small>(experimental)</small>",
+                    "Narratives over time", "Narratives by outlet",
+                    "Roles given to people and countries"):
+        assert heading in html
+    assert "No narratives are stored" not in html and "No data for this chart" not in html
+    assert html.count("<svg") >= 6
+    db = open_database(narrative_corpus)
+    data = stats(db)["narratives"]
+    db.dispose()
+    united = next(e for e in data["entities"] if e["entity"] == "United States")
+    row = united["by_outlet"][0]
+    shown = ", ".join(f"{role} {n}" for role, n in row["roles"].items())
+    assert f"<td>{row['outlet']}</td><td>{shown}</td>" in html
+    assert "United States" in result.output and "narratives (experimental)" in result.output
+    pages = list((tmp_path / "report_files").glob("article-*.html"))
+    assert any("Roles</b> <i>(experimental)</i>" in page.read_text() for page in pages)
+
+
+def test_web_corpus_shows_narratives(narrative_corpus):
+    from persuasion_lens.web.corpus import router
+
+    web = FastAPI()
+    web.state.db_url = narrative_corpus
+    web.include_router(router)
+    client = TestClient(web)
+    data = client.get("/corpus/api/narratives").json()
+    assert data["articles"] == 6 and data["by_outlet"] and data["entities"]
+    assert data["over_time"]["unit"] == "month"
+    assert client.get("/corpus/api/stats").json()["narratives"] == {
+        key: value for key, value in data.items() if key != "filters"}
+    label = data["by_narrative"][0]["narrative"]
+    filtered = client.get("/corpus/api/narratives", params={"narrative": label.lower()}).json()
+    assert filtered["filters"] == {"narrative": label.lower()}
+    assert filtered["articles"] == data["by_narrative"][0]["articles"]
+    page = client.get("/corpus").text
+    assert "Narratives by outlet" in page and "class='entity-roles'" in page
+    assert "United States" in page and "(experimental)" in page
+    found = client.get("/corpus", params={"narrative": label}).text
+    assert "<h2>Results</h2>" in found and "No matching paragraphs" not in found

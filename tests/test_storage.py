@@ -167,3 +167,172 @@ def test_reading_commands_refuse_a_missing_sqlite_file(tmp_path):
         assert result.exit_code == 2, result.output
         assert "no database here yet" in result.output
     assert not missing.exists()
+
+
+# --- narratives and entity roles (experimental) -------------------------------------------------
+
+
+def _narrative_items() -> list[dict]:
+    from corpus_helpers import NARRATIVE_ARTICLES, narrative_spec
+
+    payloads = [{
+        "key": article_key(row["text"], row["id"]), "text": row["text"], "external_id": row["id"],
+        "title": None, "outlet": row["outlet"], "url": None, "published": row["published"],
+        "source": "test", "location": "", "lang": "en",
+    } for row in NARRATIVE_ARTICLES]
+    answers = analyse_payloads(payloads, narrative_spec())
+    assert all(answer["ok"] for answer in answers)
+    return [answer["item"] for answer in answers]
+
+
+@pytest.fixture
+def with_narratives(db_url):  # noqa: F811
+    db = open_database(db_url)
+    items = _narrative_items()
+    store_batch(db, _items(3) + items)  # three articles analysed without narratives
+    yield db, items
+    db.dispose()
+
+
+def _article_id(db, key: str) -> int:
+    with db.engine.connect() as connection:
+        return connection.scalar(select(articles.c.id).where(articles.c.key == key))
+
+
+def test_narratives_and_entities_are_stored_and_read_back(with_narratives):
+    db, items = with_narratives
+    stored = counts(db)
+    assert stored["narratives"] >= len(items) and stored["entities"] > len(items)
+    for item in items:
+        original = item["result"]
+        _, result = load_article(db, _article_id(db, item["key"]))
+        assert result.extra["narratives"] == original["narratives"]
+        assert result.extra["subnarratives"] == original["subnarratives"]
+        rebuilt = result.extra["entities"]
+        assert [(e["entity"], e["main_role"], e["fine_roles"], e["mention_count"])
+                for e in rebuilt] == [
+            (e["entity"], e["main_role"], e["fine_roles"], len(e["mentions"]))
+            for e in original["entities"]]
+    plain = load_article(db, 1)[1]
+    assert "narratives" not in plain.extra  # analysed without narratives
+
+
+def test_an_article_and_its_narratives_are_one_transaction(with_narratives):
+    db, _items_stored = with_narratives
+    before = counts(db)
+    broken = _narrative_items()[0]
+    broken["key"] = "f" * 64
+    broken["result"]["entities"][0]["fine_roles"] = [{"label": "Instigator",
+                                                      "probability": "not a number"}]
+    with pytest.raises(ValueError):
+        store_batch(db, [broken])
+    assert counts(db) == before and existing_keys(db, [broken["key"]]) == set()
+
+
+def test_narrative_statistics_by_month_outlet_and_entity(with_narratives):
+    from persuasion_lens.storage.queries import narrative_summary
+
+    db, items = with_narratives
+    data = stats(db)["narratives"]
+    assert data["articles"] == len(items) and data["message"] is None
+    per_article = {label["label"] for item in items for label in item["result"]["narratives"]}
+    assert {row["narrative"] for row in data["by_narrative"]} == per_article
+    assert [p["period"] for p in data["over_time"]["periods"]] == ["2024-01", "2024-02"]
+    assert sum(p["articles"] for p in data["over_time"]["periods"]) == len(items)
+    outlets = {row["outlet"]: row["articles"] for row in data["by_outlet"]}
+    assert outlets == {"Daily Planet": 2, "Gotham Gazette": 1, "Metro Times": 1}
+    united = next(e for e in data["entities"] if e["entity"] == "United States")
+    expected = [(item["outlet"], e["main_role"]) for item in items
+                for e in item["result"]["entities"] if e["entity"] == "United States"]
+    assert united["articles"] == len(expected)
+    assert sum(united["roles"].values()) == len(expected)
+    for outlet in united["by_outlet"]:
+        assert sum(outlet["roles"].values()) == sum(1 for o, _ in expected
+                                                    if o == outlet["outlet"])
+    only = narrative_summary(db, Filters.from_user(outlet="metro times"))
+    assert only["articles"] == 1 and [r["outlet"] for r in only["by_outlet"]] == ["Metro Times"]
+    none = narrative_summary(db, Filters.from_user(since="2030-01-01"))
+    assert none["articles"] == 0 and none["message"].startswith("No article matching")
+
+
+def test_narrative_filter_search_and_export(with_narratives, tmp_path):
+    from persuasion_lens.storage.export import write_jsonl
+
+    db, items = with_narratives
+    label = items[0]["result"]["narratives"][0]["label"]
+    carrying = {item["external_id"] for item in items
+                if any(n["label"] == label for n in item["result"]["narratives"])}
+    hits = search(db, "", Filters.from_user(narrative=label[5:].upper()), limit=500)
+    assert {hit["external_id"] for hit in hits} == carrying
+    rows = [row for row in export_rows(db) if row["external_id"] == items[0]["external_id"]]
+    assert rows and rows[0]["narratives"].split(";")[0] == label
+    assert len(rows[0]["narrative_probabilities"].split(";")) == len(
+        rows[0]["narratives"].split(";"))
+    assert rows[0]["entity_roles"].startswith(items[0]["result"]["entities"][0]["entity"] + ": ")
+    plain = next(row for row in export_rows(db) if row["external_id"] == "a0")
+    assert plain["narratives"] is None
+    assert write_jsonl(db, tmp_path / "out.jsonl", Filters(narrative=label)) == len(carrying)
+    import json
+
+    lines = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert all(line["narratives"] and line["paragraphs"] for line in lines)
+    assert {"entity", "main_role", "fine_roles", "mention_count"} <= set(lines[0]["entities"][0])
+
+
+def _old_schema_database(url: str) -> None:
+    """A database as version 1 made it: no narrative tables, no runs.narratives column."""
+    import sqlalchemy as sa
+
+    from persuasion_lens.storage.database import create_db_engine
+    from persuasion_lens.storage.schema import metadata
+
+    old = sa.MetaData()
+    new_tables = {"narratives", "subnarratives", "entities", "entity_fine_roles"}
+    for name, table in metadata.tables.items():
+        if name == "runs":
+            sa.Table("runs", old, *[sa.Column(c.name, c.type, primary_key=c.primary_key,
+                                              nullable=c.nullable)
+                                    for c in table.columns if c.name != "narratives"])
+        elif name not in new_tables:
+            table.to_metadata(old)
+    engine = create_db_engine(url)
+    old.create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(sa.text("INSERT INTO plens_meta (name, value) VALUES "
+                                   "('schema_version', '1')"))
+        connection.execute(sa.text("INSERT INTO runs (started_at, analysed, skipped, failed) "
+                                   "VALUES (CURRENT_TIMESTAMP, 3, 0, 0)"))
+    engine.dispose()
+
+
+def test_a_database_from_before_narratives_opens_reports_and_takes_them(db_url):  # noqa: F811
+    import sqlalchemy as sa
+
+    from persuasion_lens.storage.repository import start_run
+
+    _old_schema_database(db_url)
+    db = open_database(db_url, create=False)
+    store_batch(db, _items(3))  # version 1 code path: no narrative rows to write
+    db.dispose()
+    db = open_database(db_url)  # brings the schema up to date
+    try:
+        tables = set(sa.inspect(db.engine).get_table_names())
+        assert {"narratives", "subnarratives", "entities", "entity_fine_roles"} <= tables
+        assert counts(db)["articles"] == 3 and stats(db)["paragraphs"] == 12
+        data = stats(db)["narratives"]
+        assert data["articles"] == 0 and "plens batch --narratives" in data["message"]
+        run_id = start_run(db, ["x"], "local", "v", narratives=True)
+        with db.engine.connect() as connection:
+            flags = dict(connection.execute(sa.text("SELECT id, narratives FROM runs")).all())
+            version = connection.scalar(sa.text(
+                "SELECT value FROM plens_meta WHERE name = 'schema_version'"))
+        assert flags[run_id] is True or flags[run_id] == 1
+        assert [flag for key, flag in flags.items() if key != run_id] == [None]
+        assert version == "2"
+        store_batch(db, _narrative_items()[:1])
+        assert stats(db)["narratives"]["articles"] == 1
+    finally:
+        db.dispose()
+    again = open_database(db_url)  # and opening it again changes nothing
+    assert counts(again)["articles"] == 4
+    again.dispose()

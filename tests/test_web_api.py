@@ -457,3 +457,38 @@ def test_db_adds_the_corpus_router(analyzer, tmp_path):
 def test_no_db_no_corpus(client):
     assert client.get("/api/info").json()["corpus"] is False
     assert client.get("/corpus").status_code == 404
+
+
+# --- narratives and entity roles (plens serve --narratives) ------------------------------------
+
+NARRATIVE_TEXT = (
+    "The West provoked the war in Ukraine\n"
+    "The United States and NATO expanded east for decades and ignored Russia's security "
+    "concerns. Washington wanted this war, and Kyiv is its puppet.\n"
+    "Russia had no choice but to defend itself against Western aggression. The United States "
+    "will fight to the last Ukrainian.\n"
+)
+
+
+def test_narratives_in_the_api_and_the_html_report(narrative_analyzer):
+    from persuasion_lens.reporting.terminal import describe_entity
+
+    with TestClient(create_app(narrative_analyzer)) as narrative_client:
+        assert narrative_client.get("/api/info").json()["narratives"] is True
+        result = narrative_client.post("/api/analyze", json={"text": NARRATIVE_TEXT}).json()
+        assert result["narratives"] and result["subnarratives"] and result["entities"]
+        united = next(e for e in result["entities"] if e["entity"] == "United States")
+        assert len(united["mentions"]) == 2
+        page = narrative_client.post("/api/report.html", json=result).text
+    assert "<b>Roles</b> <i>(experimental)</i>" in page
+    assert describe_entity(united) in page  # "United States: Antagonist (...) in 2 mentions"
+    assert result["narratives"][0]["label"] in page
+    broken = {**result, "entities": [{"entity": "x"}]}
+    with TestClient(create_app(narrative_analyzer)) as narrative_client:
+        assert narrative_client.post("/api/report.html", json=broken).status_code == 422
+
+
+def test_no_narratives_unless_asked(client):
+    assert client.get("/api/info").json()["narratives"] is False
+    result = client.post("/api/analyze", json={"text": NARRATIVE_TEXT}).json()
+    assert "narratives" not in result and "entities" not in result

@@ -1,11 +1,13 @@
 """The analysis page in a real browser (Debian's chromium driven by Playwright), offline.
 
-Saves docs/web-app.png, the screenshot the README shows.
+Saves a screenshot; with PLENS_UPDATE_SCREENSHOT=1 it replaces docs/web-app.png, the one the
+README shows (otherwise the tree is left untouched).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import time
@@ -34,12 +36,33 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(analyzer):
+    yield from _serve(analyzer)
+
+
+@pytest.fixture(scope="module")
+def narrative_server(narrative_analyzer, tmp_path_factory):
+    """`plens serve --narratives --db URL` over a small corpus stored with narratives."""
+    from corpus_helpers import NARRATIVE_ARTICLES, narrative_spec, write_jsonl
+
+    from persuasion_lens.batch import run_batch
+    from persuasion_lens.storage import open_database
+
+    folder = tmp_path_factory.mktemp("browser-corpus")
+    url = f"sqlite:///{folder / 'corpus.db'}"
+    db = open_database(url)
+    run_batch([str(write_jsonl(folder / "n.jsonl", NARRATIVE_ARTICLES))], db, narrative_spec())
+    db.dispose()
+    yield from _serve(narrative_analyzer, url)
+
+
+def _serve(analyzer, db_url: str | None = None):
     import uvicorn
 
     from persuasion_lens.web.app import create_app
 
     port = _free_port()
-    config = uvicorn.Config(create_app(analyzer), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(create_app(analyzer, db_url=db_url), host="127.0.0.1", port=port,
+                            log_level="warning")
     instance = uvicorn.Server(config)
     thread = threading.Thread(target=instance.run, daemon=True)
     thread.start()
@@ -65,6 +88,15 @@ def browser():
 
 @pytest.fixture
 def page(browser, server):
+    yield from _page(browser, server)
+
+
+@pytest.fixture
+def narrative_page(browser, narrative_server):
+    yield from _page(browser, narrative_server)
+
+
+def _page(browser, server: str):
     context = browser.new_context(viewport={"width": 1360, "height": 1000}, accept_downloads=True)
     page = context.new_page()
     outside: list[str] = []
@@ -100,7 +132,7 @@ def _set_slider(page, percent: int) -> None:
     )
 
 
-def test_paste_analyse_explore_and_screenshot(page):
+def test_paste_analyse_explore_and_screenshot(page, tmp_path):
     if not SEED_EXAMPLE.exists():
         pytest.skip("../shared/examples is not available")
     page.fill("#text", SEED_EXAMPLE.read_text(encoding="utf-8"))
@@ -177,9 +209,10 @@ def test_paste_analyse_explore_and_screenshot(page):
              && m.textContent.length <= 40)""")
     if index >= 0:
         page.locator("#article mark.hl").nth(index).click()
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT))
-    assert SCREENSHOT.stat().st_size > 20_000
+    target = SCREENSHOT if os.environ.get("PLENS_UPDATE_SCREENSHOT") == "1" else (
+        tmp_path / "web-app.png")
+    page.screenshot(path=str(target))
+    assert target.stat().st_size > 20_000
 
 
 def test_file_upload_and_errors(page, tmp_path):
@@ -206,3 +239,33 @@ def test_file_upload_and_errors(page, tmp_path):
     page.click("#analyse")
     page.wait_for_selector("#message:not([hidden])")
     assert "binary" in page.locator("#message").inner_text()
+
+
+NARRATIVE_TEXT = (
+    "The West provoked the war in Ukraine\n"
+    "The United States and NATO expanded east for decades and ignored Russia's security "
+    "concerns. Washington wanted this war, and Kyiv is its puppet.\n"
+    "Russia had no choice but to defend itself against Western aggression. The United States "
+    "will fight to the last Ukrainian.\n"
+)
+
+
+def test_narratives_and_entity_roles_in_the_app_and_the_corpus_page(narrative_page,
+                                                                      narrative_server):
+    page = narrative_page
+    page.fill("#text", NARRATIVE_TEXT)
+    page.click("#analyse")
+    page.wait_for_selector("#results:not([hidden])", timeout=120_000)
+    meta = page.locator("#meta").inner_text().lower()  # the terms are upper case (CSS)
+    assert "narratives" in meta and "roles" in meta and "experimental" in meta
+    roles = page.locator("#meta .entity-role").all_inner_texts()
+    united = next(role for role in roles if role.startswith("United States: "))
+    assert united.endswith(" in 2 mentions")
+    assert united.split(": ")[1].split(" ")[0] in {"Antagonist", "Protagonist", "Innocent"}
+
+    page.goto(narrative_server + "/corpus")
+    table = page.locator("table.entity-roles")
+    assert table.is_visible()
+    text = table.inner_text()
+    assert "United States" in text and "Daily Planet" in text
+    assert page.locator("section:has-text('Narratives by outlet') svg").count() == 1

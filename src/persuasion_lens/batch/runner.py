@@ -35,6 +35,7 @@ class BatchSummary:
     seconds: float = 0.0  # the whole run
     startup_seconds: float = 0.0  # loading the models (and starting the cluster)
     model_version: str = ""
+    narratives: bool = False  # whether narratives and entity roles were analysed
     failures: list[Failure] = field(default_factory=list)  # the first few, for the summary
     interrupted: bool = False
 
@@ -49,7 +50,8 @@ class BatchSummary:
                 "seconds": round(self.seconds, 3),
                 "startup_seconds": round(self.startup_seconds, 3),
                 "articles_per_second": round(self.rate, 2),
-                "model_version": self.model_version, "interrupted": self.interrupted,
+                "model_version": self.model_version, "narratives": self.narratives,
+                "interrupted": self.interrupted,
                 "failures": [f.to_dict() for f in self.failures]}
 
 
@@ -77,13 +79,15 @@ def run_batch(
     """Analyse every article in `inputs` that the database does not hold yet."""
     spec = spec or AnalyzerSpec()
     executor = executor or LocalExecutor(spec)
-    summary = BatchSummary()
+    # the executor's spec is what runs (it may have been built with its own)
+    summary = BatchSummary(narratives=getattr(executor, "spec", spec).narratives)
     started = time.perf_counter()
     advance = progress or (lambda _n: None)
     try:
         summary.model_version = executor.start()
         summary.startup_seconds = time.perf_counter() - started
-        run_id = start_run(db, inputs, executor.name, summary.model_version)
+        run_id = start_run(db, inputs, executor.name, summary.model_version,
+                           narratives=summary.narratives)
 
         def note_failures(failures: list[dict[str, Any]]) -> None:
             summary.failed += len(failures)

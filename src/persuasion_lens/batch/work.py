@@ -26,6 +26,7 @@ class AnalyzerSpec:
     min_confidence: float | None = None
     # "package.module:function" returning an Analyzer, instead of Analyzer.load (tests, plugins)
     factory: str | None = None
+    narratives: bool = False  # also narratives and entity roles (experimental, opt-in)
 
     def build(self) -> Any:
         if self.factory:
@@ -35,9 +36,23 @@ class AnalyzerSpec:
             from persuasion_lens.pipeline.analyzer import Analyzer
 
             analyzer = Analyzer.load(self.model_path, spans=self.spans,
-                                     article_labels=self.article_labels)
+                                     article_labels=self.article_labels,
+                                     narratives=self.narratives)
         analyzer.options.min_confidence = self.min_confidence
+        if self.narratives:
+            _add_narrative_model(analyzer)
         return analyzer
+
+
+def _add_narrative_model(analyzer: Any) -> None:
+    """Make sure the analyzer runs the narrative model; a one-line error when it cannot."""
+    if analyzer.narrative_model is None:
+        from persuasion_lens.models import registry
+
+        analyzer.narrative_model = registry.narrative_model()
+    if analyzer.narrative_model is None:
+        raise ValueError("--narratives: the narrative model is not installed with this package")
+    analyzer.options.narratives = True
 
 
 _ANALYZERS: dict[AnalyzerSpec, Any] = {}

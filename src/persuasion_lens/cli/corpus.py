@@ -31,6 +31,9 @@ _outlet_option = typer.Option(None, "--outlet", help="Only articles from this ou
 _lang_option = typer.Option(None, "--lang", "-l", help="Only articles in this language.")
 _since_option = typer.Option(None, "--since", help="Published on or after (YYYY-MM-DD).")
 _until_option = typer.Option(None, "--until", help="Published on or before (YYYY-MM-DD).")
+_narrative_option = typer.Option(
+    None, "--narrative", help="Only articles with a narrative or subnarrative containing this "
+    "(any case), e.g. 'URW: Blaming the war on others'. Needs a batch run with --narratives.")
 
 
 def _open(db_url: str, must_exist: bool = True):
@@ -39,10 +42,10 @@ def _open(db_url: str, must_exist: bool = True):
     return open_database(db_url, must_exist=must_exist)
 
 
-def _filters(technique, category, outlet, lang, since, until):
+def _filters(technique, category, outlet, lang, since, until, narrative=None):
     from persuasion_lens.storage.queries import Filters
 
-    return Filters.from_user(technique, category, outlet, lang, since, until)
+    return Filters.from_user(technique, category, outlet, lang, since, until, narrative)
 
 
 # --- batch -----------------------------------------------------------------------------------
@@ -65,6 +68,8 @@ def batch(
                                     "row gives none (detected when left out)."),
     model: str | None = typer.Option(None, "--model", help="Folder of a technique model."),
     no_spans: bool = typer.Option(False, "--no-spans", help="Skip span detection."),
+    narratives: bool = typer.Option(False, "--narratives", help="Also store narratives and the "
+                                    "roles given to people and countries (experimental)."),
     dask: str | None = typer.Option(None, "--dask", help="'local' for a Dask LocalCluster, or "
                                     "a scheduler address such as tcp://scheduler:8786."),
     workers: int = typer.Option(2, "--workers", min=1, help="Workers of the local cluster."),
@@ -87,7 +92,8 @@ def batch(
                           outlet=outlet_column, url=url_column, published=published_column,
                           lang=lang_column)
     database = _open(db, must_exist=False)
-    spec = AnalyzerSpec(model_path=model, spans=not no_spans, factory=analyzer_factory)
+    spec = AnalyzerSpec(model_path=model, spans=not no_spans, factory=analyzer_factory,
+                        narratives=narratives)
     executor = make_executor(spec, dask, workers)
     total = count_inputs(inputs, columns)
     bar = _progress_bar(progress)
@@ -147,6 +153,8 @@ def _print_summary(summary, db_url: str) -> None:
                   f"{summary.startup_seconds:,.1f} s)")
     table.add_row("rate", f"{summary.rate:,.1f} articles/s")
     table.add_row("model", summary.model_version or "–")
+    table.add_row("narratives", "stored (experimental)" if summary.narratives
+                  else "off (--narratives stores them)")
     table.add_row("database", make_url(db_url).render_as_string(hide_password=True))
     console.print(table)
     for failure in summary.failures:
@@ -177,6 +185,7 @@ def search(
     lang: str | None = _lang_option,
     since: str | None = _since_option,
     until: str | None = _until_option,
+    narrative: str | None = _narrative_option,
     limit: int = typer.Option(20, "--limit", "-n", min=1, max=10000),
     output_format: SearchFormat = typer.Option(SearchFormat.text, "--format", "-f"),
 ) -> None:
@@ -184,7 +193,7 @@ def search(
     from persuasion_lens.storage.queries import query_terms
     from persuasion_lens.storage.queries import search as run_search
 
-    filters = _filters(technique, category, outlet, lang, since, until)
+    filters = _filters(technique, category, outlet, lang, since, until, narrative)
     database = _open(db)
     try:
         rows = run_search(database, query, filters, limit)
@@ -242,25 +251,48 @@ def report(
     lang: str | None = _lang_option,
     since: str | None = _since_option,
     until: str | None = _until_option,
+    narrative: str | None = _narrative_option,
     top: int = typer.Option(20, "--top", min=1, max=500, help="Articles in the densest list."),
 ) -> None:
     """Write an HTML report with charts about the stored corpus."""
     from persuasion_lens.reporting.corpus_report import write_corpus_report
 
-    filters = _filters(technique, category, outlet, lang, since, until)
+    filters = _filters(technique, category, outlet, lang, since, until, narrative)
     if not output.parent.is_dir():
         fail(f"{output.parent}: no such folder")
     database = _open(db)
     try:
-        folder, pages = write_corpus_report(database, output, filters, top=top)
+        folder, pages, data = write_corpus_report(database, output, filters, top=top)
     finally:
         database.dispose()
     console.print(f"wrote {output}" + (f" and {pages} article pages in {folder}" if pages else ""))
+    _print_narrative_summary(data["narratives"])
+
+
+def _print_narrative_summary(data: dict, shown: int = 5) -> None:
+    """The leading narratives and entities in a few lines, or how to get them."""
+    from persuasion_lens.storage.narrative_queries import roles_text
+
+    if not data["articles"]:
+        console.print(data["message"], style="dim", highlight=False)
+        return
+    articles = f"{data['articles']:,} article" + ("" if data["articles"] == 1 else "s")
+    console.print(f"narratives (experimental) in {articles}: " + "; ".join(
+        f"{row['narrative']} {row['articles']}" for row in data["by_narrative"][:shown]),
+        highlight=False)
+    for entity in data["entities"][:shown]:
+        console.print(f"  {entity['entity']}: {roles_text(entity['roles'])}", highlight=False)
 
 
 class ExportFormat(str, Enum):
     csv = "csv"
     parquet = "parquet"
+    jsonl = "jsonl"
+
+
+_EXPORT_SUFFIXES = {".parquet": ExportFormat.parquet, ".pq": ExportFormat.parquet,
+                    ".csv": ExportFormat.csv, ".jsonl": ExportFormat.jsonl,
+                    ".ndjson": ExportFormat.jsonl}
 
 
 @app.command()
@@ -268,7 +300,9 @@ class ExportFormat(str, Enum):
 def export(
     output: Path = typer.Option(..., "--output", "-o", help="The file to write."),
     output_format: ExportFormat | None = typer.Option(
-        None, "--format", "-f", help="csv or parquet (default: from the file name)."),
+        None, "--format", "-f",
+        help="csv or parquet (a row per paragraph), jsonl (an article per line, nested); "
+        "default: from the file name."),
     db: str = _db_option,
     technique: str | None = _technique_option,
     category: str | None = _category_option,
@@ -276,27 +310,28 @@ def export(
     lang: str | None = _lang_option,
     since: str | None = _since_option,
     until: str | None = _until_option,
+    narrative: str | None = _narrative_option,
 ) -> None:
-    """Export paragraph-level results (one row per paragraph) as CSV or Parquet."""
-    from persuasion_lens.storage.export import write_csv, write_parquet
+    """Export the results: a row per paragraph (CSV, Parquet) or an article per line (JSONL)."""
+    from persuasion_lens.storage.export import write_csv, write_jsonl, write_parquet
 
     if output_format is None:
-        suffix = output.suffix.lower()
-        if suffix in (".parquet", ".pq"):
-            output_format = ExportFormat.parquet
-        elif suffix == ".csv":
-            output_format = ExportFormat.csv
-        else:
-            fail("give --format csv or --format parquet (or name the file .csv or .parquet)")
+        output_format = _EXPORT_SUFFIXES.get(output.suffix.lower())
+        if output_format is None:
+            fail("give --format csv, parquet or jsonl (or name the file .csv, .parquet or "
+                 ".jsonl)")
     if not output.parent.is_dir():
         fail(f"{output.parent}: no such folder")
-    filters = _filters(technique, category, outlet, lang, since, until)
+    filters = _filters(technique, category, outlet, lang, since, until, narrative)
     database = _open(db)
     try:
-        writer = write_parquet if output_format == ExportFormat.parquet else write_csv
+        writer = {ExportFormat.parquet: write_parquet, ExportFormat.csv: write_csv,
+                  ExportFormat.jsonl: write_jsonl}[output_format]
         rows = writer(database, output, filters)
     finally:
         database.dispose()
+    unit = "articles" if output_format == ExportFormat.jsonl else "paragraphs"
     if not rows:
-        warn("nothing matched: the file holds only the header")
-    console.print(f"wrote {rows:,} paragraphs to {output}")
+        warn("nothing matched: the file is empty" if output_format == ExportFormat.jsonl
+             else "nothing matched: the file holds only the header")
+    console.print(f"wrote {rows:,} {unit} to {output}")

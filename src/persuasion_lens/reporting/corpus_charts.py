@@ -139,3 +139,70 @@ def _technique_label(name: str) -> str:
         return technique(name).label
     except KeyError:
         return name
+
+
+# --- narratives (experimental) -----------------------------------------------------------------
+
+
+def _leading_narratives(narratives: dict[str, Any], limit: int) -> list[str]:
+    return [row["narrative"] for row in narratives.get("by_narrative", [])[:limit]]
+
+
+def narratives_over_time_chart(stats: dict[str, Any], limit: int = 8) -> str | None:
+    """Share of the month's articles (with narratives) carrying each leading narrative."""
+    narratives = stats.get("narratives") or {}
+    periods = (narratives.get("over_time") or {}).get("periods") or []
+    names = _leading_narratives(narratives, limit)
+    if not periods or not names:
+        return None
+    plt = _pyplot()
+    with _style():
+        fig, ax = plt.subplots(figsize=(7.5, 3.4))
+        x = [p["period"] for p in periods]
+        colours = plt.get_cmap("tab10")
+        for number, name in enumerate(names):
+            y = [100 * p["by_narrative"].get(name, 0) / max(p["articles"], 1) for p in periods]
+            ax.plot(x, y, marker="o", markersize=3, color=colours(number % 10),
+                    label=_short(name, 60))
+        ax.set_ylabel("% of articles")
+        ax.set_xlabel("month")
+        if len(x) > 12:
+            step = max(1, len(x) // 12)
+            ax.set_xticks(range(0, len(x), step), [x[i] for i in range(0, len(x), step)])
+        ax.tick_params(axis="x", labelrotation=45)
+        ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        return _svg(fig)
+
+
+def narratives_by_outlet_chart(stats: dict[str, Any], limit: int = 12,
+                               outlets: int = 10) -> str | None:
+    """A heatmap: share of each outlet's articles (with narratives) carrying each narrative."""
+    narratives = stats.get("narratives") or {}
+    rows = (narratives.get("by_outlet") or [])[:outlets]
+    names = _leading_narratives(narratives, limit)
+    if not rows or not names:
+        return None
+    import numpy as np
+
+    matrix = np.array([[100 * r["by_narrative"].get(name, 0) / max(r["articles"], 1)
+                        for r in rows] for name in names])
+    plt = _pyplot()
+    with _style():
+        fig, ax = plt.subplots(figsize=(7.5, 0.34 * len(names) + 1.8))
+        image = ax.imshow(matrix, cmap="Purples", vmin=0, vmax=100, aspect="auto")
+        ax.set_xticks(range(len(rows)),
+                      [f"{_short(str(r['outlet']), 24)} ({r['articles']})" for r in rows],
+                      rotation=30, ha="right")
+        ax.set_yticks(range(len(names)), [_short(name, 55) for name in names])
+        for i in range(matrix.shape[0]):
+            for j in range(matrix.shape[1]):
+                value = matrix[i, j]
+                ax.text(j, i, f"{value:.0f}%", ha="center", va="center", fontsize=7,
+                        color="white" if value > 55 else "#222")
+        fig.colorbar(image, ax=ax, label="% of the outlet's articles", shrink=0.8)
+        ax.spines[:].set_visible(False)
+        return _svg(fig)
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -100,6 +100,69 @@ def _densest(data: dict[str, Any], link_folder: str | None) -> str:
             "</th><th>Detections</th></tr>" + "".join(rows) + "</table></section>")
 
 
+def narrative_sections(data: dict[str, Any]) -> str:
+    """Narratives over time and by outlet and the entity-role table (experimental), or one
+    line saying how to get them; shared with the web corpus page."""
+    narratives = data.get("narratives") or {}
+    heading = "<h2>Narratives and entity roles <small>(experimental)</small></h2>"
+    if not narratives.get("articles"):
+        message = narratives.get("message") or "No narratives are stored."
+        return f"<section class='narratives'>{heading}<p class='none'>{escape(message)}</p>" \
+               "</section>"
+    intro = (f"<p>{narratives['articles']:,} articles were analysed with the narrative model. "
+             "Narratives and roles are model predictions that miss their quality bar (see "
+             "docs/narratives.md): read them as leads, not findings.</p>")
+    figures = "".join(_figure(*section) for section in (
+        ("Narratives over time", corpus_charts.narratives_over_time_chart(data),
+         "Share of each month's articles carrying each of the most frequent narratives."),
+        ("Narratives by outlet", corpus_charts.narratives_by_outlet_chart(data),
+         "Share of each outlet's articles carrying each of the most frequent narratives."),
+    ))
+    return (f"<section class='narratives'>{heading}{intro}{_narrative_table(narratives)}"
+            f"</section>{figures}{entity_roles_section(narratives)}")
+
+
+def _narrative_table(narratives: dict[str, Any], limit: int = 15) -> str:
+    rows = "".join(
+        f"<tr><td>{escape(row['narrative'])}</td><td>{row['articles']:,}</td>"
+        f"<td>{row['share']:.0%}</td></tr>"
+        for row in narratives["by_narrative"][:limit]
+    )
+    return ("<table class='narrative-table'><tr><th>Narrative</th><th>Articles</th>"
+            f"<th>Share</th></tr>{rows}</table>")
+
+
+def entity_roles_section(narratives: dict[str, Any]) -> str:
+    """The roles given to each entity, in all and per outlet ("Antagonist 12, Protagonist 1")."""
+    from persuasion_lens.storage.narrative_queries import roles_text
+
+    rows = []
+    for entity in narratives.get("entities") or []:
+        outlets = [(escape(str(item["outlet"])), item["roles"]) for item in entity["by_outlet"]]
+        if len(outlets) > 1:
+            outlets.insert(0, ("<i>all outlets</i>", entity["roles"]))
+        cells = [f"<td>{outlet}</td><td>{escape(roles_text(roles))}</td>"
+                 for outlet, roles in outlets]
+        counts = f"{_plural(entity['articles'], 'article')}, " \
+                 f"{_plural(entity['mentions'], 'mention')}"
+        rows.append(f"<tr class='entity'><td rowspan='{len(cells)}'><b>"
+                    f"{escape(entity['entity'])}</b><br><small>{counts}</small></td>{cells[0]}</tr>")
+        rows.extend(f"<tr>{cell}</tr>" for cell in cells[1:])
+    if not rows:
+        body = "<p class='none'>No entities were found in these articles.</p>"
+    else:
+        body = ("<table class='entity-roles'><tr><th>Entity</th><th>Outlet</th>"
+                "<th>Main role (articles)</th></tr>" + "".join(rows) + "</table>")
+    return ("<section><h2>Roles given to people and countries <small>(experimental)</small>"
+            "</h2><p>The main role each article gives the entity (one count per article), in "
+            f"all and by outlet; the entities found in the most articles first.</p>{body}"
+            "</section>")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
 def _label(name: str) -> str:
     try:
         return technique(name).label
@@ -118,15 +181,16 @@ def render_corpus_report(data: dict[str, Any], link_folder: str | None = None,
         f"<title>{escape(title)}</title><style>{STYLE}</style></head><body><main>"
         f"<h1>{escape(title)}</h1><p class='filters'>Filters: {escape(shown)}</p>"
         f"<section>{_totals(data)}</section>{figures}{_phrases(data)}"
-        f"{_densest(data, link_folder)}"
+        f"{_densest(data, link_folder)}{narrative_sections(data)}"
         "<footer>Made by persuasion-lens. Detections are model predictions, not verdicts: "
         "read the articles before drawing conclusions.</footer></main></body></html>"
     )
 
 
 def write_corpus_report(db: Database, output: Path, filters: Filters | None = None,
-                        top: int = 20) -> tuple[Path, int]:
-    """Write the report and its article pages; returns (article folder, pages written)."""
+                        top: int = 20) -> tuple[Path, int, dict[str, Any]]:
+    """Write the report and its article pages; returns (article folder, pages written, the
+    statistics shown)."""
     data = stats(db, filters, top=top)
     folder = output.parent / f"{output.stem}_files"
     written = 0
@@ -141,4 +205,4 @@ def write_corpus_report(db: Database, output: Path, filters: Filters | None = No
             (folder / f"article-{article['id']}.html").write_text(page, encoding="utf-8")
             written += 1
     output.write_text(render_corpus_report(data, folder.name), encoding="utf-8")
-    return folder, written
+    return folder, written, data

@@ -85,17 +85,26 @@ def _header(result: ArticleResult) -> str:
 
 
 def _narrative_meta(result: ArticleResult) -> list[str]:
-    from persuasion_lens.reporting.terminal import MAX_ENTITIES, describe_entity
+    from persuasion_lens.reporting.terminal import (
+        MAX_ENTITIES,
+        describe_entity,
+        more_entities_note,
+    )
 
     meta = []
-    narratives = result.extra.get("narratives") or []
-    if narratives:
-        named = "; ".join(escape(n["label"]) for n in narratives)
-        meta.append(f"<div><b>Narratives</b> <i>(experimental)</i> {named}</div>")
-    entities = (result.extra.get("entities") or [])[:MAX_ENTITIES]
+    for key, name in (("narratives", "Narratives"), ("subnarratives", "Subnarratives")):
+        labels = [n for n in result.extra.get(key) or []
+                  if key == "narratives" or n["label"] != "Other"]
+        if labels:
+            named = "; ".join(f"{escape(n['label'])} ({n['probability']:.0%})" for n in labels)
+            meta.append(f"<div class='{key}'><b>{name}</b> <i>(experimental)</i> {named}</div>")
+    entities = result.extra.get("entities") or []
     if entities:
-        roles = "; ".join(escape(describe_entity(e)) for e in entities)
-        meta.append(f"<div><b>Roles</b> <i>(experimental)</i> {roles}</div>")
+        roles = "; ".join(escape(describe_entity(e)) for e in entities[:MAX_ENTITIES])
+        rest = more_entities_note(result.extra)
+        if rest:
+            roles += f"; {escape(rest)}"
+        meta.append(f"<div class='roles'><b>Roles</b> <i>(experimental)</i> {roles}</div>")
     return meta
 
 

@@ -18,9 +18,12 @@ SPAN_QUOTE = 90
 
 
 def describe_entity(entity: dict) -> str:
-    """'United States: Antagonist (Instigator) in 4 mentions'."""
+    """'United States: Antagonist (Instigator) in 4 mentions'.
+
+    Entities read back from a corpus database carry `mention_count` instead of `mentions`.
+    """
     fine = ", ".join(role["label"] for role in entity.get("fine_roles", []))
-    count = len(entity.get("mentions", []))
+    count = len(entity.get("mentions") or []) or int(entity.get("mention_count") or 0)
     plural = "mention" if count == 1 else "mentions"
     fine_part = f" ({fine})" if fine else ""
     return f"{entity['entity']}: {entity['main_role']}{fine_part} in {count} {plural}"
@@ -81,10 +84,29 @@ def _narrative_lines(result: ArticleResult) -> list[Text]:
     if narratives:
         named = ", ".join(f"{n['label']} ({n['probability']:.2f})" for n in narratives)
         lines.append(Text.assemble(("Narrative", "bold"), " ", named, (" experimental", "dim")))
-    for entity in (result.extra.get("entities") or [])[:MAX_ENTITIES]:
+    subnarratives = [n for n in result.extra.get("subnarratives") or []
+                     if n["label"] != "Other"]
+    if subnarratives:
+        named = ", ".join(f"{n['label']} ({n['probability']:.2f})" for n in subnarratives)
+        lines.append(Text.assemble(("Sub      ", "bold"), named, (" experimental", "dim")))
+    entities = result.extra.get("entities") or []
+    for entity in entities[:MAX_ENTITIES]:
         lines.append(Text.assemble(("Role     ", "bold"), describe_entity(entity),
                                    (" experimental", "dim")))
+    rest = more_entities_note(result.extra)
+    if rest:
+        lines.append(Text(f"         {rest} (--format json lists them all)", style="dim"))
     return lines
+
+
+def more_entities_note(extra: dict) -> str:
+    """'and 2 more main actors; 61 other names found' for what the role lines leave out."""
+    hidden = max(0, len(extra.get("entities") or []) - MAX_ENTITIES)
+    minor = len(extra.get("minor_entities") or [])
+    parts = [f"and {hidden} more main actors"] if hidden else []
+    if minor:
+        parts.append(f"{minor} other names found, with no clear role")
+    return "; ".join(parts)
 
 
 def _category_table(result: ArticleResult) -> Table:

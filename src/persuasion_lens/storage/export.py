@@ -1,12 +1,29 @@
-"""Writing `export_rows` to CSV or Parquet, streaming (constant memory)."""
+"""Writing `export_rows` to CSV or Parquet (one row per paragraph) and `export_articles` to
+JSON Lines (one nested article per line), streaming (constant memory)."""
 
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 from persuasion_lens.storage.database import Database
-from persuasion_lens.storage.queries import EXPORT_COLUMNS, Filters, export_rows
+from persuasion_lens.storage.queries import (
+    EXPORT_COLUMNS,
+    Filters,
+    export_articles,
+    export_rows,
+)
+
+
+def write_jsonl(db: Database, output: Path, filters: Filters | None = None) -> int:
+    """One article a line; returns the number of articles written."""
+    written = 0
+    with output.open("w", encoding="utf-8") as handle:
+        for article in export_articles(db, filters):
+            handle.write(json.dumps(article, ensure_ascii=False) + "\n")
+            written += 1
+    return written
 
 
 def write_csv(db: Database, output: Path, filters: Filters | None = None) -> int:

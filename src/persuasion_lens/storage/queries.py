@@ -32,7 +32,22 @@ from persuasion_lens.pipeline.results import (
     TechniqueHit,
 )
 from persuasion_lens.storage.database import Database
-from persuasion_lens.storage.schema import articles, failures, frames, paragraphs, spans
+from persuasion_lens.storage.narrative_queries import (
+    entity_summary,
+    narrative_condition,
+    narrative_stats,
+    narratives_for,
+)
+from persuasion_lens.storage.schema import (
+    articles,
+    entities,
+    failures,
+    frames,
+    narratives,
+    paragraphs,
+    spans,
+    subnarratives,
+)
 from persuasion_lens.storage.schema import techniques as techniques_table
 from persuasion_lens.taxonomy import TECHNIQUE_NAMES, resolve_category, resolve_technique
 from persuasion_lens.text.languages import normalise_language_code
@@ -42,7 +57,8 @@ _fts = table("paragraphs_fts", column("rowid"), column("rank"))
 
 @dataclass
 class Filters:
-    """What to look at. `technique`/`category` are exact taxonomy names (see `from_user`)."""
+    """What to look at. `technique`/`category` are exact taxonomy names (see `from_user`);
+    `narrative` is part of a narrative or subnarrative label, matched in any case."""
 
     technique: str | None = None
     category: str | None = None
@@ -50,6 +66,7 @@ class Filters:
     lang: str | None = None
     since: dt.date | None = None
     until: dt.date | None = None
+    narrative: str | None = None
 
     @classmethod
     def from_user(
@@ -60,6 +77,7 @@ class Filters:
         lang: str | None = None,
         since: str | dt.date | None = None,
         until: str | dt.date | None = None,
+        narrative: str | None = None,
     ) -> Filters:
         """Resolve what a user typed; raises ValueError with a one-line message."""
         return cls(
@@ -69,6 +87,7 @@ class Filters:
             lang=normalise_language_code(lang) if lang else None,
             since=_parse_date(since, "--since"),
             until=_parse_date(until, "--until"),
+            narrative=(narrative or "").strip() or None,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -100,7 +119,17 @@ def _article_conditions(filters: Filters) -> list[ColumnElement[bool]]:
         conditions.append(articles.c.published >= filters.since)
     if filters.until:
         conditions.append(articles.c.published <= filters.until)
+    if filters.narrative:
+        conditions.append(narrative_condition(filters.narrative))
     return conditions
+
+
+def _article_uses_technique(filters: Filters) -> list[ColumnElement[bool]]:
+    """With a technique/category filter: the article has a paragraph using it."""
+    conditions = _technique_conditions(filters)
+    if not conditions:
+        return []
+    return [exists().where(techniques_table.c.article_id == articles.c.id, *conditions)]
 
 
 def _technique_conditions(filters: Filters, hits=techniques_table) -> list[ColumnElement[bool]]:
@@ -298,8 +327,22 @@ def stats(db: Database, filters: Filters | None = None, top: int = 20) -> dict[s
             "top_phrases": _top_phrases(connection, filters),
             "densest_articles": _densest(connection, filters, top),
             "failures": connection.execute(select(func.count()).select_from(failures)).scalar_one(),
+            "narratives": narrative_stats(
+                connection,
+                [*_article_conditions(filters), *_article_uses_technique(filters)],
+                top,
+            ),
         }
     return result
+
+
+def narrative_summary(db: Database, filters: Filters | None = None,
+                      top: int = 20) -> dict[str, Any]:
+    """Only the narrative part of `stats()`: narratives over time and by outlet, entity roles."""
+    filters = filters or Filters()
+    with db.engine.connect() as connection:
+        return {"filters": filters.to_dict(), **narrative_stats(
+            connection, [*_article_conditions(filters), *_article_uses_technique(filters)], top)}
 
 
 def _shares_by(connection, filters: Filters, key_column, name: str, top: int) -> list[dict]:
@@ -440,18 +483,19 @@ def _densest(connection, filters: Filters, top: int) -> list[dict[str, Any]]:
 
 # --- export --------------------------------------------------------------------------------
 
+NARRATIVE_EXPORT_COLUMNS = [
+    "narratives", "narrative_probabilities", "subnarratives", "subnarrative_probabilities",
+    "entity_roles",
+]
 EXPORT_COLUMNS = [
     "article_id", "external_id", "title", "outlet", "url", "published", "language",
     "genre", "model_version", "paragraph_index", "text", "techniques", "categories",
-] + [f"confidence_{name}" for name in TECHNIQUE_NAMES]
+] + [f"confidence_{name}" for name in TECHNIQUE_NAMES] + NARRATIVE_EXPORT_COLUMNS
 
 
-def export_rows(db: Database, filters: Filters | None = None, page: int = 200) -> Iterator[dict]:
-    """One dict per paragraph (columns EXPORT_COLUMNS), article by article.
-
-    With a technique/category filter, only paragraphs using it are exported.
-    """
-    filters = filters or Filters()
+def _export_pages(db: Database, filters: Filters, page: int) -> Iterator[tuple[Any, ...]]:
+    """Pages of (article rows, their paragraph rows, techniques per paragraph, narratives per
+    article), article by article; with a technique filter only paragraphs using it."""
     has_technique = _paragraph_has_technique(filters)
     last_id = 0
     with db.engine.connect() as connection:
@@ -467,7 +511,6 @@ def export_rows(db: Database, filters: Filters | None = None, page: int = 200) -
                 return
             last_id = article_rows[-1].id
             ids = [row.id for row in article_rows]
-            meta = {row.id: row for row in article_rows}
             statement = (
                 select(paragraphs.c.article_id, paragraphs.c.paragraph_index, paragraphs.c.text)
                 .where(paragraphs.c.article_id.in_(ids))
@@ -479,23 +522,87 @@ def export_rows(db: Database, filters: Filters | None = None, page: int = 200) -
             hits = _techniques_for(
                 connection, [(r.article_id, r.paragraph_index) for r in paragraph_rows]
             )
-            for row in paragraph_rows:
-                article = meta[row.article_id]
-                found = hits.get((row.article_id, row.paragraph_index), [])
-                record = {
-                    "article_id": article.id, "external_id": article.external_id,
-                    "title": article.title, "outlet": article.outlet, "url": article.url,
-                    "published": article.published.isoformat() if article.published else None,
-                    "language": article.language, "genre": article.genre,
-                    "model_version": article.model_version,
-                    "paragraph_index": row.paragraph_index, "text": row.text,
-                    "techniques": ";".join(hit["technique"] for hit in found),
-                    "categories": ";".join(dict.fromkeys(hit["category"] for hit in found)),
-                }
-                confidences = {hit["technique"]: hit["confidence"] for hit in found}
-                for name in TECHNIQUE_NAMES:
-                    record[f"confidence_{name}"] = confidences.get(name)
-                yield record
+            yield article_rows, paragraph_rows, hits, narratives_for(connection, ids)
+
+
+def _article_record(article: Any) -> dict[str, Any]:
+    return {
+        "article_id": article.id, "external_id": article.external_id,
+        "title": article.title, "outlet": article.outlet, "url": article.url,
+        "published": article.published.isoformat() if article.published else None,
+        "language": article.language, "genre": article.genre,
+        "model_version": article.model_version,
+    }
+
+
+def _flat_narratives(data: dict[str, Any] | None) -> dict[str, str | None]:
+    """The narrative columns of a flat export row: `;`-joined, best first (empty without)."""
+    if not data:
+        return dict.fromkeys(NARRATIVE_EXPORT_COLUMNS)
+
+    def joined(items: list[dict[str, Any]], key: str) -> str:
+        return ";".join(str(item[key]) for item in items)
+
+    return {
+        "narratives": joined(data["narratives"], "label"),
+        "narrative_probabilities": joined(data["narratives"], "probability"),
+        "subnarratives": joined(data["subnarratives"], "label"),
+        "subnarrative_probabilities": joined(data["subnarratives"], "probability"),
+        "entity_roles": ";".join(entity_summary(entity) for entity in data["entities"]),
+    }
+
+
+def export_rows(db: Database, filters: Filters | None = None, page: int = 200) -> Iterator[dict]:
+    """One dict per paragraph (columns EXPORT_COLUMNS), article by article.
+
+    With a technique/category filter, only paragraphs using it are exported. The article's
+    narratives and entity roles (when stored) are repeated on each of its paragraphs.
+    """
+    for article_rows, paragraph_rows, hits, narrative_data in _export_pages(
+            db, filters or Filters(), page):
+        meta = {row.id: row for row in article_rows}
+        for row in paragraph_rows:
+            found = hits.get((row.article_id, row.paragraph_index), [])
+            record = _article_record(meta[row.article_id])
+            record.update({
+                "paragraph_index": row.paragraph_index, "text": row.text,
+                "techniques": ";".join(hit["technique"] for hit in found),
+                "categories": ";".join(dict.fromkeys(hit["category"] for hit in found)),
+            })
+            confidences = {hit["technique"]: hit["confidence"] for hit in found}
+            for name in TECHNIQUE_NAMES:
+                record[f"confidence_{name}"] = confidences.get(name)
+            record.update(_flat_narratives(narrative_data.get(row.article_id)))
+            yield record
+
+
+def export_articles(db: Database, filters: Filters | None = None,
+                    page: int = 200) -> Iterator[dict]:
+    """One nested dict per article (the JSON Lines export): its metadata, `paragraphs` (each
+    with its `techniques`), and `narratives`, `subnarratives` and `entities` (empty lists when
+    none are stored). With a technique filter, only paragraphs using it (and articles with
+    such a paragraph)."""
+    for article_rows, paragraph_rows, hits, narrative_data in _export_pages(
+            db, filters or Filters(), page):
+        grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for row in paragraph_rows:
+            grouped[row.article_id].append({
+                "index": row.paragraph_index, "text": row.text,
+                "techniques": hits.get((row.article_id, row.paragraph_index), []),
+            })
+        for article in article_rows:
+            if not grouped.get(article.id):
+                continue
+            record = _article_record(article)
+            record["paragraphs"] = grouped[article.id]
+            extra = narrative_data.get(article.id) or {}
+            record["narratives"] = extra.get("narratives", [])
+            record["subnarratives"] = extra.get("subnarratives", [])
+            record["entities"] = [  # mention offsets are not stored; their count is
+                {k: v for k, v in entity.items() if k != "mentions"}
+                for entity in extra.get("entities", [])
+            ]
+            yield record
 
 
 # --- whole articles ------------------------------------------------------------------------
@@ -536,6 +643,7 @@ def load_article(db: Database, article_id: int) -> tuple[dict[str, Any], Article
             select(frames).where(frames.c.article_id == article_id)
             .order_by(frames.c.probability.desc())
         ).all()
+        narrative_data = narratives_for(connection, [article_id]).get(article_id)
     hits: dict[int, list[TechniqueHit]] = defaultdict(list)
     for hit in hit_rows:
         hits[hit.paragraph_index].append(TechniqueHit(hit.technique, hit.category, hit.confidence))
@@ -565,6 +673,8 @@ def load_article(db: Database, article_id: int) -> tuple[dict[str, Any], Article
                                              key=lambda item: -item[1])
         ]
     result.frames = [LabelScore(f.label, f.probability) for f in frame_rows]
+    if narrative_data:
+        result.extra.update(narrative_data)
     return article, result
 
 
@@ -588,7 +698,9 @@ def counts(db: Database) -> dict[str, int]:
             name: connection.execute(select(func.count()).select_from(t)).scalar_one()
             for name, t in (("articles", a), ("paragraphs", paragraphs),
                             ("techniques", techniques_table), ("spans", spans),
-                            ("frames", frames), ("failures", failures))
+                            ("frames", frames), ("narratives", narratives),
+                            ("subnarratives", subnarratives), ("entities", entities),
+                            ("failures", failures))
         }
 
 
@@ -597,9 +709,11 @@ __all__ = [
     "Filters",
     "article_ids",
     "counts",
+    "export_articles",
     "export_rows",
     "list_failures",
     "load_article",
+    "narrative_summary",
     "query_terms",
     "search",
     "stats",

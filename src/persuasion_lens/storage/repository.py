@@ -13,7 +13,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from persuasion_lens.storage.database import Database
-from persuasion_lens.storage.schema import articles, failures, frames, paragraphs, runs, spans
+from persuasion_lens.storage.schema import (
+    articles,
+    entities,
+    entity_fine_roles,
+    failures,
+    frames,
+    narratives,
+    paragraphs,
+    runs,
+    spans,
+    subnarratives,
+)
 from persuasion_lens.storage.schema import techniques as techniques_table
 
 _KEY_CHUNK = 500
@@ -43,11 +54,14 @@ def existing_keys(db: Database, keys: Iterable[str]) -> set[str]:
     return found
 
 
-def start_run(db: Database, inputs: Sequence[str], executor: str, model_version: str) -> int:
+def start_run(db: Database, inputs: Sequence[str], executor: str, model_version: str,
+              narratives: bool = False) -> int:
+    """Record a run; `narratives` says whether it analyses narratives and entity roles."""
     with db.engine.begin() as connection:
         return connection.execute(
             insert(runs).values(started_at=_now(), inputs=list(inputs), executor=executor,
-                                model_version=model_version, analysed=0, skipped=0, failed=0)
+                                model_version=model_version, analysed=0, skipped=0, failed=0,
+                                narratives=narratives)
             .returning(runs.c.id)
         ).scalar_one()
 
@@ -70,7 +84,8 @@ def store_batch(
 
     Each analysed item is a plain dict: `key`, `text`, optional `external_id`, `title`,
     `outlet`, `url`, `published` (date or ISO string), `source`, and `result` (the
-    `ArticleResult.to_dict()` form). Each failure has `source`, `location` and `reason`.
+    `ArticleResult.to_dict()` form, with `narratives`, `subnarratives` and `entities` when the
+    narrative model ran). Each failure has `source`, `location` and `reason`.
     Articles whose key is already stored are left alone.
     """
     with db.engine.begin() as connection:
@@ -101,6 +116,8 @@ def _store_articles(
     technique_rows: list[dict[str, Any]] = []
     span_rows: list[dict[str, Any]] = []
     frame_rows: list[dict[str, Any]] = []
+    narrative_rows: dict[Any, list[dict[str, Any]]] = {
+        table: [] for table in (narratives, subnarratives, entities, entity_fine_roles)}
     for article_id, item in zip(ids, new, strict=True):
         result = item["result"]
         for paragraph in result["paragraphs"]:
@@ -129,11 +146,53 @@ def _store_articles(
              "probability": float(frame["probability"])}
             for frame in result.get("frames") or ()
         )
+        for table, table_rows in _narrative_rows(article_id, result).items():
+            narrative_rows[table].extend(table_rows)
     for table, table_rows in ((paragraphs, paragraph_rows), (techniques_table, technique_rows),
-                              (spans, span_rows), (frames, frame_rows)):
+                              (spans, span_rows), (frames, frame_rows),
+                              *narrative_rows.items()):
         if table_rows:
             connection.execute(insert(table), table_rows)
     return len(new)
+
+
+def narrative_of(subnarrative: str) -> str:
+    """The narrative a subnarrative belongs to ("URW: A: b" -> "URW: A"; "Other" -> "Other")."""
+    head, _, _ = subnarrative.rpartition(": ")
+    return head or subnarrative
+
+
+def _narrative_rows(article_id: int, result: dict[str, Any]) -> dict[Any, list[dict[str, Any]]]:
+    """Rows of the narrative tables for one analysed article (empty without narratives)."""
+    rows: dict[Any, list[dict[str, Any]]] = {
+        narratives: [{"article_id": article_id, "label": str(n["label"]),
+                      "probability": float(n["probability"])}
+                     for n in result.get("narratives") or ()],
+        subnarratives: [{"article_id": article_id, "narrative": narrative_of(str(n["label"])),
+                         "label": str(n["label"]), "probability": float(n["probability"])}
+                        for n in result.get("subnarratives") or ()],
+        entities: [],
+        entity_fine_roles: [],
+    }
+    for index, entity in enumerate(result.get("entities") or ()):
+        rows[entities].append({
+            "article_id": article_id, "entity_index": index, "entity": str(entity["entity"]),
+            "main_role": str(entity["main_role"]),
+            "main_role_probability": float(entity.get("main_role_probability") or 0.0),
+            "n_mentions": _mention_count(entity),
+        })
+        rows[entity_fine_roles].extend(
+            {"article_id": article_id, "entity_index": index, "label": str(role["label"]),
+             "probability": float(role["probability"])}
+            for role in entity.get("fine_roles") or ()
+        )
+    return rows
+
+
+def _mention_count(entity: dict[str, Any]) -> int:
+    if entity.get("mentions"):
+        return len(entity["mentions"])
+    return int(entity.get("mention_count") or 0)
 
 
 def _article_row(item: dict[str, Any], run_id: int | None, now: dt.datetime) -> dict[str, Any]:

@@ -1,8 +1,13 @@
 """The corpus tables. Creation is idempotent (CREATE ... IF NOT EXISTS); nothing is ever dropped.
 
-Every row that belongs to an article (paragraphs, techniques, spans, frames) carries the
-article's id and is written in the same transaction as the article, so a stored article is
-always complete. Techniques and spans point at their paragraph by (article_id, paragraph_index).
+Every row that belongs to an article (paragraphs, techniques, spans, frames, narratives,
+subnarratives, entities and their fine roles) carries the article's id and is written in the
+same transaction as the article, so a stored article is always complete. Techniques and spans
+point at their paragraph by (article_id, paragraph_index); fine roles at their entity by
+(article_id, entity_index).
+
+Databases made by an older version are brought up to date when opened: missing tables are
+created and missing columns added (`runs.narratives`); nothing stored is touched.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from sqlalchemy.engine import Engine
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: narratives, subnarratives, entities
 
 metadata = MetaData()
 
@@ -53,6 +58,8 @@ runs = Table(
     Column("analysed", Integer, nullable=False, default=0),
     Column("skipped", Integer, nullable=False, default=0),
     Column("failed", Integer, nullable=False, default=0),
+    # Whether the run analysed narratives and entity roles (NULL: a run from before version 2).
+    Column("narratives", Boolean),
 )
 
 articles = Table(
@@ -139,6 +146,56 @@ frames = Table(
     Index("ix_frames_article", "article_id"),
 )
 
+# Narratives and entity roles (experimental; stored by `plens batch --narratives`). An article
+# analysed with narratives always has at least one narrative row (`Other` when none passes).
+narratives = Table(
+    "narratives",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("probability", Float, nullable=False),
+    Index("ix_narratives_article", "article_id"),
+    Index("ix_narratives_label", "label"),
+)
+
+subnarratives = Table(
+    "subnarratives",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("narrative", Text, nullable=False),  # the narrative it belongs to
+    Column("label", Text, nullable=False),
+    Column("probability", Float, nullable=False),
+    Index("ix_subnarratives_article", "article_id"),
+    Index("ix_subnarratives_label", "label"),
+)
+
+entities = Table(
+    "entities",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("entity_index", Integer, nullable=False),  # order in the prediction (most mentioned)
+    Column("entity", Text, nullable=False),
+    Column("main_role", String(32), nullable=False),
+    Column("main_role_probability", Float, nullable=False),
+    Column("n_mentions", Integer, nullable=False),
+    UniqueConstraint("article_id", "entity_index", name="uq_entities_article_index"),
+    Index("ix_entities_entity", "entity"),
+)
+
+entity_fine_roles = Table(
+    "entity_fine_roles",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("entity_index", Integer, nullable=False),
+    Column("label", String(64), nullable=False),
+    Column("probability", Float, nullable=False),
+    Index("ix_entity_fine_roles_entity", "article_id", "entity_index"),
+)
+
 failures = Table(
     "failures",
     metadata,
@@ -174,9 +231,34 @@ _POSTGRES_FTS = [
 ]
 
 
+# Columns added after version 1: (table, column, SQL type). `create_all` creates missing tables
+# but never alters an existing one, so these are added by hand.
+_ADDED_COLUMNS = [("runs", "narratives", "BOOLEAN")]
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    from sqlalchemy import inspect
+
+    inspector = inspect(engine)
+    for table_name, column_name, sql_type in _ADDED_COLUMNS:
+        present = {column["name"] for column in inspector.get_columns(table_name)}
+        if column_name in present:
+            continue
+        if_missing = " IF NOT EXISTS" if engine.dialect.name == "postgresql" else ""
+        statement = f"ALTER TABLE {table_name} ADD COLUMN{if_missing} {column_name} {sql_type}"
+        try:
+            with engine.begin() as connection:
+                connection.execute(text(statement))
+        except Exception as error:  # another process added it first (SQLite has no IF NOT EXISTS)
+            if "duplicate column" not in str(error).lower():
+                raise
+        log.info("added the column %s.%s", table_name, column_name)
+
+
 def create_schema(engine: Engine) -> bool:
     """Create whatever is missing; returns whether full-text search is available."""
     metadata.create_all(engine, checkfirst=True)
+    _add_missing_columns(engine)
     full_text = True
     statements = _SQLITE_FTS if engine.dialect.name == "sqlite" else _POSTGRES_FTS
     if engine.dialect.name not in ("sqlite", "postgresql"):
@@ -195,4 +277,7 @@ def create_schema(engine: Engine) -> bool:
         ).first()
         if existing is None:
             connection.execute(meta.insert().values(name="schema_version", value=SCHEMA_VERSION))
+        elif existing.value.isdigit() and int(existing.value) < int(SCHEMA_VERSION):
+            connection.execute(meta.update().where(meta.c.name == "schema_version")
+                               .values(value=SCHEMA_VERSION))
     return full_text

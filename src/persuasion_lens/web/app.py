@@ -309,6 +309,7 @@ def create_app(
             "languages": SUPPORTED_LANGUAGES,
             "spans": bool(getattr(analyzer, "span_detector", None)),
             "article_labels": bool(getattr(analyzer, "article_classifier", None)),
+            "narratives": bool(getattr(analyzer, "narrative_model", None)),
             "corpus": bool(getattr(app.state, "corpus", False)),
         }
 
@@ -532,6 +533,7 @@ def result_from_dict(data: dict[str, Any]) -> ArticleResult:
         warnings = [str(w) for w in data.get("warnings") or []]
         source = data.get("source")
         doc_id = data.get("id")
+        extra = _narratives_from_dict(data)
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise InputError(
             f"the analysis result is malformed ({type(error).__name__}: {error})"
@@ -547,7 +549,34 @@ def result_from_dict(data: dict[str, Any]) -> ArticleResult:
         genre_probabilities=genre_probabilities,
         frames=frames,
         model_version=str(data.get("model_version") or ""),
+        extra=extra,
     )
+
+
+def _narratives_from_dict(data: dict[str, Any]) -> dict[str, Any]:
+    """The narratives, subnarratives and entity roles of a posted result (checked, rebuilt)."""
+    extra: dict[str, Any] = {}
+    for key in ("narratives", "subnarratives"):
+        if data.get(key) is not None:
+            extra[key] = [{"label": str(n["label"]), "probability": float(n["probability"])}
+                          for n in data[key]]
+    for key in ("entities", "minor_entities"):
+        if data.get(key) is not None:
+            extra[key] = [_entity_from_dict(e) for e in data[key]]
+    return extra
+
+
+def _entity_from_dict(e: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "entity": str(e["entity"]),
+        "main_role": str(e["main_role"]),
+        "main_role_probability": float(e.get("main_role_probability") or 0.0),
+        "fine_roles": [{"label": str(f["label"]), "probability": float(f["probability"])}
+                       for f in e.get("fine_roles") or []],
+        "salience": None if e.get("salience") is None else float(e["salience"]),
+        "mentions": [{"start": int(m["start"]), "end": int(m["end"]), "text": str(m["text"])}
+                     for m in e.get("mentions") or []],
+    }
 
 
 def _technique_name(value: Any) -> str:

@@ -12,7 +12,14 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 
 from persuasion_lens.storage.database import Database, open_database
-from persuasion_lens.storage.queries import Filters, load_article, query_terms, search, stats
+from persuasion_lens.storage.queries import (
+    Filters,
+    load_article,
+    narrative_summary,
+    query_terms,
+    search,
+    stats,
+)
 
 router = APIRouter(prefix="/corpus", tags=["corpus"])
 
@@ -42,10 +49,11 @@ class FilterQuery:
     lang: str | None = None
     since: str | None = None
     until: str | None = None
+    narrative: str | None = None
 
     def parse(self) -> Filters:
         return Filters.from_user(self.technique, self.category, self.outlet, self.lang,
-                                 self.since, self.until)
+                                 self.since, self.until, self.narrative)
 
 
 def _filters(query: FilterQuery) -> Filters:
@@ -77,6 +85,18 @@ def api_stats(
     return stats(database_for(request), filters, top=top)
 
 
+@router.get("/api/narratives", summary="Narratives and entity roles (experimental)")
+def api_narratives(
+    request: Request,
+    query: FilterQuery = Depends(),
+    top: int = Query(20, ge=1, le=200),
+) -> dict[str, Any]:
+    """Narratives per month and by outlet, and the main roles given to the `top` entities, in
+    all and per outlet. `articles` is 0 (with a `message`) when no narratives are stored."""
+    filters = _filters(query)
+    return narrative_summary(database_for(request), filters, top=top)
+
+
 @router.get("/article/{article_id}", response_class=HTMLResponse, include_in_schema=False)
 def article_page(request: Request, article_id: int) -> HTMLResponse:
     from persuasion_lens.reporting.html import render_html
@@ -94,7 +114,7 @@ def corpus_page(
     q: str = "",
     query: FilterQuery = Depends(),
 ) -> HTMLResponse:
-    from persuasion_lens.reporting.corpus_report import STYLE, chart_sections
+    from persuasion_lens.reporting.corpus_report import STYLE, chart_sections, narrative_sections
 
     values = {"q": q, **asdict(query)}
     db = database_for(request)
@@ -104,7 +124,8 @@ def corpus_page(
     except ValueError as problem:
         filters, error = Filters(), str(problem)
     data = stats(db, filters)
-    results = search(db, q, filters, 50) if (q or filters.technique or filters.category) else None
+    searched = q or filters.technique or filters.category or filters.narrative
+    results = search(db, q, filters, 50) if searched else None
     charts = "".join(
         f"<section><h2>{escape(title)}</h2><p>{escape(note)}</p>"
         f"{svg or '<p class=none>No data for this chart.</p>'}</section>"
@@ -119,6 +140,7 @@ def corpus_page(
         "detections</p></section>"
         + (_results(results, q) if results is not None else "")
         + charts
+        + narrative_sections(data)
     )
     page = (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
@@ -136,7 +158,8 @@ def corpus_page(
 def _form(values: dict[str, Any]) -> str:
     fields = [("q", "Search text", "search"), ("technique", "Technique", "text"),
               ("category", "Category", "text"), ("outlet", "Outlet", "text"),
-              ("lang", "Language", "text"), ("since", "Since", "date"), ("until", "Until", "date")]
+              ("lang", "Language", "text"), ("since", "Since", "date"), ("until", "Until", "date"),
+              ("narrative", "Narrative", "text")]
     inputs = "".join(
         f"<label>{escape(label)}<input type='{kind}' name='{name}' "
         f"value='{escape(values.get(name) or '')}'></label>"

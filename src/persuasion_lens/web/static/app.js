@@ -222,18 +222,32 @@
         ? r.frames.flatMap((f, i) => [i ? ", " : "", pretty(f.label), el("span", { class: "prob", text: ` ${pct(f.probability)}` })])
         : [el("span", { class: "prob", text: "none found" })]));
     }
-    if (r.narratives && r.narratives.length) {
-      item("Narratives", ...r.narratives.flatMap((n, i) => [i ? "; " : "", n.label, el("span", { class: "prob", text: ` ${pct(n.probability)}` })]));
-    }
+    // narratives and entity roles (plens serve --narratives): experimental, so marked as such
+    const experimental = () => el("span", { class: "experimental", text: " experimental" });
+    const labels = (items) => items.flatMap((n, i) => [i ? "; " : "", n.label, el("span", { class: "prob", text: ` ${pct(n.probability)}` })]);
+    if (r.narratives && r.narratives.length) item("Narratives", ...labels(r.narratives), experimental());
+    const subnarratives = (r.subnarratives || []).filter((n) => n.label !== "Other");
+    if (subnarratives.length) item("Subnarratives", ...labels(subnarratives), experimental());
     if (r.entities && r.entities.length) {
-      item("Roles", ...r.entities.slice(0, 6).flatMap((e, i) => [
-        i ? "; " : "",
-        el("b", { text: e.entity }),
-        `: ${e.main_role}${e.fine_roles.length ? " (" + e.fine_roles.map((f) => f.label).join(", ") + ")" : ""}`,
-        el("span", { class: "prob", text: ` ×${e.mentions.length}` }),
-      ]));
+      const shown = r.entities.slice(0, MAX_ENTITIES);
+      const more = r.entities.length - shown.length;
+      const minor = (r.minor_entities || []).length;
+      const rest = [more > 0 ? `and ${more} more main actors` : "",
+        minor > 0 ? `${minor} other names found, with no clear role` : ""].filter(Boolean).join("; ");
+      item("Roles", ...shown.flatMap((e, i) => [i ? "; " : "", describeEntity(e)]),
+        rest ? el("span", { class: "prob", text: `; ${rest}` }) : "", experimental());
     }
     $("warnings").replaceChildren(...(r.warnings || []).map((w) => el("div", { class: "warning", text: `⚠ ${w}` })));
+  }
+
+  const MAX_ENTITIES = 6;
+
+  // "United States: Antagonist (Instigator) in 4 mentions", as the terminal and HTML reports say
+  function describeEntity(e) {
+    const fine = (e.fine_roles || []).map((f) => f.label).join(", ");
+    const count = (e.mentions || []).length || e.mention_count || 0;
+    return el("span", { class: "entity-role" }, el("b", { text: e.entity }),
+      `: ${e.main_role}${fine ? ` (${fine})` : ""} in ${count} ${count === 1 ? "mention" : "mentions"}`);
   }
 
   function render() {

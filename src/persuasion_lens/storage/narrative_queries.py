@@ -1,0 +1,239 @@
+"""Reading narratives and entity roles back (experimental; stored by `plens batch --narratives`).
+
+`storage.queries` builds the article filter conditions and passes them here, so every function
+respects the same `Filters` as the technique statistics. An article analysed with narratives
+always has at least one narrative row (`Other` when none passes), so "has narrative rows" is
+"was analysed with narratives".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql import ColumnElement
+
+from persuasion_lens.storage.schema import (
+    articles,
+    entities,
+    entity_fine_roles,
+    narratives,
+    subnarratives,
+)
+
+NO_NARRATIVES = ("No narratives are stored: analyse the articles with `plens batch --narratives` "
+                 "(into a new database: articles already stored are not analysed again).")
+NO_MATCH = "No article matching the filters has narratives stored."
+NO_OUTLET = "(no outlet)"
+
+
+def narrative_condition(text: str) -> ColumnElement[bool]:
+    """Articles with a narrative or subnarrative whose label contains `text` (any case)."""
+    pattern = "%" + _escape_like(text.strip().lower()) + "%"
+    matches = []
+    for table in (narratives.alias("narrative_filter"), subnarratives.alias("subnarrative_filter")):
+        # aliased and correlated to `articles` only: the enclosing query may read `narratives`
+        matches.append(
+            select(table.c.id)
+            .where(table.c.article_id == articles.c.id,
+                   func.lower(table.c.label).like(pattern, escape="\\"))
+            .correlate(articles)
+            .exists()
+        )
+    return or_(*matches)
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# --- per article ------------------------------------------------------------------------------
+
+
+def narratives_for(connection: Connection, article_ids: Sequence[int]) -> dict[int, dict]:
+    """{article id: {"narratives", "subnarratives", "entities"}} for the articles that have
+    narratives, in the JSON shape of `plens analyze --narratives` (entities carry a
+    `mention_count` instead of their mention offsets, which are not stored)."""
+    ids = sorted(set(article_ids))
+    if not ids:
+        return {}
+    found: dict[int, dict[str, list]] = defaultdict(
+        lambda: {"narratives": [], "subnarratives": [], "entities": []})
+    for key, table in (("narratives", narratives), ("subnarratives", subnarratives)):
+        for row in connection.execute(
+            select(table.c.article_id, table.c.label, table.c.probability)
+            .where(table.c.article_id.in_(ids))
+            .order_by(table.c.article_id, table.c.id)  # as the model listed them
+        ):
+            found[row.article_id][key].append(
+                {"label": row.label, "probability": round(float(row.probability), 4)})
+    fine = _fine_roles_for(connection, ids)
+    for row in connection.execute(
+        select(entities).where(entities.c.article_id.in_(ids))
+        .order_by(entities.c.article_id, entities.c.entity_index)
+    ):
+        found[row.article_id]["entities"].append({
+            "entity": row.entity, "main_role": row.main_role,
+            "main_role_probability": round(float(row.main_role_probability), 4),
+            "fine_roles": fine.get((row.article_id, row.entity_index), []),
+            "mentions": [], "mention_count": row.n_mentions,
+        })
+    return {article_id: data for article_id, data in found.items() if data["narratives"]}
+
+
+def _fine_roles_for(connection: Connection, ids: Sequence[int]) -> dict[tuple[int, int], list]:
+    fine: dict[tuple[int, int], list[dict[str, Any]]] = defaultdict(list)
+    for row in connection.execute(
+        select(entity_fine_roles).where(entity_fine_roles.c.article_id.in_(ids))
+        .order_by(entity_fine_roles.c.id)
+    ):
+        fine[(row.article_id, row.entity_index)].append(
+            {"label": row.label, "probability": round(float(row.probability), 4)})
+    return fine
+
+
+def entity_summary(entity: dict[str, Any]) -> str:
+    """'United States: Antagonist (Instigator) ×4' (the flat export form)."""
+    fine = ", ".join(role["label"] for role in entity.get("fine_roles") or [])
+    count = entity.get("mention_count") or len(entity.get("mentions") or [])
+    return f"{entity['entity']}: {entity['main_role']}" + (f" ({fine})" if fine else "") \
+        + f" ×{count}"
+
+
+# --- statistics -------------------------------------------------------------------------------
+
+
+def narrative_stats(connection: Connection, conditions: list[ColumnElement[bool]],
+                    top: int = 20) -> dict[str, Any]:
+    """Narratives over time (per month) and by outlet, and the roles given to each entity by
+    outlet, over the articles that match `conditions` (on `articles`) and have narratives."""
+    with_narratives = narratives.join(articles, articles.c.id == narratives.c.article_id)
+    analysed = connection.execute(
+        select(func.count(func.distinct(narratives.c.article_id)))
+        .select_from(with_narratives).where(*conditions)
+    ).scalar_one()
+    if not analysed:
+        stored = connection.execute(select(narratives.c.id).limit(1)).first() is not None
+        return {"articles": 0, "message": NO_MATCH if stored else NO_NARRATIVES,
+                "by_narrative": [],
+                "over_time": {"unit": "month", "periods": []}, "by_outlet": [], "entities": []}
+    by_narrative = [
+        {"narrative": row.label, "articles": row.n, "share": row.n / analysed}
+        for row in connection.execute(
+            select(narratives.c.label, func.count().label("n"))
+            .select_from(with_narratives).where(*conditions)
+            .group_by(narratives.c.label)
+            .order_by(func.count().desc(), narratives.c.label)
+        )
+    ]
+    return {
+        "articles": analysed,
+        "message": None,
+        "by_narrative": by_narrative,
+        "over_time": _over_time(connection, conditions),
+        "by_outlet": _by_outlet(connection, conditions, top),
+        "entities": _entity_roles(connection, conditions, top),
+    }
+
+
+def _month(day: Any) -> str:
+    if isinstance(day, dt.datetime | dt.date):
+        return day.strftime("%Y-%m")
+    return str(day)[:7]
+
+
+def _counts_by(connection: Connection, conditions: list[ColumnElement[bool]], key_column,
+               bucket) -> dict[Any, dict]:
+    """{bucket(key): {"articles": n with narratives, "by_narrative": {label: n}}}, for the
+    articles matching `conditions` whose `key_column` is set."""
+    grouped: dict[Any, dict[str, Any]] = defaultdict(
+        lambda: {"articles": 0, "by_narrative": defaultdict(int)})
+    joined = narratives.join(articles, articles.c.id == narratives.c.article_id)
+    where = [*conditions, key_column.is_not(None)]
+    for key, n in connection.execute(
+        select(key_column, func.count(func.distinct(narratives.c.article_id)))
+        .select_from(joined).where(*where).group_by(key_column)
+    ):
+        grouped[bucket(key)]["articles"] += n
+    for key, label, n in connection.execute(
+        select(key_column, narratives.c.label, func.count())
+        .select_from(joined).where(*where).group_by(key_column, narratives.c.label)
+    ):
+        grouped[bucket(key)]["by_narrative"][label] += n
+    return grouped
+
+
+def _over_time(connection: Connection, conditions: list[ColumnElement[bool]]) -> dict[str, Any]:
+    """Articles with each narrative per month of publication (undated articles left out)."""
+    grouped = _counts_by(connection, conditions, articles.c.published, _month)
+    periods = [
+        {"period": period, "articles": grouped[period]["articles"],
+         "by_narrative": _most_first(grouped[period]["by_narrative"])}
+        for period in sorted(grouped)
+    ]
+    return {"unit": "month", "periods": periods}
+
+
+def _by_outlet(connection: Connection, conditions: list[ColumnElement[bool]],
+               top: int) -> list[dict[str, Any]]:
+    """Articles with each narrative per outlet (articles without an outlet left out)."""
+    grouped = _counts_by(connection, conditions, articles.c.outlet, lambda key: key)
+    rows = [
+        {"outlet": outlet, "articles": data["articles"],
+         "by_narrative": _most_first(data["by_narrative"])}
+        for outlet, data in grouped.items()
+    ]
+    rows.sort(key=lambda row: (-row["articles"], str(row["outlet"])))
+    return rows[:top]
+
+
+def _entity_roles(connection: Connection, conditions: list[ColumnElement[bool]],
+                  top: int) -> list[dict[str, Any]]:
+    """The `top` entities found in the most articles, with the main roles given to them in
+    each outlet: {"entity", "articles", "mentions", "roles": {role: n}, "by_outlet": [...]}.
+    A role is counted once per article (the entity's role in that article)."""
+    joined = entities.join(articles, articles.c.id == entities.c.article_id)
+    leaders = connection.execute(
+        select(entities.c.entity, func.count().label("n"),
+               func.sum(entities.c.n_mentions).label("mentions"))
+        .select_from(joined).where(*conditions)
+        .group_by(entities.c.entity)
+        .order_by(func.count().desc(), entities.c.entity)
+        .limit(top)
+    ).all()
+    if not leaders:
+        return []
+    roles: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    for entity, outlet, role, n in connection.execute(
+        select(entities.c.entity, articles.c.outlet, entities.c.main_role, func.count())
+        .select_from(joined)
+        .where(*conditions, entities.c.entity.in_([row.entity for row in leaders]))
+        .group_by(entities.c.entity, articles.c.outlet, entities.c.main_role)
+    ):
+        roles[entity][outlet or NO_OUTLET][role] = n
+    return [_entity_row(leader, roles[leader.entity]) for leader in leaders]
+
+
+def _entity_row(leader: Any, per_outlet: dict[str, dict[str, int]]) -> dict[str, Any]:
+    totals: dict[str, int] = defaultdict(int)
+    for outlet_roles in per_outlet.values():
+        for role, n in outlet_roles.items():
+            totals[role] += n
+    by_outlet = [{"outlet": outlet, "roles": _most_first(outlet_roles)}
+                 for outlet, outlet_roles in per_outlet.items()]
+    by_outlet.sort(key=lambda item: (-sum(item["roles"].values()), item["outlet"]))
+    return {"entity": leader.entity, "articles": leader.n, "mentions": int(leader.mentions or 0),
+            "roles": _most_first(totals), "by_outlet": by_outlet}
+
+
+def _most_first(counts: dict[str, int]) -> dict[str, int]:
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def roles_text(roles: dict[str, int]) -> str:
+    """'Antagonist 12, Protagonist 1'."""
+    return ", ".join(f"{role} {n}" for role, n in roles.items())

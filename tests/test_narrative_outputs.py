@@ -1,0 +1,47 @@
+"""Narratives and entity roles in the single-article outputs: the terminal and HTML reports
+(the web app's are in test_web_api.py and test_web_browser.py)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from persuasion_lens.reporting.html import render_html
+from persuasion_lens.reporting.terminal import MAX_ENTITIES, describe_entity, print_report
+
+FRENCH = (
+    "L'Occident a provoqué la guerre en Ukraine\n"
+    "Les États-Unis et l'OTAN ont ignoré la sécurité de la Russie pendant des décennies. "
+    "Washington voulait cette guerre et Kiev est sa marionnette.\n"
+    "La Russie n'avait pas le choix. Les États-Unis, l'OTAN, Washington, Kiev, Bruxelles, "
+    "Londres, Paris et Berlin mentent.\n"
+)
+
+
+def _terminal(result) -> str:
+    console = Console(record=True, width=200, no_color=True)
+    print_report(console, result, summary_only=True)
+    return console.export_text()
+
+
+def test_terminal_and_html_show_narratives_roles_and_warnings(narrative_analyzer):
+    result = narrative_analyzer.analyze_text(FRENCH, lang="fr")
+    entities = result.extra["entities"]
+    assert result.extra["narratives"] and entities
+    warning = next(w for w in result.warnings if "no training data for language 'fr'" in w)
+    text = _terminal(result)
+    assert "Narrative " in text and "experimental" in text
+    assert text.count(warning[:60]) == 1  # the model's warning, once
+    for entity in entities[:MAX_ENTITIES]:
+        assert describe_entity(entity) in text
+    if len(entities) > MAX_ENTITIES:
+        assert f"and {len(entities) - MAX_ENTITIES} more entities" in text
+    page = render_html([result])
+    assert "<b>Narratives</b> <i>(experimental)</i>" in page
+    assert "<b>Roles</b> <i>(experimental)</i>" in page
+    assert "no training data for language &#x27;fr&#x27;" in page
+
+
+def test_entities_read_back_from_a_corpus_count_their_mentions():
+    stored = {"entity": "United States", "main_role": "Antagonist", "mentions": [],
+              "fine_roles": [{"label": "Instigator", "probability": 0.3}], "mention_count": 4}
+    assert describe_entity(stored) == "United States: Antagonist (Instigator) in 4 mentions"
