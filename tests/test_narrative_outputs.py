@@ -34,7 +34,10 @@ def test_terminal_and_html_show_narratives_roles_and_warnings(narrative_analyzer
     for entity in entities[:MAX_ENTITIES]:
         assert describe_entity(entity) in text
     if len(entities) > MAX_ENTITIES:
-        assert f"and {len(entities) - MAX_ENTITIES} more entities" in text
+        assert f"and {len(entities) - MAX_ENTITIES} more main actors" in text
+    minor = result.extra.get("minor_entities") or []
+    if minor:
+        assert f"{len(minor)} other names found" in text
     page = render_html([result])
     assert "<b>Narratives</b> <i>(experimental)</i>" in page
     assert "<b>Roles</b> <i>(experimental)</i>" in page
@@ -45,3 +48,5 @@ def test_entities_read_back_from_a_corpus_count_their_mentions():
     stored = {"entity": "United States", "main_role": "Antagonist", "mentions": [],
               "fine_roles": [{"label": "Instigator", "probability": 0.3}], "mention_count": 4}
     assert describe_entity(stored) == "United States: Antagonist (Instigator) in 4 mentions"
+    stored["main_role_probability"] = 0.8123
+    assert describe_entity(stored) == "United States: Antagonist 0.81 (Instigator) in 4 mentions"

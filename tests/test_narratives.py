@@ -169,6 +169,55 @@ def test_save_and_load_round_trip(model, tmp_path):
     assert [e.entity for e in first.entities] == [e.entity for e in second.entities]
 
 
+def test_entities_are_ranked_by_salience_and_split_into_main_actors(model):
+    text = SAMPLE + "Pope Francis and Brazil were also named. " * 2 + "Tuesday was sunny.\n"
+    prediction = model.predict([Document.from_text(text, language="en")])[0]
+    everything = prediction.entities + prediction.minor_entities
+    scores = [e.salience for e in prediction.entities]
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert scores == sorted(scores, reverse=True)
+    cut = model.salience.cut
+    assert all(e.salience < cut for e in prediction.minor_entities)
+    assert all(e.salience >= cut for e in prediction.entities[6:])
+    assert len(prediction.entities) >= min(6, len(everything))
+    data = prediction.to_dict()
+    assert len(data["minor_entities"]) == len(prediction.minor_entities)
+    # given mentions are never demoted, whatever their salience
+    start = text.index("Tuesday")
+    given = model.predict([Document.from_text(text, "en")], mentions=[[(start, start + 7)]])[0]
+    assert [e.entity for e in given.entities] == ["Tuesday"] and not given.minor_entities
+
+
+def test_model_without_salience_still_loads(model, tmp_path):
+    """Artifacts trained before entity salience existed keep working (by mention count)."""
+    import dataclasses
+
+    from persuasion_lens.models.narratives import NarrativeModel
+
+    dataclasses.replace(model, salience=None).save(tmp_path)
+    old = NarrativeModel.load(tmp_path)
+    assert old.salience is None
+    prediction = old.predict([Document.from_text(SAMPLE, language="en")])[0]
+    counts = [len(e.mentions) for e in prediction.entities]
+    assert counts == sorted(counts, reverse=True) and not prediction.minor_entities
+
+
+@needs_data
+def test_salience_training_targets_follow_the_annotations():
+    from persuasion_lens.models import narrative_training as T
+
+    articles = [a for a in D.load_articles(DATA) if a.split == "train" and a.has_roles][:40]
+    detector = T.fit_detector(articles)
+    rows, targets, owners, counts = T.salience_rows(articles, detector)
+    assert len(rows) == len(targets) == len(owners) == len(counts) > 40
+    assert 0 < targets.mean() < 1
+    model = T.fit_salience(articles, detector, T.TrainingConfig(salience_folds=2))
+    probabilities = model.probabilities(rows)
+    # in-sample, annotated entities score higher than the rest on average
+    assert probabilities[targets].mean() > probabilities[~targets].mean()
+    assert 0.05 <= model.cut <= 0.8
+
+
 @pytest.mark.skipif(not EXAMPLE.exists(), reason="worked example not available")
 def test_worked_example_makes_sense(model):
     text = EXAMPLE.read_text(encoding="utf-8")

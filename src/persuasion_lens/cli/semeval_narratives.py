@@ -128,7 +128,8 @@ def evaluate_narratives(
     table = Table(title=f"SemEval-2025 Task 10 validation — {model.version}"
                   + (" (model / baseline)" if base else ""))
     for column in ("lang", "docs", "mentions", "narratives F1", "subnarratives F1",
-                   "fine-role EMR", "main-role acc", "mention recall (exact/overlap)"):
+                   "fine-role EMR", "main-role acc", "mention recall (exact/overlap)",
+                   "entity ranking AP (salience/count)", "main actors P/R"):
         table.add_column(column, justify="right")
     for language, s in scores.items():
         b = base.get(language) if base else None
@@ -144,5 +145,14 @@ def evaluate_narratives(
                       cell(s.subnarrative_f1, b and b.subnarrative_f1),
                       cell(s.role_emr, b and b.role_emr),
                       cell(s.main_role_accuracy, b and b.main_role_accuracy),
-                      f"{s.mention_recall:.3f} / {s.mention_recall_overlap:.3f}")
+                      f"{s.mention_recall:.3f} / {s.mention_recall_overlap:.3f}",
+                      _pair(s.salience_ap, s.count_ap, compare=True),
+                      _pair(s.salience_precision, s.salience_recall))
     console.print(table)
+
+
+def _pair(first: float | None, second: float | None, compare: bool = False) -> str:
+    if first is None or second is None:
+        return "-"
+    mark = ("[green]" if first > second else "[red]") if compare else ""
+    return f"{mark}{first:.3f}{'[/]' if mark else ''} / {second:.3f}"

@@ -279,6 +279,11 @@ class MentionDetector:
             spans.append((start, end))
         return _without_overlaps(spans)
 
+    def known_names(self, language: str | None) -> frozenset[str]:
+        """Lower-cased names that played a role in the training articles of the language."""
+        return frozenset(self.gazetteer.get(language or "*", [])) | frozenset(
+            self.gazetteer.get("*", []))
+
     def to_dict(self) -> dict:
         return {"gazetteer": self.gazetteer, "common_words": self.common_words}
 
@@ -314,3 +319,51 @@ def common_capitalised_words(texts: Sequence[str], names: Iterable[str],
     ]
     common.sort(key=lambda w: -lower_counts[w])
     return common[:limit]
+
+
+# -- salience: which of the entities found does the article give a role? ----------------------
+
+_SALIENCE_MENTIONS = 10  # the features of an entity come from its first ten mentions
+
+
+def entity_features(text: str, spans: Sequence[tuple[int, int]], indices: Sequence[int],
+                    language: str | None, known_names: frozenset[str]) -> list[str]:
+    """Features of one entity (a group of mentions): the mention features of its first
+    mentions (without sentence word pairs), how often and how early it is mentioned, and
+    whether its name played a role in the training articles."""
+    features: set[str] = set()
+    for i in indices[:_SALIENCE_MENTIONS]:
+        start, end = spans[i]
+        features.update(f for f in mention_features(text, start, end, language)
+                        if not f.startswith(("S2:", "lang:")))
+    first = spans[indices[0]][0] / max(1, len(text))
+    features.add(f"n:{min(len(indices), 6)}")
+    features.add(f"first:{int(first * 5)}")
+    features.add(f"lang:{language or '?'}")
+    if any(text[spans[i][0]:spans[i][1]].lower() in known_names for i in indices):
+        features.add("known")
+    return sorted(features)
+
+
+@dataclass
+class SalienceModel:
+    """Probability that the article gives an entity a role (that annotators would mark it),
+    from a logistic regression over `entity_features`; `cut` decides which entities are shown
+    as the article's main actors."""
+
+    featurizer: SparseFeaturizer
+    coef: np.ndarray  # (n_features,)
+    bias: float
+    cut: float
+
+    def scores(self, text: str, spans: Sequence[tuple[int, int]],
+               groups: Sequence[MentionGroup], language: str | None,
+               known_names: frozenset[str]) -> np.ndarray:
+        rows = [entity_features(text, spans, g.indices, language, known_names) for g in groups]
+        return self.probabilities(rows)
+
+    def probabilities(self, rows: Sequence[Sequence[str]]) -> np.ndarray:
+        if not rows:
+            return np.zeros(0)
+        z = np.asarray(self.featurizer.transform(rows) @ self.coef).ravel() + self.bias
+        return 1 / (1 + np.exp(-z))

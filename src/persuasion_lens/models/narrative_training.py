@@ -45,6 +45,8 @@ class TrainingConfig:
     role_min_df: int = 2
     role_max_features: int = 40000
     per_language_thresholds: bool = True
+    salience_c: float = 1.0
+    salience_folds: int = 4
 
 
 def _idf(counts: sp.csr_matrix) -> np.ndarray:
@@ -121,20 +123,24 @@ def _tune(model: NarrativeModel, pn: np.ndarray, ps: np.ndarray, gold_n, gold_s,
 # -- entity roles --------------------------------------------------------------------------------
 
 
-def role_rows(articles: Sequence[D.NarrativeArticle], stances: dict[str, list[str]]):
+MentionFeatures = Callable[[str, int, int, str | None, Sequence[str]], list[str]]
+
+
+def role_rows(articles: Sequence[D.NarrativeArticle], stances: dict[str, list[str]],
+              features: MentionFeatures = E.mention_features):
     rows, mentions = [], []
     for article in articles:
         stance = stances.get(article.language + "/" + article.doc_id, [])
         for mention in article.mentions:
-            rows.append(E.mention_features(article.document.text, mention.start, mention.end,
-                                           article.language, stance))
+            rows.append(features(article.document.text, mention.start, mention.end,
+                                 article.language, stance))
             mentions.append((article, mention))
     return rows, mentions
 
 
 def fit_roles(articles: Sequence[D.NarrativeArticle], config: TrainingConfig,
-              stances: dict[str, list[str]]):
-    rows, mentions = role_rows(articles, stances)
+              stances: dict[str, list[str]], features: MentionFeatures = E.mention_features):
+    rows, mentions = role_rows(articles, stances, features)
     featurizer = E.SparseFeaturizer.fit(rows, min_df=config.role_min_df,
                                         max_features=config.role_max_features)
     X = featurizer.transform(rows)
@@ -177,12 +183,80 @@ def fit_detector(articles: Sequence[D.NarrativeArticle]) -> E.MentionDetector:
     return E.MentionDetector({k: sorted(v) for k, v in gazetteer.items()}, common)
 
 
+def salience_rows(articles: Sequence[D.NarrativeArticle], detector: E.MentionDetector):
+    """One row per entity found automatically in an annotated article; the target says
+    whether any of its mentions overlaps an annotated (role-bearing) mention."""
+    rows, targets, owners, counts = [], [], [], []
+    for article in articles:
+        if not article.has_roles:
+            continue
+        text, language = article.document.text, article.language
+        spans = detector.detect(text, language)
+        gold = [(m.start, m.end) for m in article.mentions]
+        known = detector.known_names(language)
+        for group in E.group_mentions([text[s:e] for s, e in spans], language):
+            rows.append(E.entity_features(text, spans, group.indices, language, known))
+            targets.append(any(gs < spans[i][1] and spans[i][0] < ge
+                               for i in group.indices for gs, ge in gold))
+            owners.append(article.language + "/" + article.doc_id)
+            counts.append(len(group.indices))
+    return rows, np.array(targets, dtype=bool), owners, np.array(counts)
+
+
+def _best_f1_cut(probabilities: np.ndarray, targets: np.ndarray) -> float:
+    best = (-1.0, 0.5)
+    for cut in np.arange(0.05, 0.8, 0.01):
+        chosen = probabilities >= cut
+        tp = float((chosen & targets).sum())
+        f1 = 2 * tp / max(1.0, chosen.sum() + targets.sum())
+        best = max(best, (f1, round(float(cut), 2)))
+    return best[1]
+
+
+def fit_salience(articles: Sequence[D.NarrativeArticle], detector: E.MentionDetector,
+                 config: TrainingConfig) -> E.SalienceModel:
+    """Entity salience; the cut maximises F1 on out-of-fold (by article) probabilities."""
+    from sklearn.model_selection import GroupKFold
+
+    rows, targets, owners, _ = salience_rows(articles, detector)
+    out_of_fold = np.zeros(len(rows))
+    for fit_index, held_index in GroupKFold(config.salience_folds).split(rows, groups=owners):
+        fold = _fit_salience_model([rows[i] for i in fit_index], targets[fit_index], config)
+        out_of_fold[held_index] = fold.probabilities([rows[i] for i in held_index])
+    model = _fit_salience_model(rows, targets, config)
+    model.cut = _best_f1_cut(out_of_fold, targets)
+    return model
+
+
+def _fit_salience_model(rows, targets: np.ndarray, config: TrainingConfig) -> E.SalienceModel:
+    featurizer = E.SparseFeaturizer.fit(rows, min_df=config.role_min_df,
+                                        max_features=config.role_max_features)
+    model = LogisticRegression(C=config.salience_c, max_iter=3000).fit(
+        featurizer.transform(rows), targets)
+    return E.SalienceModel(featurizer, model.coef_[0].copy(), float(model.intercept_[0]), 0.5)
+
+
 # -- training -------------------------------------------------------------------------------------
 
 
-def train(articles: Sequence[D.NarrativeArticle], taxonomy: tuple[list[str], list[str]],
-          config: TrainingConfig | None = None, log: Log = print) -> NarrativeModel:
-    config = config or TrainingConfig()
+@dataclass
+class NarrativeStage:
+    """The fitted narrative part of the model and its leave-one-out probabilities on the
+    documents it was fitted on (what each document would get if it had been held out)."""
+
+    model: NarrativeModel
+    documents: list[D.NarrativeArticle]
+    loo_narratives: np.ndarray
+    loo_subnarratives: np.ndarray
+
+    def stances(self) -> dict[str, list[str]]:
+        return {a.language + "/" + a.doc_id: self.model.stance(self.loo_narratives[i],
+                                                                self.loo_subnarratives[i])
+                for i, a in enumerate(self.documents)}
+
+
+def fit_narratives(articles: Sequence[D.NarrativeArticle], taxonomy: tuple[list[str], list[str]],
+                   config: TrainingConfig, log: Log = print) -> NarrativeStage:
     started = time.time()
     labelled = [a for a in articles if a.narratives is not None]
     documents = [a.document for a in labelled]
@@ -210,13 +284,23 @@ def train(articles: Sequence[D.NarrativeArticle], taxonomy: tuple[list[str], lis
         main_coef=np.zeros((0, 3)), main_bias=np.zeros(3), fine_roles={}, fine_coef={},
         fine_bias={}, detector=fit_detector(articles),
     )
+    return NarrativeStage(model, labelled, pn, ps)
+
+
+def train(articles: Sequence[D.NarrativeArticle], taxonomy: tuple[list[str], list[str]],
+          config: TrainingConfig | None = None, log: Log = print) -> NarrativeModel:
+    config = config or TrainingConfig()
+    started = time.time()
+    stage = fit_narratives(articles, taxonomy, config, log)
+    model, labelled = stage.model, stage.documents
+    pn, ps = stage.loo_narratives, stage.loo_subnarratives
     # the role model sees each training document's stance as predicted without that document
-    stances = {a.language + "/" + a.doc_id: model.stance(pn[i], ps[i])
-               for i, a in enumerate(labelled)}
-    roles = fit_roles([a for a in articles if a.mentions], config, stances)
+    roles = fit_roles([a for a in articles if a.mentions], config, stage.stances())
     (model.role_featurizer, model.main_roles, model.main_coef, model.main_bias,
      model.fine_roles, model.fine_coef, model.fine_bias) = roles
     log(f"role models fitted ({time.time() - started:.0f}s)")
+    model.salience = fit_salience([a for a in articles if a.has_roles], model.detector, config)
+    log(f"entity salience fitted, cut {model.salience.cut} ({time.time() - started:.0f}s)")
     gold_n = [a.narratives for a in labelled]
     gold_s = [a.subnarratives for a in labelled]
     all_index = np.arange(len(labelled))
@@ -319,6 +403,12 @@ class LanguageScores:
     main_role_accuracy: float
     mention_recall: float | None = None
     mention_recall_overlap: float | None = None
+    # entities found automatically, ranked by salience (and, for comparison, by mention count):
+    # average precision against "the article gives it a role"; precision/recall at the cut
+    salience_ap: float | None = None
+    count_ap: float | None = None
+    salience_precision: float | None = None
+    salience_recall: float | None = None
 
 
 def evaluate_model(model: NarrativeModel, test: Sequence[D.NarrativeArticle]
@@ -354,8 +444,23 @@ def evaluate_model(model: NarrativeModel, test: Sequence[D.NarrativeArticle]
         result[language] = LanguageScores(
             language, len(labelled), len(gold_main), narrative_f1, sub_f1,
             exact_match_ratio(gold_fine, pred_fine), accuracy(gold_main, pred_main),
-            exact, overlap)
+            exact, overlap, *_salience_scores(model, articles))
     return result
+
+
+def _salience_scores(model: NarrativeModel, articles: Sequence[D.NarrativeArticle]
+                     ) -> tuple[float | None, ...]:
+    from sklearn.metrics import average_precision_score
+
+    rows, targets, _, counts = salience_rows(articles, model.detector)
+    if model.salience is None or not targets.any():
+        return None, None, None, None
+    probabilities = model.salience.probabilities(rows)
+    chosen = probabilities >= model.salience.cut
+    true_positives = float((chosen & targets).sum())
+    return (float(average_precision_score(targets, probabilities)),
+            float(average_precision_score(targets, counts)),
+            true_positives / max(1, int(chosen.sum())), true_positives / int(targets.sum()))
 
 
 def _recall(gold, found) -> tuple[float, float]:

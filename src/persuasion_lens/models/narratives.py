@@ -38,6 +38,7 @@ FORMAT = 1
 OTHER = "Other"
 TRAINED_LANGUAGES = ("bg", "en", "hi", "pt", "ru")
 MAIN_ROLES = ("Protagonist", "Antagonist", "Innocent")
+MIN_MAIN_ACTORS = 6  # as many as the reports show; more when more pass the salience cut
 
 
 @dataclass
@@ -47,6 +48,7 @@ class EntityRoles:
     main_role_probability: float
     fine_roles: list[tuple[str, float]]
     mentions: list[tuple[int, int, str]]  # (start, end exclusive, text) into document.text
+    salience: float | None = None  # probability that the article gives this entity a role
 
     def to_dict(self) -> dict:
         return {
@@ -54,6 +56,7 @@ class EntityRoles:
             "main_role": self.main_role,
             "main_role_probability": round(self.main_role_probability, 4),
             "fine_roles": [{"label": f, "probability": round(p, 4)} for f, p in self.fine_roles],
+            "salience": None if self.salience is None else round(self.salience, 4),
             "mentions": [{"start": s, "end": e, "text": t} for s, e, t in self.mentions],
         }
 
@@ -81,9 +84,11 @@ class MentionRole:
 class NarrativePrediction:
     narratives: list[tuple[str, float]]  # decided coarse narratives, best first
     subnarratives: list[tuple[str, float]]
-    entities: list[EntityRoles]  # grouped by entity, most mentioned first
+    entities: list[EntityRoles]  # the article's main actors, most salient first
     warnings: list[str] = field(default_factory=list)
     mentions: list[MentionRole] = field(default_factory=list, repr=False)
+    minor_entities: list[EntityRoles] = field(default_factory=list)  # other names found
+    candidates: list[tuple[str, float]] = field(default_factory=list)  # best narratives, any p
 
     def to_dict(self) -> dict:
         return {
@@ -91,6 +96,9 @@ class NarrativePrediction:
             "subnarratives": [{"label": n, "probability": round(p, 4)}
                               for n, p in self.subnarratives],
             "entities": [e.to_dict() for e in self.entities],
+            "minor_entities": [e.to_dict() for e in self.minor_entities],
+            "narrative_candidates": [{"label": n, "probability": round(p, 4)}
+                                     for n, p in self.candidates],
             "warnings": list(self.warnings),
         }
 
@@ -176,6 +184,7 @@ class NarrativeModel:
     detector: E.MentionDetector
     version: str = "narratives-kr-1"
     info: dict = field(default_factory=dict)
+    salience: E.SalienceModel | None = None
 
     # -- narratives ---------------------------------------------------------------------------
 
@@ -227,6 +236,11 @@ class NarrativeModel:
 
     # -- entity roles -------------------------------------------------------------------------
 
+    def candidates(self, pn: np.ndarray, top: int = 3) -> list[tuple[str, float]]:
+        """The most likely narratives (Other aside), whether or not they pass the threshold."""
+        order = [j for j in np.argsort(-pn) if self.narratives[j] != OTHER]
+        return [(self.narratives[j], float(pn[j])) for j in order[:top]]
+
     def stance(self, pn: np.ndarray, ps: np.ndarray, top: int = 2, top_sub: int = 0
                ) -> list[str]:
         """The document's most likely narratives and subnarratives (Other aside), which tell
@@ -269,8 +283,12 @@ class NarrativeModel:
             ))
         return result
 
-    def group(self, mentions: list[MentionRole], language: str | None) -> list[EntityRoles]:
+    def group(self, mentions: list[MentionRole], language: str | None,
+              text: str | None = None) -> list[EntityRoles]:
+        """Mentions grouped by entity, most salient first (most mentioned first when the
+        model has no salience part or no text is given)."""
         groups = E.group_mentions([m.text for m in mentions], language)
+        salience = self._salience(text, mentions, groups, language)
         entities = []
         widths = [len(self.fine_roles[r]) for r in self.main_roles]
         for group in groups:
@@ -288,9 +306,29 @@ class NarrativeModel:
                 main_role_probability=float(main[m]),
                 fine_roles=[(self.fine_roles[role][best], float(p_fine[best] * main[m]))],
                 mentions=[(x.start, x.end, x.text) for x in members],
+                salience=None if salience is None else float(salience[len(entities)]),
             ))
-        entities.sort(key=lambda e: (-len(e.mentions), e.mentions[0][0]))
+        entities.sort(key=lambda e: (-(e.salience or 0.0), -len(e.mentions), e.mentions[0][0]))
         return entities
+
+    def _salience(self, text: str | None, mentions: list[MentionRole],
+                  groups: list[E.MentionGroup], language: str | None) -> np.ndarray | None:
+        if self.salience is None or text is None:
+            return None
+        spans = [(m.start, m.end) for m in mentions]
+        return self.salience.scores(text, spans, groups, language,
+                                    self.detector.known_names(language))
+
+    def main_actors(self, entities: list[EntityRoles]) -> tuple[list[EntityRoles],
+                                                                 list[EntityRoles]]:
+        """(main actors, other names): the entities whose salience passes the cut, and
+        at least the MIN_MAIN_ACTORS most salient."""
+        if self.salience is None:
+            return entities, []
+        keep = [i < MIN_MAIN_ACTORS or (e.salience or 0.0) >= self.salience.cut
+                for i, e in enumerate(entities)]
+        return ([e for e, k in zip(entities, keep, strict=True) if k],
+                [e for e, k in zip(entities, keep, strict=True) if not k])
 
     # -- the API ------------------------------------------------------------------------------
 
@@ -324,12 +362,17 @@ class NarrativeModel:
                                      f"({len(document.text)} characters)")
             roles = self.mention_roles(document.text, list(spans), document.language,
                                        self.stance(pn[i], ps[i]))
+            entities = self.group(roles, document.language, document.text)
+            given = mentions is not None and mentions[i] is not None
+            main, minor = (entities, []) if given else self.main_actors(entities)
             predictions.append(NarrativePrediction(
                 narratives=narratives,
                 subnarratives=subnarratives,
-                entities=self.group(roles, document.language),
+                entities=main,
                 warnings=self.warnings_for(document),
                 mentions=roles,
+                minor_entities=minor,
+                candidates=self.candidates(pn[i]),
             ))
         return predictions
 
@@ -352,12 +395,19 @@ class NarrativeModel:
         arrays["word_idf"] = self.featurizer.word_idf.astype(np.float32)
         arrays["char_idf"] = self.featurizer.char_idf.astype(np.float32)
         arrays["role_idf"] = self.role_featurizer.idf.astype(np.float32)
-        np.savez_compressed(directory / "weights.npz", **arrays)
         vocabulary = {
             "featurizer": self.featurizer.to_json(),
             "role_vocabulary": self.role_featurizer.vocabulary,
             "detector": self.detector.to_dict(),
         }
+        salience = None
+        if self.salience is not None:
+            arrays["salience_coef"], arrays["salience_coef_scale"] = _quantise(
+                self.salience.coef.reshape(-1, 1))
+            arrays["salience_idf"] = self.salience.featurizer.idf.astype(np.float32)
+            vocabulary["salience_vocabulary"] = self.salience.featurizer.vocabulary
+            salience = {"bias": self.salience.bias, "cut": self.salience.cut}
+        np.savez_compressed(directory / "weights.npz", **arrays)
         with gzip.open(directory / "vocabulary.json.gz", "wt", encoding="utf-8") as handle:
             json.dump(vocabulary, handle, ensure_ascii=False, separators=(",", ":"))
         manifest = {
@@ -369,6 +419,7 @@ class NarrativeModel:
             "thresholds": self.thresholds,
             "main_roles": self.main_roles,
             "fine_roles": self.fine_roles,
+            "salience": salience,
             "info": self.info,
         }
         write_manifest(directory / "manifest.json", manifest)
@@ -409,7 +460,18 @@ class NarrativeModel:
             detector=E.MentionDetector.from_dict(vocabulary["detector"]),
             version=manifest["version"],
             info=manifest.get("info", {}),
+            salience=_load_salience(manifest.get("salience"), arrays, vocabulary),
         )
+
+
+def _load_salience(settings: dict | None, arrays: dict[str, np.ndarray],
+                   vocabulary: dict) -> E.SalienceModel | None:
+    if not settings or "salience_coef" not in arrays:
+        return None  # artifacts trained before entity salience existed
+    coef = _dequantise(arrays["salience_coef"], arrays["salience_coef_scale"]).ravel()
+    featurizer = E.SparseFeaturizer(vocabulary["salience_vocabulary"], arrays["salience_idf"])
+    return E.SalienceModel(featurizer, coef.astype(np.float64), float(settings["bias"]),
+                           float(settings["cut"]))
 
 
 def _softmax(scores: np.ndarray) -> np.ndarray:

@@ -87,6 +87,7 @@ def _header(result: ArticleResult) -> str:
 def _narrative_meta(result: ArticleResult) -> list[str]:
     from persuasion_lens.reporting.terminal import (
         MAX_ENTITIES,
+        closest_narratives_note,
         describe_entity,
         more_entities_note,
     )
@@ -97,6 +98,8 @@ def _narrative_meta(result: ArticleResult) -> list[str]:
                   if key == "narratives" or n["label"] != "Other"]
         if labels:
             named = "; ".join(f"{escape(n['label'])} ({n['probability']:.0%})" for n in labels)
+            if key == "narratives" and closest_narratives_note(result.extra):
+                named += f" <small>({escape(closest_narratives_note(result.extra))})</small>"
             meta.append(f"<div class='{key}'><b>{name}</b> <i>(experimental)</i> {named}</div>")
     entities = result.extra.get("entities") or []
     if entities:

@@ -18,7 +18,8 @@ SPAN_QUOTE = 90
 
 
 def describe_entity(entity: dict) -> str:
-    """'United States: Antagonist (Instigator) in 4 mentions'.
+    """'United States: Antagonist 0.81 (Instigator) in 4 mentions'; the number is the
+    main role's probability, averaged over the mentions (left out when unknown).
 
     Entities read back from a corpus database carry `mention_count` instead of `mentions`.
     """
@@ -26,7 +27,9 @@ def describe_entity(entity: dict) -> str:
     count = len(entity.get("mentions") or []) or int(entity.get("mention_count") or 0)
     plural = "mention" if count == 1 else "mentions"
     fine_part = f" ({fine})" if fine else ""
-    return f"{entity['entity']}: {entity['main_role']}{fine_part} in {count} {plural}"
+    probability = entity.get("main_role_probability")
+    sure = f" {probability:.2f}" if probability is not None else ""
+    return f"{entity['entity']}: {entity['main_role']}{sure}{fine_part} in {count} {plural}"
 
 
 def print_report(
@@ -84,6 +87,9 @@ def _narrative_lines(result: ArticleResult) -> list[Text]:
     if narratives:
         named = ", ".join(f"{n['label']} ({n['probability']:.2f})" for n in narratives)
         lines.append(Text.assemble(("Narrative", "bold"), " ", named, (" experimental", "dim")))
+    closest = closest_narratives_note(result.extra)
+    if closest:
+        lines.append(Text(f"         {closest}", style="dim"))
     subnarratives = [n for n in result.extra.get("subnarratives") or []
                      if n["label"] != "Other"]
     if subnarratives:
@@ -97,6 +103,16 @@ def _narrative_lines(result: ArticleResult) -> list[Text]:
     if rest:
         lines.append(Text(f"         {rest} (--format json lists them all)", style="dim"))
     return lines
+
+
+def closest_narratives_note(extra: dict) -> str:
+    """When no narrative passes its threshold ('Other'), the closest ones below it."""
+    decided = [n["label"] for n in extra.get("narratives") or []]
+    candidates = extra.get("narrative_candidates") or []
+    if decided != ["Other"] or not candidates:
+        return ""
+    named = ", ".join(f"{n['label']} {n['probability']:.2f}" for n in candidates)
+    return f"closest, below the threshold: {named}"
 
 
 def more_entities_note(extra: dict) -> str:

@@ -556,7 +556,7 @@ def result_from_dict(data: dict[str, Any]) -> ArticleResult:
 def _narratives_from_dict(data: dict[str, Any]) -> dict[str, Any]:
     """The narratives, subnarratives and entity roles of a posted result (checked, rebuilt)."""
     extra: dict[str, Any] = {}
-    for key in ("narratives", "subnarratives"):
+    for key in ("narratives", "subnarratives", "narrative_candidates"):
         if data.get(key) is not None:
             extra[key] = [{"label": str(n["label"]), "probability": float(n["probability"])}
                           for n in data[key]]

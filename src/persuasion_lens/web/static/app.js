@@ -225,7 +225,13 @@
     // narratives and entity roles (plens serve --narratives): experimental, so marked as such
     const experimental = () => el("span", { class: "experimental", text: " experimental" });
     const labels = (items) => items.flatMap((n, i) => [i ? "; " : "", n.label, el("span", { class: "prob", text: ` ${pct(n.probability)}` })]);
-    if (r.narratives && r.narratives.length) item("Narratives", ...labels(r.narratives), experimental());
+    if (r.narratives && r.narratives.length) {
+      const other = r.narratives.length === 1 && r.narratives[0].label === "Other";
+      const closest = other && (r.narrative_candidates || []).length
+        ? el("span", { class: "prob", text: ` (closest, below the threshold: ${r.narrative_candidates.map((n) => `${n.label} ${pct(n.probability)}`).join(", ")})` })
+        : "";
+      item("Narratives", ...labels(r.narratives), closest, experimental());
+    }
     const subnarratives = (r.subnarratives || []).filter((n) => n.label !== "Other");
     if (subnarratives.length) item("Subnarratives", ...labels(subnarratives), experimental());
     if (r.entities && r.entities.length) {
@@ -246,8 +252,9 @@
   function describeEntity(e) {
     const fine = (e.fine_roles || []).map((f) => f.label).join(", ");
     const count = (e.mentions || []).length || e.mention_count || 0;
+    const sure = e.main_role_probability == null ? "" : ` ${e.main_role_probability.toFixed(2)}`;
     return el("span", { class: "entity-role" }, el("b", { text: e.entity }),
-      `: ${e.main_role}${fine ? ` (${fine})` : ""} in ${count} ${count === 1 ? "mention" : "mentions"}`);
+      `: ${e.main_role}${sure}${fine ? ` (${fine})` : ""} in ${count} ${count === 1 ? "mention" : "mentions"}`);
   }
 
   function render() {
