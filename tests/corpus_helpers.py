@@ -206,3 +206,13 @@ def narrative_spec():
     from persuasion_lens.batch.work import AnalyzerSpec
 
     return AnalyzerSpec(factory="corpus_helpers:fake_analyzer", narratives=True)
+
+
+# an English text full of URW narratives and named actors, for narrative/role outputs
+NARRATIVE_TEXT = (
+    "The West provoked the war in Ukraine\n"
+    "The United States and NATO expanded east for decades and ignored Russia's security "
+    "concerns. Washington wanted this war, and Kyiv is its puppet.\n"
+    "Russia had no choice but to defend itself against Western aggression. The United States "
+    "will fight to the last Ukrainian.\n"
+)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from corpus_helpers import NARRATIVE_TEXT
 from fastapi.testclient import TestClient
 
 from persuasion_lens.taxonomy import TECHNIQUE_NAMES, taxonomy_as_dict
@@ -461,13 +462,6 @@ def test_no_db_no_corpus(client):
 
 # --- narratives and entity roles (plens serve --narratives) ------------------------------------
 
-NARRATIVE_TEXT = (
-    "The West provoked the war in Ukraine\n"
-    "The United States and NATO expanded east for decades and ignored Russia's security "
-    "concerns. Washington wanted this war, and Kyiv is its puppet.\n"
-    "Russia had no choice but to defend itself against Western aggression. The United States "
-    "will fight to the last Ukrainian.\n"
-)
 
 
 def test_narratives_in_the_api_and_the_html_report(narrative_analyzer):

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from corpus_helpers import NARRATIVE_TEXT
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[1]
@@ -241,13 +242,6 @@ def test_file_upload_and_errors(page, tmp_path):
     assert "binary" in page.locator("#message").inner_text()
 
 
-NARRATIVE_TEXT = (
-    "The West provoked the war in Ukraine\n"
-    "The United States and NATO expanded east for decades and ignored Russia's security "
-    "concerns. Washington wanted this war, and Kyiv is its puppet.\n"
-    "Russia had no choice but to defend itself against Western aggression. The United States "
-    "will fight to the last Ukrainian.\n"
-)
 
 
 def test_narratives_and_entity_roles_in_the_app_and_the_corpus_page(narrative_page,

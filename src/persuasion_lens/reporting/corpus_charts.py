@@ -124,11 +124,7 @@ def share_heatmap(rows: list[dict[str, Any]], key: str, limit: int = 15) -> str 
         ax.set_xticks(range(len(columns)), columns, rotation=30, ha="right")
         ax.set_yticks(range(len(rows)),
                       [f"{str(r[key])[:30]} ({r['paragraphs']} ¶)" for r in rows])
-        for i in range(matrix.shape[0]):
-            for j in range(matrix.shape[1]):
-                value = matrix[i, j]
-                ax.text(j, i, f"{value:.0f}%", ha="center", va="center", fontsize=7,
-                        color="white" if value > 55 else "#222")
+        _label_percent_cells(ax, matrix)
         fig.colorbar(image, ax=ax, label="% of paragraphs", shrink=0.8)
         ax.spines[:].set_visible(False)
         return _svg(fig)
@@ -194,14 +190,18 @@ def narratives_by_outlet_chart(stats: dict[str, Any], limit: int = 12,
                       [f"{_short(str(r['outlet']), 24)} ({r['articles']})" for r in rows],
                       rotation=30, ha="right")
         ax.set_yticks(range(len(names)), [_short(name, 55) for name in names])
-        for i in range(matrix.shape[0]):
-            for j in range(matrix.shape[1]):
-                value = matrix[i, j]
-                ax.text(j, i, f"{value:.0f}%", ha="center", va="center", fontsize=7,
-                        color="white" if value > 55 else "#222")
+        _label_percent_cells(ax, matrix)
         fig.colorbar(image, ax=ax, label="% of the outlet's articles", shrink=0.8)
         ax.spines[:].set_visible(False)
         return _svg(fig)
+
+
+def _label_percent_cells(ax: Any, matrix: Any) -> None:
+    for i in range(matrix.shape[0]):
+        for j in range(matrix.shape[1]):
+            value = matrix[i, j]
+            ax.text(j, i, f"{value:.0f}%", ha="center", va="center", fontsize=7,
+                    color="white" if value > 55 else "#222")
 
 
 def _short(text: str, width: int) -> str:
