@@ -50,3 +50,13 @@ def test_entities_read_back_from_a_corpus_count_their_mentions():
     assert describe_entity(stored) == "United States: Antagonist (Instigator) in 4 mentions"
     stored["main_role_probability"] = 0.8123
     assert describe_entity(stored) == "United States: Antagonist 0.81 (Instigator) in 4 mentions"
+
+
+def test_a_role_below_the_stated_probability_reads_unclear():
+    entity = {"entity": "Russia", "main_role": "Antagonist", "main_role_probability": 0.65,
+              "role_is_clear": False, "fine_roles": [{"label": "Instigator", "probability": .2}],
+              "main_role_probabilities": {"Protagonist": 0.18, "Antagonist": 0.65,
+                                          "Innocent": 0.17},
+              "mentions": [{"start": 0, "end": 6, "text": "Russia"}] * 11}
+    assert describe_entity(entity) == ("Russia: role unclear (Antagonist 0.65, Protagonist "
+                                       "0.18, Innocent 0.17) in 11 mentions")

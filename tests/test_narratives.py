@@ -218,6 +218,20 @@ def test_salience_training_targets_follow_the_annotations():
     assert 0.05 <= model.cut <= 0.8
 
 
+@needs_data
+def test_entity_role_reliability_bins_every_entity_once(model):
+    from persuasion_lens.models import narrative_training as T
+
+    articles = [a for a in D.load_articles(DATA) if a.split == "validation" and a.mentions][:12]
+    rows = T.entity_role_reliability(model, articles)
+    entities = sum(len(model.group(model.mention_roles(
+        a.document.text, [(m.start, m.end) for m in a.mentions], a.language, ()), a.language))
+        for a in articles)
+    assert sum(count for _, _, count, _, _ in rows) == entities
+    for low, high, count, mean, right in rows:
+        assert low <= mean < high and 0.0 <= right <= 1.0 and count > 0
+
+
 @pytest.mark.skipif(not EXAMPLE.exists(), reason="worked example not available")
 def test_worked_example_makes_sense(model):
     text = EXAMPLE.read_text(encoding="utf-8")
@@ -232,7 +246,13 @@ def test_worked_example_makes_sense(model):
         assert name in entities
     assert len(entities["DPRK"].mentions) >= 4  # DPRK and North Korea grouped
     for name in ("United States", "the West"):
-        assert entities[name].main_role == "Antagonist"
+        assert entities[name].main_role == "Antagonist" and entities[name].role_is_clear
+    for entity in prediction.entities:
+        data = entity.to_dict()
+        assert data["role_is_clear"] == (data["main_role_probability"] >= 0.8)
+        assert abs(sum(data["main_role_probabilities"].values()) - 1) < 1e-3
+        assert max(data["main_role_probabilities"], key=data["main_role_probabilities"].get) \
+            == data["main_role"]
 
 
 def test_artifact_is_small():

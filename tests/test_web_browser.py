@@ -255,7 +255,11 @@ def test_narratives_and_entity_roles_in_the_app_and_the_corpus_page(narrative_pa
     roles = page.locator("#meta .entity-role").all_inner_texts()
     united = next(role for role in roles if role.startswith("United States: "))
     assert united.endswith(" in 2 mentions")
-    assert united.split(": ")[1].split(" ")[0] in {"Antagonist", "Protagonist", "Innocent"}
+    role = united.split(": ", 1)[1]
+    if role.startswith("role unclear ("):  # below the probability roles are stated from
+        assert all(name in role for name in ("Antagonist", "Protagonist", "Innocent"))
+    else:
+        assert role.split(" ")[0] in {"Antagonist", "Protagonist", "Innocent"}
 
     page.goto(narrative_server + "/corpus")
     table = page.locator("table.entity-roles")

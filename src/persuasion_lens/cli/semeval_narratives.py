@@ -149,6 +149,26 @@ def evaluate_narratives(
                       _pair(s.salience_ap, s.count_ap, compare=True),
                       _pair(s.salience_precision, s.salience_recall))
     console.print(table)
+    _print_role_reliability(T.entity_role_reliability(model, validation))
+
+
+def _print_role_reliability(rows) -> None:
+    from persuasion_lens.models.narratives import STATED_ROLE_PROBABILITY
+
+    table = Table(title="Main roles of entities (gold mentions grouped as in the reports): "
+                  f"stated from {STATED_ROLE_PROBABILITY}, 'unclear' below")
+    for column in ("probability", "entities", "mean probability", "right main role"):
+        table.add_column(column, justify="right")
+    for low, high, count, mean, right in rows:
+        table.add_row(f"{low:.1f}-{min(high, 1.0):.1f}", str(count), f"{mean:.2f}", f"{right:.2f}")
+    stated = [(n, r) for low, _, n, _, r in rows if low >= STATED_ROLE_PROBABILITY]
+    unclear = [(n, r) for low, _, n, _, r in rows if low < STATED_ROLE_PROBABILITY]
+    for name, part in (("stated", stated), ("unclear", unclear)):
+        count = sum(n for n, _ in part)
+        if count:
+            share = sum(n * r for n, r in part) / count
+            table.add_row(name, str(count), "", f"{share:.2f}", style="bold")
+    console.print(table)
 
 
 def _pair(first: float | None, second: float | None, compare: bool = False) -> str:

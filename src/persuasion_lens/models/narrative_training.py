@@ -17,6 +17,7 @@ a 3-way and a 22-way logistic regression.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -461,6 +462,37 @@ def _salience_scores(model: NarrativeModel, articles: Sequence[D.NarrativeArticl
     return (float(average_precision_score(targets, probabilities)),
             float(average_precision_score(targets, counts)),
             true_positives / max(1, int(chosen.sum())), true_positives / int(targets.sum()))
+
+
+def entity_role_reliability(model: NarrativeModel, test: Sequence[D.NarrativeArticle],
+                            edges: Sequence[float] = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01)
+                            ) -> list[tuple[float, float, int, float, float]]:
+    """Gold mentions grouped by entity as the reports group them: per bin of the entity's
+    main-role probability (low, high, entities, mean probability, share with the right main
+    role, the right one being the majority main role of its gold mentions)."""
+    from collections import Counter
+
+    probabilities, right = [], []
+    for article in test:
+        if not article.mentions:
+            continue
+        pn, ps = model.narrative_probabilities([article.document])
+        spans = [(m.start, m.end) for m in article.mentions]
+        roles = model.mention_roles(article.document.text, spans, article.language,
+                                    model.stance(pn[0], ps[0]))
+        gold_by_start = {m.start: m.main_role for m in article.mentions}
+        for entity in model.group(roles, article.language):
+            gold = Counter(gold_by_start[start] for start, _, _ in entity.mentions)
+            probabilities.append(entity.main_role_probability)
+            right.append(entity.main_role == gold.most_common(1)[0][0])
+    p, r = np.array(probabilities), np.array(right)
+    rows = []
+    for low, high in itertools.pairwise(edges):
+        inside = (p >= low) & (p < high)
+        if inside.any():
+            rows.append((low, high, int(inside.sum()), float(p[inside].mean()),
+                         float(r[inside].mean())))
+    return rows
 
 
 def _recall(gold, found) -> tuple[float, float]:

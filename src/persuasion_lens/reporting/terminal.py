@@ -19,17 +19,26 @@ SPAN_QUOTE = 90
 
 def describe_entity(entity: dict) -> str:
     """'United States: Antagonist 0.81 (Instigator) in 4 mentions'; the number is the
-    main role's probability, averaged over the mentions (left out when unknown).
+    main role's probability, averaged over the mentions (left out when unknown). A role the
+    model is not sure of reads 'Russia: role unclear (Antagonist 0.65, Protagonist 0.18,
+    Innocent 0.17) in 11 mentions'.
 
     Entities read back from a corpus database carry `mention_count` instead of `mentions`.
     """
-    fine = ", ".join(role["label"] for role in entity.get("fine_roles", []))
     count = len(entity.get("mentions") or []) or int(entity.get("mention_count") or 0)
     plural = "mention" if count == 1 else "mentions"
+    return f"{entity['entity']}: {_role_phrase(entity)} in {count} {plural}"
+
+
+def _role_phrase(entity: dict) -> str:
+    if entity.get("role_is_clear") is False and entity.get("main_role_probabilities"):
+        ranked = sorted(entity["main_role_probabilities"].items(), key=lambda item: -item[1])
+        return "role unclear (" + ", ".join(f"{r} {p:.2f}" for r, p in ranked) + ")"
+    fine = ", ".join(role["label"] for role in entity.get("fine_roles", []))
     fine_part = f" ({fine})" if fine else ""
     probability = entity.get("main_role_probability")
     sure = f" {probability:.2f}" if probability is not None else ""
-    return f"{entity['entity']}: {entity['main_role']}{sure}{fine_part} in {count} {plural}"
+    return f"{entity['main_role']}{sure}{fine_part}"
 
 
 def print_report(
@@ -121,7 +130,7 @@ def more_entities_note(extra: dict) -> str:
     minor = len(extra.get("minor_entities") or [])
     parts = [f"and {hidden} more main actors"] if hidden else []
     if minor:
-        parts.append(f"{minor} other names found, with no clear role")
+        parts.append(f"{minor} other names found that the article probably casts in no role")
     return "; ".join(parts)
 
 

@@ -13,10 +13,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
+from persuasion_lens.models.narratives import STATED_ROLE_PROBABILITY
 from persuasion_lens.storage.schema import (
     articles,
     entities,
@@ -105,6 +106,8 @@ def entity_summary(entity: dict[str, Any]) -> str:
 
 
 # --- statistics -------------------------------------------------------------------------------
+
+UNCLEAR_ROLE = "unclear"
 
 
 def narrative_stats(connection: Connection, conditions: list[ColumnElement[bool]],
@@ -208,11 +211,14 @@ def _entity_roles(connection: Connection, conditions: list[ColumnElement[bool]],
     if not leaders:
         return []
     roles: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    # a role below the probability the reports state roles at counts as "unclear"
+    stated = case((entities.c.main_role_probability >= STATED_ROLE_PROBABILITY,
+                   entities.c.main_role), else_=UNCLEAR_ROLE).label("role")
     for entity, outlet, role, n in connection.execute(
-        select(entities.c.entity, articles.c.outlet, entities.c.main_role, func.count())
+        select(entities.c.entity, articles.c.outlet, stated, func.count())
         .select_from(joined)
         .where(*conditions, entities.c.entity.in_([row.entity for row in leaders]))
-        .group_by(entities.c.entity, articles.c.outlet, entities.c.main_role)
+        .group_by(entities.c.entity, articles.c.outlet, stated)
     ):
         roles[entity][outlet or NO_OUTLET][role] = n
     return [_entity_row(leader, roles[leader.entity]) for leader in leaders]

@@ -574,6 +574,9 @@ def _entity_from_dict(e: dict[str, Any]) -> dict[str, Any]:
         "fine_roles": [{"label": str(f["label"]), "probability": float(f["probability"])}
                        for f in e.get("fine_roles") or []],
         "salience": None if e.get("salience") is None else float(e["salience"]),
+        "role_is_clear": bool(e.get("role_is_clear", True)),
+        "main_role_probabilities": {str(r): float(p) for r, p in
+                                    (e.get("main_role_probabilities") or {}).items()},
         "mentions": [{"start": int(m["start"]), "end": int(m["end"]), "text": str(m["text"])}
                      for m in e.get("mentions") or []],
     }

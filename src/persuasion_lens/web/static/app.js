@@ -239,7 +239,7 @@
       const more = r.entities.length - shown.length;
       const minor = (r.minor_entities || []).length;
       const rest = [more > 0 ? `and ${more} more main actors` : "",
-        minor > 0 ? `${minor} other names found, with no clear role` : ""].filter(Boolean).join("; ");
+        minor > 0 ? `${minor} other names found that the article probably casts in no role` : ""].filter(Boolean).join("; ");
       item("Roles", ...shown.flatMap((e, i) => [i ? "; " : "", describeEntity(e)]),
         rest ? el("span", { class: "prob", text: `; ${rest}` }) : "", experimental());
     }
@@ -253,8 +253,12 @@
     const fine = (e.fine_roles || []).map((f) => f.label).join(", ");
     const count = (e.mentions || []).length || e.mention_count || 0;
     const sure = e.main_role_probability == null ? "" : ` ${e.main_role_probability.toFixed(2)}`;
+    const ranked = Object.entries(e.main_role_probabilities || {}).sort((a, b) => b[1] - a[1]);
+    const role = e.role_is_clear === false && ranked.length
+      ? `role unclear (${ranked.map(([r, p]) => `${r} ${p.toFixed(2)}`).join(", ")})`
+      : `${e.main_role}${sure}${fine ? ` (${fine})` : ""}`;
     return el("span", { class: "entity-role" }, el("b", { text: e.entity }),
-      `: ${e.main_role}${sure}${fine ? ` (${fine})` : ""} in ${count} ${count === 1 ? "mention" : "mentions"}`);
+      `: ${role} in ${count} ${count === 1 ? "mention" : "mentions"}`);
   }
 
   function render() {
