@@ -4,7 +4,7 @@
 Input: the 457 SemEval-2023 Task 3 test articles (../shared/data/semeval2023-task3/
 test-unlabelled/*.template, `<ID>\\t<line>\\t<text>`), turned into one JSON Lines file.
 
-    python benchmarks/batch_throughput.py [--pg postgresql://...] [--workers 2] [--repeat 1]
+    python benchmarks/batch_throughput.py [--pg postgresql://...] [--workers 2] [--narratives]
 
 PostgreSQL is used when --pg or PLENS_TEST_POSTGRES_URL is set; each run gets a fresh schema
 that is dropped afterwards. Prints numbers; this is not a test.
@@ -120,10 +120,12 @@ def main() -> None:
     parser.add_argument("--modes", default="single,dask")
     parser.add_argument("--analyzer-factory", default=None,
                         help="module:function returning an Analyzer (default: shipped models)")
+    parser.add_argument("--narratives", action="store_true",
+                        help="also run and store narratives and entity roles (batch --narratives)")
     args = parser.parse_args()
     if not args.templates.is_dir():
         sys.exit(f"{args.templates}: no such folder (the SemEval test templates)")
-    spec = AnalyzerSpec(factory=args.analyzer_factory)
+    spec = AnalyzerSpec(factory=args.analyzer_factory, narratives=args.narratives)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         jsonl = workdir / "semeval-test.jsonl"

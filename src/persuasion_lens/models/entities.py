@@ -128,14 +128,16 @@ class SparseFeaturizer:
         return cls(vocabulary, idf)
 
     def transform(self, rows: Sequence[Iterable[str]]) -> sp.csr_matrix:
-        indptr, indices, values = [0], [], []
+        indptr, indices, counts = [0], [], []
+        lookup = self.index.get
         for row in rows:
-            counts = Counter(self.index[f] for f in row if f in self.index)
-            indices.extend(counts)
-            values.extend(1 + np.log(c) for c in counts.values())
+            found = Counter(i for i in map(lookup, row) if i is not None)
+            indices.extend(found)
+            counts.extend(found.values())
             indptr.append(len(indices))
+        values = 1 + np.log(np.array(counts, dtype=np.float64))  # sublinear tf
         matrix = sp.csr_matrix(
-            (np.array(values, dtype=np.float64), np.array(indices, dtype=np.int64), indptr),
+            (values, np.array(indices, dtype=np.int64), indptr),
             shape=(len(rows), len(self.vocabulary)),
         )
         return _normalise(matrix @ sp.diags(self.idf))
@@ -326,16 +328,23 @@ def common_capitalised_words(texts: Sequence[str], names: Iterable[str],
 _SALIENCE_MENTIONS = 10  # the features of an entity come from its first ten mentions
 
 
+# stance features (T:, ET:) are left out: salience is decided before, and apart from, stance
+_NOT_SALIENCE_FEATURES = ("S2:", "lang:", "T:", "ET:")
+
+
 def entity_features(text: str, spans: Sequence[tuple[int, int]], indices: Sequence[int],
-                    language: str | None, known_names: frozenset[str]) -> list[str]:
+                    language: str | None, known_names: frozenset[str],
+                    mention_rows: Sequence[Sequence[str]] | None = None) -> list[str]:
     """Features of one entity (a group of mentions): the mention features of its first
-    mentions (without sentence word pairs), how often and how early it is mentioned, and
-    whether its name played a role in the training articles."""
+    mentions (without sentence word pairs or stance), how often and how early it is mentioned,
+    and whether its name played a role in the training articles. `mention_rows`, the
+    `mention_features` of all the spans when already computed, saves computing them again."""
     features: set[str] = set()
     for i in indices[:_SALIENCE_MENTIONS]:
         start, end = spans[i]
-        features.update(f for f in mention_features(text, start, end, language)
-                        if not f.startswith(("S2:", "lang:")))
+        row = mention_rows[i] if mention_rows is not None else mention_features(
+            text, start, end, language)
+        features.update(f for f in row if not f.startswith(_NOT_SALIENCE_FEATURES))
     first = spans[indices[0]][0] / max(1, len(text))
     features.add(f"n:{min(len(indices), 6)}")
     features.add(f"first:{int(first * 5)}")
@@ -358,8 +367,10 @@ class SalienceModel:
 
     def scores(self, text: str, spans: Sequence[tuple[int, int]],
                groups: Sequence[MentionGroup], language: str | None,
-               known_names: frozenset[str]) -> np.ndarray:
-        rows = [entity_features(text, spans, g.indices, language, known_names) for g in groups]
+               known_names: frozenset[str],
+               mention_rows: Sequence[Sequence[str]] | None = None) -> np.ndarray:
+        rows = [entity_features(text, spans, g.indices, language, known_names, mention_rows)
+                for g in groups]
         return self.probabilities(rows)
 
     def probabilities(self, rows: Sequence[Sequence[str]]) -> np.ndarray:

@@ -89,6 +89,7 @@ class MentionRole:
     main_role_probability: float
     fine_roles: list[tuple[str, float]]
     probabilities: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+    features: list[str] = field(repr=False, default_factory=list)  # `mention_features` row
 
 
 @dataclass
@@ -262,9 +263,12 @@ class NarrativeModel:
                 + [self.subnarratives[k] for k in order_s[:top_sub]])
 
     def role_probabilities(self, text: str, spans: Sequence[tuple[int, int]],
-                           language: str | None, stance: Sequence[str] = ()):
-        """(main probabilities (n, 3), fine probabilities per main role) for mentions."""
-        rows = [E.mention_features(text, s, e, language, stance) for s, e in spans]
+                           language: str | None, stance: Sequence[str] = (),
+                           rows: Sequence[Sequence[str]] | None = None):
+        """(main probabilities (n, 3), fine probabilities per main role) for mentions;
+        `rows`: their `mention_features`, when already computed."""
+        if rows is None:
+            rows = [E.mention_features(text, s, e, language, stance) for s, e in spans]
         X = self.role_featurizer.transform(rows)
         main = _softmax(np.asarray(X @ self.main_coef) + self.main_bias)
         fine = {m: _softmax(np.asarray(X @ self.fine_coef[m]) + self.fine_bias[m])
@@ -280,7 +284,8 @@ class NarrativeModel:
         if stance is None:
             pn, ps = self.narrative_probabilities([Document.from_text(text, language)])
             stance = self.stance(pn[0], ps[0])
-        main, fine = self.role_probabilities(text, spans, language, stance)
+        rows = [E.mention_features(text, s, e, language, stance) for s, e in spans]
+        main, fine = self.role_probabilities(text, spans, language, stance, rows)
         result = []
         for i, (start, end) in enumerate(spans):
             m = int(np.argmax(main[i]))
@@ -291,6 +296,7 @@ class NarrativeModel:
                 start, end, text[start:end], role, float(main[i, m]),
                 [(self.fine_roles[role][best], float(p_fine[best] * main[i, m]))],
                 np.concatenate([main[i]] + [fine[r][i] for r in self.main_roles]),
+                rows[i],
             ))
         return result
 
@@ -329,8 +335,9 @@ class NarrativeModel:
         if self.salience is None or text is None:
             return None
         spans = [(m.start, m.end) for m in mentions]
+        rows = [m.features for m in mentions] if all(m.features for m in mentions) else None
         return self.salience.scores(text, spans, groups, language,
-                                    self.detector.known_names(language))
+                                    self.detector.known_names(language), rows)
 
     def main_actors(self, entities: list[EntityRoles]) -> tuple[list[EntityRoles],
                                                                  list[EntityRoles]]:
