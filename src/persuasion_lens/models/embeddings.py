@@ -151,7 +151,7 @@ def paragraph_features(
     if unknown:
         raise ValueError(f"unknown feature blocks {sorted(unknown)}")
     if n == 0:
-        return np.zeros((0, len(blocks) * EMBEDDING_DIM), dtype=np.float32)
+        return np.zeros((0, len(blocks) * embeddings.shape[1]), dtype=np.float32)
     parts = []
     for block in blocks:
         if block == "paragraph":
@@ -169,7 +169,7 @@ def paragraph_features(
 
 
 def document_features(
-    encoder: SentenceEncoder, documents: Sequence[Document], blocks: Sequence[str] = DEFAULT_BLOCKS
+    encoder: Any, documents: Sequence[Document], blocks: Sequence[str] = DEFAULT_BLOCKS
 ) -> list[np.ndarray]:
     """Features of every paragraph of each document, encoded in one batched pass."""
     texts = [p.text for d in documents for p in d.paragraphs]
@@ -202,12 +202,14 @@ class EmbeddingEnsembleDetector:
         base_ref: str = "default",
         version: str = "embeddings",
         metadata: dict[str, Any] | None = None,
-        encoder: SentenceEncoder | None = None,
+        encoder: Any = None,
         blocks: Sequence[str] = DEFAULT_BLOCKS,
+        encoder_name: str = ENCODER_NAME,
     ) -> None:
         self.base = base
         self.blocks = tuple(blocks)
-        if coef.shape[1] != len(self.blocks) * EMBEDDING_DIM:
+        self.encoder_name = encoder_name
+        if coef.shape[1] != len(self.blocks) * encoder_dimensions(encoder_name):
             raise ValueError(f"{coef.shape[1]} coefficients per technique do not fit the feature "
                              f"blocks {self.blocks}")
         self.techniques = list(base.techniques)
@@ -239,9 +241,9 @@ class EmbeddingEnsembleDetector:
         self._encoder = encoder
 
     @property
-    def encoder(self) -> SentenceEncoder:
+    def encoder(self) -> Any:
         if self._encoder is None:
-            self._encoder = SentenceEncoder()
+            self._encoder = build_encoder(self.encoder_name)
         return self._encoder
 
     def supported_languages(self) -> list[str]:
@@ -295,7 +297,7 @@ class EmbeddingEnsembleDetector:
             "kind": KIND,
             "format": FORMAT,
             "version": self.version,
-            "encoder": ENCODER_NAME,
+            "encoder": self.encoder_name,
             "encoder_sha256": EXPECTED_SHA256,
             "base": base_ref,
             "features": list(self.blocks),
@@ -340,7 +342,28 @@ class EmbeddingEnsembleDetector:
             version=manifest["version"],
             metadata=manifest.get("metadata", {}),
             blocks=manifest.get("features", DEFAULT_BLOCKS),
+            encoder_name=manifest.get("encoder", ENCODER_NAME),
         )
+
+
+def encoder_dimensions(encoder_name: str) -> int:
+    from persuasion_lens.models import static_embeddings
+
+    known = {ENCODER_NAME: EMBEDDING_DIM,
+             static_embeddings.ENCODER_NAME: static_embeddings.DIMENSIONS}
+    if encoder_name not in known:
+        raise ValueError(f"unknown sentence encoder {encoder_name!r}")
+    return known[encoder_name]
+
+
+def build_encoder(encoder_name: str) -> Any:
+    """The full all-MiniLM-L6-v2 encoder (torch) or its distilled static table (no torch)."""
+    from persuasion_lens.models import static_embeddings
+
+    if encoder_name == static_embeddings.ENCODER_NAME:
+        return static_embeddings.StaticEncoder()
+    encoder_dimensions(encoder_name)
+    return SentenceEncoder()
 
 
 def load_default_embedding_detector() -> EmbeddingEnsembleDetector:

@@ -14,13 +14,16 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 
-
 class ModelNotAvailableError(RuntimeError):
     """A model the user asked for cannot be loaded."""
 
 
 # `--model embeddings`: the shipped detector with the English sentence-embeddings member.
 EMBEDDINGS_MODEL_NAME = "embeddings"
+# `--model linear`: the shipped linear detector alone, without the default English member.
+LINEAR_MODEL_NAME = "linear"
+# The default: the linear detector with the static-embeddings member averaged in for English.
+DEFAULT_ENSEMBLE_DIR = Path(__file__).parent / "artifacts" / "techniques-en-static"
 
 
 def model_kind(path: Path) -> str | None:
@@ -41,7 +44,11 @@ def technique_detector(model_path: str | None = None) -> Any:
         from persuasion_lens.models import embeddings
 
         return embeddings.load_default_embedding_detector()
-    if model_path is None:
+    if model_path is None and (DEFAULT_ENSEMBLE_DIR / "model.json").is_file():
+        from persuasion_lens.models.embeddings import EmbeddingEnsembleDetector
+
+        return EmbeddingEnsembleDetector.load(DEFAULT_ENSEMBLE_DIR)
+    if model_path is None or (model_path == LINEAR_MODEL_NAME and not Path(model_path).is_dir()):
         from persuasion_lens.models import techniques
 
         return techniques.load_default_detector()
