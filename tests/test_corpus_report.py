@@ -18,15 +18,19 @@ from persuasion_lens.storage.queries import stats
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("corpus")
-    path = write_jsonl(folder / "a.jsonl", article_rows(24))
+def _stored_corpus(folder, rows: list[dict], spec, batch_size: int) -> str:
+    """A SQLite corpus of `rows` analysed with `spec`; returns its URL."""
+    path = write_jsonl(folder / "articles.jsonl", rows)
     url = f"sqlite:///{folder / 'corpus.db'}"
     db = open_database(url)
-    run_batch([str(path)], db, analyzer_spec(), batch_size=8)
+    run_batch([str(path)], db, spec, batch_size=batch_size)
     db.dispose()
     return url
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return _stored_corpus(tmp_path_factory.mktemp("corpus"), article_rows(24), analyzer_spec(), 8)
 
 
 def test_report_is_self_contained_with_article_pages(corpus, tmp_path):
@@ -111,13 +115,8 @@ def test_stats_without_spans_or_dates(tmp_path):
 def narrative_corpus(tmp_path_factory):
     from corpus_helpers import NARRATIVE_ARTICLES, narrative_spec
 
-    folder = tmp_path_factory.mktemp("narratives")
-    path = write_jsonl(folder / "n.jsonl", NARRATIVE_ARTICLES + article_rows(2))
-    url = f"sqlite:///{folder / 'narratives.db'}"
-    db = open_database(url)
-    run_batch([str(path)], db, narrative_spec(), batch_size=3)
-    db.dispose()
-    return url
+    return _stored_corpus(tmp_path_factory.mktemp("narratives"),
+                          NARRATIVE_ARTICLES + article_rows(2), narrative_spec(), 3)
 
 
 def test_report_shows_narratives_and_entity_roles(narrative_corpus, tmp_path):
