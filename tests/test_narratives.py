@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -325,3 +326,17 @@ def test_cli_bad_input_is_one_line(args, docs_dir):
     assert "error:" in result.output
     assert "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_russian_mentions_come_from_natasha_when_installed(model):
+    pytest.importorskip("natasha")
+    text = ("Владимир Путин встретился с Ким Чен Ыном на космодроме Восточный. "
+            "США и НАТО выразили обеспокоенность, а Пхеньян промолчал.")
+    library = E.library_entities(text, "ru")
+    assert (0, 14) in library  # "Владимир Путин", one person
+    found = model.detector.detect(text, "ru")
+    surfaces = [text[s:e] for s, e in found]
+    assert "Ким Чен Ыном" in surfaces and "США" in surfaces and "НАТО" in surfaces
+    assert found == sorted(found)
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(found))  # no overlaps
+    assert E.library_entities(text, "bg") is None  # no library for Bulgarian: rules alone

@@ -15,12 +15,14 @@ Three parts, all small and language-independent:
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy import sparse as sp
@@ -257,6 +259,16 @@ class MentionDetector:
         return self._patterns[language]
 
     def detect(self, text: str, language: str | None) -> list[tuple[int, int]]:
+        """Mentions in text order. Where a named-entity library covers the language (natasha
+        for Russian, when installed) its entities come first and ours fill the gaps."""
+        ours = self._detect_by_rules(text, language)
+        library = library_entities(text, language)
+        if library is None:
+            return ours
+        return sorted(library + [(s, e) for s, e in ours
+                                 if all(e <= ls or s >= le for ls, le in library)])
+
+    def _detect_by_rules(self, text: str, language: str | None) -> list[tuple[int, int]]:
         language = language or "*"
         spans: list[tuple[int, int]] = []
         pattern = self._pattern(language)
@@ -292,6 +304,38 @@ class MentionDetector:
     @classmethod
     def from_dict(cls, data: dict) -> MentionDetector:
         return cls(dict(data["gazetteer"]), dict(data["common_words"]))
+
+
+# -- named-entity libraries that work offline ---------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def _natasha() -> tuple[Any, Any] | None:
+    """natasha's segmenter and news NER tagger (models inside the package), or None when the
+    `ner` extra is not installed."""
+    try:
+        from natasha import NewsEmbedding, NewsNERTagger, Segmenter
+    except ImportError:
+        return None
+    return Segmenter(), NewsNERTagger(NewsEmbedding())
+
+
+def library_entities(text: str, language: str | None) -> list[tuple[int, int]] | None:
+    """Entity spans from an offline NER library for the language, or None where none is
+    installed: natasha (persons, places, organisations) for Russian."""
+    if language != "ru":
+        return None
+    pipeline = _natasha()
+    if pipeline is None:
+        return None
+    from natasha import Doc
+
+    segmenter, tagger = pipeline
+    document = Doc(text)
+    document.segment(segmenter)
+    document.tag_ner(tagger)
+    return _without_overlaps([(span.start, span.stop) for span in document.spans
+                              if span.stop > span.start])
 
 
 def _without_overlaps(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
