@@ -156,14 +156,13 @@ def _fine_tune(encoder: str, data_dir: str, output: Path | None, languages: list
 
 def _print_default_english_member() -> None:
     """The shipped English member's validation numbers, as measured when it was trained."""
-    import json
-
+    from persuasion_lens.models.manifest import read_manifest
     from persuasion_lens.models.registry import DEFAULT_ENSEMBLE_DIR
 
     manifest = DEFAULT_ENSEMBLE_DIR / "model.json"
     if not manifest.is_file():
         return
-    metadata = json.loads(manifest.read_text(encoding="utf-8")).get("metadata", {})
+    metadata = read_manifest(manifest, "English member").get("metadata", {})
     report = metadata.get("validation") or {}
     table = Table(title="English, the default model: linear detector + static-embeddings member "
                   f"(thresholds for {metadata.get('missing_labels', 0):.0%} missing labels; "

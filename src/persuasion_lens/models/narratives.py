@@ -71,12 +71,6 @@ class EntityRoles:
             "mentions": [{"start": s, "end": e, "text": t} for s, e, t in self.mentions],
         }
 
-    def describe(self) -> str:
-        fine = ", ".join(f for f, _ in self.fine_roles)
-        count = len(self.mentions)
-        return (f"{self.entity}: {self.main_role} ({fine}) in {count} "
-                f"mention{'s' if count != 1 else ''}")
-
 
 @dataclass
 class MentionRole:
@@ -262,13 +256,9 @@ class NarrativeModel:
         return ([self.narratives[j] for j in order_n[:top]]
                 + [self.subnarratives[k] for k in order_s[:top_sub]])
 
-    def role_probabilities(self, text: str, spans: Sequence[tuple[int, int]],
-                           language: str | None, stance: Sequence[str] = (),
-                           rows: Sequence[Sequence[str]] | None = None):
-        """(main probabilities (n, 3), fine probabilities per main role) for mentions;
-        `rows`: their `mention_features`, when already computed."""
-        if rows is None:
-            rows = [E.mention_features(text, s, e, language, stance) for s, e in spans]
+    def role_probabilities(self, rows: Sequence[Sequence[str]]):
+        """(main probabilities (n, 3), fine probabilities per main role) for mentions, from
+        their `mention_features` rows."""
         X = self.role_featurizer.transform(rows)
         main = _softmax(np.asarray(X @ self.main_coef) + self.main_bias)
         fine = {m: _softmax(np.asarray(X @ self.fine_coef[m]) + self.fine_bias[m])
@@ -285,7 +275,7 @@ class NarrativeModel:
             pn, ps = self.narrative_probabilities([Document.from_text(text, language)])
             stance = self.stance(pn[0], ps[0])
         rows = [E.mention_features(text, s, e, language, stance) for s, e in spans]
-        main, fine = self.role_probabilities(text, spans, language, stance, rows)
+        main, fine = self.role_probabilities(rows)
         result = []
         for i, (start, end) in enumerate(spans):
             m = int(np.argmax(main[i]))
@@ -335,9 +325,9 @@ class NarrativeModel:
         if self.salience is None or text is None:
             return None
         spans = [(m.start, m.end) for m in mentions]
-        rows = [m.features for m in mentions] if all(m.features for m in mentions) else None
         return self.salience.scores(text, spans, groups, language,
-                                    self.detector.known_names(language), rows)
+                                    self.detector.known_names(language),
+                                    [m.features for m in mentions])
 
     def main_actors(self, entities: list[EntityRoles]) -> tuple[list[EntityRoles],
                                                                  list[EntityRoles]]:
