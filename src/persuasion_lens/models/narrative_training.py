@@ -430,9 +430,7 @@ def evaluate_model(model: NarrativeModel, test: Sequence[D.NarrativeArticle]
             if not article.mentions:
                 continue
             spans = [(m.start, m.end) for m in article.mentions]
-            pn, ps = model.narrative_probabilities([article.document])
-            roles = model.mention_roles(article.document.text, spans, article.language,
-                                        model.stance(pn[0], ps[0]))
+            roles = model.mention_roles(article.document.text, spans, article.language)
             for mention, role in zip(article.mentions, roles, strict=True):
                 gold_fine.append(mention.fine_roles)
                 pred_fine.append([f for f, _ in role.fine_roles])
@@ -476,10 +474,8 @@ def entity_role_reliability(model: NarrativeModel, test: Sequence[D.NarrativeArt
     for article in test:
         if not article.mentions:
             continue
-        pn, ps = model.narrative_probabilities([article.document])
         spans = [(m.start, m.end) for m in article.mentions]
-        roles = model.mention_roles(article.document.text, spans, article.language,
-                                    model.stance(pn[0], ps[0]))
+        roles = model.mention_roles(article.document.text, spans, article.language)
         gold_by_start = {m.start: m.main_role for m in article.mentions}
         for entity in model.group(roles, article.language):
             gold = Counter(gold_by_start[start] for start, _, _ in entity.mentions)
