@@ -38,54 +38,19 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _articles import DEFAULT_DATA  # noqa: E402
 
 DROPPED = (0.0, 0.3, 0.5, 0.65)
-GRID = np.arange(0.05, 0.9, 0.01)
+ONE_THRESHOLD = np.inf  # shrinkage that keeps every technique at the language's threshold
 
 
 def expected_f1(predicted: np.ndarray, gold: np.ndarray, dropped: float) -> float:
-    tp = float((predicted & gold).sum())
-    fp = float((predicted & ~gold).sum())
-    fn = float((~predicted & gold).sum())
-    kept_tp = (1 - dropped) * tp
-    return 2 * kept_tp / max(2 * kept_tp + fp + dropped * tp + (1 - dropped) * fn, 1e-9)
+    return T.sparse_label_f1(float((predicted & gold).sum()), float((predicted & ~gold).sum()),
+                             float((~predicted & gold).sum()), dropped)
 
 
-def global_threshold(probs: np.ndarray, gold: np.ndarray, dropped: float) -> float:
-    scores = [expected_f1(probs >= t, gold, dropped) for t in GRID]
-    return float(GRID[int(np.argmax(scores))])
-
-
-def shrunk_thresholds(probs: np.ndarray, gold: np.ndarray, dropped: float,
-                      shrinkage: float) -> np.ndarray:
-    """The shipped recipe (technique_training.tune_thresholds) with the expected F1 at d."""
-    overall = global_threshold(probs, gold, dropped)
-    thresholds = np.full(gold.shape[1], overall)
-    base = probs >= overall
-    for j in range(gold.shape[1]):
-        positives = int(gold[:, j].sum())
-        if positives == 0:
-            continue
-        best, best_t = -1.0, overall
-        for t in GRID:
-            predicted = base.copy()
-            predicted[:, j] = probs[:, j] >= t
-            score = expected_f1(predicted, gold, dropped)
-            if score > best + 1e-12:
-                best, best_t = score, t
-        thresholds[j] = (positives * best_t + shrinkage * overall) / (positives + shrinkage)
-    return thresholds
-
-
-def cross_fitted(probs: np.ndarray, gold: np.ndarray, sizes: list[int], tune, seed: int
-                 ) -> np.ndarray:
-    """Decisions where each half of the articles is decided with thresholds from the other."""
-    owner = np.repeat(np.arange(len(sizes)), sizes)
-    order = np.random.default_rng(seed).permutation(len(sizes))
-    halves = [np.isin(owner, order[: len(sizes) // 2]), np.isin(owner, order[len(sizes) // 2:])]
-    decided = np.zeros_like(gold)
-    for tuned_on, decided_on in ((0, 1), (1, 0)):
-        thresholds = tune(probs[halves[tuned_on]], gold[halves[tuned_on]])
-        decided[halves[decided_on]] = probs[halves[decided_on]] >= thresholds
-    return decided
+def row(name: str, probs: np.ndarray, gold: np.ndarray, sizes: list[int], shrinkage: float,
+        tuned_for: float, seed: int) -> str:
+    decided = T.cross_fitted_decisions(probs, gold, sizes, shrinkage, seed, calibrated=False,
+                                       missing=tuned_for).astype(bool)
+    return f"{name:44}" + "".join(f"{expected_f1(decided, gold, d):<8.3f}" for d in DROPPED)
 
 
 def with_static_member(probs: np.ndarray, train, validation, techniques,
@@ -132,27 +97,20 @@ def main() -> None:
     print(f"{args.language}: expected micro-F1 (cross-fitted) when a share d of the gold labels "
           "is missing")
     print(f"{'':44}" + "".join(f"d={d:<6}" for d in DROPPED))
+    seed, shrinkage = config.seed, config.shrinkage
     for tuned_for in DROPPED:
-        decided = cross_fitted(probs, gold, sizes, lambda p, g, d=tuned_for: shrunk_thresholds(
-            p, g, d, config.shrinkage), config.seed)
-        print(f"{f'ensemble, thresholds tuned for d={tuned_for}':44}"
-              + "".join(f"{expected_f1(decided, gold, d):<8.3f}" for d in DROPPED))
+        print(row(f"ensemble, thresholds tuned for d={tuned_for}", probs, gold, sizes, shrinkage,
+                  tuned_for, seed))
     for tuned_for in (0.0, 0.3):
-        decided = cross_fitted(probs, gold, sizes,
-                               lambda p, g, d=tuned_for: global_threshold(p, g, d), config.seed)
-        print(f"{f'ensemble, one global threshold for d={tuned_for}':44}"
-              + "".join(f"{expected_f1(decided, gold, d):<8.3f}" for d in DROPPED))
+        print(row(f"ensemble, one global threshold for d={tuned_for}", probs, gold, sizes,
+                  ONE_THRESHOLD, tuned_for, seed))
     if args.language == "en":
         combined = with_static_member(probs, train, validation, techniques)
         for tuned_for in (0.0, 0.3):
-            decided = cross_fitted(combined, gold, sizes, lambda p, g, d=tuned_for:
-                                   shrunk_thresholds(p, g, d, config.shrinkage), config.seed)
-            print(f"{f'default (+ static member), tuned for d={tuned_for}':44}"
-                  + "".join(f"{expected_f1(decided, gold, d):<8.3f}" for d in DROPPED))
-    decided = cross_fitted(reference_probs, gold, sizes,
-                           lambda p, g: global_threshold(p, g, 0.0), config.seed)
-    print(f"{'reference, one global threshold':44}"
-          + "".join(f"{expected_f1(decided, gold, d):<8.3f}" for d in DROPPED))
+            print(row(f"default (+ static member), tuned for d={tuned_for}", combined, gold,
+                      sizes, shrinkage, tuned_for, seed))
+    print(row("reference, one global threshold", reference_probs, gold, sizes, ONE_THRESHOLD,
+              0.0, seed))
 
 
 if __name__ == "__main__":

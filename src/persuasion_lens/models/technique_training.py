@@ -330,6 +330,15 @@ def cross_fitted_score(raw: np.ndarray, gold: np.ndarray, sizes: Sequence[int],
                        shrinkage: float, seed: int, calibrated: bool = True,
                        missing: float = 0.0):
     """Two-fold by article: calibration + thresholds from one half, scored on the other."""
+    return score_matrices(gold, cross_fitted_decisions(raw, gold, sizes, shrinkage, seed,
+                                                       calibrated, missing))
+
+
+def cross_fitted_decisions(raw: np.ndarray, gold: np.ndarray, sizes: Sequence[int],
+                           shrinkage: float, seed: int, calibrated: bool = True,
+                           missing: float = 0.0) -> np.ndarray:
+    """The decisions of `cross_fitted_score`: each half of the articles decided with the
+    calibration and thresholds fitted on the other half."""
     rng = np.random.default_rng(seed)
     doc_fold = rng.permutation(len(sizes)) % 2
     row_fold = np.repeat(doc_fold, sizes)
@@ -343,7 +352,7 @@ def cross_fitted_score(raw: np.ndarray, gold: np.ndarray, sizes: Sequence[int],
             probs = raw
         thresholds = tune_thresholds(probs[tune], gold[tune], shrinkage, missing)
         predicted[apply] = probs[apply] >= thresholds
-    return score_matrices(gold, predicted)
+    return predicted
 
 
 # ---------------------------------------------------------------------------- evaluation
