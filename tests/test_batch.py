@@ -209,3 +209,185 @@ def test_batch_cli_with_narratives_stores_them_and_records_the_run(tmp_path, db_
     assert exported.exit_code == 0 and "wrote 5 articles" in exported.output
     lines = [json.loads(line) for line in (tmp_path / "x.jsonl").read_text().splitlines()]
     assert sum(1 for line in lines if line["entities"]) == 3
+
+
+# --- narratives for articles stored without them ---------------------------------------------
+
+
+def _stored(db) -> dict:
+    """What a run must not change, by article key: articles and their technique results."""
+    from persuasion_lens.storage.schema import spans
+    from persuasion_lens.storage.schema import techniques as techniques_table
+
+    with db.engine.connect() as connection:
+        keys = dict(connection.execute(select(articles.c.id, articles.c.key)).all())
+        return {
+            "articles": sorted(
+                (row.key, row.id, row.external_id, row.language, row.text, row.n_paragraphs,
+                 row.n_techniques, row.model_version, row.run_id)
+                for row in connection.execute(select(articles))),
+            "paragraphs": sorted(
+                (keys[row.article_id], row.paragraph_index, row.start_offset, row.end_offset,
+                 row.text) for row in connection.execute(select(paragraphs))),
+            "techniques": sorted(
+                (keys[row.article_id], row.paragraph_index, row.technique, row.confidence)
+                for row in connection.execute(select(techniques_table))),
+            "spans": sorted(
+                (keys[row.article_id], row.start_offset, row.end_offset, row.technique)
+                for row in connection.execute(select(spans))),
+        }
+
+
+def _narrated(db) -> dict:
+    """The narratives and entity roles stored, by article key."""
+    from persuasion_lens.storage.schema import entities, entity_fine_roles, narratives
+    from persuasion_lens.storage.schema import subnarratives as subnarratives_table
+
+    with db.engine.connect() as connection:
+        keys = dict(connection.execute(select(articles.c.id, articles.c.key)).all())
+        return {
+            "narratives": sorted((keys[row.article_id], row.label, round(row.probability, 4))
+                                 for row in connection.execute(select(narratives))),
+            "subnarratives": sorted(
+                (keys[row.article_id], row.label, round(row.probability, 4))
+                for row in connection.execute(select(subnarratives_table))),
+            "entities": sorted(
+                (keys[row.article_id], row.entity_index, row.entity, row.main_role,
+                 round(row.main_role_probability, 4), row.n_mentions)
+                for row in connection.execute(select(entities))),
+            "fine_roles": sorted(
+                (keys[row.article_id], row.entity_index, row.label, round(row.probability, 4))
+                for row in connection.execute(select(entity_fine_roles))),
+            "marked": sorted(tuple(row) for row in connection.execute(
+                select(articles.c.key, articles.c.narratives_version))),
+        }
+
+
+def _narrative_inputs(tmp_path):
+    """A folder of narrative articles (language detected) and a JSON Lines file."""
+    from corpus_helpers import NARRATIVE_ARTICLES
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for row in NARRATIVE_ARTICLES:
+        (folder / f"{row['id']}.txt").write_text(row["text"], encoding="utf-8")
+    return folder, write_jsonl(tmp_path / "plain.jsonl", article_rows(3))
+
+
+def test_batch_narratives_are_added_to_articles_stored_without_them(tmp_path, db_url):  # noqa: F811
+    from persuasion_lens.storage.schema import runs
+
+    folder, plain = _narrative_inputs(tmp_path)
+    base = ["--db", db_url, "--no-progress", *analyzer_args()]
+    first = runner.invoke(app, ["batch", str(folder), *base])
+    assert first.exit_code == 0, first.output
+    db = open_database(db_url)
+    try:
+        before = _stored(db)
+        assert len(before["articles"]) == 4 and before["techniques"]
+        assert counts(db)["narratives"] == counts(db)["entities"] == 0
+
+        # the stored folder gets narratives; the new file is analysed with them in full
+        second = runner.invoke(app, ["batch", str(folder), str(plain), *base, "--narratives"])
+        assert second.exit_code == 0, second.output
+        assert "analysed                          │ 3" in second.output
+        assert "narratives added (already stored) │ 4" in second.output
+        assert "skipped (already stored)          │ 0" in second.output
+        after = _stored(db)
+        new = {row[0] for row in after["articles"]} - {row[0] for row in before["articles"]}
+        assert len(new) == 3
+        for part, rows in after.items():  # the stored articles are untouched, nothing doubled
+            assert [row for row in rows if row[0] not in new] == before[part], part
+        narrated = _narrated(db)
+        assert {row[0] for row in narrated["narratives"]} == {row[0] for row in after["articles"]}
+        assert {row[0] for row in narrated["entities"]} >= {row[0] for row in before["articles"]}
+        assert all(version == "narratives-kr-1" for _, version in narrated["marked"])
+
+        # the same narratives as a database analysed with them from the start
+        fresh_url = f"sqlite:///{tmp_path / 'fresh.db'}"
+        fresh_run = runner.invoke(app, ["batch", str(folder), str(plain), "--db", fresh_url,
+                                        "--no-progress", *analyzer_args(), "--narratives"])
+        assert fresh_run.exit_code == 0, fresh_run.output
+        fresh = open_database(fresh_url)
+        try:
+            assert _narrated(fresh) == narrated
+        finally:
+            fresh.dispose()
+
+        # a third run has nothing to do
+        third = runner.invoke(app, ["batch", str(folder), str(plain), *base, "--narratives"])
+        assert third.exit_code == 0, third.output
+        assert "narratives added (already stored) │ 0" in third.output
+        assert "skipped (already stored)          │ 7" in third.output
+        assert _stored(db) == after and _narrated(db) == narrated
+        with db.engine.connect() as connection:
+            added = list(connection.scalars(select(runs.c.narratives_added).order_by(runs.c.id)))
+        assert added == [0, 4, 0]
+    finally:
+        db.dispose()
+
+
+def test_adding_narratives_resumes_and_skips_what_has_them(tmp_path, db_url):  # noqa: F811
+    from corpus_helpers import NARRATIVE_ARTICLES, narrative_spec
+
+    from persuasion_lens.batch.work import AnalyzerSpec
+
+    without = AnalyzerSpec(factory="corpus_helpers:fake_analyzer")
+    rows = NARRATIVE_ARTICLES + article_rows(4)
+    first_half = write_jsonl(tmp_path / "first.jsonl", rows[:4])
+    everything = write_jsonl(tmp_path / "all.jsonl", rows)
+    db = open_database(db_url)
+    try:
+        plain = run_batch([str(everything)], db, without, batch_size=3)
+        assert (plain.analysed, plain.narratives_added) == (8, 0)
+        before = _stored(db)
+        # as if a run with --narratives had been stopped after the first articles
+        part = run_batch([str(first_half)], db, narrative_spec(), batch_size=3)
+        assert (part.analysed, part.narratives_added, part.skipped) == (0, 4, 0)
+        seen = []
+        rest = run_batch([str(everything)], db, narrative_spec(), batch_size=3,
+                         progress=seen.append)
+        assert (rest.analysed, rest.narratives_added, rest.skipped, rest.failed) == (0, 4, 4, 0)
+        assert sum(seen) == 8 and rest.narratives
+        assert _stored(db) == before
+        assert {row[0] for row in _narrated(db)["narratives"]} == {
+            row[0] for row in before["articles"]}
+        assert counts(db)["narratives"] >= 8
+    finally:
+        db.dispose()
+
+
+@pytest.mark.slow
+def test_dask_adds_narratives_like_the_single_process_run(tmp_path, monkeypatch):
+    pytest.importorskip("distributed")
+    from corpus_helpers import narrative_spec
+
+    from persuasion_lens.batch.executors import DaskExecutor
+    from persuasion_lens.batch.work import AnalyzerSpec
+
+    # Worker processes must import the test helpers (the fake technique model).
+    monkeypatch.setenv("PYTHONPATH", subprocess_env()["PYTHONPATH"])
+    folder, plain = _narrative_inputs(tmp_path)
+    inputs = [str(folder), str(plain)]
+    without = AnalyzerSpec(factory="corpus_helpers:fake_analyzer")
+    databases = []
+    for name in ("single", "dask"):
+        db = open_database(f"sqlite:///{tmp_path / name}.db")
+        run_batch(inputs, db, without, batch_size=3)
+        databases.append(db)
+    try:
+        single, clustered = databases
+        before = _stored(clustered)
+        local = run_batch(inputs, single, narrative_spec(), batch_size=3)
+        executor = DaskExecutor(narrative_spec(), address="local", workers=2)
+        remote = run_batch(inputs, clustered, narrative_spec(), executor=executor,
+                           batch_size=3)
+        assert executor.worker_count == 2
+        assert (remote.analysed, remote.narratives_added, remote.failed) == (0, 7, 0)
+        assert (local.analysed, local.narratives_added) == (0, 7)
+        assert _stored(clustered) == before
+        assert _narrated(clustered) == _narrated(single)
+        assert len({row[0] for row in _narrated(clustered)["narratives"]}) == 7
+    finally:
+        for db in databases:
+            db.dispose()

@@ -23,8 +23,14 @@ from persuasion_lens.storage.queries import (
     search,
     stats,
 )
-from persuasion_lens.storage.repository import article_key, existing_keys, store_batch
-from persuasion_lens.storage.schema import articles, paragraphs
+from persuasion_lens.storage.repository import (
+    article_key,
+    existing_keys,
+    store_batch,
+    store_results,
+    stored_without_narratives,
+)
+from persuasion_lens.storage.schema import SCHEMA_VERSION, articles, paragraphs
 
 FAKE = AnalyzerSpec(factory="corpus_helpers:fake_analyzer")
 
@@ -232,7 +238,7 @@ def test_an_article_and_its_narratives_are_one_transaction(with_narratives):
 
 def _stated_role(entity: dict) -> str:
     """The reports state a role from STATED_ROLE_PROBABILITY on; below it, 'unclear'."""
-    from persuasion_lens.models.narratives import STATED_ROLE_PROBABILITY
+    from persuasion_lens.taxonomy.roles import STATED_ROLE_PROBABILITY
 
     clear = entity["main_role_probability"] >= STATED_ROLE_PROBABILITY
     return entity["main_role"] if clear else "unclear"
@@ -309,8 +315,21 @@ def test_narrative_filter_search_and_export(with_narratives, tmp_path):
     assert {"entity", "main_role", "fine_roles", "mention_count"} <= set(lines[0]["entities"][0])
 
 
+# columns each schema version added after version 1
+_V2_COLUMNS = [("runs", "narratives")]
+_V3_COLUMNS = [("runs", "narratives_added"), ("articles", "narratives_version")]
+
+
+def _drop_columns(engine, columns) -> None:
+    import sqlalchemy as sa
+
+    with engine.begin() as connection:
+        for table, column in columns:
+            connection.execute(sa.text(f"ALTER TABLE {table} DROP COLUMN {column}"))
+
+
 def _old_schema_database(url: str) -> None:
-    """A database as version 1 made it: no narrative tables, no runs.narratives column."""
+    """A database as version 1 made it: no narrative tables, no columns added since."""
     import sqlalchemy as sa
 
     from persuasion_lens.storage.database import create_db_engine
@@ -319,14 +338,11 @@ def _old_schema_database(url: str) -> None:
     old = sa.MetaData()
     new_tables = {"narratives", "subnarratives", "entities", "entity_fine_roles"}
     for name, table in metadata.tables.items():
-        if name == "runs":
-            sa.Table("runs", old, *[sa.Column(c.name, c.type, primary_key=c.primary_key,
-                                              nullable=c.nullable)
-                                    for c in table.columns if c.name != "narratives"])
-        elif name not in new_tables:
+        if name not in new_tables:
             table.to_metadata(old)
     engine = create_db_engine(url)
     old.create_all(engine)
+    _drop_columns(engine, _V2_COLUMNS + _V3_COLUMNS)
     with engine.begin() as connection:
         connection.execute(sa.text("INSERT INTO plens_meta (name, value) VALUES "
                                    "('schema_version', '1')"))
@@ -358,7 +374,8 @@ def test_a_database_from_before_narratives_opens_reports_and_takes_them(db_url):
                 "SELECT value FROM plens_meta WHERE name = 'schema_version'"))
         assert flags[run_id] is True or flags[run_id] == 1
         assert [flag for key, flag in flags.items() if key != run_id] == [None]
-        assert version == "2"
+        assert version == SCHEMA_VERSION == "3"
+        assert len(stored_without_narratives(db, [i["key"] for i in _items(3)])) == 3
         store_batch(db, _narrative_items()[:1])
         assert stats(db)["narratives"]["articles"] == 1
     finally:
@@ -366,3 +383,101 @@ def test_a_database_from_before_narratives_opens_reports_and_takes_them(db_url):
     again = open_database(db_url)  # and opening it again changes nothing
     assert counts(again)["articles"] == 4
     again.dispose()
+
+
+def test_a_version_2_database_marks_the_articles_that_have_narratives(db_url):  # noqa: F811
+    """Opening a version 2 database sets `narratives_version` for the articles stored with
+    narratives (narrative rows, or a run with narratives on), and only for them."""
+    import sqlalchemy as sa
+
+    from persuasion_lens.storage.repository import start_run
+    from persuasion_lens.storage.schema import meta
+
+    plain = _items(3)
+    narrated = _narrative_items()
+    db = open_database(db_url)
+    store_batch(db, plain + narrated)
+    run_id = start_run(db, ["x"], "local", "v", narratives=True)
+    with db.engine.begin() as connection:  # as if its narrative model had found nothing
+        connection.execute(sa.update(articles).where(articles.c.key == plain[0]["key"])
+                           .values(run_id=run_id, model_version="techniques-2+narratives-x"))
+        connection.execute(sa.update(meta).where(meta.c.name == "schema_version")
+                           .values(value="2"))
+    _drop_columns(db.engine, _V3_COLUMNS)
+    before = counts(db)
+    db.dispose()
+
+    db = open_database(db_url)  # brings it to version 3
+    try:
+        with db.engine.connect() as connection:
+            marks = dict(connection.execute(
+                select(articles.c.key, articles.c.narratives_version)).all())
+            version = connection.scalar(select(meta.c.value)
+                                        .where(meta.c.name == "schema_version"))
+        assert version == SCHEMA_VERSION and counts(db) == before
+        assert {marks[item["key"]] for item in narrated} == {"narratives-kr-1"}
+        assert marks[plain[0]["key"]] == "narratives-x"
+        assert [marks[item["key"]] for item in plain[1:]] == [None, None]
+        lacking = stored_without_narratives(db, list(marks))
+        assert set(lacking) == {item["key"] for item in plain[1:]}
+        assert lacking[plain[1]["key"]]["text"] == plain[1]["text"]
+    finally:
+        db.dispose()
+
+
+def _narratives_only(db, items: list[dict]) -> list[dict]:
+    """The answers `analyse_payloads` gives for stored articles without narratives."""
+    from corpus_helpers import narrative_spec
+
+    lacking = stored_without_narratives(db, [item["key"] for item in items])
+    payloads = [{"key": key, "narratives_only": True, "article_id": row["article_id"],
+                 "text": row["text"], "language": row["language"], "external_id": None,
+                 "source": "test", "input": "test", "location": ""}
+                for key, row in lacking.items()]
+    answers = analyse_payloads(payloads, narrative_spec())
+    assert all(answer["ok"] and answer["narratives_only"] for answer in answers)
+    return [answer["item"] for answer in answers]
+
+
+def test_narratives_are_added_to_stored_articles_once(db_url):  # noqa: F811
+    from corpus_helpers import NARRATIVE_ARTICLES
+
+    fresh = _narrative_items()
+    plain = [{**item, "result": {k: v for k, v in item["result"].items()
+                                 if k not in ("narratives", "subnarratives", "entities",
+                                              "minor_entities", "narrative_candidates")},
+              "narratives_version": None} for item in fresh]
+    for item in plain:  # the warnings the technique model gave, not the narrative model's
+        item["result"]["warnings"] = ["stored warning"]
+    plain[-1]["result"]["language"] = "it"  # a language the narrative model was not trained on
+    db = open_database(db_url)
+    try:
+        assert store_batch(db, plain) == len(NARRATIVE_ARTICLES)
+        before = counts(db)
+        assert before["narratives"] == before["entities"] == 0
+        added = _narratives_only(db, plain)
+        assert len(added) == len(plain)
+        assert store_results(db, narratives_added=added) == (0, len(plain))
+        after = counts(db)
+        for table in ("articles", "paragraphs", "techniques", "spans", "frames", "failures"):
+            assert after[table] == before[table], table
+        assert stored_without_narratives(db, [item["key"] for item in plain]) == {}
+        # the same as analysing them with narratives in the first place (in the stored language)
+        for item in fresh[:-1]:
+            article, result = load_article(db, _article_id(db, item["key"]))
+            for part in ("narratives", "subnarratives"):
+                assert result.extra[part] == item["result"][part]
+            assert [(e["entity"], e["main_role"], e["fine_roles"], e["mention_count"])
+                    for e in result.extra["entities"]] == [
+                (e["entity"], e["main_role"], e["fine_roles"], len(e["mentions"]))
+                for e in item["result"]["entities"]]
+            assert article["warnings"] == ["stored warning"]
+        italian, _ = load_article(db, _article_id(db, plain[-1]["key"]))
+        assert italian["narratives_version"] == "narratives-kr-1"
+        assert italian["warnings"][0] == "stored warning" and len(italian["warnings"]) == 2
+        assert "no training data for language 'it'" in italian["warnings"][1]
+        # a second writer with the same work (another run, a retried batch) adds nothing
+        assert store_results(db, narratives_added=added) == (0, 0)
+        assert counts(db) == after
+    finally:
+        db.dispose()

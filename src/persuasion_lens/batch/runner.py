@@ -3,6 +3,10 @@
 Each batch of articles (with the failures met while reading it) is written in one transaction
 by this process, so killing a run loses at most the batches in flight, never part of an
 article, and running the same command again picks up where it stopped.
+
+With narratives on, an article of the inputs that is stored without narratives (a run without
+`--narratives` stored it) is not analysed again: the narrative model alone runs on its stored
+text, and its narratives and entity roles are added to it, in the same transactions.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from persuasion_lens.storage.repository import (
     existing_keys,
     finish_run,
     start_run,
-    store_batch,
+    store_results,
+    stored_without_narratives,
 )
 
 __all__ = ["AnalyzerSpec", "BatchSummary", "make_executor", "run_batch"]
@@ -30,8 +35,9 @@ __all__ = ["AnalyzerSpec", "BatchSummary", "make_executor", "run_batch"]
 @dataclass
 class BatchSummary:
     analysed: int = 0
-    skipped: int = 0
+    skipped: int = 0  # already stored, nothing to do
     failed: int = 0
+    narratives_added: int = 0  # already stored without narratives: narratives added
     seconds: float = 0.0  # the whole run
     startup_seconds: float = 0.0  # loading the models (and starting the cluster)
     model_version: str = ""
@@ -41,12 +47,14 @@ class BatchSummary:
 
     @property
     def rate(self) -> float:
-        """Articles analysed per second, once the models are loaded."""
+        """Articles analysed (or given narratives) per second, once the models are loaded."""
         working = self.seconds - self.startup_seconds
-        return self.analysed / working if working > 0 else 0.0
+        done = self.analysed + self.narratives_added
+        return done / working if working > 0 else 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {"analysed": self.analysed, "skipped": self.skipped, "failed": self.failed,
+                "narratives_added": self.narratives_added,
                 "seconds": round(self.seconds, 3),
                 "startup_seconds": round(self.startup_seconds, 3),
                 "articles_per_second": round(self.rate, 2),
@@ -76,7 +84,8 @@ def run_batch(
     progress: Progress | None = None,
     keep_failures: int = 20,
 ) -> BatchSummary:
-    """Analyse every article in `inputs` that the database does not hold yet."""
+    """Analyse every article in `inputs` that the database does not hold yet (and, with
+    narratives on, add narratives to those of them it holds without)."""
     spec = spec or AnalyzerSpec()
     executor = executor or LocalExecutor(spec)
     # the executor's spec is what runs (it may have been built with its own)
@@ -97,15 +106,20 @@ def run_batch(
 
         jobs = _jobs(inputs, db, columns or ColumnNames(), batch_size, lang, summary, advance)
         for read_failures, answers in executor.map(jobs):
-            analysed = [answer["item"] for answer in answers if answer["ok"]]
+            done = [answer for answer in answers if answer["ok"]]
+            analysed = [answer["item"] for answer in done if not answer.get("narratives_only")]
+            narrated = [answer["item"] for answer in done if answer.get("narratives_only")]
             failures = read_failures + [answer["failure"] for answer in answers
                                         if not answer["ok"]]
-            store_batch(db, analysed, failures, run_id)
+            _, given = store_results(db, analysed, failures, run_id, narrated)
             summary.analysed += len(analysed)
+            summary.narratives_added += given
+            summary.skipped += len(narrated) - given  # another run gave them narratives first
             note_failures(failures)
             advance(len(answers))
         summary.seconds = time.perf_counter() - started
-        finish_run(db, run_id, summary.analysed, summary.skipped, summary.failed)
+        finish_run(db, run_id, summary.analysed, summary.skipped, summary.failed,
+                   summary.narratives_added)
     except KeyboardInterrupt:
         summary.interrupted = True
         raise
@@ -124,7 +138,8 @@ def _jobs(
     summary: BatchSummary,
     advance: Progress,
 ) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
-    """Batches of (failures met while reading, payloads of articles not stored yet)."""
+    """Batches of (failures met while reading, payloads of articles not stored yet, and with
+    narratives on, of stored articles without narratives)."""
     seen: set[str] = set()
     records: list[Record] = []
     failures: list[dict[str, Any]] = []
@@ -132,9 +147,16 @@ def _jobs(
     def flush():
         payloads = [_payload(record, lang) for record in records]
         stored = existing_keys(db, [p["key"] for p in payloads])
+        lacking = (stored_without_narratives(db, stored)
+                   if summary.narratives and stored else {})
         fresh = []
         for payload in payloads:
-            if payload["key"] in stored or payload["key"] in seen:
+            if payload["key"] in seen:
+                summary.skipped += 1
+            elif payload["key"] in lacking:
+                seen.add(payload["key"])
+                fresh.append(_narratives_payload(payload, lacking[payload["key"]]))
+            elif payload["key"] in stored:
                 summary.skipped += 1
             else:
                 seen.add(payload["key"])
@@ -152,6 +174,14 @@ def _jobs(
             records, failures = [], []
     if records or failures:
         yield flush()
+
+
+def _narratives_payload(payload: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
+    """The work for a stored article without narratives: its stored text and language."""
+    return {"key": payload["key"], "narratives_only": True, "article_id": stored["article_id"],
+            "text": stored["text"], "language": stored["language"],
+            "external_id": payload["external_id"], "source": payload["source"],
+            "input": payload["input"], "location": payload["location"]}
 
 
 def _payload(record: Record, lang: str | None) -> dict[str, Any]:

@@ -79,15 +79,25 @@ def analyse_payloads(payloads: list[dict[str, Any]], spec: AnalyzerSpec) -> list
 
     A payload has `key`, `text`, `source`, `location` and optional `external_id`, `title`,
     `outlet`, `url`, `published`, `lang`. Bad articles become failures; the rest still run.
+
+    A payload with `narratives_only` is an article stored without narratives (`article_id`,
+    its stored `text` and `language`): only the narrative model runs on it, and its answer
+    has `narratives_only` and an item for `storage.repository.store_results`.
     """
     analyzer = cached_analyzer(spec)
     answers: list[dict[str, Any] | None] = [None] * len(payloads)
     ready: list[tuple[int, Document]] = []
+    stored: list[tuple[int, Document]] = []
     for position, payload in enumerate(payloads):
         try:
-            ready.append((position, _document(payload)))
+            if payload.get("narratives_only"):
+                stored.append((position, _stored_document(payload)))
+            else:
+                ready.append((position, _document(payload)))
         except ValueError as error:
             answers[position] = _failure(payload, str(error))
+    if stored:
+        _add_narratives(analyzer, payloads, stored, answers)
     if ready:
         try:
             results = analyzer.analyze_documents([document for _, document in ready])
@@ -103,8 +113,50 @@ def analyse_payloads(payloads: list[dict[str, Any]], spec: AnalyzerSpec) -> list
                 continue
             item = {k: v for k, v in payload.items() if k != "lang"}
             item["result"] = result.to_dict()
+            if "narratives" in item["result"]:
+                item["narratives_version"] = _version(analyzer.narrative_model)
             answers[position] = {"ok": True, "key": payload["key"], "item": item}
     return [answer for answer in answers if answer is not None]
+
+
+def _add_narratives(analyzer: Any, payloads: list[dict[str, Any]],
+                    stored: list[tuple[int, Document]], answers: list[Any]) -> None:
+    """Narratives and entity roles, alone, for articles stored without them."""
+    model = analyzer.narrative_model
+    if model is None or not analyzer.options.narratives:
+        raise ValueError("adding narratives to stored articles needs the narrative model")
+    try:
+        predictions = model.predict([document for _, document in stored])
+    except Exception:
+        predictions = None  # find the culprit: one document at a time
+    for offset, (position, document) in enumerate(stored):
+        payload = payloads[position]
+        try:
+            prediction = (predictions[offset] if predictions is not None
+                          else model.predict([document])[0])
+        except Exception as error:
+            answers[position] = _failure(payload, f"narratives failed: {_one_line(error)}")
+            continue
+        result = prediction.to_dict()  # warnings included: merged into the stored ones
+        answers[position] = {"ok": True, "key": payload["key"], "narratives_only": True,
+                             "item": {"key": payload["key"], "article_id": payload["article_id"],
+                                      "narratives_version": _version(model),
+                                      "result": result}}
+
+
+def _version(model: Any) -> str:
+    return str(getattr(model, "version", None) or type(model).__name__)
+
+
+def _stored_document(payload: dict[str, Any]) -> Document:
+    """A stored article as it was analysed: its stored text (so offsets match the stored
+    paragraphs) and stored language (not detected again)."""
+    document = Document.from_text(payload["text"], doc_id=payload.get("external_id"),
+                                  source=payload.get("source"))
+    if not document.paragraphs:
+        raise ValueError("the stored text has no paragraphs to analyse")
+    document.language = payload.get("language") or None
+    return document
 
 
 def _document(payload: dict[str, Any]) -> Document:

@@ -69,7 +69,8 @@ def batch(
     model: str | None = typer.Option(None, "--model", help="Folder of a technique model."),
     no_spans: bool = typer.Option(False, "--no-spans", help="Skip span detection."),
     narratives: bool = typer.Option(False, "--narratives", help="Also store narratives and the "
-                                    "roles given to people and countries (experimental)."),
+                                    "roles given to people and countries (experimental); "
+                                    "added to articles already stored without them."),
     dask: str | None = typer.Option(None, "--dask", help="'local' for a Dask LocalCluster, or "
                                     "a scheduler address such as tcp://scheduler:8786."),
     workers: int = typer.Option(2, "--workers", min=1, help="Workers of the local cluster."),
@@ -80,7 +81,10 @@ def batch(
         None, "--analyzer-factory", hidden=True,
         help="module:function returning an Analyzer (plugins and tests)."),
 ) -> None:
-    """Analyse many articles and store the results (re-running resumes; nothing is stored twice)."""
+    """Analyse many articles and store the results (re-running resumes; nothing is stored twice).
+
+    With --narratives, articles already stored without narratives get them added.
+    """
     from persuasion_lens.batch.readers import ColumnNames, check_inputs, count_inputs
     from persuasion_lens.batch.runner import AnalyzerSpec, make_executor, run_batch
     from persuasion_lens.text.languages import normalise_language_code
@@ -147,6 +151,8 @@ def _print_summary(summary, db_url: str) -> None:
 
     table = Table(title="Batch summary", show_header=False, title_justify="left")
     table.add_row("analysed", f"{summary.analysed:,}")
+    if summary.narratives:
+        table.add_row("narratives added (already stored)", f"{summary.narratives_added:,}")
     table.add_row("skipped (already stored)", f"{summary.skipped:,}")
     table.add_row("failed", f"[red]{summary.failed:,}[/]" if summary.failed else "0")
     table.add_row("time", f"{summary.seconds:,.1f} s (loading models: "

@@ -31,6 +31,7 @@ from scipy import sparse as sp
 
 from persuasion_lens.models import entities as E
 from persuasion_lens.models.manifest import read_manifest, write_manifest
+from persuasion_lens.taxonomy.roles import STATED_ROLE_PROBABILITY
 from persuasion_lens.text.documents import Document
 
 ARTIFACT_DIR = Path(__file__).parent / "artifacts" / "narratives"
@@ -38,9 +39,6 @@ FORMAT = 1
 OTHER = "Other"
 TRAINED_LANGUAGES = ("bg", "en", "hi", "pt", "ru")
 MAIN_ROLES = ("Protagonist", "Antagonist", "Innocent")
-# A main role is stated only from this probability on: on the validation split, entities at or
-# above it get the right main role 93% of the time, those below it 64% (docs/narratives.md).
-STATED_ROLE_PROBABILITY = 0.8
 MIN_MAIN_ACTORS = 6  # as many as the reports show; more when more pass the salience cut
 
 

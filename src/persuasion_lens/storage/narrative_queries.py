@@ -3,7 +3,7 @@
 `storage.queries` builds the article filter conditions and passes them here, so every function
 respects the same `Filters` as the technique statistics. An article analysed with narratives
 always has at least one narrative row (`Other` when none passes), so "has narrative rows" is
-"was analysed with narratives".
+"was analysed with narratives" (`articles.narratives_version` marks it too).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
-from persuasion_lens.models.narratives import STATED_ROLE_PROBABILITY
 from persuasion_lens.storage.schema import (
     articles,
     entities,
@@ -25,9 +24,11 @@ from persuasion_lens.storage.schema import (
     narratives,
     subnarratives,
 )
+from persuasion_lens.taxonomy.roles import STATED_ROLE_PROBABILITY
 
 NO_NARRATIVES = ("No narratives are stored: analyse the articles with `plens batch --narratives` "
-                 "(into a new database: articles already stored are not analysed again).")
+                 "(on the same inputs and database: it adds them to the articles stored "
+                 "without them).")
 NO_MATCH = "No article matching the filters has narratives stored."
 NO_OUTLET = "(no outlet)"
 

@@ -8,7 +8,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, exists, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -54,6 +54,32 @@ def existing_keys(db: Database, keys: Iterable[str]) -> set[str]:
     return found
 
 
+def stored_without_narratives(db: Database, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Which of these stored articles have no narratives yet: {key: {"article_id", "text",
+    "language"}}, with the text and language they were analysed with.
+
+    An article has narratives when `narratives_version` is set (it was analysed with them,
+    whether or not any passed) or, to be safe, when it has narrative rows.
+    """
+    keys = list(dict.fromkeys(keys))
+    found: dict[str, dict[str, Any]] = {}
+    with db.engine.connect() as connection:
+        for start in range(0, len(keys), _KEY_CHUNK):
+            chunk = keys[start:start + _KEY_CHUNK]
+            for row in connection.execute(
+                select(articles.c.key, articles.c.id, articles.c.text, articles.c.language)
+                .where(articles.c.key.in_(chunk), *_lacks_narratives())
+            ):
+                found[row.key] = {"article_id": row.id, "text": row.text,
+                                  "language": row.language}
+    return found
+
+
+def _lacks_narratives() -> list[Any]:
+    return [articles.c.narratives_version.is_(None),
+            ~exists().where(narratives.c.article_id == articles.c.id)]
+
+
 def start_run(db: Database, inputs: Sequence[str], executor: str, model_version: str,
               narratives: bool = False) -> int:
     """Record a run; `narratives` says whether it analyses narratives and entity roles."""
@@ -61,16 +87,18 @@ def start_run(db: Database, inputs: Sequence[str], executor: str, model_version:
         return connection.execute(
             insert(runs).values(started_at=_now(), inputs=list(inputs), executor=executor,
                                 model_version=model_version, analysed=0, skipped=0, failed=0,
-                                narratives=narratives)
+                                narratives=narratives, narratives_added=0)
             .returning(runs.c.id)
         ).scalar_one()
 
 
-def finish_run(db: Database, run_id: int, analysed: int, skipped: int, failed: int) -> None:
+def finish_run(db: Database, run_id: int, analysed: int, skipped: int, failed: int,
+               narratives_added: int = 0) -> None:
     with db.engine.begin() as connection:
         connection.execute(
             update(runs).where(runs.c.id == run_id)
-            .values(finished_at=_now(), analysed=analysed, skipped=skipped, failed=failed)
+            .values(finished_at=_now(), analysed=analysed, skipped=skipped, failed=failed,
+                    narratives_added=narratives_added)
         )
 
 
@@ -85,14 +113,86 @@ def store_batch(
     Each analysed item is a plain dict: `key`, `text`, optional `external_id`, `title`,
     `outlet`, `url`, `published` (date or ISO string), `source`, and `result` (the
     `ArticleResult.to_dict()` form, with `narratives`, `subnarratives` and `entities` when the
-    narrative model ran). Each failure has `source`, `location` and `reason`.
+    narrative model ran; then the item may name the narrative model's `narratives_version`).
+    Each failure has `source`, `location` and `reason`.
     Articles whose key is already stored are left alone.
+    """
+    return store_results(db, analysed, failed, run_id)[0]
+
+
+def store_results(
+    db: Database,
+    analysed: Sequence[dict[str, Any]] = (),
+    failed: Sequence[dict[str, Any]] = (),
+    run_id: int | None = None,
+    narratives_added: Sequence[dict[str, Any]] = (),
+) -> tuple[int, int]:
+    """`store_batch`, plus narratives for articles stored without them, all in one
+    transaction; returns (articles added, stored articles given narratives).
+
+    Each item of `narratives_added` has `article_id`, `narratives_version` and `result` with
+    `narratives`, `subnarratives`, `entities` and `warnings`. An article that has narratives
+    by the time this runs (another run gave them) is left alone, so nothing is stored twice.
     """
     with db.engine.begin() as connection:
         added = _store_articles(connection, analysed, run_id) if analysed else 0
+        given = _add_narratives(connection, narratives_added) if narratives_added else 0
         if failed:
             _store_failures(connection, failed, run_id)
-    return added
+    return added, given
+
+
+def _add_narratives(connection: Connection, items: Sequence[dict[str, Any]]) -> int:
+    """Narrative rows for stored articles that have none; marks each article as analysed."""
+    by_version: dict[str, dict[int, dict[str, Any]]] = {}
+    for item in items:
+        version = str(item.get("narratives_version") or "unknown")
+        by_version.setdefault(version, {}).setdefault(int(item["article_id"]), item)
+    claimed: dict[int, dict[str, Any]] = {}
+    for version, group in by_version.items():
+        # The UPDATE claims the articles: it sets the mark only where it is still unset (and
+        # there are no narrative rows), and locks those rows until the commit, so a concurrent
+        # run adding narratives to the same articles finds them marked and adds nothing.
+        ids = connection.execute(
+            update(articles)
+            .where(articles.c.id.in_(list(group)), *_lacks_narratives())
+            .values(narratives_version=version)
+            .returning(articles.c.id)
+        ).scalars().all()
+        claimed.update((article_id, group[article_id]) for article_id in ids
+                       if article_id not in claimed)
+    if not claimed:
+        return 0
+    rows: dict[Any, list[dict[str, Any]]] = {
+        table: [] for table in (narratives, subnarratives, entities, entity_fine_roles)}
+    for article_id, item in claimed.items():
+        for table, table_rows in _narrative_rows(article_id, item["result"]).items():
+            rows[table].extend(table_rows)
+    for table, table_rows in rows.items():
+        if table_rows:
+            connection.execute(insert(table), table_rows)
+    _merge_warnings(connection, {article_id: item["result"].get("warnings") or []
+                                 for article_id, item in claimed.items()})
+    return len(claimed)
+
+
+def _merge_warnings(connection: Connection, new: dict[int, list[str]]) -> None:
+    """Append the narrative model's warnings to the articles' stored ones (once each)."""
+    new = {article_id: warnings for article_id, warnings in new.items() if warnings}
+    if not new:
+        return
+    stored = dict(connection.execute(
+        select(articles.c.id, articles.c.warnings).where(articles.c.id.in_(list(new)))).all())
+    changes = []
+    for article_id, warnings in new.items():
+        merged = list(stored.get(article_id) or [])
+        merged.extend(w for w in warnings if w not in merged)
+        if merged != list(stored.get(article_id) or []):
+            changes.append({"article": article_id, "merged": merged})
+    if changes:
+        connection.execute(
+            update(articles).where(articles.c.id == bindparam("article"))
+            .values(warnings=bindparam("merged")), changes)
 
 
 def _store_articles(
@@ -109,6 +209,11 @@ def _store_articles(
         return 0
     now = _now()
     rows = [_article_row(item, run_id, now) for item in new]
+    if not any(row["narratives_version"] for row in rows):
+        # name the column only when a row needs it (every row must have the same keys), so
+        # that writing articles without narratives works on any schema version
+        for row in rows:
+            del row["narratives_version"]
     ids = connection.execute(
         insert(articles).returning(articles.c.id, sort_by_parameter_order=True), rows
     ).scalars().all()
@@ -220,7 +325,18 @@ def _article_row(item: dict[str, Any], run_id: int | None, now: dt.datetime) -> 
         "model_version": result.get("model_version") or "",
         "run_id": run_id,
         "analysed_at": now,
+        "narratives_version": _narratives_version(item),
     }
+
+
+def _narratives_version(item: dict[str, Any]) -> str | None:
+    """The narrative model that analysed this article, None when it did not run."""
+    result = item["result"]
+    if "narratives" not in result:
+        return None
+    if item.get("narratives_version"):
+        return str(item["narratives_version"])
+    return str(result.get("model_version") or "unknown").rpartition("+")[2] or "unknown"
 
 
 def _as_date(value: Any) -> dt.date | None:

@@ -7,7 +7,9 @@ point at their paragraph by (article_id, paragraph_index); fine roles at their e
 (article_id, entity_index).
 
 Databases made by an older version are brought up to date when opened: missing tables are
-created and missing columns added (`runs.narratives`); nothing stored is touched.
+created and missing columns added (`runs.narratives`, `runs.narratives_added`,
+`articles.narratives_version`, the last filled in for the articles that already have
+narratives); nothing else stored is touched.
 """
 
 from __future__ import annotations
@@ -29,13 +31,19 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
+    exists,
+    or_,
+    select,
     text,
+    update,
 )
 from sqlalchemy.engine import Engine
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "2"  # 2: narratives, subnarratives, entities
+# 2: narratives, subnarratives, entities; 3: articles.narratives_version, runs.narratives_added
+SCHEMA_VERSION = "3"
 
 metadata = MetaData()
 
@@ -60,6 +68,8 @@ runs = Table(
     Column("failed", Integer, nullable=False, default=0),
     # Whether the run analysed narratives and entity roles (NULL: a run from before version 2).
     Column("narratives", Boolean),
+    # Articles stored before this run that it gave narratives to (NULL: before version 3).
+    Column("narratives_added", Integer),
 )
 
 articles = Table(
@@ -87,6 +97,9 @@ articles = Table(
     Column("model_version", Text, nullable=False),
     Column("run_id", Integer, ForeignKey("runs.id")),
     Column("analysed_at", DateTime(timezone=True), nullable=False),
+    # The version of the narrative model that analysed the article's narratives and entity
+    # roles (with the rest, or added later by `plens batch --narratives`); NULL: not analysed.
+    Column("narratives_version", Text),
     Index("ix_articles_outlet", "outlet"),
     Index("ix_articles_language", "language"),
     Index("ix_articles_published", "published"),
@@ -147,7 +160,8 @@ frames = Table(
 )
 
 # Narratives and entity roles (experimental; stored by `plens batch --narratives`). An article
-# analysed with narratives always has at least one narrative row (`Other` when none passes).
+# analysed with narratives has `articles.narratives_version` set and always at least one
+# narrative row (`Other` when none passes).
 narratives = Table(
     "narratives",
     metadata,
@@ -233,7 +247,11 @@ _POSTGRES_FTS = [
 
 # Columns added after version 1: (table, column, SQL type). `create_all` creates missing tables
 # but never alters an existing one, so these are added by hand.
-_ADDED_COLUMNS = [("runs", "narratives", "BOOLEAN")]
+_ADDED_COLUMNS = [
+    ("runs", "narratives", "BOOLEAN"),
+    ("runs", "narratives_added", "INTEGER"),
+    ("articles", "narratives_version", "TEXT"),
+]
 
 
 def _add_missing_columns(engine: Engine) -> None:
@@ -255,10 +273,47 @@ def _add_missing_columns(engine: Engine) -> None:
         log.info("added the column %s.%s", table_name, column_name)
 
 
+def _stored_version(engine: Engine) -> int | None:
+    """The schema version the database had when opened (None: a new database)."""
+    from sqlalchemy import inspect
+
+    if "plens_meta" not in inspect(engine).get_table_names():
+        return None
+    with engine.connect() as connection:
+        value = connection.scalar(select(meta.c.value).where(meta.c.name == "schema_version"))
+    return int(value) if value and value.isdigit() else None
+
+
+def _fill_narratives_version(engine: Engine) -> None:
+    """Version 2 -> 3: mark the articles that already have narratives (those with narrative
+    rows, or stored by a run with narratives on) with the narrative model that made them, so
+    that `plens batch --narratives` does not analyse them again. Idempotent.
+
+    Their `model_version` is the analyzer's, its parts joined by "+", the narrative model last.
+    """
+    analysed = or_(
+        exists().where(narratives.c.article_id == articles.c.id),
+        articles.c.run_id.in_(select(runs.c.id).where(runs.c.narratives.is_(True))),
+    )
+    pending = and_(articles.c.narratives_version.is_(None), analysed)
+    with engine.begin() as connection:
+        versions = list(connection.scalars(
+            select(articles.c.model_version).where(pending).distinct()))
+        for version in versions:
+            connection.execute(
+                update(articles).where(pending, articles.c.model_version == version)
+                .values(narratives_version=(version or "").rpartition("+")[2] or "unknown"))
+    if versions:
+        log.info("marked the articles stored with narratives (%s)", ", ".join(versions))
+
+
 def create_schema(engine: Engine) -> bool:
     """Create whatever is missing; returns whether full-text search is available."""
+    stored_version = _stored_version(engine)
     metadata.create_all(engine, checkfirst=True)
     _add_missing_columns(engine)
+    if stored_version is not None and stored_version < 3:
+        _fill_narratives_version(engine)
     full_text = True
     statements = _SQLITE_FTS if engine.dialect.name == "sqlite" else _POSTGRES_FTS
     if engine.dialect.name not in ("sqlite", "postgresql"):
