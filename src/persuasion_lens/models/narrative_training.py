@@ -124,6 +124,10 @@ def _tune(model: NarrativeModel, pn: np.ndarray, ps: np.ndarray, gold_n, gold_s,
 # -- entity roles --------------------------------------------------------------------------------
 
 
+def article_key(article: D.NarrativeArticle) -> str:
+    return article.language + "/" + article.doc_id
+
+
 MentionFeatures = Callable[[str, int, int, str | None, Sequence[str]], list[str]]
 
 
@@ -131,7 +135,7 @@ def role_rows(articles: Sequence[D.NarrativeArticle], stances: dict[str, list[st
               features: MentionFeatures = E.mention_features):
     rows, mentions = [], []
     for article in articles:
-        stance = stances.get(article.language + "/" + article.doc_id, [])
+        stance = stances.get(article_key(article), [])
         for mention in article.mentions:
             rows.append(features(article.document.text, mention.start, mention.end,
                                  article.language, stance))
@@ -184,22 +188,25 @@ def fit_detector(articles: Sequence[D.NarrativeArticle]) -> E.MentionDetector:
     return E.MentionDetector({k: sorted(v) for k, v in gazetteer.items()}, common)
 
 
-def salience_rows(articles: Sequence[D.NarrativeArticle], detector: E.MentionDetector):
+def salience_rows(articles: Sequence[D.NarrativeArticle], detector: E.MentionDetector,
+                  detected: dict[str, list[tuple[int, int]]] | None = None):
     """One row per entity found automatically in an annotated article; the target says
-    whether any of its mentions overlaps an annotated (role-bearing) mention."""
+    whether any of its mentions overlaps an annotated (role-bearing) mention. `detected`:
+    mentions already found, by `article_key`, so that they are not looked for twice."""
     rows, targets, owners, counts = [], [], [], []
     for article in articles:
         if not article.has_roles:
             continue
         text, language = article.document.text, article.language
-        spans = detector.detect(text, language)
+        key = article_key(article)
+        spans = detected[key] if detected and key in detected else detector.detect(text, language)
         gold = [(m.start, m.end) for m in article.mentions]
         known = detector.known_names(language)
         for group in E.group_mentions([text[s:e] for s, e in spans], language):
             rows.append(E.entity_features(text, spans, group.indices, language, known))
             targets.append(any(gs < spans[i][1] and spans[i][0] < ge
                                for i in group.indices for gs, ge in gold))
-            owners.append(article.language + "/" + article.doc_id)
+            owners.append(key)
             counts.append(len(group.indices))
     return rows, np.array(targets, dtype=bool), owners, np.array(counts)
 
@@ -251,8 +258,8 @@ class NarrativeStage:
     loo_subnarratives: np.ndarray
 
     def stances(self) -> dict[str, list[str]]:
-        return {a.language + "/" + a.doc_id: self.model.stance(self.loo_narratives[i],
-                                                                self.loo_subnarratives[i])
+        return {article_key(a): self.model.stance(self.loo_narratives[i],
+                                                  self.loo_subnarratives[i])
                 for i, a in enumerate(self.documents)}
 
 
@@ -426,6 +433,8 @@ def evaluate_model(model: NarrativeModel, test: Sequence[D.NarrativeArticle]
                             [[s for s, _ in p.subnarratives] for p in predictions])
         gold_fine, pred_fine, gold_main, pred_main = [], [], [], []
         gold_spans, found_spans = [], []
+        detected = {article_key(a): model.detector.detect(a.document.text, a.language)
+                    for a in articles if a.has_roles}
         for article in articles:
             if not article.mentions:
                 continue
@@ -436,22 +445,23 @@ def evaluate_model(model: NarrativeModel, test: Sequence[D.NarrativeArticle]
                 pred_fine.append([f for f, _ in role.fine_roles])
                 gold_main.append(mention.main_role)
                 pred_main.append(role.main_role)
-            detected = model.detector.detect(article.document.text, article.language)
             gold_spans.extend((article.doc_id, s, e) for s, e in spans)
-            found_spans.extend((article.doc_id, s, e) for s, e in detected)
+            found_spans.extend((article.doc_id, s, e)
+                               for s, e in detected.get(article_key(article), []))
         exact, overlap = _recall(gold_spans, found_spans)
         result[language] = LanguageScores(
             language, len(labelled), len(gold_main), narrative_f1, sub_f1,
             exact_match_ratio(gold_fine, pred_fine), accuracy(gold_main, pred_main),
-            exact, overlap, *_salience_scores(model, articles))
+            exact, overlap, *_salience_scores(model, articles, detected))
     return result
 
 
-def _salience_scores(model: NarrativeModel, articles: Sequence[D.NarrativeArticle]
+def _salience_scores(model: NarrativeModel, articles: Sequence[D.NarrativeArticle],
+                     detected: dict[str, list[tuple[int, int]]] | None = None
                      ) -> tuple[float | None, ...]:
     from sklearn.metrics import average_precision_score
 
-    rows, targets, _, counts = salience_rows(articles, model.detector)
+    rows, targets, _, counts = salience_rows(articles, model.detector, detected)
     if model.salience is None or not targets.any():
         return None, None, None, None
     probabilities = model.salience.probabilities(rows)
