@@ -3,8 +3,17 @@
 Every variant is fitted on the training split with the shipped recipe (same stance from the
 leave-one-out narrative scores, same logistic regressions) and only its mention features or its
 decision rule differ. Prints fine-role exact-match ratio and main-role accuracy per language, and
-the main role each variant gives the main entities of the project's worked example.
+the main role each variant gives the main entities of the project's worked example (about
+1.7 minutes of one core).
+
+Two options replace that table. Both score 4 folds of the training articles with mentions,
+grouped by article, each scored with its leave-one-out stance, then the model fitted on all of
+them on the validation split (times are of one core, the narrative model's fit included):
+  --cv-c 1 3 10 30     the role regressions' C (shipped: 3); 3.7 minutes for these four values
+  --prior-correction   decoding with role probabilities x (language prior / pooled prior)^alpha,
+                       main and fine roles, over a grid of alphas; 1.1 minutes
 Usage: python benchmarks/role_variants.py [--data-dir ../shared/data] [--example FILE]
+                                          [--cv-c C [C ...]] [--prior-correction]
 """
 
 from __future__ import annotations
@@ -12,13 +21,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(variable, "1")
 
 import numpy as np  # noqa: E402
+from sklearn.model_selection import GroupKFold  # noqa: E402
 
 from persuasion_lens.data import semeval2025 as D  # noqa: E402
 from persuasion_lens.models import entities as E  # noqa: E402
@@ -36,6 +47,28 @@ FIRST_PERSON_PLURAL = {
     "нашей", "нашего", "наших", "ние", "нашия", "нашата", "нашето", "нашите", "nós", "nosso",
     "nossa", "nossos", "nossas", "हम", "हमारा", "हमारी", "हमारे", "हमें",
 }
+# Stems (matched inside the normalised and the raw name) placing an entity in a geopolitical bloc.
+BLOC_STEMS = {
+    "RU": ("russ", "росси", "руси", "rúss", "रूस", "moscow", "moscov", "moscou", "москв", "kreml",
+           "кремл", "क्रेमलिन", "putin", "путин", "पुतिन", "lavrov", "лавров", "dprk", "north korea",
+           "pyongyang", "пхенья", "belarus", "беларус", "lukashenk", "лукашенк", "peskov", "песков",
+           "shoigu", "шойгу", "medvedev", "медведев", "wagner", "вагнер", "prigozhin", "пригожин"),
+    "WEST": ("united states", "washington", "вашингтон", "वाशिंगटन", "biden", "байд", "बाइडेन",
+             "nato", "нато", "the west", "european union", "united kingdom", "london", "лондон",
+             "japan", "япон", "pentagon", "пентагон", "white house", "белый дом", "белия дом",
+             "blinken", "блинкен", "stoltenberg", "столтенберг", "leyen", "macron", "макрон",
+             "scholz", "шолц", "шольц", "cia", "цру", "brussels", "брюксел", "брюссел", "eua",
+             "сащ", "сша", "अमेरिका"),
+    "UA": ("ukrain", "украин", "украйн", "ucrân", "यूक्रेन", "kyiv", "kiev", "киев", "київ", "kiiv",
+           "zelensk", "зеленск", "зеленски", "ज़ेलेंस", "जेलेंस", "всу", "azov", "азов"),
+}
+# The URW narratives that argue the Kremlin's side (all but "Overpraising the West").
+PRO_KREMLIN = frozenset("URW: " + n for n in (
+    "Amplifying war-related fears", "Blaming the war on others rather than the invader",
+    "Discrediting Ukraine", "Discrediting the West, Diplomacy", "Distrust towards Media",
+    "Hidden plots by secret schemes of powerful groups", "Negative Consequences for the West",
+    "Praise of Russia", "Russia is the Victim", "Speculating war outcomes"))
+PRIOR_ALPHAS = ((0, 0), (0, 1), (1, 0), (1, 1), (0.5, 0.5), (0.5, 1))
 
 
 def without(prefixes: tuple[str, ...]) -> T.MentionFeatures:
@@ -77,12 +110,36 @@ def with_document_context(text, start, end, language, stance):
     return E.mention_features(text, start, end, language, stance) + ["D:" + w for w in words]
 
 
+def bloc_of(name: str, language: str | None) -> str | None:
+    lowered = " " + E.normalise_name(name, language).lower() + " " + name.lower()
+    for bloc, stems in BLOC_STEMS.items():
+        if any(stem in lowered for stem in stems):
+            return bloc
+    return None
+
+
+def with_bloc(repeat: int) -> T.MentionFeatures:
+    """+ the entity's bloc, alone, x each stance narrative and x pro-Kremlin stance or not;
+    repeated so that the few bloc features weigh against the thousands of word features."""
+    def features(text, start, end, language, stance):
+        bloc = bloc_of(text[start:end], language)
+        base = E.mention_features(text, start, end, language, stance)
+        if bloc is None:
+            return base
+        leaning = "pro" if stance and stance[0] in PRO_KREMLIN else "non"
+        extra = [f"B:{bloc}", *(f"BT:{bloc}|{n}" for n in stance), f"BP:{bloc}|{leaning}"]
+        return base + extra * repeat
+    return features
+
+
 VARIANTS: dict[str, T.MentionFeatures] = {
     "shipped": E.mention_features,
     "entity names masked": without(("E:", "e:", "c:", "ET:")),
     "no entity x stance": without(("ET:",)),
     "+ author's we/our": with_first_person,
     "+ entity's document context": with_document_context,
+    "+ geopolitical bloc x stance": with_bloc(1),
+    "+ geopolitical bloc x stance, x3": with_bloc(3),
 }
 
 
@@ -93,14 +150,19 @@ class FittedRoles:
         self.features = features
 
     def decide(self, text: str, spans: Sequence[tuple[int, int]], language: str,
-               stance: Sequence[str], second_ratio: float | None = None):
+               stance: Sequence[str], second_ratio: float | None = None,
+               correction: PriorCorrection | None = None):
         rows = [self.features(text, s, e, language, stance) for s, e in spans]
         X = self.featurizer.transform(rows)
         main = _softmax(np.asarray(X @ self.main_coef) + self.main_bias)
+        if correction:
+            main = correction.main(main, language, self.main_roles)
         decided = []
         for i in range(len(spans)):
             role = self.main_roles[int(np.argmax(main[i]))]
             fine = _softmax(np.asarray(X[i] @ self.fine_coef[role]) + self.fine_bias[role])[0]
+            if correction:
+                fine = correction.fine(fine, language, self.fine_roles[role])
             order = np.argsort(-fine)
             chosen = [self.fine_roles[role][order[0]]]
             if second_ratio and len(order) > 1 and fine[order[1]] >= second_ratio * fine[order[0]]:
@@ -115,7 +177,38 @@ def _softmax(scores: np.ndarray) -> np.ndarray:
     return exp / exp.sum(axis=1, keepdims=True)
 
 
-def validation_scores(roles: FittedRoles, validation, stances, second_ratio=None) -> dict:
+class PriorCorrection:
+    """Label shift: role probabilities x (the language's training prior / the pooled prior)^alpha,
+    priors from role counts + 1 in the articles the roles were fitted on."""
+
+    def __init__(self, articles, alpha_main: float, alpha_fine: float):
+        self.alpha_main, self.alpha_fine = alpha_main, alpha_fine
+        self.main_counts: dict[str, Counter] = {}
+        self.fine_counts: dict[str, Counter] = {}
+        for article in articles:
+            for mention in article.mentions:
+                for key in (article.language, "*"):
+                    self.main_counts.setdefault(key, Counter())[mention.main_role] += 1
+                    self.fine_counts.setdefault(key, Counter()).update(
+                        f for f in mention.fine_roles if f in D.FINE_TO_MAIN)
+
+    def main(self, probabilities: np.ndarray, language: str, labels) -> np.ndarray:
+        return _shift(probabilities, self.main_counts, language, labels, self.alpha_main)
+
+    def fine(self, probabilities: np.ndarray, language: str, labels) -> np.ndarray:
+        return _shift(probabilities, self.fine_counts, language, labels, self.alpha_fine)
+
+
+def _shift(probabilities, counts: dict[str, Counter], language: str, labels, alpha: float):
+    own, pooled = counts.get(language, Counter()), counts["*"]
+    ratio = np.array([(own[x] + 1) / (pooled[x] + 1) for x in labels])
+    ratio *= sum(pooled.values()) / max(1, sum(own.values()))
+    shifted = probabilities * ratio ** alpha
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+def validation_scores(roles: FittedRoles, validation, stances, second_ratio=None,
+                      correction: PriorCorrection | None = None) -> dict:
     by_language: dict[str, tuple[list, list, list, list]] = {}
     for article in validation:
         if not article.mentions:
@@ -123,7 +216,7 @@ def validation_scores(roles: FittedRoles, validation, stances, second_ratio=None
         spans = [(m.start, m.end) for m in article.mentions]
         stance = stances[article.language + "/" + article.doc_id]
         decided = roles.decide(article.document.text, spans, article.language, stance,
-                               second_ratio)
+                               second_ratio, correction)
         gold_fine, pred_fine, gold_main, pred_main = by_language.setdefault(
             article.language, ([], [], [], []))
         for mention, (role, fine, _) in zip(article.mentions, decided, strict=True):
@@ -147,10 +240,66 @@ def example_roles(roles: FittedRoles, model, text: str) -> dict[str, str]:
     return result
 
 
+# score(roles, articles they were fitted on, articles scored, stances) -> {row: {language: scores}}
+Score = Callable[[FittedRoles, list, list, dict], dict[str, dict]]
+
+
+def cross_validated(articles: list, stances: dict, fit: Callable[[list], FittedRoles],
+                    score: Score, folds: int = 4) -> dict[str, dict]:
+    """Per row and language, the mean of score over folds grouped by article."""
+    collected: dict[str, dict[str, list]] = {}
+    groups = [a.doc_id for a in articles]
+    for fit_at, held_at in GroupKFold(folds).split(articles, groups=groups):
+        fitted_on = [articles[i] for i in fit_at]
+        scores = score(fit(fitted_on), fitted_on, [articles[i] for i in held_at], stances)
+        for row, by_language in scores.items():
+            for language, value in by_language.items():
+                collected.setdefault(row, {}).setdefault(language, []).append(value)
+    return {row: {language: tuple(np.mean(values, axis=0)) for language, values in cells.items()}
+            for row, cells in collected.items()}
+
+
+def cv_and_validation(train: list, validation: list, stances: tuple[dict, dict],
+                      fit: Callable[[list], FittedRoles], score: Score):
+    """[(row, CV scores, validation scores)]; stances: (training, validation)."""
+    cv = cross_validated(train, stances[0], fit, score)
+    held = score(fit(train), train, validation, stances[1])
+    return [(row, cv[row], held[row]) for row in held]
+
+
+def shipped_fit(config: T.TrainingConfig, stances: dict) -> Callable[[list], FittedRoles]:
+    def fit(articles: list) -> FittedRoles:
+        return FittedRoles(T.fit_roles(articles, config, stances), E.mention_features)
+    return fit
+
+
+def role_c_rows(train, validation, stances, values: Sequence[float]):
+    def score(roles, _fitted_on, articles, article_stances):
+        return {"C": validation_scores(roles, articles, article_stances)}
+    rows = []
+    for c in values:
+        fit = shipped_fit(T.TrainingConfig(role_c=c), stances[0])
+        rows += [(f"C={c:g}", cv, held) for _, cv, held in
+                 cv_and_validation(train, validation, stances, fit, score)]
+    return rows
+
+
+def prior_correction_rows(train, validation, stances):
+    def score(roles, fitted_on, articles, article_stances):
+        return {f"alpha main/fine {a}/{b}": validation_scores(
+            roles, articles, article_stances, correction=PriorCorrection(fitted_on, a, b))
+            for a, b in PRIOR_ALPHAS}
+    fit = shipped_fit(T.TrainingConfig(), stances[0])
+    return cv_and_validation(train, validation, stances, fit, score)
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--example", type=Path, default=EXAMPLE)
+    parser.add_argument("--cv-c", type=float, nargs="+", metavar="C")
+    parser.add_argument("--prior-correction", action="store_true")
     args = parser.parse_args()
     articles = D.load_articles(args.data_dir)
     train = [a for a in articles if a.split == "train"]
@@ -160,6 +309,14 @@ def main() -> None:
     pn, ps = stage.model.narrative_probabilities([a.document for a in validation])
     stances = {a.language + "/" + a.doc_id: stage.model.stance(pn[i], ps[i])
                for i, a in enumerate(validation)}
+    if args.cv_c or args.prior_correction:
+        with_mentions = [a for a in train if a.mentions]
+        both = (stage.stances(), stances)
+        if args.cv_c:
+            _print_cv(role_c_rows(with_mentions, validation, both, args.cv_c))
+        if args.prior_correction:
+            _print_cv(prior_correction_rows(with_mentions, validation, both))
+        return
     example = args.example.read_text(encoding="utf-8") if args.example.exists() else None
     rows: list[tuple[str, dict, dict]] = []
     for name, features in VARIANTS.items():
@@ -182,6 +339,19 @@ def _print(rows: list[tuple[str, dict, dict]]) -> None:
         cells = "".join(f"{scores[lang][0]:>7.3f}/{scores[lang][1]:.3f}" for lang in languages)
         shown = " ".join(f"{k}={v}" for k, v in example.items())
         print(f"{name:40}{cells}  {shown}")
+
+
+def _print_cv(rows: list[tuple[str, dict, dict]]) -> None:
+    languages = sorted(rows[0][1])
+    print("fine-role exact match / main-role accuracy: 4-fold CV on the training split, grouped "
+          "by article (mean of the languages, then each), and on the validation split")
+    print(f"{'':26}{'CV mean':>14}" + "".join(f"{lang:>14}" for lang in languages)
+          + "  | validation " + " ".join(languages))
+    for name, cv, held in rows:
+        mean = np.mean([cv[lang] for lang in languages], axis=0)
+        cells = "".join(f"{cv[lang][0]:>8.3f}/{cv[lang][1]:.3f}" for lang in languages)
+        shown = " ".join(f"{held[lang][0]:.3f}/{held[lang][1]:.3f}" for lang in sorted(held))
+        print(f"{name:26}{mean[0]:>8.3f}/{mean[1]:.3f}{cells}  | {shown}", flush=True)
 
 
 if __name__ == "__main__":
