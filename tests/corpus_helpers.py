@@ -149,6 +149,23 @@ def fake_analyzer():
                     options=AnalysisOptions(spans=True, article_labels=False, narratives=False))
 
 
+class FragileDetector(FakeDetector):
+    """Like FakeDetector, but the analysis breaks on any document that says "detonate"."""
+
+    def predict_proba(self, documents):
+        if any("detonate" in document.text.lower() for document in documents):
+            raise RuntimeError("the detector broke on this document")
+        return super().predict_proba(documents)
+
+
+def fragile_analyzer():
+    """Factory for AnalyzerSpec(factory="corpus_helpers:fragile_analyzer")."""
+    from persuasion_lens.pipeline.analyzer import AnalysisOptions, Analyzer
+
+    return Analyzer(FragileDetector(), span_detector=FakeSpans(),
+                    options=AnalysisOptions(spans=True, article_labels=False, narratives=False))
+
+
 def real_model_available() -> bool:
     from persuasion_lens.models.techniques import ARTIFACT_DIR
 

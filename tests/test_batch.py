@@ -43,6 +43,21 @@ def _bad_inputs(tmp_path):
     return [str(good), str(folder), str(no_text)]
 
 
+def test_a_document_that_breaks_the_analysis_fails_alone():
+    from persuasion_lens.batch.work import AnalyzerSpec, analyse_payloads
+
+    texts = ["The shameful council failed again.", "Someone will detonate the budget.",
+             "Obviously a disaster for the nation."]
+    payloads = [{"key": f"k{i}", "text": text, "source": "inline", "location": str(i)}
+                for i, text in enumerate(texts)]
+    answers = analyse_payloads(payloads, AnalyzerSpec(factory="corpus_helpers:fragile_analyzer"))
+    assert [answer["ok"] for answer in answers] == [True, False, True]
+    assert "analysis failed: " in answers[1]["failure"]["reason"]
+    assert "detector broke" in answers[1]["failure"]["reason"]
+    found = answers[2]["item"]["result"]["paragraphs"][0]["techniques"]
+    assert {t["technique"] for t in found} == {"Loaded_Language", "Flag_Waving"}
+
+
 def test_readers_yield_records_and_failures(tmp_path):
     items = list(read_inputs(_bad_inputs(tmp_path)))
     records = [i for i in items if isinstance(i, Record)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,17 +100,11 @@ def analyse_payloads(payloads: list[dict[str, Any]], spec: AnalyzerSpec) -> list
     if stored:
         _add_narratives(analyzer, payloads, stored, answers)
     if ready:
-        try:
-            results = analyzer.analyze_documents([document for _, document in ready])
-        except Exception:
-            results = None  # find the culprit: one document at a time
-        for offset, (position, document) in enumerate(ready):
+        outcomes = _results_or_errors(analyzer.analyze_documents, [d for _, d in ready])
+        for (position, _), result in zip(ready, outcomes, strict=True):
             payload = payloads[position]
-            try:
-                result = (results[offset] if results is not None
-                          else analyzer.analyze_documents([document])[0])
-            except Exception as error:
-                answers[position] = _failure(payload, f"analysis failed: {_one_line(error)}")
+            if isinstance(result, Exception):
+                answers[position] = _failure(payload, f"analysis failed: {_one_line(result)}")
                 continue
             item = {k: v for k, v in payload.items() if k != "lang"}
             item["result"] = result.to_dict()
@@ -125,23 +120,35 @@ def _add_narratives(analyzer: Any, payloads: list[dict[str, Any]],
     model = analyzer.narrative_model
     if model is None or not analyzer.options.narratives:
         raise ValueError("adding narratives to stored articles needs the narrative model")
-    try:
-        predictions = model.predict([document for _, document in stored])
-    except Exception:
-        predictions = None  # find the culprit: one document at a time
-    for offset, (position, document) in enumerate(stored):
+    outcomes = _results_or_errors(model.predict, [d for _, d in stored])
+    for (position, _), prediction in zip(stored, outcomes, strict=True):
         payload = payloads[position]
-        try:
-            prediction = (predictions[offset] if predictions is not None
-                          else model.predict([document])[0])
-        except Exception as error:
-            answers[position] = _failure(payload, f"narratives failed: {_one_line(error)}")
+        if isinstance(prediction, Exception):
+            answers[position] = _failure(payload, f"narratives failed: {_one_line(prediction)}")
             continue
         result = prediction.to_dict()  # warnings included: merged into the stored ones
         answers[position] = {"ok": True, "key": payload["key"], "narratives_only": True,
                              "item": {"key": payload["key"], "article_id": payload["article_id"],
                                       "narratives_version": _version(model),
                                       "result": result}}
+
+
+def _results_or_errors(run: Callable[[list[Document]], list[Any]],
+                       documents: list[Document]) -> Iterator[Any]:
+    """`run` over the whole batch; if that raises, over one document at a time, so that a bad
+    document fails alone: its exception takes the place of its result."""
+    try:
+        results = run(documents)
+    except Exception:
+        results = None
+    if results is not None:
+        yield from results
+        return
+    for document in documents:
+        try:
+            yield run([document])[0]
+        except Exception as error:
+            yield error
 
 
 def _version(model: Any) -> str:
