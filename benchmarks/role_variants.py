@@ -6,19 +6,23 @@ decision rule differ. Prints fine-role exact-match ratio and main-role accuracy 
 the main role each variant gives the main entities of the project's worked example (about
 1.7 minutes of one core).
 
-Two options replace that table. Both score 4 folds of the training articles with mentions,
+Three options replace that table. All score 4 folds of the training articles with mentions,
 grouped by article, each scored with its leave-one-out stance, then the model fitted on all of
 them on the validation split (times are of one core, the narrative model's fit included):
   --cv-c 1 3 10 30     the role regressions' C (shipped: 3); 3.7 minutes for these four values
   --prior-correction   decoding with role probabilities x (language prior / pooled prior)^alpha,
                        main and fine roles, over a grid of alphas; 1.1 minutes
+  --fine-decoders      the plain n-gram baseline's role model, then the shipped main role with
+                       the fine role chosen by other decoders (see FINE_DECODERS); 4.7 minutes
 Usage: python benchmarks/role_variants.py [--data-dir ../shared/data] [--example FILE]
                                           [--cv-c C [C ...]] [--prior-correction]
+                                          [--fine-decoders]
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import sys
 from collections import Counter
@@ -29,6 +33,7 @@ for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(variable, "1")
 
 import numpy as np  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.model_selection import GroupKFold  # noqa: E402
 
 from persuasion_lens.data import semeval2025 as D  # noqa: E402
@@ -69,6 +74,13 @@ PRO_KREMLIN = frozenset("URW: " + n for n in (
     "Hidden plots by secret schemes of powerful groups", "Negative Consequences for the West",
     "Praise of Russia", "Russia is the Victim", "Speculating war outcomes"))
 PRIOR_ALPHAS = ((0, 0), (0, 1), (1, 0), (1, 1), (0.5, 0.5), (0.5, 1))
+# Fine-role decoders: the parts whose probabilities over the chosen main role's fine roles are
+# summed (see FineDecoders).
+FINE_DECODERS = {
+    "shipped": ("shipped",), "flat-ours": ("ours",), "blend-ours": ("shipped", "ours"),
+    "flat-base": ("base",), "blend-base": ("shipped", "base"),
+    "blend-3": ("shipped", "ours", "base"),
+}
 
 
 def without(prefixes: tuple[str, ...]) -> T.MentionFeatures:
@@ -157,10 +169,11 @@ class FittedRoles:
         main = _softmax(np.asarray(X @ self.main_coef) + self.main_bias)
         if correction:
             main = correction.main(main, language, self.main_roles)
+        fine_of = self.fine_scorer(X, text, spans)
         decided = []
         for i in range(len(spans)):
             role = self.main_roles[int(np.argmax(main[i]))]
-            fine = _softmax(np.asarray(X[i] @ self.fine_coef[role]) + self.fine_bias[role])[0]
+            fine = fine_of(i, role)
             if correction:
                 fine = correction.fine(fine, language, self.fine_roles[role])
             order = np.argsort(-fine)
@@ -169,6 +182,62 @@ class FittedRoles:
                 chosen.append(self.fine_roles[role][order[1]])
             decided.append((role, chosen, main[i]))
         return decided
+
+    def fine_scorer(self, X, text: str, spans) -> Callable[[int, str], np.ndarray]:
+        """fine(i, main role): mention i's probabilities of that main role's fine roles."""
+        def fine(i: int, role: str) -> np.ndarray:
+            return _softmax(np.asarray(X[i] @ self.fine_coef[role]) + self.fine_bias[role])[0]
+        return fine
+
+
+def mention_sentence(text: str, start: int, end: int) -> str:
+    """The n-gram baseline's role input: "entity | the entity's sentence"."""
+    left, right = E.sentence_bounds(text, start, end)
+    return text[start:end] + " | " + text[left:right]
+
+
+class FineDecoders(FittedRoles):
+    """The shipped role model and two flat regressions over all fine roles: "ours" on the
+    shipped mention features, one row per (mention, gold fine role), C = role_c; "base" the
+    n-gram baseline's fine-role model (word and character n-grams of "entity | sentence", the
+    first fine role). using(decoder) keeps the shipped main role and picks the fine role by the
+    sum of the decoder's parts, each renormalised over the chosen main role's fine roles."""
+
+    def __init__(self, articles: list, config: T.TrainingConfig, stances: dict):
+        super().__init__(T.fit_roles(articles, config, stances), E.mention_features)
+        rows, mentions = T.role_rows(articles, stances)
+        pairs = [(i, f) for i, (_, m) in enumerate(mentions) for f in m.fine_roles
+                 if f in D.FINE_TO_MAIN]
+        self.ours = LogisticRegression(C=config.role_c, max_iter=3000).fit(
+            self.featurizer.transform(rows)[[i for i, _ in pairs]], [f for _, f in pairs])
+        self.vectorizers = T.Baseline()._vectorizers()
+        texts = [mention_sentence(a.document.text, m.start, m.end) for a, m in mentions]
+        self.base = LogisticRegression(C=3.0, max_iter=2000).fit(
+            T.Baseline._stack(self.vectorizers, texts, fit=True),
+            [m.fine_roles[0] if m.fine_roles else m.main_role for _, m in mentions])
+        self.parts = FINE_DECODERS["shipped"]
+
+    def using(self, decoder: str) -> FineDecoders:
+        chosen = copy.copy(self)
+        chosen.parts = FINE_DECODERS[decoder]
+        return chosen
+
+    def fine_scorer(self, X, text: str, spans) -> Callable[[int, str], np.ndarray]:
+        parts = [self._part(name, X, text, spans) for name in self.parts]
+        return lambda i, role: sum(part(i, role) for part in parts)
+
+    def _part(self, name: str, X, text: str, spans) -> Callable[[int, str], np.ndarray]:
+        if name == "shipped":
+            return super().fine_scorer(X, text, spans)
+        model, inputs = (self.ours, X) if name == "ours" else (self.base, T.Baseline._stack(
+            self.vectorizers, [mention_sentence(text, s, e) for s, e in spans]))
+        probabilities, classes = model.predict_proba(inputs), list(model.classes_)
+
+        def fine(i: int, role: str) -> np.ndarray:
+            within = np.array([probabilities[i][classes.index(f)] if f in classes else 0.0
+                               for f in self.fine_roles[role]])
+            return within / max(within.sum(), 1e-9)
+        return fine
 
 
 def _softmax(scores: np.ndarray) -> np.ndarray:
@@ -209,21 +278,38 @@ def _shift(probabilities, counts: dict[str, Counter], language: str, labels, alp
 
 def validation_scores(roles: FittedRoles, validation, stances, second_ratio=None,
                       correction: PriorCorrection | None = None) -> dict:
+    def decided():
+        for article in validation:
+            if not article.mentions:
+                continue
+            spans = [(m.start, m.end) for m in article.mentions]
+            stance = stances[article.language + "/" + article.doc_id]
+            chosen = roles.decide(article.document.text, spans, article.language, stance,
+                                  second_ratio, correction)
+            for mention, (role, fine, _) in zip(article.mentions, chosen, strict=True):
+                yield article.language, mention, role, fine
+    return _language_scores(decided())
+
+
+def baseline_scores(fitted_on: list, articles: list) -> dict:
+    """The plain n-gram baseline's role model, fitted on fitted_on, scored on articles."""
+    articles = [a for a in articles if a.mentions]
+    main, fine = T.Baseline().roles(fitted_on, articles)
+    mentions = [(a.language, m) for a in articles for m in a.mentions]
+    return _language_scores((language, mention, role, chosen) for (language, mention), role, chosen
+                            in zip(mentions, main, fine, strict=True))
+
+
+def _language_scores(decided) -> dict:
+    """{language: (fine-role EMR, main-role accuracy)} of (language, mention, main, fine roles)."""
     by_language: dict[str, tuple[list, list, list, list]] = {}
-    for article in validation:
-        if not article.mentions:
-            continue
-        spans = [(m.start, m.end) for m in article.mentions]
-        stance = stances[article.language + "/" + article.doc_id]
-        decided = roles.decide(article.document.text, spans, article.language, stance,
-                               second_ratio, correction)
+    for language, mention, role, fine in decided:
         gold_fine, pred_fine, gold_main, pred_main = by_language.setdefault(
-            article.language, ([], [], [], []))
-        for mention, (role, fine, _) in zip(article.mentions, decided, strict=True):
-            gold_fine.append(mention.fine_roles)
-            pred_fine.append(fine)
-            gold_main.append(mention.main_role)
-            pred_main.append(role)
+            language, ([], [], [], []))
+        gold_fine.append(mention.fine_roles)
+        pred_fine.append(fine)
+        gold_main.append(mention.main_role)
+        pred_main.append(role)
     return {language: (exact_match_ratio(gf, pf), accuracy(gm, pm))
             for language, (gf, pf, gm, pm) in sorted(by_language.items())}
 
@@ -293,6 +379,17 @@ def prior_correction_rows(train, validation, stances):
     return cv_and_validation(train, validation, stances, fit, score)
 
 
+def fine_decoder_rows(train, validation, stances):
+    def fit(articles: list) -> FineDecoders:
+        return FineDecoders(articles, T.TrainingConfig(), stances[0])
+
+    def score(roles, fitted_on, articles, article_stances):
+        decoders = {name: validation_scores(roles.using(name), articles, article_stances)
+                    for name in FINE_DECODERS}
+        return {"n-gram baseline": baseline_scores(fitted_on, articles)} | decoders
+    return cv_and_validation(train, validation, stances, fit, score)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -300,6 +397,7 @@ def main() -> None:
     parser.add_argument("--example", type=Path, default=EXAMPLE)
     parser.add_argument("--cv-c", type=float, nargs="+", metavar="C")
     parser.add_argument("--prior-correction", action="store_true")
+    parser.add_argument("--fine-decoders", action="store_true")
     args = parser.parse_args()
     articles = D.load_articles(args.data_dir)
     train = [a for a in articles if a.split == "train"]
@@ -309,13 +407,15 @@ def main() -> None:
     pn, ps = stage.model.narrative_probabilities([a.document for a in validation])
     stances = {a.language + "/" + a.doc_id: stage.model.stance(pn[i], ps[i])
                for i, a in enumerate(validation)}
-    if args.cv_c or args.prior_correction:
+    if args.cv_c or args.prior_correction or args.fine_decoders:
         with_mentions = [a for a in train if a.mentions]
         both = (stage.stances(), stances)
         if args.cv_c:
             _print_cv(role_c_rows(with_mentions, validation, both, args.cv_c))
         if args.prior_correction:
             _print_cv(prior_correction_rows(with_mentions, validation, both))
+        if args.fine_decoders:
+            _print_cv(fine_decoder_rows(with_mentions, validation, both))
         return
     example = args.example.read_text(encoding="utf-8") if args.example.exists() else None
     rows: list[tuple[str, dict, dict]] = []
