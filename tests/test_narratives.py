@@ -340,3 +340,26 @@ def test_russian_mentions_come_from_natasha_when_installed(model):
     assert found == sorted(found)
     assert all(a[1] <= b[0] for a, b in itertools.pairwise(found))  # no overlaps
     assert E.library_entities(text, "bg") is None  # no library for Bulgarian: rules alone
+
+
+def test_rules_skip_title_case_headlines_and_keep_capitalised_common_words_inside_names():
+    detector = E.MentionDetector({"en": ["westport"]}, {"en": ["once", "the", "city", "but"]})
+    text = ("The Bridge Scandal Our Spineless Council Wants You to Forget\n\n"
+            "Once again, the experts at City Hall failed Westport. But Mara Vell said no.\n")
+    surfaces = [text[s:e] for s, e in detector.detect(text, "en")]
+    assert surfaces == ["City Hall", "Westport", "Mara Vell"]
+    # the same words in an ordinary sentence are names again
+    plain = "Yesterday Our Spineless Council met the mayor down at the harbour."
+    found = [plain[s:e] for s, e in detector.detect(plain, "en")]
+    assert found == ["Yesterday Our Spineless Council"]
+
+
+def test_detector_common_words_grow_with_extra_text():
+    from persuasion_lens.models import narrative_training as T
+
+    extra = {"en": ["Either way, we go. We go either way, either now or either later."] * 3,
+             "de": ["Die Regierung sagt nichts. Wir sagen die Wahrheit."] * 3}
+    detector = T.fit_detector([], extra)
+    assert "either" in detector.common_words["en"]
+    assert "die" in detector.common_words["de"]  # languages with technique data only get a list
+    assert "either" not in T.fit_detector([]).common_words["en"]

@@ -237,6 +237,29 @@ _CAPITALISED = re.compile(
 )
 
 
+_SENTENCE_OPENERS = set(".!?:;\"“”«»„(—–-•*")
+_HEADLINE_MIN_WORDS = 4
+_HEADLINE_CAPITALISED = 0.75
+
+
+def _starts_sentence(text: str, position: int) -> bool:
+    """Whether text[position] opens a sentence, a line, a quotation or a parenthesis."""
+    before = text[max(0, position - 20):position].rstrip(" \t")
+    return not before or before.endswith("\n") or before[-1] in _SENTENCE_OPENERS
+
+
+def _headline_lines(text: str) -> list[tuple[int, int]]:
+    """Lines written in Title Case (most words capitalised), such as headlines."""
+    lines, offset = [], 0
+    for line in text.split("\n"):
+        words = re.findall(r"[^\W\d_][\w'’-]*", line)
+        if len(words) >= _HEADLINE_MIN_WORDS and sum(
+                w[0].isupper() for w in words) >= _HEADLINE_CAPITALISED * len(words):
+            lines.append((offset, offset + len(line)))
+        offset += len(line) + 1
+    return lines
+
+
 @dataclass
 class MentionDetector:
     """Gazetteer of training mentions plus capitalised runs that are not common words."""
@@ -276,12 +299,18 @@ class MentionDetector:
             spans.extend((m.start(), m.end()) for m in pattern.finditer(text))
         common = (set(self.common_words.get(language, [])) | set(self.common_words.get("*", []))
                   | _MONTHS)
+        headlines = _headline_lines(text)
         for match in _CAPITALISED.finditer(text):
             start, end = match.start(), match.end()
+            if any(a <= start < b for a, b in headlines):
+                continue  # Title Case: every word is capitalised, so capitals say nothing
             surface = re.sub(r"(?:'s|’s)$", "", text[start:end]).rstrip(".'’-")
             end = start + len(surface)
             words = surface.split()
-            while words and words[0].lower() in common:
+            # a common word is capitalised at the start of a sentence; inside one (City Hall)
+            # its capital says that it belongs to the name
+            opens_sentence = _starts_sentence(text, start)
+            while words and words[0].lower() in common and (opens_sentence or len(words) == 1):
                 start += len(words[0])
                 rest = text[start:end]
                 start += len(rest) - len(rest.lstrip())
@@ -348,7 +377,7 @@ def _without_overlaps(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def common_capitalised_words(texts: Sequence[str], names: Iterable[str],
-                             limit: int = 3000) -> list[str]:
+                             limit: int = 8000) -> list[str]:
     """Words that appear capitalised but are mostly written in lower case (or start sentences)."""
     lower_counts: Counter[str] = Counter()
     capital_counts: Counter[str] = Counter()

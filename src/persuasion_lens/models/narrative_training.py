@@ -170,7 +170,24 @@ def fit_roles(articles: Sequence[D.NarrativeArticle], config: TrainingConfig,
         fine_coef, fine_bias
 
 
-def fit_detector(articles: Sequence[D.NarrativeArticle]) -> E.MentionDetector:
+def technique_texts(data_dir: str | None = None) -> dict[str, list[str]]:
+    """The SemEval-2023 training-split article texts by language (none when that data is
+    absent): more text to tell common words from names, and the only text for fr, de, it, pl."""
+    from persuasion_lens.data import semeval2023 as S
+
+    try:
+        articles = S.load_technique_articles(data_dir)
+    except (FileNotFoundError, OSError):
+        return {}
+    texts: dict[str, list[str]] = {}
+    for article in articles:
+        if article.split == "train":
+            texts.setdefault(article.document.language, []).append(article.document.text)
+    return texts
+
+
+def fit_detector(articles: Sequence[D.NarrativeArticle],
+                 extra_texts: dict[str, list[str]] | None = None) -> E.MentionDetector:
     gazetteer: dict[str, set[str]] = {}
     counts: Counter[tuple[str, str]] = Counter()
     for article in articles:
@@ -180,10 +197,12 @@ def fit_detector(articles: Sequence[D.NarrativeArticle]) -> E.MentionDetector:
         if len(name) >= 2:
             gazetteer.setdefault(language, set()).add(name)
     names = {name for _, name in counts}
+    extra_texts = extra_texts or {}
     common: dict[str, list[str]] = {}
-    for language in D.LANGUAGES:
+    for language in sorted(set(D.LANGUAGES) | set(extra_texts)):
         texts = [a.document.text for a in articles if a.language == language]
-        common[language] = E.common_capitalised_words(texts, names)
+        common[language] = E.common_capitalised_words(texts + extra_texts.get(language, []),
+                                                      names)
     common["*"] = sorted(set(common.get("en", [])[:800]))
     return E.MentionDetector({k: sorted(v) for k, v in gazetteer.items()}, common)
 
@@ -264,7 +283,9 @@ class NarrativeStage:
 
 
 def fit_narratives(articles: Sequence[D.NarrativeArticle], taxonomy: tuple[list[str], list[str]],
-                   config: TrainingConfig, log: Log = print) -> NarrativeStage:
+                   config: TrainingConfig, log: Log = print,
+                   extra_texts: dict[str, list[str]] | None = None) -> NarrativeStage:
+    """`extra_texts`: more unlabelled text per language for the mention detector."""
     started = time.time()
     labelled = [a for a in articles if a.narratives is not None]
     documents = [a.document for a in labelled]
@@ -290,16 +311,17 @@ def fit_narratives(articles: Sequence[D.NarrativeArticle], taxonomy: tuple[list[
         thresholds={"narratives": {"*": 0.3}, "subnarratives": {"*": 0.3}},
         role_featurizer=E.SparseFeaturizer([], np.zeros(0)), main_roles=list(D.MAIN_ROLES),
         main_coef=np.zeros((0, 3)), main_bias=np.zeros(3), fine_roles={}, fine_coef={},
-        fine_bias={}, detector=fit_detector(articles),
+        fine_bias={}, detector=fit_detector(articles, extra_texts),
     )
     return NarrativeStage(model, labelled, pn, ps)
 
 
 def train(articles: Sequence[D.NarrativeArticle], taxonomy: tuple[list[str], list[str]],
-          config: TrainingConfig | None = None, log: Log = print) -> NarrativeModel:
+          config: TrainingConfig | None = None, log: Log = print,
+          extra_texts: dict[str, list[str]] | None = None) -> NarrativeModel:
     config = config or TrainingConfig()
     started = time.time()
-    stage = fit_narratives(articles, taxonomy, config, log)
+    stage = fit_narratives(articles, taxonomy, config, log, extra_texts)
     model, labelled = stage.model, stage.documents
     pn, ps = stage.loo_narratives, stage.loo_subnarratives
     # the role model sees each training document's stance as predicted without that document
@@ -554,7 +576,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     articles = D.load_articles(args.data_dir)
     train_set = articles if args.all else [a for a in articles if a.split == "train"]
-    model = train(train_set, D.load_taxonomy(args.data_dir))
+    model = train(train_set, D.load_taxonomy(args.data_dir),
+                  extra_texts=technique_texts(args.data_dir))
     model.save(args.out)
     print(f"saved to {args.out}")
 
