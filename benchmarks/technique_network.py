@@ -14,44 +14,37 @@ pl), of log-odds (en, de), or, for ru, of the stacker's log-odds (counted twice)
 
 Usage (single-threaded; about 10 minutes on one core with the defaults):
     python benchmarks/technique_network.py [--data-dir ../shared/data] [--context 0.3]
+        [--languages pl,de]
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import re
+import sys
 import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
-for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_variable] = "1"
+sys.path.insert(0, str(Path(__file__).parent))
+import _members  # noqa: F401  (first: it pins BLAS to one thread before numpy loads)
+import numpy as np
+import scipy.sparse as sp
+from _articles import DEFAULT_DATA
+from _members import baseline, language_split, print_table, scores, with_member
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.neural_network import MLPClassifier
 
-import numpy as np  # noqa: E402
-import scipy.sparse as sp  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer  # noqa: E402
-from sklearn.neural_network import MLPClassifier  # noqa: E402
-
-from persuasion_lens.data.semeval2023 import (  # noqa: E402
+from persuasion_lens.data.semeval2023 import (
     TRAINING_LANGUAGES,
     LabelledArticle,
     load_technique_articles,
 )
-from persuasion_lens.models.features import char_wb_ngrams, context_blocks  # noqa: E402
-from persuasion_lens.models.metrics import score_matrices  # noqa: E402
-from persuasion_lens.models.technique_training import (  # noqa: E402
-    TrainingConfig,
-    cross_fitted_score,
-    evaluate_language,
-    fit_platt,
-    paragraph_data,
-    technique_names,
-    tune_thresholds,
-)
-from persuasion_lens.models.techniques import _logit, _sigmoid  # noqa: E402
+from persuasion_lens.models.features import char_wb_ngrams, context_blocks
+from persuasion_lens.models.technique_training import paragraph_data, technique_names
 
 _WORD = re.compile(r"\w+")
 
@@ -64,15 +57,6 @@ class NetworkConfig:
     alpha: float = 3e-3
     context: float = 0.3
     seed: int = 13
-
-
-@dataclass
-class LanguageBaseline:
-    gold: np.ndarray
-    sizes: np.ndarray
-    raw: np.ndarray  # uncalibrated combination of the current members (or the ru stacker)
-    members: dict[str, np.ndarray]
-    combination: str  # "probability", "logit" or "stacker"
 
 
 def _analyse(text: str) -> list[str]:
@@ -129,57 +113,12 @@ def network_probabilities(features: PooledFeatures, network: MLPClassifier, seen
     return probs
 
 
-def baseline(train: Sequence[LabelledArticle], validation: Sequence[LabelledArticle],
-             techniques: Sequence[str], language: str) -> LanguageBaseline:
-    """The current recipe's members (and ru stacker), fitted on train, on validation."""
-    config = TrainingConfig()
-    model, _ = evaluate_language(train, validation, techniques, config, language,
-                                 with_reference=False)
-    documents, gold = paragraph_data(validation, techniques)
-    sizes = np.asarray([len(d) for d in documents])
-    members = model.member_probabilities(documents)
-    model.calibration = (1.0, 0.0)
-    combination = "stacker" if model.stacker is not None else model.combination
-    return LanguageBaseline(gold, sizes, model.combine(members, sizes), members, combination)
-
-
-def with_network(base: LanguageBaseline, network: np.ndarray, weight: float) -> np.ndarray:
-    """The network added to the ensemble with `weight` (each linear member weighs 1)."""
-    if base.combination == "probability":
-        total = sum(base.members.values()) + weight * network
-        return total / (len(base.members) + weight)
-    n = len(base.members)
-    return _sigmoid((n * _logit(base.raw) + weight * _logit(network)) / (n + weight))
-
-
-def scores(raw: np.ndarray, base: LanguageBaseline, calibrated: bool,
-           seed: int) -> tuple[float, float]:
-    """(tuned, cross-fitted) micro-F1 as in ``evaluate_language``."""
-    probs = raw
-    if calibrated:
-        slope, offset = fit_platt(raw, base.gold)
-        probs = _sigmoid(slope * _logit(raw) + offset)
-    thresholds = tune_thresholds(probs, base.gold, TrainingConfig.shrinkage)
-    tuned = score_matrices(base.gold, probs >= thresholds).micro_f1
-    crossed = cross_fitted_score(raw, base.gold, base.sizes, TrainingConfig.shrinkage, seed,
-                                 calibrated).micro_f1
-    return tuned, crossed
-
-
-def print_table(rows: dict[str, dict[str, tuple[float, float]]]) -> None:
-    languages = list(next(iter(rows.values())))
-    print(f"{'micro-F1 tuned/cross-fitted':<28}"
-          + "".join(f"{code:>13}" for code in [*languages, "mean"]))
-    for name, by_language in rows.items():
-        values = [by_language[code] for code in languages]
-        mean = (float(np.mean([v[0] for v in values])), float(np.mean([v[1] for v in values])))
-        print(f"{name:<28}" + "".join(f"  {a:.3f}/{b:.3f}" for a, b in [*values, mean]))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", default="../shared/data")
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--languages", default=",".join(TRAINING_LANGUAGES),
+                        help="languages scored (the network is fitted on all six regardless)")
     parser.add_argument("--bits", type=int, default=NetworkConfig.bits)
     parser.add_argument("--hidden", type=int, default=NetworkConfig.hidden)
     parser.add_argument("--epochs", type=int, default=NetworkConfig.epochs)
@@ -198,18 +137,18 @@ def main() -> None:
     rows: dict[str, dict[str, tuple[float, float]]] = {"ensemble (current)": {},
                                                        "network alone": {}}
     rows.update({f"ensemble + network w={w:g}": {} for w in weights})
-    for language in TRAINING_LANGUAGES:
-        validation = [a for a in articles if a.language == language and a.split == "validation"]
-        base = baseline([a for a in train if a.language == language], validation, techniques,
+    for language in args.languages.split(","):
+        validation = language_split(articles, language, "validation")
+        base = baseline(language_split(articles, language, "train"), validation, techniques,
                         language)
         net = network_probabilities(features, network, seen, validation)
         rows["ensemble (current)"][language] = scores(base.raw, base, True, config.seed)
         rows["network alone"][language] = scores(net, base, False, config.seed)
         for w in weights:
             rows[f"ensemble + network w={w:g}"][language] = scores(
-                with_network(base, net, w), base, True, config.seed)
+                with_member(base, net, w), base, True, config.seed)
         print(f"{language} done ({time.perf_counter() - started:.0f} s)", flush=True)
-    print_table(rows)
+    print_table(rows, width=28)
 
 
 if __name__ == "__main__":

@@ -41,7 +41,6 @@ Usage (single-threaded; 10-11 minutes for the six languages on a shared 2-core m
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 import time
@@ -50,34 +49,40 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_variable] = "1"
+sys.path.insert(0, str(Path(__file__).parent))
+import _members  # noqa: F401  (first: it pins BLAS to one thread before numpy loads)
+import numpy as np
+import scipy.sparse as sp
+from _articles import DEFAULT_DATA
+from _members import (
+    LanguageBaseline,
+    baseline,
+    language_split,
+    platt,
+    print_table,
+    scores,
+    tuned_f1,
+    with_member,
+)
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction import FeatureHasher
+from sklearn.linear_model import LogisticRegression
 
-import numpy as np  # noqa: E402
-import scipy.sparse as sp  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
-from sklearn.feature_extraction import FeatureHasher  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-
-from persuasion_lens.data.semeval2023 import (  # noqa: E402
+from persuasion_lens.data.semeval2023 import (
     TRAINING_LANGUAGES,
     LabelledArticle,
     load_technique_articles,
 )
-from persuasion_lens.models.metrics import score_matrices  # noqa: E402
-from persuasion_lens.models.technique_training import (  # noqa: E402
+from persuasion_lens.models.metrics import score_matrices
+from persuasion_lens.models.technique_training import (
     TrainingConfig,
     cross_fitted_score,
-    evaluate_language,
     fit_platt,
     paragraph_data,
     technique_names,
     tune_thresholds,
 )
-from persuasion_lens.models.techniques import _logit, _sigmoid  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).parent))
-from _articles import DEFAULT_DATA  # noqa: E402
+from persuasion_lens.models.techniques import _sigmoid
 
 _TOKEN = re.compile(r"\w+|[^\w\s]+")
 RULES = ("max", "noisy-or", "top2")
@@ -233,60 +238,7 @@ def aggregate(probs: np.ndarray, owner: np.ndarray, n: int,
     return out
 
 
-def platt(scores: np.ndarray, slope_offset: tuple[float, float]) -> np.ndarray:
-    slope, offset = slope_offset
-    return _sigmoid(slope * _logit(scores) + offset)
-
-
 # ---------------------------------------------------------------------------- scoring
-@dataclass
-class LanguageBaseline:
-    gold: np.ndarray
-    sizes: np.ndarray
-    raw: np.ndarray  # uncalibrated combination of the shipped members (or the ru stacker)
-    members: dict[str, np.ndarray]
-    combination: str  # "probability", "logit" or "stacker"
-    seconds_per_paragraph: float  # the shipped members' member_probabilities
-
-
-def baseline(train: Sequence[LabelledArticle], validation: Sequence[LabelledArticle],
-             techniques: Sequence[str], language: str) -> LanguageBaseline:
-    config = TrainingConfig()
-    model, _ = evaluate_language(train, validation, techniques, config, language,
-                                 with_reference=False)
-    documents, gold = paragraph_data(validation, techniques)
-    sizes = np.asarray([len(d) for d in documents])
-    started = time.perf_counter()
-    members = model.member_probabilities(documents)
-    seconds = (time.perf_counter() - started) / max(int(sizes.sum()), 1)
-    model.calibration = (1.0, 0.0)
-    combination = "stacker" if model.stacker is not None else model.combination
-    return LanguageBaseline(gold, sizes, model.combine(members, sizes), members, combination,
-                            seconds)
-
-
-def with_member(base: LanguageBaseline, member: np.ndarray, weight: float) -> np.ndarray:
-    """The token member added to the ensemble with `weight` (each linear member weighs 1)."""
-    if base.combination == "probability":
-        total = sum(base.members.values()) + weight * member
-        return total / (len(base.members) + weight)
-    n = len(base.members)
-    return _sigmoid((n * _logit(base.raw) + weight * _logit(member)) / (n + weight))
-
-
-def scores(raw: np.ndarray, base: LanguageBaseline, calibrated: bool,
-           seed: int) -> tuple[float, float]:
-    """(tuned, cross-fitted) micro-F1 as in ``evaluate_language``."""
-    probs = raw
-    if calibrated:
-        probs = platt(raw, fit_platt(raw, base.gold))
-    thresholds = tune_thresholds(probs, base.gold, TrainingConfig.shrinkage)
-    tuned = score_matrices(base.gold, probs >= thresholds).micro_f1
-    crossed = cross_fitted_score(raw, base.gold, base.sizes, TrainingConfig.shrinkage, seed,
-                                 calibrated).micro_f1
-    return tuned, crossed
-
-
 def chosen_per_half(candidates: dict[float, np.ndarray], base: LanguageBaseline,
                     seed: int) -> tuple[float, list[float]]:
     """Cross-fitted micro-F1 when each half also picks the weight (best tuned micro-F1 on that
@@ -329,16 +281,6 @@ def out_of_fold(train: Sequence[LabelledArticle], techniques: Sequence[str],
     return out, gold
 
 
-def print_table(rows: dict[str, dict[str, tuple[float, float]]]) -> None:
-    languages = list(next(iter(rows.values())))
-    print(f"{'micro-F1 tuned/cross-fitted':<30}"
-          + "".join(f"{code:>13}" for code in [*languages, "mean"]))
-    for name, by_language in rows.items():
-        values = [by_language[code] for code in languages]
-        mean = (float(np.mean([v[0] for v in values])), float(np.mean([v[1] for v in values])))
-        print(f"{name:<30}" + "".join(f"  {a:.3f}/{b:.3f}" for a, b in [*values, mean]))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -362,7 +304,7 @@ def main() -> None:
     # 1. rule and per-language Platt maps from train-split out-of-fold predictions
     oof: dict[str, tuple[dict[str, np.ndarray], np.ndarray]] = {}
     for language in languages:
-        train = [a for a in articles if a.language == language and a.split == "train"]
+        train = language_split(articles, language, "train")
         oof[language] = out_of_fold(train, techniques, config)
         print(f"{language}: out-of-fold tagger done ({time.perf_counter() - started:.0f} s)",
               flush=True)
@@ -372,9 +314,7 @@ def main() -> None:
         maps[language] = {}
         for rule in RULES:
             maps[language][rule] = fit_platt(by_rule[rule], gold)
-            probs = platt(by_rule[rule], maps[language][rule])
-            thresholds = tune_thresholds(probs, gold, TrainingConfig.shrinkage)
-            oof_f1[rule].append(score_matrices(gold, probs >= thresholds).micro_f1)
+            oof_f1[rule].append(tuned_f1(platt(by_rule[rule], maps[language][rule]), gold))
     print("train-split out-of-fold micro-F1 of the token member by aggregation rule ("
           + ", ".join(languages) + "; mean):")
     for rule in RULES:
@@ -396,8 +336,8 @@ def main() -> None:
     speed: dict[str, tuple[float, float]] = {}
     seed = TrainingConfig.seed
     for language in languages:
-        train = [a for a in articles if a.language == language and a.split == "train"]
-        validation = [a for a in articles if a.language == language and a.split == "validation"]
+        train = language_split(articles, language, "train")
+        validation = language_split(articles, language, "validation")
         base = baseline(train, validation, techniques, language)
         tagger = TokenTagger(config)
         tagger.fit(token_data(train, tagger.hasher, techniques))
