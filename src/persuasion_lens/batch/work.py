@@ -100,18 +100,17 @@ def analyse_payloads(payloads: list[dict[str, Any]], spec: AnalyzerSpec) -> list
     if stored:
         _add_narratives(analyzer, payloads, stored, answers)
     if ready:
-        outcomes = _results_or_errors(analyzer.analyze_documents, [d for _, d in ready])
-        for (position, _), result in zip(ready, outcomes, strict=True):
-            payload = payloads[position]
-            if isinstance(result, Exception):
-                answers[position] = _failure(payload, f"analysis failed: {_one_line(result)}")
-                continue
-            item = {k: v for k, v in payload.items() if k != "lang"}
-            item["result"] = result.to_dict()
-            if "narratives" in item["result"]:
-                item["narratives_version"] = _version(analyzer.narrative_model)
-            answers[position] = {"ok": True, "key": payload["key"], "item": item}
+        _answer_each(analyzer.analyze_documents, ready, payloads, answers, "analysis",
+                     lambda payload, result: _analysed(analyzer, payload, result))
     return [answer for answer in answers if answer is not None]
+
+
+def _analysed(analyzer: Any, payload: dict[str, Any], result: Any) -> dict[str, Any]:
+    item = {k: v for k, v in payload.items() if k != "lang"}
+    item["result"] = result.to_dict()
+    if "narratives" in item["result"]:
+        item["narratives_version"] = _version(analyzer.narrative_model)
+    return {"ok": True, "key": payload["key"], "item": item}
 
 
 def _add_narratives(analyzer: Any, payloads: list[dict[str, Any]],
@@ -120,17 +119,26 @@ def _add_narratives(analyzer: Any, payloads: list[dict[str, Any]],
     model = analyzer.narrative_model
     if model is None or not analyzer.options.narratives:
         raise ValueError("adding narratives to stored articles needs the narrative model")
-    outcomes = _results_or_errors(model.predict, [d for _, d in stored])
-    for (position, _), prediction in zip(stored, outcomes, strict=True):
-        payload = payloads[position]
-        if isinstance(prediction, Exception):
-            answers[position] = _failure(payload, f"narratives failed: {_one_line(prediction)}")
-            continue
+
+    def narrated(payload: dict[str, Any], prediction: Any) -> dict[str, Any]:
         result = prediction.to_dict()  # warnings included: merged into the stored ones
-        answers[position] = {"ok": True, "key": payload["key"], "narratives_only": True,
-                             "item": {"key": payload["key"], "article_id": payload["article_id"],
-                                      "narratives_version": _version(model),
-                                      "result": result}}
+        return {"ok": True, "key": payload["key"], "narratives_only": True,
+                "item": {"key": payload["key"], "article_id": payload["article_id"],
+                         "narratives_version": _version(model), "result": result}}
+
+    _answer_each(model.predict, stored, payloads, answers, "narratives", narrated)
+
+
+def _answer_each(run: Callable[[list[Document]], list[Any]], work: list[tuple[int, Document]],
+                 payloads: list[dict[str, Any]], answers: list[Any], step: str,
+                 answer: Callable[[dict[str, Any], Any], dict[str, Any]]) -> None:
+    """Run `run` over the documents of `work` and put each one's answer (or failure, named
+    after `step`) at its payload's position."""
+    outcomes = _results_or_errors(run, [document for _, document in work])
+    for (position, _), outcome in zip(work, outcomes, strict=True):
+        payload = payloads[position]
+        answers[position] = (_failure(payload, f"{step} failed: {_one_line(outcome)}")
+                             if isinstance(outcome, Exception) else answer(payload, outcome))
 
 
 def _results_or_errors(run: Callable[[list[Document]], list[Any]],
