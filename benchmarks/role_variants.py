@@ -1,5 +1,7 @@
 """Entity-role model variants, measured on the SemEval-2025 validation split.
 
+These are variants of the first stage (the mention model); the shipped main role is then
+re-decided by a second stage (`narratives.RoleStacker`), which `plens evaluate-narratives` measures.
 Every variant is fitted on the training split with the shipped recipe (same stance from the
 leave-one-out narrative scores, same logistic regressions) and only its mention features or its
 decision rule differ. Prints fine-role exact-match ratio and main-role accuracy per language, and
@@ -51,21 +53,6 @@ FIRST_PERSON_PLURAL = {
     "we", "us", "our", "ours", "мы", "нас", "нам", "нами", "наш", "наша", "наше", "наши",
     "нашей", "нашего", "наших", "ние", "нашия", "нашата", "нашето", "нашите", "nós", "nosso",
     "nossa", "nossos", "nossas", "हम", "हमारा", "हमारी", "हमारे", "हमें",
-}
-# Stems (matched inside the normalised and the raw name) placing an entity in a geopolitical bloc.
-BLOC_STEMS = {
-    "RU": ("russ", "росси", "руси", "rúss", "रूस", "moscow", "moscov", "moscou", "москв", "kreml",
-           "кремл", "क्रेमलिन", "putin", "путин", "पुतिन", "lavrov", "лавров", "dprk", "north korea",
-           "pyongyang", "пхенья", "belarus", "беларус", "lukashenk", "лукашенк", "peskov", "песков",
-           "shoigu", "шойгу", "medvedev", "медведев", "wagner", "вагнер", "prigozhin", "пригожин"),
-    "WEST": ("united states", "washington", "вашингтон", "वाशिंगटन", "biden", "байд", "बाइडेन",
-             "nato", "нато", "the west", "european union", "united kingdom", "london", "лондон",
-             "japan", "япон", "pentagon", "пентагон", "white house", "белый дом", "белия дом",
-             "blinken", "блинкен", "stoltenberg", "столтенберг", "leyen", "macron", "макрон",
-             "scholz", "шолц", "шольц", "cia", "цру", "brussels", "брюксел", "брюссел", "eua",
-             "сащ", "сша", "अमेरिका"),
-    "UA": ("ukrain", "украин", "украйн", "ucrân", "यूक्रेन", "kyiv", "kiev", "киев", "київ", "kiiv",
-           "zelensk", "зеленск", "зеленски", "ज़ेलेंस", "जेलेंस", "всу", "azov", "азов"),
 }
 # The URW narratives that argue the Kremlin's side (all but "Overpraising the West").
 PRO_KREMLIN = frozenset("URW: " + n for n in (
@@ -122,19 +109,11 @@ def with_document_context(text, start, end, language, stance):
     return E.mention_features(text, start, end, language, stance) + ["D:" + w for w in words]
 
 
-def bloc_of(name: str, language: str | None) -> str | None:
-    lowered = " " + E.normalise_name(name, language).lower() + " " + name.lower()
-    for bloc, stems in BLOC_STEMS.items():
-        if any(stem in lowered for stem in stems):
-            return bloc
-    return None
-
-
 def with_bloc(repeat: int) -> T.MentionFeatures:
     """+ the entity's bloc, alone, x each stance narrative and x pro-Kremlin stance or not;
     repeated so that the few bloc features weigh against the thousands of word features."""
     def features(text, start, end, language, stance):
-        bloc = bloc_of(text[start:end], language)
+        bloc = E.bloc_of(text[start:end], language)
         base = E.mention_features(text, start, end, language, stance)
         if bloc is None:
             return base

@@ -316,7 +316,7 @@ def test_batch_narratives_are_added_to_articles_stored_without_them(tmp_path, db
         narrated = _narrated(db)
         assert {row[0] for row in narrated["narratives"]} == {row[0] for row in after["articles"]}
         assert {row[0] for row in narrated["entities"]} >= {row[0] for row in before["articles"]}
-        assert all(version == "narratives-kr-1" for _, version in narrated["marked"])
+        assert all(version == "narratives-kr-2" for _, version in narrated["marked"])
 
         # the same narratives as a database analysed with them from the start
         fresh_url = f"sqlite:///{tmp_path / 'fresh.db'}"

@@ -115,6 +115,21 @@ def test_grouping_aliases_and_surnames():
     assert by_name["Japan"] == [5]
 
 
+def test_geopolitical_side_of_names():
+    sides = {name: E.bloc_of(name, language) for name, language in [
+        ("Russia", "en"), ("Russian troops", "en"), ("Россия", "ru"), ("Путина", "ru"),
+        ("the DPRK", "en"), ("the United States", "en"), ("NATO", "en"), ("the West", "en"),
+        ("Kyiv", "en"), ("Зеленский", "ru"), ("रूस", "hi"), ("Senator Smith", "en"),
+        ("Westport", "en"), ("Garcia", "pt")]}
+    assert [n for n, side in sides.items() if side == "RU"] == [
+        "Russia", "Russian troops", "Россия", "Путина", "the DPRK", "रूस"]
+    assert [n for n, side in sides.items() if side == "WEST"] == [
+        "the United States", "NATO", "the West"]
+    assert [n for n, side in sides.items() if side == "UA"] == ["Kyiv", "Зеленский"]
+    # a stem must start a word: "nato" is not in "senator", nor "cia" in "garcia"
+    assert sides["Senator Smith"] is sides["Westport"] is sides["Garcia"] is None
+
+
 # -- the shipped model -----------------------------------------------------------------------------
 
 
@@ -168,6 +183,8 @@ def test_save_and_load_round_trip(model, tmp_path):
     first, second = model.predict([document])[0], again.predict([document])[0]
     assert [n for n, _ in first.narratives] == [n for n, _ in second.narratives]
     assert [e.entity for e in first.entities] == [e.entity for e in second.entities]
+    assert [e.main_role_probability for e in first.entities] == pytest.approx(
+        [e.main_role_probability for e in second.entities], abs=1e-6)
 
 
 def test_entities_are_ranked_by_salience_and_split_into_main_actors(model):
@@ -189,15 +206,39 @@ def test_entities_are_ranked_by_salience_and_split_into_main_actors(model):
     assert [e.entity for e in given.entities] == ["Tuesday"] and not given.minor_entities
 
 
+def test_second_stage_reads_the_side_the_article_takes(model):
+    """The main role's second stage moves an entity with the article's narratives as the
+    training data do, and leaves names of no side alone."""
+    import numpy as np
+
+    stacker = model.role_stacker
+    assert stacker is not None and stacker.blocs == ["RU", "WEST", "UA"]
+    undecided = np.full((1, 3), 1 / 3)
+    protagonist, antagonist = model.main_roles.index("Protagonist"), \
+        model.main_roles.index("Antagonist")
+
+    def roles(name: str, narrative: str) -> np.ndarray:
+        scores = np.zeros(len(model.narratives))
+        scores[model.narratives.index(narrative)] = 0.6
+        return stacker.apply(undecided, [name], "en", scores)[0]
+
+    praise_russia, praise_west = "URW: Praise of Russia", "URW: Overpraising the West"
+    blame_west = "URW: Discrediting the West, Diplomacy"
+    assert roles("Russia", praise_west)[antagonist] > roles("Russia", praise_russia)[antagonist]
+    assert roles("the United States", praise_west)[protagonist] > \
+        roles("the United States", blame_west)[protagonist]
+    assert np.allclose(roles("Westport", praise_west), roles("Westport", praise_russia))
+
+
 def test_model_without_salience_still_loads(model, tmp_path):
     """Artifacts trained before entity salience existed keep working (by mention count)."""
     import dataclasses
 
     from persuasion_lens.models.narratives import NarrativeModel
 
-    dataclasses.replace(model, salience=None).save(tmp_path)
+    dataclasses.replace(model, salience=None, role_stacker=None).save(tmp_path)
     old = NarrativeModel.load(tmp_path)
-    assert old.salience is None
+    assert old.salience is None and old.role_stacker is None
     prediction = old.predict([Document.from_text(SAMPLE, language="en")])[0]
     counts = [len(e.mentions) for e in prediction.entities]
     assert counts == sorted(counts, reverse=True) and not prediction.minor_entities
@@ -226,7 +267,7 @@ def test_entity_role_reliability_bins_every_entity_once(model):
     articles = [a for a in D.load_articles(DATA) if a.split == "validation" and a.mentions][:12]
     rows = T.entity_role_reliability(model, articles)
     entities = sum(len(model.group(model.mention_roles(
-        a.document.text, [(m.start, m.end) for m in a.mentions], a.language, ()), a.language))
+        a.document.text, [(m.start, m.end) for m in a.mentions], a.language), a.language))
         for a in articles)
     assert sum(count for _, _, count, _, _ in rows) == entities
     for low, high, count, mean, right in rows:
@@ -247,7 +288,8 @@ def test_worked_example_makes_sense(model):
         assert name in entities
     assert len(entities["DPRK"].mentions) >= 4  # DPRK and North Korea grouped
     for name in ("United States", "the West"):
-        assert entities[name].main_role == "Antagonist" and entities[name].role_is_clear
+        assert entities[name].main_role == "Antagonist"
+        assert entities[name].main_role_probability > 0.75
     for entity in prediction.entities:
         data = entity.to_dict()
         assert data["role_is_clear"] == (data["main_role_probability"] >= 0.8)

@@ -415,7 +415,7 @@ def test_a_version_2_database_marks_the_articles_that_have_narratives(db_url):  
             version = connection.scalar(select(meta.c.value)
                                         .where(meta.c.name == "schema_version"))
         assert version == SCHEMA_VERSION and counts(db) == before
-        assert {marks[item["key"]] for item in narrated} == {"narratives-kr-1"}
+        assert {marks[item["key"]] for item in narrated} == {"narratives-kr-2"}
         assert marks[plain[0]["key"]] == "narratives-x"
         assert [marks[item["key"]] for item in plain[1:]] == [None, None]
         lacking = stored_without_narratives(db, list(marks))
@@ -473,7 +473,7 @@ def test_narratives_are_added_to_stored_articles_once(db_url):  # noqa: F811
                 for e in item["result"]["entities"]]
             assert article["warnings"] == ["stored warning"]
         italian, _ = load_article(db, _article_id(db, plain[-1]["key"]))
-        assert italian["narratives_version"] == "narratives-kr-1"
+        assert italian["narratives_version"] == "narratives-kr-2"
         assert italian["warnings"][0] == "stored warning" and len(italian["warnings"]) == 2
         assert "no training data for language 'it'" in italian["warnings"][1]
         # a second writer with the same work (another run, a retried batch) adds nothing

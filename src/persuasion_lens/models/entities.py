@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 from scipy import sparse as sp
 
+from persuasion_lens.taxonomy.roles import GEOPOLITICAL_BLOCS
+
 # words: letters, digits and the combining marks of Devanagari (which \w alone splits on)
 TOKEN = re.compile(r"[\w\u0900-\u097F]+(?:[-'’][\w\u0900-\u097F]+)*")
 _SENTENCE_STOP = re.compile(r"[.!?।]\s|\n")
@@ -182,6 +184,16 @@ def normalise_name(name: str, language: str | None = None) -> str:
             pass
     key = " ".join(words) or lowered
     return _strip_accents(key) if language not in {"hi"} else key
+
+
+def bloc_of(name: str, language: str | None = None) -> str | None:
+    """The geopolitical side a name belongs to (taxonomy.roles.GEOPOLITICAL_BLOCS), if any: a
+    stem must start a word of the name or of its grouping key ("nato" is not in "senator")."""
+    lowered = " " + " ".join(tokens(normalise_name(name, language) + " " + name))
+    for bloc, stems in GEOPOLITICAL_BLOCS.items():
+        if any(" " + stem in lowered for stem in stems):
+            return bloc
+    return None
 
 
 def display_name(surfaces: Sequence[str], key: str) -> str:

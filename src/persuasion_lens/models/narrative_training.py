@@ -7,7 +7,10 @@ thresholds, so the validation split is never used for fitting. The weights are b
 the primal (one column per label) and stored as int8 with a scale per column.
 
 Entity roles: logistic regression over mention/context features (`entities.mention_features`):
-one 3-way model for the main role and one model per main role for the fine role.
+one 3-way model for the main role and one model per main role for the fine role. A second stage
+(`narratives.RoleStacker`) re-decides the main role from the first stage's out-of-fold
+log-probabilities, the entity's geopolitical side and that side crossed with the article's
+narrative probabilities.
 
 Baseline (computed in the same run by `evaluate`): word 1-2-gram + character 3-5-gram tf-idf,
 one logistic regression per label (threshold 0.5, the best label when none passes) for
@@ -31,7 +34,8 @@ from sklearn.linear_model import LogisticRegression
 from persuasion_lens.data import semeval2025 as D
 from persuasion_lens.models import entities as E
 from persuasion_lens.models.narrative_metrics import accuracy, exact_match_ratio, samples_f1
-from persuasion_lens.models.narratives import DocumentFeaturizer, NarrativeModel
+from persuasion_lens.models.narratives import DocumentFeaturizer, NarrativeModel, RoleStacker
+from persuasion_lens.taxonomy.roles import GEOPOLITICAL_BLOCS
 
 Log = Callable[[str], None]
 
@@ -45,6 +49,8 @@ class TrainingConfig:
     role_c: float = 3.0
     role_min_df: int = 2
     role_max_features: int = 40000
+    stacker_c: float = 10.0
+    stacker_folds: int = 4
     per_language_thresholds: bool = True
     salience_c: float = 1.0
     salience_folds: int = 4
@@ -276,6 +282,9 @@ class NarrativeStage:
     loo_narratives: np.ndarray
     loo_subnarratives: np.ndarray
 
+    def narrative_scores(self) -> dict[str, np.ndarray]:
+        return {article_key(a): self.loo_narratives[i] for i, a in enumerate(self.documents)}
+
     def stances(self) -> dict[str, list[str]]:
         return {article_key(a): self.model.stance(self.loo_narratives[i],
                                                   self.loo_subnarratives[i])
@@ -329,6 +338,8 @@ def train(articles: Sequence[D.NarrativeArticle], taxonomy: tuple[list[str], lis
     (model.role_featurizer, model.main_roles, model.main_coef, model.main_bias,
      model.fine_roles, model.fine_coef, model.fine_bias) = roles
     log(f"role models fitted ({time.time() - started:.0f}s)")
+    model.role_stacker = fit_role_stacker(articles, config, stage)
+    log(f"main-role second stage fitted ({time.time() - started:.0f}s)")
     model.salience = fit_salience([a for a in articles if a.has_roles], model.detector, config)
     log(f"entity salience fitted, cut {model.salience.cut} ({time.time() - started:.0f}s)")
     gold_n = [a.narratives for a in labelled]
@@ -355,6 +366,47 @@ def train(articles: Sequence[D.NarrativeArticle], taxonomy: tuple[list[str], lis
         "training_seconds": round(time.time() - started, 1),
     }
     return model
+
+
+def first_stage_main(fitted, text: str, spans: Sequence[tuple[int, int]], language: str | None,
+                     stance: Sequence[str]) -> np.ndarray:
+    """Main-role probabilities (n, 3) of the first stage (`fit_roles` output) for mentions."""
+    featurizer, _, main_coef, main_bias = fitted[:4]
+    X = featurizer.transform([E.mention_features(text, s, e, language, stance) for s, e in spans])
+    scores = np.asarray(X @ main_coef) + main_bias
+    scores -= scores.max(axis=1, keepdims=True)
+    exp = np.exp(scores)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def fit_role_stacker(articles: Sequence[D.NarrativeArticle], config: TrainingConfig,
+                     stage: NarrativeStage) -> RoleStacker:
+    """The second stage of the main role, fitted on out-of-fold first-stage probabilities
+    (folds grouped by article), each article with its leave-one-out stance and narratives."""
+    from sklearn.model_selection import GroupKFold
+
+    articles = [a for a in articles if a.mentions]
+    stances = stage.stances()
+    narratives = stage.narrative_scores()
+    crossed = [j for j, name in enumerate(stage.model.narratives) if name != D.OTHER]
+    stacker = RoleStacker(list(GEOPOLITICAL_BLOCS), crossed, np.zeros(0), np.zeros(0))
+    blank = np.zeros(len(stage.model.narratives))
+    inputs, targets = [], []
+    groups = [article_key(a) for a in articles]
+    for fit_index, held_index in GroupKFold(config.stacker_folds).split(articles, groups=groups):
+        fitted = fit_roles([articles[i] for i in fit_index], config, stances)
+        for i in held_index:
+            article = articles[i]
+            key = article_key(article)
+            spans = [(m.start, m.end) for m in article.mentions]
+            main = first_stage_main(fitted, article.document.text, spans, article.language,
+                                    stances.get(key, []))
+            inputs.append(stacker.inputs(main, [m.entity for m in article.mentions],
+                                         article.language, narratives.get(key, blank)))
+            targets += [D.MAIN_ROLES.index(m.main_role) for m in article.mentions]
+    model = LogisticRegression(C=config.stacker_c, max_iter=5000).fit(np.vstack(inputs), targets)
+    stacker.coef, stacker.bias = model.coef_.T.copy(), model.intercept_.copy()
+    return stacker
 
 
 # -- baseline -----------------------------------------------------------------------------------

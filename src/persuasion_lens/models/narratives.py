@@ -157,6 +157,38 @@ class DocumentFeaturizer:
                 "word_weight": self.word_weight}
 
 
+@dataclass
+class RoleStacker:
+    """Second stage of the main role. Per mention: the first stage's log-probabilities, the
+    entity's geopolitical side (taxonomy.roles.GEOPOLITICAL_BLOCS) and that side crossed with the
+    article's narrative probabilities (`Other` is no stance, so it is left out) -> main-role
+    probabilities. It is fitted on out-of-fold first-stage outputs of all five languages, so the
+    side an article takes, learnt where the data show it, carries over to every language; it also
+    calibrates the first stage."""
+
+    blocs: list[str]
+    crossed: list[int]  # the narrative columns crossed with the side
+    coef: np.ndarray  # (len(inputs), n main roles)
+    bias: np.ndarray
+
+    def inputs(self, main: np.ndarray, names: Sequence[str], language: str | None,
+               narrative_probabilities: np.ndarray) -> np.ndarray:
+        """(n mentions, 3 + len(blocs) * (1 + len(crossed))) stacker inputs."""
+        stance = np.asarray(narrative_probabilities)[self.crossed]
+        rows = []
+        for probabilities, name in zip(main, names, strict=True):
+            side = E.bloc_of(name, language)
+            one_hot = np.array([side == b for b in self.blocs], dtype=np.float64)
+            rows.append(np.concatenate([np.log(np.maximum(probabilities, 1e-12)), one_hot,
+                                        np.outer(one_hot, stance).ravel()]))
+        return np.array(rows).reshape(len(rows), -1)
+
+    def apply(self, main: np.ndarray, names: Sequence[str], language: str | None,
+              narrative_probabilities: np.ndarray) -> np.ndarray:
+        X = self.inputs(main, names, language, narrative_probabilities)
+        return _softmax(X @ self.coef + self.bias)
+
+
 def _quantise(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     scale = np.abs(matrix).max(axis=0) / 127.0
     scale[scale == 0] = 1.0
@@ -186,9 +218,10 @@ class NarrativeModel:
     fine_coef: dict[str, np.ndarray]
     fine_bias: dict[str, np.ndarray]
     detector: E.MentionDetector
-    version: str = "narratives-kr-1"
+    version: str = "narratives-kr-2"
     info: dict = field(default_factory=dict)
     salience: E.SalienceModel | None = None
+    role_stacker: RoleStacker | None = None
 
     # -- narratives ---------------------------------------------------------------------------
 
@@ -264,16 +297,22 @@ class NarrativeModel:
         return main, fine
 
     def mention_roles(self, text: str, spans: Sequence[tuple[int, int]],
-                      language: str | None, stance: Sequence[str] | None = None
+                      language: str | None,
+                      narrative_scores: tuple[np.ndarray, np.ndarray] | None = None
                       ) -> list[MentionRole]:
-        """Roles of the given mentions; `stance` defaults to the text's own narratives."""
+        """Roles of the given mentions. `narrative_scores`: the text's (narrative,
+        subnarrative) probabilities, computed here when not given."""
         if not spans:
             return []
-        if stance is None:
+        if narrative_scores is None:
             pn, ps = self.narrative_probabilities([Document.from_text(text, language)])
-            stance = self.stance(pn[0], ps[0])
+            narrative_scores = (pn[0], ps[0])
+        stance = self.stance(*narrative_scores)
         rows = [E.mention_features(text, s, e, language, stance) for s, e in spans]
         main, fine = self.role_probabilities(rows)
+        if self.role_stacker is not None:
+            main = self.role_stacker.apply(main, [text[s:e] for s, e in spans], language,
+                                           narrative_scores[0])
         result = []
         for i, (start, end) in enumerate(spans):
             m = int(np.argmax(main[i]))
@@ -369,7 +408,7 @@ class NarrativeModel:
                     raise ValueError(f"mention {start}-{end} lies outside the document "
                                      f"({len(document.text)} characters)")
             roles = self.mention_roles(document.text, list(spans), document.language,
-                                       self.stance(pn[i], ps[i]))
+                                       (pn[i], ps[i]))
             entities = self.group(roles, document.language, document.text)
             given = mentions is not None and mentions[i] is not None
             main, minor = (entities, []) if given else self.main_actors(entities)
@@ -415,6 +454,11 @@ class NarrativeModel:
             arrays["salience_idf"] = self.salience.featurizer.idf.astype(np.float32)
             vocabulary["salience_vocabulary"] = self.salience.featurizer.vocabulary
             salience = {"bias": self.salience.bias, "cut": self.salience.cut}
+        stacker = None
+        if self.role_stacker is not None:
+            arrays["role_stacker_coef"] = self.role_stacker.coef.astype(np.float32)
+            arrays["role_stacker_bias"] = self.role_stacker.bias.astype(np.float32)
+            stacker = {"blocs": self.role_stacker.blocs, "crossed": self.role_stacker.crossed}
         np.savez_compressed(directory / "weights.npz", **arrays)
         with gzip.open(directory / "vocabulary.json.gz", "wt", encoding="utf-8") as handle:
             json.dump(vocabulary, handle, ensure_ascii=False, separators=(",", ":"))
@@ -428,6 +472,7 @@ class NarrativeModel:
             "main_roles": self.main_roles,
             "fine_roles": self.fine_roles,
             "salience": salience,
+            "role_stacker": stacker,
             "info": self.info,
         }
         write_manifest(directory / "manifest.json", manifest)
@@ -469,6 +514,7 @@ class NarrativeModel:
             version=manifest["version"],
             info=manifest.get("info", {}),
             salience=_load_salience(manifest.get("salience"), arrays, vocabulary),
+            role_stacker=_load_role_stacker(manifest.get("role_stacker"), arrays),
         )
 
 
@@ -480,6 +526,15 @@ def _load_salience(settings: dict | None, arrays: dict[str, np.ndarray],
     featurizer = E.SparseFeaturizer(vocabulary["salience_vocabulary"], arrays["salience_idf"])
     return E.SalienceModel(featurizer, coef.astype(np.float64), float(settings["bias"]),
                            float(settings["cut"]))
+
+
+def _load_role_stacker(settings: dict | None, arrays: dict[str, np.ndarray]
+                       ) -> RoleStacker | None:
+    if not settings or "role_stacker_coef" not in arrays:
+        return None  # artifacts trained before the second stage existed
+    return RoleStacker(list(settings["blocs"]), [int(j) for j in settings["crossed"]],
+                       arrays["role_stacker_coef"].astype(np.float64),
+                       arrays["role_stacker_bias"].astype(np.float64))
 
 
 def _softmax(scores: np.ndarray) -> np.ndarray:
