@@ -128,6 +128,11 @@ def test_geopolitical_side_of_names():
     assert [n for n, side in sides.items() if side == "UA"] == ["Kyiv", "Зеленский"]
     # a stem must start a word: "nato" is not in "senator", nor "cia" in "garcia"
     assert sides["Senator Smith"] is sides["Westport"] is sides["Garcia"] is None
+    # languages without role data have their own stems
+    assert [E.bloc_of(name, language) for name, language in [
+        ("la Russie", "fr"), ("Rosja", "pl"), ("die Vereinigten Staaten", "de"),
+        ("gli Stati Uniti", "it"), ("Kijów", "pl"), ("Selenskyj", "de")]] == [
+        "RU", "RU", "WEST", "WEST", "UA", "UA"]
 
 
 # -- the shipped model -----------------------------------------------------------------------------
