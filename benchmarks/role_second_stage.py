@@ -31,6 +31,7 @@ from sklearn.model_selection import GroupKFold  # noqa: E402
 from persuasion_lens.data import semeval2025 as D  # noqa: E402
 from persuasion_lens.models import entities as E  # noqa: E402
 from persuasion_lens.models import narrative_training as T  # noqa: E402
+from persuasion_lens.models.narratives import softmax  # noqa: E402
 from persuasion_lens.models.spans import load_default_span_detector, tokenize  # noqa: E402
 from persuasion_lens.taxonomy.roles import GEOPOLITICAL_BLOCS  # noqa: E402
 from persuasion_lens.text.documents import Document  # noqa: E402
@@ -79,10 +80,10 @@ class TechniqueScores:
 
 def rows_of(fitted, key: str, text: str, spans, language: str, stance, narratives,
             techniques: TechniqueScores, gold=None) -> list[Row]:
-    featurizer, main_roles, _, _, fine_roles, fine_coef, fine_bias = fitted
-    main = T.first_stage_main(fitted, text, spans, language, stance)
+    featurizer, main_roles, main_coef, main_bias, fine_roles, fine_coef, fine_bias = fitted
     X = featurizer.transform([E.mention_features(text, s, e, language, stance) for s, e in spans])
-    fine = {r: _softmax(np.asarray(X @ fine_coef[r]) + fine_bias[r]) for r in main_roles}
+    main = softmax(np.asarray(X @ main_coef) + main_bias)
+    fine = {r: softmax(np.asarray(X @ fine_coef[r]) + fine_bias[r]) for r in main_roles}
     entity = np.zeros(len(spans), dtype=int)
     for k, group in enumerate(E.group_mentions([text[s:e] for s, e in spans], language)):
         entity[group.indices] = k
@@ -91,11 +92,6 @@ def rows_of(fitted, key: str, text: str, spans, language: str, stance, narrative
                 techniques(text, s, e, language),
                 gold[i].main_role if gold else None, gold[i].fine_roles if gold else None)
             for i, (s, e) in enumerate(spans)]
-
-
-def _softmax(scores: np.ndarray) -> np.ndarray:
-    exp = np.exp(scores - scores.max(axis=1, keepdims=True))
-    return exp / exp.sum(axis=1, keepdims=True)
 
 
 # -- second-stage inputs ----------------------------------------------------------------------

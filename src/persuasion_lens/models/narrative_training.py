@@ -34,7 +34,13 @@ from sklearn.linear_model import LogisticRegression
 from persuasion_lens.data import semeval2025 as D
 from persuasion_lens.models import entities as E
 from persuasion_lens.models.narrative_metrics import accuracy, exact_match_ratio, samples_f1
-from persuasion_lens.models.narratives import DocumentFeaturizer, NarrativeModel, RoleStacker
+from persuasion_lens.models.narratives import (
+    DocumentFeaturizer,
+    NarrativeModel,
+    RoleStacker,
+    role_stacker_inputs,
+    softmax,
+)
 from persuasion_lens.taxonomy.roles import GEOPOLITICAL_BLOCS
 
 Log = Callable[[str], None]
@@ -373,10 +379,7 @@ def first_stage_main(fitted, text: str, spans: Sequence[tuple[int, int]], langua
     """Main-role probabilities (n, 3) of the first stage (`fit_roles` output) for mentions."""
     featurizer, _, main_coef, main_bias = fitted[:4]
     X = featurizer.transform([E.mention_features(text, s, e, language, stance) for s, e in spans])
-    scores = np.asarray(X @ main_coef) + main_bias
-    scores -= scores.max(axis=1, keepdims=True)
-    exp = np.exp(scores)
-    return exp / exp.sum(axis=1, keepdims=True)
+    return softmax(np.asarray(X @ main_coef) + main_bias)
 
 
 def fit_role_stacker(articles: Sequence[D.NarrativeArticle], config: TrainingConfig,
@@ -388,8 +391,8 @@ def fit_role_stacker(articles: Sequence[D.NarrativeArticle], config: TrainingCon
     articles = [a for a in articles if a.mentions]
     stances = stage.stances()
     narratives = stage.narrative_scores()
+    blocs = list(GEOPOLITICAL_BLOCS)
     crossed = [j for j, name in enumerate(stage.model.narratives) if name != D.OTHER]
-    stacker = RoleStacker(list(GEOPOLITICAL_BLOCS), crossed, np.zeros(0), np.zeros(0))
     blank = np.zeros(len(stage.model.narratives))
     inputs, targets = [], []
     groups = [article_key(a) for a in articles]
@@ -401,12 +404,12 @@ def fit_role_stacker(articles: Sequence[D.NarrativeArticle], config: TrainingCon
             spans = [(m.start, m.end) for m in article.mentions]
             main = first_stage_main(fitted, article.document.text, spans, article.language,
                                     stances.get(key, []))
-            inputs.append(stacker.inputs(main, [m.entity for m in article.mentions],
-                                         article.language, narratives.get(key, blank)))
+            inputs.append(role_stacker_inputs(main, [m.entity for m in article.mentions],
+                                              article.language, narratives.get(key, blank),
+                                              blocs, crossed))
             targets += [D.MAIN_ROLES.index(m.main_role) for m in article.mentions]
     model = LogisticRegression(C=config.stacker_c, max_iter=5000).fit(np.vstack(inputs), targets)
-    stacker.coef, stacker.bias = model.coef_.T.copy(), model.intercept_.copy()
-    return stacker
+    return RoleStacker(blocs, crossed, model.coef_.T.copy(), model.intercept_.copy())
 
 
 # -- baseline -----------------------------------------------------------------------------------

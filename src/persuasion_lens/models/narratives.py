@@ -157,6 +157,21 @@ class DocumentFeaturizer:
                 "word_weight": self.word_weight}
 
 
+def role_stacker_inputs(main: np.ndarray, names: Sequence[str], language: str | None,
+                        narrative_probabilities: np.ndarray, blocs: Sequence[str],
+                        crossed: Sequence[int]) -> np.ndarray:
+    """(n mentions, 3 + len(blocs) * (1 + len(crossed))) inputs of the main role's second stage:
+    first-stage log-probabilities, the side one-hot, the side x the crossed narratives."""
+    stance = np.asarray(narrative_probabilities)[list(crossed)]
+    rows = []
+    for probabilities, name in zip(main, names, strict=True):
+        side = E.bloc_of(name, language)
+        one_hot = np.array([side == b for b in blocs], dtype=np.float64)
+        rows.append(np.concatenate([np.log(np.maximum(probabilities, 1e-12)), one_hot,
+                                    np.outer(one_hot, stance).ravel()]))
+    return np.array(rows).reshape(len(rows), -1)
+
+
 @dataclass
 class RoleStacker:
     """Second stage of the main role. Per mention: the first stage's log-probabilities, the
@@ -173,20 +188,13 @@ class RoleStacker:
 
     def inputs(self, main: np.ndarray, names: Sequence[str], language: str | None,
                narrative_probabilities: np.ndarray) -> np.ndarray:
-        """(n mentions, 3 + len(blocs) * (1 + len(crossed))) stacker inputs."""
-        stance = np.asarray(narrative_probabilities)[self.crossed]
-        rows = []
-        for probabilities, name in zip(main, names, strict=True):
-            side = E.bloc_of(name, language)
-            one_hot = np.array([side == b for b in self.blocs], dtype=np.float64)
-            rows.append(np.concatenate([np.log(np.maximum(probabilities, 1e-12)), one_hot,
-                                        np.outer(one_hot, stance).ravel()]))
-        return np.array(rows).reshape(len(rows), -1)
+        return role_stacker_inputs(main, names, language, narrative_probabilities, self.blocs,
+                                   self.crossed)
 
     def apply(self, main: np.ndarray, names: Sequence[str], language: str | None,
               narrative_probabilities: np.ndarray) -> np.ndarray:
         X = self.inputs(main, names, language, narrative_probabilities)
-        return _softmax(X @ self.coef + self.bias)
+        return softmax(X @ self.coef + self.bias)
 
 
 def _quantise(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -291,8 +299,8 @@ class NarrativeModel:
         """(main probabilities (n, 3), fine probabilities per main role) for mentions, from
         their `mention_features` rows."""
         X = self.role_featurizer.transform(rows)
-        main = _softmax(np.asarray(X @ self.main_coef) + self.main_bias)
-        fine = {m: _softmax(np.asarray(X @ self.fine_coef[m]) + self.fine_bias[m])
+        main = softmax(np.asarray(X @ self.main_coef) + self.main_bias)
+        fine = {m: softmax(np.asarray(X @ self.fine_coef[m]) + self.fine_bias[m])
                 for m in self.main_roles}
         return main, fine
 
@@ -537,7 +545,8 @@ def _load_role_stacker(settings: dict | None, arrays: dict[str, np.ndarray]
                        arrays["role_stacker_bias"].astype(np.float64))
 
 
-def _softmax(scores: np.ndarray) -> np.ndarray:
+def softmax(scores: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of a (n, k) score matrix."""
     scores = scores - scores.max(axis=1, keepdims=True)
     exp = np.exp(scores)
     return exp / exp.sum(axis=1, keepdims=True)
