@@ -60,3 +60,11 @@ def test_a_role_below_the_stated_probability_reads_unclear():
               "mentions": [{"start": 0, "end": 6, "text": "Russia"}] * 11}
     assert describe_entity(entity) == ("Russia: role unclear (Antagonist 0.65, Protagonist "
                                        "0.18, Innocent 0.17) in 11 mentions")
+    # just below the stated probability: rounded down, never printed as 0.80
+    entity["main_role_probabilities"] = {"Antagonist": 0.7979, "Protagonist": 0.1821,
+                                         "Innocent": 0.02}
+    assert describe_entity(entity) == ("Russia: role unclear (Antagonist 0.79, Protagonist "
+                                       "0.18, Innocent 0.02) in 11 mentions")
+    entity["main_role_probabilities"] = {"Antagonist": 0.42, "Protagonist": 0.29,
+                                         "Innocent": 0.29}  # 0.29 * 100 is 28.999...
+    assert "Protagonist 0.29, Innocent 0.29" in describe_entity(entity)

@@ -255,7 +255,8 @@
     const sure = e.main_role_probability == null ? "" : ` ${e.main_role_probability.toFixed(2)}`;
     const ranked = Object.entries(e.main_role_probabilities || {}).sort((a, b) => b[1] - a[1]);
     const role = e.role_is_clear === false && ranked.length
-      ? `role unclear (${ranked.map(([r, p]) => `${r} ${p.toFixed(2)}`).join(", ")})`
+      // rounded down, as the terminal report does: 0.797 is below 0.8 and must not read 0.80
+      ? `role unclear (${ranked.map(([r, p]) => `${r} ${(Math.floor(p * 100 + 1e-9) / 100).toFixed(2)}`).join(", ")})`
       : `${e.main_role}${sure}${fine ? ` (${fine})` : ""}`;
     return el("span", { class: "entity-role" }, el("b", { text: e.entity }),
       `: ${role} in ${count} ${count === 1 ? "mention" : "mentions"}`);
