@@ -42,6 +42,7 @@ from persuasion_lens.data import semeval2025 as D  # noqa: E402
 from persuasion_lens.models import entities as E  # noqa: E402
 from persuasion_lens.models import narrative_training as T  # noqa: E402
 from persuasion_lens.models.narrative_metrics import accuracy, exact_match_ratio  # noqa: E402
+from persuasion_lens.models.narratives import softmax  # noqa: E402
 from persuasion_lens.text.documents import Document  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -145,7 +146,7 @@ class FittedRoles:
                correction: PriorCorrection | None = None):
         rows = [self.features(text, s, e, language, stance) for s, e in spans]
         X = self.featurizer.transform(rows)
-        main = _softmax(np.asarray(X @ self.main_coef) + self.main_bias)
+        main = softmax(np.asarray(X @ self.main_coef) + self.main_bias)
         if correction:
             main = correction.main(main, language, self.main_roles)
         fine_of = self.fine_scorer(X, text, spans)
@@ -165,7 +166,7 @@ class FittedRoles:
     def fine_scorer(self, X, text: str, spans) -> Callable[[int, str], np.ndarray]:
         """fine(i, main role): mention i's probabilities of that main role's fine roles."""
         def fine(i: int, role: str) -> np.ndarray:
-            return _softmax(np.asarray(X[i] @ self.fine_coef[role]) + self.fine_bias[role])[0]
+            return softmax(np.asarray(X[i] @ self.fine_coef[role]) + self.fine_bias[role])[0]
         return fine
 
 
@@ -217,12 +218,6 @@ class FineDecoders(FittedRoles):
                                for f in self.fine_roles[role]])
             return within / max(within.sum(), 1e-9)
         return fine
-
-
-def _softmax(scores: np.ndarray) -> np.ndarray:
-    scores = scores - scores.max(axis=1, keepdims=True)
-    exp = np.exp(scores)
-    return exp / exp.sum(axis=1, keepdims=True)
 
 
 class PriorCorrection:
