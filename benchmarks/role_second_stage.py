@@ -103,8 +103,9 @@ def inputs(rows: list[Row], narratives: list[str], cross: str, extras: tuple[str
     "renormalised" (but Other, summing to one); extras: "entity", "language", "techniques"."""
     taxonomy = np.array([n != D.OTHER for n in narratives])
     entity_means = _entity_means(rows)
+    opposition = _opposition(rows) if "opposition" in extras else [None] * len(rows)
     out = []
-    for row, entity_mean in zip(rows, entity_means, strict=True):
+    for row, entity_mean, opposed in zip(rows, entity_means, opposition, strict=True):
         side = E.bloc_of(row.name, row.language)
         one_hot = np.array([side == s for s in SIDES], dtype=float)
         stance = row.narratives if cross == "all" else np.where(taxonomy, row.narratives, 0.0)
@@ -120,6 +121,8 @@ def inputs(rows: list[Row], narratives: list[str], cross: str, extras: tuple[str
             parts += [language, np.outer(language, row.log_main).ravel()]
         if "techniques" in extras:
             parts.append(row.techniques)
+        if "opposition" in extras:
+            parts.append(np.outer(one_hot, opposed).ravel())
         out.append(np.concatenate(parts))
     return np.array(out)
 
@@ -136,9 +139,30 @@ def _entity_means(rows: list[Row]) -> list[np.ndarray]:
     return means
 
 
+def _opposition(rows: list[Row]) -> list[np.ndarray]:
+    """Per row: the mean first-stage probabilities of the mentions of the opposing sides in its
+    article (the Russian side against the West and Ukraine), and whether there are any."""
+    by_side: dict[tuple[str, str], list[np.ndarray]] = {}
+    sides = [E.bloc_of(row.name, row.language) for row in rows]
+    for row, side in zip(rows, sides, strict=True):
+        if side:
+            by_side.setdefault((row.article, side), []).append(np.exp(row.log_main))
+    out = []
+    for row, side in zip(rows, sides, strict=True):
+        opposed = [p for other in OPPOSED.get(side, ())
+                   for p in by_side.get((row.article, other), [])]
+        out.append(np.append(np.mean(opposed, axis=0), 1.0) if opposed else np.zeros(4))
+    return out
+
+
+OPPOSED = {"RU": ("WEST", "UA"), "WEST": ("RU",), "UA": ("RU",)}
+
+
 VARIANTS: dict[str, tuple[str, tuple[str, ...], float]] = {
     "side x narratives, no Other, C=10 (shipped)": ("taxonomy", (), 10.0),
     "the same, C=1": ("taxonomy", (), 1.0),
+    "+ opposing sides' first stage, C=10": ("taxonomy", ("opposition",), 10.0),
+    "+ opposing sides' first stage, C=1": ("taxonomy", ("opposition",), 1.0),
     "side x narratives with Other, C=10": ("all", (), 10.0),
     "renormalised without Other, C=10": ("renormalised", (), 10.0),
     "renormalised + entity's mentions, C=3": ("renormalised", ("entity",), 3.0),

@@ -49,7 +49,9 @@ def analyze(
     narratives: bool = typer.Option(False, "--narratives", help="Also find narratives and the "
                                     "roles given to people and countries (experimental)."),
     model: str | None = typer.Option(
-        None, "--model", help="Folder of a technique model to use instead of the shipped one."
+        None, "--model", help="Folder of a technique model to use instead of the shipped one; "
+        "or 'linear', 'embeddings' (English, torch) or 'crosslingual' (slower, more accurate "
+        "outside English; pip install 'persuasion-lens[crosslingual]')."
     ),
 ) -> None:
     """Find the persuasion techniques in each paragraph of the given articles."""

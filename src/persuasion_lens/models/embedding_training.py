@@ -94,24 +94,27 @@ def fit_member(x: np.ndarray, y: np.ndarray, C: float = 1.0, seed: int = 13):
     return coef, intercept, trained
 
 
-def _train_only_base(base: Any, train, validation, techniques, log) -> np.ndarray:
-    """Validation probabilities of the base detector's English model fitted on train only."""
+def _train_only_base(base: Any, train, validation, techniques, log,
+                     language: str = LANGUAGE) -> np.ndarray:
+    """Validation probabilities of the base detector's model for `language` fitted on train
+    only."""
     from persuasion_lens.models import technique_training as tt
 
-    english = getattr(base, "models", {}).get(LANGUAGE)
-    fitted_on = (english.extra or {}).get("fitted_on") if english is not None else None
-    if english is not None and fitted_on == "train+validation":
+    model = getattr(base, "models", {}).get(language)
+    fitted_on = (model.extra or {}).get("fitted_on") if model is not None else None
+    if model is not None and fitted_on == "train+validation":
         config_dict = dict(base.metadata.get("config") or {})
         fields = tt.TrainingConfig.__dataclass_fields__
         config = tt.TrainingConfig(**{
             k: tuple(v) if isinstance(v, list) else v
             for k, v in config_dict.items() if k in fields
         })
-        log("refitting the base English model on the train split (its shipped version also "
-            "saw validation) ...")
-        model, _ = tt.evaluate_language(train, validation, techniques, config, LANGUAGE,
-                                        with_reference=False)
-        return model.predict_proba([[p.text for p in a.document.paragraphs] for a in validation])
+        log(f"refitting the base {language} model on the train split (its shipped version "
+            "also saw validation) ...")
+        refitted, _ = tt.evaluate_language(train, validation, techniques, config, language,
+                                           with_reference=False)
+        return refitted.predict_proba([[p.text for p in a.document.paragraphs]
+                                       for a in validation])
     if fitted_on not in (None, "train"):
         log(f"warning: the base model was fitted on {fitted_on}; validation numbers are optimistic")
     probabilities = base.predict_proba([a.document for a in validation])

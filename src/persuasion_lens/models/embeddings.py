@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from persuasion_lens.models.manifest import read_manifest, write_manifest
-from persuasion_lens.models.registry import ModelNotAvailableError
+from persuasion_lens.models.registry import ENGLISH_ENSEMBLE_DIR, ModelNotAvailableError
 from persuasion_lens.text.documents import Document
 
 KIND = "embedding-ensemble"
@@ -35,6 +35,8 @@ EXPECTED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d
 WEIGHTS_FILE = "model.safetensors"
 EMBEDDING_DIM = 384
 ARTIFACT_DIR = Path(__file__).parent / "artifacts" / "embeddings"
+# bases an ensemble may name instead of carrying a copy: the English static-embeddings ensemble
+SHIPPED_BASES = {"en-static": ENGLISH_ENSEMBLE_DIR}
 INSTALL_HINT = "pip install 'persuasion-lens[embeddings]'"
 
 
@@ -198,7 +200,7 @@ class EmbeddingEnsembleDetector:
         techniques: Sequence[str],
         thresholds: dict[str, np.ndarray],
         languages: Sequence[str] = ("en",),
-        weight: float = 0.5,
+        weight: float | dict[str, float] = 0.5,
         base_ref: str = "default",
         version: str = "embeddings",
         metadata: dict[str, Any] | None = None,
@@ -234,7 +236,10 @@ class EmbeddingEnsembleDetector:
             if missing.any():
                 values[missing] = np.asarray(base.thresholds_for(lang))[missing]
         self.languages = list(languages)
-        self.weight = float(weight)
+        # the member's share in each language's average (one number: the same for all)
+        self.weights = ({code: float(weight[code]) for code in self.languages}
+                        if isinstance(weight, dict) else
+                        dict.fromkeys(self.languages, float(weight)))
         self.base_ref = base_ref
         self.version = version
         self.metadata = dict(metadata or {})
@@ -252,12 +257,17 @@ class EmbeddingEnsembleDetector:
     def member_proba(self, features: np.ndarray) -> np.ndarray:
         return _sigmoid(features @ self.coef.T + self.intercept)
 
-    def combine(self, base_proba: np.ndarray, member_proba: np.ndarray) -> np.ndarray:
+    @property
+    def weight(self) -> float:
+        """The member's share (the first language's, when they differ)."""
+        return self.weights[self.languages[0]]
+
+    def combine(self, base_proba: np.ndarray, member_proba: np.ndarray,
+                language: str | None = None) -> np.ndarray:
+        weight = self.weights.get(language, self.weight) if language else self.weight
         combined = np.array(base_proba, dtype=float, copy=True)
         mask = self.trained
-        combined[:, mask] = (
-            (1 - self.weight) * combined[:, mask] + self.weight * member_proba[:, mask]
-        )
+        combined[:, mask] = (1 - weight) * combined[:, mask] + weight * member_proba[:, mask]
         return combined
 
     def predict_proba(self, documents: Sequence[Document]) -> list[np.ndarray]:
@@ -269,7 +279,7 @@ class EmbeddingEnsembleDetector:
         features = document_features(self.encoder, [documents[i] for i in chosen], self.blocks)
         result = list(base)
         for i, feats in zip(chosen, features, strict=True):
-            result[i] = self.combine(base[i], self.member_proba(feats))
+            result[i] = self.combine(base[i], self.member_proba(feats), documents[i].language)
         return result
 
     def thresholds_for(self, language: str | None) -> np.ndarray:
@@ -284,7 +294,7 @@ class EmbeddingEnsembleDetector:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         base_ref = self.base_ref
-        if base_ref != "default":
+        if base_ref != "default" and base_ref not in SHIPPED_BASES:
             self.base.save(directory / "base")
             base_ref = "base"
         np.savez_compressed(
@@ -298,11 +308,12 @@ class EmbeddingEnsembleDetector:
             "format": FORMAT,
             "version": self.version,
             "encoder": self.encoder_name,
-            "encoder_sha256": EXPECTED_SHA256,
+            "encoder_sha256": encoder_sha256(self.encoder_name),
             "base": base_ref,
             "features": list(self.blocks),
             "languages": self.languages,
-            "weight": self.weight,
+            "weight": (self.weight if len(set(self.weights.values())) == 1
+                       else self.weights),
             "techniques": self.techniques,
             "thresholds": {k: [round(float(x), 4) for x in v] for k, v in self.thresholds.items()},
             "metadata": self.metadata,
@@ -315,15 +326,19 @@ class EmbeddingEnsembleDetector:
         manifest = read_manifest(directory / "model.json", "embeddings ensemble")
         if manifest.get("kind") != KIND:
             raise ValueError(f"{directory}: not an {KIND} model folder")
-        if manifest.get("encoder_sha256") != EXPECTED_SHA256:
+        encoder_name = manifest.get("encoder", ENCODER_NAME)
+        expected = encoder_sha256(encoder_name)
+        if manifest.get("encoder_sha256") != expected:
             raise WeightsIntegrityError(
                 f"{directory}: trained on encoder weights {manifest.get('encoder_sha256')}, "
-                f"not the pinned {EXPECTED_SHA256}"
+                f"not the pinned {expected}"
             )
         if manifest["base"] == "default":
             from persuasion_lens.models import techniques
 
             base = techniques.load_default_detector()
+        elif manifest["base"] in SHIPPED_BASES:
+            base = cls.load(SHIPPED_BASES[manifest["base"]])
         else:
             from persuasion_lens.models import registry
 
@@ -342,26 +357,42 @@ class EmbeddingEnsembleDetector:
             version=manifest["version"],
             metadata=manifest.get("metadata", {}),
             blocks=manifest.get("features", DEFAULT_BLOCKS),
-            encoder_name=manifest.get("encoder", ENCODER_NAME),
+            encoder_name=encoder_name,
         )
 
 
 def encoder_dimensions(encoder_name: str) -> int:
-    from persuasion_lens.models import static_embeddings
+    from persuasion_lens.models import crosslingual, static_embeddings
 
     known = {ENCODER_NAME: EMBEDDING_DIM,
-             static_embeddings.ENCODER_NAME: static_embeddings.DIMENSIONS}
+             static_embeddings.ENCODER_NAME: static_embeddings.DIMENSIONS,
+             crosslingual.ENCODER_NAME: crosslingual.DIMENSIONS,
+             crosslingual.FULL_ENCODER_NAME: crosslingual.FULL_DIMENSIONS}
     if encoder_name not in known:
         raise ValueError(f"unknown sentence encoder {encoder_name!r}")
     return known[encoder_name]
 
 
+def encoder_sha256(encoder_name: str) -> str:
+    """The pinned hash of the weights the encoder comes from."""
+    from persuasion_lens.models import crosslingual
+
+    if encoder_name in (crosslingual.ENCODER_NAME, crosslingual.FULL_ENCODER_NAME):
+        return crosslingual.SOURCE_SHA256
+    return EXPECTED_SHA256
+
+
 def build_encoder(encoder_name: str) -> Any:
-    """The full all-MiniLM-L6-v2 encoder (torch) or its distilled static table (no torch)."""
-    from persuasion_lens.models import static_embeddings
+    """The full all-MiniLM-L6-v2 encoder (torch), its distilled static table (no torch), or the
+    multilingual encoder (numpy) or its static table."""
+    from persuasion_lens.models import crosslingual, static_embeddings
 
     if encoder_name == static_embeddings.ENCODER_NAME:
         return static_embeddings.StaticEncoder()
+    if encoder_name == crosslingual.ENCODER_NAME:
+        return crosslingual.CrosslingualEncoder()
+    if encoder_name == crosslingual.FULL_ENCODER_NAME:
+        return crosslingual.FullEncoder()
     encoder_dimensions(encoder_name)
     return SentenceEncoder()
 
