@@ -95,6 +95,11 @@ def train_embeddings(
     console.print(f"use it with: plens analyze --model {output} ARTICLE.txt", highlight=False)
 
 
+def _print_saved(target: Path) -> None:
+    size = sum(p.stat().st_size for p in target.iterdir() if p.is_file())
+    console.print(f"saved to {target} ({size / 1e6:.1f} MB)", highlight=False)
+
+
 @app.command("distill-embeddings")
 @user_errors_are_one_line
 def distill_embeddings(
@@ -107,8 +112,7 @@ def distill_embeddings(
 
     with console.status("distilling all-MiniLM-L6-v2 into static token vectors"):
         target = distill_static_encoder(output or ARTIFACT_DIR)
-    size = sum(p.stat().st_size for p in target.iterdir() if p.is_file())
-    console.print(f"saved to {target} ({size / 1e6:.1f} MB)", highlight=False)
+    _print_saved(target)
 
 
 @app.command("distill-crosslingual")
@@ -127,8 +131,7 @@ def distill_crosslingual(
         target = distill_crosslingual_encoder(
             data_dir, output or ARTIFACT_DIR,
             log=lambda line: console.print(line, highlight=False))
-    size = sum(p.stat().st_size for p in target.iterdir() if p.is_file())
-    console.print(f"saved to {target} ({size / 1e6:.1f} MB)", highlight=False)
+    _print_saved(target)
 
 
 @app.command("train-crosslingual")
