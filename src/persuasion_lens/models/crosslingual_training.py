@@ -21,9 +21,18 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from persuasion_lens.models import crosslingual
-from persuasion_lens.models.embedding_training import _train_only_base, embed_articles, fit_member
+from persuasion_lens.models.embedding_training import (
+    averaged,
+    best_share,
+    embed_articles,
+    fit_member,
+    stacked,
+    train_only_base,
+    validation_scores,
+)
 from persuasion_lens.models.embeddings import EmbeddingEnsembleDetector, build_encoder
 
 MEMBER_LANGUAGES = ("fr", "de", "it", "pl", "ru")
@@ -31,6 +40,9 @@ BLOCKS = ("paragraph", "neighbours")
 SHARE_GRID = (0.0, 0.15, 0.25, 0.35, 0.45)  # 0: the language keeps the base alone
 
 
+# One BLAS thread: the shares and thresholds then come out the same on any machine (the
+# summation order of more threads moves some thresholds by up to .06).
+@threadpool_limits.wrap(limits=1)
 def train_crosslingual_member(
     data_dir: str | Path | None = None,
     base_path: str | None = None,
@@ -42,29 +54,23 @@ def train_crosslingual_member(
     encoder_name: str = crosslingual.ENCODER_NAME,
     log: Callable[[str], None] = print,
 ) -> EmbeddingEnsembleDetector:
-    """`base_path`: the detector the member is averaged with (default: the shipped default);
+    """`base_path`: the detector the member is averaged with (default: the shipped English
+    ensemble);
     `base_ref`: "en-static" records the shipped English ensemble as the base instead of saving a
     copy of it with the member."""
     from persuasion_lens.data.semeval2023 import load_technique_articles
     from persuasion_lens.models import registry
     from persuasion_lens.models import technique_training as tt
-    from persuasion_lens.models.metrics import label_matrix, score_matrices
 
-    base = registry.technique_detector(base_path)
+    base = registry.technique_detector(base_path or str(registry.ENGLISH_ENSEMBLE_DIR))
     linear = getattr(base, "base", base)  # the linear detector under the English member
     techniques = list(base.techniques)
     shrinkage = float((linear.metadata.get("config") or {}).get("shrinkage", 30.0))
     articles = [a for a in load_technique_articles(data_dir) if a.paragraph_labels is not None]
     features = embed_articles(build_encoder(encoder_name), articles, None, log, BLOCKS)
     by_id = {id(a): f for a, f in zip(articles, features, strict=True)}
-
-    def stack(subset):
-        x = np.vstack([by_id[id(a)] for a in subset])
-        y = label_matrix([lab for a in subset for lab in a.paragraph_labels], techniques)
-        return x, y
-
     train = [a for a in articles if a.split == "train"]
-    x_train, y_train = stack(train)
+    x_train, y_train = stacked(by_id, train, techniques)
     log(f"fitting the member on {x_train.shape[0]} train paragraphs of "
         f"{len({a.language for a in train})} languages ...")
     coef, intercept, trained = fit_member(x_train, y_train, C, seed)
@@ -72,39 +78,28 @@ def train_crosslingual_member(
     for language in languages:
         language_train = [a for a in train if a.language == language]
         validation = [a for a in articles if a.split == "validation" and a.language == language]
-        x_val, gold = stack(validation)
+        x_val, gold = stacked(by_id, validation, techniques)
         sizes = [len(a.document.paragraphs) for a in validation]
-        base_val = _train_only_base(linear, language_train, validation, techniques, log,
-                                    language)
+        base_val = train_only_base(linear, language_train, validation, techniques, log,
+                                   language)
         member_val = 1.0 / (1.0 + np.exp(-(x_val @ coef.T + intercept)))
 
-        def combined(share: float, base_val=base_val, member_val=member_val) -> np.ndarray:
-            out = base_val.astype(float).copy()
-            out[:, trained] = (1 - share) * out[:, trained] + share * member_val[:, trained]
-            return out
-
         def scores(probabilities: np.ndarray, gold=gold, sizes=sizes) -> dict[str, float]:
-            tuned = score_matrices(gold, probabilities >= tt.tune_thresholds(
-                probabilities, gold, shrinkage))
-            crossed = tt.cross_fitted_score(probabilities, gold, sizes, shrinkage, seed,
-                                            calibrated=False)
-            return {"micro_f1": round(float(tuned.micro_f1), 4),
-                    "macro_f1": round(float(tuned.macro_f1), 4),
-                    "cross_fitted_micro_f1": round(float(crossed.micro_f1), 4)}
+            return validation_scores(probabilities, gold, sizes, shrinkage, seed)
 
-        by_share = {s: scores(combined(s)) for s in SHARE_GRID}
-        share = max(SHARE_GRID, key=lambda s: (by_share[s]["cross_fitted_micro_f1"],
-                                               by_share[s]["micro_f1"]))
+        by_share = {s: scores(averaged(base_val, member_val, trained, s)) for s in SHARE_GRID}
+        share = best_share(by_share)
         report[language] = {"base": scores(base_val), "member_alone": scores(member_val),
                             "ensemble": {"weight": share, **by_share[share]}}
         if share > 0:
             shares[language] = share
-            thresholds[language] = tt.tune_thresholds(combined(share), gold, shrinkage)
+            thresholds[language] = tt.tune_thresholds(
+                averaged(base_val, member_val, trained, share), gold, shrinkage)
         log(f"validation {language}: base {report[language]['base']['micro_f1']:.3f}, "
             f"+ member {by_share[share]['micro_f1']:.3f} (share {share})")
 
     log("refitting the member on train+validation ...")
-    x_all, y_all = stack(articles)
+    x_all, y_all = stacked(by_id, articles, techniques)
     coef, intercept, trained = fit_member(x_all, y_all, C, seed)
     detector = EmbeddingEnsembleDetector(
         base, coef, intercept, trained, techniques, thresholds, languages=list(shares),

@@ -94,7 +94,46 @@ def fit_member(x: np.ndarray, y: np.ndarray, C: float = 1.0, seed: int = 13):
     return coef, intercept, trained
 
 
-def _train_only_base(base: Any, train, validation, techniques, log,
+def stacked(features_by_article: dict[int, np.ndarray], articles: Sequence[Any],
+            techniques: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(features, gold labels) of the articles' paragraphs; features keyed by id(article)."""
+    from persuasion_lens.models.metrics import label_matrix
+
+    x = np.vstack([features_by_article[id(a)] for a in articles])
+    y = label_matrix([lab for a in articles for lab in a.paragraph_labels], techniques)
+    return x, y
+
+
+def averaged(base: np.ndarray, member: np.ndarray, trained: np.ndarray,
+             share: float) -> np.ndarray:
+    """The member averaged into the base with `share`, for the techniques it was trained on."""
+    out = base.astype(float).copy()
+    out[:, trained] = (1 - share) * out[:, trained] + share * member[:, trained]
+    return out
+
+
+def validation_scores(probabilities: np.ndarray, gold: np.ndarray, sizes: Sequence[int],
+                      shrinkage: float, seed: int, missing: float = 0.0) -> dict[str, float]:
+    """Micro-F1 (thresholds tuned in sample), macro-F1 and two-fold cross-fitted micro-F1."""
+    from persuasion_lens.models import technique_training as tt
+    from persuasion_lens.models.metrics import score_matrices
+
+    tuned = score_matrices(gold, probabilities >= tt.tune_thresholds(probabilities, gold,
+                                                                     shrinkage, missing))
+    crossed = tt.cross_fitted_score(probabilities, gold, sizes, shrinkage, seed,
+                                    calibrated=False, missing=missing)
+    return {"micro_f1": round(float(tuned.micro_f1), 4),
+            "macro_f1": round(float(tuned.macro_f1), 4),
+            "cross_fitted_micro_f1": round(float(crossed.micro_f1), 4)}
+
+
+def best_share(by_share: dict[float, dict[str, float]]) -> float:
+    """The share with the best cross-fitted micro-F1 (then the best in-sample one)."""
+    return max(by_share, key=lambda s: (by_share[s]["cross_fitted_micro_f1"],
+                                        by_share[s]["micro_f1"]))
+
+
+def train_only_base(base: Any, train, validation, techniques, log,
                      language: str = LANGUAGE) -> np.ndarray:
     """Validation probabilities of the base detector's model for `language` fitted on train
     only."""
@@ -142,7 +181,6 @@ def train_embedding_member(
     from persuasion_lens.data.semeval2023 import load_technique_articles
     from persuasion_lens.models import registry
     from persuasion_lens.models import technique_training as tt
-    from persuasion_lens.models.metrics import label_matrix, score_matrices
 
     base = registry.technique_detector(base_path or registry.LINEAR_MODEL_NAME)
     techniques = list(base.techniques)
@@ -154,38 +192,23 @@ def train_embedding_member(
     encoder = build_encoder(encoder_name) if encoder_name != ENCODER_NAME else None
     features = embed_articles(encoder, articles, cache, log, blocks)
     by_id = {id(a): f for a, f in zip(articles, features, strict=True)}
-
-    def stack(subset):
-        x = np.vstack([by_id[id(a)] for a in subset])
-        y = label_matrix([lab for a in subset for lab in a.paragraph_labels], techniques)
-        return x, y
-
-    x_train, y_train = stack(train)
-    x_val, gold = stack(validation)
+    x_train, y_train = stacked(by_id, train, techniques)
+    x_val, gold = stacked(by_id, validation, techniques)
     sizes = [len(a.document.paragraphs) for a in validation]
     log(f"fitting the member on {x_train.shape[0]} train paragraphs ...")
     coef, intercept, trained = fit_member(x_train, y_train, C, seed)
-    base_val = _train_only_base(base, train, validation, techniques, log)
+    base_val = train_only_base(base, train, validation, techniques, log)
     member_val = 1.0 / (1.0 + np.exp(-(x_val @ coef.T + intercept)))
 
     def combined(weight: float) -> np.ndarray:
-        out = base_val.astype(float).copy()
-        out[:, trained] = (1 - weight) * out[:, trained] + weight * member_val[:, trained]
-        return out
+        return averaged(base_val, member_val, trained, weight)
 
     def scores(probabilities: np.ndarray) -> dict[str, float]:
-        thresholds = tt.tune_thresholds(probabilities, gold, shrinkage, missing_labels)
-        tuned = score_matrices(gold, probabilities >= thresholds)
-        crossed = tt.cross_fitted_score(probabilities, gold, sizes, shrinkage, seed,
-                                        calibrated=False, missing=missing_labels)
-        return {"micro_f1": round(float(tuned.micro_f1), 4),
-                "macro_f1": round(float(tuned.macro_f1), 4),
-                "cross_fitted_micro_f1": round(float(crossed.micro_f1), 4)}
+        return validation_scores(probabilities, gold, sizes, shrinkage, seed, missing_labels)
 
     report: dict[str, Any] = {"base": scores(base_val), "member_alone": scores(member_val)}
     by_weight = {w: scores(combined(w)) for w in WEIGHT_GRID}
-    weight = max(WEIGHT_GRID, key=lambda w: (by_weight[w]["cross_fitted_micro_f1"],
-                                             by_weight[w]["micro_f1"]))
+    weight = best_share(by_weight)
     report["ensemble"] = {"weight": weight, **by_weight[weight]}
     report["by_weight"] = {str(w): s for w, s in by_weight.items()}
     for name in ("base", "member_alone", "ensemble"):
