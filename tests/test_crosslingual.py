@@ -207,3 +207,13 @@ def test_default_model_needs_neither_the_full_encoder_nor_torch() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().startswith("(2,")
+
+
+def test_help_shows_the_extras_to_install() -> None:
+    from persuasion_lens.cli import app
+
+    runner = CliRunner()
+    analyze = runner.invoke(app, ["analyze", "--help"], env={"COLUMNS": "200"})
+    distill = runner.invoke(app, ["distill-crosslingual", "--help"], env={"COLUMNS": "200"})
+    assert "persuasion-lens[crosslingual]" in analyze.output  # not eaten as rich markup
+    assert "persuasion-lens[distill-crosslingual]" in distill.output

