@@ -100,7 +100,7 @@ def train(
     crosslingual_member: bool = typer.Option(
         True, "--crosslingual-member/--no-crosslingual-member", help="Also train the "
         "cross-lingual member that the default model averages in for fr, de, it, pl and ru "
-        "(about 6 minutes; needs the English member)."),
+        "(about 5 minutes; needs the English member)."),
 ) -> None:
     """Train the persuasion-technique detector and save it."""
     from persuasion_lens.models.techniques import ARTIFACT_DIR

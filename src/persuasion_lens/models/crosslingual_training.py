@@ -103,7 +103,7 @@ def train_crosslingual_member(
     coef, intercept, trained = fit_member(x_all, y_all, C, seed)
     detector = EmbeddingEnsembleDetector(
         base, coef, intercept, trained, techniques, thresholds, languages=list(shares),
-        weight=shares, base_ref=base_ref or ("default" if base_path is None else "given"),
+        weight=shares, base_ref=base_ref or ("en-static" if base_path is None else "given"),
         version=f"{getattr(base, 'version', 'techniques')}+{encoder_name}",
         blocks=BLOCKS, encoder_name=encoder_name,
         metadata={
