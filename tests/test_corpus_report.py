@@ -126,7 +126,8 @@ def test_report_shows_narratives_and_entity_roles(narrative_corpus, tmp_path):
     html = output.read_text(encoding="utf-8")
     for heading in ("Narratives and entity roles <small>(experimental)</small>",
                     "Narratives over time", "Narratives by outlet",
-                    "Roles given to people and countries"):
+                    "Roles given to people and countries",
+                    "Side taken in the Russia–Ukraine war"):
         assert heading in html
     assert "No narratives are stored" not in html and "No data for this chart" not in html
     assert html.count("<svg") >= 6
@@ -137,6 +138,9 @@ def test_report_shows_narratives_and_entity_roles(narrative_corpus, tmp_path):
     row = united["by_outlet"][0]
     shown = ", ".join(f"{role} {n}" for role, n in row["roles"].items())
     assert f"<td>{row['outlet']}</td><td>{shown}</td>" in html
+    side = data["sides"][0]
+    assert (f"<td>{side['outlet']}</td><td>{side['articles']}</td>"
+            f"<td>{side['russian_side']} ({side['stated_russian_side']} stated)</td>") in html
     assert "United States" in result.output and "narratives (experimental)" in result.output
     pages = list((tmp_path / "report_files").glob("article-*.html"))
     assert any("Roles</b> <i>(experimental)</i>" in page.read_text() for page in pages)

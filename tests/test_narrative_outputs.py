@@ -6,7 +6,12 @@ from __future__ import annotations
 from rich.console import Console
 
 from persuasion_lens.reporting.html import render_html
-from persuasion_lens.reporting.terminal import MAX_ENTITIES, describe_entity, print_report
+from persuasion_lens.reporting.terminal import (
+    MAX_ENTITIES,
+    describe_entity,
+    describe_side,
+    print_report,
+)
 
 FRENCH = (
     "L'Occident a provoqué la guerre en Ukraine\n"
@@ -42,6 +47,19 @@ def test_terminal_and_html_show_narratives_roles_and_warnings(narrative_analyzer
     assert "<b>Narratives</b> <i>(experimental)</i>" in page
     assert "<b>Roles</b> <i>(experimental)</i>" in page
     assert "no training data for language &#x27;fr&#x27;" in page
+    side = describe_side(result.extra)
+    assert side and side in text and "Side " in text  # Russia, the US, NATO: sides of the war
+    assert f"<b>Side</b> <i>(experimental)</i> {side}" in page
+
+
+def test_the_side_taken_reads_stated_or_leaning():
+    side = {"favours": "Russia and its allies", "against": "Ukraine and the West",
+            "probability": 0.912, "is_clear": True}
+    assert describe_side({"side_taken": side}) == (
+        "takes the side of Russia and its allies against Ukraine and the West (0.91)")
+    side.update(probability=0.68, is_clear=False)
+    assert describe_side({"side_taken": side}).startswith("leans to Russia and its allies")
+    assert describe_side({"side_taken": None}) == describe_side({}) == ""
 
 
 def test_entities_read_back_from_a_corpus_count_their_mentions():

@@ -241,12 +241,60 @@ def test_model_without_salience_still_loads(model, tmp_path):
 
     from persuasion_lens.models.narratives import NarrativeModel
 
-    dataclasses.replace(model, salience=None, role_stacker=None).save(tmp_path)
+    dataclasses.replace(model, salience=None, role_stacker=None, side_stance=None).save(tmp_path)
     old = NarrativeModel.load(tmp_path)
-    assert old.salience is None and old.role_stacker is None
+    assert old.salience is None and old.role_stacker is None and old.side_stance is None
     prediction = old.predict([Document.from_text(SAMPLE, language="en")])[0]
     counts = [len(e.mentions) for e in prediction.entities]
     assert counts == sorted(counts, reverse=True) and not prediction.minor_entities
+    assert prediction.side is None and prediction.to_dict()["side_taken"] is None
+
+
+def _article(text: str, roles: list[tuple[str, str]]) -> D.NarrativeArticle:
+    mentions = [D.GoldMention(name, text.index(name), text.index(name) + len(name), role, ())
+                for name, role in roles]
+    return D.NarrativeArticle("EN_X.txt", "en", Document.from_text(text, "en"), "train", "URW",
+                              mentions=mentions, has_roles=True)
+
+
+def test_side_target_follows_the_annotated_roles():
+    from persuasion_lens.models.narrative_training import side_target
+
+    text = "Russia, NATO, Kyiv and Greta met."
+    assert side_target(_article(text, [("Russia", "Protagonist"), ("NATO", "Antagonist")])) == 1
+    assert side_target(_article(text, [("Russia", "Antagonist"), ("Kyiv", "Innocent")])) == 0
+    assert side_target(_article(text, [("Russia", "Innocent"), ("Kyiv", "Innocent")])) is None
+    assert side_target(_article(text, [("Greta", "Antagonist")])) is None
+
+
+def test_side_taken_is_read_where_the_main_actors_stand_on_a_side(model):
+    from persuasion_lens.taxonomy.roles import OPPOSING_SIDE, RUSSIAN_SIDE
+
+    pro_ukraine = ("Russian invaders shell Kharkiv again\n\nRussian troops shelled Kharkiv "
+                   "overnight, killing civilians. Putin's army keeps committing war crimes, while "
+                   "Ukraine's brave defenders, backed by their allies, free occupied villages.\n")
+    climate = ("Climate alarmists want to ban cars\n\nThe elites of the World Economic Forum "
+               "use climate fears to control people and raise taxes.\n")
+    sided, unsided = model.predict([Document.from_text(pro_ukraine, "en"),
+                                    Document.from_text(climate, "en")])
+    assert sided.side is not None and sided.side.favoured == OPPOSING_SIDE
+    assert sided.side.opposed == RUSSIAN_SIDE
+    data = sided.to_dict()["side_taken"]
+    assert data["probability"] == pytest.approx(1 - data["russian_side_probability"], abs=1e-3)
+    assert data["is_clear"] == (data["probability"] >= 0.8)
+    assert unsided.side is None and unsided.to_dict()["side_taken"] is None
+
+
+@needs_data
+def test_side_taken_is_evaluated_against_the_annotations(model):
+    from persuasion_lens.models import narrative_training as T
+
+    articles = [a for a in D.load_articles(DATA) if a.language == "en"]
+    scores = T.evaluate_side(model, [a for a in articles if a.split == "train"],
+                             [a for a in articles if a.split == "validation"])
+    english = scores["en"]
+    assert english.articles >= 15 and english.auc is not None
+    assert english.accuracy > english.majority_accuracy
 
 
 @needs_data
@@ -295,6 +343,9 @@ def test_worked_example_makes_sense(model):
     for name in ("United States", "the West"):
         assert entities[name].main_role == "Antagonist"
         assert entities[name].main_role_probability > 0.75
+    from persuasion_lens.taxonomy.roles import RUSSIAN_SIDE
+
+    assert prediction.side is not None and prediction.side.favoured == RUSSIAN_SIDE
     for entity in prediction.entities:
         data = entity.to_dict()
         assert data["role_is_clear"] == (data["main_role_probability"] >= 0.8)

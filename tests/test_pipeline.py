@@ -118,6 +118,7 @@ def test_narratives_and_roles_on_request(seed_example):
     assert data["narratives"], "at least one narrative (possibly Other) is always decided"
     entities = {entity["entity"] for entity in data["entities"]}
     assert "Russia" in entities
+    assert set(data["side_taken"]) >= {"favours", "against", "probability", "is_clear"}
     text = seed_example.read_text(encoding="utf-8")
     for entity in data["entities"]:
         for mention in entity["mentions"]:

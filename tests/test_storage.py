@@ -220,6 +220,8 @@ def test_narratives_and_entities_are_stored_and_read_back(with_narratives):
                 for e in rebuilt] == [
             (e["entity"], e["main_role"], e["fine_roles"], len(e["mentions"]))
             for e in original["entities"]]
+        assert result.extra.get("side_taken") == original["side_taken"]
+    assert sum(item["result"]["side_taken"] is not None for item in items) >= 3
     plain = load_article(db, 1)[1]
     assert "narratives" not in plain.extra  # analysed without narratives
 
@@ -264,6 +266,17 @@ def test_narrative_statistics_by_month_outlet_and_entity(with_narratives):
     for outlet in united["by_outlet"]:
         assert sum(outlet["roles"].values()) == sum(1 for o, _ in expected
                                                     if o == outlet["outlet"])
+    sided = [(item["outlet"], item["result"]["side_taken"]) for item in items
+             if item["result"]["side_taken"]]
+    sides = {row["outlet"]: row for row in data["sides"]}
+    assert sum(row["articles"] for row in sides.values()) == len(sided)
+    for outlet, row in sides.items():
+        readings = [side["russian_side_probability"] for o, side in sided if o == outlet]
+        assert row["articles"] == len(readings)
+        assert row["russian_side"] == sum(p >= 0.5 for p in readings)
+        assert row["opposing_side"] == row["articles"] - row["russian_side"]
+        assert row["stated_russian_side"] == sum(p >= 0.8 for p in readings)
+        assert row["stated_opposing_side"] == sum(p <= 0.2 for p in readings)
     only = narrative_summary(db, Filters.from_user(outlet="metro times"))
     assert only["articles"] == 1 and [r["outlet"] for r in only["by_outlet"]] == ["Metro Times"]
     none = narrative_summary(db, Filters.from_user(since="2030-01-01"))
@@ -305,14 +318,19 @@ def test_narrative_filter_search_and_export(with_narratives, tmp_path):
     assert len(rows[0]["narrative_probabilities"].split(";")) == len(
         rows[0]["narratives"].split(";"))
     assert rows[0]["entity_roles"].startswith(items[0]["result"]["entities"][0]["entity"] + ": ")
+    assert rows[0]["side_russian_probability"] == \
+        items[0]["result"]["side_taken"]["russian_side_probability"]
     plain = next(row for row in export_rows(db) if row["external_id"] == "a0")
-    assert plain["narratives"] is None
+    assert plain["narratives"] is None and plain["side_russian_probability"] is None
     assert write_jsonl(db, tmp_path / "out.jsonl", Filters(narrative=label)) == len(carrying)
     import json
 
     lines = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert all(line["narratives"] and line["paragraphs"] for line in lines)
     assert {"entity", "main_role", "fine_roles", "mention_count"} <= set(lines[0]["entities"][0])
+    sides = [line["side_taken"] for line in lines if line["side_taken"]]
+    assert sides and {side["favours"] for side in sides} <= {
+        "Russia and its allies", "Ukraine and the West"}
 
 
 # columns each schema version added after version 1
@@ -374,7 +392,7 @@ def test_a_database_from_before_narratives_opens_reports_and_takes_them(db_url):
                 "SELECT value FROM plens_meta WHERE name = 'schema_version'"))
         assert flags[run_id] is True or flags[run_id] == 1
         assert [flag for key, flag in flags.items() if key != run_id] == [None]
-        assert version == SCHEMA_VERSION == "3"
+        assert version == SCHEMA_VERSION == "4"
         assert len(stored_without_narratives(db, [i["key"] for i in _items(3)])) == 3
         store_batch(db, _narrative_items()[:1])
         assert stats(db)["narratives"]["articles"] == 1
@@ -425,6 +443,36 @@ def test_a_version_2_database_marks_the_articles_that_have_narratives(db_url):  
         db.dispose()
 
 
+def test_a_version_3_database_gains_the_side_column_and_keeps_everything(db_url):  # noqa: F811
+    """Articles stored before the side taken was read open with no side and keep the rest;
+    articles stored afterwards keep theirs."""
+    import sqlalchemy as sa
+
+    from persuasion_lens.storage.schema import meta
+
+    narrated = _narrative_items()
+    db = open_database(db_url)
+    store_batch(db, narrated[:2])
+    with db.engine.begin() as connection:
+        connection.execute(sa.update(meta).where(meta.c.name == "schema_version")
+                           .values(value="3"))
+    _drop_columns(db.engine, [("articles", "side_russian")])
+    before = counts(db)
+    db.dispose()
+
+    db = open_database(db_url)  # brings it to version 4
+    try:
+        assert counts(db) == before
+        old = load_article(db, _article_id(db, narrated[0]["key"]))[1]
+        assert old.extra["narratives"] == narrated[0]["result"]["narratives"]
+        assert "side_taken" not in old.extra
+        store_batch(db, narrated[2:])
+        new = load_article(db, _article_id(db, narrated[2]["key"]))[1]
+        assert new.extra["side_taken"] == narrated[2]["result"]["side_taken"]
+    finally:
+        db.dispose()
+
+
 def _narratives_only(db, items: list[dict]) -> list[dict]:
     """The answers `analyse_payloads` gives for stored articles without narratives."""
     from corpus_helpers import narrative_spec
@@ -445,7 +493,8 @@ def test_narratives_are_added_to_stored_articles_once(db_url):  # noqa: F811
     fresh = _narrative_items()
     plain = [{**item, "result": {k: v for k, v in item["result"].items()
                                  if k not in ("narratives", "subnarratives", "entities",
-                                              "minor_entities", "narrative_candidates")},
+                                              "minor_entities", "narrative_candidates",
+                                              "side_taken")},
               "narratives_version": None} for item in fresh]
     for item in plain:  # the warnings the technique model gave, not the narrative model's
         item["result"]["warnings"] = ["stored warning"]
@@ -471,6 +520,7 @@ def test_narratives_are_added_to_stored_articles_once(db_url):  # noqa: F811
                     for e in result.extra["entities"]] == [
                 (e["entity"], e["main_role"], e["fine_roles"], len(e["mentions"]))
                 for e in item["result"]["entities"]]
+            assert result.extra.get("side_taken") == item["result"]["side_taken"]
             assert article["warnings"] == ["stored warning"]
         italian, _ = load_article(db, _article_id(db, plain[-1]["key"]))
         assert italian["narratives_version"] == "narratives-kr-2"

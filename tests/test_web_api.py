@@ -477,9 +477,12 @@ def test_narratives_in_the_api_and_the_html_report(narrative_analyzer):
     assert "<b>Roles</b> <i>(experimental)</i>" in page
     assert describe_entity(united) in page  # "United States: Antagonist (...) in 2 mentions"
     assert result["narratives"][0]["label"] in page
+    assert result["side_taken"]["favours"] in page and "<b>Side</b>" in page
     broken = {**result, "entities": [{"entity": "x"}]}
+    wrong_side = {**result, "side_taken": {"russian_side_probability": 7}}
     with TestClient(create_app(narrative_analyzer)) as narrative_client:
         assert narrative_client.post("/api/report.html", json=broken).status_code == 422
+        assert narrative_client.post("/api/report.html", json=wrong_side).status_code == 422
 
 
 def test_no_narratives_unless_asked(client):

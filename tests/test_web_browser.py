@@ -260,6 +260,8 @@ def test_narratives_and_entity_roles_in_the_app_and_the_corpus_page(narrative_pa
         assert all(name in role for name in ("Antagonist", "Protagonist", "Innocent"))
     else:
         assert role.split(" ")[0] in {"Antagonist", "Protagonist", "Innocent"}
+    side = page.locator("#meta dd", has_text="against").inner_text()
+    assert side.startswith(("takes the side of ", "leans to ")) and " (0." in side
 
     page.goto(narrative_server + "/corpus")
     table = page.locator("table.entity-roles")

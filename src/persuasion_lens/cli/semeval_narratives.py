@@ -150,6 +150,8 @@ def evaluate_narratives(
                       _pair(s.salience_precision, s.salience_recall))
     console.print(table)
     _print_role_reliability(T.entity_role_reliability(model, validation))
+    _print_side_scores(T.evaluate_side(model, [a for a in articles if a.split == "train"],
+                                       validation))
 
 
 def _print_role_reliability(rows) -> None:
@@ -168,6 +170,20 @@ def _print_role_reliability(rows) -> None:
         if count:
             share = sum(n * r for n, r in part) / count
             table.add_row(name, str(count), "", f"{share:.2f}", style="bold")
+    console.print(table)
+
+
+def _print_side_scores(scores) -> None:
+    if not scores:
+        return
+    table = Table(title="Side taken in the Russia–Ukraine war (articles whose annotated roles "
+                  "show one): model / always the language's majority side")
+    for column in ("lang", "articles", "accuracy", "AUC"):
+        table.add_column(column, justify="right")
+    for language, s in scores.items():
+        table.add_row(language, str(s.articles), _pair(s.accuracy, s.majority_accuracy,
+                                                       compare=True),
+                      "-" if s.auc is None else f"{s.auc:.3f}")
     console.print(table)
 
 

@@ -12,6 +12,9 @@ one 3-way model for the main role and one model per main role for the fine role.
 log-probabilities, the entity's geopolitical side and that side crossed with the article's
 narrative probabilities.
 
+Side taken: one logistic regression over the narrative tf-idf space, trained on the articles whose
+annotated roles show a side of the Russia–Ukraine war (`side_target`), pooled over the languages.
+
 Baseline (computed in the same run by `evaluate`): word 1-2-gram + character 3-5-gram tf-idf,
 one logistic regression per label (threshold 0.5, the best label when none passes) for
 narratives and subnarratives; for roles, the same features over the mention and its sentence,
@@ -38,6 +41,7 @@ from persuasion_lens.models.narratives import (
     DocumentFeaturizer,
     NarrativeModel,
     RoleStacker,
+    SideStance,
     role_stacker_inputs,
     softmax,
 )
@@ -60,6 +64,8 @@ class TrainingConfig:
     per_language_thresholds: bool = True
     salience_c: float = 1.0
     salience_folds: int = 4
+    side_c: float = 10.0
+    side_folds: int = 5
 
 
 def _idf(counts: sp.csr_matrix) -> np.ndarray:
@@ -348,6 +354,8 @@ def train(articles: Sequence[D.NarrativeArticle], taxonomy: tuple[list[str], lis
     log(f"main-role second stage fitted ({time.time() - started:.0f}s)")
     model.salience = fit_salience([a for a in articles if a.has_roles], model.detector, config)
     log(f"entity salience fitted, cut {model.salience.cut} ({time.time() - started:.0f}s)")
+    model.side_stance, side_reliability = fit_side_stance(articles, model.featurizer, config)
+    log(f"side taken fitted, out of fold {side_reliability} ({time.time() - started:.0f}s)")
     gold_n = [a.narratives for a in labelled]
     gold_s = [a.subnarratives for a in labelled]
     all_index = np.arange(len(labelled))
@@ -369,9 +377,53 @@ def train(articles: Sequence[D.NarrativeArticle], taxonomy: tuple[list[str], lis
         "documents": len(labelled),
         "mentions": sum(len(a.mentions) for a in articles),
         "config": config.__dict__,
+        "side_taken_out_of_fold": side_reliability,
         "training_seconds": round(time.time() - started, 1),
     }
     return model
+
+
+def side_target(article: D.NarrativeArticle) -> int | None:
+    """1 when the article's annotated roles cast the Russian side favourably (protagonist or
+    innocent) and Ukraine and the West unfavourably more often than the reverse, 0 for the
+    reverse, None when they show no side (no sided entity, or a tie)."""
+    text, balance = article.document.text, 0
+    for mention in article.mentions:
+        side = E.bloc_of(text[mention.start:mention.end], article.language)
+        if side is None:
+            continue
+        favourable = mention.main_role != "Antagonist"
+        balance += (1 if favourable else -1) * (1 if side == "RU" else -1)
+    return None if balance == 0 else int(balance > 0)
+
+
+def fit_side_stance(articles: Sequence[D.NarrativeArticle], featurizer: DocumentFeaturizer,
+                    config: TrainingConfig) -> tuple[SideStance, dict]:
+    """The side-taken model and its out-of-fold reliability on the training articles
+    (stratified folds): accuracy overall and of the readings stated (probability >= the
+    stated cut)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from persuasion_lens.taxonomy.roles import STATED_SIDE_PROBABILITY
+
+    sided = [(a, side_target(a)) for a in articles if a.mentions]
+    sided = [(a, y) for a, y in sided if y is not None]
+    X = featurizer.transform([a.document for a, _ in sided])
+    y = np.array([target for _, target in sided])
+    out_of_fold = np.zeros(len(y))
+    folds = StratifiedKFold(config.side_folds, shuffle=True, random_state=0)
+    for fit_index, held_index in folds.split(X, y):
+        fold = LogisticRegression(C=config.side_c, max_iter=5000)
+        fold.fit(X[fit_index], y[fit_index])
+        out_of_fold[held_index] = fold.predict_proba(X[held_index])[:, 1]
+    model = LogisticRegression(C=config.side_c, max_iter=5000).fit(X, y)
+    right = (out_of_fold >= 0.5) == y
+    stated = np.maximum(out_of_fold, 1 - out_of_fold) >= STATED_SIDE_PROBABILITY
+    reliability = {"articles": len(y), "russian_side": int(y.sum()),
+                   "accuracy": round(float(right.mean()), 3),
+                   "stated_share": round(float(stated.mean()), 3),
+                   "stated_accuracy": round(float(right[stated].mean()), 3)}
+    return SideStance(model.coef_.ravel().copy(), float(model.intercept_[0])), reliability
 
 
 def first_stage_main(fitted, text: str, spans: Sequence[tuple[int, int]], language: str | None,
@@ -530,6 +582,42 @@ def evaluate_model(model: NarrativeModel, test: Sequence[D.NarrativeArticle]
             language, len(labelled), len(gold_main), narrative_f1, sub_f1,
             exact_match_ratio(gold_fine, pred_fine), accuracy(gold_main, pred_main),
             exact, overlap, *_salience_scores(model, articles, detected))
+    return result
+
+
+@dataclass
+class SideScores:
+    language: str
+    articles: int  # validation articles whose annotated roles show a side
+    accuracy: float
+    auc: float | None  # None when the language's articles all take one side
+    majority_accuracy: float  # always answering the side most of the language's training
+                              # articles take
+
+
+def evaluate_side(model: NarrativeModel, train: Sequence[D.NarrativeArticle],
+                  test: Sequence[D.NarrativeArticle]) -> dict[str, SideScores]:
+    """The side taken, per language, against the annotated roles (`side_target`)."""
+    from sklearn.metrics import roc_auc_score
+
+    if model.side_stance is None:
+        return {}
+    result = {}
+    for language in sorted({a.language for a in test}):
+        sided = [(a, side_target(a)) for a in test if a.language == language and a.mentions]
+        sided = [(a, y) for a, y in sided if y is not None]
+        if not sided:
+            continue
+        y = np.array([target for _, target in sided])
+        p = model.side_stance.probabilities(model.featurizer.transform([a.document
+                                                                       for a, _ in sided]))
+        trained = [side_target(a) for a in train if a.language == language and a.mentions]
+        trained = [t for t in trained if t is not None]
+        majority = int(np.mean(trained) >= 0.5) if trained else 1
+        result[language] = SideScores(
+            language, len(y), float(((p >= 0.5) == y).mean()),
+            float(roc_auc_score(y, p)) if len(set(y)) > 1 else None,
+            float((y == majority).mean()))
     return result
 
 

@@ -11,6 +11,9 @@ Russia–Ukraine war and climate change); see ``narrative_training`` and docs/na
 * Entities: for every mention (given, or found by the `MentionDetector`) a main role
   (Protagonist, Antagonist, Innocent) and its best fine role from the words of the mention and
   its context; mentions of the same entity are grouped and their probabilities averaged.
+* Side taken: for an article whose main actors include a side of the Russia–Ukraine war, the
+  probability that it casts Russia and its allies favourably and Ukraine and the West
+  unfavourably, from the same tf-idf space (`SideStance`).
 
     model = load_default_narrative_model()
     prediction = model.predict([document])[0]
@@ -31,7 +34,7 @@ from scipy import sparse as sp
 
 from persuasion_lens.models import entities as E
 from persuasion_lens.models.manifest import read_manifest, write_manifest
-from persuasion_lens.taxonomy.roles import STATED_ROLE_PROBABILITY
+from persuasion_lens.taxonomy.roles import STATED_ROLE_PROBABILITY, SideReading
 from persuasion_lens.text.documents import Document
 
 ARTIFACT_DIR = Path(__file__).parent / "artifacts" / "narratives"
@@ -85,6 +88,23 @@ class MentionRole:
 
 
 @dataclass
+class SideStance:
+    """Logistic regression over the narrative tf-idf space: P(the article takes the Russian
+    side). Trained on the articles whose annotated roles show a side (`side_target`)."""
+
+    coef: np.ndarray  # (n_features,)
+    bias: float
+
+    def probabilities(self, X: sp.csr_matrix) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(np.asarray(X @ self.coef).ravel() + self.bias)))
+
+
+def side_of_entities(entities: Sequence[EntityRoles], language: str | None) -> bool:
+    """Whether any of these entities stands on a side of the Russia–Ukraine war."""
+    return any(E.bloc_of(entity.entity, language) for entity in entities)
+
+
+@dataclass
 class NarrativePrediction:
     narratives: list[tuple[str, float]]  # decided coarse narratives, best first
     subnarratives: list[tuple[str, float]]
@@ -93,6 +113,7 @@ class NarrativePrediction:
     mentions: list[MentionRole] = field(default_factory=list, repr=False)
     minor_entities: list[EntityRoles] = field(default_factory=list)  # other names found
     candidates: list[tuple[str, float]] = field(default_factory=list)  # best narratives, any p
+    side: SideReading | None = None  # None: no main actor stands on a side of the war
 
     def to_dict(self) -> dict:
         return {
@@ -103,6 +124,7 @@ class NarrativePrediction:
             "minor_entities": [e.to_dict() for e in self.minor_entities],
             "narrative_candidates": [{"label": n, "probability": round(p, 4)}
                                      for n, p in self.candidates],
+            "side_taken": None if self.side is None else self.side.to_dict(),
             "warnings": list(self.warnings),
         }
 
@@ -230,6 +252,7 @@ class NarrativeModel:
     info: dict = field(default_factory=dict)
     salience: E.SalienceModel | None = None
     role_stacker: RoleStacker | None = None
+    side_stance: SideStance | None = None
 
     # -- narratives ---------------------------------------------------------------------------
 
@@ -237,8 +260,10 @@ class NarrativeModel:
         code = (document.language or "").lower()
         return code if code in TRAINED_LANGUAGES else "*"
 
-    def narrative_probabilities(self, documents: Sequence[Document]):
-        X = self.featurizer.transform(documents)
+    def narrative_probabilities(self, documents: Sequence[Document],
+                                X: sp.csr_matrix | None = None):
+        """(narrative, subnarrative) probabilities; X: the documents' features if known."""
+        X = self.featurizer.transform(documents) if X is None else X
         a, b = self.calibration["narratives"]
         pn = 1 / (1 + np.exp(-(a * (X @ self.narrative_coef + self.narrative_bias) + b)))
         a, b = self.calibration["subnarratives"]
@@ -404,7 +429,10 @@ class NarrativeModel:
             return []
         if mentions is not None and len(mentions) != len(documents):
             raise ValueError(f"{len(mentions)} mention lists for {len(documents)} documents")
-        pn, ps = self.narrative_probabilities(documents)
+        X = self.featurizer.transform(documents)
+        pn, ps = self.narrative_probabilities(documents, X)
+        russian_side = (self.side_stance.probabilities(X) if self.side_stance is not None
+                        else None)
         predictions = []
         for i, document in enumerate(documents):
             language = self._language(document)
@@ -428,6 +456,9 @@ class NarrativeModel:
                 mentions=roles,
                 minor_entities=minor,
                 candidates=self.candidates(pn[i]),
+                side=(SideReading(float(russian_side[i]))
+                      if russian_side is not None and side_of_entities(main, document.language)
+                      else None),
             ))
         return predictions
 
@@ -467,6 +498,11 @@ class NarrativeModel:
             arrays["role_stacker_coef"] = self.role_stacker.coef.astype(np.float32)
             arrays["role_stacker_bias"] = self.role_stacker.bias.astype(np.float32)
             stacker = {"blocs": self.role_stacker.blocs, "crossed": self.role_stacker.crossed}
+        side = None
+        if self.side_stance is not None:
+            arrays["side_coef"], arrays["side_coef_scale"] = _quantise(
+                self.side_stance.coef.reshape(-1, 1))
+            side = {"bias": self.side_stance.bias}
         np.savez_compressed(directory / "weights.npz", **arrays)
         with gzip.open(directory / "vocabulary.json.gz", "wt", encoding="utf-8") as handle:
             json.dump(vocabulary, handle, ensure_ascii=False, separators=(",", ":"))
@@ -481,6 +517,7 @@ class NarrativeModel:
             "fine_roles": self.fine_roles,
             "salience": salience,
             "role_stacker": stacker,
+            "side_stance": side,
             "info": self.info,
         }
         write_manifest(directory / "manifest.json", manifest)
@@ -523,6 +560,7 @@ class NarrativeModel:
             info=manifest.get("info", {}),
             salience=_load_salience(manifest.get("salience"), arrays, vocabulary),
             role_stacker=_load_role_stacker(manifest.get("role_stacker"), arrays),
+            side_stance=_load_side_stance(manifest.get("side_stance"), arrays),
         )
 
 
@@ -543,6 +581,14 @@ def _load_role_stacker(settings: dict | None, arrays: dict[str, np.ndarray]
     return RoleStacker(list(settings["blocs"]), [int(j) for j in settings["crossed"]],
                        arrays["role_stacker_coef"].astype(np.float64),
                        arrays["role_stacker_bias"].astype(np.float64))
+
+
+def _load_side_stance(settings: dict | None, arrays: dict[str, np.ndarray]
+                      ) -> SideStance | None:
+    if not settings or "side_coef" not in arrays:
+        return None  # artifacts trained before the side taken was read
+    coef = _dequantise(arrays["side_coef"], arrays["side_coef_scale"]).ravel()
+    return SideStance(coef.astype(np.float64), float(settings["bias"]))
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:

@@ -119,7 +119,32 @@ def narrative_sections(data: dict[str, Any]) -> str:
          "Share of each outlet's articles carrying each of the most frequent narratives."),
     ))
     return (f"<section class='narratives'>{heading}{intro}{_narrative_table(narratives)}"
-            f"</section>{figures}{entity_roles_section(narratives)}")
+            f"</section>{figures}{sides_section(narratives)}{entity_roles_section(narratives)}")
+
+
+def sides_section(narratives: dict[str, Any]) -> str:
+    """Per outlet, how many articles take each side of the Russia–Ukraine war."""
+    from persuasion_lens.taxonomy.roles import (
+        OPPOSING_SIDE,
+        RUSSIAN_SIDE,
+        STATED_SIDE_PROBABILITY,
+    )
+
+    outlets = narratives.get("sides") or []
+    if not outlets:
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(str(row['outlet']))}</td><td>{row['articles']:,}</td>"
+        f"<td>{row['russian_side']:,} ({row['stated_russian_side']:,} stated)</td>"
+        f"<td>{row['opposing_side']:,} ({row['stated_opposing_side']:,} stated)</td></tr>"
+        for row in outlets)
+    return ("<section class='sides'><h2>Side taken in the Russia–Ukraine war "
+            "<small>(experimental)</small></h2><p>Articles whose main actors stand on a side of "
+            "the war, by the side the model reads them to take; \"stated\" counts the readings "
+            f"at or beyond {STATED_SIDE_PROBABILITY}, the rest only lean that way.</p>"
+            f"<table class='side-table'><tr><th>Outlet</th><th>Articles</th>"
+            f"<th>{escape(RUSSIAN_SIDE)}</th><th>{escape(OPPOSING_SIDE)}</th></tr>{rows}"
+            "</table></section>")
 
 
 def _narrative_table(narratives: dict[str, Any], limit: int = 15) -> str:

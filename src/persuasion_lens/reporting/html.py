@@ -89,6 +89,7 @@ def _narrative_meta(result: ArticleResult) -> list[str]:
         MAX_ENTITIES,
         closest_narratives_note,
         describe_entity,
+        describe_side,
         more_entities_note,
     )
 
@@ -101,6 +102,9 @@ def _narrative_meta(result: ArticleResult) -> list[str]:
             if key == "narratives" and closest_narratives_note(result.extra):
                 named += f" <small>({escape(closest_narratives_note(result.extra))})</small>"
             meta.append(f"<div class='{key}'><b>{name}</b> <i>(experimental)</i> {named}</div>")
+    side = describe_side(result.extra)
+    if side:
+        meta.append(f"<div class='side'><b>Side</b> <i>(experimental)</i> {escape(side)}</div>")
     entities = result.extra.get("entities") or []
     if entities:
         roles = "; ".join(escape(describe_entity(e)) for e in entities[:MAX_ENTITIES])

@@ -112,6 +112,9 @@ def _narrative_lines(result: ArticleResult) -> list[Text]:
     if subnarratives:
         named = ", ".join(f"{n['label']} ({n['probability']:.2f})" for n in subnarratives)
         lines.append(Text.assemble(("Sub      ", "bold"), named, (" experimental", "dim")))
+    side = describe_side(result.extra)
+    if side:
+        lines.append(Text.assemble(("Side     ", "bold"), side, (" experimental", "dim")))
     entities = result.extra.get("entities") or []
     for entity in entities[:MAX_ENTITIES]:
         lines.append(Text.assemble(("Role     ", "bold"), describe_entity(entity),
@@ -120,6 +123,17 @@ def _narrative_lines(result: ArticleResult) -> list[Text]:
     if rest:
         lines.append(Text(f"         {rest} (--format json lists them all)", style="dim"))
     return lines
+
+
+def describe_side(extra: dict) -> str:
+    """'takes the side of Russia and its allies against Ukraine and the West (0.91)', or
+    'leans to ...' below the probability from which the side is stated; empty when the
+    article's main actors stand on no side of the war."""
+    side = extra.get("side_taken")
+    if not side:
+        return ""
+    verb = "takes the side of" if side["is_clear"] else "leans to"
+    return f"{verb} {side['favours']} against {side['against']} ({side['probability']:.2f})"
 
 
 def closest_narratives_note(extra: dict) -> str:

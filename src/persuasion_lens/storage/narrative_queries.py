@@ -24,7 +24,11 @@ from persuasion_lens.storage.schema import (
     narratives,
     subnarratives,
 )
-from persuasion_lens.taxonomy.roles import STATED_ROLE_PROBABILITY
+from persuasion_lens.taxonomy.roles import (
+    STATED_ROLE_PROBABILITY,
+    STATED_SIDE_PROBABILITY,
+    SideReading,
+)
 
 NO_NARRATIVES = ("No narratives are stored: analyse the articles with `plens batch --narratives` "
                  "(on the same inputs and database: it adds them to the articles stored "
@@ -84,6 +88,11 @@ def narratives_for(connection: Connection, article_ids: Sequence[int]) -> dict[i
             "fine_roles": fine.get((row.article_id, row.entity_index), []),
             "mentions": [], "mention_count": row.n_mentions,
         })
+    for article_id, side in connection.execute(
+        select(articles.c.id, articles.c.side_russian)
+        .where(articles.c.id.in_(ids), articles.c.side_russian.is_not(None))
+    ):
+        found[article_id]["side_taken"] = SideReading(float(side)).to_dict()
     return {article_id: data for article_id, data in found.items() if data["narratives"]}
 
 
@@ -124,7 +133,8 @@ def narrative_stats(connection: Connection, conditions: list[ColumnElement[bool]
         stored = connection.execute(select(narratives.c.id).limit(1)).first() is not None
         return {"articles": 0, "message": NO_MATCH if stored else NO_NARRATIVES,
                 "by_narrative": [],
-                "over_time": {"unit": "month", "periods": []}, "by_outlet": [], "entities": []}
+                "over_time": {"unit": "month", "periods": []}, "by_outlet": [], "entities": [],
+                "sides": []}
     by_narrative = [
         {"narrative": row.label, "articles": row.n, "share": row.n / analysed}
         for row in connection.execute(
@@ -141,7 +151,35 @@ def narrative_stats(connection: Connection, conditions: list[ColumnElement[bool]
         "over_time": _over_time(connection, conditions),
         "by_outlet": _by_outlet(connection, conditions, top),
         "entities": _entity_roles(connection, conditions, top),
+        "sides": _sides_by_outlet(connection, conditions, top),
     }
+
+
+def _sides_by_outlet(connection: Connection, conditions: list[ColumnElement[bool]],
+                     top: int) -> list[dict[str, Any]]:
+    """Per outlet (the `top` with the most readings), how many of its articles take each side
+    of the Russia–Ukraine war: {"outlet", "articles" (with a side read), "russian_side",
+    "opposing_side" (leaning either way), "stated_russian_side", "stated_opposing_side"
+    (at or beyond the probability from which the reports state the side)}."""
+    side = articles.c.side_russian
+    counted = {
+        "articles": func.count(),
+        "russian_side": func.sum(case((side >= 0.5, 1), else_=0)),
+        "stated_russian_side": func.sum(case((side >= STATED_SIDE_PROBABILITY, 1), else_=0)),
+        "stated_opposing_side": func.sum(case((side <= 1 - STATED_SIDE_PROBABILITY, 1),
+                                              else_=0)),
+    }
+    outlet = func.coalesce(articles.c.outlet, NO_OUTLET)
+    rows = connection.execute(
+        select(outlet.label("outlet"), *(value.label(name) for name, value in counted.items()))
+        .where(*conditions, side.is_not(None))
+        .group_by(outlet).order_by(func.count().desc(), outlet).limit(top)
+    ).all()
+    return [{"outlet": row.outlet, "articles": int(row.articles),
+             "russian_side": int(row.russian_side),
+             "opposing_side": int(row.articles) - int(row.russian_side),
+             "stated_russian_side": int(row.stated_russian_side),
+             "stated_opposing_side": int(row.stated_opposing_side)} for row in rows]
 
 
 def _month(day: Any) -> str:

@@ -485,7 +485,7 @@ def _densest(connection, filters: Filters, top: int) -> list[dict[str, Any]]:
 
 NARRATIVE_EXPORT_COLUMNS = [
     "narratives", "narrative_probabilities", "subnarratives", "subnarrative_probabilities",
-    "entity_roles",
+    "entity_roles", "side_russian_probability",
 ]
 EXPORT_COLUMNS = [
     "article_id", "external_id", "title", "outlet", "url", "published", "language",
@@ -549,6 +549,8 @@ def _flat_narratives(data: dict[str, Any] | None) -> dict[str, str | None]:
         "subnarratives": joined(data["subnarratives"], "label"),
         "subnarrative_probabilities": joined(data["subnarratives"], "probability"),
         "entity_roles": ";".join(entity_summary(entity) for entity in data["entities"]),
+        "side_russian_probability": (data["side_taken"]["russian_side_probability"]
+                                     if data.get("side_taken") else None),
     }
 
 
@@ -580,8 +582,8 @@ def export_articles(db: Database, filters: Filters | None = None,
                     page: int = 200) -> Iterator[dict]:
     """One nested dict per article (the JSON Lines export): its metadata, `paragraphs` (each
     with its `techniques`), and `narratives`, `subnarratives` and `entities` (empty lists when
-    none are stored). With a technique filter, only paragraphs using it (and articles with
-    such a paragraph)."""
+    none are stored) and `side_taken` (None when no side was read). With a technique filter,
+    only paragraphs using it (and articles with such a paragraph)."""
     for article_rows, paragraph_rows, hits, narrative_data in _export_pages(
             db, filters or Filters(), page):
         grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -602,6 +604,7 @@ def export_articles(db: Database, filters: Filters | None = None,
                 {k: v for k, v in entity.items() if k != "mentions"}
                 for entity in extra.get("entities", [])
             ]
+            record["side_taken"] = extra.get("side_taken")
             yield record
 
 

@@ -171,6 +171,11 @@ def _add_narratives(connection: Connection, items: Sequence[dict[str, Any]]) -> 
     for table, table_rows in rows.items():
         if table_rows:
             connection.execute(insert(table), table_rows)
+    sides = [{"article": article_id, "side": _side_russian(item["result"])}
+             for article_id, item in claimed.items() if _side_russian(item["result"]) is not None]
+    if sides:
+        connection.execute(update(articles).where(articles.c.id == bindparam("article"))
+                           .values(side_russian=bindparam("side")), sides)
     _merge_warnings(connection, {article_id: item["result"].get("warnings") or []
                                  for article_id, item in claimed.items()})
     return len(claimed)
@@ -209,11 +214,12 @@ def _store_articles(
         return 0
     now = _now()
     rows = [_article_row(item, run_id, now) for item in new]
-    if not any(row["narratives_version"] for row in rows):
-        # name the column only when a row needs it (every row must have the same keys), so
-        # that writing articles without narratives works on any schema version
-        for row in rows:
-            del row["narratives_version"]
+    for column in ("narratives_version", "side_russian"):
+        if not any(row[column] is not None for row in rows):
+            # name the column only when a row needs it (every row must have the same keys),
+            # so that writing articles without narratives works on any schema version
+            for row in rows:
+                del row[column]
     ids = connection.execute(
         insert(articles).returning(articles.c.id, sort_by_parameter_order=True), rows
     ).scalars().all()
@@ -326,7 +332,14 @@ def _article_row(item: dict[str, Any], run_id: int | None, now: dt.datetime) -> 
         "run_id": run_id,
         "analysed_at": now,
         "narratives_version": _narratives_version(item),
+        "side_russian": _side_russian(result),
     }
+
+
+def _side_russian(result: dict[str, Any]) -> float | None:
+    """The stored form of the side taken: P(the Russian side); None when not read."""
+    side = result.get("side_taken") if "narratives" in result else None
+    return None if not side else float(side["russian_side_probability"])
 
 
 def _narratives_version(item: dict[str, Any]) -> str | None:

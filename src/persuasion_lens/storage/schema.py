@@ -9,7 +9,7 @@ point at their paragraph by (article_id, paragraph_index); fine roles at their e
 Databases made by an older version are brought up to date when opened: missing tables are
 created and missing columns added (`runs.narratives`, `runs.narratives_added`,
 `articles.narratives_version`, the last filled in for the articles that already have
-narratives); nothing else stored is touched.
+narratives, and `articles.side_russian`); nothing else stored is touched.
 """
 
 from __future__ import annotations
@@ -42,8 +42,9 @@ from sqlalchemy.engine import Engine
 
 log = logging.getLogger(__name__)
 
-# 2: narratives, subnarratives, entities; 3: articles.narratives_version, runs.narratives_added
-SCHEMA_VERSION = "3"
+# 2: narratives, subnarratives, entities; 3: articles.narratives_version, runs.narratives_added;
+# 4: articles.side_russian
+SCHEMA_VERSION = "4"
 
 metadata = MetaData()
 
@@ -100,6 +101,10 @@ articles = Table(
     # The version of the narrative model that analysed the article's narratives and entity
     # roles (with the rest, or added later by `plens batch --narratives`); NULL: not analysed.
     Column("narratives_version", Text),
+    # The probability that the article takes the Russian side of the Russia–Ukraine war
+    # (`taxonomy.roles.SideReading`); NULL: not read (no main actor on a side of the war, not
+    # analysed with narratives, or analysed before version 4).
+    Column("side_russian", Float),
     Index("ix_articles_outlet", "outlet"),
     Index("ix_articles_language", "language"),
     Index("ix_articles_published", "published"),
@@ -251,6 +256,7 @@ _ADDED_COLUMNS = [
     ("runs", "narratives", "BOOLEAN"),
     ("runs", "narratives_added", "INTEGER"),
     ("articles", "narratives_version", "TEXT"),
+    ("articles", "side_russian", "FLOAT"),
 ]
 
 

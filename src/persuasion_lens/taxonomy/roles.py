@@ -1,10 +1,21 @@
-"""Entity roles (SemEval-2025 Task 10): when a role is stated rather than called unclear."""
+"""Entity roles (SemEval-2025 Task 10): when a role is stated rather than called unclear, the
+geopolitical sides of the Russia–Ukraine war, and the side an article takes."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 # A main role is stated only from this probability on: on the validation split, entities at or
 # above it get the right main role 91% of the time, those below it 62% (docs/narratives.md).
 STATED_ROLE_PROBABILITY = 0.8
+
+# The two sides an article can take in the Russia–Ukraine war (`SideReading`), and the
+# probability from which the side taken is stated rather than said to be a leaning: out of fold
+# on the training split, articles at or above it get the right side 92% of the time
+# (docs/narratives.md).
+RUSSIAN_SIDE = "Russia and its allies"
+OPPOSING_SIDE = "Ukraine and the West"
+STATED_SIDE_PROBABILITY = 0.8
 
 # Name stems that place an entity on one side of the Russia–Ukraine war's geopolitics, in the
 # five languages of the role data and in French, German, Italian and Polish. A stem must start a
@@ -34,3 +45,33 @@ GEOPOLITICAL_BLOCS: dict[str, tuple[str, ...]] = {
            "zelensk", "зеленск", "зеленски", "ज़ेलेंस", "जेलेंस", "всу", "azov", "азов", "kiew",
            "kijów", "kijow", "kyjiw", "selensk", "zełensk", "zelens"),
 }
+
+
+@dataclass
+class SideReading:
+    """Which side of the Russia–Ukraine war an article takes: `russian_side` is the
+    probability that it casts Russia and its allies favourably (protagonists, innocents) and
+    Ukraine and the West unfavourably, rather than the reverse."""
+
+    russian_side: float
+
+    @property
+    def favoured(self) -> str:
+        return RUSSIAN_SIDE if self.russian_side >= 0.5 else OPPOSING_SIDE
+
+    @property
+    def opposed(self) -> str:
+        return OPPOSING_SIDE if self.russian_side >= 0.5 else RUSSIAN_SIDE
+
+    @property
+    def probability(self) -> float:
+        return max(self.russian_side, 1.0 - self.russian_side)
+
+    @property
+    def is_clear(self) -> bool:
+        return self.probability >= STATED_SIDE_PROBABILITY
+
+    def to_dict(self) -> dict:
+        return {"favours": self.favoured, "against": self.opposed,
+                "probability": round(self.probability, 4), "is_clear": self.is_clear,
+                "russian_side_probability": round(self.russian_side, 4)}

@@ -44,6 +44,7 @@ from persuasion_lens.pipeline.results import (
     TechniqueHit,
 )
 from persuasion_lens.taxonomy import TECHNIQUE_NAMES, category_of, taxonomy_as_dict
+from persuasion_lens.taxonomy.roles import SideReading
 from persuasion_lens.text.languages import (
     SEMEVAL_TO_ISO,
     SUPPORTED_LANGUAGES,
@@ -563,6 +564,12 @@ def _narratives_from_dict(data: dict[str, Any]) -> dict[str, Any]:
     for key in ("entities", "minor_entities"):
         if data.get(key) is not None:
             extra[key] = [_entity_from_dict(e) for e in data[key]]
+    if data.get("side_taken") is not None:
+        # rebuilt from the one number it rests on, so the labels are ours, not the poster's
+        russian_side = float(data["side_taken"]["russian_side_probability"])
+        if not 0.0 <= russian_side <= 1.0:
+            raise ValueError(f"side_taken probability {russian_side} is not in [0, 1]")
+        extra["side_taken"] = SideReading(russian_side).to_dict()
     return extra
 
 

@@ -234,6 +234,7 @@
     }
     const subnarratives = (r.subnarratives || []).filter((n) => n.label !== "Other");
     if (subnarratives.length) item("Subnarratives", ...labels(subnarratives), experimental());
+    if (r.side_taken) item("Side", describeSide(r.side_taken), experimental());
     if (r.entities && r.entities.length) {
       const shown = r.entities.slice(0, MAX_ENTITIES);
       const more = r.entities.length - shown.length;
@@ -247,6 +248,13 @@
   }
 
   const MAX_ENTITIES = 6;
+
+  // "takes the side of Russia and its allies against Ukraine and the West (0.91)", or "leans to"
+  // below the probability from which the side is stated, as the terminal and HTML reports say
+  function describeSide(side) {
+    const verb = side.is_clear ? "takes the side of" : "leans to";
+    return `${verb} ${side.favours} against ${side.against} (${side.probability.toFixed(2)})`;
+  }
 
   // "United States: Antagonist (Instigator) in 4 mentions", as the terminal and HTML reports say
   function describeEntity(e) {
