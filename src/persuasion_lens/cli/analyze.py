@@ -46,8 +46,9 @@ def analyze(
         help="Hide detections below this confidence (on top of the tuned thresholds).",
     ),
     no_spans: bool = typer.Option(False, "--no-spans", help="Skip span detection."),
-    narratives: bool = typer.Option(False, "--narratives", help="Also find narratives and the "
-                                    "roles given to people and countries (experimental)."),
+    narratives: bool = typer.Option(False, "--narratives", help="Also find narratives, the "
+                                    "roles given to people and countries and the side the "
+                                    "article takes in the Russia–Ukraine war (experimental)."),
     model: str | None = typer.Option(
         None, "--model", help="Folder of a technique model to use instead of the shipped one; "
         "or 'linear', 'embeddings' (English, torch) or 'crosslingual' (slower, more accurate "

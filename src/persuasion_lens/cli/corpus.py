@@ -68,8 +68,9 @@ def batch(
                                     "row gives none (detected when left out)."),
     model: str | None = typer.Option(None, "--model", help="Folder of a technique model."),
     no_spans: bool = typer.Option(False, "--no-spans", help="Skip span detection."),
-    narratives: bool = typer.Option(False, "--narratives", help="Also store narratives and the "
-                                    "roles given to people and countries (experimental); "
+    narratives: bool = typer.Option(False, "--narratives", help="Also store narratives, the "
+                                    "roles given to people and countries and the side taken "
+                                    "(experimental); "
                                     "added to articles already stored without them."),
     dask: str | None = typer.Option(None, "--dask", help="'local' for a Dask LocalCluster, or "
                                     "a scheduler address such as tcp://scheduler:8786."),

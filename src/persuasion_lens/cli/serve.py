@@ -22,8 +22,8 @@ def serve(
     model: str | None = typer.Option(None, "--model", help="Folder of a technique model to use "
                                      "instead of the shipped one."),
     no_spans: bool = typer.Option(False, "--no-spans", help="Skip span detection."),
-    narratives: bool = typer.Option(False, "--narratives", help="Also show narratives and "
-                                    "entity roles (experimental)."),
+    narratives: bool = typer.Option(False, "--narratives", help="Also show narratives, "
+                                    "entity roles and the side taken (experimental)."),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
 ) -> None:
     """Start the web app: open http://HOST:PORT/ in a browser; the API reference is at /docs."""

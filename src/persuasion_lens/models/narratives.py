@@ -417,8 +417,8 @@ class NarrativeModel:
         if code in TRAINED_LANGUAGES:
             return []
         name = code or "unknown"
-        return [f"narratives and entity roles: no training data for language '{name}'; the "
-                "pooled multilingual model is applied and its quality is unknown"]
+        return [f"narratives, entity roles and the side taken: no training data for language "
+                f"'{name}'; the pooled multilingual model is applied and its quality is unknown"]
 
     def predict(self, documents: Sequence[Document],
                 mentions: Sequence[Sequence[tuple[int, int]] | None] | None = None
