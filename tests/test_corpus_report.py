@@ -142,6 +142,9 @@ def test_report_shows_narratives_and_entity_roles(narrative_corpus, tmp_path):
     assert (f"<td>{side['outlet']}</td><td>{side['articles']}</td>"
             f"<td>{side['russian_side']} ({side['stated_russian_side']} stated)</td>") in html
     assert "United States" in result.output and "narratives (experimental)" in result.output
+    russian = sum(row["russian_side"] for row in data["sides"])
+    assert f"side taken in the Russia–Ukraine war (outlets shown in the report): {russian} lean" \
+        in " ".join(result.output.split())
     pages = list((tmp_path / "report_files").glob("article-*.html"))
     assert any("Roles</b> <i>(experimental)</i>" in page.read_text() for page in pages)
 

@@ -277,8 +277,9 @@ def report(
 
 
 def _print_narrative_summary(data: dict, shown: int = 5) -> None:
-    """The leading narratives and entities in a few lines, or how to get them."""
+    """The leading narratives, entities and sides taken in a few lines, or how to get them."""
     from persuasion_lens.storage.narrative_queries import roles_text
+    from persuasion_lens.taxonomy.roles import OPPOSING_SIDE, RUSSIAN_SIDE
 
     if not data["articles"]:
         console.print(data["message"], style="dim", highlight=False)
@@ -289,6 +290,13 @@ def _print_narrative_summary(data: dict, shown: int = 5) -> None:
         highlight=False)
     for entity in data["entities"][:shown]:
         console.print(f"  {entity['entity']}: {roles_text(entity['roles'])}", highlight=False)
+    sides = data.get("sides") or []
+    if sides:
+        russian = sum(row["russian_side"] for row in sides)
+        opposing = sum(row["opposing_side"] for row in sides)
+        console.print(f"side taken in the Russia–Ukraine war (outlets shown in the report): "
+                      f"{russian:,} lean to {RUSSIAN_SIDE}, {opposing:,} to {OPPOSING_SIDE}",
+                      highlight=False)
 
 
 class ExportFormat(str, Enum):

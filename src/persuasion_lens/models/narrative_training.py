@@ -397,6 +397,14 @@ def side_target(article: D.NarrativeArticle) -> int | None:
     return None if balance == 0 else int(balance > 0)
 
 
+def with_a_side(articles: Sequence[D.NarrativeArticle]
+                ) -> tuple[list[D.NarrativeArticle], np.ndarray]:
+    """The articles whose annotated roles show a side, and that side (`side_target`)."""
+    sided = [(a, side_target(a)) for a in articles if a.mentions]
+    sided = [(a, target) for a, target in sided if target is not None]
+    return [a for a, _ in sided], np.array([target for _, target in sided], dtype=int)
+
+
 def fit_side_stance(articles: Sequence[D.NarrativeArticle], featurizer: DocumentFeaturizer,
                     config: TrainingConfig) -> tuple[SideStance, dict]:
     """The side-taken model and its out-of-fold reliability on the training articles
@@ -406,10 +414,8 @@ def fit_side_stance(articles: Sequence[D.NarrativeArticle], featurizer: Document
 
     from persuasion_lens.taxonomy.roles import STATED_SIDE_PROBABILITY
 
-    sided = [(a, side_target(a)) for a in articles if a.mentions]
-    sided = [(a, y) for a, y in sided if y is not None]
-    X = featurizer.transform([a.document for a, _ in sided])
-    y = np.array([target for _, target in sided])
+    sided, y = with_a_side(articles)
+    X = featurizer.transform([a.document for a in sided])
     out_of_fold = np.zeros(len(y))
     folds = StratifiedKFold(config.side_folds, shuffle=True, random_state=0)
     for fit_index, held_index in folds.split(X, y):
@@ -604,16 +610,13 @@ def evaluate_side(model: NarrativeModel, train: Sequence[D.NarrativeArticle],
         return {}
     result = {}
     for language in sorted({a.language for a in test}):
-        sided = [(a, side_target(a)) for a in test if a.language == language and a.mentions]
-        sided = [(a, y) for a, y in sided if y is not None]
+        sided, y = with_a_side([a for a in test if a.language == language])
         if not sided:
             continue
-        y = np.array([target for _, target in sided])
         p = model.side_stance.probabilities(model.featurizer.transform([a.document
-                                                                       for a, _ in sided]))
-        trained = [side_target(a) for a in train if a.language == language and a.mentions]
-        trained = [t for t in trained if t is not None]
-        majority = int(np.mean(trained) >= 0.5) if trained else 1
+                                                                       for a in sided]))
+        _, trained = with_a_side([a for a in train if a.language == language])
+        majority = int(trained.mean() >= 0.5) if trained.size else 1
         result[language] = SideScores(
             language, len(y), float(((p >= 0.5) == y).mean()),
             float(roc_auc_score(y, p)) if len(set(y)) > 1 else None,
