@@ -268,4 +268,6 @@ def test_narratives_and_entity_roles_in_the_app_and_the_corpus_page(narrative_pa
     assert table.is_visible()
     text = table.inner_text()
     assert "United States" in text and "Daily Planet" in text
+    sides = page.locator("table.side-table")
+    assert sides.is_visible() and "Russia and its allies" in sides.inner_text()
     assert page.locator("section:has-text('Narratives by outlet') svg").count() == 1
