@@ -59,6 +59,8 @@ def test_the_side_taken_reads_stated_or_leaning():
         "takes the side of Russia and its allies against Ukraine and the West (0.91)")
     side.update(probability=0.68, is_clear=False)
     assert describe_side({"side_taken": side}).startswith("leans to Russia and its allies")
+    side.update(probability=0.7996)  # below the stated 0.8, so it must not read 0.80
+    assert describe_side({"side_taken": side}).endswith("(0.79)")
     assert describe_side({"side_taken": None}) == describe_side({}) == ""
 
 

@@ -127,13 +127,16 @@ def _narrative_lines(result: ArticleResult) -> list[Text]:
 
 def describe_side(extra: dict) -> str:
     """'takes the side of Russia and its allies against Ukraine and the West (0.91)', or
-    'leans to ...' below the probability from which the side is stated; empty when the
-    article's main actors stand on no side of the war."""
+    'leans to ...' below the probability from which the side is stated (rounded down, as an
+    unclear role is); empty when the article's main actors stand on no side of the war."""
     side = extra.get("side_taken")
     if not side:
         return ""
-    verb = "takes the side of" if side["is_clear"] else "leans to"
-    return f"{verb} {side['favours']} against {side['against']} ({side['probability']:.2f})"
+    if side["is_clear"]:
+        return (f"takes the side of {side['favours']} against {side['against']} "
+                f"({side['probability']:.2f})")
+    return (f"leans to {side['favours']} against {side['against']} "
+            f"({_rounded_down(side['probability'])})")
 
 
 def closest_narratives_note(extra: dict) -> str:

@@ -171,8 +171,9 @@ def _add_narratives(connection: Connection, items: Sequence[dict[str, Any]]) -> 
     for table, table_rows in rows.items():
         if table_rows:
             connection.execute(insert(table), table_rows)
-    sides = [{"article": article_id, "side": _side_russian(item["result"])}
-             for article_id, item in claimed.items() if _side_russian(item["result"]) is not None]
+    sides = [{"article": article_id, "side": side} for article_id, side in
+             ((article_id, _side_russian(item["result"])) for article_id, item in claimed.items())
+             if side is not None]
     if sides:
         connection.execute(update(articles).where(articles.c.id == bindparam("article"))
                            .values(side_russian=bindparam("side")), sides)

@@ -253,7 +253,8 @@
   // below the probability from which the side is stated, as the terminal and HTML reports say
   function describeSide(side) {
     const verb = side.is_clear ? "takes the side of" : "leans to";
-    return `${verb} ${side.favours} against ${side.against} (${side.probability.toFixed(2)})`;
+    const p = side.is_clear ? side.probability : Math.floor(side.probability * 100 + 1e-9) / 100;
+    return `${verb} ${side.favours} against ${side.against} (${p.toFixed(2)})`;
   }
 
   // "United States: Antagonist (Instigator) in 4 mentions", as the terminal and HTML reports say
