@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy import sparse as sp
+from scipy.special import expit
 
 from persuasion_lens.models import entities as E
 from persuasion_lens.models.manifest import read_manifest, write_manifest
@@ -96,7 +97,7 @@ class SideStance:
     bias: float
 
     def probabilities(self, X: sp.csr_matrix) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(np.asarray(X @ self.coef).ravel() + self.bias)))
+        return expit(np.asarray(X @ self.coef).ravel() + self.bias)
 
 
 def side_of_entities(entities: Sequence[EntityRoles], language: str | None) -> bool:
@@ -227,6 +228,15 @@ def _quantise(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _dequantise(codes: np.ndarray, scale: np.ndarray) -> np.ndarray:
     return codes.astype(np.float32) * scale[None, :]
+
+
+def _store_vector(arrays: dict[str, np.ndarray], name: str, vector: np.ndarray) -> None:
+    """A weight vector as int8 codes (`name`) and one scale (`name`_scale)."""
+    arrays[name], arrays[name + "_scale"] = _quantise(np.asarray(vector).reshape(-1, 1))
+
+
+def _read_vector(arrays: dict[str, np.ndarray], name: str) -> np.ndarray:
+    return _dequantise(arrays[name], arrays[name + "_scale"]).ravel().astype(np.float64)
 
 
 @dataclass
@@ -488,8 +498,7 @@ class NarrativeModel:
         }
         salience = None
         if self.salience is not None:
-            arrays["salience_coef"], arrays["salience_coef_scale"] = _quantise(
-                self.salience.coef.reshape(-1, 1))
+            _store_vector(arrays, "salience_coef", self.salience.coef)
             arrays["salience_idf"] = self.salience.featurizer.idf.astype(np.float32)
             vocabulary["salience_vocabulary"] = self.salience.featurizer.vocabulary
             salience = {"bias": self.salience.bias, "cut": self.salience.cut}
@@ -500,8 +509,7 @@ class NarrativeModel:
             stacker = {"blocs": self.role_stacker.blocs, "crossed": self.role_stacker.crossed}
         side = None
         if self.side_stance is not None:
-            arrays["side_coef"], arrays["side_coef_scale"] = _quantise(
-                self.side_stance.coef.reshape(-1, 1))
+            _store_vector(arrays, "side_coef", self.side_stance.coef)
             side = {"bias": self.side_stance.bias}
         np.savez_compressed(directory / "weights.npz", **arrays)
         with gzip.open(directory / "vocabulary.json.gz", "wt", encoding="utf-8") as handle:
@@ -568,10 +576,9 @@ def _load_salience(settings: dict | None, arrays: dict[str, np.ndarray],
                    vocabulary: dict) -> E.SalienceModel | None:
     if not settings or "salience_coef" not in arrays:
         return None  # artifacts trained before entity salience existed
-    coef = _dequantise(arrays["salience_coef"], arrays["salience_coef_scale"]).ravel()
     featurizer = E.SparseFeaturizer(vocabulary["salience_vocabulary"], arrays["salience_idf"])
-    return E.SalienceModel(featurizer, coef.astype(np.float64), float(settings["bias"]),
-                           float(settings["cut"]))
+    return E.SalienceModel(featurizer, _read_vector(arrays, "salience_coef"),
+                           float(settings["bias"]), float(settings["cut"]))
 
 
 def _load_role_stacker(settings: dict | None, arrays: dict[str, np.ndarray]
@@ -587,8 +594,7 @@ def _load_side_stance(settings: dict | None, arrays: dict[str, np.ndarray]
                       ) -> SideStance | None:
     if not settings or "side_coef" not in arrays:
         return None  # artifacts trained before the side taken was read
-    coef = _dequantise(arrays["side_coef"], arrays["side_coef_scale"]).ravel()
-    return SideStance(coef.astype(np.float64), float(settings["bias"]))
+    return SideStance(_read_vector(arrays, "side_coef"), float(settings["bias"]))
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:
