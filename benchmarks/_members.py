@@ -18,6 +18,7 @@ from collections.abc import Sequence  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 
 import numpy as np  # noqa: E402
+from scipy.special import expit  # noqa: E402
 
 from persuasion_lens.data.semeval2023 import LabelledArticle  # noqa: E402
 from persuasion_lens.models.metrics import score_matrices  # noqa: E402
@@ -29,7 +30,7 @@ from persuasion_lens.models.technique_training import (  # noqa: E402
     paragraph_data,
     tune_thresholds,
 )
-from persuasion_lens.models.techniques import _logit, _sigmoid  # noqa: E402
+from persuasion_lens.models.techniques import _logit  # noqa: E402
 
 
 @dataclass
@@ -70,13 +71,13 @@ def with_member(base: LanguageBaseline, member_probs: np.ndarray, weight: float)
     n = len(base.members)
     if base.combination == "probability":
         return (sum(base.members.values()) + weight * member_probs) / (n + weight)
-    return _sigmoid((n * _logit(base.raw) + weight * _logit(member_probs)) / (n + weight))
+    return expit((n * _logit(base.raw) + weight * _logit(member_probs)) / (n + weight))
 
 
 def platt(scores: np.ndarray, slope_offset: tuple[float, float]) -> np.ndarray:
     """Scores through a Platt map (slope, offset) on their log-odds."""
     slope, offset = slope_offset
-    return _sigmoid(slope * _logit(scores) + offset)
+    return expit(slope * _logit(scores) + offset)
 
 
 def tuned_f1(probs: np.ndarray, gold: np.ndarray) -> float:

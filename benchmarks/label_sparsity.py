@@ -30,6 +30,7 @@ for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(variable, "1")
 
 import numpy as np  # noqa: E402
+from scipy.special import expit  # noqa: E402
 
 from persuasion_lens.data import semeval2023 as S  # noqa: E402
 from persuasion_lens.models import technique_training as T  # noqa: E402
@@ -66,7 +67,7 @@ def with_static_member(probs: np.ndarray, train, validation, techniques,
 
     labels = label_matrix([lab for a in train for lab in a.paragraph_labels], techniques)
     coef, intercept, trained = fit_member(embed(train), labels, 2.0, 13)
-    member = 1 / (1 + np.exp(-(embed(validation) @ coef.T + intercept)))
+    member = expit(embed(validation) @ coef.T + intercept)
     combined = probs.astype(float).copy()
     combined[:, trained] = (1 - weight) * combined[:, trained] + weight * member[:, trained]
     return combined

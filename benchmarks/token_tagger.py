@@ -64,6 +64,7 @@ from _members import (
     tuned_f1,
     with_member,
 )
+from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction import FeatureHasher
 from sklearn.linear_model import LogisticRegression
@@ -82,7 +83,6 @@ from persuasion_lens.models.technique_training import (
     technique_names,
     tune_thresholds,
 )
-from persuasion_lens.models.techniques import _sigmoid
 
 _TOKEN = re.compile(r"\w+|[^\w\s]+")
 RULES = ("max", "noisy-or", "top2")
@@ -204,7 +204,7 @@ class TokenTagger:
         return self
 
     def token_probabilities(self, data: TokenData) -> np.ndarray:
-        return _sigmoid(np.asarray(data.x @ self.coef) + self.intercept)
+        return expit(np.asarray(data.x @ self.coef) + self.intercept)
 
     def paragraph_scores(self, articles: Sequence[LabelledArticle],
                          rules: Sequence[str] = RULES) -> dict[str, np.ndarray]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.special import expit
 
 from persuasion_lens.data.semeval2023 import GoldSpan, LabelledArticle
 from persuasion_lens.models.metrics import (
@@ -22,7 +23,6 @@ from persuasion_lens.models.techniques import (
     LanguageModel,
     TechniqueDetector,
     _logit,
-    _sigmoid,
     load_default_detector,
     stack_inputs,
 )
@@ -80,10 +80,10 @@ def test_logit_and_probability_combination_by_hand():
     model = LanguageModel("xx", None, {}, {"paragraph": 1.0, "sentence": 3.0})
     np.testing.assert_allclose(model.combine(probs), [[0.65, 0.6]])  # (0.2 + 3 * 0.8) / 4
     model.combination = "logit"
-    expected = _sigmoid((_logit(np.array([0.2, 0.9])) + 3 * _logit(np.array([0.8, 0.5]))) / 4)
+    expected = expit((_logit(np.array([0.2, 0.9])) + 3 * _logit(np.array([0.8, 0.5]))) / 4)
     np.testing.assert_allclose(model.combine(probs)[0], expected)
     model.calibration = (2.0, -1.0)
-    np.testing.assert_allclose(model.combine(probs)[0], _sigmoid(2 * _logit(expected) - 1))
+    np.testing.assert_allclose(model.combine(probs)[0], expit(2 * _logit(expected) - 1))
 
 
 def test_stack_inputs_by_hand():

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
+from scipy.special import expit
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
@@ -263,7 +264,7 @@ def fit_frames(X, Y: np.ndarray, config: FrameConfig, seed: int):
 
 
 def frame_probs(X, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-(np.asarray(X @ coef.T) + intercept)))
+    return expit(np.asarray(X @ coef.T) + intercept)
 
 
 def micro_f1(gold: np.ndarray, predicted: np.ndarray) -> float:

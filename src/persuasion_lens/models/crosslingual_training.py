@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+from scipy.special import expit
 from threadpoolctl import threadpool_limits
 
 from persuasion_lens.models import crosslingual
@@ -82,7 +83,7 @@ def train_crosslingual_member(
         sizes = [len(a.document.paragraphs) for a in validation]
         base_val = train_only_base(linear, language_train, validation, techniques, log,
                                    language)
-        member_val = 1.0 / (1.0 + np.exp(-(x_val @ coef.T + intercept)))
+        member_val = expit(x_val @ coef.T + intercept)
 
         def scores(probabilities: np.ndarray, gold=gold, sizes=sizes) -> dict[str, float]:
             return validation_scores(probabilities, gold, sizes, shrinkage, seed)

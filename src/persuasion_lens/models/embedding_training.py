@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.special import expit
 
 from persuasion_lens.models.embeddings import (
     DEFAULT_BLOCKS,
@@ -198,7 +199,7 @@ def train_embedding_member(
     log(f"fitting the member on {x_train.shape[0]} train paragraphs ...")
     coef, intercept, trained = fit_member(x_train, y_train, C, seed)
     base_val = train_only_base(base, train, validation, techniques, log)
-    member_val = 1.0 / (1.0 + np.exp(-(x_val @ coef.T + intercept)))
+    member_val = expit(x_val @ coef.T + intercept)
 
     def combined(weight: float) -> np.ndarray:
         return averaged(base_val, member_val, trained, weight)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.special import expit
 
 from persuasion_lens.models.manifest import read_manifest, write_manifest
 from persuasion_lens.models.registry import ENGLISH_ENSEMBLE_DIR, ModelNotAvailableError
@@ -184,10 +185,6 @@ def document_features(
     return features
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
-
-
 class EmbeddingEnsembleDetector:
     """A base technique detector with the embeddings member averaged in for some languages."""
 
@@ -255,7 +252,7 @@ class EmbeddingEnsembleDetector:
         return list(self.base.supported_languages())
 
     def member_proba(self, features: np.ndarray) -> np.ndarray:
-        return _sigmoid(features @ self.coef.T + self.intercept)
+        return expit(features @ self.coef.T + self.intercept)
 
     @property
     def weight(self) -> float:

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse as sp
+from scipy.special import expit
 
 from persuasion_lens.taxonomy.roles import GEOPOLITICAL_BLOCS
 
@@ -462,4 +463,4 @@ class SalienceModel:
         if not rows:
             return np.zeros(0)
         z = np.asarray(self.featurizer.transform(rows) @ self.coef).ravel() + self.bias
-        return 1 / (1 + np.exp(-z))
+        return expit(z)

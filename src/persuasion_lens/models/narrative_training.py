@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse as sp
+from scipy.special import expit
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
@@ -107,10 +108,6 @@ def platt(scores: np.ndarray, targets: np.ndarray) -> list[float]:
     model = LogisticRegression(C=100.0)
     model.fit(scores.reshape(-1, 1), targets.reshape(-1).astype(int))
     return [float(model.coef_[0, 0]), float(model.intercept_[0])]
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-x))
 
 
 def label_matrix(label_sets: Sequence[Sequence[str]], labels: Sequence[str]) -> np.ndarray:
@@ -322,8 +319,8 @@ def fit_narratives(articles: Sequence[D.NarrativeArticle], taxonomy: tuple[list[
     coef_n, bias_n, loo_n = kernel_ridge(X, Yn, config.ridge)
     coef_s, bias_s, loo_s = kernel_ridge(X, Ys, config.ridge)
     calibration = {"narratives": platt(loo_n, Yn), "subnarratives": platt(loo_s, Ys)}
-    pn = _sigmoid(calibration["narratives"][0] * loo_n + calibration["narratives"][1])
-    ps = _sigmoid(calibration["subnarratives"][0] * loo_s + calibration["subnarratives"][1])
+    pn = expit(calibration["narratives"][0] * loo_n + calibration["narratives"][1])
+    ps = expit(calibration["subnarratives"][0] * loo_s + calibration["subnarratives"][1])
     log(f"narrative models fitted ({time.time() - started:.0f}s)")
     model = NarrativeModel(
         featurizer=featurizer, narratives=narratives, subnarratives=subnarratives,

@@ -275,9 +275,9 @@ class NarrativeModel:
         """(narrative, subnarrative) probabilities; X: the documents' features if known."""
         X = self.featurizer.transform(documents) if X is None else X
         a, b = self.calibration["narratives"]
-        pn = 1 / (1 + np.exp(-(a * (X @ self.narrative_coef + self.narrative_bias) + b)))
+        pn = expit(a * (X @ self.narrative_coef + self.narrative_bias) + b)
         a, b = self.calibration["subnarratives"]
-        ps = 1 / (1 + np.exp(-(a * (X @ self.sub_coef + self.sub_bias) + b)))
+        ps = expit(a * (X @ self.sub_coef + self.sub_bias) + b)
         return np.asarray(pn), np.asarray(ps)
 
     def _children(self) -> dict[int, list[int]]:

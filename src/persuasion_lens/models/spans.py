@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy.special import expit
 
 from persuasion_lens.models.manifest import read_manifest, write_manifest
 from persuasion_lens.pipeline.results import SpanHit
@@ -387,9 +388,8 @@ class SpanDetector:
             lexical[:, k] = weights[:, :N_LEXICAL].sum(axis=1)
             probabilities[:, k] = weights.sum(axis=1)
         probabilities += self.bias[columns]
-        np.clip(probabilities, -30.0, 30.0, out=probabilities)
         is_word = index[:, 4] != self.space.offsets["sh"] + _SHAPES["p"]
-        return 1.0 / (1.0 + np.exp(-probabilities)), lexical, index[:, 0], is_word
+        return expit(probabilities), lexical, index[:, 0], is_word
 
     # ---------------------------------------------------------------- decoding
     def _settings(self, technique: str, language: str = "") -> DecodeSettings:

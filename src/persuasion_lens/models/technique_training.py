@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -39,7 +40,6 @@ from persuasion_lens.models.techniques import (
     LinearMember,
     TechniqueDetector,
     _logit,
-    _sigmoid,
     paragraph_inputs,
     quantise,
     sentence_bounds,
@@ -250,7 +250,7 @@ class ReferenceModel:
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         x = sp.hstack([self.word.transform(texts), self.char.transform(texts)]).tocsr()
-        return _sigmoid(np.asarray(x @ self.coef) + self.intercept)
+        return expit(np.asarray(x @ self.coef) + self.intercept)
 
 
 # ---------------------------------------------------------------------------- tuning
@@ -347,7 +347,7 @@ def cross_fitted_decisions(raw: np.ndarray, gold: np.ndarray, sizes: Sequence[in
         tune, apply = row_fold != fold, row_fold == fold
         if calibrated:
             slope, offset = fit_platt(raw[tune], gold[tune])
-            probs = _sigmoid(slope * _logit(raw) + offset)
+            probs = expit(slope * _logit(raw) + offset)
         else:
             probs = raw
         thresholds = tune_thresholds(probs[tune], gold[tune], shrinkage, missing)

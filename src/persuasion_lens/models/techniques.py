@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import expit
 
 from persuasion_lens.models.features import (
     NgramFeaturizer,
@@ -47,10 +48,6 @@ from persuasion_lens.text.documents import Document, split_sentences
 ARTIFACT_DIR = Path(__file__).resolve().parent / "artifacts" / "techniques"
 MEMBER_KINDS = ("paragraph", "sentence", "nblr")
 COMBINATIONS = ("probability", "logit")
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -109,11 +106,11 @@ class LanguageModel:
             if name not in active:
                 continue
             if member.kind == "paragraph":
-                out[name] = _sigmoid(paragraph_scores(x, sizes, documents, member))
+                out[name] = expit(paragraph_scores(x, sizes, documents, member))
             elif member.kind == "nblr":
-                out[name] = _sigmoid(member.scores(binarize(x)))
+                out[name] = expit(member.scores(binarize(x)))
             elif member.kind == "sentence":
-                probs = _sigmoid(member.scores(x_sentences))
+                probs = expit(member.scores(x_sentences))
                 out[name] = max_by_owner(probs, owner, len(texts))
             else:  # pragma: no cover - guarded at load time
                 raise ValueError(f"unknown member kind {member.kind}")
@@ -136,7 +133,7 @@ class LanguageModel:
             log_odds = _logit(
                 sum(self.weights[name] * p for name, p in member_probs.items()) / total)
         slope, offset = self.calibration
-        return _sigmoid(slope * log_odds + offset)
+        return expit(slope * log_odds + offset)
 
     def predict_proba(self, documents: Sequence[Sequence[str]]) -> np.ndarray:
         probs = self.member_probabilities(documents)
