@@ -23,12 +23,15 @@ from typer.testing import CliRunner
 
 from persuasion_lens.batch import ColumnNames, Failure, Record, read_inputs, run_batch
 from persuasion_lens.cli import app
+from persuasion_lens.models.narratives import load_default_narrative_model
 from persuasion_lens.storage import open_database
 from persuasion_lens.storage.queries import counts, list_failures, search
 from persuasion_lens.storage.schema import articles, paragraphs
 
 runner = CliRunner()
 PLENS = [sys.executable, "-c", "from persuasion_lens.cli import main; main()"]
+
+SHIPPED_NARRATIVES = load_default_narrative_model().version
 
 
 def _bad_inputs(tmp_path):
@@ -316,7 +319,7 @@ def test_batch_narratives_are_added_to_articles_stored_without_them(tmp_path, db
         narrated = _narrated(db)
         assert {row[0] for row in narrated["narratives"]} == {row[0] for row in after["articles"]}
         assert {row[0] for row in narrated["entities"]} >= {row[0] for row in before["articles"]}
-        assert all(version == "narratives-kr-2" for _, version in narrated["marked"])
+        assert all(version == SHIPPED_NARRATIVES for _, version in narrated["marked"])
 
         # the same narratives as a database analysed with them from the start
         fresh_url = f"sqlite:///{tmp_path / 'fresh.db'}"

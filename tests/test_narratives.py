@@ -250,10 +250,43 @@ def test_model_without_salience_still_loads(model, tmp_path):
     assert prediction.side is None and prediction.to_dict()["side_taken"] is None
 
 
-def _article(text: str, roles: list[tuple[str, str]]) -> D.NarrativeArticle:
+def test_saving_twice_writes_the_same_bytes(model, tmp_path):
+    """A retrained artifact is reproducible byte for byte (no timestamps in the files)."""
+    import time
+
+    model.save(tmp_path / "first")
+    time.sleep(1.1)  # gzip and zip headers count seconds
+    model.save(tmp_path / "second")
+    names = sorted(f.name for f in (tmp_path / "first").iterdir())
+    assert "vocabulary.json.gz" in names
+    for name in names:
+        assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "second" / name).read_bytes()
+
+
+def test_the_war_topic_is_saved_and_older_artifacts_read_sides_without_it(model, tmp_path):
+    import dataclasses
+
+    import numpy as np
+
+    from persuasion_lens.models.narratives import NarrativeModel
+
+    model.save(tmp_path / "now")
+    again = NarrativeModel.load(tmp_path / "now").side_stance
+    assert np.array_equal(again.topic_coef, model.side_stance.topic_coef)
+    assert again.topic_bias == model.side_stance.topic_bias
+    before = dataclasses.replace(model.side_stance, topic_coef=None, topic_bias=0.0)
+    dataclasses.replace(model, side_stance=before).save(tmp_path / "before")
+    old = NarrativeModel.load(tmp_path / "before")
+    assert old.side_stance.topic_coef is None
+    prediction = old.predict([Document.from_text(SAMPLE, language="en")])[0]
+    assert prediction.side is not None
+
+
+def _article(text: str, roles: list[tuple[str, str]], domain: str = "URW"
+             ) -> D.NarrativeArticle:
     mentions = [D.GoldMention(name, text.index(name), text.index(name) + len(name), role, ())
                 for name, role in roles]
-    return D.NarrativeArticle("EN_X.txt", "en", Document.from_text(text, "en"), "train", "URW",
+    return D.NarrativeArticle("EN_X.txt", "en", Document.from_text(text, "en"), "train", domain,
                               mentions=mentions, has_roles=True)
 
 
@@ -265,6 +298,32 @@ def test_side_target_follows_the_annotated_roles():
     assert side_target(_article(text, [("Russia", "Antagonist"), ("Kyiv", "Innocent")])) == 0
     assert side_target(_article(text, [("Russia", "Innocent"), ("Kyiv", "Innocent")])) is None
     assert side_target(_article(text, [("Greta", "Antagonist")])) is None
+
+
+def test_climate_articles_teach_no_side():
+    from persuasion_lens.models.narrative_training import with_a_side
+
+    text = "Biden and Russia met."
+    roles = [("Biden", "Antagonist"), ("Russia", "Protagonist")]
+    sided, targets = with_a_side([_article(text, roles), _article(text, roles, "CC"),
+                                  _article(text, roles, None)])
+    assert [a.domain for a in sided] == ["URW", None] and targets.tolist() == [1, 1]
+
+
+def test_a_climate_article_naming_western_leaders_is_read_for_no_side(model):
+    """The Western names would open the side reading; the war/climate topic closes it."""
+    import dataclasses
+
+    climate = ("Biden's war on your gas stove\n\nThe White House and the European Union want "
+               "to ban gas stoves and petrol cars to fight climate change. Washington's climate "
+               "alarmists will make energy unaffordable while the planet keeps its own pace.\n")
+    document = Document.from_text(climate, "en")
+    prediction = model.predict([document])[0]
+    assert any(E.bloc_of(e.entity, "en") == "WEST" for e in prediction.entities)
+    assert prediction.side is None
+    ungated = dataclasses.replace(model, side_stance=dataclasses.replace(model.side_stance,
+                                                                         topic_coef=None))
+    assert ungated.predict([document])[0].side is not None
 
 
 def test_side_taken_is_read_where_the_main_actors_stand_on_a_side(model):
@@ -295,6 +354,7 @@ def test_side_taken_is_evaluated_against_the_annotations(model):
     english = scores["en"]
     assert english.articles >= 15 and english.auc is not None
     assert english.accuracy > english.majority_accuracy
+    assert english.topic_accuracy > 0.9
 
 
 @needs_data

@@ -11,6 +11,7 @@ from corpus_helpers import article_rows, db_url, fake_analyzer  # noqa: F401
 from sqlalchemy import func, select
 
 from persuasion_lens.batch.work import AnalyzerSpec, analyse_payloads
+from persuasion_lens.models.narratives import load_default_narrative_model
 from persuasion_lens.storage import Filters, normalise_url, open_database
 from persuasion_lens.storage.export import write_csv, write_parquet
 from persuasion_lens.storage.queries import (
@@ -33,6 +34,8 @@ from persuasion_lens.storage.repository import (
 from persuasion_lens.storage.schema import SCHEMA_VERSION, articles, paragraphs
 
 FAKE = AnalyzerSpec(factory="corpus_helpers:fake_analyzer")
+
+SHIPPED_NARRATIVES = load_default_narrative_model().version
 
 
 def _items(count: int, start: int = 0) -> list[dict]:
@@ -433,7 +436,7 @@ def test_a_version_2_database_marks_the_articles_that_have_narratives(db_url):  
             version = connection.scalar(select(meta.c.value)
                                         .where(meta.c.name == "schema_version"))
         assert version == SCHEMA_VERSION and counts(db) == before
-        assert {marks[item["key"]] for item in narrated} == {"narratives-kr-2"}
+        assert {marks[item["key"]] for item in narrated} == {SHIPPED_NARRATIVES}
         assert marks[plain[0]["key"]] == "narratives-x"
         assert [marks[item["key"]] for item in plain[1:]] == [None, None]
         lacking = stored_without_narratives(db, list(marks))
@@ -523,7 +526,7 @@ def test_narratives_are_added_to_stored_articles_once(db_url):  # noqa: F811
             assert result.extra.get("side_taken") == item["result"]["side_taken"]
             assert article["warnings"] == ["stored warning"]
         italian, _ = load_article(db, _article_id(db, plain[-1]["key"]))
-        assert italian["narratives_version"] == "narratives-kr-2"
+        assert italian["narratives_version"] == SHIPPED_NARRATIVES
         assert italian["warnings"][0] == "stored warning" and len(italian["warnings"]) == 2
         assert "no training data for language 'it'" in italian["warnings"][1]
         # a second writer with the same work (another run, a retried batch) adds nothing

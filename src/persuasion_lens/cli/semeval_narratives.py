@@ -178,12 +178,13 @@ def _print_side_scores(scores) -> None:
         return
     table = Table(title="Side taken in the Russia–Ukraine war (articles whose annotated roles "
                   "show one): model / always the language's majority side")
-    for column in ("lang", "articles", "accuracy", "AUC"):
+    for column in ("lang", "articles", "accuracy", "AUC", "war or climate: accuracy"):
         table.add_column(column, justify="right")
     for language, s in scores.items():
         table.add_row(language, str(s.articles), _pair(s.accuracy, s.majority_accuracy,
                                                        compare=True),
-                      "-" if s.auc is None else f"{s.auc:.3f}")
+                      "-" if s.auc is None else f"{s.auc:.3f}",
+                      "-" if s.topic_accuracy is None else f"{s.topic_accuracy:.3f}")
     console.print(table)
 
 

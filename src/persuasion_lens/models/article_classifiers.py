@@ -24,7 +24,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import StratifiedKFold
 
 from persuasion_lens.models import article_training as T
-from persuasion_lens.models.manifest import read_manifest, write_manifest
+from persuasion_lens.models.manifest import read_manifest, write_gzipped_json, write_manifest
 from persuasion_lens.text.documents import Document
 
 ARTIFACT_DIR = Path(__file__).parent / "artifacts" / "article"
@@ -144,8 +144,7 @@ class ArticleClassifier:
         directory.mkdir(parents=True, exist_ok=True)
         space = self.features
         vocabulary = sorted(space.word.vocabulary_, key=space.word.vocabulary_.get)
-        with gzip.open(directory / "vocabulary.json.gz", "wt", encoding="utf-8") as handle:
-            json.dump(vocabulary, handle, ensure_ascii=False)
+        write_gzipped_json(directory / "vocabulary.json.gz", vocabulary)
         np.savez_compressed(
             directory / "weights.npz",
             word_idf=space.word.idf_.astype(np.float32),

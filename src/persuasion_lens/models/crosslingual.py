@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from persuasion_lens.models.manifest import write_gzipped_json
 from persuasion_lens.models.registry import ModelNotAvailableError
 
 ARTIFACT_DIR = Path(__file__).parent / "artifacts" / "static-use"
@@ -163,8 +164,7 @@ def save_table(output: Path, vocabulary: list[str], codes: np.ndarray, scales: n
                source: dict) -> Path:
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
-    with gzip.open(output / "vocabulary.json.gz", "wt", encoding="utf-8") as handle:
-        json.dump(vocabulary, handle, ensure_ascii=False)
+    write_gzipped_json(output / "vocabulary.json.gz", vocabulary)
     np.savez_compressed(output / "vectors.npz", codes=codes, scales=scales)
     (output / "source.json").write_text(json.dumps(source, indent=1) + "\n", encoding="utf-8")
     return output

@@ -54,6 +54,14 @@ ALIASES: dict[str, str] = {
     "украина": "Ukraine", "украйна": "Ukraine", "ucrânia": "Ukraine", "यूक्रेन": "Ukraine",
     "the west": "the West", "west": "the West", "запад": "the West", "ocidente": "the West",
     "запада": "the West",
+    # lemma forms (simplemma's, as `normalise_name` looks them up) of inflected names
+    "российский федерация": "Russia", "руски федерация": "Russia", "federação russa": "Russia",
+    "federação russo": "Russia", "соединённый штат": "United States",
+    "соединенный штат": "United States", "соединить штат": "United States",
+    "съединен щат": "United States", "съединен американски щат": "United States",
+    "estado unido": "United States", "северный корея": "DPRK", "северен корея": "DPRK",
+    "coreia do norte": "DPRK", "европейский союз": "European Union",
+    "европейски съюз": "European Union", "união europeu": "European Union",
 }
 
 

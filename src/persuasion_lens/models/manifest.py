@@ -1,7 +1,10 @@
-"""The JSON file that describes a saved model folder (its settings, thresholds, version)."""
+"""The JSON file that describes a saved model folder (its settings, thresholds, version), and
+the gzipped JSON files beside it."""
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -16,3 +19,12 @@ def read_manifest(path: Path, what: str) -> dict[str, Any]:
     if not path.is_file():
         raise FileNotFoundError(f"{path.parent}: no {what} here ({path.name} missing)")
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def write_gzipped_json(path: Path, data: Any, **dump_options: Any) -> None:
+    """Write JSON gzipped with no timestamp or file name in the header, so that retraining
+    writes the same bytes."""
+    with (open(path, "wb") as raw,
+          gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as packed,
+          io.TextIOWrapper(packed, encoding="utf-8") as handle):
+        json.dump(data, handle, ensure_ascii=False, **dump_options)

@@ -12,8 +12,10 @@ one 3-way model for the main role and one model per main role for the fine role.
 log-probabilities, the entity's geopolitical side and that side crossed with the article's
 narrative probabilities.
 
-Side taken: one logistic regression over the narrative tf-idf space, trained on the articles whose
-annotated roles show a side of the Russia–Ukraine war (`side_target`), pooled over the languages.
+Side taken: one logistic regression over the narrative tf-idf space, trained on the articles
+about the war whose annotated roles show a side of the Russia–Ukraine war (`side_target`), pooled
+over the languages; a second one over the same space, the topic, tells articles about the war from
+articles about climate change (the two domains of the data), and gates the side at analysis time.
 
 Baseline (computed in the same run by `evaluate`): word 1-2-gram + character 3-5-gram tf-idf,
 one logistic regression per label (threshold 0.5, the best label when none passes) for
@@ -34,11 +36,13 @@ from scipy import sparse as sp
 from scipy.special import expit
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
 
 from persuasion_lens.data import semeval2025 as D
 from persuasion_lens.models import entities as E
 from persuasion_lens.models.narrative_metrics import accuracy, exact_match_ratio, samples_f1
 from persuasion_lens.models.narratives import (
+    WAR_TOPIC_CUT,
     DocumentFeaturizer,
     NarrativeModel,
     RoleStacker,
@@ -67,6 +71,7 @@ class TrainingConfig:
     salience_folds: int = 4
     side_c: float = 10.0
     side_folds: int = 5
+    topic_c: float = 10.0
 
 
 def _idf(counts: sp.csr_matrix) -> np.ndarray:
@@ -334,6 +339,9 @@ def fit_narratives(articles: Sequence[D.NarrativeArticle], taxonomy: tuple[list[
     return NarrativeStage(model, labelled, pn, ps)
 
 
+# One BLAS thread: the main-role second stage's inputs are nearly collinear, and with more
+# threads (another summation order) its weights came out up to 0.3 apart.
+@threadpool_limits.wrap(limits=1)
 def train(articles: Sequence[D.NarrativeArticle], taxonomy: tuple[list[str], list[str]],
           config: TrainingConfig | None = None, log: Log = print,
           extra_texts: dict[str, list[str]] | None = None) -> NarrativeModel:
@@ -396,37 +404,60 @@ def side_target(article: D.NarrativeArticle) -> int | None:
 
 def with_a_side(articles: Sequence[D.NarrativeArticle]
                 ) -> tuple[list[D.NarrativeArticle], np.ndarray]:
-    """The articles whose annotated roles show a side, and that side (`side_target`)."""
-    sided = [(a, side_target(a)) for a in articles if a.mentions]
+    """The articles whose annotated roles show a side, and that side (`side_target`). Climate
+    articles are left out: there a Western antagonist (a US president's climate policy) says
+    nothing about the war."""
+    sided = [(a, side_target(a)) for a in articles if a.mentions and a.domain != "CC"]
     sided = [(a, target) for a, target in sided if target is not None]
     return [a for a, _ in sided], np.array([target for _, target in sided], dtype=int)
 
 
+def with_a_domain(articles: Sequence[D.NarrativeArticle]
+                  ) -> tuple[list[D.NarrativeArticle], np.ndarray]:
+    """The articles whose domain is known, and whether each is about the war (1) or about
+    climate change (0): the war/climate topic's target."""
+    known = [a for a in articles if a.domain in D.DOMAINS]
+    return known, np.array([a.domain == "URW" for a in known], dtype=int)
+
+
 def fit_side_stance(articles: Sequence[D.NarrativeArticle], featurizer: DocumentFeaturizer,
                     config: TrainingConfig) -> tuple[SideStance, dict]:
-    """The side-taken model and its out-of-fold reliability on the training articles
-    (stratified folds): accuracy overall and of the readings stated (probability >= the
-    stated cut)."""
-    from sklearn.model_selection import StratifiedKFold
-
+    """The side-taken model with its war/climate topic, and their out-of-fold reliability on
+    the training articles (stratified folds): the side's accuracy overall and of the readings
+    stated (probability >= the stated cut), the topic's accuracy."""
     from persuasion_lens.taxonomy.roles import STATED_SIDE_PROBABILITY
 
     sided, y = with_a_side(articles)
-    X = featurizer.transform([a.document for a in sided])
-    out_of_fold = np.zeros(len(y))
-    folds = StratifiedKFold(config.side_folds, shuffle=True, random_state=0)
-    for fit_index, held_index in folds.split(X, y):
-        fold = LogisticRegression(C=config.side_c, max_iter=5000)
-        fold.fit(X[fit_index], y[fit_index])
-        out_of_fold[held_index] = fold.predict_proba(X[held_index])[:, 1]
-    model = LogisticRegression(C=config.side_c, max_iter=5000).fit(X, y)
+    side, out_of_fold = _fit_with_out_of_fold(featurizer.transform([a.document for a in sided]),
+                                              y, config.side_c, config.side_folds)
+    known, about_the_war = with_a_domain(articles)
+    topic, topic_out_of_fold = _fit_with_out_of_fold(
+        featurizer.transform([a.document for a in known]), about_the_war, config.topic_c,
+        config.side_folds)
     right = (out_of_fold >= 0.5) == y
     stated = np.maximum(out_of_fold, 1 - out_of_fold) >= STATED_SIDE_PROBABILITY
     reliability = {"articles": len(y), "russian_side": int(y.sum()),
                    "accuracy": round(float(right.mean()), 3),
                    "stated_share": round(float(stated.mean()), 3),
-                   "stated_accuracy": round(float(right[stated].mean()), 3)}
-    return SideStance(model.coef_.ravel().copy(), float(model.intercept_[0])), reliability
+                   "stated_accuracy": round(float(right[stated].mean()), 3),
+                   "topic_articles": len(known),
+                   "topic_accuracy": round(float(((topic_out_of_fold >= WAR_TOPIC_CUT)
+                                                  == about_the_war).mean()), 3)}
+    return SideStance(side.coef_.ravel().copy(), float(side.intercept_[0]),
+                      topic.coef_.ravel().copy(), float(topic.intercept_[0])), reliability
+
+
+def _fit_with_out_of_fold(X: sp.csr_matrix, y: np.ndarray, c: float, folds: int
+                          ) -> tuple[LogisticRegression, np.ndarray]:
+    """A logistic regression on all rows and its out-of-fold P(y = 1) (stratified folds)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    out_of_fold = np.zeros(len(y))
+    splits = StratifiedKFold(folds, shuffle=True, random_state=0).split(X, y)
+    for fit_index, held_index in splits:
+        fold = LogisticRegression(C=c, max_iter=5000).fit(X[fit_index], y[fit_index])
+        out_of_fold[held_index] = fold.predict_proba(X[held_index])[:, 1]
+    return LogisticRegression(C=c, max_iter=5000).fit(X, y), out_of_fold
 
 
 def first_stage_main(fitted, text: str, spans: Sequence[tuple[int, int]], language: str | None,
@@ -596,6 +627,7 @@ class SideScores:
     auc: float | None  # None when the language's articles all take one side
     majority_accuracy: float  # always answering the side most of the language's training
                               # articles take
+    topic_accuracy: float | None = None  # war or climate, on the articles with a known domain
 
 
 def evaluate_side(model: NarrativeModel, train: Sequence[D.NarrativeArticle],
@@ -617,8 +649,18 @@ def evaluate_side(model: NarrativeModel, train: Sequence[D.NarrativeArticle],
         result[language] = SideScores(
             language, len(y), float(((p >= 0.5) == y).mean()),
             float(roc_auc_score(y, p)) if len(set(y)) > 1 else None,
-            float((y == majority).mean()))
+            float((y == majority).mean()),
+            _topic_accuracy(model, [a for a in test if a.language == language]))
     return result
+
+
+def _topic_accuracy(model: NarrativeModel, articles: Sequence[D.NarrativeArticle]
+                    ) -> float | None:
+    known, about_the_war = with_a_domain(articles)
+    if not known or model.side_stance.topic_coef is None:
+        return None
+    p = model.side_stance.about_the_war(model.featurizer.transform([a.document for a in known]))
+    return float(((p >= WAR_TOPIC_CUT) == about_the_war).mean())
 
 
 def _salience_scores(model: NarrativeModel, articles: Sequence[D.NarrativeArticle],

@@ -34,7 +34,7 @@ from scipy import sparse as sp
 from scipy.special import expit
 
 from persuasion_lens.models import entities as E
-from persuasion_lens.models.manifest import read_manifest, write_manifest
+from persuasion_lens.models.manifest import read_manifest, write_gzipped_json, write_manifest
 from persuasion_lens.taxonomy.roles import STATED_ROLE_PROBABILITY, SideReading
 from persuasion_lens.text.documents import Document
 
@@ -44,6 +44,7 @@ OTHER = "Other"
 TRAINED_LANGUAGES = ("bg", "en", "hi", "pt", "ru")
 MAIN_ROLES = ("Protagonist", "Antagonist", "Innocent")
 MIN_MAIN_ACTORS = 6  # as many as the reports show; more when more pass the salience cut
+WAR_TOPIC_CUT = 0.5  # the side is read when P(about the Russia–Ukraine war) reaches this
 
 
 @dataclass
@@ -91,13 +92,23 @@ class MentionRole:
 @dataclass
 class SideStance:
     """Logistic regression over the narrative tf-idf space: P(the article takes the Russian
-    side). Trained on the articles whose annotated roles show a side (`side_target`)."""
+    side). Trained on the articles about the war whose annotated roles show a side
+    (`side_target`). A second one, the topic, gives P(the article is about the Russia–Ukraine
+    war rather than climate change), so that a climate article naming the United States or
+    the EU is not read for a side in a war it does not discuss."""
 
     coef: np.ndarray  # (n_features,)
     bias: float
+    topic_coef: np.ndarray | None = None  # None: artifacts trained before the topic existed
+    topic_bias: float = 0.0
 
     def probabilities(self, X: sp.csr_matrix) -> np.ndarray:
         return expit(np.asarray(X @ self.coef).ravel() + self.bias)
+
+    def about_the_war(self, X: sp.csr_matrix) -> np.ndarray:
+        if self.topic_coef is None:
+            return np.ones(X.shape[0])
+        return expit(np.asarray(X @ self.topic_coef).ravel() + self.topic_bias)
 
 
 def side_of_entities(entities: Sequence[EntityRoles], language: str | None) -> bool:
@@ -258,7 +269,7 @@ class NarrativeModel:
     fine_coef: dict[str, np.ndarray]
     fine_bias: dict[str, np.ndarray]
     detector: E.MentionDetector
-    version: str = "narratives-kr-2"
+    version: str = "narratives-kr-3"
     info: dict = field(default_factory=dict)
     salience: E.SalienceModel | None = None
     role_stacker: RoleStacker | None = None
@@ -443,6 +454,8 @@ class NarrativeModel:
         pn, ps = self.narrative_probabilities(documents, X)
         russian_side = (self.side_stance.probabilities(X) if self.side_stance is not None
                         else None)
+        about_the_war = (self.side_stance.about_the_war(X) if self.side_stance is not None
+                         else None)
         predictions = []
         for i, document in enumerate(documents):
             language = self._language(document)
@@ -467,8 +480,8 @@ class NarrativeModel:
                 minor_entities=minor,
                 candidates=self.candidates(pn[i]),
                 side=(SideReading(float(russian_side[i]))
-                      if russian_side is not None and side_of_entities(main, document.language)
-                      else None),
+                      if russian_side is not None and about_the_war[i] >= WAR_TOPIC_CUT
+                      and side_of_entities(main, document.language) else None),
             ))
         return predictions
 
@@ -511,9 +524,11 @@ class NarrativeModel:
         if self.side_stance is not None:
             _store_vector(arrays, "side_coef", self.side_stance.coef)
             side = {"bias": self.side_stance.bias}
+            if self.side_stance.topic_coef is not None:
+                _store_vector(arrays, "war_topic_coef", self.side_stance.topic_coef)
+                side["topic_bias"] = self.side_stance.topic_bias
         np.savez_compressed(directory / "weights.npz", **arrays)
-        with gzip.open(directory / "vocabulary.json.gz", "wt", encoding="utf-8") as handle:
-            json.dump(vocabulary, handle, ensure_ascii=False, separators=(",", ":"))
+        write_gzipped_json(directory / "vocabulary.json.gz", vocabulary, separators=(",", ":"))
         manifest = {
             "format": FORMAT,
             "version": self.version,
@@ -594,7 +609,9 @@ def _load_side_stance(settings: dict | None, arrays: dict[str, np.ndarray]
                       ) -> SideStance | None:
     if not settings or "side_coef" not in arrays:
         return None  # artifacts trained before the side taken was read
-    return SideStance(_read_vector(arrays, "side_coef"), float(settings["bias"]))
+    topic = _read_vector(arrays, "war_topic_coef") if "war_topic_coef" in arrays else None
+    return SideStance(_read_vector(arrays, "side_coef"), float(settings["bias"]), topic,
+                      float(settings.get("topic_bias", 0.0)))
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from scipy.special import expit
 
-from persuasion_lens.models.manifest import read_manifest, write_manifest
+from persuasion_lens.models.manifest import read_manifest, write_gzipped_json, write_manifest
 from persuasion_lens.pipeline.results import SpanHit
 from persuasion_lens.text.documents import Document
 
@@ -528,8 +528,7 @@ class SpanDetector:
         quantised = np.round(self.weights / scale).astype(np.int8)
         np.savez_compressed(directory / "weights.npz", weights=quantised,
                             scale=scale.astype(np.float32), bias=self.bias)
-        with gzip.open(directory / "features.json.gz", "wt", encoding="utf-8") as handle:
-            json.dump(self.space.to_json(), handle, ensure_ascii=False)
+        write_gzipped_json(directory / "features.json.gz", self.space.to_json())
         meta = {
             **{k: v for k, v in self.metadata.items() if k not in {"format", "version"}},
             "format": FORMAT,
