@@ -41,9 +41,17 @@ def test_terminal_and_html_show_narratives_roles_and_warnings(narrative_analyzer
     if len(entities) > MAX_ENTITIES:
         assert f"and {len(entities) - MAX_ENTITIES} more main actors" in text
     minor = result.extra.get("minor_entities") or []
-    if minor:
-        assert f"{len(minor)} other names found" in text
+    assert minor and f"{len(minor)} other names found" in text
     page = render_html([result])
+    listed = page.split("<details class='more-names'>")[1].split("</details>")[0]
+    for entity in minor:  # the HTML page lists the names the role line leaves out
+        assert f"<li>{describe_entity(entity)} <small>(minor)</small></li>" in listed
+    console = Console(record=True, width=200, no_color=True)
+    print_report(console, result, show_all=True, summary_only=True)
+    rows = [[cell for cell in line.split() if cell != "│"]
+            for line in console.export_text().splitlines()]
+    for entity in minor:  # and so does the terminal with --all
+        assert [entity["entity"], str(len(entity["mentions"])), "minor"] in [r[:3] for r in rows]
     assert "<b>Narratives</b> <i>(experimental)</i>" in page
     assert "<b>Roles</b> <i>(experimental)</i>" in page
     assert "no training data for language &#x27;fr&#x27;" in page

@@ -125,3 +125,20 @@ def test_narratives_and_roles_on_request(seed_example):
             assert text[mention["start"] : mention["end"]] == mention["text"]
     plain = json.loads(runner.invoke(app, ["analyze", str(seed_example), "-f", "json"]).output)
     assert "narratives" not in plain
+
+
+def test_all_lists_every_name_found_in_the_terminal(seed_example):
+    short = runner.invoke(app, ["analyze", str(seed_example), "--narratives"],
+                          terminal_width=200)
+    full = runner.invoke(app, ["analyze", str(seed_example), "--narratives", "--all", "--summary"],
+                         terminal_width=200)
+    assert short.exit_code == 0 and full.exit_code == 0, short.output + full.output
+    assert "--all or --format json lists them all" in short.output
+    assert "More names found" not in short.output
+    japan = [line for line in full.output.splitlines() if line.strip().startswith("Japan ")]
+    assert len(japan) == 1 and "minor" in japan[0] and "Antagonist" in japan[0]
+    data = json.loads(runner.invoke(app, ["analyze", str(seed_example), "--narratives",
+                                          "-f", "json"]).output)
+    for entity in data["minor_entities"]:
+        assert any(line.strip().startswith(entity["entity"] + " ")
+                   for line in full.output.splitlines()), entity["entity"]

@@ -244,6 +244,15 @@ def test_file_upload_and_errors(page, tmp_path):
 
 
 
+MANY_NAMES = (
+    "L'Occident a provoqué la guerre en Ukraine\n"
+    "Les États-Unis et l'OTAN ont ignoré la sécurité de la Russie pendant des décennies. "
+    "Washington voulait cette guerre et Kiev est sa marionnette.\n"
+    "La Russie n'avait pas le choix. Les États-Unis, l'OTAN, Washington, Kiev, Bruxelles, "
+    "Londres, Paris et Berlin mentent.\n"
+)
+
+
 def test_narratives_and_entity_roles_in_the_app_and_the_corpus_page(narrative_page,
                                                                       narrative_server):
     page = narrative_page
@@ -262,6 +271,17 @@ def test_narratives_and_entity_roles_in_the_app_and_the_corpus_page(narrative_pa
         assert role.split(" ")[0] in {"Antagonist", "Protagonist", "Innocent"}
     side = page.locator("#meta dd", has_text="against").inner_text()
     assert side.startswith(("takes the side of ", "leans to ")) and " (0." in side
+
+    page.click("#toggle-input")
+    page.fill("#text", MANY_NAMES)  # more names than the role line shows
+    page.click("#analyse")
+    page.wait_for_selector("#article:has-text('Berlin')", timeout=120_000)
+    listed = page.locator("#meta details.more-names li")
+    assert not listed.first.is_visible()  # folded until asked for
+    page.click("#meta details.more-names summary")
+    names = listed.all_inner_texts()
+    assert len(names) >= 2 and all(n.endswith(("(minor)", "(main actor)")) for n in names)
+    assert any(n.startswith("Berlin: ") for n in names)
 
     page.goto(narrative_server + "/corpus")
     table = page.locator("table.entity-roles")

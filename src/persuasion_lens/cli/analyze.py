@@ -36,7 +36,8 @@ def analyze(
     ),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file."),
-    show_all: bool = typer.Option(False, "--all", help="Also show paragraphs without techniques."),
+    show_all: bool = typer.Option(
+        False, "--all", help="Also show paragraphs without techniques and every name found."),
     summary: bool = typer.Option(False, "--summary", help="Only the summary, no paragraphs."),
     min_confidence: float | None = typer.Option(
         None,

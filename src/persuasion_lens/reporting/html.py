@@ -91,6 +91,7 @@ def _narrative_meta(result: ArticleResult) -> list[str]:
         describe_entity,
         describe_side,
         more_entities_note,
+        names_left_out,
     )
 
     meta = []
@@ -108,10 +109,13 @@ def _narrative_meta(result: ArticleResult) -> list[str]:
     entities = result.extra.get("entities") or []
     if entities:
         roles = "; ".join(escape(describe_entity(e)) for e in entities[:MAX_ENTITIES])
+        meta.append(f"<div class='roles'><b>Roles</b> <i>(experimental)</i> {roles}</div>")
         rest = more_entities_note(result.extra)
         if rest:
-            roles += f"; {escape(rest)}"
-        meta.append(f"<div class='roles'><b>Roles</b> <i>(experimental)</i> {roles}</div>")
+            names = "".join(f"<li>{escape(describe_entity(e))} <small>({kind})</small></li>"
+                            for e, kind in names_left_out(result.extra))
+            meta.append(f"<details class='more-names'><summary>{escape(rest)}</summary>"
+                        f"<ul>{names}</ul></details>")
     return meta
 
 

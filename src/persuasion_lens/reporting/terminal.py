@@ -27,9 +27,13 @@ def describe_entity(entity: dict) -> str:
 
     Entities read back from a corpus database carry `mention_count` instead of `mentions`.
     """
-    count = len(entity.get("mentions") or []) or int(entity.get("mention_count") or 0)
+    count = _mention_count(entity)
     plural = "mention" if count == 1 else "mentions"
     return f"{entity['entity']}: {_role_phrase(entity)} in {count} {plural}"
+
+
+def _mention_count(entity: dict) -> int:
+    return len(entity.get("mentions") or []) or int(entity.get("mention_count") or 0)
 
 
 def _role_phrase(entity: dict) -> str:
@@ -53,6 +57,8 @@ def print_report(
     console: Console, result: ArticleResult, show_all: bool = False, summary_only: bool = False
 ) -> None:
     console.print(_header(result))
+    if show_all and more_entities_note(result.extra):
+        console.print(_more_names_table(result.extra))
     console.print(_category_table(result))
     if summary_only:
         return
@@ -121,7 +127,8 @@ def _narrative_lines(result: ArticleResult) -> list[Text]:
                                    (" experimental", "dim")))
     rest = more_entities_note(result.extra)
     if rest:
-        lines.append(Text(f"         {rest} (--format json lists them all)", style="dim"))
+        lines.append(Text(f"         {rest} (--all or --format json lists them all)",
+                          style="dim"))
     return lines
 
 
@@ -157,6 +164,28 @@ def more_entities_note(extra: dict) -> str:
     if minor:
         parts.append(f"{minor} other names found that the article probably casts in no role")
     return "; ".join(parts)
+
+
+def _more_names_table(extra: dict) -> Table:
+    """The names the role lines leave out: further main actors, then the other names found."""
+    table = Table(title="More names found: main actors beyond the first six, then names the "
+                  "article probably casts in no role (experimental)", title_justify="left",
+                  show_edge=False)
+    table.add_column("Name", no_wrap=True)
+    table.add_column("Mentions", justify="right")
+    table.add_column("")
+    table.add_column("Role")
+    for entity, kind in names_left_out(extra):
+        table.add_row(entity["entity"], str(_mention_count(entity)), kind, _role_phrase(entity))
+    return table
+
+
+def names_left_out(extra: dict) -> list[tuple[dict, str]]:
+    """The entities the role lines leave out, each with its kind: "main actor" (beyond the
+    first six), then "minor" (names the article probably casts in no role)."""
+    main = (extra.get("entities") or [])[MAX_ENTITIES:]
+    minor = extra.get("minor_entities") or []
+    return [(e, "main actor") for e in main] + [(e, "minor") for e in minor]
 
 
 def _category_table(result: ArticleResult) -> Table:

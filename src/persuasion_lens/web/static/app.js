@@ -241,8 +241,13 @@
       const minor = (r.minor_entities || []).length;
       const rest = [more > 0 ? `and ${more} more main actors` : "",
         minor > 0 ? `${minor} other names found that the article probably casts in no role` : ""].filter(Boolean).join("; ");
-      item("Roles", ...shown.flatMap((e, i) => [i ? "; " : "", describeEntity(e)]),
-        rest ? el("span", { class: "prob", text: `; ${rest}` }) : "", experimental());
+      // the names the role line leaves out, listed on request as the HTML report does
+      const leftOut = [...r.entities.slice(MAX_ENTITIES).map((e) => [e, "main actor"]),
+        ...(r.minor_entities || []).map((e) => [e, "minor"])];
+      item("Roles", ...shown.flatMap((e, i) => [i ? "; " : "", describeEntity(e)]), experimental(),
+        rest ? el("details", { class: "more-names" }, el("summary", { class: "prob", text: rest }),
+          el("ul", {}, ...leftOut.map(([e, kind]) => el("li", {}, describeEntity(e),
+            el("span", { class: "prob", text: ` (${kind})` }))))) : "");
     }
     $("warnings").replaceChildren(...(r.warnings || []).map((w) => el("div", { class: "warning", text: `⚠ ${w}` })));
   }
