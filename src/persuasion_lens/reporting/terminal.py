@@ -168,9 +168,9 @@ def more_entities_note(extra: dict) -> str:
 
 def _more_names_table(extra: dict) -> Table:
     """The names the role lines leave out: further main actors, then the other names found."""
-    table = Table(title="More names found: main actors beyond the first six, then names the "
-                  "article probably casts in no role (experimental)", title_justify="left",
-                  show_edge=False)
+    table = Table(title=f"More names found: main actors beyond the first {MAX_ENTITIES}, then "
+                  "names the article probably casts in no role (experimental)",
+                  title_justify="left", show_edge=False)
     table.add_column("Name", no_wrap=True)
     table.add_column("Mentions", justify="right")
     table.add_column("")
@@ -182,7 +182,7 @@ def _more_names_table(extra: dict) -> Table:
 
 def names_left_out(extra: dict) -> list[tuple[dict, str]]:
     """The entities the role lines leave out, each with its kind: "main actor" (beyond the
-    first six), then "minor" (names the article probably casts in no role)."""
+    first MAX_ENTITIES), then "minor" (names the article probably casts in no role)."""
     main = (extra.get("entities") or [])[MAX_ENTITIES:]
     minor = extra.get("minor_entities") or []
     return [(e, "main actor") for e in main] + [(e, "minor") for e in minor]
