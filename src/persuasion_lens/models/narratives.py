@@ -11,9 +11,9 @@ Russia–Ukraine war and climate change); see ``narrative_training`` and docs/na
 * Entities: for every mention (given, or found by the `MentionDetector`) a main role
   (Protagonist, Antagonist, Innocent) and its best fine role from the words of the mention and
   its context; mentions of the same entity are grouped and their probabilities averaged.
-* Side taken: for an article whose main actors include a side of the Russia–Ukraine war, the
-  probability that it casts Russia and its allies favourably and Ukraine and the West
-  unfavourably, from the same tf-idf space (`SideStance`).
+* Side taken: for an article about the Russia–Ukraine war (not climate change) whose main
+  actors include a side of it, the probability that it casts Russia and its allies favourably
+  and Ukraine and the West unfavourably, from the same tf-idf space (`SideStance`).
 
     model = load_default_narrative_model()
     prediction = model.predict([document])[0]
@@ -109,6 +109,12 @@ class SideStance:
         if self.topic_coef is None:
             return np.ones(X.shape[0])
         return expit(np.asarray(X @ self.topic_coef).ravel() + self.topic_bias)
+
+    def readings(self, X: sp.csr_matrix) -> list[SideReading | None]:
+        """The side each article takes; None for an article not about the war."""
+        war = self.about_the_war(X) >= WAR_TOPIC_CUT
+        return [SideReading(float(p)) if about else None
+                for p, about in zip(self.probabilities(X), war, strict=True)]
 
 
 def side_of_entities(entities: Sequence[EntityRoles], language: str | None) -> bool:
@@ -452,10 +458,8 @@ class NarrativeModel:
             raise ValueError(f"{len(mentions)} mention lists for {len(documents)} documents")
         X = self.featurizer.transform(documents)
         pn, ps = self.narrative_probabilities(documents, X)
-        russian_side = (self.side_stance.probabilities(X) if self.side_stance is not None
-                        else None)
-        about_the_war = (self.side_stance.about_the_war(X) if self.side_stance is not None
-                         else None)
+        sides = (self.side_stance.readings(X) if self.side_stance is not None
+                 else [None] * len(documents))
         predictions = []
         for i, document in enumerate(documents):
             language = self._language(document)
@@ -479,9 +483,7 @@ class NarrativeModel:
                 mentions=roles,
                 minor_entities=minor,
                 candidates=self.candidates(pn[i]),
-                side=(SideReading(float(russian_side[i]))
-                      if russian_side is not None and about_the_war[i] >= WAR_TOPIC_CUT
-                      and side_of_entities(main, document.language) else None),
+                side=sides[i] if side_of_entities(main, document.language) else None,
             ))
         return predictions
 

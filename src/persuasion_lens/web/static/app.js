@@ -237,13 +237,12 @@
     if (r.side_taken) item("Side", describeSide(r.side_taken), experimental());
     if (r.entities && r.entities.length) {
       const shown = r.entities.slice(0, MAX_ENTITIES);
-      const more = r.entities.length - shown.length;
-      const minor = (r.minor_entities || []).length;
-      const rest = [more > 0 ? `and ${more} more main actors` : "",
-        minor > 0 ? `${minor} other names found that the article probably casts in no role` : ""].filter(Boolean).join("; ");
       // the names the role line leaves out, listed on request as the HTML report does
-      const leftOut = [...r.entities.slice(MAX_ENTITIES).map((e) => [e, "main actor"]),
-        ...(r.minor_entities || []).map((e) => [e, "minor"])];
+      const more = r.entities.slice(MAX_ENTITIES);
+      const minor = r.minor_entities || [];
+      const rest = [more.length ? `and ${more.length} more main actors` : "",
+        minor.length ? `${minor.length} other names found that the article probably casts in no role` : ""].filter(Boolean).join("; ");
+      const leftOut = [...more.map((e) => [e, "main actor"]), ...minor.map((e) => [e, "minor"])];
       item("Roles", ...shown.flatMap((e, i) => [i ? "; " : "", describeEntity(e)]), experimental(),
         rest ? el("details", { class: "more-names" }, el("summary", { class: "prob", text: rest }),
           el("ul", {}, ...leftOut.map(([e, kind]) => el("li", {}, describeEntity(e),
