@@ -205,7 +205,8 @@ def test_semeval_spans_writes_the_official_format(detector, tmp_path, monkeypatc
         except (FileNotFoundError, OSError):
             pytest.skip("no technique detector")
     else:
-        monkeypatch.setattr(semeval_spans, "load_technique_detector", FakeTechniqueDetector)
+        monkeypatch.setattr(semeval_spans, "load_technique_detector",
+                            lambda model=None: FakeTechniqueDetector())
     texts = _write_articles(tmp_path / "articles")
     output = tmp_path / "pred.txt"
     result = CliRunner().invoke(
@@ -230,7 +231,7 @@ def test_semeval_spans_without_technique_detector_fails_clearly(detector, tmp_pa
     from persuasion_lens.cli import semeval_spans
     from persuasion_lens.cli.common import app
 
-    def missing():
+    def missing(model=None):
         raise FileNotFoundError("spans need paragraph labels, but the technique detector is gone")
 
     monkeypatch.setattr(semeval_spans, "load_technique_detector", missing)

@@ -1,5 +1,6 @@
 """Bring-your-own transformer, end to end on a tiny BERT built here (no download): train a few
-steps from the CLI, save, load through the registry, analyse through the CLI."""
+steps from the CLI (with the span head, the default), save, load through the registry, analyse
+through the CLI, place spans, score them."""
 
 from __future__ import annotations
 
@@ -20,8 +21,15 @@ import persuasion_lens.cli.transformer_train  # noqa: E402,F401  (registers the 
 from persuasion_lens.cli import app  # noqa: E402
 from persuasion_lens.data.semeval2023 import load_technique_articles  # noqa: E402
 from persuasion_lens.models import registry  # noqa: E402
-from persuasion_lens.models.transformer import TransformerDetector  # noqa: E402
+from persuasion_lens.models.transformer import TransformerDetector, encode_batch  # noqa: E402
+from persuasion_lens.models.transformer_spans import (  # noqa: E402
+    SPAN_HEAD_FILE,
+    TokenScores,
+    token_targets,
+    word_probabilities,
+)
 from persuasion_lens.models.transformer_training import make_tiny_encoder  # noqa: E402
+from persuasion_lens.pipeline.analyzer import Analyzer  # noqa: E402
 from persuasion_lens.taxonomy import TECHNIQUE_NAMES  # noqa: E402
 from persuasion_lens.text.documents import Document  # noqa: E402
 
@@ -33,20 +41,32 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def trained_model(tmp_path_factory) -> Path:
+def tiny_encoder(tmp_path_factory) -> Path:
     torch.set_num_threads(1)
-    root = tmp_path_factory.mktemp("tiny")
     articles = load_technique_articles(DATA, ["it"])
     texts = [p.text for a in articles[:60] if a.split == "train" for p in a.document.paragraphs]
-    encoder = make_tiny_encoder(root / "tiny-bert", texts[:400], vocab_size=1500)
-    output = root / "model"
+    return make_tiny_encoder(tmp_path_factory.mktemp("tiny") / "tiny-bert", texts[:400],
+                             vocab_size=1500)
+
+
+def _train(encoder: Path, output: Path, *extra: str) -> Path:
     result = CliRunner().invoke(app, [
         "train-encoder", "--encoder", str(encoder), "--data-dir", str(DATA), "--output",
         str(output), "--languages", "it", "--max-steps", "4", "--batch-size", "8",
-        "--max-length", "64", "--max-articles", "40", "--threads", "1",
+        "--max-length", "64", "--max-articles", "40", "--threads", "1", *extra,
     ])
     assert result.exit_code == 0, result.output
     return output
+
+
+@pytest.fixture(scope="module")
+def trained_model(tiny_encoder: Path) -> Path:
+    return _train(tiny_encoder, tiny_encoder.parent / "model")
+
+
+@pytest.fixture(scope="module")
+def model_without_spans(tiny_encoder: Path) -> Path:
+    return _train(tiny_encoder, tiny_encoder.parent / "model-no-spans", "--no-spans")
 
 
 def test_model_folder_is_complete(trained_model: Path) -> None:
@@ -103,3 +123,111 @@ def test_missing_folder_is_a_one_line_error(tmp_path: Path) -> None:
         "--max-articles", "5",
     ])
     assert result.exit_code != 0
+
+
+# ---------------------------------------------------------------- spans from the encoder
+def test_the_folder_holds_a_tuned_span_head(trained_model: Path) -> None:
+    manifest = json.loads((trained_model / "model.json").read_text())
+    assert (trained_model / SPAN_HEAD_FILE).is_file()
+    assert set(manifest["spans"]) == {"threshold", "gap"}
+    scores = manifest["metadata"]["span_validation_scores"]
+    assert set(scores["it"]) == {"tc_f1", "si_f1"}
+    assert all(0.0 <= value <= 1.0 for value in scores["all"].values())
+    assert TransformerDetector.load(trained_model).has_spans
+
+
+def test_without_spans_the_shipped_span_model_places_techniques(
+    model_without_spans: Path,
+) -> None:
+    assert not (model_without_spans / SPAN_HEAD_FILE).is_file()
+    assert "spans" not in json.loads((model_without_spans / "model.json").read_text())
+    analyzer = Analyzer.load(str(model_without_spans), article_labels=False)
+    assert not analyzer.detector.has_spans
+    assert analyzer.span_detector is registry.span_detector()
+    with pytest.raises(ValueError, match="without spans"):
+        analyzer.detector.locate(Document.from_text("Uno.\nDue.", language="it"), [[], []])
+
+
+def test_the_pipeline_takes_spans_from_the_encoder(trained_model: Path) -> None:
+    analyzer = Analyzer.load(str(trained_model), article_labels=False)
+    assert analyzer.span_detector is analyzer.detector
+    assert analyzer.model_version == analyzer.detector.version  # named once
+    analyzer.options.min_confidence = 0.0
+    text = ("Titolo dell'articolo\n\nI traditori della patria ci rovinano tutti, sempre.\n\n"
+            "Il governo mente, mente e ancora mente agli italiani onesti!\n")
+    result = analyzer.analyze_text(text, lang="it")
+    assert any(p.techniques for p in result.paragraphs)
+    for paragraph in result.paragraphs:
+        decided = {hit.technique for hit in paragraph.techniques}
+        assert {span.technique for span in paragraph.spans} == decided
+        for span in paragraph.spans:
+            assert text[span.start:span.end] == span.text and span.text.strip()
+            assert span.explanation and 0.0 <= span.confidence <= 1.0
+
+
+def test_locate_runs_the_encoder_for_paragraphs_it_has_not_seen(trained_model: Path) -> None:
+    detector = TransformerDetector.load(trained_model)
+    document = Document.from_text("Titolo\nLa casta ci ruba il futuro.\nBasta!", language="it")
+    asked = [[], [("Loaded_Language", 0.9), ("Slogans", 0.6)], [("Slogans", 0.7)]]
+    cold = detector.locate(document, asked)  # nothing cached yet
+    detector.predict_proba([document])
+    warm = detector.locate(document, asked)
+    assert [[(h.technique, h.start, h.end) for h in p] for p in cold] == \
+        [[(h.technique, h.start, h.end) for h in p] for p in warm]
+    assert cold[0] == [] and {h.technique for h in cold[1]} == {"Loaded_Language", "Slogans"}
+
+
+def test_token_targets_mark_the_gold_span_of_labelled_techniques(tiny_encoder: Path) -> None:
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_encoder))
+    text = "il governo mente sempre agli italiani"
+    start = text.index("mente sempre")
+    batch = encode_batch(tokenizer, [text], ["un titolo"], 64, offsets=True)
+    labels = np.zeros((1, len(TECHNIQUE_NAMES)), dtype=np.float32)
+    column = TECHNIQUE_NAMES.index("Loaded_Language")
+    labels[0, column] = 1
+    targets, mask = token_targets(batch, [[(column, start, start + len("mente sempre"))]], labels)
+    offsets = batch["offset_mapping"][0].numpy()
+    segments = batch.sequence_ids(0)
+    inside = [i for i in range(len(segments)) if segments[i] == 0
+              and start <= (offsets[i][0] + offsets[i][1]) / 2 < start + len("mente sempre")]
+    assert inside and np.flatnonzero(targets[0, :, column]).tolist() == inside
+    assert targets.sum() == len(inside)  # no other technique, no title token
+    paragraph_tokens = [i for i, s in enumerate(segments) if s == 0]
+    assert np.flatnonzero(mask[0, :, column]).tolist() == paragraph_tokens
+    assert mask[0].sum() == len(paragraph_tokens)  # only the labelled technique counts
+
+
+def test_a_word_takes_its_best_sub_word() -> None:
+    text = "Traditori, tutti!"
+    # sub-words: "Tradi" "tori" "," "tutti" "!"
+    scores = TokenScores(np.array([[0, 5], [5, 9], [9, 10], [11, 16], [16, 17]]),
+                         np.array([[0.2], [0.9], [0.1], [0.4], [0.3]], dtype=np.float32))
+    words, probabilities = word_probabilities(text, scores, [0])
+    assert [text[a:b] for a, b in words] == ["Traditori", ",", "tutti", "!"]
+    np.testing.assert_allclose(probabilities[:, 0], [0.9, 0.1, 0.4, 0.3])
+
+
+def test_span_commands_use_the_encoder_head(trained_model: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, [
+        "evaluate-spans", "--data-dir", str(DATA), "--language", "it", "--gold-only",
+        "--model", str(trained_model),
+    ])
+    assert result.exit_code == 0, result.output
+    assert "it" in result.output and "gold" in result.output
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "article1.txt").write_text("Titolo\n\nLa casta ci ruba il futuro.\n",
+                                         encoding="utf-8")
+    output = tmp_path / "spans.txt"
+    result = CliRunner().invoke(app, [
+        "semeval", "spans", str(folder), "--language", "it", "--model", str(trained_model),
+        "-o", str(output),
+    ])
+    assert result.exit_code == 0, result.output
+    lines = output.read_text(encoding="utf-8").splitlines()
+    assert lines
+    for line in lines:
+        doc, technique, start, end = line.split("\t")
+        assert doc == "1" and technique in TECHNIQUE_NAMES and 0 <= int(start) < int(end)

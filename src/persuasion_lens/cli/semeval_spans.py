@@ -31,8 +31,13 @@ Spans = dict[str, list[tuple[str, int, int]]]
 
 
 # ------------------------------------------------------------------ paragraph labels
-def load_technique_detector() -> Any:
-    """The paragraph-level detector, or a clear error when it is not installed."""
+def load_technique_detector(model: str | None = None) -> Any:
+    """The paragraph-level detector (the shipped linear one, or the model folder named), or a
+    clear error when it is not installed."""
+    if model:
+        from persuasion_lens.models import registry
+
+        return registry.technique_detector(model)
     try:
         from persuasion_lens.models.techniques import load_default_detector
     except ImportError as error:
@@ -95,6 +100,17 @@ def _score_row(language: str, setting: str, predicted: Spans, baseline: Spans, g
         "labelled_paragraphs": paragraphs,
         "paragraphs_per_second": paragraphs / seconds if seconds > 0 else float("inf"),
     }
+
+
+def span_models(model: str | None) -> tuple[Any, Any]:
+    """(technique detector, span detector) for `--model`: a transformer trained with spans
+    places techniques itself; any other model uses the shipped span model."""
+    from persuasion_lens.models import registry
+    from persuasion_lens.models.spans import load_default_span_detector
+
+    technique_detector = load_technique_detector(model)
+    return technique_detector, (registry.span_detector(technique_detector)
+                                or load_default_span_detector())
 
 
 def span_evaluation_rows(
@@ -188,10 +204,14 @@ def evaluate_spans_command(
                         help="Only these languages (repeatable).")] = None,
     gold_only: Annotated[bool, typer.Option("--gold-only", help="Skip the setting with "
                          "predicted paragraph labels.")] = False,
+    model: Annotated[str | None, typer.Option("--model", help="A technique model folder; a "
+                     "transformer trained with spans is scored with its own span head.")] = None,
 ) -> None:
     """Score span detection on the validation split against the whole-paragraph baseline."""
     languages = [normalise_language_code(code) for code in language] if language else None
-    rows = span_evaluation_rows(data_dir, languages, use_technique_detector=not gold_only)
+    technique_detector, detector = span_models(model) if model else (None, None)
+    rows = span_evaluation_rows(data_dir, languages, detector, technique_detector,
+                                use_technique_detector=not gold_only)
     print_span_evaluation(rows)
 
 
@@ -211,16 +231,15 @@ def semeval_spans_command(
     output: Annotated[Path, typer.Option("--output", "-o", help="Span file to write.")],
     language: Annotated[str | None, typer.Option("--language", "-l", help="Language of all "
                         "articles (default: detected per article).")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="A technique model folder; a "
+                     "transformer trained with spans places techniques itself.")] = None,
 ) -> None:
     """Write `<ID>\\t<technique>\\t<start>\\t<end>` lines (offsets into the article file)."""
-    from persuasion_lens.models.spans import load_default_span_detector
-
     documents = read_article_folder(articles_dir, language)
     try:
-        technique_detector = load_technique_detector()
+        technique_detector, detector = span_models(model)
     except (FileNotFoundError, OSError) as error:
         fail(str(error))
-    detector = load_default_span_detector()
     given = predicted_paragraph_techniques(technique_detector, documents)
     hits = [detector.locate(document, pairs) for document, pairs in zip(documents, given,
                                                                           strict=True)]

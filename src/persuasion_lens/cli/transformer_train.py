@@ -44,6 +44,11 @@ def train_encoder(
     max_articles: int | None = typer.Option(None, "--max-articles", min=1, hidden=True),
     threads: int | None = typer.Option(None, "--threads", min=1, help="CPU threads for torch."),
     seed: int = typer.Option(13, "--seed"),
+    spans: bool = typer.Option(True, "--spans/--no-spans", help="Also train a token head that "
+                               "places each technique (used instead of the shipped span "
+                               "model)."),
+    span_weight: float = typer.Option(1.0, "--span-weight", min=0.0, help="Weight of the "
+                                      "token loss beside the paragraph loss."),
 ) -> None:
     """Fine-tune a transformer encoder as the technique model (GPU if present, else CPU)."""
     from persuasion_lens.models.transformer import import_torch_stack
@@ -56,7 +61,8 @@ def train_encoder(
         encoder, output, data_dir=data_dir, languages=_languages(languages), epochs=epochs,
         max_steps=max_steps, batch_size=batch_size, learning_rate=learning_rate,
         max_length=max_length, use_title=not no_title, device=device, seed=seed,
-        max_articles=max_articles, log=lambda line: console.print(line, highlight=False),
+        max_articles=max_articles, spans=spans, span_weight=span_weight,
+        log=lambda line: console.print(line, highlight=False),
     )
     console.print(f"use it with: plens analyze --model {output} ARTICLE.txt", highlight=False)
 

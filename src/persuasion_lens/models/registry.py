@@ -86,7 +86,11 @@ def technique_detector(model_path: str | None = None) -> Any:
     return techniques.TechniqueDetector.load(path)
 
 
-def span_detector() -> Any | None:
+def span_detector(technique_detector: Any = None) -> Any | None:
+    """The model that places decided techniques: the technique model itself when it has its
+    own span head (a transformer trained with spans), else the shipped span model."""
+    if getattr(technique_detector, "has_spans", False):
+        return technique_detector
     try:
         from persuasion_lens.models import spans
     except ImportError:

@@ -19,6 +19,7 @@ import functools
 import gzip
 import json
 import re
+from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from scipy.special import expit
 
 from persuasion_lens.models.manifest import read_manifest, write_gzipped_json, write_manifest
 from persuasion_lens.pipeline.results import SpanHit
-from persuasion_lens.text.documents import Document
+from persuasion_lens.text.documents import Document, Paragraph
 
 ARTIFACT_DIR = Path(__file__).parent / "artifacts" / "spans"
 FORMAT = 1
@@ -489,34 +490,8 @@ class SpanDetector:
         return result
 
     def _locate_paragraph(self, full_text, paragraph, given, language) -> list[SpanHit]:
-        text = paragraph.text
-        confidence_of = dict(given)
-        hits = []
-        for technique, start, end, localisation, cues in self.spans_for_paragraph(
-            text, language, [t for t, _ in given]
-        ):
-            label, category, definition = _technique_info(technique)
-            cue_words: list[str] = []
-            for word in cues:
-                if word.lower() not in {w.lower() for w in cue_words}:
-                    cue_words.append(word)
-                if len(cue_words) == 3:
-                    break
-            hits.append(
-                SpanHit(
-                    start=paragraph.start + start,
-                    end=paragraph.start + end,
-                    text=full_text[paragraph.start + start:paragraph.start + end],
-                    technique=technique,
-                    category=category,
-                    confidence=float(min(1.0, max(0.0, confidence_of[technique] * localisation))),
-                    explanation=explanation(label, definition, cue_words)
-                    if technique in self.column else
-                    f"{label} — no span model for this technique, so the whole paragraph is "
-                    "marked.",
-                )
-            )
-        return hits
+        found = self.spans_for_paragraph(paragraph.text, language, [t for t, _ in given])
+        return hits_for_paragraph(full_text, paragraph, given, found, self.column)
 
     # ---------------------------------------------------------------- persistence
     def save(self, directory: Path) -> None:
@@ -550,6 +525,44 @@ class SpanDetector:
         decode = {t: DecodeSettings(**s) for t, s in meta.get("decode", {}).items()}
         extra = {k: v for k, v in meta.items() if k not in {"techniques", "decode"}}
         return cls(space, weights, bias, meta["techniques"], decode, meta["version"], extra)
+
+
+def hits_for_paragraph(
+    full_text: str,
+    paragraph: Paragraph,
+    given: list[tuple[str, float]],
+    found: list[tuple[str, int, int, float, list[str]]],
+    modelled: Container[str],
+) -> list[SpanHit]:
+    """SpanHits (offsets into the whole input) from spans found in one paragraph: (technique,
+    start, end, localisation probability, cue words) with offsets relative to the paragraph.
+    A hit's confidence is the paragraph's confidence in the technique times the localisation;
+    a technique outside `modelled` was marked on the whole paragraph."""
+    confidence_of = dict(given)
+    hits = []
+    for technique, start, end, localisation, cues in found:
+        label, category, definition = _technique_info(technique)
+        cue_words: list[str] = []
+        for word in cues:
+            if word.lower() not in {w.lower() for w in cue_words}:
+                cue_words.append(word)
+            if len(cue_words) == 3:
+                break
+        hits.append(
+            SpanHit(
+                start=paragraph.start + start,
+                end=paragraph.start + end,
+                text=full_text[paragraph.start + start:paragraph.start + end],
+                technique=technique,
+                category=category,
+                confidence=float(min(1.0, max(0.0, confidence_of[technique] * localisation))),
+                explanation=explanation(label, definition, cue_words)
+                if technique in modelled else
+                f"{label} — no span model for this technique, so the whole paragraph is "
+                "marked.",
+            )
+        )
+    return hits
 
 
 _FIRST_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-ÖØ-Þ])")

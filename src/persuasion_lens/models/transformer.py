@@ -5,7 +5,10 @@
 that `plens analyze --model FOLDER` (and the web app, corpus runs and Dask workers, which all go
 through `registry.technique_detector`) can use. The folder holds the usual Hugging Face files
 (config, weights, tokenizer) plus `model.json` with ``"kind": "transformer"``, the technique
-order and the thresholds tuned on the validation split.
+order and the thresholds tuned on the validation split. A model trained with spans (the default)
+also holds `span_head.safetensors`, a token head that says where in the paragraph each decided
+technique sits (`transformer_spans`); the pipeline then takes spans from it instead of the
+shipped span model.
 
 Each paragraph is classified with the article title as a second segment. Nothing is downloaded
 here: loading reads the folder only. torch and transformers are imported lazily.
@@ -21,6 +24,15 @@ import numpy as np
 
 from persuasion_lens.models.manifest import read_manifest, write_manifest
 from persuasion_lens.models.registry import ModelNotAvailableError
+from persuasion_lens.models.spans import DecodeSettings, hits_for_paragraph
+from persuasion_lens.models.transformer_spans import (
+    TokenScores,
+    decode_paragraph,
+    load_span_head,
+    paragraph_token_positions,
+    save_span_head,
+)
+from persuasion_lens.pipeline.results import SpanHit
 from persuasion_lens.text.documents import Document
 
 KIND = "transformer"
@@ -67,14 +79,26 @@ def paragraph_inputs(documents: Sequence[Document], use_title: bool) -> tuple[li
     return texts, pairs
 
 
-def encode_batch(tokenizer: Any, texts: list[str], pairs: list[str], max_length: int) -> Any:
+def encode_batch(
+    tokenizer: Any, texts: list[str], pairs: list[str], max_length: int, offsets: bool = False
+) -> Any:
+    """Tokenised (text, pair) rows; with `offsets`, also each token's character offsets
+    (`offset_mapping`, which must be taken out before the batch goes to the model)."""
+    options = {"padding": True, "max_length": max_length, "return_tensors": "pt"}
+    if offsets:
+        options["return_offsets_mapping"] = True
     if any(pairs):
-        return tokenizer(
-            texts, pairs, padding=True, truncation="longest_first", max_length=max_length,
-            return_tensors="pt",
-        )
-    return tokenizer(texts, padding=True, truncation=True, max_length=max_length,
-                     return_tensors="pt")
+        return tokenizer(texts, pairs, truncation="longest_first", **options)
+    return tokenizer(texts, truncation=True, **options)
+
+
+def forward(model: Any, span_head: Any, batch: Any) -> tuple[Any, Any]:
+    """Paragraph logits and, with a span head, token logits, from one pass of the encoder."""
+    inputs = {k: v for k, v in batch.items() if k != "offset_mapping"}
+    if span_head is None:
+        return model(**inputs).logits, None
+    outputs = model(**inputs, output_hidden_states=True)
+    return outputs.logits, span_head(outputs.hidden_states[-1])
 
 
 def predict_logits(
@@ -87,11 +111,28 @@ def predict_logits(
     device: str,
 ) -> np.ndarray:
     """Sigmoid probabilities of the model for each (text, pair), batched by length."""
+    return predict_outputs(model, None, tokenizer, texts, pairs, max_length, batch_size,
+                           device)[0]
+
+
+def predict_outputs(
+    model: Any,
+    span_head: Any,
+    tokenizer: Any,
+    texts: list[str],
+    pairs: list[str],
+    max_length: int,
+    batch_size: int,
+    device: str,
+) -> tuple[np.ndarray, list[TokenScores | None]]:
+    """Paragraph probabilities for each (text, pair) and, with a span head, the token
+    probabilities of each text (None without one); batched by length."""
     torch, _ = import_torch_stack()
     n_labels = model.config.num_labels
     result = np.zeros((len(texts), n_labels), dtype=np.float32)
+    tokens: list[TokenScores | None] = [None] * len(texts)
     if not texts:
-        return result
+        return result, tokens
     order = np.argsort([len(t) + len(p) for t, p in zip(texts, pairs, strict=True)])
     model.eval()
     autocast = (
@@ -102,15 +143,26 @@ def predict_logits(
         for begin in range(0, len(texts), batch_size):
             rows = order[begin:begin + batch_size]
             batch = encode_batch(
-                tokenizer, [texts[i] for i in rows], [pairs[i] for i in rows], max_length
-            ).to(device)
-            logits = model(**batch).logits
+                tokenizer, [texts[i] for i in rows], [pairs[i] for i in rows], max_length,
+                offsets=span_head is not None,
+            )
+            logits, token_logits = forward(model, span_head, batch.to(device))
             result[rows] = torch.sigmoid(logits.float()).cpu().numpy()
-    return result
+            if token_logits is None:
+                continue
+            token_probabilities = torch.sigmoid(token_logits.float()).cpu().numpy()
+            offsets = batch["offset_mapping"].cpu().numpy()
+            for position, row in enumerate(rows):
+                kept = paragraph_token_positions(batch, position, offsets)
+                tokens[row] = TokenScores(offsets[position, kept],
+                                          token_probabilities[position, kept])
+    return result, tokens
 
 
 class TransformerDetector:
-    """A fine-tuned encoder with a multi-label classification head."""
+    """A fine-tuned encoder with a multi-label classification head and, when it was trained
+    with spans, a token head that places each decided technique (`locate`, the span model's
+    interface, so the pipeline uses it instead of the shipped span model)."""
 
     def __init__(
         self,
@@ -125,10 +177,17 @@ class TransformerDetector:
         device: str | None = None,
         version: str = "transformer",
         metadata: dict[str, Any] | None = None,
+        span_head: Any = None,
+        span_settings: DecodeSettings | None = None,
     ) -> None:
         self.device = pick_device(device)
         self.model = model.to(self.device)
         self.model.eval()
+        self.span_head = span_head.to(self.device).eval() if span_head is not None else None
+        self.span_settings = span_settings or DecodeSettings()
+        # token scores of the last predict_proba call, so that locate need not run the
+        # encoder again; a miss (another thread's call in between) only costs a second pass
+        self._token_cache: dict[tuple[str, str], TokenScores] = {}
         self.tokenizer = tokenizer
         self.techniques = list(techniques)
         self.thresholds = {k: np.asarray(v, dtype=float) for k, v in thresholds.items()}
@@ -144,16 +203,33 @@ class TransformerDetector:
                 "techniques are listed"
             )
 
+    @property
+    def has_spans(self) -> bool:
+        return self.span_head is not None
+
     def supported_languages(self) -> list[str]:
         return list(self.languages)
+
+    def _predict(
+        self, texts: list[str], pairs: list[str]
+    ) -> tuple[np.ndarray, dict[tuple[str, str], TokenScores]]:
+        """Paragraph probabilities and token scores by (text, pair); the latter are also kept
+        for `locate`."""
+        probabilities, tokens = predict_outputs(
+            self.model, self.span_head, self.tokenizer, texts, pairs, self.max_length,
+            self.batch_size, self.device,
+        )
+        scores_of = {(text, pair): scores
+                     for text, pair, scores in zip(texts, pairs, tokens, strict=True)
+                     if scores is not None}
+        if self.span_head is not None:
+            self._token_cache = scores_of
+        return probabilities, scores_of
 
     def predict_proba(self, documents: Sequence[Document]) -> list[np.ndarray]:
         documents = list(documents)
         texts, pairs = paragraph_inputs(documents, self.use_title)
-        probabilities = predict_logits(
-            self.model, self.tokenizer, texts, pairs, self.max_length, self.batch_size,
-            self.device,
-        )
+        probabilities, _ = self._predict(texts, pairs)
         result, position = [], 0
         for document in documents:
             n = len(document.paragraphs)
@@ -170,11 +246,36 @@ class TransformerDetector:
         """True for a language the model was not fine-tuned on (it still runs, zero-shot)."""
         return language not in self.languages
 
+    def locate(
+        self, document: Document, paragraph_techniques: list[list[tuple[str, float]]]
+    ) -> list[list[SpanHit]]:
+        """For each paragraph, spans for exactly the given (technique, confidence) pairs."""
+        if self.span_head is None:
+            raise ValueError("this transformer model was trained without spans")
+        texts, pairs = paragraph_inputs([document], self.use_title)
+        wanted = [i for i, given in enumerate(paragraph_techniques[:len(texts)]) if given]
+        cache = self._token_cache
+        missing = [i for i in wanted if (texts[i], pairs[i]) not in cache]
+        if missing:
+            _, computed = self._predict([texts[i] for i in missing], [pairs[i] for i in missing])
+            cache = {**cache, **computed}
+        column_of = {t: k for k, t in enumerate(self.techniques)}
+        results: list[list[SpanHit]] = [[] for _ in document.paragraphs]
+        for i in wanted:
+            given = paragraph_techniques[i]
+            paragraph = document.paragraphs[i]
+            found = decode_paragraph(paragraph.text, cache[(texts[i], pairs[i])],
+                                     [t for t, _ in given], column_of, self.span_settings)
+            results[i] = hits_for_paragraph(document.text, paragraph, given, found, column_of)
+        return results
+
     def save(self, directory: Path) -> None:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         self.model.save_pretrained(str(directory), safe_serialization=True)
         self.tokenizer.save_pretrained(str(directory))
+        if self.span_head is not None:
+            save_span_head(self.span_head, directory)
         manifest = {
             "kind": KIND,
             "format": FORMAT,
@@ -186,6 +287,8 @@ class TransformerDetector:
             "thresholds": {k: [round(float(x), 4) for x in v] for k, v in self.thresholds.items()},
             "metadata": self.metadata,
         }
+        if self.span_head is not None:
+            manifest["spans"] = vars(self.span_settings)
         write_manifest(directory / MANIFEST, manifest)
 
     @classmethod
@@ -194,7 +297,7 @@ class TransformerDetector:
         manifest = read_manifest(directory / MANIFEST, "persuasion-lens transformer model")
         if manifest.get("kind") != KIND:
             raise ValueError(f"{directory}: not a transformer model folder")
-        _, transformers = import_torch_stack()
+        torch, transformers = import_torch_stack()
         tokenizer = transformers.AutoTokenizer.from_pretrained(str(directory),
                                                                local_files_only=True)
         model = transformers.AutoModelForSequenceClassification.from_pretrained(
@@ -211,4 +314,7 @@ class TransformerDetector:
             device=device,
             version=manifest.get("version", "transformer"),
             metadata=manifest.get("metadata", {}),
+            span_head=load_span_head(torch, directory, model.config.hidden_size,
+                                     len(manifest["techniques"])),
+            span_settings=DecodeSettings(**manifest["spans"]) if "spans" in manifest else None,
         )

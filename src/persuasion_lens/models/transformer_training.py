@@ -5,6 +5,11 @@ this code downloads nothing itself. Training uses the `train` split; the thresho
 tuned on the `validation` split (one set per language with validation data, shrunk towards the
 language's global threshold, plus a `default` set tuned on all languages for the others).
 Runs on the GPU when there is one (bf16 autocast), otherwise on the CPU.
+
+With spans (the default) a token head is trained in the same passes (`transformer_spans`): its
+loss, over the paragraph's tokens and the techniques the paragraph carries, is added to the
+paragraph loss; its decoding threshold and gap are then tuned on the validation split with gold
+paragraph labels, for the mean of the two span F1 scores (as the shipped span model's are).
 """
 
 from __future__ import annotations
@@ -19,15 +24,29 @@ from typing import Any
 import numpy as np
 
 from persuasion_lens.models.metrics import label_matrix, score_matrices
+from persuasion_lens.models.span_metrics import (
+    span_identification_scores,
+    technique_span_scores,
+)
+from persuasion_lens.models.span_training import GAPS, THRESHOLDS
+from persuasion_lens.models.spans import DecodeSettings
 from persuasion_lens.models.technique_training import tune_thresholds
 from persuasion_lens.models.transformer import (
     DEFAULT_THRESHOLD_KEY,
     TransformerDetector,
     encode_batch,
+    forward,
     import_torch_stack,
     paragraph_inputs,
     pick_device,
     predict_logits,
+    predict_outputs,
+)
+from persuasion_lens.models.transformer_spans import (
+    TokenScores,
+    decode_paragraph,
+    make_span_head,
+    token_targets,
 )
 from persuasion_lens.taxonomy import TECHNIQUE_NAMES
 
@@ -36,6 +55,22 @@ def _examples(articles: Sequence[Any], use_title: bool) -> tuple[list[str], list
     texts, pairs = paragraph_inputs([a.document for a in articles], use_title)
     labels = label_matrix([lab for a in articles for lab in a.paragraph_labels], TECHNIQUE_NAMES)
     return texts, pairs, labels.astype(np.float32)
+
+
+def _paragraph_gold_spans(articles: Sequence[Any]) -> list[list[tuple[int, int, int]]]:
+    """Per paragraph (in `_examples` order): (technique column, start, end) of the gold spans
+    that overlap it, offsets relative to the paragraph and clipped to it."""
+    column = {t: k for k, t in enumerate(TECHNIQUE_NAMES)}
+    result = []
+    for article in articles:
+        for paragraph in article.document.paragraphs:
+            result.append([
+                (column[s.technique], max(s.start, paragraph.start) - paragraph.start,
+                 min(s.end, paragraph.end) - paragraph.start)
+                for s in article.spans
+                if s.technique in column and s.start < paragraph.end and paragraph.start < s.end
+            ])
+    return result
 
 
 def train_encoder(
@@ -54,9 +89,12 @@ def train_encoder(
     device: str | None = None,
     seed: int = 13,
     max_articles: int | None = None,
+    spans: bool = True,
+    span_weight: float = 1.0,
     log: Callable[[str], None] = print,
 ) -> TransformerDetector:
-    """Fine-tune `encoder` and save a technique model folder to `output`."""
+    """Fine-tune `encoder` (with a span head unless `spans` is false) and save a technique
+    model folder to `output`."""
     from persuasion_lens.data.semeval2023 import TRAINING_LANGUAGES, load_technique_articles
 
     torch, transformers = import_torch_stack()
@@ -90,17 +128,25 @@ def train_encoder(
         label2id={t: i for i, t in enumerate(TECHNIQUE_NAMES)},
         ignore_mismatched_sizes=True,
     ).float().to(device)  # train in float32 even from a half-precision checkpoint
+    if spans and not getattr(tokenizer, "is_fast", False):
+        log("this tokenizer gives no character offsets (not a fast tokenizer): no spans")
+        spans = False
+    span_head = (make_span_head(torch, model.config.hidden_size, len(TECHNIQUE_NAMES))
+                 .float().to(device) if spans else None)
+    gold_spans = _paragraph_gold_spans(train) if spans else []
 
     steps_per_epoch = math.ceil(len(texts) / batch_size)
     total_steps = max(1, math.ceil(epochs * steps_per_epoch))
     if max_steps is not None:
         total_steps = min(total_steps, max_steps)
     no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight", "norm.weight")
+    named = list(model.named_parameters())
+    if span_head is not None:
+        named += [(f"span_head.{n}", p) for n, p in span_head.named_parameters()]
     groups = [
-        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
+        {"params": [p for n, p in named if not n.endswith(no_decay)],
          "weight_decay": weight_decay},
-        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)],
-         "weight_decay": 0.0},
+        {"params": [p for n, p in named if n.endswith(no_decay)], "weight_decay": 0.0},
     ]
     optimizer = torch.optim.AdamW(groups, lr=learning_rate)
     scheduler = transformers.get_linear_schedule_with_warmup(
@@ -110,6 +156,9 @@ def train_encoder(
     use_bf16 = device.startswith("cuda") and torch.cuda.is_bf16_supported()
 
     model.train()
+    if span_head is not None:
+        span_head.train()
+    parameters = [p for _, p in named]
     step, started, running = 0, time.time(), 0.0
     generator = np.random.default_rng(seed)
     while step < total_steps:
@@ -119,14 +168,19 @@ def train_encoder(
                 break
             rows = order[begin:begin + batch_size]
             batch = encode_batch(
-                tokenizer, [texts[i] for i in rows], [pairs[i] for i in rows], max_length
-            ).to(device)
+                tokenizer, [texts[i] for i in rows], [pairs[i] for i in rows], max_length,
+                offsets=span_head is not None,
+            )
             target = torch.from_numpy(labels[rows]).to(device)
+            token_target = (token_targets(batch, [gold_spans[i] for i in rows], labels[rows])
+                            if span_head is not None else None)
             with torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_bf16):
-                logits = model(**batch).logits
+                logits, token_logits = forward(model, span_head, batch.to(device))
             loss = loss_fn(logits.float(), target)
+            if token_logits is not None:
+                loss = loss + span_weight * _token_loss(torch, token_logits, *token_target)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_(parameters, 1.0)
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
@@ -140,6 +194,12 @@ def train_encoder(
     thresholds, scores = tune_on_validation(
         model, tokenizer, validation, max_length, use_title, batch_size * 2, device, log
     )
+    span_settings, span_scores = None, {}
+    if span_head is not None:
+        span_settings, span_scores = tune_span_decoding(
+            model, span_head, tokenizer, validation, max_length, use_title, batch_size * 2,
+            device, log,
+        )
     detector = TransformerDetector(
         model,
         tokenizer,
@@ -159,12 +219,27 @@ def train_encoder(
             "max_length": max_length,
             "train_paragraphs": len(texts),
             "validation_scores": scores,
+            "span_validation_scores": span_scores,
+            "span_weight": span_weight if span_head is not None else None,
             "note": "validation scores use thresholds tuned on the same validation split",
         },
+        span_head=span_head,
+        span_settings=span_settings,
     )
     detector.save(Path(output))
     log(f"saved to {output}")
     return detector
+
+
+def _token_loss(torch: Any, token_logits: Any, targets: np.ndarray, mask: np.ndarray) -> Any:
+    """Binary cross-entropy of the token head over the paragraph tokens and the techniques
+    each paragraph carries (`transformer_spans.token_targets`; 0 for a batch without labelled
+    paragraphs)."""
+    targets_t = torch.from_numpy(targets).to(token_logits.device)
+    mask_t = torch.from_numpy(mask).to(token_logits.device)
+    losses = torch.nn.functional.binary_cross_entropy_with_logits(
+        token_logits.float(), targets_t, reduction="none")
+    return (losses * mask_t).sum() / mask_t.sum().clamp(min=1.0)
 
 
 def tune_on_validation(
@@ -201,6 +276,82 @@ def tune_on_validation(
         log(f"validation {language}: micro-F1 {scores[language]['micro_f1']:.3f}")
     scores["all"] = score_matrices(gold, predicted).to_dict()
     return thresholds, scores
+
+
+def tune_span_decoding(
+    model: Any,
+    span_head: Any,
+    tokenizer: Any,
+    validation: Sequence[Any],
+    max_length: int,
+    use_title: bool,
+    batch_size: int,
+    device: str,
+    log: Callable[[str], None] = print,
+) -> tuple[DecodeSettings, dict[str, dict[str, float]]]:
+    """The decoding threshold and gap with the best mean of technique-aware and
+    identification span F1 on the validation split (gold paragraph labels), and its scores per
+    language."""
+    if not validation:
+        log("no validation articles: span decoding left at its defaults")
+        return DecodeSettings(), {}
+    texts, pairs = paragraph_inputs([a.document for a in validation], use_title)
+    _, tokens = predict_outputs(model, span_head, tokenizer, texts, pairs, max_length,
+                                batch_size, device)
+    labelled = _labelled_paragraphs(validation, tokens)
+    gold = {a.article_id: [(s.technique, s.start, s.end) for s in a.spans] for a in validation}
+    best, best_score = DecodeSettings(), -1.0
+    for threshold in THRESHOLDS:
+        for gap in GAPS:
+            settings = DecodeSettings(threshold, gap)
+            predicted = _decoded_spans(labelled, settings)
+            score = (technique_span_scores(predicted, gold).f1
+                     + span_identification_scores(predicted, gold).f1) / 2
+            if score > best_score + 1e-9:
+                best, best_score = settings, score
+    predicted = _decoded_spans(labelled, best)
+    scores = {}
+    for language in [*sorted({a.language for a in validation}), "all"]:
+        ids = {a.article_id for a in validation if language in ("all", a.language)}
+        gold_l = {k: v for k, v in gold.items() if k in ids}
+        predicted_l = {k: v for k, v in predicted.items() if k in ids}
+        scores[language] = {
+            "tc_f1": technique_span_scores(predicted_l, gold_l).f1,
+            "si_f1": span_identification_scores(predicted_l, gold_l).f1,
+        }
+        log(f"validation spans {language} (gold paragraph labels): technique-aware F1 "
+            f"{scores[language]['tc_f1']:.3f}, identification F1 {scores[language]['si_f1']:.3f}")
+    log(f"span decoding: threshold {best.threshold}, gap {best.gap}")
+    return best, scores
+
+
+def _labelled_paragraphs(
+    articles: Sequence[Any], tokens: list[TokenScores | None]
+) -> list[tuple[str, Any, list[str], TokenScores]]:
+    """(article id, paragraph, gold techniques, token scores) of the labelled paragraphs."""
+    result, row = [], 0
+    for article in articles:
+        labels = list(article.paragraph_labels or [])
+        for index, paragraph in enumerate(article.document.paragraphs):
+            scores = tokens[row]
+            row += 1
+            if index < len(labels) and labels[index] and scores is not None:
+                result.append((article.article_id, paragraph, sorted(labels[index]), scores))
+    return result
+
+
+def _decoded_spans(
+    labelled: list[tuple[str, Any, list[str], TokenScores]], settings: DecodeSettings
+) -> dict[str, list[tuple[str, int, int]]]:
+    column_of = {t: k for k, t in enumerate(TECHNIQUE_NAMES)}
+    predicted: dict[str, list[tuple[str, int, int]]] = {}
+    for article_id, paragraph, techniques, scores in labelled:
+        for technique, start, end, _, _ in decode_paragraph(
+            paragraph.text, scores, techniques, column_of, settings
+        ):
+            predicted.setdefault(article_id, []).append(
+                (technique, paragraph.start + start, paragraph.start + end))
+    return predicted
 
 
 def make_tiny_encoder(

@@ -68,7 +68,7 @@ class Analyzer:
         from persuasion_lens.models import registry
 
         detector = registry.technique_detector(model_path)
-        span_detector = registry.span_detector() if spans else None
+        span_detector = registry.span_detector(detector) if spans else None
         article_classifier = registry.article_classifier() if article_labels else None
         narrative_model = registry.narrative_model() if narratives else None
         return cls(
@@ -87,7 +87,7 @@ class Analyzer:
     def model_version(self) -> str:
         parts = [getattr(self.detector, "version", "techniques")]
         for extra in (self.span_detector, self.article_classifier, self.narrative_model):
-            if extra is not None:
+            if extra is not None and extra is not self.detector:
                 parts.append(getattr(extra, "version", type(extra).__name__))
         return "+".join(parts)
 
