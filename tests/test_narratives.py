@@ -311,12 +311,14 @@ def test_climate_articles_teach_no_side():
 
 
 def test_a_climate_article_naming_western_leaders_is_read_for_no_side(model):
-    """The Western names would open the side reading; the war/climate topic closes it."""
+    """The Western names (and Russia's) would open the side reading; the war/climate topic
+    closes it."""
     import dataclasses
 
     climate = ("Biden's war on your gas stove\n\nThe White House and the European Union want "
                "to ban gas stoves and petrol cars to fight climate change. Washington's climate "
-               "alarmists will make energy unaffordable while the planet keeps its own pace.\n")
+               "alarmists will make energy unaffordable while the planet keeps its own pace, "
+               "and Europe buys Russia's liquefied gas anyway.\n")
     document = Document.from_text(climate, "en")
     prediction = model.predict([document])[0]
     assert any(E.bloc_of(e.entity, "en") == "WEST" for e in prediction.entities)
@@ -324,6 +326,20 @@ def test_a_climate_article_naming_western_leaders_is_read_for_no_side(model):
     ungated = dataclasses.replace(model, side_stance=dataclasses.replace(model.side_stance,
                                                                          topic_coef=None))
     assert ungated.predict([document])[0].side is not None
+
+
+def test_western_names_alone_do_not_make_an_article_about_the_war(model):
+    gaza = ("Washington backs Israel as Gaza strikes continue\n\nThe United States again "
+            "blocked a ceasefire resolution at the UN Security Council, as Israeli air strikes "
+            "on Gaza killed dozens of civilians. The White House said Israel has the right to "
+            "defend itself. Protesters in London and Paris demanded an end to the bombing.\n")
+    with_russia = gaza.replace("Protesters in London", "Russia condemned the veto. Protesters "
+                               "in London")
+    alone, named = model.predict([Document.from_text(gaza, "en"),
+                                  Document.from_text(with_russia, "en")])
+    assert any(E.bloc_of(e.entity, "en") == "WEST" for e in alone.entities)
+    assert alone.side is None
+    assert named.side is not None  # a name on Russia's side opens the reading again
 
 
 def test_side_taken_is_read_where_the_main_actors_stand_on_a_side(model):

@@ -12,7 +12,8 @@ Russia–Ukraine war and climate change); see ``narrative_training`` and docs/na
   (Protagonist, Antagonist, Innocent) and its best fine role from the words of the mention and
   its context; mentions of the same entity are grouped and their probabilities averaged.
 * Side taken: for an article about the Russia–Ukraine war (not climate change) whose main
-  actors include a side of it, the probability that it casts Russia and its allies favourably
+  actors include a side of it and whose names include Russia's or Ukraine's side
+  (`side_of_entities`), the probability that it casts Russia and its allies favourably
   and Ukraine and the West unfavourably, from the same tf-idf space (`SideStance`).
 
     model = load_default_narrative_model()
@@ -117,9 +118,18 @@ class SideStance:
                 for p, about in zip(self.probabilities(X), war, strict=True)]
 
 
-def side_of_entities(entities: Sequence[EntityRoles], language: str | None) -> bool:
-    """Whether any of these entities stands on a side of the Russia–Ukraine war."""
-    return any(E.bloc_of(entity.entity, language) for entity in entities)
+BELLIGERENT_BLOCS = ("RU", "UA")
+
+
+def side_of_entities(main: Sequence[EntityRoles], minor: Sequence[EntityRoles],
+                     language: str | None) -> bool:
+    """Whether the names found place the article in the Russia–Ukraine war: a main actor must
+    stand on a side of it, and some name (a main actor or a minor one) on Russia's or Ukraine's
+    side. Western names alone (the United States, the EU, London) are also the actors of other
+    conflicts and of climate policy, where a side in this war means nothing."""
+    return (any(E.bloc_of(entity.entity, language) for entity in main)
+            and any(E.bloc_of(entity.entity, language) in BELLIGERENT_BLOCS
+                    for entity in [*main, *minor]))
 
 
 @dataclass
@@ -131,7 +141,7 @@ class NarrativePrediction:
     mentions: list[MentionRole] = field(default_factory=list, repr=False)
     minor_entities: list[EntityRoles] = field(default_factory=list)  # other names found
     candidates: list[tuple[str, float]] = field(default_factory=list)  # best narratives, any p
-    side: SideReading | None = None  # None: no main actor stands on a side of the war
+    side: SideReading | None = None  # None: not an article about the war (side_of_entities)
 
     def to_dict(self) -> dict:
         return {
@@ -483,7 +493,7 @@ class NarrativeModel:
                 mentions=roles,
                 minor_entities=minor,
                 candidates=self.candidates(pn[i]),
-                side=sides[i] if side_of_entities(main, document.language) else None,
+                side=sides[i] if side_of_entities(main, minor, document.language) else None,
             ))
         return predictions
 
