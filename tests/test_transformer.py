@@ -231,3 +231,19 @@ def test_span_commands_use_the_encoder_head(trained_model: Path, tmp_path: Path)
     for line in lines:
         doc, technique, start, end = line.split("\t")
         assert doc == "1" and technique in TECHNIQUE_NAMES and 0 <= int(start) < int(end)
+
+
+@pytest.mark.parametrize("damaged", ["model.safetensors", SPAN_HEAD_FILE])
+def test_a_damaged_model_folder_is_a_one_line_error(trained_model: Path, tmp_path: Path,
+                                                    damaged: str) -> None:
+    import shutil
+
+    folder = tmp_path / "model"
+    shutil.copytree(trained_model, folder)
+    (folder / damaged).write_bytes(b"not a safetensors file")
+    article = tmp_path / "article.txt"
+    article.write_text("Un titolo\n\nUn paragrafo.\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["analyze", str(article), "--model", str(folder)])
+    assert result.exit_code != 0
+    assert "the model files cannot be read" in result.output
+    assert isinstance(result.exception, SystemExit)  # fail(), not an escaped exception

@@ -298,11 +298,17 @@ class TransformerDetector:
         if manifest.get("kind") != KIND:
             raise ValueError(f"{directory}: not a transformer model folder")
         torch, transformers = import_torch_stack()
-        tokenizer = transformers.AutoTokenizer.from_pretrained(str(directory),
-                                                               local_files_only=True)
-        model = transformers.AutoModelForSequenceClassification.from_pretrained(
-            str(directory), local_files_only=True
-        )
+        try:
+            tokenizer = transformers.AutoTokenizer.from_pretrained(str(directory),
+                                                                   local_files_only=True)
+            model = transformers.AutoModelForSequenceClassification.from_pretrained(
+                str(directory), local_files_only=True
+            )
+            span_head = load_span_head(torch, directory, model.config.hidden_size,
+                                       len(manifest["techniques"]))
+        except Exception as error:  # safetensors, tokenizers and torch each raise their own
+            raise ValueError(f"{directory}: the model files cannot be read "
+                             f"({type(error).__name__}: {error})") from error
         return cls(
             model,
             tokenizer,
@@ -314,7 +320,6 @@ class TransformerDetector:
             device=device,
             version=manifest.get("version", "transformer"),
             metadata=manifest.get("metadata", {}),
-            span_head=load_span_head(torch, directory, model.config.hidden_size,
-                                     len(manifest["techniques"])),
+            span_head=span_head,
             span_settings=DecodeSettings(**manifest["spans"]) if "spans" in manifest else None,
         )
