@@ -7,6 +7,7 @@ from rich.console import Console
 
 from persuasion_lens.reporting.html import render_html
 from persuasion_lens.reporting.terminal import (
+    AT_ODDS_EXPLANATION,
     MAX_ENTITIES,
     describe_entity,
     describe_side,
@@ -96,3 +97,18 @@ def test_a_role_below_the_stated_probability_reads_unclear():
     entity["main_role_probabilities"] = {"Antagonist": 0.42, "Protagonist": 0.29,
                                          "Innocent": 0.29}  # 0.29 * 100 is 28.999...
     assert "Protagonist 0.29, Innocent 0.29" in describe_entity(entity)
+
+
+def test_a_role_at_odds_with_the_side_says_so(narrative_analyzer):
+    result = narrative_analyzer.analyze_text(FRENCH, lang="fr")
+    entities = result.extra["entities"]
+    for entity in entities:
+        entity["at_odds_with_side"] = False
+    first = entities[0]  # shown on a role line
+    for at_odds in (False, True):
+        first["at_odds_with_side"] = at_odds
+        described = describe_entity(first)
+        assert described.endswith(", at odds with the side taken") == at_odds
+        text, page = _terminal(result), render_html([result])
+        assert described in text
+        assert (AT_ODDS_EXPLANATION in text) == at_odds == (AT_ODDS_EXPLANATION in page)

@@ -342,6 +342,37 @@ def test_western_names_alone_do_not_make_an_article_about_the_war(model):
     assert named.side is not None  # a name on Russia's side opens the reading again
 
 
+def test_roles_at_odds_with_the_side_are_flagged():
+    from persuasion_lens.models.narratives import EntityRoles, mark_roles_at_odds
+    from persuasion_lens.taxonomy.roles import SideReading
+
+    def entity(name: str, role: str) -> EntityRoles:
+        return EntityRoles(name, role, 0.7, [], [])
+
+    entities = [entity("Russia", "Antagonist"), entity("Putin", "Protagonist"),
+                entity("Ukraine", "Innocent"), entity("United States", "Antagonist"),
+                entity("Mariupol", "Innocent")]
+    mark_roles_at_odds(entities, SideReading(0.63), "en")  # leans to Russia's side
+    assert [e.at_odds_with_side for e in entities] == [True, False, True, False, False]
+    mark_roles_at_odds(entities, SideReading(0.2), "en")  # Ukraine's and the West's side
+    assert [e.at_odds_with_side for e in entities] == [False, True, False, True, False]
+    fresh = [entity("Russia", "Antagonist")]
+    mark_roles_at_odds(fresh, None, "en")
+    mark_roles_at_odds(fresh, SideReading(0.5), "en")  # no leaning either way
+    assert not fresh[0].at_odds_with_side and fresh[0].to_dict()["at_odds_with_side"] is False
+
+
+@needs_data
+def test_roles_at_odds_with_the_side_are_less_often_right(model):
+    from persuasion_lens.models import narrative_training as T
+
+    validation = [a for a in D.load_articles(DATA) if a.split == "validation"]
+    outcomes = T.roles_against_the_side(model, validation)
+    agrees, at_odds = outcomes[(False, False)], outcomes[(True, False)]  # unclear roles
+    assert agrees[0] > 50 and at_odds[0] > 20
+    assert at_odds[1] < agrees[1] - 0.1  # what the reports' note says
+
+
 def test_side_taken_is_read_where_the_main_actors_stand_on_a_side(model):
     from persuasion_lens.taxonomy.roles import OPPOSING_SIDE, RUSSIAN_SIDE
 
@@ -422,6 +453,11 @@ def test_worked_example_makes_sense(model):
     from persuasion_lens.taxonomy.roles import RUSSIAN_SIDE
 
     assert prediction.side is not None and prediction.side.favoured == RUSSIAN_SIDE
+    # the article favours Russia's side, so an Antagonist there is flagged, the West's is not
+    for name in ("Russia", "DPRK"):
+        assert entities[name].at_odds_with_side == (entities[name].main_role == "Antagonist")
+    for name in ("United States", "the West"):
+        assert not entities[name].at_odds_with_side
     for entity in prediction.entities:
         data = entity.to_dict()
         assert data["role_is_clear"] == (data["main_role_probability"] >= 0.8)

@@ -283,6 +283,17 @@ def test_narratives_and_entity_roles_in_the_app_and_the_corpus_page(narrative_pa
     assert len(names) >= 2 and all(n.endswith(("(minor)", "(main actor)")) for n in names)
     assert any(n.startswith("Berlin: ") for n in names)
 
+    if SEED_EXAMPLE.exists():  # Russia leans Antagonist in an article leaning to its side
+        page.click("#toggle-input")
+        page.fill("#text", SEED_EXAMPLE.read_text(encoding="utf-8"))
+        page.click("#analyse")
+        page.wait_for_selector("#article:has-text('Vostochny')", timeout=120_000)
+        russia = page.locator("#meta .entity-role", has_text="Russia: ")
+        assert russia.inner_text().endswith(", at odds with the side taken")
+        assert "right about half the time" in russia.get_attribute("title")
+        united = page.locator("#meta .entity-role", has_text="United States: ")
+        assert "at odds" not in united.inner_text() and united.get_attribute("title") is None
+
     page.goto(narrative_server + "/corpus")
     table = page.locator("table.entity-roles")
     assert table.is_visible()

@@ -150,6 +150,7 @@ def evaluate_narratives(
                       _pair(s.salience_precision, s.salience_recall))
     console.print(table)
     _print_role_reliability(T.entity_role_reliability(model, validation))
+    _print_roles_against_the_side(T.roles_against_the_side(model, validation))
     _print_side_scores(T.evaluate_side(model, [a for a in articles if a.split == "train"],
                                        validation))
 
@@ -170,6 +171,23 @@ def _print_role_reliability(rows) -> None:
         if count:
             share = sum(n * r for n, r in part) / count
             table.add_row(name, str(count), "", f"{share:.2f}", style="bold")
+    console.print(table)
+
+
+def _print_roles_against_the_side(outcomes) -> None:
+    if not outcomes:
+        return
+    table = Table(title="Main roles of entities on a side of the war, in articles with a side "
+                  "reading: at odds with the side taken or not")
+    for column in ("role", "entities", "right main role"):
+        table.add_column(column, justify="right")
+    for at_odds in (False, True):
+        for stated in (True, False):
+            if (at_odds, stated) in outcomes:
+                count, right = outcomes[(at_odds, stated)]
+                agreement = "at odds" if at_odds else "agrees"
+                table.add_row(f"{agreement}, {'stated' if stated else 'unclear'}", str(count),
+                              f"{right:.2f}")
     console.print(table)
 
 

@@ -708,6 +708,30 @@ def entity_role_reliability(model: NarrativeModel, test: Sequence[D.NarrativeArt
     return rows
 
 
+def roles_against_the_side(model: NarrativeModel, test: Sequence[D.NarrativeArticle]
+                           ) -> dict[tuple[bool, bool], tuple[int, float]]:
+    """How often the main role is right for entities on a side of the war in articles with a
+    side reading, by (at odds with the side, role stated): (entities, share right). Gold
+    mentions are grouped as the reports group them; the right role is the majority main role
+    of the entity's gold mentions."""
+    annotated = [a for a in test if a.mentions]
+    predictions = model.predict([a.document for a in annotated],
+                                mentions=[[(m.start, m.end) for m in a.mentions]
+                                          for a in annotated])
+    outcomes: dict[tuple[bool, bool], list[bool]] = {}
+    for article, prediction in zip(annotated, predictions, strict=True):
+        if prediction.side is None:
+            continue
+        gold_by_start = {m.start: m.main_role for m in article.mentions}
+        for entity in prediction.entities:
+            if E.bloc_of(entity.entity, article.language) is None:
+                continue
+            gold = Counter(gold_by_start[start] for start, _, _ in entity.mentions)
+            key = (entity.at_odds_with_side, entity.role_is_clear)
+            outcomes.setdefault(key, []).append(entity.main_role == gold.most_common(1)[0][0])
+    return {key: (len(right), float(np.mean(right))) for key, right in sorted(outcomes.items())}
+
+
 def _recall(gold, found) -> tuple[float, float]:
     if not gold:
         return 0.0, 0.0

@@ -57,6 +57,8 @@ class EntityRoles:
     mentions: list[tuple[int, int, str]]  # (start, end exclusive, text) into document.text
     salience: float | None = None  # probability that the article gives this entity a role
     main_role_probabilities: dict[str, float] = field(default_factory=dict)
+    # the main role contradicts the side the article takes (`mark_roles_at_odds`)
+    at_odds_with_side: bool = False
 
     @property
     def role_is_clear(self) -> bool:
@@ -72,6 +74,7 @@ class EntityRoles:
                                         for r, p in self.main_role_probabilities.items()},
             "fine_roles": [{"label": f, "probability": round(p, 4)} for f, p in self.fine_roles],
             "salience": None if self.salience is None else round(self.salience, 4),
+            "at_odds_with_side": self.at_odds_with_side,
             "mentions": [{"start": s, "end": e, "text": t} for s, e, t in self.mentions],
         }
 
@@ -130,6 +133,22 @@ def side_of_entities(main: Sequence[EntityRoles], minor: Sequence[EntityRoles],
     return (any(E.bloc_of(entity.entity, language) for entity in main)
             and any(E.bloc_of(entity.entity, language) in BELLIGERENT_BLOCS
                     for entity in [*main, *minor]))
+
+
+def mark_roles_at_odds(entities: Sequence[EntityRoles], side: SideReading | None,
+                       language: str | None) -> None:
+    """Flag the entities whose main role contradicts the side the article takes: a name on the
+    favoured side cast as Antagonist, or one on the opposed side cast as Protagonist or
+    Innocent. The role model and the side reading disagree there, and on the validation split
+    such roles were right about half the time (docs/narratives.md)."""
+    if side is None or side.russian_side == 0.5:
+        return
+    russian_favoured = side.russian_side > 0.5
+    for entity in entities:
+        bloc = E.bloc_of(entity.entity, language)
+        if bloc is not None:
+            favoured = (bloc == "RU") == russian_favoured
+            entity.at_odds_with_side = (entity.main_role == "Antagonist") == favoured
 
 
 @dataclass
@@ -485,6 +504,8 @@ class NarrativeModel:
             entities = self.group(roles, document.language, document.text)
             given = mentions is not None and mentions[i] is not None
             main, minor = (entities, []) if given else self.main_actors(entities)
+            side = sides[i] if side_of_entities(main, minor, document.language) else None
+            mark_roles_at_odds([*main, *minor], side, document.language)
             predictions.append(NarrativePrediction(
                 narratives=narratives,
                 subnarratives=subnarratives,
@@ -493,7 +514,7 @@ class NarrativeModel:
                 mentions=roles,
                 minor_entities=minor,
                 candidates=self.candidates(pn[i]),
-                side=sides[i] if side_of_entities(main, minor, document.language) else None,
+                side=side,
             ))
         return predictions
 

@@ -86,6 +86,7 @@ def _header(result: ArticleResult) -> str:
 
 def _narrative_meta(result: ArticleResult) -> list[str]:
     from persuasion_lens.reporting.terminal import (
+        AT_ODDS_EXPLANATION,
         MAX_ENTITIES,
         closest_narratives_note,
         describe_entity,
@@ -109,6 +110,8 @@ def _narrative_meta(result: ArticleResult) -> list[str]:
     entities = result.extra.get("entities") or []
     if entities:
         roles = "; ".join(escape(describe_entity(e)) for e in entities[:MAX_ENTITIES])
+        if any(e.get("at_odds_with_side") for e in entities[:MAX_ENTITIES]):
+            roles += f" <small>({escape(AT_ODDS_EXPLANATION)})</small>"
         meta.append(f"<div class='roles'><b>Roles</b> <i>(experimental)</i> {roles}</div>")
         rest = more_entities_note(result.extra)
         if rest:

@@ -582,6 +582,7 @@ def _entity_from_dict(e: dict[str, Any]) -> dict[str, Any]:
                        for f in e.get("fine_roles") or []],
         "salience": None if e.get("salience") is None else float(e["salience"]),
         "role_is_clear": bool(e.get("role_is_clear", True)),
+        "at_odds_with_side": bool(e.get("at_odds_with_side", False)),
         "main_role_probabilities": {str(r): float(p) for r, p in
                                     (e.get("main_role_probabilities") or {}).items()},
         "mentions": [{"start": int(m["start"]), "end": int(m["end"]), "text": str(m["text"])}

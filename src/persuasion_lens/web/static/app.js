@@ -261,7 +261,8 @@
     return `${verb} ${side.favours} against ${side.against} (${p.toFixed(2)})`;
   }
 
-  // "United States: Antagonist (Instigator) in 4 mentions", as the terminal and HTML reports say
+  // "United States: Antagonist (Instigator) in 4 mentions", as the terminal and HTML reports say;
+  // a role that contradicts the side the article takes ends with ", at odds with the side taken"
   function describeEntity(e) {
     const fine = (e.fine_roles || []).map((f) => f.label).join(", ");
     const count = (e.mentions || []).length || e.mention_count || 0;
@@ -271,8 +272,11 @@
       // rounded down, as the terminal report does: 0.797 is below 0.8 and must not read 0.80
       ? `role unclear (${ranked.map(([r, p]) => `${r} ${(Math.floor(p * 100 + 1e-9) / 100).toFixed(2)}`).join(", ")})`
       : `${e.main_role}${sure}${fine ? ` (${fine})` : ""}`;
-    return el("span", { class: "entity-role" }, el("b", { text: e.entity }),
-      `: ${role} in ${count} ${count === 1 ? "mention" : "mentions"}`);
+    const atOdds = e.at_odds_with_side ? ", at odds with the side taken" : "";
+    const why = e.at_odds_with_side ? "the role model and the side reading disagree; on the " +
+      "validation split such roles were right about half the time" : undefined;
+    return el("span", { class: "entity-role", title: why }, el("b", { text: e.entity }),
+      `: ${role} in ${count} ${count === 1 ? "mention" : "mentions"}${atOdds}`);
   }
 
   function render() {
