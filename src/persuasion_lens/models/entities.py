@@ -6,8 +6,9 @@ Three parts, all small and language-independent:
   with their positions, a window of words, the sentence, character 4-grams of the name), as
   prefixed string features for a linear model.
 * `MentionDetector`: finds mentions when none are given: a gazetteer of the annotated training
-  mentions (matched case-insensitively on word boundaries) plus runs of capitalised words that
-  are not common words of the language.
+  mentions (lower case, matched case-sensitively on word boundaries, so outside Hindi it finds
+  the names written in lower case; docs/narratives.md says why) plus runs of capitalised words
+  that are not common words of the language.
 * `group_mentions`: merges mentions of the same entity (lower case, lemmas via simplemma,
   possessives, a few aliases such as US / USA / United States, a surname alone after the full
   name) so that the report says "United States: Antagonist (Instigator) in 4 mentions".
