@@ -34,6 +34,7 @@ from persuasion_lens.models.embedding_training import (
     train_embedding_member,
     train_only_base,
 )
+from persuasion_lens.models.embeddings import build_encoder
 from persuasion_lens.models.manifest import read_manifest
 
 SHRINKAGES = (0.0, 3.0, 10.0, 30.0, 100.0, np.inf)
@@ -49,7 +50,9 @@ def default_english_probabilities(data_dir: Path) -> tuple[np.ndarray, np.ndarra
     articles = load_technique_articles(data_dir, ["en"])
     train = [a for a in articles if a.split == "train"]
     validation = [a for a in articles if a.split == "validation"]
-    features = embed_articles(None, articles, None, lambda line: None, ("paragraph",))
+    encoder = build_encoder(manifest["encoder"])  # the static table the default model reads
+    features = embed_articles(encoder, articles, None, lambda line: None, tuple(
+        manifest["features"]))
     by_id = {id(a): f for a, f in zip(articles, features, strict=True)}
     x_train, y_train = stacked(by_id, train, techniques)
     x_val, gold = stacked(by_id, validation, techniques)
