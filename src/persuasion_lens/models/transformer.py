@@ -101,20 +101,6 @@ def forward(model: Any, span_head: Any, batch: Any) -> tuple[Any, Any]:
     return outputs.logits, span_head(outputs.hidden_states[-1])
 
 
-def predict_logits(
-    model: Any,
-    tokenizer: Any,
-    texts: list[str],
-    pairs: list[str],
-    max_length: int,
-    batch_size: int,
-    device: str,
-) -> np.ndarray:
-    """Sigmoid probabilities of the model for each (text, pair), batched by length."""
-    return predict_outputs(model, None, tokenizer, texts, pairs, max_length, batch_size,
-                           device)[0]
-
-
 def predict_outputs(
     model: Any,
     span_head: Any,

@@ -39,7 +39,6 @@ from persuasion_lens.models.transformer import (
     import_torch_stack,
     paragraph_inputs,
     pick_device,
-    predict_logits,
     predict_outputs,
 )
 from persuasion_lens.models.transformer_spans import (
@@ -191,15 +190,14 @@ def train_encoder(
                 log(f"step {step}/{total_steps}  loss {running:.4f}  "
                     f"{time.time() - started:.0f}s")
 
-    thresholds, scores = tune_on_validation(
-        model, tokenizer, validation, max_length, use_title, batch_size * 2, device, log
+    texts_val, pairs_val = paragraph_inputs([a.document for a in validation], use_title)
+    probabilities_val, tokens_val = predict_outputs(
+        model, span_head, tokenizer, texts_val, pairs_val, max_length, batch_size * 2, device
     )
+    thresholds, scores = tune_on_validation(probabilities_val, validation, log)
     span_settings, span_scores = None, {}
     if span_head is not None:
-        span_settings, span_scores = tune_span_decoding(
-            model, span_head, tokenizer, validation, max_length, use_title, batch_size * 2,
-            device, log,
-        )
+        span_settings, span_scores = tune_span_decoding(tokens_val, validation, log)
     detector = TransformerDetector(
         model,
         tokenizer,
@@ -243,24 +241,19 @@ def _token_loss(torch: Any, token_logits: Any, targets: np.ndarray, mask: np.nda
 
 
 def tune_on_validation(
-    model: Any,
-    tokenizer: Any,
+    probabilities: np.ndarray,
     validation: Sequence[Any],
-    max_length: int,
-    use_title: bool,
-    batch_size: int,
-    device: str,
     log: Callable[[str], None] = print,
     shrinkage: float = 30.0,
 ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, float | int]]]:
-    """Thresholds per language (+ `default`) and the validation scores they give."""
+    """Thresholds per language (+ `default`) and the validation scores they give, from the
+    model's probabilities for the validation paragraphs."""
     n = len(TECHNIQUE_NAMES)
     if not validation:
         log("no validation articles: thresholds left at 0.5")
         return {DEFAULT_THRESHOLD_KEY: np.full(n, 0.5)}, {}
-    texts, pairs, labels = _examples(validation, use_title)
-    probabilities = predict_logits(model, tokenizer, texts, pairs, max_length, batch_size, device)
-    gold = labels.astype(bool)
+    gold = label_matrix([lab for a in validation for lab in a.paragraph_labels],
+                        TECHNIQUE_NAMES).astype(bool)
     language_of_row = np.array(
         [a.language for a in validation for _ in a.document.paragraphs]
     )
@@ -279,25 +272,16 @@ def tune_on_validation(
 
 
 def tune_span_decoding(
-    model: Any,
-    span_head: Any,
-    tokenizer: Any,
+    tokens: list[TokenScores | None],
     validation: Sequence[Any],
-    max_length: int,
-    use_title: bool,
-    batch_size: int,
-    device: str,
     log: Callable[[str], None] = print,
 ) -> tuple[DecodeSettings, dict[str, dict[str, float]]]:
     """The decoding threshold and gap with the best mean of technique-aware and
     identification span F1 on the validation split (gold paragraph labels), and its scores per
-    language."""
+    language, from the token head's scores for the validation paragraphs."""
     if not validation:
         log("no validation articles: span decoding left at its defaults")
         return DecodeSettings(), {}
-    texts, pairs = paragraph_inputs([a.document for a in validation], use_title)
-    _, tokens = predict_outputs(model, span_head, tokenizer, texts, pairs, max_length,
-                                batch_size, device)
     labelled = _labelled_paragraphs(validation, tokens)
     gold = {a.article_id: [(s.technique, s.start, s.end) for s in a.spans] for a in validation}
     best, best_score = DecodeSettings(), -1.0
