@@ -137,7 +137,7 @@ def test_each_language_has_its_own_share(tmp_path: Path) -> None:
 @pytest.mark.skipif(not (registry.DEFAULT_ENSEMBLE_DIR / "model.json").is_file(),
                     reason="the cross-lingual member is not built")
 def test_default_model_averages_the_member_in_outside_english() -> None:
-    detector = registry.technique_detector()
+    detector = registry.default_base_detector()  # the default below the token member
     assert isinstance(detector, embeddings.EmbeddingEnsembleDetector)
     assert detector.encoder_name == crosslingual.ENCODER_NAME
     # German keeps the linear detector alone: the member did not help it on validation

@@ -52,7 +52,7 @@ def test_static_vectors_are_unit_length_and_mean_something(encoder):
 
 def test_the_english_ensemble_averages_the_member_in_for_english_only():
     default = registry.technique_detector(str(registry.ENGLISH_ENSEMBLE_DIR))
-    assert registry.technique_detector(None).base.version == default.version  # under the default
+    assert registry.default_base_detector().base.version == default.version  # under the default
     linear = registry.technique_detector("linear")
     assert isinstance(default, EmbeddingEnsembleDetector)
     assert default.encoder_name == ENCODER_NAME and default.languages == ["en"]

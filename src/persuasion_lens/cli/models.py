@@ -101,6 +101,10 @@ def train(
         True, "--crosslingual-member/--no-crosslingual-member", help="Also train the "
         "cross-lingual member that the default model averages in for fr, de, it, pl and ru "
         "(about 5 minutes; needs the English member)."),
+    token_member: bool = typer.Option(
+        True, "--token-member/--no-token-member", help="Also train the token member that the "
+        "default model averages in for English and Polish (about 10 minutes; needs the other "
+        "two members; package artifacts only)."),
 ) -> None:
     """Train the persuasion-technique detector and save it."""
     from persuasion_lens.models.techniques import ARTIFACT_DIR
@@ -124,6 +128,8 @@ def train(
         _train_static_member(data_dir, target, shipped=output is None)
         if crosslingual_member:
             _train_crosslingual_member(data_dir, target, shipped=output is None)
+            if token_member and output is None:
+                _train_token_member(data_dir)
 
 
 # thresholds of the English member are tuned for gold labels this much sparser than the
@@ -146,6 +152,13 @@ def _train_static_member(data_dir: str, base: Path, shipped: bool) -> None:
     if not shipped:
         console.print(f"with the English member: plens analyze --model {target} ARTICLE.txt",
                       highlight=False)
+
+
+def _train_token_member(data_dir: str) -> None:
+    from persuasion_lens.models.token_member_training import train_token_member
+
+    with console.status("training the token member"):
+        train_token_member(data_dir, log=lambda line: console.print(line, highlight=False))
 
 
 def _train_crosslingual_member(data_dir: str, base: Path, shipped: bool) -> None:
@@ -193,6 +206,27 @@ def _print_default_english_member() -> None:
         title = ("The default model elsewhere: linear detector + cross-lingual member "
                  "(measured by plens train)")
         console.print(_member_table(title, metadata.get("validation") or {}))
+    _print_token_member()
+
+
+def _print_token_member() -> None:
+    from persuasion_lens.models.manifest import read_manifest
+    from persuasion_lens.models.registry import TOKEN_ENSEMBLE_DIR
+
+    manifest = TOKEN_ENSEMBLE_DIR / "model.json"
+    if not manifest.is_file():
+        return
+    reports = read_manifest(manifest, "token member").get("metadata", {}).get("validation", {})
+    table = Table(title="The default model's token member (measured by plens train): "
+                  "cross-fitted micro-F1, mean of 10 validation halvings")
+    for name in ("lang", "default without it", "member alone", "default + member", "share"):
+        table.add_column(name, justify="left" if name == "lang" else "right")
+    for language, report in reports.items():
+        by_share = {float(k): v for k, v in report["cross_fitted_micro_f1_by_share"].items()}
+        share = float(report["share"])
+        table.add_row(language, f"{by_share[0.0]:.3f}", f"{report['member_alone']:.3f}",
+                      f"{by_share[share]:.3f}", f"{share:g}")
+    console.print(table)
 
 
 def _member_table(title: str, reports: dict[str, dict]) -> Table:

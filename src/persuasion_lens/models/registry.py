@@ -28,8 +28,10 @@ CROSSLINGUAL_MODEL_DIR = Path(__file__).parent / "artifacts" / "crosslingual"
 LINEAR_MODEL_NAME = "linear"
 # The linear detector with the static-embeddings member averaged in for English ...
 ENGLISH_ENSEMBLE_DIR = Path(__file__).parent / "artifacts" / "techniques-en-static"
-# ... and, the default, that with the cross-lingual member averaged in for the other languages.
+# ... and that with the cross-lingual member averaged in for the other languages ...
 DEFAULT_ENSEMBLE_DIR = Path(__file__).parent / "artifacts" / "techniques-crosslingual"
+# ... and, the default, that with the token member averaged in for English and Polish.
+TOKEN_ENSEMBLE_DIR = Path(__file__).parent / "artifacts" / "techniques-token"
 
 
 def model_kind(path: Path) -> str | None:
@@ -60,12 +62,12 @@ def technique_detector(model_path: str | None = None) -> Any:
         detector.encoder  # noqa: B018  (fails now, in one line, when the extra is missing)
         return detector
     if model_path is None:
-        for directory in (DEFAULT_ENSEMBLE_DIR, ENGLISH_ENSEMBLE_DIR):
-            if (directory / "model.json").is_file():
-                from persuasion_lens.models.embeddings import EmbeddingEnsembleDetector
+        if (TOKEN_ENSEMBLE_DIR / "model.json").is_file():
+            from persuasion_lens.models.token_member import TokenEnsembleDetector
 
-                return EmbeddingEnsembleDetector.load(directory)
-    if model_path is None or (model_path == LINEAR_MODEL_NAME and not Path(model_path).is_dir()):
+            return TokenEnsembleDetector.load(TOKEN_ENSEMBLE_DIR)
+        return default_base_detector()
+    if model_path == LINEAR_MODEL_NAME and not Path(model_path).is_dir():
         from persuasion_lens.models import techniques
 
         return techniques.load_default_detector()
@@ -73,6 +75,10 @@ def technique_detector(model_path: str | None = None) -> Any:
     if not path.is_dir():
         raise FileNotFoundError(f"{model_path}: no model folder here")
     kind = model_kind(path)
+    if kind == "token-ensemble":
+        from persuasion_lens.models.token_member import TokenEnsembleDetector
+
+        return TokenEnsembleDetector.load(path)
     if kind == "transformer":
         from persuasion_lens.models.transformer import TransformerDetector
 
@@ -84,6 +90,19 @@ def technique_detector(model_path: str | None = None) -> Any:
     from persuasion_lens.models import techniques
 
     return techniques.TechniqueDetector.load(path)
+
+
+def default_base_detector() -> Any:
+    """The default detector without the token member: the linear one with the English and the
+    cross-lingual members averaged in (as far as their artifacts are installed)."""
+    for directory in (DEFAULT_ENSEMBLE_DIR, ENGLISH_ENSEMBLE_DIR):
+        if (directory / "model.json").is_file():
+            from persuasion_lens.models.embeddings import EmbeddingEnsembleDetector
+
+            return EmbeddingEnsembleDetector.load(directory)
+    from persuasion_lens.models import techniques
+
+    return techniques.load_default_detector()
 
 
 def span_detector(technique_detector: Any = None) -> Any | None:

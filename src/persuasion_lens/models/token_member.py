@@ -1,0 +1,195 @@
+"""The token member of the default technique detector (English and Polish).
+
+A token tagger: for every token of a paragraph and every technique, a logistic regression over
+the span model's integer feature space (`spans.FeatureSpace`: the word, its lemma and suffix,
+shape, neighbours, position, quotes, ...) says whether the token lies inside a span of that
+technique. Unlike the span model it is trained on the tokens of all paragraphs, so it says
+*whether* as well as where. A paragraph scores the noisy-OR of its tokens (1 - prod(1 - p)),
+mapped by a Platt sigmoid per language, and this member is averaged into the detector below it
+with a share per language. Training: `token_member_training`; measurements: docs/MODEL_CARD.md.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse as sp
+from scipy.special import expit
+
+from persuasion_lens.models.manifest import read_manifest, write_manifest
+from persuasion_lens.models.spans import FeatureSpace, load_default_span_detector, tokenize
+from persuasion_lens.text.documents import Document
+
+ARTIFACT_DIR = Path(__file__).parent / "artifacts" / "techniques-token"
+KIND = "token-ensemble"
+FORMAT = 1
+FLOOR = 1e-4  # score of a paragraph without tokens
+
+
+def token_matrix(space: FeatureSpace, texts: Sequence[str], language: str
+                 ) -> tuple[sp.csr_matrix, np.ndarray]:
+    """One-hot token features (tokens x space.size) of the texts, and each token's text index."""
+    blocks, owner = [], []
+    for row, text in enumerate(texts):
+        spans = tokenize(text)
+        if spans:
+            blocks.append(space.encode(text, spans, language))
+            owner.append(np.full(len(spans), row))
+    if not blocks:
+        return sp.csr_matrix((0, space.size), dtype=np.float32), np.zeros(0, dtype=int)
+    index = np.concatenate(blocks)
+    n, m = index.shape
+    matrix = sp.csr_matrix((np.ones(n * m, np.float32), index.ravel(), np.arange(0, n * m + 1, m)),
+                           shape=(n, space.size))
+    matrix.sum_duplicates()
+    matrix.data[:] = 1.0
+    return matrix, np.concatenate(owner)
+
+
+def noisy_or(token_probabilities: np.ndarray, owner: np.ndarray, n_texts: int) -> np.ndarray:
+    """Per text and technique, 1 - prod(1 - p) over its tokens (tokens in text order)."""
+    result = np.full((n_texts, token_probabilities.shape[1]), FLOOR)
+    if not len(owner):
+        return result
+    rows, starts = np.unique(owner, return_index=True)
+    missed = np.add.reduceat(np.log1p(-np.clip(token_probabilities, 0, 1 - 1e-7)), starts, axis=0)
+    result[rows] = 1 - np.exp(missed)
+    return result
+
+
+@dataclass
+class LanguageTagger:
+    coef: sp.csc_matrix  # (space.size, n_techniques)
+    intercept: np.ndarray  # (n_techniques,)
+    platt: tuple[float, float]  # slope, offset on the noisy-OR's log-odds
+
+    def paragraph_probabilities(self, space: FeatureSpace, texts: Sequence[str],
+                                language: str) -> np.ndarray:
+        matrix, owner = token_matrix(space, texts, language)
+        tokens = expit(np.asarray((matrix @ self.coef).todense()) + self.intercept)
+        scores = np.clip(noisy_or(tokens, owner, len(texts)), 1e-6, 1 - 1e-6)
+        slope, offset = self.platt
+        return expit(slope * np.log(scores / (1 - scores)) + offset)
+
+
+class TokenEnsembleDetector:
+    """A base technique detector with the token member averaged in for some languages."""
+
+    def __init__(self, base: Any, taggers: dict[str, LanguageTagger], shares: dict[str, float],
+                 thresholds: dict[str, np.ndarray], version: str = "token",
+                 metadata: dict[str, Any] | None = None, space: FeatureSpace | None = None
+                 ) -> None:
+        self.base = base
+        self.techniques = list(base.techniques)
+        self.taggers = dict(taggers)
+        self.shares = {code: float(share) for code, share in shares.items()}
+        self.thresholds = {code: np.asarray(t, dtype=float) for code, t in thresholds.items()}
+        self.version = version
+        self.metadata = dict(metadata or {})
+        self._space = space
+
+    @property
+    def space(self) -> FeatureSpace:
+        if self._space is None:
+            self._space = load_default_span_detector().space
+        return self._space
+
+    @property
+    def languages(self) -> list[str]:
+        return sorted(self.shares)
+
+    def supported_languages(self) -> list[str]:
+        return list(self.base.supported_languages())
+
+    def member_proba(self, document: Document) -> np.ndarray:
+        return self._member_probabilities([document], document.language or "")[0]
+
+    def _member_probabilities(self, documents: Sequence[Document], language: str
+                              ) -> list[np.ndarray]:
+        """The member's probabilities for documents of one language, scored in one batch."""
+        texts = [p.text for d in documents for p in d.paragraphs]
+        scores = self.taggers[language].paragraph_probabilities(self.space, texts, language)
+        bounds = np.cumsum([0] + [len(d.paragraphs) for d in documents])
+        return [scores[a:b] for a, b in itertools.pairwise(bounds)]
+
+    def predict_proba(self, documents: Sequence[Document]) -> list[np.ndarray]:
+        documents = list(documents)
+        result = list(self.base.predict_proba(documents))
+        for language, share in self.shares.items():
+            chosen = [i for i, d in enumerate(documents) if d.language == language]
+            if not chosen or not share:
+                continue
+            member = self._member_probabilities([documents[i] for i in chosen], language)
+            for i, probabilities in zip(chosen, member, strict=True):
+                result[i] = (1 - share) * np.asarray(result[i], dtype=float) + share * probabilities
+        return result
+
+    def thresholds_for(self, language: str | None) -> np.ndarray:
+        if language in self.thresholds:
+            return self.thresholds[language]
+        return self.base.thresholds_for(language)
+
+    def uses_fallback(self, language: str | None) -> bool:
+        return bool(self.base.uses_fallback(language))
+
+    def save(self, directory: Path) -> None:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, np.ndarray] = {}
+        for code, tagger in self.taggers.items():
+            coef = tagger.coef.tocoo()
+            scale = max(float(np.abs(coef.data).max(initial=0.0)) / 127.0, 1e-12)
+            arrays[f"{code}_row"] = coef.row.astype(np.int32)
+            arrays[f"{code}_col"] = coef.col.astype(np.int8)
+            arrays[f"{code}_value"] = np.round(coef.data / scale).astype(np.int8)
+            arrays[f"{code}_scale"] = np.array([scale], dtype=np.float32)
+            arrays[f"{code}_intercept"] = tagger.intercept.astype(np.float32)
+            arrays[f"{code}_platt"] = np.asarray(tagger.platt, dtype=np.float32)
+        np.savez_compressed(directory / "member.npz", **arrays)
+        write_manifest(directory / "model.json", {
+            "kind": KIND,
+            "format": FORMAT,
+            "version": self.version,
+            "base": "default",
+            "feature_space_size": self.space.size,
+            "shares": self.shares,
+            "techniques": self.techniques,
+            "thresholds": {k: [round(float(x), 4) for x in v] for k, v in self.thresholds.items()},
+            "metadata": self.metadata,
+        })
+
+    @classmethod
+    def load(cls, directory: Path, base: Any = None) -> TokenEnsembleDetector:
+        directory = Path(directory)
+        manifest = read_manifest(directory / "model.json", "token ensemble")
+        if manifest.get("kind") != KIND:
+            raise ValueError(f"{directory}: not a {KIND} model folder")
+        if base is None:
+            from persuasion_lens.models import registry
+
+            base = registry.default_base_detector()
+        if list(manifest["techniques"]) != list(base.techniques):
+            raise ValueError(f"{directory}: its techniques differ from the base detector's")
+        space = load_default_span_detector().space
+        if manifest["feature_space_size"] != space.size:
+            raise ValueError(f"{directory}: trained on a span feature space of "
+                             f"{manifest['feature_space_size']} features, the installed one has "
+                             f"{space.size}; retrain it (plens train)")
+        n_techniques = len(manifest["techniques"])
+        taggers = {}
+        with np.load(directory / "member.npz") as arrays:
+            for code in manifest["shares"]:
+                values = arrays[f"{code}_value"].astype(np.float32) * arrays[f"{code}_scale"][0]
+                coef = sp.csc_matrix(
+                    (values, (arrays[f"{code}_row"], arrays[f"{code}_col"].astype(np.int32))),
+                    shape=(space.size, n_techniques))
+                taggers[code] = LanguageTagger(coef, arrays[f"{code}_intercept"],
+                                               tuple(float(v) for v in arrays[f"{code}_platt"]))
+        return cls(base, taggers, manifest["shares"],
+                   {k: np.asarray(v, dtype=float) for k, v in manifest["thresholds"].items()},
+                   manifest.get("version", "token"), manifest.get("metadata", {}), space)

@@ -1,0 +1,128 @@
+"""The token member of the default technique detector (English and Polish)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import sparse as sp
+
+from persuasion_lens.models import registry
+from persuasion_lens.models.spans import load_default_span_detector
+from persuasion_lens.models.token_member import (
+    LanguageTagger,
+    TokenEnsembleDetector,
+    noisy_or,
+    token_matrix,
+)
+from persuasion_lens.text.documents import Document
+
+DATA = Path(os.environ.get("PLENS_DATA", Path(__file__).parents[2] / "shared" / "data"))
+shipped = pytest.mark.skipif(not (registry.TOKEN_ENSEMBLE_DIR / "model.json").is_file(),
+                             reason="the token member is not built")
+ENGLISH = ("Title\n\nThese corrupt traitors lie to our great nation again and again!\n\n"
+           "The council published its report on Tuesday.")
+GERMAN = "Titel\n\nDiese korrupten Verräter belügen unser großes Volk schon wieder!"
+
+
+def test_noisy_or_combines_the_tokens_of_each_paragraph() -> None:
+    tokens = np.array([[0.5, 0.1], [0.5, 0.0], [0.2, 0.9]])
+    owner = np.array([0, 0, 2])  # paragraph 1 has no tokens
+    scores = noisy_or(tokens, owner, 3)
+    np.testing.assert_allclose(scores[0], [0.75, 0.1])
+    np.testing.assert_allclose(scores[2], [0.2, 0.9])
+    assert (scores[1] < 1e-3).all()
+
+
+def test_token_matrix_has_one_row_per_token_and_knows_its_paragraph() -> None:
+    space = load_default_span_detector().space
+    matrix, owner = token_matrix(space, ["Lies, lies!", "", "The council met."], "en")
+    assert matrix.shape == (4 + 4, space.size)
+    assert owner.tolist() == [0, 0, 0, 0, 2, 2, 2, 2]
+    assert set(np.unique(matrix.data)) == {1.0}
+
+
+def _toy_detector(base, shares) -> TokenEnsembleDetector:
+    space = load_default_span_detector().space
+    n = len(base.techniques)
+    coef = sp.csc_matrix(np.zeros((space.size, n), dtype=np.float32))
+    taggers = {code: LanguageTagger(coef, np.full(n, -1.0, np.float32), (1.0, 0.0))
+               for code in shares}
+    thresholds = {code: np.full(n, 0.42) for code in shares}
+    return TokenEnsembleDetector(base, taggers, shares, thresholds, "toy", space=space)
+
+
+def test_the_member_is_averaged_in_only_for_its_languages(tmp_path: Path) -> None:
+    base = registry.default_base_detector()
+    detector = _toy_detector(base, {"en": 0.25})
+    english, german = (Document.from_text(ENGLISH, language="en"),
+                       Document.from_text(GERMAN, language="de"))
+    member = detector.member_proba(english)
+    assert member.shape == (3, len(base.techniques))
+    expected = 0.75 * base.predict_proba([english])[0] + 0.25 * member
+    np.testing.assert_allclose(detector.predict_proba([english])[0], expected)
+    np.testing.assert_allclose(detector.predict_proba([german])[0],
+                               base.predict_proba([german])[0])
+    assert (detector.thresholds_for("en") == 0.42).all()
+    np.testing.assert_allclose(detector.thresholds_for("de"), base.thresholds_for("de"))
+    detector.save(tmp_path / "token")
+    again = TokenEnsembleDetector.load(tmp_path / "token", base)
+    np.testing.assert_allclose(again.predict_proba([english])[0],
+                               detector.predict_proba([english])[0], atol=1e-6)
+    assert registry.model_kind(tmp_path / "token") == "token-ensemble"
+
+
+def test_a_member_for_another_feature_space_is_refused(tmp_path: Path) -> None:
+    base = registry.default_base_detector()
+    _toy_detector(base, {"pl": 0.3}).save(tmp_path / "token")
+    manifest_path = tmp_path / "token" / "model.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["feature_space_size"] += 1
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(ValueError, match="retrain it"):
+        TokenEnsembleDetector.load(tmp_path / "token", base)
+
+
+@shipped
+def test_the_default_detector_is_the_token_ensemble() -> None:
+    detector = registry.technique_detector()
+    assert isinstance(detector, TokenEnsembleDetector)
+    assert set(detector.languages) <= {"en", "pl"} and detector.languages
+    assert type(detector.base) is type(registry.default_base_detector())
+    english = Document.from_text(ENGLISH, language="en")
+    with_member = detector.predict_proba([english])[0]
+    assert not np.allclose(with_member, detector.base.predict_proba([english])[0])
+    assert ((with_member >= 0) & (with_member <= 1)).all()
+    size = sum(p.stat().st_size for p in registry.TOKEN_ENSEMBLE_DIR.iterdir())
+    assert size < 2_500_000
+
+
+@pytest.mark.skipif(not (DATA / "semeval2023-task3").is_dir(), reason="no training data")
+def test_a_tagger_learns_from_the_spans_and_keeps_its_largest_weights() -> None:
+    from persuasion_lens.data.semeval2023 import load_technique_articles
+    from persuasion_lens.models.token_member_training import fit_tagger, token_labels
+
+    articles = [a for a in load_technique_articles(DATA, ["en"]) if a.split == "train"][:25]
+    techniques = list(registry.default_base_detector().techniques)
+    space = load_default_span_detector().space
+    labels = token_labels(articles, techniques)
+    matrix, _ = token_matrix(space, [p.text for a in articles for p in a.document.paragraphs],
+                             "en")
+    assert labels.shape == (matrix.shape[0], len(techniques)) and labels.any()
+    coef, intercept = fit_tagger(space, articles, "en", techniques, keep=40)
+    per_technique = np.diff(coef.indptr)
+    assert per_technique.max() <= 40 and per_technique.sum() > 0
+    loaded = techniques.index("Loaded_Language")
+    assert per_technique[loaded] > 0 and intercept.shape == (len(techniques),)
+
+
+def test_the_shipped_folder_can_be_named_as_a_model(tmp_path: Path) -> None:
+    if not (registry.TOKEN_ENSEMBLE_DIR / "model.json").is_file():
+        pytest.skip("the token member is not built")
+    copy = tmp_path / "model"
+    shutil.copytree(registry.TOKEN_ENSEMBLE_DIR, copy)
+    assert isinstance(registry.technique_detector(str(copy)), TokenEnsembleDetector)
