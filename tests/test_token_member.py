@@ -83,8 +83,11 @@ def test_a_member_for_another_feature_space_is_refused(tmp_path: Path) -> None:
     manifest = json.loads(manifest_path.read_text())
     manifest["feature_space_size"] += 1
     manifest_path.write_text(json.dumps(manifest))
+    detector = TokenEnsembleDetector.load(tmp_path / "token", base)  # quick: no space yet
+    german = Document.from_text(GERMAN, language="de")
+    assert len(detector.predict_proba([german])) == 1  # not a member language: no space needed
     with pytest.raises(ValueError, match="retrain it"):
-        TokenEnsembleDetector.load(tmp_path / "token", base)
+        detector.predict_proba([Document.from_text("Tytuł\n\nKłamią!", language="pl")])
 
 
 @shipped

@@ -82,8 +82,8 @@ class TokenEnsembleDetector:
 
     def __init__(self, base: Any, taggers: dict[str, LanguageTagger], shares: dict[str, float],
                  thresholds: dict[str, np.ndarray], version: str = "token",
-                 metadata: dict[str, Any] | None = None, space: FeatureSpace | None = None
-                 ) -> None:
+                 metadata: dict[str, Any] | None = None, space: FeatureSpace | None = None,
+                 space_size: int | None = None) -> None:
         self.base = base
         self.techniques = list(base.techniques)
         self.taggers = dict(taggers)
@@ -92,11 +92,19 @@ class TokenEnsembleDetector:
         self.version = version
         self.metadata = dict(metadata or {})
         self._space = space
+        self._space_size = space_size  # the size the taggers were trained for
 
     @property
     def space(self) -> FeatureSpace:
+        """The span model's feature space, loaded at the first English or Polish paragraph (so
+        that loading the detector stays quick)."""
         if self._space is None:
-            self._space = load_default_span_detector().space
+            space = load_default_span_detector().space
+            if self._space_size is not None and space.size != self._space_size:
+                raise ValueError(f"the token member was trained on a span feature space of "
+                                 f"{self._space_size} features, the installed one has "
+                                 f"{space.size}; retrain it (plens train)")
+            self._space = space
         return self._space
 
     @property
@@ -175,11 +183,6 @@ class TokenEnsembleDetector:
             base = registry.default_base_detector()
         if list(manifest["techniques"]) != list(base.techniques):
             raise ValueError(f"{directory}: its techniques differ from the base detector's")
-        space = load_default_span_detector().space
-        if manifest["feature_space_size"] != space.size:
-            raise ValueError(f"{directory}: trained on a span feature space of "
-                             f"{manifest['feature_space_size']} features, the installed one has "
-                             f"{space.size}; retrain it (plens train)")
         n_techniques = len(manifest["techniques"])
         taggers = {}
         with np.load(directory / "member.npz") as arrays:
@@ -187,9 +190,10 @@ class TokenEnsembleDetector:
                 values = arrays[f"{code}_value"].astype(np.float32) * arrays[f"{code}_scale"][0]
                 coef = sp.csc_matrix(
                     (values, (arrays[f"{code}_row"], arrays[f"{code}_col"].astype(np.int32))),
-                    shape=(space.size, n_techniques))
+                    shape=(manifest["feature_space_size"], n_techniques))
                 taggers[code] = LanguageTagger(coef, arrays[f"{code}_intercept"],
                                                tuple(float(v) for v in arrays[f"{code}_platt"]))
         return cls(base, taggers, manifest["shares"],
                    {k: np.asarray(v, dtype=float) for k, v in manifest["thresholds"].items()},
-                   manifest.get("version", "token"), manifest.get("metadata", {}), space)
+                   manifest.get("version", "token"), manifest.get("metadata", {}),
+                   space_size=manifest["feature_space_size"])
