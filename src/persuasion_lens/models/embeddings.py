@@ -26,6 +26,7 @@ import numpy as np
 from scipy.special import expit
 
 from persuasion_lens.models.manifest import read_manifest, write_manifest
+from persuasion_lens.models.member_base import AveragedIntoBase
 from persuasion_lens.models.registry import ENGLISH_ENSEMBLE_DIR, ModelNotAvailableError
 from persuasion_lens.text.documents import Document
 
@@ -185,7 +186,7 @@ def document_features(
     return features
 
 
-class EmbeddingEnsembleDetector:
+class EmbeddingEnsembleDetector(AveragedIntoBase):
     """A base technique detector with the embeddings member averaged in for some languages."""
 
     def __init__(
@@ -248,9 +249,6 @@ class EmbeddingEnsembleDetector:
             self._encoder = build_encoder(self.encoder_name)
         return self._encoder
 
-    def supported_languages(self) -> list[str]:
-        return list(self.base.supported_languages())
-
     def member_proba(self, features: np.ndarray) -> np.ndarray:
         return expit(features @ self.coef.T + self.intercept)
 
@@ -278,14 +276,6 @@ class EmbeddingEnsembleDetector:
         for i, feats in zip(chosen, features, strict=True):
             result[i] = self.combine(base[i], self.member_proba(feats), documents[i].language)
         return result
-
-    def thresholds_for(self, language: str | None) -> np.ndarray:
-        if language in self.thresholds:
-            return self.thresholds[language]
-        return self.base.thresholds_for(language)
-
-    def uses_fallback(self, language: str | None) -> bool:
-        return bool(self.base.uses_fallback(language))
 
     def save(self, directory: Path) -> None:
         directory = Path(directory)

@@ -22,6 +22,7 @@ from scipy import sparse as sp
 from scipy.special import expit
 
 from persuasion_lens.models.manifest import read_manifest, write_manifest
+from persuasion_lens.models.member_base import AveragedIntoBase
 from persuasion_lens.models.spans import FeatureSpace, load_default_span_detector, tokenize
 from persuasion_lens.text.documents import Document
 
@@ -77,7 +78,7 @@ class LanguageTagger:
         return expit(slope * np.log(scores / (1 - scores)) + offset)
 
 
-class TokenEnsembleDetector:
+class TokenEnsembleDetector(AveragedIntoBase):
     """A base technique detector with the token member averaged in for some languages."""
 
     def __init__(self, base: Any, taggers: dict[str, LanguageTagger], shares: dict[str, float],
@@ -111,9 +112,6 @@ class TokenEnsembleDetector:
     def languages(self) -> list[str]:
         return sorted(self.shares)
 
-    def supported_languages(self) -> list[str]:
-        return list(self.base.supported_languages())
-
     def member_proba(self, document: Document) -> np.ndarray:
         return self._member_probabilities([document], document.language or "")[0]
 
@@ -136,14 +134,6 @@ class TokenEnsembleDetector:
             for i, probabilities in zip(chosen, member, strict=True):
                 result[i] = (1 - share) * np.asarray(result[i], dtype=float) + share * probabilities
         return result
-
-    def thresholds_for(self, language: str | None) -> np.ndarray:
-        if language in self.thresholds:
-            return self.thresholds[language]
-        return self.base.thresholds_for(language)
-
-    def uses_fallback(self, language: str | None) -> bool:
-        return bool(self.base.uses_fallback(language))
 
     def save(self, directory: Path) -> None:
         directory = Path(directory)
