@@ -103,7 +103,7 @@ def train(
         "(about 5 minutes; needs the English member)."),
     token_member: bool = typer.Option(
         True, "--token-member/--no-token-member", help="Also train the token member that the "
-        "default model averages in for English and Polish (about 10 minutes; needs the other "
+        "default model averages in for English and Polish (about 7 minutes; needs the other "
         "two members; package artifacts only)."),
 ) -> None:
     """Train the persuasion-technique detector and save it."""

@@ -23,10 +23,11 @@ from scipy.special import expit
 
 from persuasion_lens.models.manifest import read_manifest, write_manifest
 from persuasion_lens.models.member_base import AveragedIntoBase
+from persuasion_lens.models.registry import TOKEN_ENSEMBLE_DIR
 from persuasion_lens.models.spans import FeatureSpace, load_default_span_detector, tokenize
 from persuasion_lens.text.documents import Document
 
-ARTIFACT_DIR = Path(__file__).parent / "artifacts" / "techniques-token"
+ARTIFACT_DIR = TOKEN_ENSEMBLE_DIR
 KIND = "token-ensemble"
 FORMAT = 1
 FLOOR = 1e-4  # score of a paragraph without tokens
@@ -168,9 +169,9 @@ class TokenEnsembleDetector(AveragedIntoBase):
         if manifest.get("kind") != KIND:
             raise ValueError(f"{directory}: not a {KIND} model folder")
         if base is None:
-            from persuasion_lens.models import registry
+            from persuasion_lens.models.registry import default_base_detector
 
-            base = registry.default_base_detector()
+            base = default_base_detector()
         if list(manifest["techniques"]) != list(base.techniques):
             raise ValueError(f"{directory}: its techniques differ from the base detector's")
         n_techniques = len(manifest["techniques"])
