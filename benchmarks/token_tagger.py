@@ -44,7 +44,6 @@ import argparse
 import re
 import sys
 import time
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,9 +64,7 @@ from _members import (
     with_member,
 )
 from scipy.special import expit
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction import FeatureHasher
-from sklearn.linear_model import LogisticRegression
 
 from persuasion_lens.data.semeval2023 import (
     TRAINING_LANGUAGES,
@@ -83,6 +80,7 @@ from persuasion_lens.models.technique_training import (
     technique_names,
     tune_thresholds,
 )
+from persuasion_lens.models.token_member_training import fit_columns, paragraph_token_labels
 
 _TOKEN = re.compile(r"\w+|[^\w\s]+")
 RULES = ("max", "noisy-or", "top2")
@@ -151,15 +149,7 @@ def token_data(articles: Sequence[LabelledArticle], hasher: FeatureHasher,
             feature_lists.extend(features)
             owner.extend([row] * len(features))
             if techniques is not None and offsets:
-                gold = article.paragraph_labels[p_index]
-                starts = np.asarray([s for s, _ in offsets]) + paragraph.start
-                ends = np.asarray([e for _, e in offsets]) + paragraph.start
-                labels = np.zeros((len(offsets), len(techniques)), dtype=bool)
-                for span in article.spans:
-                    if span.technique in gold and span.technique in index:
-                        inside = (starts < span.end) & (ends > span.start)
-                        labels[inside, index[span.technique]] = True
-                label_rows.append(labels)
+                label_rows.append(paragraph_token_labels(article, p_index, offsets, index))
             row += 1
     x = hasher.transform(feature_lists).tocsr()
     x.data[:] = 1.0
@@ -180,27 +170,8 @@ class TokenTagger:
         self.intercept: np.ndarray | None = None
 
     def fit(self, data: TokenData) -> TokenTagger:
-        y = data.labels
-        n_out = y.shape[1]
-        rng = np.random.default_rng(self.config.seed)
-        self.coef = np.zeros((data.x.shape[1], n_out), dtype=np.float32)
-        self.intercept = np.full(n_out, -12.0, dtype=np.float32)
-        for j in range(n_out):
-            positive = np.flatnonzero(y[:, j])
-            if len(positive) < 5:
-                continue
-            negative = np.flatnonzero(~y[:, j])
-            rate = min(1.0, self.config.max_negatives / max(len(negative), 1))
-            if rate < 1.0:
-                negative = rng.choice(negative, self.config.max_negatives, replace=False)
-            rows = np.sort(np.concatenate([positive, negative]))
-            model = LogisticRegression(C=self.config.C, solver="liblinear", dual=True,
-                                       max_iter=200, random_state=self.config.seed)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                model.fit(data.x[rows], y[rows, j])
-            self.coef[:, j] = model.coef_[0]
-            self.intercept[j] = model.intercept_[0] + np.log(rate)
+        self.coef, self.intercept = fit_columns(data.x, data.labels, self.config.C,
+                                                self.config.seed, self.config.max_negatives)
         return self
 
     def token_probabilities(self, data: TokenData) -> np.ndarray:

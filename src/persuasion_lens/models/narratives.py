@@ -36,7 +36,7 @@ from scipy.special import expit
 
 from persuasion_lens.models import entities as E
 from persuasion_lens.models.manifest import read_manifest, write_gzipped_json, write_manifest
-from persuasion_lens.taxonomy.roles import STATED_ROLE_PROBABILITY, SideReading
+from persuasion_lens.taxonomy.roles import RUSSIAN_SIDE, STATED_ROLE_PROBABILITY, SideReading
 from persuasion_lens.text.documents import Document
 
 ARTIFACT_DIR = Path(__file__).parent / "artifacts" / "narratives"
@@ -141,9 +141,9 @@ def mark_roles_at_odds(entities: Sequence[EntityRoles], side: SideReading | None
     favoured side cast as Antagonist, or one on the opposed side cast as Protagonist or
     Innocent. The role model and the side reading disagree there, and on the validation split
     such roles were right about half the time (docs/narratives.md)."""
-    if side is None or side.russian_side == 0.5:
+    if side is None or side.russian_side == 0.5:  # no leaning either way
         return
-    russian_favoured = side.russian_side > 0.5
+    russian_favoured = side.favoured == RUSSIAN_SIDE
     for entity in entities:
         bloc = E.bloc_of(entity.entity, language)
         if bloc is not None:

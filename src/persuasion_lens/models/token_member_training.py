@@ -58,24 +58,28 @@ MAX_NEGATIVES = 120_000
 SEED = 13
 
 
+def paragraph_token_labels(article: Any, index: int, offsets: Sequence[tuple[int, int]],
+                           column: dict[str, int]) -> np.ndarray:
+    """(tokens, techniques) for the tokens at `offsets` (relative to paragraph `index`): the
+    token overlaps a gold span of a technique its paragraph carries."""
+    paragraph = article.document.paragraphs[index]
+    gold = article.paragraph_labels[index]
+    starts = np.array([a for a, _ in offsets]) + paragraph.start
+    ends = np.array([b for _, b in offsets]) + paragraph.start
+    labels = np.zeros((len(offsets), len(column)), dtype=bool)
+    for span in article.spans:
+        if span.technique in gold and span.technique in column:
+            labels[(starts < span.end) & (ends > span.start), column[span.technique]] = True
+    return labels
+
+
 def token_labels(articles: Sequence[Any], techniques: Sequence[str]) -> np.ndarray:
-    """(tokens, techniques): the token lies in a gold span of a technique its paragraph
-    carries; tokens in `token_matrix` order."""
+    """`paragraph_token_labels` of every paragraph, tokens in `token_matrix` order."""
     column = {t: j for j, t in enumerate(techniques)}
-    blocks = []
-    for article in articles:
-        for index, paragraph in enumerate(article.document.paragraphs):
-            spans = tokenize(paragraph.text)
-            if not spans:
-                continue
-            gold = article.paragraph_labels[index]
-            starts = np.array([a for a, _ in spans]) + paragraph.start
-            ends = np.array([b for _, b in spans]) + paragraph.start
-            labels = np.zeros((len(spans), len(column)), dtype=bool)
-            for span in article.spans:
-                if span.technique in gold and span.technique in column:
-                    labels[(starts < span.end) & (ends > span.start), column[span.technique]] = 1
-            blocks.append(labels)
+    blocks = [paragraph_token_labels(article, index, spans, column)
+              for article in articles
+              for index, paragraph in enumerate(article.document.paragraphs)
+              if (spans := tokenize(paragraph.text))]
     return np.vstack(blocks) if blocks else np.zeros((0, len(column)), dtype=bool)
 
 
@@ -83,39 +87,49 @@ def _texts(articles: Sequence[Any]) -> list[str]:
     return [p.text for a in articles for p in a.document.paragraphs]
 
 
-def fit_tagger(space: FeatureSpace, articles: Sequence[Any], language: str,
-               techniques: Sequence[str], keep: int = KEEP, seed: int = SEED
-               ) -> tuple[sp.csc_matrix, np.ndarray]:
-    """(coef (space.size, techniques), intercept) of the token tagger."""
+def fit_columns(x: sp.csr_matrix, y: np.ndarray, C: float = C, seed: int = SEED,
+                max_negatives: int = MAX_NEGATIVES, keep: int = 0
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Per column of `y`, a logistic regression on the token rows of `x` with at most
+    `max_negatives` negatives sampled (the intercept corrected for the sampling), its `keep`
+    largest weights kept (0: all); a column with under 5 positives stays at -12. Returns
+    (coef (features, columns) float32, intercept)."""
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
 
-    x, _ = token_matrix(space, _texts(articles), language)
-    y = token_labels(articles, techniques)
     rng = np.random.default_rng(seed)
-    coef = np.zeros((space.size, len(techniques)), dtype=np.float32)
-    intercept = np.full(len(techniques), -12.0, dtype=np.float32)
-    for j in range(len(techniques)):
+    coef = np.zeros((x.shape[1], y.shape[1]), dtype=np.float32)
+    intercept = np.full(y.shape[1], -12.0, dtype=np.float32)
+    for j in range(y.shape[1]):
         positive = np.flatnonzero(y[:, j])
         if len(positive) < 5:  # too rare: the member says nothing for it
             continue
         negative = np.flatnonzero(~y[:, j])
-        rate = min(1.0, MAX_NEGATIVES / max(len(negative), 1))
+        rate = min(1.0, max_negatives / max(len(negative), 1))
         if rate < 1.0:
-            negative = rng.choice(negative, MAX_NEGATIVES, replace=False)
+            negative = rng.choice(negative, max_negatives, replace=False)
         rows = np.sort(np.concatenate([positive, negative]))
         model = LogisticRegression(C=C, solver="liblinear", dual=True, max_iter=200,
                                    random_state=seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(x[rows], y[rows, j])
-        weights = model.coef_[0].astype(np.float32)
+        weights = model.coef_[0]
         if keep and np.count_nonzero(weights) > keep:
             kept = np.argpartition(np.abs(weights), -keep)[-keep:]
-            weights = np.zeros_like(weights)
-            weights[kept] = model.coef_[0][kept]
-        coef[:, j] = weights
+            coef[kept, j] = weights[kept]
+        else:
+            coef[:, j] = weights
         intercept[j] = model.intercept_[0] + np.log(rate)
+    return coef, intercept
+
+
+def fit_tagger(space: FeatureSpace, articles: Sequence[Any], language: str,
+               techniques: Sequence[str], keep: int = KEEP, seed: int = SEED
+               ) -> tuple[sp.csc_matrix, np.ndarray]:
+    """(coef (space.size, techniques), intercept) of the token tagger."""
+    x, _ = token_matrix(space, _texts(articles), language)
+    coef, intercept = fit_columns(x, token_labels(articles, techniques), seed=seed, keep=keep)
     return sp.csc_matrix(coef), intercept
 
 

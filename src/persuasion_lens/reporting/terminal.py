@@ -143,7 +143,7 @@ def _narrative_lines(result: ArticleResult) -> list[Text]:
 def describe_side(extra: dict) -> str:
     """'takes the side of Russia and its allies against Ukraine and the West (0.91)', or
     'leans to ...' below the probability from which the side is stated (rounded down, as an
-    unclear role is); empty when the article's main actors stand on no side of the war."""
+    unclear role is); empty when no side was read (`narratives.side_of_entities`)."""
     side = extra.get("side_taken")
     if not side:
         return ""

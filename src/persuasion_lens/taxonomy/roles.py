@@ -11,7 +11,7 @@ STATED_ROLE_PROBABILITY = 0.8
 
 # The two sides an article can take in the Russia–Ukraine war (`SideReading`), and the
 # probability from which the side taken is stated rather than said to be a leaning: out of fold
-# on the training split, articles at or above it get the right side 92% of the time
+# on the training split, articles at or above it get the right side 93% of the time
 # (docs/narratives.md).
 RUSSIAN_SIDE = "Russia and its allies"
 OPPOSING_SIDE = "Ukraine and the West"

@@ -253,12 +253,17 @@
 
   const MAX_ENTITIES = 6;
 
+  // two decimals rounded down, as the terminal report does: 0.797 is below 0.8, never "0.80"
+  function roundedDown(p) {
+    return (Math.floor(p * 100 + 1e-9) / 100).toFixed(2);
+  }
+
   // "takes the side of Russia and its allies against Ukraine and the West (0.91)", or "leans to"
   // below the probability from which the side is stated, as the terminal and HTML reports say
   function describeSide(side) {
     const verb = side.is_clear ? "takes the side of" : "leans to";
-    const p = side.is_clear ? side.probability : Math.floor(side.probability * 100 + 1e-9) / 100;
-    return `${verb} ${side.favours} against ${side.against} (${p.toFixed(2)})`;
+    const p = side.is_clear ? side.probability.toFixed(2) : roundedDown(side.probability);
+    return `${verb} ${side.favours} against ${side.against} (${p})`;
   }
 
   // "United States: Antagonist (Instigator) in 4 mentions", as the terminal and HTML reports say;
@@ -269,8 +274,7 @@
     const sure = e.main_role_probability == null ? "" : ` ${e.main_role_probability.toFixed(2)}`;
     const ranked = Object.entries(e.main_role_probabilities || {}).sort((a, b) => b[1] - a[1]);
     const role = e.role_is_clear === false && ranked.length
-      // rounded down, as the terminal report does: 0.797 is below 0.8 and must not read 0.80
-      ? `role unclear (${ranked.map(([r, p]) => `${r} ${(Math.floor(p * 100 + 1e-9) / 100).toFixed(2)}`).join(", ")})`
+      ? `role unclear (${ranked.map(([r, p]) => `${r} ${roundedDown(p)}`).join(", ")})`
       : `${e.main_role}${sure}${fine ? ` (${fine})` : ""}`;
     const atOdds = e.at_odds_with_side ? ", at odds with the side taken" : "";
     const why = e.at_odds_with_side ? "the role model and the side reading disagree; on the " +
