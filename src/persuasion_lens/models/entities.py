@@ -30,6 +30,7 @@ from scipy import sparse as sp
 from scipy.special import expit
 
 from persuasion_lens.taxonomy.roles import GEOPOLITICAL_BLOCS
+from persuasion_lens.text.lemmas import lemmatize
 
 # words: letters, digits and the combining marks of Devanagari (which \w alone splits on)
 TOKEN = re.compile(r"[\w\u0900-\u097F]+(?:[-'’][\w\u0900-\u097F]+)*")
@@ -182,16 +183,11 @@ def normalise_name(name: str, language: str | None = None) -> str:
         return ALIASES[lowered].lower()
     words = tokens(lowered)
     if language in {"ru", "bg", "pt", "en", "de", "fr", "it", "pl", "hi"} and words:
-        try:
-            import simplemma
-
-            lemmas = [simplemma.lemmatize(w, lang=language) for w in words]
-            joined = " ".join(lemmas).lower()
-            if joined in ALIASES:
-                return ALIASES[joined].lower()
-            words = [w.lower() for w in lemmas]
-        except (ImportError, ValueError):  # pragma: no cover - simplemma missing a language
-            pass
+        lemmas = [lemmatize(w, language) for w in words]
+        joined = " ".join(lemmas).lower()
+        if joined in ALIASES:
+            return ALIASES[joined].lower()
+        words = [w.lower() for w in lemmas]
     key = " ".join(words) or lowered
     return _strip_accents(key) if language not in {"hi"} else key
 

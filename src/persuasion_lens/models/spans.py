@@ -29,6 +29,7 @@ from scipy.special import expit
 from persuasion_lens.models.manifest import read_manifest, write_gzipped_json, write_manifest
 from persuasion_lens.pipeline.results import SpanHit
 from persuasion_lens.text.documents import Document, Paragraph
+from persuasion_lens.text.lemmas import lemmatize
 
 ARTIFACT_DIR = Path(__file__).parent / "artifacts" / "spans"
 FORMAT = 1
@@ -63,12 +64,7 @@ _SHAPES = {"d": 0, "p": 1, "X": 2, "Xx": 3, "x": 4}
 def _lemma(word: str, language: str) -> str:
     if language not in _LEMMA_LANGUAGES:
         return word
-    import simplemma
-
-    try:
-        return simplemma.lemmatize(word, lang=language).lower()
-    except (ValueError, KeyError):
-        return word
+    return lemmatize(word, language).lower()
 
 
 def _shape(token: str) -> str:
