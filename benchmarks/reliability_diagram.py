@@ -1,11 +1,13 @@
 """Reliability diagram of the shipped technique detector, one panel per language.
 
-Reads the reliability tables stored in the shipped artifact's ``metadata.json``
-(``languages.<lang>.validation.calibration``): the calibrated probabilities of the train-split fit
-on the validation split, over all (paragraph, technique) cells, 10 equal-width bins. (Running the
-shipped model itself on the validation split would be in-sample: it is refitted on
-train+validation.) Each point is a bin's mean predicted probability against its observed rate,
-with a 95% Wilson interval; the grey bars (right axis, log scale) count the cells per bin.
+Reads the reliability tables stored in the default model's artifact (the token ensemble's
+``model.json``, ``metadata.validation.<lang>.calibration``; for the linear detector's folder, its
+``metadata.json``, ``languages.<lang>.validation.calibration``): the final probabilities of the
+train-split fits on the validation split, over all (paragraph, technique) cells, 10 equal-width
+bins. (Running the shipped model itself on the validation split would be in-sample: it is
+refitted on train+validation.) Each point is a bin's mean predicted probability against its
+observed rate, with a 95% Wilson interval; the grey bars (right axis, log scale) count the cells
+per bin.
 
 Usage: python benchmarks/reliability_diagram.py [--artifact DIR] [--output docs/reliability.png]
 """
@@ -18,8 +20,9 @@ import math
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_ARTIFACT = REPO / "src" / "persuasion_lens" / "models" / "artifacts" / "techniques"
+DEFAULT_ARTIFACT = REPO / "src" / "persuasion_lens" / "models" / "artifacts" / "techniques-token"
 DEFAULT_OUTPUT = REPO / "docs" / "reliability.png"
+ORDER = ["en", "fr", "de", "it", "pl", "ru"]
 
 
 def wilson_interval(rate: float, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -33,12 +36,16 @@ def wilson_interval(rate: float, n: int, z: float = 1.96) -> tuple[float, float]
 
 def reliability_tables(artifact: Path) -> tuple[str, dict[str, dict]]:
     """The artifact's version and, per language, its stored ECE and reliability bins."""
-    meta = json.loads((artifact / "metadata.json").read_text(encoding="utf-8"))
-    tables = {}
-    for language, info in meta["languages"].items():
-        calibration = info.get("validation", {}).get("calibration")
-        if calibration:
-            tables[language] = calibration
+    if (artifact / "model.json").is_file():
+        meta = json.loads((artifact / "model.json").read_text(encoding="utf-8"))
+        reports = meta.get("metadata", {}).get("validation", {})
+    else:
+        meta = json.loads((artifact / "metadata.json").read_text(encoding="utf-8"))
+        reports = {code: info.get("validation", {}) for code, info in meta["languages"].items()}
+    tables = {code: reports[code]["calibration"]
+              for code in sorted(reports, key=lambda c: (c not in ORDER, ORDER.index(c)
+                                                         if c in ORDER else 0, c))
+              if reports[code].get("calibration")}
     if not tables:
         raise SystemExit(f"{artifact}: no validation reliability tables in metadata.json")
     return meta.get("version", "?"), tables
@@ -96,8 +103,8 @@ def draw(artifact: Path, output: Path) -> None:
         axis.set_xlabel("mean predicted probability", fontsize=8)
     for axis in axes[:, 0]:
         axis.set_ylabel("observed rate", fontsize=8)
-    figure.suptitle(f"Technique detector {version}: reliability on the validation split "
-                    "(train-split fit; bars: cells per bin, log)", fontsize=9)
+    figure.suptitle("Technique detector: reliability on the validation split (train-split "
+                    f"fits; bars: cells per bin, log)\n{version}", fontsize=9)
     figure.tight_layout()
     output.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(output, dpi=90)

@@ -16,6 +16,7 @@ from persuasion_lens.models.spans import load_default_span_detector
 from persuasion_lens.models.token_member import (
     LanguageTagger,
     TokenEnsembleDetector,
+    apply_platt,
     noisy_or,
     token_matrix,
 )
@@ -46,14 +47,15 @@ def test_token_matrix_has_one_row_per_token_and_knows_its_paragraph() -> None:
     assert set(np.unique(matrix.data)) == {1.0}
 
 
-def _toy_detector(base, shares) -> TokenEnsembleDetector:
+def _toy_detector(base, shares, calibration=None) -> TokenEnsembleDetector:
     space = load_default_span_detector().space
     n = len(base.techniques)
     coef = sp.csc_matrix(np.zeros((space.size, n), dtype=np.float32))
     taggers = {code: LanguageTagger(coef, np.full(n, -1.0, np.float32), (1.0, 0.0))
                for code in shares}
     thresholds = {code: np.full(n, 0.42) for code in shares}
-    return TokenEnsembleDetector(base, taggers, shares, thresholds, "toy", space=space)
+    return TokenEnsembleDetector(base, taggers, shares, thresholds, "toy", space=space,
+                                 calibration=calibration)
 
 
 def test_the_member_is_averaged_in_only_for_its_languages(tmp_path: Path) -> None:
@@ -74,6 +76,39 @@ def test_the_member_is_averaged_in_only_for_its_languages(tmp_path: Path) -> Non
     np.testing.assert_allclose(again.predict_proba([english])[0],
                                detector.predict_proba([english])[0], atol=1e-6)
     assert registry.model_kind(tmp_path / "token") == "token-ensemble"
+
+
+def test_the_final_calibration_changes_probabilities_but_not_decisions(tmp_path: Path) -> None:
+    base = registry.default_base_detector()
+    plain = _toy_detector(base, {"en": 0.25})
+    calibrated = _toy_detector(base, {"en": 0.25}, {"en": (1.4, 0.9), "de": (1.2, 0.3)})
+    for text, code in ((ENGLISH, "en"), (GERMAN, "de")):
+        document = Document.from_text(text, language=code)
+        before, after = plain.predict_proba([document])[0], calibrated.predict_proba([document])[0]
+        np.testing.assert_allclose(after, apply_platt(before, calibrated.calibration[code]))
+        assert (after > before).any()
+        assert ((after >= calibrated.thresholds_for(code))
+                == (before >= plain.thresholds_for(code))).all()
+    calibrated.save(tmp_path / "token")
+    again = TokenEnsembleDetector.load(tmp_path / "token", base)
+    assert again.calibration == {"en": (1.4, 0.9), "de": (1.2, 0.3)}
+    french = Document.from_text("Titre\n\nCes traîtres corrompus nous mentent !", language="fr")
+    np.testing.assert_allclose(again.predict_proba([french])[0], base.predict_proba([french])[0])
+
+
+def test_a_final_platt_map_is_kept_only_where_it_helps_out_of_sample() -> None:
+    from persuasion_lens.models.token_member_training import final_calibration
+
+    rng = np.random.default_rng(0)
+    truth = rng.beta(0.5, 4.0, size=(2000, 5))
+    gold = rng.random(truth.shape) < truth
+    sizes = [10] * 200
+    platt, report = final_calibration(truth * 0.5, gold, sizes)  # too timid by half
+    assert platt is not None and platt[1] > 0
+    loss = report["cross_fitted_log_loss"]
+    assert loss["platt"] < loss["as_averaged"] and report["ece"] < 0.01
+    platt, report = final_calibration(truth, gold, sizes)  # calibrated already
+    assert platt is None and report["platt"] is None
 
 
 def test_a_member_for_another_feature_space_is_refused(tmp_path: Path) -> None:

@@ -6,7 +6,10 @@ shape, neighbours, position, quotes, ...) says whether the token lies inside a s
 technique. Unlike the span model it is trained on the tokens of all paragraphs, so it says
 *whether* as well as where. A paragraph scores the noisy-OR of its tokens (1 - prod(1 - p)),
 mapped by a Platt sigmoid per language, and this member is averaged into the detector below it
-with a share per language. Training: `token_member_training`; measurements: docs/MODEL_CARD.md.
+with a share per language. Averages of calibrated members are not calibrated themselves (they
+come out too timid), so the detector's final probabilities get one more Platt map per language
+where it helped out of sample. Training: `token_member_training`; measurements:
+docs/MODEL_CARD.md.
 """
 
 from __future__ import annotations
@@ -64,6 +67,13 @@ def noisy_or(token_probabilities: np.ndarray, owner: np.ndarray, n_texts: int) -
     return result
 
 
+def apply_platt(probabilities: np.ndarray, platt: tuple[float, float]) -> np.ndarray:
+    """sigmoid(slope * logit(p) + offset), p clipped away from 0 and 1."""
+    slope, offset = platt
+    p = np.clip(np.asarray(probabilities, dtype=float), 1e-6, 1 - 1e-6)
+    return expit(slope * np.log(p / (1 - p)) + offset)
+
+
 @dataclass
 class LanguageTagger:
     coef: sp.csc_matrix  # (space.size, n_techniques)
@@ -74,18 +84,19 @@ class LanguageTagger:
                                 language: str) -> np.ndarray:
         matrix, owner = token_matrix(space, texts, language)
         tokens = expit(np.asarray((matrix @ self.coef).todense()) + self.intercept)
-        scores = np.clip(noisy_or(tokens, owner, len(texts)), 1e-6, 1 - 1e-6)
-        slope, offset = self.platt
-        return expit(slope * np.log(scores / (1 - scores)) + offset)
+        return apply_platt(noisy_or(tokens, owner, len(texts)), self.platt)
 
 
 class TokenEnsembleDetector(AveragedIntoBase):
-    """A base technique detector with the token member averaged in for some languages."""
+    """A base technique detector with the token member averaged in for some languages, and the
+    final probabilities re-calibrated for the languages in `calibration` (slope, offset of a
+    Platt map; the thresholds are mapped with them, so the decisions do not change)."""
 
     def __init__(self, base: Any, taggers: dict[str, LanguageTagger], shares: dict[str, float],
                  thresholds: dict[str, np.ndarray], version: str = "token",
                  metadata: dict[str, Any] | None = None, space: FeatureSpace | None = None,
-                 space_size: int | None = None) -> None:
+                 space_size: int | None = None,
+                 calibration: dict[str, tuple[float, float]] | None = None) -> None:
         self.base = base
         self.techniques = list(base.techniques)
         self.taggers = dict(taggers)
@@ -95,6 +106,8 @@ class TokenEnsembleDetector(AveragedIntoBase):
         self.metadata = dict(metadata or {})
         self._space = space
         self._space_size = space_size  # the size the taggers were trained for
+        self.calibration = {code: (float(a), float(b))
+                            for code, (a, b) in (calibration or {}).items()}
 
     @property
     def space(self) -> FeatureSpace:
@@ -112,6 +125,12 @@ class TokenEnsembleDetector(AveragedIntoBase):
     @property
     def languages(self) -> list[str]:
         return sorted(self.shares)
+
+    def thresholds_for(self, language: str | None) -> np.ndarray:
+        thresholds = super().thresholds_for(language)
+        if language in self.calibration:
+            return apply_platt(thresholds, self.calibration[language])
+        return thresholds
 
     def member_proba(self, document: Document) -> np.ndarray:
         return self._member_probabilities([document], document.language or "")[0]
@@ -134,6 +153,9 @@ class TokenEnsembleDetector(AveragedIntoBase):
             member = self._member_probabilities([documents[i] for i in chosen], language)
             for i, probabilities in zip(chosen, member, strict=True):
                 result[i] = (1 - share) * np.asarray(result[i], dtype=float) + share * probabilities
+        for i, document in enumerate(documents):
+            if document.language in self.calibration:
+                result[i] = apply_platt(result[i], self.calibration[document.language])
         return result
 
     def save(self, directory: Path) -> None:
@@ -157,6 +179,8 @@ class TokenEnsembleDetector(AveragedIntoBase):
             "base": "default",
             "feature_space_size": self.space.size,
             "shares": self.shares,
+            "calibration": {k: [round(a, 6), round(b, 6)]
+                            for k, (a, b) in self.calibration.items()},
             "techniques": self.techniques,
             "thresholds": {k: [round(float(x), 4) for x in v] for k, v in self.thresholds.items()},
             "metadata": self.metadata,
@@ -187,4 +211,5 @@ class TokenEnsembleDetector(AveragedIntoBase):
         return cls(base, taggers, manifest["shares"],
                    {k: np.asarray(v, dtype=float) for k, v in manifest["thresholds"].items()},
                    manifest.get("version", "token"), manifest.get("metadata", {}),
-                   space_size=manifest["feature_space_size"])
+                   space_size=manifest["feature_space_size"],
+                   calibration={k: tuple(v) for k, v in manifest.get("calibration", {}).items()})
