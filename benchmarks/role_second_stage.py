@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +58,7 @@ class Row:
     entity: int  # index of the mention's entity group in its article
     fine: dict[str, tuple[list[str], np.ndarray]]  # main role -> fine roles, P(fine | main)
     techniques: np.ndarray  # span-tagger maxima over the sentence and near the mention
+    we_rate: np.ndarray  # per side: share of its sentences where the author says "we"/"our"
     gold_main: str | None = None
     gold_fine: list[str] | None = None
 
@@ -78,6 +80,33 @@ class TechniqueScores:
                                else np.zeros(len(self.columns))])
 
 
+FIRST_PERSON_PLURAL = {
+    "en": {"we", "us", "our", "ours", "ourselves"},
+    "ru": {"мы", "нас", "нам", "нами", "наш", "наша", "наше", "наши", "нашей", "нашего",
+           "нашему", "нашим", "наших", "нашу", "нашими"},
+    "bg": {"ние", "нас", "нам", "наш", "наша", "наше", "наши", "нашия", "нашата", "нашето",
+           "нашите"},
+    "pt": {"nós", "nos", "nosso", "nossa", "nossos", "nossas"},
+    "hi": {"हम", "हमारा", "हमारी", "हमारे", "हमें", "हमने", "हमको"},
+}
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
+
+
+def we_rates(text: str, language: str) -> np.ndarray:
+    """Per side of the war: the share of the sentences naming it that also say "we" or "our"
+    (smoothed by two sentences) -- does the author speak as one of that side?"""
+    named, with_we = np.zeros(len(SIDES)), np.zeros(len(SIDES))
+    for sentence in _SENTENCE.findall(text):
+        words = re.findall(r"\w+", sentence)
+        we = any(w.lower() in FIRST_PERSON_PLURAL.get(language, ()) and w != "US" for w in words)
+        lowered = " " + " ".join(E.tokens(sentence))
+        for k, side in enumerate(SIDES):
+            if any(" " + stem in lowered for stem in GEOPOLITICAL_BLOCS[side]):
+                named[k] += 1
+                with_we[k] += we
+    return with_we / (named + 2)
+
+
 def rows_of(fitted, key: str, text: str, spans, language: str, stance, narratives,
             techniques: TechniqueScores, gold=None) -> list[Row]:
     featurizer, main_roles, main_coef, main_bias, fine_roles, fine_coef, fine_bias = fitted
@@ -85,11 +114,12 @@ def rows_of(fitted, key: str, text: str, spans, language: str, stance, narrative
     main = softmax(np.asarray(X @ main_coef) + main_bias)
     fine = {r: softmax(np.asarray(X @ fine_coef[r]) + fine_bias[r]) for r in main_roles}
     entity = np.zeros(len(spans), dtype=int)
+    we = we_rates(text, language)
     for k, group in enumerate(E.group_mentions([text[s:e] for s, e in spans], language)):
         entity[group.indices] = k
     return [Row(language, key, text[s:e], np.log(np.maximum(main[i], 1e-12)), narratives,
                 int(entity[i]), {r: (fine_roles[r], fine[r][i]) for r in main_roles},
-                techniques(text, s, e, language),
+                techniques(text, s, e, language), we,
                 gold[i].main_role if gold else None, gold[i].fine_roles if gold else None)
             for i, (s, e) in enumerate(spans)]
 
@@ -100,7 +130,8 @@ def rows_of(fitted, key: str, text: str, spans, language: str, stance, narrative
 def inputs(rows: list[Row], narratives: list[str], cross: str, extras: tuple[str, ...] = ()
            ) -> np.ndarray:
     """cross: "taxonomy" (side x narratives but Other, shipped), "all" (Other too) or
-    "renormalised" (but Other, summing to one); extras: "entity", "language", "techniques"."""
+    "renormalised" (but Other, summing to one); extras: "entity", "language", "techniques",
+    "opposition", "we" (the side x the author's "we" rate of each side)."""
     taxonomy = np.array([n != D.OTHER for n in narratives])
     entity_means = _entity_means(rows)
     opposition = _opposition(rows) if "opposition" in extras else [None] * len(rows)
@@ -123,6 +154,8 @@ def inputs(rows: list[Row], narratives: list[str], cross: str, extras: tuple[str
             parts.append(row.techniques)
         if "opposition" in extras:
             parts.append(np.outer(one_hot, opposed).ravel())
+        if "we" in extras:
+            parts.append(np.outer(one_hot, row.we_rate).ravel())
         out.append(np.concatenate(parts))
     return np.array(out)
 
@@ -168,6 +201,7 @@ VARIANTS: dict[str, tuple[str, tuple[str, ...], float]] = {
     "renormalised + entity's mentions, C=3": ("renormalised", ("entity",), 3.0),
     "renormalised + language, C=3": ("renormalised", ("language",), 3.0),
     "renormalised + technique spans, C=3": ("renormalised", ("techniques",), 3.0),
+    "+ side x the author's 'we' rates, C=10": ("taxonomy", ("we",), 10.0),
 }
 
 
