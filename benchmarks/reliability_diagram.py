@@ -42,9 +42,8 @@ def reliability_tables(artifact: Path) -> tuple[str, dict[str, dict]]:
     else:
         meta = json.loads((artifact / "metadata.json").read_text(encoding="utf-8"))
         reports = {code: info.get("validation", {}) for code, info in meta["languages"].items()}
-    tables = {code: reports[code]["calibration"]
-              for code in sorted(reports, key=lambda c: (c not in ORDER, ORDER.index(c)
-                                                         if c in ORDER else 0, c))
+    ordered = sorted(reports, key=lambda c: ORDER.index(c) if c in ORDER else len(ORDER))
+    tables = {code: reports[code]["calibration"] for code in ordered
               if reports[code].get("calibration")}
     if not tables:
         raise SystemExit(f"{artifact}: no validation reliability tables in metadata.json")
