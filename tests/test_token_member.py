@@ -1,4 +1,4 @@
-"""The token member of the default technique detector (English and Polish)."""
+"""The token member of the default technique detector (English, Italian, Polish, Russian)."""
 
 from __future__ import annotations
 
@@ -129,7 +129,7 @@ def test_a_member_for_another_feature_space_is_refused(tmp_path: Path) -> None:
 def test_the_default_detector_is_the_token_ensemble() -> None:
     detector = registry.technique_detector()
     assert isinstance(detector, TokenEnsembleDetector)
-    assert set(detector.languages) <= {"en", "pl"} and detector.languages
+    assert set(detector.languages) <= {"en", "it", "pl", "ru"} and detector.languages
     assert type(detector.base) is type(registry.default_base_detector())
     english = Document.from_text(ENGLISH, language="en")
     with_member = detector.predict_proba([english])[0]

@@ -103,8 +103,9 @@ def train(
         "(about 5 minutes; needs the English member)."),
     token_member: bool = typer.Option(
         True, "--token-member/--no-token-member", help="Also train the token member that the "
-        "default model averages in for English and Polish, and the default model's final "
-        "calibration (about 9 minutes; needs the other two members; package artifacts only)."),
+        "default model averages in for English, Italian, Polish and Russian, and the default "
+        "model's final calibration (about 12 minutes; needs the other two members; package "
+        "artifacts only)."),
 ) -> None:
     """Train the persuasion-technique detector and save it."""
     from persuasion_lens.models.techniques import ARTIFACT_DIR

@@ -1,4 +1,4 @@
-"""The token member of the default technique detector (English and Polish).
+"""The token member of the default technique detector (English, Italian, Polish, Russian).
 
 A token tagger: for every token of a paragraph and every technique, a logistic regression over
 the span model's integer feature space (`spans.FeatureSpace`: the word, its lemma and suffix,
@@ -111,7 +111,7 @@ class TokenEnsembleDetector(AveragedIntoBase):
 
     @property
     def space(self) -> FeatureSpace:
-        """The span model's feature space, loaded at the first English or Polish paragraph (so
+        """The span model's feature space, loaded at the first paragraph in a member language (so
         that loading the detector stays quick)."""
         if self._space is None:
             space = load_default_span_detector().space

@@ -55,7 +55,7 @@ from persuasion_lens.models.token_member import (
     token_matrix,
 )
 
-MEMBER_LANGUAGES = ("en", "pl")
+MEMBER_LANGUAGES = ("en", "it", "pl", "ru")
 CALIBRATED_LANGUAGES = ("en", "fr", "de", "it", "pl", "ru")
 SHARES = (0.0, 0.15, 0.25, 0.35, 0.45)
 HALVINGS = range(13, 23)
