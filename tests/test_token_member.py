@@ -164,3 +164,24 @@ def test_the_shipped_folder_can_be_named_as_a_model(tmp_path: Path) -> None:
     copy = tmp_path / "model"
     shutil.copytree(registry.TOKEN_ENSEMBLE_DIR, copy)
     assert isinstance(registry.technique_detector(str(copy)), TokenEnsembleDetector)
+
+
+@shipped
+def test_plens_evaluate_shows_the_shipped_final_calibration() -> None:
+    from rich.console import Console
+
+    from persuasion_lens.cli.models import _calibration_table
+    from persuasion_lens.models.manifest import read_manifest
+
+    manifest = read_manifest(registry.TOKEN_ENSEMBLE_DIR / "model.json", "token member")
+    reports = manifest["metadata"]["validation"]
+    console = Console(record=True, width=120)
+    console.print(_calibration_table(reports))
+    lines = {line.split()[1]: line for line in console.export_text().splitlines()
+             if line.startswith("│ ")}
+    assert set(lines) == {"en", "fr", "de", "it", "pl", "ru"}
+    for code, report in reports.items():
+        platt = report["calibration"]["platt"]
+        kept = code in manifest["calibration"]
+        assert (platt is not None) == kept
+        assert (f"{platt[0]:.2f} / {platt[1]:.2f}" if kept else " no ") in lines[code]

@@ -189,7 +189,7 @@ def _fine_tune(encoder: str, data_dir: str, output: Path | None, languages: list
     console.print(f"use it with: plens analyze --model {target} ARTICLE.txt", highlight=False)
 
 
-def _print_default_english_member() -> None:
+def _print_default_members() -> None:
     """The shipped members' validation numbers, as measured when they were trained."""
     from persuasion_lens.models.manifest import read_manifest
     from persuasion_lens.models.registry import DEFAULT_ENSEMBLE_DIR, ENGLISH_ENSEMBLE_DIR
@@ -287,8 +287,7 @@ def evaluate(
         _, reports = _run(langs, data_dir, seed, refit=False, reference=not quick,
                           extra_members=("nblr",) if not quick else (), quick=quick)
         console.print(_table(reports))
-        if "en" in langs:
-            _print_default_english_member()
+        _print_default_members()
     if spans:
         from persuasion_lens.cli.semeval_spans import print_span_evaluation, span_evaluation_rows
 
