@@ -326,6 +326,12 @@ def calibrate(model: LanguageModel, member_probs: dict[str, np.ndarray], gold: n
     return probs
 
 
+def article_halves(sizes: Sequence[int], seed: int) -> np.ndarray:
+    """Per paragraph row, the half (0 or 1) its article falls in; `sizes` are the articles'
+    paragraph counts, in row order."""
+    return np.repeat(np.random.default_rng(seed).permutation(len(sizes)) % 2, sizes)
+
+
 def cross_fitted_score(raw: np.ndarray, gold: np.ndarray, sizes: Sequence[int],
                        shrinkage: float, seed: int, calibrated: bool = True,
                        missing: float = 0.0):
@@ -339,9 +345,7 @@ def cross_fitted_decisions(raw: np.ndarray, gold: np.ndarray, sizes: Sequence[in
                            missing: float = 0.0) -> np.ndarray:
     """The decisions of `cross_fitted_score`: each half of the articles decided with the
     calibration and thresholds fitted on the other half."""
-    rng = np.random.default_rng(seed)
-    doc_fold = rng.permutation(len(sizes)) % 2
-    row_fold = np.repeat(doc_fold, sizes)
+    row_fold = article_halves(sizes, seed)
     predicted = np.zeros_like(gold)
     for fold in (0, 1):
         tune, apply = row_fold != fold, row_fold == fold

@@ -201,14 +201,16 @@ def halving_mean(probabilities: np.ndarray, gold: np.ndarray, sizes: Sequence[in
 
 
 def log_loss(probabilities: np.ndarray, gold: np.ndarray) -> float:
-    p = np.clip(probabilities, 1e-6, 1 - 1e-6)
-    return float(-np.mean(np.where(gold, np.log(p), np.log(1 - p))))
+    """Mean log loss over all (paragraph, technique) cells."""
+    from sklearn.metrics import log_loss as cell_log_loss
+
+    return float(cell_log_loss(np.ravel(gold), np.ravel(probabilities), labels=[False, True]))
 
 
 def cross_fitted_platt(probabilities: np.ndarray, gold: np.ndarray, sizes: Sequence[int],
                        seed: int) -> np.ndarray:
     """Each half of the articles mapped by the Platt fit on the other half."""
-    fold = np.repeat(np.random.default_rng(seed).permutation(len(sizes)) % 2, sizes)
+    fold = tt.article_halves(sizes, seed)
     mapped = np.zeros(probabilities.shape)
     for k in (0, 1):
         platt = tt.fit_platt(probabilities[fold != k], gold[fold != k])
