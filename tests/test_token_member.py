@@ -13,10 +13,10 @@ from scipy import sparse as sp
 
 from persuasion_lens.models import registry
 from persuasion_lens.models.spans import load_default_span_detector
+from persuasion_lens.models.techniques import apply_platt
 from persuasion_lens.models.token_member import (
     LanguageTagger,
     TokenEnsembleDetector,
-    apply_platt,
     noisy_or,
     token_matrix,
 )

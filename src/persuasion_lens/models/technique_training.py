@@ -40,6 +40,7 @@ from persuasion_lens.models.techniques import (
     LinearMember,
     TechniqueDetector,
     _logit,
+    apply_platt,
     paragraph_inputs,
     quantise,
     sentence_bounds,
@@ -349,11 +350,7 @@ def cross_fitted_decisions(raw: np.ndarray, gold: np.ndarray, sizes: Sequence[in
     predicted = np.zeros_like(gold)
     for fold in (0, 1):
         tune, apply = row_fold != fold, row_fold == fold
-        if calibrated:
-            slope, offset = fit_platt(raw[tune], gold[tune])
-            probs = expit(slope * _logit(raw) + offset)
-        else:
-            probs = raw
+        probs = apply_platt(raw, fit_platt(raw[tune], gold[tune])) if calibrated else raw
         thresholds = tune_thresholds(probs[tune], gold[tune], shrinkage, missing)
         predicted[apply] = probs[apply] >= thresholds
     return predicted

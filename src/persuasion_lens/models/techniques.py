@@ -55,6 +55,12 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
+def apply_platt(probabilities: np.ndarray, platt: tuple[float, float]) -> np.ndarray:
+    """sigmoid(slope * logit(p) + offset), p clipped away from 0 and 1."""
+    slope, offset = platt
+    return expit(slope * _logit(np.asarray(probabilities, dtype=float)) + offset)
+
+
 @dataclass
 class LinearMember:
     """One linear one-vs-rest member: probabilities = sigmoid(X @ coef + intercept)."""

@@ -28,6 +28,7 @@ from persuasion_lens.models.manifest import read_manifest, write_manifest
 from persuasion_lens.models.member_base import AveragedIntoBase
 from persuasion_lens.models.registry import TOKEN_ENSEMBLE_DIR
 from persuasion_lens.models.spans import FeatureSpace, load_default_span_detector, tokenize
+from persuasion_lens.models.techniques import apply_platt
 from persuasion_lens.text.documents import Document
 
 ARTIFACT_DIR = TOKEN_ENSEMBLE_DIR
@@ -65,13 +66,6 @@ def noisy_or(token_probabilities: np.ndarray, owner: np.ndarray, n_texts: int) -
     missed = np.add.reduceat(np.log1p(-np.clip(token_probabilities, 0, 1 - 1e-7)), starts, axis=0)
     result[rows] = 1 - np.exp(missed)
     return result
-
-
-def apply_platt(probabilities: np.ndarray, platt: tuple[float, float]) -> np.ndarray:
-    """sigmoid(slope * logit(p) + offset), p clipped away from 0 and 1."""
-    slope, offset = platt
-    p = np.clip(np.asarray(probabilities, dtype=float), 1e-6, 1 - 1e-6)
-    return expit(slope * np.log(p / (1 - p)) + offset)
 
 
 @dataclass

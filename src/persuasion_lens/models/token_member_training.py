@@ -46,11 +46,11 @@ from persuasion_lens.models.embedding_training import (
 )
 from persuasion_lens.models.metrics import expected_calibration_error
 from persuasion_lens.models.spans import FeatureSpace, load_default_span_detector, tokenize
+from persuasion_lens.models.techniques import apply_platt
 from persuasion_lens.models.token_member import (
     ARTIFACT_DIR,
     LanguageTagger,
     TokenEnsembleDetector,
-    apply_platt,
     noisy_or,
     token_matrix,
 )
@@ -272,13 +272,14 @@ def train_token_member(data_dir: str | Path | None = None, output: Path | None =
     articles = [a for a in load_technique_articles(data_dir) if a.paragraph_labels is not None]
     manifests, cache = member_manifests(), {}
     english_missing = float(manifests["en"]["metadata"].get("missing_labels", 0.0))
-    taggers, shares, thresholds, report, finals = {}, {}, {}, {}, {}
+    taggers, shares, thresholds, report = {}, {}, {}, {}
+    finals = {}  # language -> (final validation probabilities, gold, article sizes)
     for language in languages:
         train = [a for a in articles if a.language == language and a.split == "train"]
         validation, gold, sizes = _validation_gold(articles, language, techniques)
         default = default_validation(articles, techniques, language, linear, manifests, cache,
                                      log)
-        finals[language] = default
+        finals[language] = (default, gold, sizes)
         platt = out_of_fold_platt(space, train, language, techniques)
         coef, intercept = fit_tagger(space, train, language, techniques)
         member = LanguageTagger(coef, intercept, platt).paragraph_probabilities(
@@ -294,18 +295,19 @@ def train_token_member(data_dir: str | Path | None = None, output: Path | None =
         if share == 0.0:
             continue
         missing = english_missing if language == "en" else 0.0
-        finals[language] = averaged(default, member, everything, share)
-        thresholds[language] = tt.tune_thresholds(finals[language], gold, shrinkage, missing)
+        final = averaged(default, member, everything, share)
+        finals[language] = (final, gold, sizes)
+        thresholds[language] = tt.tune_thresholds(final, gold, shrinkage, missing)
         shares[language] = share
         coef, intercept = fit_tagger(space, train + validation, language, techniques)
         taggers[language] = LanguageTagger(coef, intercept, platt)
     calibration = {}
     for language in CALIBRATED_LANGUAGES:
-        _, gold, sizes = _validation_gold(articles, language, techniques)
         if language not in finals:
-            finals[language] = default_validation(articles, techniques, language, linear,
-                                                  manifests, cache, log)
-        platt, calibration_report = final_calibration(finals[language], gold, sizes)
+            _, gold, sizes = _validation_gold(articles, language, techniques)
+            finals[language] = (default_validation(articles, techniques, language, linear,
+                                                   manifests, cache, log), gold, sizes)
+        platt, calibration_report = final_calibration(*finals[language])
         report.setdefault(language, {})["calibration"] = calibration_report
         if platt is not None:
             calibration[language] = platt
