@@ -29,6 +29,31 @@ from persuasion_lens.models.techniques import (
 from persuasion_lens.text.documents import Document
 
 
+# ---------------------------------------------------------------- features
+def test_char_counts_match_scikit_learn_with_cold_and_warm_word_cache():
+    import pickle
+    from pathlib import Path
+
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from persuasion_lens.models.features import NgramFeaturizer
+
+    example = Path(__file__).parents[1] / "examples" / "harbour-bridge-opinion-en.txt"
+    texts = [line for line in example.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts += ["Żółć gęślą, «Ça va?» — Straße", "", "a"]
+    reference = CountVectorizer(analyzer="char_wb", ngram_range=(2, 5))
+    expected = reference.fit_transform(texts)
+    vocabulary = list(reference.get_feature_names_out())
+    featurizer = NgramFeaturizer(["x"], vocabulary, np.ones(1), np.ones(len(vocabulary)))
+    for _ in ("cold", "warm"):
+        counts = featurizer._char_counts(texts)
+        assert (counts != expected).nnz == 0
+    assert featurizer._char_columns_by_word
+    restored = pickle.loads(pickle.dumps(featurizer))
+    assert restored._char_columns_by_word == {}
+    assert (restored._char_counts(texts) != expected).nnz == 0
+
+
 # ---------------------------------------------------------------- metrics, by hand
 def test_micro_and_macro_f1_by_hand():
     gold = [{"A"}, {"A", "B"}, set(), {"B"}]
