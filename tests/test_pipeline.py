@@ -142,3 +142,51 @@ def test_all_lists_every_name_found_in_the_terminal(seed_example):
     for entity in data["minor_entities"]:
         assert any(line.strip().startswith(entity["entity"] + " ")
                    for line in full.output.splitlines()), entity["entity"]
+
+
+def _paragraph_with_a_tight_and_a_loose_span():
+    from persuasion_lens.pipeline.results import ParagraphResult, SpanHit, TechniqueHit
+
+    text = "They are traitors, and everything they touch turns to ruin for all of us."
+    loaded, naming = "Loaded_Language", "Name_Calling-Labeling"
+    return ParagraphResult(
+        0, 0, len(text), text,
+        [TechniqueHit(naming, category_of(naming), 0.8),
+         TechniqueHit(loaded, category_of(loaded), 0.5)],
+        [SpanHit(9, 17, "traitors", naming, category_of(naming), 0.6),
+         SpanHit(19, 73, text[19:73], loaded, category_of(loaded), 0.05)])
+
+
+def test_loosely_placed_spans_by_hand():
+    from persuasion_lens.pipeline.results import SpanHit
+
+    paragraph = _paragraph_with_a_tight_and_a_loose_span()
+    tight, loose = paragraph.spans
+    assert paragraph.localisation(tight) == pytest.approx(0.75)
+    assert paragraph.localisation(loose) == pytest.approx(0.1)
+    assert not paragraph.loosely_placed(tight) and paragraph.loosely_placed(loose)
+    stray = SpanHit(0, 4, "They", "Slogans", category_of("Slogans"), 0.3)
+    assert paragraph.localisation(stray) is None and not paragraph.loosely_placed(stray)
+    spans = paragraph.to_dict()["spans"]
+    assert [(s["localisation"], s["loosely_placed"]) for s in spans] == [(0.75, False),
+                                                                         (0.1, True)]
+
+
+def test_reports_mark_loosely_placed_spans():
+    from io import StringIO
+
+    from rich.console import Console
+
+    from persuasion_lens.pipeline.results import ArticleResult
+    from persuasion_lens.reporting.html import render_html
+    from persuasion_lens.reporting.terminal import LOOSE_NOTE, print_report
+
+    result = ArticleResult("en", [_paragraph_with_a_tight_and_a_loose_span()])
+    out = StringIO()
+    print_report(Console(file=out, width=200, color_system=None), result)
+    lines = out.getvalue().splitlines()
+    assert any("“traitors”" in line and "loosely" not in line for line in lines)
+    assert any("loosely placed: “and everything" in line for line in lines)
+    assert LOOSE_NOTE[:40] in out.getvalue()
+    page = render_html([result])
+    assert page.count("class='hl loose'") == 1 and "Loosely placed:" in page

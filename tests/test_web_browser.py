@@ -163,6 +163,15 @@ def test_paste_analyse_explore_and_screenshot(page, tmp_path):
     page.keyboard.press("Escape")
     assert not tip.is_visible()
 
+    # loosely placed spans are marked as such, and their tooltip says so
+    loose = page.evaluate("() => [...document.querySelectorAll('#article mark.hl')]"
+                          ".map(m => [m.classList.contains('loose'), !!m.spans[0].loosely_placed])")
+    assert all(marked == flagged for marked, flagged in loose)
+    assert any(marked for marked, _ in loose)
+    page.locator("#article mark.hl.loose").first.click()
+    assert "Loosely placed" in tip.inner_text()
+    page.keyboard.press("Escape")
+
     # the confidence slider re-filters without a new request
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))

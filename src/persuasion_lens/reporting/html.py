@@ -24,21 +24,26 @@ p.par .num{color:#999;font-size:.75rem;margin-right:6px}
 .tags .tag{display:inline-block;border-radius:10px;padding:1px 8px;margin:2px 4px 2px 0;color:#fff}
 mark{background:none;border-bottom:3px solid var(--c);background-color:var(--bg);cursor:pointer;padding:0 1px}
 mark.nested{border-bottom-style:double}
+mark.loose{border-bottom-style:dotted;background-color:transparent}
 #tip{position:fixed;max-width:380px;background:#222;color:#fff;padding:10px 12px;border-radius:6px;font-size:.85rem;display:none;z-index:5;box-shadow:0 2px 10px rgba(0,0,0,.3)}
 #tip b{display:block}
 .warn{color:#a15c00}
 footer{color:#888;font-size:.8rem;margin:20px 0}
 """
 
+LOOSE_TIP = ("Loosely placed: the technique is likely in this paragraph, but the model is unsure "
+             "which words carry it.")
+
 _SCRIPT = """
 const tip=document.getElementById('tip');
+const LOOSE=%s;
 function showTip(el,ev){const spans=JSON.parse(el.dataset.spans);
- tip.innerHTML=spans.map(s=>`<b>${s.label} · ${s.category} · ${(s.confidence*100).toFixed(0)}%</b>${s.explanation}`).join('<hr>');
+ tip.innerHTML=spans.map(s=>`<b>${s.label} · ${s.category} · ${(s.confidence*100).toFixed(0)}%</b>${s.explanation}${s.loose?'<i class="loose-note"> '+LOOSE+'</i>':''}`).join('<hr>');
  tip.style.display='block';const x=Math.min(ev.clientX+12,window.innerWidth-400);tip.style.left=x+'px';tip.style.top=(ev.clientY+14)+'px';}
 document.querySelectorAll('mark').forEach(m=>{m.addEventListener('mouseenter',e=>showTip(m,e));
  m.addEventListener('click',e=>{showTip(m,e);e.stopPropagation();});m.addEventListener('mouseleave',()=>tip.style.display='none');});
 document.addEventListener('click',()=>tip.style.display='none');
-"""
+""".replace("%s", json.dumps(LOOSE_TIP), 1)
 
 
 def render_html(results: list[ArticleResult], title: str = "persuasion-lens report") -> str:
@@ -123,7 +128,7 @@ def _narrative_meta(result: ArticleResult) -> list[str]:
 
 
 def _paragraph(paragraph: ParagraphResult) -> str:
-    body = "".join(_segment_html(segment) for segment in segments(paragraph))
+    body = "".join(_segment_html(segment, paragraph) for segment in segments(paragraph))
     tags = "".join(
         f"<span class='tag' style='background:{category(hit.category).colour}' "
         f"title='{escape(technique(hit.technique).definition)}'>"
@@ -137,7 +142,7 @@ def _paragraph(paragraph: ParagraphResult) -> str:
     )
 
 
-def _segment_html(segment) -> str:
+def _segment_html(segment, paragraph: ParagraphResult) -> str:
     text = escape(segment.text)
     span = segment.innermost
     if span is None:
@@ -149,12 +154,14 @@ def _segment_html(segment) -> str:
             "category": s.category,
             "confidence": round(s.confidence, 3),
             "explanation": s.explanation,
+            "loose": paragraph.loosely_placed(s),
         }
         for s in segment.spans
     ]
     nested = " nested" if len(segment.spans) > 1 else ""
+    loose = " loose" if paragraph.loosely_placed(span) else ""
     return (
-        f"<mark class='hl{nested}' style='--c:{colour};--bg:{colour}22' "
+        f"<mark class='hl{nested}{loose}' style='--c:{colour};--bg:{colour}22' "
         f"data-technique='{escape(span.technique)}' data-start='{segment.start}' "
         f"data-end='{segment.end}' data-spans='{escape(json.dumps(details))}'>{text}</mark>"
     )

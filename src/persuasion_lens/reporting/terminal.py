@@ -53,6 +53,10 @@ def _role_phrase(entity: dict) -> str:
     return f"{entity['main_role']}{sure}{fine_part}"
 
 
+LOOSE_NOTE = ("loosely placed: the technique is likely in the paragraph, but the model is unsure "
+              "which words carry it; read the quoted words as \"somewhere around here\".")
+
+
 def _rounded_down(probability: float) -> str:
     """Two decimals, rounded down: a role at 0.797 is below the 0.8 from which roles are
     stated, and must not read 0.80 beside "role unclear"."""
@@ -71,6 +75,8 @@ def print_report(
     for paragraph in result.paragraphs:
         if paragraph.techniques or show_all:
             console.print(_paragraph_block(paragraph))
+    if any(p.loosely_placed(s) for p in result.paragraphs for s in p.spans):
+        console.print(Text(LOOSE_NOTE, style="dim"))
     hidden = sum(1 for p in result.paragraphs if not p.techniques)
     if hidden and not show_all:
         console.print(
@@ -226,17 +232,19 @@ def _paragraph_block(paragraph: ParagraphResult) -> Group:
             f"{technique(hit.technique).label} {hit.confidence:.2f}",
             style=f"bold {category(hit.category).colour}",
         )
-    cues = [_span_line(span) for span in paragraph.spans]
+    cues = [_span_line(span, paragraph.loosely_placed(span)) for span in paragraph.spans]
     return Group(heading, _highlighted_text(paragraph), *cues, Text(""))
 
 
-def _span_line(span: SpanHit) -> Text:
+def _span_line(span: SpanHit, loose: bool) -> Text:
     """Names the words carrying a technique, so they show even without colours."""
     quoted = span.text if len(span.text) <= SPAN_QUOTE else span.text[: SPAN_QUOTE - 1] + "…"
     return Text.assemble(
         ("  ▸ ", "dim"),
         (technique(span.technique).label, category(span.category).colour),
-        (f" {span.confidence:.2f}: ", "dim"),
+        (f" {span.confidence:.2f}", "dim"),
+        (" loosely placed", "italic dim") if loose else "",
+        (": ", "dim"),
         f"“{quoted}”",
     )
 

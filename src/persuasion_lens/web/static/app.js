@@ -21,6 +21,10 @@
     cycle: new Map(), // technique -> index of the highlight shown last
   };
 
+  // Spans the model placed loosely (docs/spans.md): the technique is there, the words are a guess.
+  const LOOSE_NOTE = "Loosely placed: the technique is likely in this paragraph, but the model is "
+    + "unsure which words carry it.";
+
   /* ---------- helpers ---------- */
   function el(tag, props = {}, ...children) {
     const node = document.createElement(tag);
@@ -355,7 +359,7 @@
         continue;
       }
       const mark = el("mark", {
-        class: "hl" + (covering.length > 1 ? " multi" : ""),
+        class: "hl" + (covering.length > 1 ? " multi" : "") + (covering[0].loosely_placed ? " loose" : ""),
         tabindex: "0",
         dataset: { key, technique: covering[0].technique, category: covering[0].category },
       }, piece);
@@ -469,6 +473,7 @@
         el("div", { class: "tip-cat" }, el("span", { class: "swatch" }), s.category),
         s.text ? el("p", { class: "tip-quote", text: `“${s.text.length > 160 ? s.text.slice(0, 157).trimEnd() + "…" : s.text}”` }) : null,
         s.explanation ? el("p", { class: "tip-why", text: s.explanation }) : null,
+        s.loosely_placed ? el("p", { class: "tip-loose", text: LOOSE_NOTE }) : null,
         t.definition && !repeats(s.explanation, t.definition) ? el("p", { class: "tip-def", text: t.definition }) : null);
       paint(block, s.category);
       return block;
