@@ -129,7 +129,9 @@ def test_a_member_for_another_feature_space_is_refused(tmp_path: Path) -> None:
 def test_the_default_detector_is_the_token_ensemble() -> None:
     detector = registry.technique_detector()
     assert isinstance(detector, TokenEnsembleDetector)
-    assert set(detector.languages) <= {"en", "it", "pl", "ru"} and detector.languages
+    from persuasion_lens.models.token_member_training import MEMBER_LANGUAGES
+
+    assert set(detector.languages) <= set(MEMBER_LANGUAGES) and detector.languages
     assert type(detector.base) is type(registry.default_base_detector())
     english = Document.from_text(ENGLISH, language="en")
     with_member = detector.predict_proba([english])[0]

@@ -103,8 +103,8 @@ def train(
         "(about 5 minutes; needs the English member)."),
     token_member: bool = typer.Option(
         True, "--token-member/--no-token-member", help="Also train the token member that the "
-        "default model averages in for English, Italian, Polish and Russian, and the default "
-        "model's final calibration (about 12 minutes; needs the other two members; package "
+        "default model averages in for all six languages, and the default model's final "
+        "calibration (about 17 minutes; needs the other two members; package "
         "artifacts only)."),
 ) -> None:
     """Train the persuasion-technique detector and save it."""

@@ -30,7 +30,7 @@ LINEAR_MODEL_NAME = "linear"
 ENGLISH_ENSEMBLE_DIR = Path(__file__).parent / "artifacts" / "techniques-en-static"
 # ... and that with the cross-lingual member averaged in for the other languages ...
 DEFAULT_ENSEMBLE_DIR = Path(__file__).parent / "artifacts" / "techniques-crosslingual"
-# ... and, the default, that with the token member averaged in for en, it, pl and ru.
+# ... and, the default, that with the token member averaged in for all six languages.
 TOKEN_ENSEMBLE_DIR = Path(__file__).parent / "artifacts" / "techniques-token"
 
 

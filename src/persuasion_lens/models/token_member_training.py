@@ -55,7 +55,7 @@ from persuasion_lens.models.token_member import (
     token_matrix,
 )
 
-MEMBER_LANGUAGES = ("en", "it", "pl", "ru")
+MEMBER_LANGUAGES = ("en", "fr", "de", "it", "pl", "ru")
 CALIBRATED_LANGUAGES = ("en", "fr", "de", "it", "pl", "ru")
 SHARES = (0.0, 0.15, 0.25, 0.35, 0.45)
 HALVINGS = range(13, 23)
@@ -285,8 +285,9 @@ def train_token_member(data_dir: str | Path | None = None, output: Path | None =
         member = LanguageTagger(coef, intercept, platt).paragraph_probabilities(
             space, _texts(validation), language)
         everything = np.ones(len(techniques), dtype=bool)
-        by_share = {share: halving_mean(averaged(default, member, everything, share), gold,
-                                        sizes, shrinkage) for share in SHARES}
+        averages = {share: averaged(default, member, everything, share) for share in SHARES}
+        by_share = {share: halving_mean(averages[share], gold, sizes, shrinkage)
+                    for share in SHARES}
         share = max(SHARES, key=lambda s: (by_share[s], -s))
         report[language] = {"cross_fitted_micro_f1_by_share": by_share, "share": share,
                             "member_alone": halving_mean(member, gold, sizes, shrinkage)}
@@ -295,7 +296,7 @@ def train_token_member(data_dir: str | Path | None = None, output: Path | None =
         if share == 0.0:
             continue
         missing = english_missing if language == "en" else 0.0
-        final = averaged(default, member, everything, share)
+        final = averages[share]
         finals[language] = (final, gold, sizes)
         thresholds[language] = tt.tune_thresholds(final, gold, shrinkage, missing)
         shares[language] = share
