@@ -30,7 +30,7 @@ from persuasion_lens.text.documents import Document
 
 
 # ---------------------------------------------------------------- features
-def test_char_counts_match_scikit_learn_with_cold_and_warm_word_cache():
+def test_char_counts_match_scikit_learn_with_cold_and_warm_word_cache(monkeypatch):
     import pickle
     from pathlib import Path
 
@@ -51,6 +51,10 @@ def test_char_counts_match_scikit_learn_with_cold_and_warm_word_cache():
     assert featurizer._char_columns_by_word
     restored = pickle.loads(pickle.dumps(featurizer))
     assert restored._char_columns_by_word == {}
+    assert (restored._char_counts(texts) != expected).nnz == 0
+    monkeypatch.setattr("persuasion_lens.models.features._CHAR_CACHE_WORDS", 5)
+    restored._char_counts(["a b c"])  # a full cache is emptied before the next call fills it
+    assert set(restored._char_columns_by_word) == {"a", "b", "c"}
     assert (restored._char_counts(texts) != expected).nnz == 0
 
 
