@@ -19,6 +19,8 @@ SCHEMA_VERSION = "1.0"
 # technique, against .29-.53 above it (docs/spans.md): the technique is somewhere around there,
 # but these exact words are a guess.
 LOOSE_PLACEMENT = 0.2
+LOOSE_PLACEMENT_MEANING = ("the technique is likely in the paragraph, but the model is unsure "
+                           "which words carry it")
 
 
 @dataclass

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from html import escape
 
-from persuasion_lens.pipeline.results import ArticleResult, ParagraphResult
+from persuasion_lens.pipeline.results import (
+    LOOSE_PLACEMENT_MEANING,
+    ArticleResult,
+    ParagraphResult,
+)
 from persuasion_lens.reporting.highlight import segments
 from persuasion_lens.taxonomy import CATEGORIES, category, technique
 from persuasion_lens.text.languages import SUPPORTED_LANGUAGES
@@ -31,8 +35,7 @@ mark.loose{border-bottom-style:dotted;background-color:transparent}
 footer{color:#888;font-size:.8rem;margin:20px 0}
 """
 
-LOOSE_TIP = ("Loosely placed: the technique is likely in this paragraph, but the model is unsure "
-             "which words carry it.")
+LOOSE_TIP = f"Loosely placed: {LOOSE_PLACEMENT_MEANING}."
 
 _SCRIPT = """
 const tip=document.getElementById('tip');

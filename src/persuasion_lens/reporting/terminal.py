@@ -9,7 +9,12 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from persuasion_lens.pipeline.results import ArticleResult, ParagraphResult, SpanHit
+from persuasion_lens.pipeline.results import (
+    LOOSE_PLACEMENT_MEANING,
+    ArticleResult,
+    ParagraphResult,
+    SpanHit,
+)
 from persuasion_lens.reporting.highlight import segments
 from persuasion_lens.taxonomy import CATEGORIES, category, technique
 from persuasion_lens.text.languages import SUPPORTED_LANGUAGES
@@ -53,8 +58,8 @@ def _role_phrase(entity: dict) -> str:
     return f"{entity['main_role']}{sure}{fine_part}"
 
 
-LOOSE_NOTE = ("loosely placed: the technique is likely in the paragraph, but the model is unsure "
-              "which words carry it; read the quoted words as \"somewhere around here\".")
+LOOSE_NOTE = (f"loosely placed: {LOOSE_PLACEMENT_MEANING}; read the quoted words as "
+              "\"somewhere around here\".")
 
 
 def _rounded_down(probability: float) -> str:

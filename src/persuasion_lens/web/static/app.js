@@ -21,8 +21,8 @@
     cycle: new Map(), // technique -> index of the highlight shown last
   };
 
-  // Spans the model placed loosely (docs/spans.md): the technique is there, the words are a guess.
-  const LOOSE_NOTE = "Loosely placed: the technique is likely in this paragraph, but the model is "
+  // Spans the model placed loosely (docs/spans.md); the words of results.LOOSE_PLACEMENT_MEANING.
+  const LOOSE_NOTE = "Loosely placed: the technique is likely in the paragraph, but the model is "
     + "unsure which words carry it.";
 
   /* ---------- helpers ---------- */
