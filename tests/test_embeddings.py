@@ -171,6 +171,22 @@ def test_member_is_averaged_in_for_english_only() -> None:
     assert detector.uses_fallback("es") and not detector.uses_fallback("fr")
 
 
+def test_a_member_over_the_linear_detector_warns_outside_its_languages() -> None:
+    from persuasion_lens.pipeline.analyzer import Analyzer
+
+    detector = _stub_detector()
+    assert detector.language_notice("en") is None
+    assert "linear detector alone" in detector.language_notice("fr")
+    detector.base_ref = "en-static"  # over a shipped ensemble: its members still serve French
+    assert detector.language_notice("fr") is None
+    detector.base_ref = "default"
+    analyzer = Analyzer(detector=detector)
+    french = analyzer._prepare(Document.from_text("Titre\nCes traîtres nous mentent."), "fr")
+    english = analyzer._prepare(Document.from_text("Title\nThese traitors lie to us."), "en")
+    assert any("linear detector alone" in w for w in french)
+    assert not any("linear detector alone" in w for w in english)
+
+
 def test_save_and_load_round_trip(tmp_path: Path, monkeypatch) -> None:
     from persuasion_lens.models import registry, techniques
 

@@ -249,6 +249,16 @@ class EmbeddingEnsembleDetector(AveragedIntoBase):
             self._encoder = build_encoder(self.encoder_name)
         return self._encoder
 
+    def language_notice(self, language: str | None) -> str | None:
+        """A warning for a document this model serves worse than the default model does: over
+        the bare linear detector (`--model embeddings`), languages without the member get the
+        linear detector alone, without the default model's other members."""
+        if self.base_ref != "default" or language in self.languages:
+            return None
+        members = ", ".join(self.languages)
+        return (f"this model adds its member for {members} only; '{language}' is analysed by "
+                "the linear detector alone, below the default model (leave out --model)")
+
     def member_proba(self, features: np.ndarray) -> np.ndarray:
         return expit(features @ self.coef.T + self.intercept)
 

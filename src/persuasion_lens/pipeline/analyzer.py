@@ -141,6 +141,9 @@ class Analyzer:
                 f"no model is trained for language '{document.language}'; results come from the "
                 "multilingual fallback and are less reliable"
             )
+        notice = getattr(self.detector, "language_notice", None)
+        if notice is not None and (text := notice(document.language)):
+            warnings.append(text)
         return warnings
 
     def _build_result(
