@@ -39,7 +39,6 @@ def main() -> None:
         train_only_base,
     )
     from persuasion_lens.models.spans import load_default_span_detector
-    from persuasion_lens.models.token_member import LanguageTagger
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
@@ -60,10 +59,7 @@ def main() -> None:
 
     with threadpool_limits(1):
         space = load_default_span_detector().space
-        platt = T.out_of_fold_platt(space, train, LANGUAGE, techniques)
-        coef, intercept = T.fit_tagger(space, train, LANGUAGE, techniques)
-        token = LanguageTagger(coef, intercept, platt).paragraph_probabilities(
-            space, T._texts(validation), LANGUAGE)
+        token, _ = T.train_fit_validation(space, train, validation, LANGUAGE, techniques)
         static = T.default_validation(articles, techniques, LANGUAGE, linear,
                                       T.member_manifests(), {}, print)
         default = averaged(static, token, everything, token_share)

@@ -43,7 +43,6 @@ from persuasion_lens.models import technique_training as tt
 from persuasion_lens.models import token_member_training as T
 from persuasion_lens.models.embedding_training import averaged
 from persuasion_lens.models.spans import load_default_span_detector
-from persuasion_lens.models.token_member import LanguageTagger
 
 SHARES = (0.0, 0.15, 0.25, 0.35, 0.45)
 HALVINGS = range(13, 23)
@@ -67,10 +66,7 @@ def span_space_validation(articles, techniques, language, keep) -> np.ndarray:
     space = load_default_span_detector().space
     train = [a for a in articles if a.language == language and a.split == "train"]
     validation = [a for a in articles if a.language == language and a.split == "validation"]
-    platt = T.out_of_fold_platt(space, train, language, techniques, keep)
-    coef, intercept = T.fit_tagger(space, train, language, techniques, keep)
-    return LanguageTagger(coef, intercept, platt).paragraph_probabilities(
-        space, [p.text for a in validation for p in a.document.paragraphs], language)
+    return T.train_fit_validation(space, train, validation, language, techniques, keep)[0]
 
 
 def halving_mean(probabilities, gold, sizes) -> float:

@@ -163,6 +163,18 @@ def out_of_fold_platt(space: FeatureSpace, train: Sequence[Any], language: str,
     return tt.fit_platt(scores, gold)
 
 
+def train_fit_validation(space: FeatureSpace, train: Sequence[Any], validation: Sequence[Any],
+                         language: str, techniques: Sequence[str], keep: int = KEEP
+                         ) -> tuple[np.ndarray, tuple[float, float]]:
+    """The member fitted on the train split (its Platt map too): (its validation
+    probabilities, the Platt map)."""
+    platt = out_of_fold_platt(space, train, language, techniques, keep)
+    coef, intercept = fit_tagger(space, train, language, techniques, keep)
+    member = LanguageTagger(coef, intercept, platt).paragraph_probabilities(
+        space, _texts(validation), language)
+    return member, platt
+
+
 def default_validation(articles: Sequence[Any], techniques: Sequence[str], language: str,
                        linear: Any, member_manifests: dict[str, dict],
                        cache: dict[str, Any], log: Callable[[str], None]) -> np.ndarray:
@@ -280,10 +292,7 @@ def train_token_member(data_dir: str | Path | None = None, output: Path | None =
         default = default_validation(articles, techniques, language, linear, manifests, cache,
                                      log)
         finals[language] = (default, gold, sizes)
-        platt = out_of_fold_platt(space, train, language, techniques)
-        coef, intercept = fit_tagger(space, train, language, techniques)
-        member = LanguageTagger(coef, intercept, platt).paragraph_probabilities(
-            space, _texts(validation), language)
+        member, platt = train_fit_validation(space, train, validation, language, techniques)
         everything = np.ones(len(techniques), dtype=bool)
         averages = {share: averaged(default, member, everything, share) for share in SHARES}
         by_share = {share: halving_mean(averages[share], gold, sizes, shrinkage)
