@@ -35,7 +35,7 @@ from persuasion_lens.models import narrative_training as T  # noqa: E402
 from persuasion_lens.models.narratives import softmax  # noqa: E402
 from persuasion_lens.models.spans import load_default_span_detector, tokenize  # noqa: E402
 from persuasion_lens.taxonomy.roles import GEOPOLITICAL_BLOCS  # noqa: E402
-from persuasion_lens.text.documents import Document  # noqa: E402
+from persuasion_lens.text.documents import Document, split_sentences  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _articles import DEFAULT_DATA  # noqa: E402
@@ -89,14 +89,13 @@ FIRST_PERSON_PLURAL = {
     "pt": {"nós", "nos", "nosso", "nossa", "nossos", "nossas"},
     "hi": {"हम", "हमारा", "हमारी", "हमारे", "हमें", "हमने", "हमको"},
 }
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
 
 
 def we_rates(text: str, language: str) -> np.ndarray:
     """Per side of the war: the share of the sentences naming it that also say "we" or "our"
     (smoothed by two sentences) -- does the author speak as one of that side?"""
     named, with_we = np.zeros(len(SIDES)), np.zeros(len(SIDES))
-    for sentence in _SENTENCE.findall(text):
+    for sentence in (s.text for line in text.splitlines() for s in split_sentences(line)):
         words = re.findall(r"\w+", sentence)
         we = any(w.lower() in FIRST_PERSON_PLURAL.get(language, ()) and w != "US" for w in words)
         lowered = " " + " ".join(E.tokens(sentence))

@@ -43,7 +43,8 @@ from persuasion_lens.data.semeval2023 import (
     LabelledArticle,
     load_technique_articles,
 )
-from persuasion_lens.models.features import char_wb_ngrams, context_blocks
+from persuasion_lens.models.features import context_blocks
+from persuasion_lens.models.ngrams import char_wb_ngrams
 from persuasion_lens.models.technique_training import paragraph_data, technique_names
 
 _WORD = re.compile(r"\w+")

@@ -20,11 +20,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.model_selection import StratifiedKFold
 
 from persuasion_lens.models import article_training as T
 from persuasion_lens.models.manifest import read_manifest, write_gzipped_json, write_manifest
+from persuasion_lens.models.ngrams import TWO_CHARACTER_WORDS, FittedTfidf, WordAnalyzer
 from persuasion_lens.text.documents import Document
 
 ARTIFACT_DIR = Path(__file__).parent / "artifacts" / "article"
@@ -183,12 +182,8 @@ class ArticleClassifier:
         config_dict = dict(manifest["feature_config"])
         config_dict["char_range"] = tuple(config_dict["char_range"])
         config = T.FeatureConfig(**config_dict)
-        word = TfidfVectorizer(
-            analyzer="word", ngram_range=(1, 2), sublinear_tf=True, lowercase=False,
-            dtype=np.float32, token_pattern=r"(?u)\b\w\w+\b",
-            vocabulary={term: i for i, term in enumerate(vocabulary)},
-        )
-        word.idf_ = weights["word_idf"].astype(np.float64)
+        word = FittedTfidf(vocabulary, WordAnalyzer(TWO_CHARACTER_WORDS, (1, 2), lowercase=False),
+                           weights["word_idf"])
         space = T.FeatureSpace(
             config, word, None, weights["style_mean"], weights["style_std"],
             list(manifest["languages"]),
@@ -254,6 +249,8 @@ def fit_article_classifier(
     held_scores, held_y, held_lang = [], [], []
     n_folds = min(genre_config.folds, int(np.bincount(y).min()) if len(y) else 0)
     if n_folds >= 2:
+        from sklearn.model_selection import StratifiedKFold
+
         splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
         for fit_index, held_index in splitter.split(np.zeros(len(y)), y):
             coef, intercept = T.fit_genre(Xg[fit_index], y[fit_index], genres, genre_config, seed)

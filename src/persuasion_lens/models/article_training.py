@@ -24,12 +24,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
 from scipy.special import expit
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from persuasion_lens.models.ngrams import FittedTfidf
 
 LANGUAGES = ["en", "fr", "de", "it", "pl", "ru"]
 
@@ -95,7 +99,7 @@ class FeatureSpace:
     """Fitted vectorisers plus the scaling of the dense features."""
 
     config: FeatureConfig
-    word: TfidfVectorizer
+    word: TfidfVectorizer | FittedTfidf
     char: TfidfVectorizer | None
     style_mean: np.ndarray
     style_std: np.ndarray
@@ -110,6 +114,8 @@ class FeatureSpace:
         cls, texts: Sequence[tuple[str, str, list[str]]], config: FeatureConfig
     ) -> FeatureSpace:
         """texts: (title, full text, paragraphs) per article."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         joined = [cls.text_of(t, body, config.title_repeat) for t, body, _ in texts]
         word = TfidfVectorizer(
             analyzer="word", ngram_range=(1, 2), min_df=config.word_min_df, sublinear_tf=True,
@@ -163,6 +169,8 @@ class GenreConfig:
 
 def fit_genre(X, y: np.ndarray, classes: list[str], config: GenreConfig, seed: int):
     """(coef, intercept) with one row per class; a class absent from y never wins."""
+    from sklearn.linear_model import LogisticRegression
+
     coef = np.zeros((len(classes), X.shape[1]))
     intercept = np.full(len(classes), -20.0)
     present = np.unique(y)
@@ -247,6 +255,8 @@ class FrameConfig:
 
 
 def fit_frames(X, Y: np.ndarray, config: FrameConfig, seed: int):
+    from sklearn.linear_model import LogisticRegression
+
     coefs, intercepts = [], []
     for j in range(Y.shape[1]):
         column = Y[:, j]

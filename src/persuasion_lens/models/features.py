@@ -10,17 +10,23 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from itertools import repeat
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer
+
+from persuasion_lens.models.ngrams import WordAnalyzer, count, count_columns, padded_word_ngrams
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import CountVectorizer
 
 WORD_PATTERN = r"(?u)\b\w+\b"
 _WORD_RE = re.compile(r"(?u)\w+")
 
 
 def _word_vectorizer(vocabulary=None, ngram_range=(1, 2), min_df=1) -> CountVectorizer:
+    from sklearn.feature_extraction.text import CountVectorizer
+
     return CountVectorizer(
         lowercase=True, token_pattern=WORD_PATTERN, ngram_range=tuple(ngram_range),
         vocabulary=vocabulary, min_df=min_df, dtype=np.float32,
@@ -28,6 +34,8 @@ def _word_vectorizer(vocabulary=None, ngram_range=(1, 2), min_df=1) -> CountVect
 
 
 def _char_vectorizer(vocabulary=None, ngram_range=(2, 5), min_df=1) -> CountVectorizer:
+    from sklearn.feature_extraction.text import CountVectorizer
+
     return CountVectorizer(
         lowercase=True, analyzer="char_wb", ngram_range=tuple(ngram_range),
         vocabulary=vocabulary, min_df=min_df, dtype=np.float32,
@@ -69,7 +77,7 @@ class NgramFeaturizer:
         self.char_idf = np.asarray(char_idf, dtype=np.float32)
         self.word_ngrams, self.char_ngrams = tuple(word_ngrams), tuple(char_ngrams)
         self.char_weight = float(char_weight)
-        self._word_analyzer = _word_vectorizer(ngram_range=self.word_ngrams).build_analyzer()
+        self._word_analyzer = WordAnalyzer(WORD_PATTERN, self.word_ngrams)
         self._word_index = {w: i for i, w in enumerate(self.word_vocab)}
         self._char_index = {c: i for i, c in enumerate(self.char_vocab)}
         self._char_columns_by_word: dict[str, tuple[int, ...]] = {}
@@ -102,7 +110,7 @@ class NgramFeaturizer:
         return cls(vocabs[0], vocabs[1], idfs[0], idfs[1], word_ngrams, char_ngrams, char_weight)
 
     def _word_counts(self, texts: Sequence[str]) -> sp.csr_matrix:
-        return _count(map(self._word_analyzer, texts), self._word_index, len(texts))
+        return count(map(self._word_analyzer, texts), self._word_index, len(texts))
 
     def _char_counts(self, texts: Sequence[str]) -> sp.csr_matrix:
         """char_wb n-grams never cross a word, so each distinct word's vocabulary columns are
@@ -121,11 +129,11 @@ class NgramFeaturizer:
                     known = cache[word] = self._char_columns_of(word)
                 columns.extend(known)
             lengths.append(len(columns) - before)
-        return _count_columns(np.array(columns, dtype=np.int64), lengths, len(self._char_index))
+        return count_columns(np.array(columns, dtype=np.int64), lengths, len(self._char_index))
 
     def _char_columns_of(self, word: str) -> tuple[int, ...]:
         low, high = self.char_ngrams
-        grams = map(self._char_index.get, _padded_word_ngrams(word, low, high))
+        grams = map(self._char_index.get, padded_word_ngrams(word, low, high))
         return tuple(column for column in grams if column is not None)
 
     def _weigh(self, word_counts: sp.csr_matrix, char_counts: sp.csr_matrix) -> sp.csr_matrix:
@@ -186,48 +194,6 @@ class NgramFeaturizer:
 
 
 _CHAR_CACHE_WORDS = 50_000  # about 13 MB per language (265 bytes a word) on long corpus runs
-
-
-def char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
-    """The same n-grams as scikit-learn's ``analyzer="char_wb"`` (lowercased)."""
-    grams: list[str] = []
-    for word in text.lower().split():
-        grams.extend(_padded_word_ngrams(word, low, high))
-    return grams
-
-
-def _padded_word_ngrams(word: str, low: int, high: int) -> list[str]:
-    padded = f" {word} "
-    size = len(padded)
-    grams: list[str] = []
-    for n in range(low, high + 1):
-        if size <= n:
-            grams.append(padded)
-            break
-        grams.extend([padded[i:i + n] for i in range(size - n + 1)])
-    return grams
-
-
-def _count(analysed, index: dict[str, int], n_rows: int) -> sp.csr_matrix:
-    """Count matrix over a fixed vocabulary; the per-n-gram lookups run inside `map` (C)."""
-    lengths: list[int] = []
-    grams: list[str] = []
-    for doc_grams in analysed:
-        lengths.append(len(doc_grams))
-        grams.extend(doc_grams)
-    columns = np.fromiter(map(index.get, grams, repeat(-1)), dtype=np.int64, count=len(grams))
-    return _count_columns(columns, lengths, len(index))
-
-
-def _count_columns(columns: np.ndarray, lengths: list[int], n_columns: int) -> sp.csr_matrix:
-    """Rows of counts from each row's column ids, in order (-1: not in the vocabulary)."""
-    rows = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
-    known = columns >= 0
-    matrix = sp.csr_matrix(
-        (np.ones(int(known.sum()), dtype=np.float32), (rows[known], columns[known])),
-        shape=(len(lengths), n_columns))
-    matrix.sum_duplicates()
-    return matrix
 
 
 def _l2(matrix: sp.csr_matrix) -> sp.csr_matrix:

@@ -36,6 +36,12 @@ from scipy.special import expit
 
 from persuasion_lens.models import entities as E
 from persuasion_lens.models.manifest import read_manifest, write_gzipped_json, write_manifest
+from persuasion_lens.models.ngrams import (
+    TWO_CHARACTER_WORDS,
+    CharAnalyzer,
+    VocabularyCounter,
+    WordAnalyzer,
+)
 from persuasion_lens.taxonomy.roles import RUSSIAN_SIDE, STATED_ROLE_PROBABILITY, SideReading
 from persuasion_lens.text.documents import Document
 
@@ -188,17 +194,14 @@ class DocumentFeaturizer:
 
     def __init__(self, word_vocabulary: list[str], word_idf: np.ndarray,
                  char_vocabulary: list[str], char_idf: np.ndarray, word_weight: float = 0.5):
-        from sklearn.feature_extraction.text import CountVectorizer
-
         self.word_vocabulary = list(word_vocabulary)
         self.char_vocabulary = list(char_vocabulary)
         self.word_idf = np.asarray(word_idf, dtype=np.float64)
         self.char_idf = np.asarray(char_idf, dtype=np.float64)
         self.word_weight = float(word_weight)
-        self._word = CountVectorizer(ngram_range=(1, 2), vocabulary=self.word_vocabulary,
-                                     token_pattern=r"(?u)\b\w\w+\b")
-        self._char = CountVectorizer(analyzer="char_wb", ngram_range=(3, 5),
-                                     vocabulary=self.char_vocabulary)
+        self._word = VocabularyCounter(
+            self.word_vocabulary, WordAnalyzer(TWO_CHARACTER_WORDS, (1, 2)), np.float64)
+        self._char = VocabularyCounter(self.char_vocabulary, CharAnalyzer((3, 5)), np.float64)
 
     @staticmethod
     def text_of(document: Document) -> str:
@@ -213,7 +216,7 @@ class DocumentFeaturizer:
         blocks = []
         for vectorizer, idf, weight in ((self._word, self.word_idf, self.word_weight),
                                         (self._char, self.char_idf, 1 - self.word_weight)):
-            counts = vectorizer.transform(texts).astype(np.float64)
+            counts = vectorizer.transform(texts)
             counts.data = 1 + np.log(counts.data)
             matrix = counts @ sp.diags(idf)
             norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())

@@ -152,8 +152,8 @@ def out_of_fold_platt(space: FeatureSpace, train: Sequence[Any], language: str,
     """The Platt map of the paragraph scores, fitted on two-fold (by article) out-of-fold
     scores of the train split."""
     _, gold = tt.paragraph_data(list(train), list(techniques))
-    fold = np.random.default_rng(SEED).permutation(len(train)) % 2
-    row_fold = np.repeat(fold, [len(a.document.paragraphs) for a in train])
+    fold = tt.article_halves([1] * len(train), SEED)
+    row_fold = tt.article_halves([len(a.document.paragraphs) for a in train], SEED)
     scores = np.zeros(gold.shape)
     for k in (0, 1):
         fitted = [a for a, f in zip(train, fold, strict=True) if f != k]
