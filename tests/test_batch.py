@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -409,3 +410,37 @@ def test_dask_adds_narratives_like_the_single_process_run(tmp_path, monkeypatch)
     finally:
         for db in databases:
             db.dispose()
+
+
+def test_rows_with_unstorable_characters_are_stored_and_bad_fields_recorded(tmp_path,
+                                                                             db_url):  # noqa: F811
+    """A NUL (which PostgreSQL refuses) or a lone surrogate (which UTF-8 cannot encode) in a
+    row used to abort the whole run; they are now replaced one character for one."""
+    rows = article_rows(3)
+    rows[0]["text"] = rows[0]["text"].replace("Headline", "Head\u0000line", 1)
+    rows[1]["text"] = rows[1]["text"].replace("Headline", "Head\ud800line", 1)
+    rows[1]["outlet"] = "Gotham\u0000Gazette"
+    rows[2]["id"] = ["a", "list"]
+    odd_language = dict(article_rows(1, start=7)[0], lang="xx")
+    source = tmp_path / "odd.jsonl"
+    with source.open("w", encoding="utf-8") as handle:
+        for row in [*rows, odd_language]:
+            handle.write(json.dumps(row) + "\n")  # json.dumps escapes NUL and the surrogate
+    result = runner.invoke(app, ["batch", str(source), "--db", db_url, "--no-progress",
+                                 *analyzer_args()])
+    assert result.exit_code == 1, result.output
+    db = open_database(db_url)
+    try:
+        with db.engine.connect() as connection:
+            stored = {row.external_id: row.text for row in connection.execute(
+                select(articles.c.external_id, articles.c.text))}
+            outlets = set(connection.scalars(select(articles.c.outlet)))
+        assert set(stored) == {"a0", "a1"}
+        assert stored["a0"].startswith("Head\ufffdline") and "\x00" not in stored["a0"]
+        assert stored["a1"].startswith("Head\ufffdline")
+        assert "Gotham\ufffdGazette" in outlets
+        reasons = {f["location"]: f["reason"] for f in list_failures(db)}
+        assert reasons["line 3"] == "'id' must be text or a number"
+        assert "'xx' is not a known language code" in reasons["line 4"]
+    finally:
+        db.dispose()

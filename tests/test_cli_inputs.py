@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import pytest
 from typer.testing import CliRunner
@@ -59,9 +60,11 @@ def test_huge_file(tmp_path):
     assert_one_line_error(run_plens("analyze", str(huge)), "limit")
 
 
-def test_bad_language_code(project_example):
+@pytest.mark.parametrize("code", ["english", "xx"])
+def test_bad_language_code(project_example, code):
     assert_one_line_error(
-        run_plens("analyze", "--lang", "english", str(project_example)), "language code"
+        run_plens("analyze", "--lang", code, str(project_example)),
+        f"'{code}' is not a known language code",
     )
 
 
@@ -125,3 +128,16 @@ def test_one_bad_file_among_several_is_skipped(tmp_path, project_example):
     assert len(result.stdout.decode().strip().splitlines()) == 1
     assert "skipped" in result.stderr.decode()
     assert "Traceback" not in result.stderr.decode()
+
+
+def test_endless_input_stops_at_the_limit():
+    """Reading stops at the limit: /dev/zero used to be read until the memory ran out."""
+    started = time.perf_counter()
+    result = run_plens("analyze", "/dev/zero")
+    assert_one_line_error(result, "larger than the limit of 21 MB")
+    assert time.perf_counter() - started < 60
+
+
+def test_stdin_over_the_limit_is_refused():
+    result = run_plens("analyze", "-", stdin=b"The corrupt elite lies.\n" * 1_000_000)
+    assert_one_line_error(result, "stdin: the input is larger than the limit")

@@ -229,6 +229,32 @@ def test_paste_analyse_explore_and_screenshot(page, tmp_path):
     assert target.stat().st_size > 20_000
 
 
+def test_highlights_cover_their_words_after_emoji(page):
+    """Offsets count code points; an emoji or a flag is two UTF-16 units in JavaScript, so the
+    marks used to slide off their words after one."""
+    example = REPO / "examples" / "harbour-bridge-opinion-en.txt"
+    page.fill("#text", "🔥🔥 " + example.read_text(encoding="utf-8").replace(
+        "Once again,", "Once again 🇬🇧,", 1))
+    page.click("#analyse")
+    page.wait_for_selector("#article mark.hl", timeout=120_000)
+    covered = page.evaluate("""() => {
+        const pieces = new Map();
+        for (const mark of document.querySelectorAll('#article mark.hl')) {
+            for (const s of mark.spans) {
+                const key = `${s.start}:${s.end}:${s.technique}`;
+                pieces.set(key, [(pieces.get(key) || [s.text, ''])[0],
+                                 (pieces.get(key) || ['', ''])[1] + mark.textContent]);
+            }
+        }
+        return [...pieces.values()];
+    }""")
+    assert covered
+    assert any("🔥" in text or "🇬🇧" in text for text in page.evaluate(
+        "() => [...document.querySelectorAll('#article .par')].map(p => p.textContent)"))
+    for span_text, marked in covered:
+        assert marked == span_text
+
+
 def test_file_upload_and_errors(page, tmp_path):
     article = tmp_path / "statya.txt"
     article.write_bytes(

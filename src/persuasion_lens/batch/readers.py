@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from persuasion_lens.text.reading import ARTICLE_SUFFIXES, InputError, text_from_bytes
+from persuasion_lens.text.reading import (
+    ARTICLE_SUFFIXES,
+    InputError,
+    read_bounded,
+    replace_unstorable,
+    text_from_bytes,
+)
 
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 CSV_SUFFIXES = {".csv", ".tsv"}
@@ -180,7 +186,9 @@ def read_article_file(path: Path, doc_id: str, source: str | None = None,
     if size > MAX_ARTICLE_BYTES:
         raise InputError(f"the file is {size / 1e6:.1f} MB; the limit is "
                          f"{MAX_ARTICLE_BYTES / 1e6:.0f} MB")
-    text = text_from_bytes(path.read_bytes(), path.name)
+    with path.open("rb") as handle:
+        text = text_from_bytes(read_bounded(handle, path.name, MAX_ARTICLE_BYTES), path.name,
+                               MAX_ARTICLE_BYTES)
     return Record(text=text, source=source or str(path), location=location,
                   external_id=doc_id, extra={"file": str(path)})
 
@@ -197,12 +205,15 @@ def _record_from_row(row: dict[str, Any], columns: ColumnNames, source: str,
         return Failure(source, location, f"'{columns.text}' is not text")
     if not text.strip():
         return Failure(source, location, f"the '{columns.text}' value is empty")
+    for column in (columns.id, columns.title, columns.outlet, columns.url, columns.lang):
+        if isinstance(row.get(column), list | dict):
+            return Failure(source, location, f"'{column}' must be text or a number")
     try:
         published = _date_value(row.get(columns.published), columns.published)
     except ValueError as error:
         return Failure(source, location, str(error))
     return Record(
-        text=text,
+        text=replace_unstorable(text),
         source=source,
         location=location,
         external_id=_optional_text(row.get(columns.id)),
@@ -219,7 +230,7 @@ def _optional_text(value: Any) -> str | None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = str(value).strip()
+    text = replace_unstorable(str(value)).strip()
     return text or None
 
 

@@ -64,14 +64,25 @@ class UnknownLanguageError(ValueError):
     """A language code that is not a language we know of."""
 
 
+@lru_cache(maxsize=1)
+def known_language_codes() -> frozenset[str]:
+    """The ISO 639-1 codes of the languages lingua knows, ours and the SemEval data's."""
+    from lingua import IsoCode639_1
+
+    codes = {name.lower() for name in dir(IsoCode639_1) if len(name) == 2 and name.isupper()}
+    return frozenset(codes | set(SUPPORTED_LANGUAGES) | set(SEMEVAL_TO_ISO.values()))
+
+
 def normalise_language_code(code: str) -> str:
-    """Turn a user-typed code (`en`, `EN`, `ge`, `po`, `de`) into ISO 639-1."""
+    """Turn a user-typed code (`en`, `EN`, `ge`, `po`, `de`) into ISO 639-1; a code that is no
+    known language (`xx`) is an error, so it never reaches the stored results."""
     lowered = code.strip().lower()
     if lowered in SEMEVAL_TO_ISO:
         return SEMEVAL_TO_ISO[lowered]
-    if len(lowered) == 2 and lowered.isalpha():
+    if lowered in known_language_codes():
         return lowered
-    raise UnknownLanguageError(f"'{code}' is not a two-letter language code such as en, de or ru")
+    raise UnknownLanguageError(
+        f"'{code}' is not a known language code; use a two-letter code such as en, de or ru")
 
 
 @lru_cache(maxsize=1)

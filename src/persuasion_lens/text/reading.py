@@ -11,6 +11,7 @@ import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from persuasion_lens.text.documents import Document
 
@@ -20,6 +21,16 @@ ARTICLE_SUFFIXES = {".txt", ".md", ".html", ".htm"}
 
 class InputError(ValueError):
     """Input that cannot be analysed; the message is meant for the user as it is."""
+
+
+# NUL (PostgreSQL cannot store it) and lone surrogates ("\ud800" in JSON: UTF-8 cannot encode
+# them), replaced one character for one so that offsets stay as they were
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def replace_unstorable(text: str) -> str:
+    """The text with every character that cannot be stored replaced by U+FFFD."""
+    return _UNSTORABLE.sub("\ufffd", text)
 
 
 def decode_bytes(data: bytes, name: str = "input") -> str:
@@ -117,6 +128,16 @@ def html_to_text(html: str) -> str:
     return text
 
 
+def read_bounded(handle: BinaryIO, name: str, max_bytes: int = MAX_INPUT_BYTES) -> bytes:
+    """At most `max_bytes` from a binary stream; more is an error. Reading stops at the limit,
+    so an endless stream (`yes | plens analyze -`, /dev/zero) cannot fill the memory."""
+    data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise InputError(f"{name}: the input is larger than the limit of "
+                         f"{max_bytes / 1e6:.0f} MB (split it into articles)")
+    return data
+
+
 def text_from_bytes(data: bytes, name: str, max_bytes: int = MAX_INPUT_BYTES) -> str:
     """Decode raw input; HTML pages are reduced to their article text."""
     if len(data) > max_bytes:
@@ -143,7 +164,7 @@ def _is_html(name: str, text: str) -> bool:
 def read_document(path: str | Path, max_bytes: int = MAX_INPUT_BYTES) -> Document:
     """Read one article file (`-` for stdin)."""
     if str(path) == "-":
-        data = sys.stdin.buffer.read()
+        data = read_bounded(sys.stdin.buffer, "stdin", max_bytes)
         return Document.from_text(text_from_bytes(data, "stdin", max_bytes), source="-")
     file_path = Path(path)
     if not file_path.exists():
@@ -156,7 +177,8 @@ def read_document(path: str | Path, max_bytes: int = MAX_INPUT_BYTES) -> Documen
             raise InputError(
                 f"{path}: the file is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB"
             )
-        data = file_path.read_bytes()
+        with file_path.open("rb") as handle:
+            data = read_bounded(handle, str(path), max_bytes)
     except OSError as error:
         raise InputError(f"{path}: cannot be read ({error.strerror or error})") from None
     text = text_from_bytes(data, str(path), max_bytes)

@@ -22,7 +22,6 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from functools import lru_cache
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -46,12 +45,16 @@ from persuasion_lens.pipeline.results import (
 from persuasion_lens.taxonomy import TECHNIQUE_NAMES, category_of, taxonomy_as_dict
 from persuasion_lens.taxonomy.roles import SideReading
 from persuasion_lens.text.languages import (
-    SEMEVAL_TO_ISO,
     SUPPORTED_LANGUAGES,
     UnknownLanguageError,
     normalise_language_code,
 )
-from persuasion_lens.text.reading import ARTICLE_SUFFIXES, InputError, text_from_bytes
+from persuasion_lens.text.reading import (
+    ARTICLE_SUFFIXES,
+    InputError,
+    replace_unstorable,
+    text_from_bytes,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +64,6 @@ DEFAULT_MAX_BYTES = 2_000_000
 ENVELOPE_BYTES = 64 * 1024
 # An analysis result repeats the text (paragraphs and spans) and adds the detections.
 REPORT_SIZE_FACTOR = 5
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 UPLOAD_SUFFIXES = ARTICLE_SUFFIXES | {".markdown", ".text"}
 
 CONTENT_SECURITY_POLICY = (
@@ -209,18 +211,6 @@ async def _send_json(send: Send, status: int, detail: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-@lru_cache(maxsize=1)
-def _known_language_codes() -> frozenset[str]:
-    codes = set(SUPPORTED_LANGUAGES) | set(SEMEVAL_TO_ISO.values())
-    try:
-        from lingua import IsoCode639_1
-
-        codes |= {name.lower() for name in dir(IsoCode639_1) if re.fullmatch(r"[A-Z]{2}", name)}
-    except ImportError:  # pragma: no cover - lingua is a dependency
-        pass
-    return frozenset(codes)
-
-
 def checked_language(lang: Any) -> str | None:
     """The ISO 639-1 code for a user-given language, None for 'detect it', or an error."""
     if lang is None:
@@ -229,12 +219,7 @@ def checked_language(lang: Any) -> str | None:
         raise UnknownLanguageError("'lang' must be a language code such as en, de or ru")
     if not lang.strip() or lang.strip().lower() == "auto":
         return None
-    code = normalise_language_code(lang)
-    if code not in _known_language_codes():
-        raise UnknownLanguageError(
-            f"'{lang}' is not a known language code; use a two-letter code such as en, de or ru"
-        )
-    return code
+    return normalise_language_code(lang)
 
 
 class Article:
@@ -449,8 +434,7 @@ def _article_from_json(data: Any, query_lang: str | None, max_bytes: int) -> Art
         raise InputError("the JSON body has no 'text'")
     if not isinstance(text, str):
         raise InputError("'text' must be a string")
-    # A lone surrogate ("\ud800" in JSON) cannot be written back out; one character for one.
-    text = _LONE_SURROGATE.sub("\ufffd", text)
+    text = replace_unstorable(text)
     if len(text.encode("utf-8")) > max_bytes:
         raise PayloadTooLarge(max_bytes)
     if not text.strip():
@@ -459,7 +443,7 @@ def _article_from_json(data: Any, query_lang: str | None, max_bytes: int) -> Art
     if source is not None and not isinstance(source, str):
         raise InputError("'source' must be a string")
     lang = data.get("lang", query_lang)
-    return Article(text, checked_language(lang), source)
+    return Article(text, checked_language(lang), replace_unstorable(source) if source else source)
 
 
 async def _article_from_form(request: Request, query_lang: str | None, max_bytes: int) -> Article:

@@ -331,9 +331,11 @@
     renderTechniqueList(techniqueCounts);
   }
 
-  /* Cut a paragraph at every span boundary; each piece knows which spans cover it. */
+  /* Cut a paragraph at every span boundary; each piece knows which spans cover it. Offsets
+     count code points, as Python does; String.slice counts UTF-16 units, which differ after
+     an emoji or a flag, so the text is cut as an array of code points. */
   function segmentsOf(p, spans) {
-    const text = p.text;
+    const text = Array.from(p.text);
     const clamp = (x) => Math.max(p.start, Math.min(x, p.end));
     const cuts = new Set([p.start, p.end]);
     spans.forEach((s) => { cuts.add(clamp(s.start)); cuts.add(clamp(s.end)); });
@@ -344,7 +346,7 @@
     for (let i = 0; i + 1 < ordered.length; i += 1) {
       const a = ordered[i];
       const b = ordered[i + 1];
-      const piece = text.slice(a - p.start, b - p.start);
+      const piece = text.slice(a - p.start, b - p.start).join("");
       const covering = spans
         .filter((s) => s.start <= a && s.end >= b)
         .sort((x, y) => (x.end - x.start) - (y.end - y.start) || y.confidence - x.confidence);
