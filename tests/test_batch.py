@@ -444,3 +444,25 @@ def test_rows_with_unstorable_characters_are_stored_and_bad_fields_recorded(tmp_
         assert "'xx' is not a known language code" in reasons["line 4"]
     finally:
         db.dispose()
+
+
+@pytest.mark.parametrize(("encoding", "header", "delimiter"), [
+    ("latin-1", "id,text,outlet", ","),
+    ("cp1251", "id,text,outlet", ","),
+    ("utf-16", "id\ttext\toutlet", "\t"),  # a spreadsheet's "Unicode text" export
+    ("utf-8", "id;text;outlet", ";"),  # spreadsheets in many locales separate by semicolons
+])
+def test_csv_encodings_and_delimiters_are_worked_out(tmp_path, encoding, header, delimiter):
+    texts = {"latin-1": "Les élites corrompues mentent, évidemment. Quelle honte!",
+             "cp1251": "Достаточно лжи от коррумпированных элит, предатели!",
+             "utf-16": "Zażółć gęślą jaźń — Достаточно лжи!",
+             "utf-8": "Les élites corrompues mentent; évidemment."}
+    text = texts[encoding]
+    path = tmp_path / "corpus.csv"
+    path.write_text(f'{header}\n1{delimiter}"{text}"{delimiter}Daily Planet\n', encoding=encoding)
+    items = list(read_inputs([str(path)]))
+    assert [type(item) for item in items] == [Record]
+    assert items[0].text == text and items[0].outlet == "Daily Planet"
+    from persuasion_lens.batch.readers import count_inputs
+
+    assert count_inputs([str(path)]) == 1

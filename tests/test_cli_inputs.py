@@ -141,3 +141,37 @@ def test_endless_input_stops_at_the_limit():
 def test_stdin_over_the_limit_is_refused():
     result = run_plens("analyze", "-", stdin=b"The corrupt elite lies.\n" * 1_000_000)
     assert_one_line_error(result, "stdin: the input is larger than the limit")
+
+
+def test_a_file_that_is_no_database_is_one_line_and_left_alone(tmp_path, project_example):
+    not_a_database = tmp_path / "notes.db"
+    not_a_database.write_bytes(project_example.read_bytes())
+    url = f"sqlite:///{not_a_database}"
+    for args in (("search", "bridge", "--db", url), ("batch", str(project_example), "--db", url),
+                 ("serve", "--db", url)):
+        assert_one_line_error(run_plens(*args), "file is not a database")
+    assert not_a_database.read_bytes() == project_example.read_bytes()
+
+
+def test_serve_checks_its_options_before_loading_models(tmp_path):
+    assert_one_line_error(run_plens("serve", "--log-level", "loud"), "'loud' is not one of")
+    missing = tmp_path / "typo.db"
+    assert_one_line_error(run_plens("serve", "--db", f"sqlite:///{missing}"), "no database here")
+    assert not missing.exists()
+
+
+def test_output_to_a_folder_is_one_line(tmp_path, project_example):
+    for output_format in ("text", "json"):
+        result = run_plens("analyze", str(project_example), "-f", output_format,
+                           "-o", str(tmp_path))
+        assert_one_line_error(result, f"{tmp_path}: cannot write (Is a directory)")
+
+
+def test_summary_leaves_the_paragraphs_out_of_json_too(project_example):
+    import json
+
+    full = json.loads(run_plens("analyze", str(project_example), "-f", "json").stdout)
+    result = run_plens("analyze", str(project_example), "-f", "json", "--summary")
+    summary = json.loads(result.stdout)
+    assert "paragraphs" in full and "paragraphs" not in summary
+    assert summary == {key: value for key, value in full.items() if key != "paragraphs"}

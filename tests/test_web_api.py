@@ -258,6 +258,8 @@ def test_non_numeric_content_length_is_400(small_client):
         ({"json": {"text": "ok", "source": 3}}, "source"),
         ({"content": b"{not json", "headers": {"Content-Type": "application/json"}}, "JSON"),
         ({"content": b"", "headers": {"Content-Type": "application/json"}}, "empty"),
+        ({"content": b"[" * 100_000 + b"]" * 100_000,
+          "headers": {"Content-Type": "application/json"}}, "nested too deeply"),
         ({"content": b"", "headers": {"Content-Type": "text/plain"}}, "empty"),
         ({"files": {"file": ("empty.txt", b"", "text/plain")}}, ""),
         ({"files": {"file": ("blank.txt", b"   \n\n ", "text/plain")}}, "empty"),

@@ -18,6 +18,7 @@ from typing import Any
 from persuasion_lens.text.reading import (
     ARTICLE_SUFFIXES,
     InputError,
+    guess_file_encoding,
     read_bounded,
     replace_unstorable,
     text_from_bytes,
@@ -268,12 +269,22 @@ def read_jsonl(path: Path, columns: ColumnNames) -> Iterator[Item]:
 
 
 def _count_csv_rows(path: Path) -> int:
-    with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
-        return max(sum(1 for _ in csv.reader(handle, dialect=_csv_dialect(path))) - 1, 0)
+    encoding = guess_file_encoding(path)
+    with path.open(newline="", encoding=encoding, errors="replace") as handle:
+        dialect = _csv_dialect(path, handle.readline())
+        return sum(1 for _ in csv.reader(handle, dialect=dialect))
 
 
-def _csv_dialect(path: Path) -> type[csv.Dialect]:
-    return csv.excel_tab if path.suffix.lower() == ".tsv" else csv.excel
+def _csv_dialect(path: Path, header: str, text_column: str = "text") -> type[csv.Dialect]:
+    """Commas (tabs for .tsv), unless the header names the text column only when split by
+    a semicolon, a tab or a bar (spreadsheets in many locales write semicolons)."""
+    dialect = csv.excel_tab if path.suffix.lower() == ".tsv" else csv.excel
+    if text_column in next(csv.reader([header], dialect=dialect), []):
+        return dialect
+    for delimiter in ";\t|":
+        if text_column in next(csv.reader([header], delimiter=delimiter), []):
+            return type("SeparatedBy", (dialect,), {"delimiter": delimiter})
+    return dialect
 
 
 def _missing_column(path: Path, column: str, available: list[str], option: str) -> InputFormatError:
@@ -286,8 +297,11 @@ def _missing_column(path: Path, column: str, available: list[str], option: str) 
 def read_csv(path: Path, columns: ColumnNames) -> Iterator[Item]:
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     source = str(path)
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle, dialect=_csv_dialect(path))
+    encoding = guess_file_encoding(path)
+    with path.open(newline="", encoding=encoding) as handle:
+        dialect = _csv_dialect(path, handle.readline(), columns.text)
+        handle.seek(0)
+        reader = csv.DictReader(handle, dialect=dialect)
         header = reader.fieldnames or []
         if columns.text not in header:
             raise _missing_column(path, columns.text, list(header), "--text-column")

@@ -38,13 +38,15 @@ def analyze(
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file."),
     show_all: bool = typer.Option(
         False, "--all", help="Also show paragraphs without techniques and every name found."),
-    summary: bool = typer.Option(False, "--summary", help="Only the summary, no paragraphs."),
+    summary: bool = typer.Option(False, "--summary", help="Only the summary, no paragraphs "
+                                 "(text, JSON and JSON Lines; the HTML page keeps them)."),
     min_confidence: float | None = typer.Option(
         None,
         "--min-confidence",
         min=0.0,
         max=1.0,
-        help="Hide detections below this confidence (on top of the tuned thresholds).",
+        help="Hide paragraph techniques below this confidence (on top of the tuned "
+        "thresholds); the words marked for the techniques kept are all shown.",
     ),
     no_spans: bool = typer.Option(False, "--no-spans", help="Skip span detection."),
     narratives: bool = typer.Option(False, "--narratives", help="Also find narratives, the "
@@ -103,25 +105,33 @@ def _emit(
 
         _write(output, render_html(results))
         return
-    if output_format == OutputFormat.json:
-        data = results[0].to_dict() if len(results) == 1 else [r.to_dict() for r in results]
-        _write(output, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-        return
-    if output_format == OutputFormat.jsonl:
-        _write(output, "".join(r.to_json(indent=None) + "\n" for r in results))
+    if output_format in (OutputFormat.json, OutputFormat.jsonl):
+        dicts = [_without_paragraphs(r.to_dict()) if summary else r.to_dict() for r in results]
+        if output_format == OutputFormat.jsonl:
+            _write(output, "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in dicts))
+        else:
+            data = dicts[0] if len(dicts) == 1 else dicts
+            _write(output, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return
     from persuasion_lens.reporting.terminal import print_report
 
     if output is not None:
         from rich.console import Console
 
-        with open(output, "w", encoding="utf-8") as handle:
-            file_console = Console(file=handle, width=100, no_color=True)
-            for result in results:
-                print_report(file_console, result, show_all, summary)
+        try:
+            with open(output, "w", encoding="utf-8") as handle:
+                file_console = Console(file=handle, width=100, no_color=True)
+                for result in results:
+                    print_report(file_console, result, show_all, summary)
+        except OSError as error:
+            fail(f"{output}: cannot write ({error.strerror or error})")
         return
     for result in results:
         print_report(console, result, show_all, summary)
+
+
+def _without_paragraphs(data: dict) -> dict:
+    return {key: value for key, value in data.items() if key != "paragraphs"}
 
 
 def _write(output: Path | None, content: str) -> None:

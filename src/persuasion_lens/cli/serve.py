@@ -7,6 +7,7 @@ import typer
 from persuasion_lens.cli.common import app, console, fail, user_errors_are_one_line, warn
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
 
 @app.command()
@@ -24,7 +25,8 @@ def serve(
     no_spans: bool = typer.Option(False, "--no-spans", help="Skip span detection."),
     narratives: bool = typer.Option(False, "--narratives", help="Also show narratives, "
                                     "entity roles and the side taken (experimental)."),
-    log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
+    log_level: str = typer.Option("info", "--log-level",
+                                  help=f"uvicorn log level: {', '.join(LOG_LEVELS)}."),
 ) -> None:
     """Start the web app: open http://HOST:PORT/ in a browser; the API reference is at /docs."""
     import uvicorn
@@ -32,6 +34,12 @@ def serve(
     from persuasion_lens.pipeline.analyzer import Analyzer
     from persuasion_lens.web.app import create_app
 
+    if log_level.lower() not in LOG_LEVELS:
+        fail(f"--log-level: '{log_level}' is not one of {', '.join(LOG_LEVELS)}")
+    if db:  # the corpus pages only read: a mistyped path is an error, not a new empty corpus
+        from persuasion_lens.storage import open_database
+
+        open_database(db, must_exist=True).dispose()
     if host not in LOCAL_HOSTS:
         warn(f"listening on {host}: anyone who can reach this address can use the app")
     with console.status("loading the models…"):

@@ -109,11 +109,12 @@ def _header(result: ArticleResult) -> Panel:
         lines.append(Text.assemble(("Frames   ", "bold"), frames))
     lines.extend(_narrative_lines(result))
     with_techniques = sum(1 for p in result.paragraphs if p.techniques)
+    uses = sum(result.technique_counts().values())
     lines.append(
         Text.assemble(
             ("Found    ", "bold"),
-            f"{sum(result.technique_counts().values())} technique uses in {with_techniques} of "
-            f"{len(result.paragraphs)} paragraphs",
+            f"{uses} technique use{'' if uses == 1 else 's'} in {with_techniques} of "
+            f"{len(result.paragraphs)} paragraph{'' if len(result.paragraphs) == 1 else 's'}",
         )
     )
     for warning in result.warnings:

@@ -101,9 +101,9 @@ def open_database(
         full_text = create_schema(engine) if create else _has_full_text(engine)
     except Exception as error:
         engine.dispose()
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import DatabaseError
 
-        if isinstance(error, OperationalError):
+        if isinstance(error, DatabaseError):  # unreachable, refused, or not a database at all
             reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
             raise DatabaseURLError(f"cannot open the database {_redacted(url)}: {reason}") from None
         raise

@@ -57,18 +57,43 @@ def _decode_legacy(data: bytes, name: str) -> str:
     French text, ISO-8859-5 for Windows-1251) first; the decoding that yields ordinary letters
     for the languages we read, with no case changes inside words, is the right one.
     """
+    text, _ = _most_plausible_decoding(data, name)
+    return text
+
+
+def _most_plausible_decoding(data: bytes, name: str) -> tuple[str, str]:
+    """(text, encoding) of the most plausible legacy decoding."""
     from charset_normalizer import from_bytes
 
     candidates = [(str(match), match.encoding) for match in from_bytes(data)]
     if not candidates:
         raise InputError(f"{name}: could not work out the text encoding (is it a binary file?)")
-    text, _ = min(
+    text, encoding = min(
         candidates,
         key=lambda candidate: (_implausibility(candidate[0]), _preference(candidate[1])),
     )
     if _too_many_control_characters(text):
         raise InputError(f"{name}: this looks like a binary file, not text")
-    return text
+    return text, encoding
+
+
+def guess_file_encoding(path: Path, sample_bytes: int = 1 << 16) -> str:
+    """The encoding to open a large text file (a CSV corpus) with, judged from its start as
+    single articles are: UTF-8 (with or without BOM), UTF-16 with a BOM, else the most
+    plausible legacy code page."""
+    with path.open("rb") as handle:
+        sample = handle.read(sample_bytes)
+    if _looks_like_utf16(sample):
+        return "utf-16"
+    try:
+        sample.decode("utf-8-sig")
+        return "utf-8-sig"
+    except UnicodeDecodeError as error:
+        if len(sample) == sample_bytes and error.start >= len(sample) - 3:
+            return "utf-8-sig"  # the sample cut a character in two
+    if not sample.strip():
+        return "utf-8-sig"
+    return _most_plausible_decoding(sample, path.name)[1]
 
 
 _COMMON_ENCODINGS = [

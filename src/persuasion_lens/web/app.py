@@ -424,6 +424,8 @@ def _json_body(body: bytes) -> Any:
         return json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise InputError(f"the request body is not valid JSON ({error})") from None
+    except RecursionError:
+        raise InputError("the request body's JSON is nested too deeply") from None
 
 
 def _article_from_json(data: Any, query_lang: str | None, max_bytes: int) -> Article:
