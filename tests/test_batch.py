@@ -70,7 +70,7 @@ def test_readers_yield_records_and_failures(tmp_path):
     reasons = {f.location or f.source: f.reason for f in failures}
     assert "not valid JSON" in reasons["line 7"]
     assert "empty" in reasons["line 8"]
-    assert "binary" in reasons["binary.txt"]
+    assert "binary" in reasons[str((tmp_path / "folder" / "binary.txt").resolve())]
     no_text = next(f for f in failures if f.source.endswith("no_text.csv"))
     assert no_text.reason == ("no 'text' column (columns: body, uid); name the text column "
                               "with --text-column")
@@ -466,3 +466,29 @@ def test_csv_encodings_and_delimiters_are_worked_out(tmp_path, encoding, header,
     from persuasion_lens.batch.readers import count_inputs
 
     assert count_inputs([str(path)]) == 1
+
+
+def test_a_failure_is_recorded_once_and_cleared_when_the_input_is_fixed(tmp_path, monkeypatch,
+                                                                        db_url):  # noqa: F811
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "good.txt").write_text(article_text(1), encoding="utf-8")
+    (folder / "later.txt").write_text("", encoding="utf-8")
+    table = write_jsonl(tmp_path / "rows.jsonl", [{"id": "r1", "text": " "}])
+    monkeypatch.chdir(tmp_path)
+    for spelling in ("corpus", str(folder), "./corpus/"):  # one folder, named three ways
+        runner.invoke(app, ["batch", spelling, "rows.jsonl", "--db", db_url, "--no-progress",
+                            *analyzer_args()])
+    db = open_database(db_url)
+    try:
+        places = sorted((f["source"], f["location"]) for f in list_failures(db))
+        assert places == [(str((folder / "later.txt").resolve()), ""),
+                          (str(table.resolve()), "line 1")]
+        (folder / "later.txt").write_text(article_text(2), encoding="utf-8")
+        write_jsonl(table, [{"id": "r1", "text": article_text(3)}])
+        fixed = runner.invoke(app, ["batch", "corpus", str(table), "--db", db_url,
+                                    "--no-progress", *analyzer_args()])
+        assert fixed.exit_code == 0, fixed.output
+        assert list_failures(db) == [] and counts(db)["articles"] == 3
+    finally:
+        db.dispose()

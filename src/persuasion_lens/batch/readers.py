@@ -64,6 +64,13 @@ class Record:
             return str(self.extra["file"])
         return f"{self.source} ({self.location})" if self.location else self.source
 
+    def place(self) -> tuple[str, str]:
+        """Where a failure of this article is recorded: its file, or its table and row (see
+        `failure_source`)."""
+        if "file" in self.extra:
+            return failure_source(Path(self.extra["file"])), ""
+        return failure_source(Path(self.source)), self.location
+
     def article_text(self) -> str:
         """The text to analyse: the title becomes line 1 unless the text already starts with it
         (the models read the first line as the title)."""
@@ -85,6 +92,16 @@ class Failure:
 
 
 Item = Record | Failure
+
+
+def failure_source(path: Path) -> str:
+    """A failure's source: the input file's resolved path, so that a file named two ways (a
+    folder given as `corpus` and as `./corpus/`) is one failure, and a failure of a file in a
+    folder names the file itself."""
+    try:
+        return str(path.resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        return str(path)
 
 
 class InputFormatError(InputError):
@@ -130,7 +147,8 @@ def read_inputs(inputs: list[str], columns: ColumnNames | None = None) -> Iterat
             else:
                 yield read_article_file(path, raw)
         except (InputError, OSError, UnicodeDecodeError) as error:
-            yield Failure(str(path), "", _without_prefix(_one_line(error), raw, path.name))
+            yield Failure(failure_source(path), "",
+                          _without_prefix(_one_line(error), raw, path.name))
 
 
 def count_inputs(inputs: list[str], columns: ColumnNames | None = None) -> int | None:
@@ -176,9 +194,10 @@ def read_folder(folder: Path) -> Iterator[Item]:
             yield read_article_file(path, str(relative.with_suffix("")), source=str(folder),
                                     location=str(relative))
         except (InputError, OSError) as error:
-            yield Failure(str(folder), str(relative), _without_prefix(_one_line(error), path.name))
+            yield Failure(failure_source(path), "", _without_prefix(_one_line(error), path.name))
     if not found:
-        yield Failure(str(folder), "", "the folder holds no .txt, .md or .html articles")
+        yield Failure(failure_source(folder), "",
+                      "the folder holds no .txt, .md or .html articles")
 
 
 def read_article_file(path: Path, doc_id: str, source: str | None = None,
@@ -199,20 +218,23 @@ def read_article_file(path: Path, doc_id: str, source: str | None = None,
 
 def _record_from_row(row: dict[str, Any], columns: ColumnNames, source: str,
                      location: str) -> Item:
+    def failed(reason: str) -> Failure:
+        return Failure(failure_source(Path(source)), location, reason)
+
     text = row.get(columns.text)
     if text is None or (isinstance(text, float) and text != text):  # missing or NaN
-        return Failure(source, location, f"no '{columns.text}' value")
+        return failed(f"no '{columns.text}' value")
     if not isinstance(text, str):
-        return Failure(source, location, f"'{columns.text}' is not text")
+        return failed(f"'{columns.text}' is not text")
     if not text.strip():
-        return Failure(source, location, f"the '{columns.text}' value is empty")
+        return failed(f"the '{columns.text}' value is empty")
     for column in (columns.id, columns.title, columns.outlet, columns.url, columns.lang):
         if isinstance(row.get(column), list | dict):
-            return Failure(source, location, f"'{column}' must be text or a number")
+            return failed(f"'{column}' must be text or a number")
     try:
         published = _date_value(row.get(columns.published), columns.published)
     except ValueError as error:
-        return Failure(source, location, str(error))
+        return failed(str(error))
     return Record(
         text=replace_unstorable(text),
         source=source,
@@ -260,10 +282,10 @@ def read_jsonl(path: Path, columns: ColumnNames) -> Iterator[Item]:
                 row = json.loads(raw)
             except (json.JSONDecodeError, UnicodeDecodeError) as error:
                 message = getattr(error, "msg", None) or str(error)
-                yield Failure(source, location, f"not valid JSON ({message})")
+                yield Failure(failure_source(path), location, f"not valid JSON ({message})")
                 continue
             if not isinstance(row, dict):
-                yield Failure(source, location, "a line must be a JSON object")
+                yield Failure(failure_source(path), location, "a line must be a JSON object")
                 continue
             yield _record_from_row(row, columns, source, location)
 
@@ -313,11 +335,12 @@ def read_csv(path: Path, columns: ColumnNames) -> Iterator[Item]:
                 return
             except csv.Error as error:
                 number += 1
-                yield Failure(source, f"row {number}", f"malformed CSV ({error})")
+                yield Failure(failure_source(path), f"row {number}", f"malformed CSV ({error})")
                 continue
             number += 1
             if None in row:  # more fields than the header
-                yield Failure(source, f"row {number}", "the row has more fields than the header")
+                yield Failure(failure_source(path), f"row {number}",
+                              "the row has more fields than the header")
                 continue
             yield _record_from_row(row, columns, source, f"row {number}")
 

@@ -181,7 +181,8 @@ def _narratives_payload(payload: dict[str, Any], stored: dict[str, Any]) -> dict
     return {"key": payload["key"], "narratives_only": True, "article_id": stored["article_id"],
             "text": stored["text"], "language": stored["language"],
             "external_id": payload["external_id"], "source": payload["source"],
-            "input": payload["input"], "location": payload["location"]}
+            "input": payload["input"], "location": payload["location"],
+            "place": payload["place"]}
 
 
 def _payload(record: Record, lang: str | None) -> dict[str, Any]:
@@ -197,5 +198,6 @@ def _payload(record: Record, lang: str | None) -> dict[str, Any]:
         "source": record.where(),
         "input": record.source,
         "location": record.location,
+        "place": list(record.place()),
         "lang": record.lang or lang,
     }

@@ -124,7 +124,8 @@ def _add_narratives(analyzer: Any, payloads: list[dict[str, Any]],
         result = prediction.to_dict()  # warnings included: merged into the stored ones
         return {"ok": True, "key": payload["key"], "narratives_only": True,
                 "item": {"key": payload["key"], "article_id": payload["article_id"],
-                         "narratives_version": _version(model), "result": result}}
+                         "narratives_version": _version(model), "result": result,
+                         "place": payload.get("place")}}
 
     _answer_each(model.predict, stored, payloads, answers, "narratives", narrated)
 
@@ -190,9 +191,10 @@ def _document(payload: dict[str, Any]) -> Document:
 
 
 def _failure(payload: dict[str, Any], reason: str) -> dict[str, Any]:
+    source, location = payload.get("place") or (
+        payload.get("input") or payload.get("source") or "", payload.get("location") or "")
     return {"ok": False, "key": payload["key"],
-            "failure": {"source": payload.get("input") or payload.get("source") or "",
-                        "location": payload.get("location") or "", "reason": reason}}
+            "failure": {"source": source, "location": location, "reason": reason}}
 
 
 def _one_line(error: BaseException) -> str:

@@ -8,7 +8,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, exists, insert, select, update
+from sqlalchemy import bindparam, delete, exists, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -137,9 +137,20 @@ def store_results(
     with db.engine.begin() as connection:
         added = _store_articles(connection, analysed, run_id) if analysed else 0
         given = _add_narratives(connection, narratives_added) if narratives_added else 0
+        _clear_failures(connection, [item["place"] for item in [*analysed, *narratives_added]
+                                     if item.get("place")])
         if failed:
             _store_failures(connection, failed, run_id)
     return added, given
+
+
+def _clear_failures(connection: Connection, places: Sequence[Sequence[str]]) -> None:
+    """An input that failed before and has now been stored is no longer a failure."""
+    if places:
+        connection.execute(
+            delete(failures).where(failures.c.source == bindparam("place_source"),
+                                   failures.c.location == bindparam("place_location")),
+            [{"place_source": source, "place_location": location} for source, location in places])
 
 
 def _add_narratives(connection: Connection, items: Sequence[dict[str, Any]]) -> int:
