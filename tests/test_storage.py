@@ -534,3 +534,26 @@ def test_narratives_are_added_to_stored_articles_once(db_url):  # noqa: F811
         assert counts(db) == after
     finally:
         db.dispose()
+
+
+def test_processes_creating_a_new_database_together_all_succeed(db_url):  # noqa: F811
+    """Batch runs started together on a new database used to fail with "table ... already
+    exists": both saw the table missing, one created it first."""
+    import subprocess
+    import sys
+    import time
+
+    code = ("import sys, time\n"
+            "from persuasion_lens.storage import open_database\n"
+            "while time.time() < float(sys.argv[2]):\n    pass\n"
+            "open_database(sys.argv[1]).dispose()\n")
+    start = time.time() + 3.0  # every process is up and waiting before it begins
+    processes = [subprocess.Popen([sys.executable, "-c", code, db_url, str(start)],
+                                  stderr=subprocess.PIPE, text=True) for _ in range(6)]
+    errors = [process.communicate(timeout=120)[1] for process in processes]
+    assert [process.returncode for process in processes] == [0] * 6, errors
+    db = open_database(db_url)
+    try:
+        assert db.full_text and counts(db)["articles"] == 0
+    finally:
+        db.dispose()

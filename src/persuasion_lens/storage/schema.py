@@ -15,6 +15,8 @@ narratives, and `articles.side_russian`); nothing else stored is touched.
 from __future__ import annotations
 
 import logging
+import random
+import time
 
 from sqlalchemy import (
     JSON,
@@ -313,10 +315,29 @@ def _fill_narratives_version(engine: Engine) -> None:
         log.info("marked the articles stored with narratives (%s)", ", ".join(versions))
 
 
+_RACE_MARKS = ("already exists", "duplicate key")
+
+
+def _create_tables(engine: Engine, attempts: int = 20) -> None:
+    """`create_all`, tolerating other processes that create the same tables at the same time
+    (batch runs started together on a new database): each table one of them created is found
+    on the next try."""
+    from sqlalchemy.exc import DatabaseError
+
+    for attempt in range(attempts):
+        try:
+            metadata.create_all(engine, checkfirst=True)
+            return
+        except DatabaseError as error:
+            if attempt == attempts - 1 or not any(m in str(error) for m in _RACE_MARKS):
+                raise
+            time.sleep(random.uniform(0.0, 0.05))
+
+
 def create_schema(engine: Engine) -> bool:
     """Create whatever is missing; returns whether full-text search is available."""
     stored_version = _stored_version(engine)
-    metadata.create_all(engine, checkfirst=True)
+    _create_tables(engine)
     _add_missing_columns(engine)
     if stored_version is not None and stored_version < 3:
         _fill_narratives_version(engine)
@@ -332,6 +353,20 @@ def create_schema(engine: Engine) -> bool:
     except Exception as error:  # e.g. an SQLite built without FTS5
         log.warning("full-text search is not available (%s); search falls back to LIKE", error)
         full_text = False
+    _record_schema_version(engine)
+    return full_text
+
+
+def _record_schema_version(engine: Engine) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        _write_schema_version(engine)
+    except IntegrityError:  # another process wrote it first
+        _write_schema_version(engine)
+
+
+def _write_schema_version(engine: Engine) -> None:
     with engine.begin() as connection:
         existing = connection.execute(
             meta.select().where(meta.c.name == "schema_version")
@@ -341,4 +376,3 @@ def create_schema(engine: Engine) -> bool:
         elif existing.value.isdigit() and int(existing.value) < int(SCHEMA_VERSION):
             connection.execute(meta.update().where(meta.c.name == "schema_version")
                                .values(value=SCHEMA_VERSION))
-    return full_text
