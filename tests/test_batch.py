@@ -492,3 +492,25 @@ def test_a_failure_is_recorded_once_and_cleared_when_the_input_is_fixed(tmp_path
         assert list_failures(db) == [] and counts(db)["articles"] == 3
     finally:
         db.dispose()
+
+
+def test_an_edited_article_is_kept_in_both_versions_and_the_run_says_so(tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "b.txt").write_text(article_text(4), encoding="utf-8")
+    (folder / "c.txt").write_text(article_text(5), encoding="utf-8")
+    command = ["batch", str(folder), "--db", f"sqlite:///{tmp_path / 'c.db'}", "--no-progress",
+               *analyzer_args()]
+    first = runner.invoke(app, command)
+    assert first.exit_code == 0 and "edited" not in first.output
+    (folder / "b.txt").write_text(article_text(4) + "\n\nA paragraph added later.",
+                                  encoding="utf-8")
+    second = runner.invoke(app, command)
+    assert second.exit_code == 0, second.output
+    assert "1 article(s) stored whose id was stored before with another text" in second.output
+    assert ": b;" in second.output
+    db = open_database(f"sqlite:///{tmp_path / 'c.db'}")
+    try:
+        assert counts(db)["articles"] == 3
+    finally:
+        db.dispose()

@@ -26,6 +26,7 @@ from persuasion_lens.storage.repository import (
     finish_run,
     start_run,
     store_results,
+    stored_external_ids,
     stored_without_narratives,
 )
 
@@ -44,6 +45,10 @@ class BatchSummary:
     narratives: bool = False  # whether narratives and entity roles were analysed
     failures: list[Failure] = field(default_factory=list)  # the first few, for the summary
     interrupted: bool = False
+    # stored although an article with the same id was stored before with another text (an
+    # edited article): both versions are kept; the first few ids, for the summary
+    new_versions: int = 0
+    new_version_ids: list[str] = field(default_factory=list)
 
     @property
     def rate(self) -> float:
@@ -60,6 +65,7 @@ class BatchSummary:
                 "articles_per_second": round(self.rate, 2),
                 "model_version": self.model_version, "narratives": self.narratives,
                 "interrupted": self.interrupted,
+                "new_versions": self.new_versions, "new_version_ids": self.new_version_ids,
                 "failures": [f.to_dict() for f in self.failures]}
 
 
@@ -161,6 +167,7 @@ def _jobs(
             else:
                 seen.add(payload["key"])
                 fresh.append(payload)
+        _note_new_versions(db, [p for p in fresh if not p.get("narratives_only")], summary)
         advance(len(payloads) - len(fresh) + len(failures))
         return list(failures), fresh
 
@@ -174,6 +181,18 @@ def _jobs(
             records, failures = [], []
     if records or failures:
         yield flush()
+
+
+def _note_new_versions(db: Database, fresh: list[dict[str, Any]], summary: BatchSummary,
+                       keep: int = 5) -> None:
+    """Count the articles to store whose id is stored with another text already."""
+    ids = [p["external_id"] for p in fresh if p.get("external_id")]
+    known = stored_external_ids(db, ids) if ids else set()
+    for identifier in ids:
+        if identifier in known:
+            summary.new_versions += 1
+            if len(summary.new_version_ids) < keep:
+                summary.new_version_ids.append(identifier)
 
 
 def _narratives_payload(payload: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:

@@ -164,6 +164,12 @@ def _print_summary(summary, db_url: str) -> None:
                   else "off (--narratives stores them)")
     table.add_row("database", make_url(db_url).render_as_string(hide_password=True))
     console.print(table)
+    if summary.new_versions:
+        shown = ", ".join(summary.new_version_ids)
+        more = summary.new_versions - len(summary.new_version_ids)
+        warn(f"{summary.new_versions:,} article(s) stored whose id was stored before with "
+             f"another text (an edited article?): {shown}{f' and {more:,} more' if more else ''}; "
+             "both versions are kept and counted")
     for failure in summary.failures:
         where = f"{failure.source}, {failure.location}" if failure.location else failure.source
         error_console.print(f"[red]failed:[/] {escape(where)}: {escape(failure.reason)}",

@@ -54,6 +54,18 @@ def existing_keys(db: Database, keys: Iterable[str]) -> set[str]:
     return found
 
 
+def stored_external_ids(db: Database, ids: Iterable[str]) -> set[str]:
+    """Which of these article ids (`external_id`) are already stored, under any text."""
+    ids = list(dict.fromkeys(ids))
+    found: set[str] = set()
+    with db.engine.connect() as connection:
+        for start in range(0, len(ids), _KEY_CHUNK):
+            chunk = ids[start:start + _KEY_CHUNK]
+            found.update(connection.scalars(
+                select(articles.c.external_id).where(articles.c.external_id.in_(chunk))))
+    return found
+
+
 def stored_without_narratives(db: Database, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
     """Which of these stored articles have no narratives yet: {key: {"article_id", "text",
     "language"}}, with the text and language they were analysed with.
