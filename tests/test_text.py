@@ -102,3 +102,13 @@ def test_language_codes():
     with pytest.raises(ValueError):
         normalise_language_code("english")
     assert detect_language("12345 !!! ---") is None
+
+
+def test_utf8_with_a_few_stray_bytes_is_read_with_replacement_characters():
+    russian = ("Достаточно лжи от коррумпированных элит, предатели! " * 40).encode("utf-8")
+    damaged = russian[:500] + b"\xff\xfe\x80" + russian[500:]
+    text = decode_bytes(damaged, "damaged.txt")
+    assert text.count("\ufffd") == 3
+    assert text.replace("\ufffd", "") == russian.decode("utf-8")
+    latin1 = ("Nobody in this town is surprised any more. " * 30 + "Café.").encode("latin-1")
+    assert decode_bytes(latin1, "latin1.txt").endswith("Café.")  # still a legacy code page

@@ -280,9 +280,13 @@ def read_jsonl(path: Path, columns: ColumnNames) -> Iterator[Item]:
                 continue
             try:
                 row = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError) as error:
-                message = getattr(error, "msg", None) or str(error)
-                yield Failure(failure_source(path), location, f"not valid JSON ({message})")
+            except json.JSONDecodeError as error:
+                yield Failure(failure_source(path), location,
+                              f"not valid JSON ({error.msg.removesuffix(' at')} at "
+                              f"character {error.pos + 1})")
+                continue
+            except UnicodeDecodeError as error:
+                yield Failure(failure_source(path), location, f"not valid JSON ({error})")
                 continue
             if not isinstance(row, dict):
                 yield Failure(failure_source(path), location, "a line must be a JSON object")

@@ -54,7 +54,7 @@ def _filters(technique, category, outlet, lang, since, until, narrative=None):
 @app.command()
 @user_errors_are_one_line
 def batch(
-    inputs: list[str] = typer.Argument(..., help="Folders of .txt/.html articles, or JSON "
+    inputs: list[str] = typer.Argument(..., help="Folders of .txt, .md or .html articles, or JSON "
                                        "Lines, CSV or Parquet files with a text column."),
     db: str = _db_option,
     text_column: str = typer.Option("text", "--text-column", help="Column with the article text."),
@@ -273,6 +273,8 @@ def report(
     filters = _filters(technique, category, outlet, lang, since, until, narrative)
     if not output.parent.is_dir():
         fail(f"{output.parent}: no such folder")
+    if output.suffix.lower() not in (".html", ".htm"):
+        warn(f"{output}: the report is an HTML page, whatever the file is called")
     database = _open(db)
     try:
         folder, pages, data = write_corpus_report(database, output, filters, top=top)
@@ -343,6 +345,8 @@ def export(
                  ".jsonl)")
     if not output.parent.is_dir():
         fail(f"{output.parent}: no such folder")
+    if output.suffix.lower() not in (".html", ".htm"):
+        warn(f"{output}: the report is an HTML page, whatever the file is called")
     filters = _filters(technique, category, outlet, lang, since, until, narrative)
     database = _open(db)
     try:

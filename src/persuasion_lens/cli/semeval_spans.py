@@ -200,7 +200,7 @@ def print_span_evaluation(rows: list[dict[str, Any]]) -> None:
 def evaluate_spans_command(
     data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Training data folder "
                         "(default: $PLENS_DATA or ../shared/data).")] = None,
-    language: Annotated[list[str] | None, typer.Option("--language", "-l",
+    language: Annotated[list[str] | None, typer.Option("--lang", "--language", "-l",
                         help="Only these languages (repeatable).")] = None,
     gold_only: Annotated[bool, typer.Option("--gold-only", help="Skip the setting with "
                          "predicted paragraph labels.")] = False,
@@ -229,8 +229,9 @@ def span_lines(documents: list[Document], hits_per_document: list[list[list[Any]
 def semeval_spans_command(
     articles_dir: Annotated[Path, typer.Argument(help="Folder of article<ID>.txt files.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Span file to write.")],
-    language: Annotated[str | None, typer.Option("--language", "-l", help="Language of all "
-                        "articles (default: detected per article).")] = None,
+    language: Annotated[str | None, typer.Option(
+        "--lang", "--language", "-l",
+        help="Language of all articles (default: detected per article).")] = None,
     model: Annotated[str | None, typer.Option("--model", help="A technique model folder; a "
                      "transformer trained with spans places techniques itself.")] = None,
 ) -> None:

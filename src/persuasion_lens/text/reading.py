@@ -47,7 +47,22 @@ def decode_bytes(data: bytes, name: str = "input") -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    return _decode_legacy(data, name)
+    try:
+        return _decode_legacy(data, name)
+    except InputError:
+        damaged = _damaged_utf8(data)
+        if damaged is None:
+            raise
+        return damaged
+
+
+def _damaged_utf8(data: bytes) -> str | None:
+    """UTF-8 text with a few stray bytes (a truncated copy, a bad paste) that no legacy code
+    page explains: the text, with U+FFFD for each bad byte; None when it is not that."""
+    text = data.decode("utf-8-sig", errors="replace")
+    if text.count("\ufffd") > max(8, len(text) // 1000) or _too_many_control_characters(text):
+        return None
+    return text
 
 
 def _decode_legacy(data: bytes, name: str) -> str:
