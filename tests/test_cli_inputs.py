@@ -175,3 +175,20 @@ def test_summary_leaves_the_paragraphs_out_of_json_too(project_example):
     summary = json.loads(result.stdout)
     assert "paragraphs" in full and "paragraphs" not in summary
     assert summary == {key: value for key, value in full.items() if key != "paragraphs"}
+
+
+def test_long_inputs_show_progress_in_a_terminal_only(tmp_path):
+    import shutil
+
+    if shutil.which("script") is None:
+        pytest.skip("util-linux's script (a pseudo-terminal) is not installed")
+    long_article = tmp_path / "long.txt"
+    long_article.write_text("\n\n".join(
+        f"Paragraph {i}: the shameful elites lie again." for i in range(2500)), encoding="utf-8")
+    command = f"{sys.executable} -m persuasion_lens analyze {long_article} --summary"
+    in_terminal = subprocess.run(["script", "-qec", command, "/dev/null"], capture_output=True,
+                                 text=True, timeout=300)
+    assert in_terminal.returncode == 0, in_terminal.stdout
+    assert "analysing paragraphs" in in_terminal.stdout
+    piped = run_plens("analyze", str(long_article), "--summary")
+    assert piped.returncode == 0 and b"analysing paragraphs" not in piped.stderr

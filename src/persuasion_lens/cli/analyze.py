@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 
@@ -69,11 +71,16 @@ def analyze(
     documents, read_failures = _each_or_skip(paths, read_document, single)
     if not documents:
         fail("no article could be analysed")
-    analyzer = Analyzer.load(model, spans=not no_spans, narratives=narratives)
+    with error_console.status("loading the models…"):
+        analyzer = Analyzer.load(model, spans=not no_spans, narratives=narratives)
     analyzer.options.min_confidence = min_confidence
-    results, failures = _each_or_skip(
-        documents, lambda document: analyzer.analyze_document(document, lang), single
-    )
+    with _paragraph_progress(documents) as advance:
+        def analyse(document):
+            result = analyzer.analyze_document(document, lang)
+            advance(len(document.paragraphs))
+            return result
+
+        results, failures = _each_or_skip(documents, analyse, single)
     failures += read_failures
     if not results:
         fail("no article could be analysed")
@@ -81,6 +88,31 @@ def analyze(
     if failures:
         warn(f"{failures} of {len(paths)} inputs could not be analysed")
         raise typer.Exit(1)
+
+
+@contextmanager
+def _paragraph_progress(documents: list, at_least: int = 2000) -> Iterator[Callable[[int], None]]:
+    """A progress bar over the paragraphs on stderr, for inputs long enough to take a while
+    (and only in a terminal); yields the function to call with each document's paragraphs."""
+    total = sum(len(document.paragraphs) for document in documents)
+    if total < at_least or not error_console.is_terminal:
+        yield lambda _done: None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (SpinnerColumn(), TextColumn("analysing paragraphs"), BarColumn(),
+               MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=error_console, transient=True) as progress:
+        task = progress.add_task("analyse", total=total)
+        yield lambda done: progress.advance(task, done)
 
 
 def _each_or_skip(items: list, action, single: bool) -> tuple[list, int]:
