@@ -253,6 +253,11 @@ def test_highlights_cover_their_words_after_emoji(page):
         "() => [...document.querySelectorAll('#article .par')].map(p => p.textContent)"))
     for span_text, marked in covered:
         assert marked == span_text
+    # the techniques this model practically never reports in English are named beside the list
+    rarely = page.locator("#rarely-reported")
+    assert rarely.is_visible()
+    assert "Rarely reported by this model in English" in rarely.inner_text()
+    assert "whataboutism" in rarely.inner_text()
 
 
 def test_file_upload_and_errors(page, tmp_path):

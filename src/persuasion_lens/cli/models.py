@@ -131,6 +131,7 @@ def train(
             _train_crosslingual_member(data_dir, target, shipped=output is None)
             if token_member and output is None:
                 _train_token_member(data_dir)
+                _measure_coverage(data_dir)
 
 
 # thresholds of the English member are tuned for gold labels this much sparser than the
@@ -160,6 +161,15 @@ def _train_token_member(data_dir: str) -> None:
 
     with console.status("training the token member"):
         train_token_member(data_dir, log=lambda line: console.print(line, highlight=False))
+
+
+def _measure_coverage(data_dir: str) -> None:
+    """Which techniques the new default detector practically never reports (models/coverage.py):
+    the reports name them, so they are measured again for each shipped model."""
+    from persuasion_lens.models.coverage import measure_and_store
+
+    with console.status("measuring which techniques the model rarely reports"):
+        measure_and_store(data_dir)
 
 
 def _train_crosslingual_member(data_dir: str, base: Path, shipped: bool) -> None:

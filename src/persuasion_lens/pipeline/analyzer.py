@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from persuasion_lens.models.coverage import rarely_reported
 from persuasion_lens.pipeline.results import (
     ArticleResult,
     LabelScore,
@@ -172,6 +173,7 @@ class Analyzer:
             language_detected=document.metadata.get("language_detected") != "false",
             warnings=warnings,
             model_version=self.model_version,
+            rarely_reported=rarely_reported(getattr(self.detector, "version", ""), language),
         )
 
     def _attach_spans(self, document: Document, paragraphs: list[ParagraphResult]) -> None:

@@ -126,6 +126,23 @@ class ArticleResult:
     frames: list[LabelScore] = field(default_factory=list)
     model_version: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # techniques the detector practically never reports in this language (models/coverage.py):
+    # their absence says little; None when not measured for this model and language
+    rarely_reported: list[str] | None = None
+
+    def rarely_reported_note(self) -> str | None:
+        """One sentence naming the techniques this model practically never reports in the
+        article's language, for the reports; None when there are none or it is not known."""
+        if not self.rarely_reported:
+            return None
+        from persuasion_lens.taxonomy import TECHNIQUE_NAMES, technique
+        from persuasion_lens.text.languages import SUPPORTED_LANGUAGES
+
+        language = SUPPORTED_LANGUAGES.get(self.language, f"'{self.language}'")
+        labels = "; ".join(technique(name).label.lower() for name in self.rarely_reported)
+        return (f"Rarely reported by this model in {language} ({len(self.rarely_reported)} of "
+                f"{len(TECHNIQUE_NAMES)} techniques; under 2 in 1,000 test paragraphs), so their "
+                f"absence here says little: {labels}.")
 
     def technique_counts(self) -> dict[str, int]:
         """Paragraphs per technique, most frequent first."""
@@ -165,6 +182,8 @@ class ArticleResult:
             }
         if self.frames or self.genre is not None:
             data["frames"] = [f.to_dict() for f in self.frames]
+        if self.rarely_reported is not None:
+            data["rarely_reported"] = list(self.rarely_reported)
         data.update(self.extra)
         return data
 

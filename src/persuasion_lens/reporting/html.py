@@ -32,6 +32,7 @@ mark.loose{border-bottom-style:dotted;background-color:transparent}
 #tip{position:fixed;max-width:380px;background:#222;color:#fff;padding:10px 12px;border-radius:6px;font-size:.85rem;display:none;z-index:5;box-shadow:0 2px 10px rgba(0,0,0,.3)}
 #tip b{display:block}
 .warn{color:#a15c00}
+.rarely{color:#666;font-size:.85rem;margin:4px 0 8px}
 footer{color:#888;font-size:.8rem;margin:20px 0}
 """
 
@@ -85,10 +86,12 @@ def _header(result: ArticleResult) -> str:
         for cat in CATEGORIES
     )
     warnings = "".join(f"<div class='warn'>⚠ {escape(w)}</div>" for w in result.warnings)
+    note = result.rarely_reported_note()
+    rarely = f"<div class='rarely'>{escape(note)}</div>" if note else ""
     name = escape(result.source or result.doc_id or "Article")
     return (
         f"<header class='article'><h1>{name}</h1><div class='meta'>{''.join(meta)}</div>"
-        f"<div class='legend'>{legend}</div>{warnings}</header>"
+        f"<div class='legend'>{legend}</div>{rarely}{warnings}</header>"
     )
 
 

@@ -75,6 +75,9 @@ def print_report(
     if show_all and more_entities_note(result.extra):
         console.print(_more_names_table(result.extra))
     console.print(_category_table(result))
+    note = result.rarely_reported_note()
+    if note:
+        console.print(Text(note, style="dim"))
     if summary_only:
         return
     for paragraph in result.paragraphs:

@@ -521,6 +521,9 @@ def result_from_dict(data: dict[str, Any]) -> ArticleResult:
         source = data.get("source")
         doc_id = data.get("id")
         extra = _narratives_from_dict(data)
+        rarely = data.get("rarely_reported")
+        rarely_reported = (None if rarely is None
+                           else [str(name) for name in rarely if str(name) in TECHNIQUE_NAMES])
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise InputError(
             f"the analysis result is malformed ({type(error).__name__}: {error})"
@@ -537,6 +540,7 @@ def result_from_dict(data: dict[str, Any]) -> ArticleResult:
         frames=frames,
         model_version=str(data.get("model_version") or ""),
         extra=extra,
+        rarely_reported=rarely_reported,
     )
 
 

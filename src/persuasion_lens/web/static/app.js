@@ -210,6 +210,18 @@
     $("results").scrollIntoView({ behavior: "smooth", block: "start" });
   }
 
+  /* The words of ArticleResult.rarely_reported_note: techniques this model practically never
+     reports in the article's language, whose absence says little. */
+  function renderRarelyReported(r, languageName) {
+    const note = $("rarely-reported");
+    const names = r.rarely_reported || [];
+    note.hidden = !names.length;
+    const total = state.taxonomy ? state.taxonomy.techniques.length : 23;
+    note.textContent = names.length
+      ? `Rarely reported by this model in ${languageName} (${names.length} of ${total} techniques; under 2 in 1,000 test paragraphs), so their absence here says little: ${names.map((n) => labelOf(n).toLowerCase()).join("; ")}.`
+      : "";
+  }
+
   function renderHeader() {
     const r = state.result;
     const first = r.paragraphs.length ? r.paragraphs[0].text : "";
@@ -218,6 +230,7 @@
     const meta = $("meta");
     meta.replaceChildren();
     const languageName = (state.info && state.info.languages[r.language]) || r.language;
+    renderRarelyReported(r, languageName);
     const item = (term, ...value) => meta.append(el("div", {}, el("dt", { text: term }), el("dd", {}, ...value)));
     item("Language", languageName, r.language_detected ? el("span", { class: "prob", text: " (detected)" }) : "");
     if (r.genre) item("Genre", pretty(r.genre.label), el("span", { class: "prob", text: ` ${pct(r.genre.probability)}` }));
