@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from corpus_helpers import analyzer_spec, article_rows, write_jsonl
+from corpus_helpers import analyzer_spec, article_rows, real_model_available, write_jsonl
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -170,3 +170,23 @@ def test_web_corpus_shows_narratives(narrative_corpus):
     assert "United States" in page and "(experimental)" in page
     found = client.get("/corpus", params={"narrative": label}).text
     assert "<h2>Results</h2>" in found and "No matching paragraphs" not in found
+
+
+def test_report_names_what_the_shipped_model_rarely_reports(corpus, tmp_path):
+    from persuasion_lens.models.registry import technique_detector
+    from persuasion_lens.reporting.corpus_report import rarely_reported_section
+
+    shipped = technique_detector().version + "+spans-1+article-lr-1"
+    section = rarely_reported_section({"model_versions": {"en": [shipped], "ru": [shipped]}})
+    assert "Techniques the model rarely reports" in section
+    assert section.count("<tr><td>") == 2 and "whataboutism" in section
+    for versions in (["fake-techniques-1+fake-spans-1"], [shipped, "fake-techniques-1"]):
+        # another model, or not every article analysed by the shipped detector: no claim
+        assert rarely_reported_section({"model_versions": {"en": versions}}) == ""
+    output = tmp_path / "report.html"
+    assert runner.invoke(app, ["report", "--db", corpus, "-o", str(output)]).exit_code == 0
+    html = output.read_text(encoding="utf-8")
+    if real_model_available():  # the corpus was analysed by the shipped models
+        assert "Techniques the model rarely reports" in html and "whataboutism" in html
+    else:
+        assert "Techniques the model rarely reports" not in html

@@ -70,6 +70,15 @@ def rarely_reported(technique_model: str, language: str | None) -> list[str] | N
     return rarely_reported_from(coverage, language or "")
 
 
+def rarely_reported_by_stored_model(model_version: str, language: str) -> list[str] | None:
+    """`rarely_reported` for an article stored with the analyser's `model_version` (the
+    detector's version, then '+' and the other models')."""
+    measured_for = _stored().get("technique_model")
+    if measured_for and model_version.startswith(f"{measured_for}+"):
+        model_version = measured_for
+    return rarely_reported(model_version, language)
+
+
 def measure_and_store(data_dir: str | Path | None = None,
                       output: Path = COVERAGE_FILE) -> dict[str, Any]:
     """Measure the default detector (as installed now) and write the table to `output`."""

@@ -100,6 +100,28 @@ def _densest(data: dict[str, Any], link_folder: str | None) -> str:
             "</th><th>Detections</th></tr>" + "".join(rows) + "</table></section>")
 
 
+def rarely_reported_section(data: dict[str, Any]) -> str:
+    """Per language of the corpus, the techniques its model practically never reports (when
+    every article of the language was analysed by the shipped detector): a 0 in the charts
+    above says little about them."""
+    from persuasion_lens.models.coverage import rarely_reported_by_stored_model
+
+    rows = []
+    for language, versions in sorted((data.get("model_versions") or {}).items()):
+        lists = {tuple(rarely_reported_by_stored_model(v, language) or ()) for v in versions}
+        if len(lists) != 1 or not next(iter(lists)):
+            continue
+        names = "; ".join(escape(_label(name).lower()) for name in next(iter(lists)))
+        rows.append(f"<tr><td>{escape(language)}</td><td>{names}</td></tr>")
+    if not rows:
+        return ""
+    return ("<section><h2>Techniques the model rarely reports</h2><p>In these languages the "
+            "model decides them in fewer than 2 of 1,000 paragraphs of the unlabelled SemEval "
+            "test set, so their counts above say little (model card, \"Rarely reported "
+            "techniques\").</p><table><tr><th>language</th><th>rarely reported</th></tr>"
+            f"{''.join(rows)}</table></section>")
+
+
 def narrative_sections(data: dict[str, Any]) -> str:
     """Narratives over time and by outlet and the entity-role table (experimental), or one
     line saying how to get them; shared with the web corpus page."""
@@ -206,7 +228,7 @@ def render_corpus_report(data: dict[str, Any], link_folder: str | None = None,
         f"<title>{escape(title)}</title><style>{STYLE}</style></head><body><main>"
         f"<h1>{escape(title)}</h1><p class='filters'>Filters: {escape(shown)}</p>"
         f"<section>{_totals(data)}</section>{figures}{_phrases(data)}"
-        f"{_densest(data, link_folder)}{narrative_sections(data)}"
+        f"{_densest(data, link_folder)}{rarely_reported_section(data)}{narrative_sections(data)}"
         "<footer>Made by persuasion-lens. Detections are model predictions, not verdicts: "
         "read the articles before drawing conclusions.</footer></main></body></html>"
     )

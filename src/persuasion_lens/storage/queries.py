@@ -324,6 +324,7 @@ def stats(db: Database, filters: Filters | None = None, top: int = 20) -> dict[s
             "over_time": _over_time(connection, filters),
             "by_outlet": _shares_by(connection, filters, articles.c.outlet, "outlet", top),
             "by_language": _shares_by(connection, filters, articles.c.language, "language", top),
+            "model_versions": _model_versions_by_language(connection, filters),
             "top_phrases": _top_phrases(connection, filters),
             "densest_articles": _densest(connection, filters, top),
             "failures": connection.execute(select(func.count()).select_from(failures)).scalar_one(),
@@ -343,6 +344,18 @@ def narrative_summary(db: Database, filters: Filters | None = None,
     with db.engine.connect() as connection:
         return {"filters": filters.to_dict(), **narrative_stats(
             connection, [*_article_conditions(filters), *_article_uses_technique(filters)], top)}
+
+
+def _model_versions_by_language(connection, filters: Filters) -> dict[str, list[str]]:
+    """The model versions that analysed the selected articles, per language."""
+    versions: dict[str, list[str]] = defaultdict(list)
+    for row in connection.execute(
+        select(articles.c.language, articles.c.model_version).distinct()
+        .where(*_article_conditions(filters), *_article_uses_technique(filters))
+        .order_by(articles.c.language, articles.c.model_version)
+    ):
+        versions[row.language].append(row.model_version)
+    return dict(versions)
 
 
 def _shares_by(connection, filters: Filters, key_column, name: str, top: int) -> list[dict]:
