@@ -45,24 +45,22 @@ def _now() -> dt.datetime:
 
 def existing_keys(db: Database, keys: Iterable[str]) -> set[str]:
     """Which of these article keys are already stored."""
-    keys = list(dict.fromkeys(keys))
-    found: set[str] = set()
-    with db.engine.connect() as connection:
-        for start in range(0, len(keys), _KEY_CHUNK):
-            chunk = keys[start:start + _KEY_CHUNK]
-            found.update(connection.scalars(select(articles.c.key).where(articles.c.key.in_(chunk))))
-    return found
+    return _stored_values(db, articles.c.key, keys)
 
 
 def stored_external_ids(db: Database, ids: Iterable[str]) -> set[str]:
     """Which of these article ids (`external_id`) are already stored, under any text."""
-    ids = list(dict.fromkeys(ids))
+    return _stored_values(db, articles.c.external_id, ids)
+
+
+def _stored_values(db: Database, column: Any, values: Iterable[str]) -> set[str]:
+    """Which of these values the articles table holds in `column` (asked in chunks)."""
+    values = list(dict.fromkeys(values))
     found: set[str] = set()
     with db.engine.connect() as connection:
-        for start in range(0, len(ids), _KEY_CHUNK):
-            chunk = ids[start:start + _KEY_CHUNK]
-            found.update(connection.scalars(
-                select(articles.c.external_id).where(articles.c.external_id.in_(chunk))))
+        for start in range(0, len(values), _KEY_CHUNK):
+            chunk = values[start:start + _KEY_CHUNK]
+            found.update(connection.scalars(select(column).where(column.in_(chunk))))
     return found
 
 
