@@ -46,6 +46,10 @@ def test_report_is_self_contained_with_article_pages(corpus, tmp_path):
         assert heading in html
     pages = sorted((tmp_path / "report_files").glob("article-*.html"))
     assert len(pages) == 5
+    again = runner.invoke(app, ["report", "--db", corpus, "-o", str(output), "--top", "2"])
+    assert again.exit_code == 0  # the same name again: no stale pages of the first left over
+    assert len(list((tmp_path / "report_files").glob("article-*.html"))) == 2
+    result = runner.invoke(app, ["report", "--db", corpus, "-o", str(output), "--top", "5"])
     assert f"report_files/{pages[0].name}" in html
     assert "<article>" in pages[0].read_text(encoding="utf-8")
     # no narratives stored: one line saying how to get them, no empty tables
@@ -190,3 +194,49 @@ def test_report_names_what_the_shipped_model_rarely_reports(corpus, tmp_path):
         assert "Techniques the model rarely reports" in html and "whataboutism" in html
     else:
         assert "Techniques the model rarely reports" not in html
+
+
+def test_parquet_export_of_a_corpus_with_sides_taken(narrative_corpus, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    output = tmp_path / "paragraphs.parquet"
+    result = runner.invoke(app, ["export", "--db", narrative_corpus, "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.output
+    table = pq.read_table(output)
+    assert table.schema.field("side_russian_probability").type == pa.float64()
+    sides = [v for v in table.column("side_russian_probability").to_pylist() if v is not None]
+    assert sides and all(0.0 <= v <= 1.0 for v in sides)
+
+
+def test_stored_roles_below_the_line_read_unclear_everywhere(narrative_corpus, tmp_path):
+    """A corpus stores the most likely main role only; below 0.8 it used to be stated as if
+    decided on the stored pages and in the flat export."""
+    from sqlalchemy import select
+
+    from persuasion_lens.reporting.html import render_html
+    from persuasion_lens.storage import open_database
+    from persuasion_lens.storage.queries import load_article
+    from persuasion_lens.storage.schema import entities
+    from persuasion_lens.taxonomy.roles import STATED_ROLE_PROBABILITY
+
+    db = open_database(narrative_corpus)
+    try:
+        with db.engine.connect() as connection:
+            unsure = connection.execute(
+                select(entities.c.article_id, entities.c.entity, entities.c.main_role)
+                .where(entities.c.main_role_probability < STATED_ROLE_PROBABILITY)).first()
+        assert unsure is not None
+        _, result = load_article(db, unsure.article_id)
+    finally:
+        db.dispose()
+    stored = next(e for e in result.extra["entities"] if e["entity"] == unsure.entity)
+    assert stored["role_is_clear"] is False
+    page = render_html([result])
+    assert f"{unsure.entity}: role unclear (most likely {unsure.main_role} 0." in page
+    output = tmp_path / "rows.csv"
+    exported = runner.invoke(app, ["export", "--db", narrative_corpus, "-o", str(output)])
+    assert exported.exit_code == 0, exported.output
+    csv_text = output.read_text(encoding="utf-8")
+    assert f"{unsure.entity}: role unclear (most likely {unsure.main_role} 0." in csv_text

@@ -190,3 +190,11 @@ def test_reports_mark_loosely_placed_spans():
     assert LOOSE_NOTE[:40] in out.getvalue()
     page = render_html([result])
     assert page.count("class='hl loose'") == 1 and "Loosely placed:" in page
+
+
+@pytest.mark.parametrize("value", [None, b"Some bytes.", ["a list"], 5])
+def test_api_refuses_what_is_not_text_with_a_clear_type_error(value):
+    with pytest.raises(TypeError, match="analyze\\(\\) takes the article's text as a str"):
+        analyze(value)
+    with pytest.raises(TypeError, match="analyze_file\\(\\) takes a path"):
+        analyze_file(value if value is not None else 3.5)

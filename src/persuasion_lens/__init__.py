@@ -30,14 +30,22 @@ def analyze(text: str, lang: str | None = None) -> ArticleResult:
     """Analyse one article given as text (line 1 is read as the title, one paragraph per line).
 
     `lang` is an ISO code (`en`, `de`, ...); by default the language is detected.
-    Raises `persuasion_lens.text.InputError` for empty input.
+    Raises `persuasion_lens.text.InputError` for empty input, `TypeError` for anything but a
+    string (bytes of unknown encoding: write them to a file and use `analyze_file`).
     """
+    if not isinstance(text, str):
+        raise TypeError(f"analyze() takes the article's text as a str, not "
+                        f"{type(text).__name__}; for a file use analyze_file(path)")
     return default_analyzer().analyze_text(text, lang)
 
 
 def analyze_file(path: str | Path, lang: str | None = None) -> ArticleResult:
     """Analyse one article file (.txt, .md or .html) of any common encoding."""
     from persuasion_lens.text.reading import read_document
+
+    if not isinstance(path, str | Path):
+        raise TypeError(f"analyze_file() takes a path (str or pathlib.Path), not "
+                        f"{type(path).__name__}")
 
     return default_analyzer().analyze_document(read_document(path), lang)
 

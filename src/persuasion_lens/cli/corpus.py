@@ -345,8 +345,6 @@ def export(
                  ".jsonl)")
     if not output.parent.is_dir():
         fail(f"{output.parent}: no such folder")
-    if output.suffix.lower() not in (".html", ".htm"):
-        warn(f"{output}: the report is an HTML page, whatever the file is called")
     filters = _filters(technique, category, outlet, lang, since, until, narrative)
     database = _open(db)
     try:

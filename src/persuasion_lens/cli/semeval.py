@@ -8,7 +8,13 @@ from pathlib import Path
 import typer
 from rich.progress import Progress
 
-from persuasion_lens.cli.common import console, semeval_app, user_errors_are_one_line, warn
+from persuasion_lens.cli.common import (
+    console,
+    error_console,
+    semeval_app,
+    user_errors_are_one_line,
+    warn,
+)
 from persuasion_lens.data.semeval2023 import read_article_text
 from persuasion_lens.text.documents import Document
 from persuasion_lens.text.languages import (
@@ -93,7 +99,8 @@ def subtask3(
     documents = read_article_folder(articles_dir, lang)
     detector = registry.technique_detector(model)
     lines: list[str] = []
-    with Progress(console=console, transient=True) as progress:
+    with Progress(console=error_console, transient=True,
+                  disable=not error_console.is_terminal) as progress:
         task = progress.add_task("predicting", total=len(documents))
         for first in range(0, len(documents), BATCH_SIZE):
             batch = documents[first : first + BATCH_SIZE]

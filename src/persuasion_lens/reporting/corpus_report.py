@@ -241,6 +241,8 @@ def write_corpus_report(db: Database, output: Path, filters: Filters | None = No
     data = stats(db, filters, top=top)
     folder = output.parent / f"{output.stem}_files"
     written = 0
+    for stale in folder.glob("article-*.html"):  # pages of an earlier report of this name
+        stale.unlink()
     if data["densest_articles"]:
         folder.mkdir(parents=True, exist_ok=True)
         for article in data["densest_articles"]:

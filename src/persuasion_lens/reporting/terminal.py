@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
@@ -17,6 +15,7 @@ from persuasion_lens.pipeline.results import (
 )
 from persuasion_lens.reporting.highlight import segments
 from persuasion_lens.taxonomy import CATEGORIES, category, technique
+from persuasion_lens.taxonomy.roles import rounded_down, unclear_role_phrase
 from persuasion_lens.text.languages import SUPPORTED_LANGUAGES
 
 BAR_WIDTH = 24
@@ -50,7 +49,9 @@ def _mention_count(entity: dict) -> int:
 def _role_phrase(entity: dict) -> str:
     if entity.get("role_is_clear") is False and entity.get("main_role_probabilities"):
         ranked = sorted(entity["main_role_probabilities"].items(), key=lambda item: -item[1])
-        return "role unclear (" + ", ".join(f"{r} {_rounded_down(p)}" for r, p in ranked) + ")"
+        return "role unclear (" + ", ".join(f"{r} {rounded_down(p)}" for r, p in ranked) + ")"
+    if entity.get("role_is_clear") is False:  # read back from a corpus: the best role only
+        return unclear_role_phrase(entity["main_role"], entity["main_role_probability"])
     fine = ", ".join(role["label"] for role in entity.get("fine_roles", []))
     fine_part = f" ({fine})" if fine else ""
     probability = entity.get("main_role_probability")
@@ -60,12 +61,6 @@ def _role_phrase(entity: dict) -> str:
 
 LOOSE_NOTE = (f"loosely placed: {LOOSE_PLACEMENT_MEANING}; read the quoted words as "
               "\"somewhere around here\".")
-
-
-def _rounded_down(probability: float) -> str:
-    """Two decimals, rounded down: a role at 0.797 is below the 0.8 from which roles are
-    stated, and must not read 0.80 beside "role unclear"."""
-    return f"{math.floor(probability * 100 + 1e-9) / 100:.2f}"  # 0.29 * 100 is 28.999...
 
 
 def print_report(
@@ -166,7 +161,7 @@ def describe_side(extra: dict) -> str:
         return (f"takes the side of {side['favours']} against {side['against']} "
                 f"({side['probability']:.2f})")
     return (f"leans to {side['favours']} against {side['against']} "
-            f"({_rounded_down(side['probability'])})")
+            f"({rounded_down(side['probability'])})")
 
 
 def closest_narratives_note(extra: dict) -> str:

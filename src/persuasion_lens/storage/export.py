@@ -40,7 +40,8 @@ def write_csv(db: Database, output: Path, filters: Filters | None = None) -> int
 def _arrow_schema():
     import pyarrow as pa
 
-    types = {"article_id": pa.int64(), "paragraph_index": pa.int32(), "published": pa.date32()}
+    types = {"article_id": pa.int64(), "paragraph_index": pa.int32(), "published": pa.date32(),
+             "side_russian_probability": pa.float64()}
     return pa.schema([
         (name, types.get(name, pa.float64() if name.startswith("confidence_") else pa.string()))
         for name in EXPORT_COLUMNS

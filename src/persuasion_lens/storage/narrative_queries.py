@@ -28,6 +28,7 @@ from persuasion_lens.taxonomy.roles import (
     STATED_ROLE_PROBABILITY,
     STATED_SIDE_PROBABILITY,
     SideReading,
+    unclear_role_phrase,
 )
 
 NO_NARRATIVES = ("No narratives are stored: analyse the articles with `plens batch --narratives` "
@@ -85,6 +86,7 @@ def narratives_for(connection: Connection, article_ids: Sequence[int]) -> dict[i
         found[row.article_id]["entities"].append({
             "entity": row.entity, "main_role": row.main_role,
             "main_role_probability": round(float(row.main_role_probability), 4),
+            "role_is_clear": float(row.main_role_probability) >= STATED_ROLE_PROBABILITY,
             "fine_roles": fine.get((row.article_id, row.entity_index), []),
             "mentions": [], "mention_count": row.n_mentions,
         })
@@ -108,11 +110,15 @@ def _fine_roles_for(connection: Connection, ids: Sequence[int]) -> dict[tuple[in
 
 
 def entity_summary(entity: dict[str, Any]) -> str:
-    """'United States: Antagonist (Instigator) ×4' (the flat export form)."""
-    fine = ", ".join(role["label"] for role in entity.get("fine_roles") or [])
+    """'United States: Antagonist (Instigator) ×4' (the flat export form); a role below the
+    line from which roles are stated: 'Russia: role unclear (most likely Innocent 0.50) ×2'."""
     count = entity.get("mention_count") or len(entity.get("mentions") or [])
-    return f"{entity['entity']}: {entity['main_role']}" + (f" ({fine})" if fine else "") \
-        + f" ×{count}"
+    if entity.get("role_is_clear") is False:
+        role = unclear_role_phrase(entity["main_role"], entity["main_role_probability"])
+    else:
+        fine = ", ".join(r["label"] for r in entity.get("fine_roles") or [])
+        role = entity["main_role"] + (f" ({fine})" if fine else "")
+    return f"{entity['entity']}: {role} ×{count}"
 
 
 # --- statistics -------------------------------------------------------------------------------

@@ -3,11 +3,24 @@ geopolitical sides of the Russia–Ukraine war, and the side an article takes.""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 # A main role is stated only from this probability on: on the validation split, entities at or
 # above it get the right main role 91% of the time, those below it 62% (docs/narratives.md).
 STATED_ROLE_PROBABILITY = 0.8
+
+
+def rounded_down(probability: float) -> str:
+    """Two decimals, rounded down: a role at 0.797 is below the 0.8 from which roles are
+    stated, and must not read 0.80 beside "role unclear"."""
+    return f"{math.floor(probability * 100 + 1e-9) / 100:.2f}"  # 0.29 * 100 is 28.999...
+
+
+def unclear_role_phrase(main_role: str, probability: float) -> str:
+    """What a report says of a role below STATED_ROLE_PROBABILITY when only the most likely
+    main role is known (as a corpus database stores it)."""
+    return f"role unclear (most likely {main_role} {rounded_down(probability)})"
 
 # The two sides an article can take in the Russia–Ukraine war (`SideReading`), and the
 # probability from which the side taken is stated rather than said to be a leaning: out of fold
