@@ -77,6 +77,7 @@ def test_search_and_export_commands(corpus, tmp_path):
     assert len(rows) == 3 and all("headline" in row["text"].lower() for row in rows)
     table = runner.invoke(app, ["search", "headline", "--db", corpus, "--limit", "2"])
     assert table.exit_code == 0 and "Headline" in table.output
+    assert "showing the best 2 of 24 matching paragraphs" in " ".join(table.output.split())
     output = tmp_path / "rows.csv"
     exported = runner.invoke(app, ["export", "--db", corpus, "-o", str(output)])
     assert exported.exit_code == 0, exported.output
@@ -92,6 +93,14 @@ def test_web_corpus_router(corpus):
     client = TestClient(web)
     found = client.get("/corpus/api/search", params={"q": "headline", "limit": 2}).json()
     assert found["count"] == 2
+    # every title line says "Headline": one match per article, and pages do not overlap
+    assert found["total"] == 24
+    second = client.get("/corpus/api/search", params={"q": "headline", "limit": 2,
+                                                      "offset": 2}).json()
+    first_ids = {r["paragraph_id"] for r in found["results"]}
+    assert second["count"] == 2 and not first_ids & {r["paragraph_id"] for r in second["results"]}
+    everything = client.get("/corpus/api/search", params={"q": "headline", "limit": 500}).json()
+    assert everything["count"] == everything["total"] == 24
     filtered = client.get("/corpus/api/search", params={"q": "headline", "technique": "loaded"})
     assert filtered.json()["filters"] == {"technique": "Loaded_Language"}
     data = client.get("/corpus/api/stats").json()
@@ -99,6 +108,7 @@ def test_web_corpus_router(corpus):
     assert client.get("/corpus/api/stats", params={"since": "soon"}).status_code == 400
     page = client.get("/corpus", params={"q": "headline"})
     assert page.status_code == 200 and "<svg" in page.text and "<mark>" in page.text
+    assert "24 matching paragraphs." in page.text
     article = client.get(f"/corpus/article/{found['results'][0]['article_id']}")
     assert article.status_code == 200 and "<article>" in article.text
     assert client.get("/corpus/article/999999").status_code == 404

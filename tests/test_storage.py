@@ -16,6 +16,7 @@ from persuasion_lens.storage import Filters, normalise_url, open_database
 from persuasion_lens.storage.export import write_csv, write_parquet
 from persuasion_lens.storage.queries import (
     EXPORT_COLUMNS,
+    count_matches,
     counts,
     export_rows,
     list_failures,
@@ -111,6 +112,14 @@ def test_search_words_phrases_prefixes_and_filters(filled):
     dated = search(filled, "", Filters.from_user(since="2024-02-01", until="2024-02-28"), 500)
     assert dated and all("2024-02" in hit["published"] for hit in dated)
     assert search(filled, "zzzunknownword") == []
+    # counts and pages, on both backends (full-text search on each)
+    for query, filters in (("corrupt", None), ("", Filters.from_user(technique="flag waving"))):
+        every = search(filled, query, filters, limit=500)
+        assert count_matches(filled, query, filters) == len(every)
+        pages = [search(filled, query, filters, limit=3, offset=o) for o in range(0, 9, 3)]
+        assert [h["paragraph_id"] for page in pages for h in page] == \
+            [h["paragraph_id"] for h in every[:9]]
+    assert count_matches(filled, "zzzunknownword") == 0
 
 
 def test_filters_resolve_user_names():

@@ -203,13 +203,14 @@ def search(
     output_format: SearchFormat = typer.Option(SearchFormat.text, "--format", "-f"),
 ) -> None:
     """Find stored paragraphs by their words, with the techniques detected in them."""
-    from persuasion_lens.storage.queries import query_terms
+    from persuasion_lens.storage.queries import count_matches, query_terms
     from persuasion_lens.storage.queries import search as run_search
 
     filters = _filters(technique, category, outlet, lang, since, until, narrative)
     database = _open(db)
     try:
         rows = run_search(database, query, filters, limit)
+        total = count_matches(database, query, filters) if len(rows) == limit else len(rows)
     finally:
         database.dispose()
     if output_format == SearchFormat.json:
@@ -219,6 +220,9 @@ def search(
         console.print("no matching paragraphs")
         return
     _print_search(rows, query_terms(query))
+    if total > len(rows):
+        console.print(f"showing the best {len(rows):,} of {total:,} matching paragraphs "
+                      "(--limit N shows more)", style="dim")
 
 
 def _print_search(rows: list[dict], terms: list[str]) -> None:

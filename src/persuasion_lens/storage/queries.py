@@ -190,10 +190,33 @@ def _tsquery(terms: Sequence[str]) -> str:
     return " & ".join(parts)
 
 
-def search(db: Database, query: str, filters: Filters | None = None, limit: int = 20) -> list[dict]:
+def search(db: Database, query: str, filters: Filters | None = None, limit: int = 20,
+           offset: int = 0) -> list[dict]:
     """Paragraphs matching the query (all words, "phrases", prefix*), best first, with the
-    techniques found in each. An empty query lists paragraphs by the filters alone."""
-    filters = filters or Filters()
+    techniques found in each; `offset` skips that many. An empty query lists paragraphs by the
+    filters alone."""
+    statement, order = _search_statement(db, query, filters or Filters())
+    statement = statement.order_by(*order, articles.c.id, paragraphs.c.paragraph_index)
+    with db.engine.connect() as connection:
+        rows = [dict(row._mapping)
+                for row in connection.execute(statement.limit(limit).offset(offset))]
+        hits = _techniques_for(connection, [(r["article_id"], r["paragraph_index"]) for r in rows])
+    for row in rows:
+        row["published"] = row["published"].isoformat() if row["published"] else None
+        row["techniques"] = hits.get((row["article_id"], row["paragraph_index"]), [])
+    return rows
+
+
+def count_matches(db: Database, query: str, filters: Filters | None = None) -> int:
+    """How many paragraphs `search` would find without a limit."""
+    statement, _ = _search_statement(db, query, filters or Filters())
+    with db.engine.connect() as connection:
+        return connection.execute(
+            select(func.count()).select_from(statement.subquery())).scalar_one()
+
+
+def _search_statement(db: Database, query: str, filters: Filters) -> tuple[Select, list[Any]]:
+    """The search's SELECT (unordered, unlimited) and the ORDER BY of its best-first ranking."""
     terms = query_terms(query)
     columns = [
         paragraphs.c.id.label("paragraph_id"), paragraphs.c.article_id,
@@ -225,14 +248,7 @@ def search(db: Database, query: str, filters: Filters | None = None, limit: int 
     has_technique = _paragraph_has_technique(filters)
     if has_technique is not None:
         statement = statement.where(has_technique)
-    statement = statement.order_by(*order, articles.c.id, paragraphs.c.paragraph_index).limit(limit)
-    with db.engine.connect() as connection:
-        rows = [dict(row._mapping) for row in connection.execute(statement)]
-        hits = _techniques_for(connection, [(r["article_id"], r["paragraph_index"]) for r in rows])
-    for row in rows:
-        row["published"] = row["published"].isoformat() if row["published"] else None
-        row["techniques"] = hits.get((row["article_id"], row["paragraph_index"]), [])
-    return rows
+    return statement, order
 
 
 def _escape_like(value: str) -> str:
@@ -724,6 +740,7 @@ __all__ = [
     "EXPORT_COLUMNS",
     "Filters",
     "article_ids",
+    "count_matches",
     "counts",
     "export_articles",
     "export_rows",

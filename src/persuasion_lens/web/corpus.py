@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from persuasion_lens.storage.database import Database, open_database
 from persuasion_lens.storage.queries import (
     Filters,
+    count_matches,
     load_article,
     narrative_summary,
     query_terms,
@@ -23,6 +24,7 @@ from persuasion_lens.storage.queries import (
 
 router = APIRouter(prefix="/corpus", tags=["corpus"])
 
+RESULTS_SHOWN = 50  # search results on the corpus page
 _DATABASES: dict[str, Database] = {}
 _LOCK = threading.Lock()
 
@@ -69,10 +71,13 @@ def api_search(
     q: str = Query("", description='Words (all must occur), "phrases", prefix*'),
     query: FilterQuery = Depends(),
     limit: int = Query(20, ge=1, le=500),
+    offset: int = Query(0, ge=0, description="Skip this many results (the next page)"),
 ) -> dict[str, Any]:
     filters = _filters(query)
-    rows = search(database_for(request), q, filters, limit)
-    return {"query": q, "filters": filters.to_dict(), "count": len(rows), "results": rows}
+    db = database_for(request)
+    rows = search(db, q, filters, limit, offset)
+    return {"query": q, "filters": filters.to_dict(), "count": len(rows), "offset": offset,
+            "total": count_matches(db, q, filters), "results": rows}
 
 
 @router.get("/api/stats", summary="Corpus statistics (what the charts show)")
@@ -125,7 +130,8 @@ def corpus_page(
         filters, error = Filters(), str(problem)
     data = stats(db, filters)
     searched = q or filters.technique or filters.category or filters.narrative
-    results = search(db, q, filters, 50) if searched else None
+    results = search(db, q, filters, RESULTS_SHOWN) if searched else None
+    total = count_matches(db, q, filters) if results is not None else 0
     charts = "".join(
         f"<section><h2>{escape(title)}</h2><p>{escape(note)}</p>"
         f"{svg or '<p class=none>No data for this chart.</p>'}</section>"
@@ -138,7 +144,7 @@ def corpus_page(
         + f"<p>{data['articles']:,} articles · {data['paragraphs']:,} paragraphs · "
         f"{data['paragraphs_with_techniques']:,} with techniques · {data['techniques']:,} "
         "detections</p></section>"
-        + (_results(results, q) if results is not None else "")
+        + (_results(results, q, total) if results is not None else "")
         + charts
         + narrative_sections(data)
     )
@@ -181,7 +187,7 @@ def _highlight(text: str, terms: list[str]) -> str:
     return pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped)
 
 
-def _results(rows: list[dict[str, Any]], query: str) -> str:
+def _results(rows: list[dict[str, Any]], query: str, total: int) -> str:
     from persuasion_lens.taxonomy import technique as technique_info
 
     if not rows:
@@ -201,5 +207,8 @@ def _results(rows: list[dict[str, Any]], query: str) -> str:
             f"<small>{meta} · ¶{row['paragraph_index'] + 1}</small></td>"
             f"<td>{_highlight(row['text'], terms)}</td><td>{hits}</td></tr>"
         )
-    return ("<section><h2>Results</h2><table><tr><th>Article</th><th>Paragraph</th>"
+    shown = (f"<p>The best {len(rows):,} of {total:,} matching paragraphs (all of them: "
+             "<code>plens search</code> or <code>/corpus/api/search?offset=…</code>).</p>"
+             if total > len(rows) else f"<p>{total:,} matching paragraphs.</p>")
+    return ("<section><h2>Results</h2>" + shown + "<table><tr><th>Article</th><th>Paragraph</th>"
             "<th>Techniques</th></tr>" + "".join(items) + "</table></section>")
