@@ -566,3 +566,22 @@ def test_processes_creating_a_new_database_together_all_succeed(db_url):  # noqa
         assert db.full_text and counts(db)["articles"] == 0
     finally:
         db.dispose()
+
+
+def test_an_older_database_gets_the_indexes_added_since(db_url):  # noqa: F811
+    """A batch asks which article ids are stored; without their index each batch would read
+    the whole articles table. Databases made before the index get it when opened."""
+    from sqlalchemy import inspect, text
+
+    db = open_database(db_url)
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP INDEX ix_articles_external_id"))
+    assert "ix_articles_external_id" not in {i["name"] for i in inspect(db.engine).get_indexes(
+        "articles")}
+    db.dispose()
+    db = open_database(db_url)
+    try:
+        names = {index["name"] for index in inspect(db.engine).get_indexes("articles")}
+        assert "ix_articles_external_id" in names
+    finally:
+        db.dispose()

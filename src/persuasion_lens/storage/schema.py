@@ -108,6 +108,7 @@ articles = Table(
     # analysed with narratives, or analysed before version 4).
     Column("side_russian", Float),
     Index("ix_articles_outlet", "outlet"),
+    Index("ix_articles_external_id", "external_id"),  # a batch asks which ids are stored
     Index("ix_articles_language", "language"),
     Index("ix_articles_published", "published"),
 )
@@ -327,6 +328,9 @@ def _create_tables(engine: Engine, attempts: int = 20) -> None:
     for attempt in range(attempts):
         try:
             metadata.create_all(engine, checkfirst=True)
+            for table in metadata.sorted_tables:  # indexes added since a database was made
+                for index in table.indexes:
+                    index.create(engine, checkfirst=True)
             return
         except DatabaseError as error:
             if attempt == attempts - 1 or not any(m in str(error) for m in _RACE_MARKS):
