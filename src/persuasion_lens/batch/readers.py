@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import json
 import sys
 from collections.abc import Iterator
@@ -94,6 +95,7 @@ class Failure:
 Item = Record | Failure
 
 
+@functools.lru_cache(maxsize=4096)  # asked for every row of a table
 def failure_source(path: Path) -> str:
     """A failure's source: the input file's resolved path, so that a file named two ways (a
     folder given as `corpus` and as `./corpus/`) is one failure, and a failure of a file in a

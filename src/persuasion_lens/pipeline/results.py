@@ -11,6 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from persuasion_lens.models.coverage import RARE_PER_THOUSAND
+from persuasion_lens.taxonomy import TECHNIQUE_NAMES, technique
+from persuasion_lens.text.languages import SUPPORTED_LANGUAGES
+
 SCHEMA_VERSION = "1.0"
 
 # A span is "loosely placed" when the span model's mean word probability inside it (its
@@ -135,14 +139,11 @@ class ArticleResult:
         article's language, for the reports; None when there are none or it is not known."""
         if not self.rarely_reported:
             return None
-        from persuasion_lens.taxonomy import TECHNIQUE_NAMES, technique
-        from persuasion_lens.text.languages import SUPPORTED_LANGUAGES
-
         language = SUPPORTED_LANGUAGES.get(self.language, f"'{self.language}'")
         labels = "; ".join(technique(name).label.lower() for name in self.rarely_reported)
         return (f"Rarely reported by this model in {language} ({len(self.rarely_reported)} of "
-                f"{len(TECHNIQUE_NAMES)} techniques; under 2 in 1,000 test paragraphs), so their "
-                f"absence here says little: {labels}.")
+                f"{len(TECHNIQUE_NAMES)} techniques; under {RARE_PER_THOUSAND:g} in 1,000 test "
+                f"paragraphs), so their absence here says little: {labels}.")
 
     def technique_counts(self) -> dict[str, int]:
         """Paragraphs per technique, most frequent first."""
