@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import functools
 import json
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -95,11 +96,15 @@ class Failure:
 Item = Record | Failure
 
 
-@functools.lru_cache(maxsize=4096)  # asked for every row of a table
 def failure_source(path: Path) -> str:
     """A failure's source: the input file's resolved path, so that a file named two ways (a
     folder given as `corpus` and as `./corpus/`) is one failure, and a failure of a file in a
     folder names the file itself."""
+    return _resolved(Path(os.path.abspath(path)))  # absolute first: the cache outlives a chdir
+
+
+@functools.lru_cache(maxsize=4096)  # asked for every row of a table
+def _resolved(path: Path) -> str:
     try:
         return str(path.resolve())
     except (OSError, RuntimeError):  # a symlink loop
