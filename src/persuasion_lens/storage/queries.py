@@ -85,8 +85,8 @@ class Filters:
             category=resolve_category(category) if category else None,
             outlet=outlet or None,
             lang=normalise_language_code(lang) if lang else None,
-            since=_parse_date(since, "--since"),
-            until=_parse_date(until, "--until"),
+            since=_parse_date(since, "since"),
+            until=_parse_date(until, "until"),
             narrative=(narrative or "").strip() or None,
         )
 
