@@ -198,3 +198,12 @@ def test_api_refuses_what_is_not_text_with_a_clear_type_error(value):
         analyze(value)
     with pytest.raises(TypeError, match="analyze_file\\(\\) takes a path"):
         analyze_file(value if value is not None else 3.5)
+
+
+@pytest.mark.parametrize("value", ["a text", None, [None], [b"bytes"]])
+def test_analyze_documents_refuses_what_is_not_documents(value):
+    from persuasion_lens import default_analyzer
+
+    with pytest.raises(TypeError, match="takes a list of Document objects"):
+        default_analyzer().analyze_documents(value)
+    assert default_analyzer().analyze_documents([]) == []

@@ -33,7 +33,7 @@ def analyze(text: str, lang: str | None = None) -> ArticleResult:
     Raises `persuasion_lens.text.InputError` for empty input, `TypeError` for anything but a
     string (bytes of unknown encoding: write them to a file and use `analyze_file`).
     """
-    if not isinstance(text, str):
+    if not isinstance(text, str):  # said here, since analyze() is what the user called
         raise TypeError(f"analyze() takes the article's text as a str, not "
                         f"{type(text).__name__}; for a file use analyze_file(path)")
     return default_analyzer().analyze_text(text, lang)

@@ -95,6 +95,9 @@ class Analyzer:
     def analyze_text(
         self, text: str, lang: str | None = None, source: str | None = None
     ) -> ArticleResult:
+        if not isinstance(text, str):
+            raise TypeError(f"analyze_text() takes the article's text as a str, not "
+                            f"{type(text).__name__}")
         return self.analyze_document(Document.from_text(text, source=source), lang)
 
     def analyze_document(self, document: Document, lang: str | None = None) -> ArticleResult:
@@ -104,6 +107,7 @@ class Analyzer:
         self, documents: Sequence[Document], lang: str | None = None
     ) -> list[ArticleResult]:
         """Analyse several documents at once (models run batched, which is much faster)."""
+        documents = _document_list(documents)
         if not documents:
             return []
         warnings = [self._prepare(document, lang) for document in documents]
@@ -222,3 +226,12 @@ def _attach_article_labels(result: ArticleResult, prediction: Any) -> None:
     result.frames = [
         LabelScore(frame, prediction.frame_probabilities[frame]) for frame in prediction.frames
     ]
+
+
+def _document_list(documents: Any) -> list[Document]:
+    """`documents` as a list, or a TypeError that says what analyze_documents() takes."""
+    listed = None if documents is None or isinstance(documents, str | bytes) else list(documents)
+    if listed is None or not all(isinstance(document, Document) for document in listed):
+        raise TypeError("analyze_documents() takes a list of Document objects "
+                        "(Document.from_text(text)); for one text use analyze_text(text)")
+    return listed
