@@ -6,6 +6,7 @@ import itertools
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -573,3 +574,43 @@ def test_detector_common_words_grow_with_extra_text():
     assert "either" in detector.common_words["en"]
     assert "die" in detector.common_words["de"]  # languages with technique data only get a list
     assert "either" not in T.fit_detector([]).common_words["en"]
+
+
+def _overlapping_spans(seed: int) -> list[tuple[int, int]]:
+    import random
+
+    rng = random.Random(seed)
+    return [(s, s + rng.randint(1, 12)) for s in (rng.randint(0, 200) for _ in range(80))]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_overlap_removal_keeps_the_longest_spans_as_a_pairwise_check_would(seed):
+    """The bisection that replaced a scan of every kept span (quadratic on long texts) keeps
+    the same spans: the longest first, the earliest on ties, none overlapping."""
+    spans = _overlapping_spans(seed)
+    kept: list[tuple[int, int]] = []
+    for start, end in sorted(set(spans), key=lambda s: (-(s[1] - s[0]), s[0])):
+        if all(end <= s or start >= e for s, e in kept):
+            kept.append((start, end))
+    assert E._without_overlaps(spans) == sorted(kept)
+    chosen = E._without_overlaps(spans)
+    for start, end in spans:
+        expected = any(s < end and e > start for s, e in chosen)
+        assert E._overlaps_any(chosen, start, end) == expected
+        assert E._inside_any(chosen, start) == any(s <= start < e for s, e in chosen)
+
+
+
+def test_mention_roles_scored_in_chunks_are_the_same(model, seed_example, monkeypatch):
+    from persuasion_lens.models import narratives as N
+
+    text = seed_example.read_text(encoding="utf-8")
+    spans = model.detector.detect(text, "en")
+    whole = model.mention_roles(text, spans, "en")
+    monkeypatch.setattr(N, "MENTIONS_PER_PASS", 7)
+    chunked = model.mention_roles(text, spans, "en")
+    assert len(spans) > 14
+    for expected, got in zip(whole, chunked, strict=True):
+        assert (got.start, got.end, got.main_role) == (expected.start, expected.end,
+                                                        expected.main_role)
+        assert np.array_equal(got.probabilities, expected.probabilities)

@@ -20,7 +20,17 @@ AWKWARD = [
 
 def _texts() -> list[str]:
     lines = [line for line in EXAMPLE.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return lines + AWKWARD
+    # one long text among the short ones, so that both ways of counting meet in one matrix
+    return lines + AWKWARD + [" ".join(lines * 3)]
+
+
+@pytest.fixture(params=["listed", "counted"], autouse=True)
+def counting(request, monkeypatch):
+    """Every test runs twice: texts as long as the example counted by listing their n-grams,
+    and counted n-gram by n-gram (the way book-length texts are)."""
+    if request.param == "counted":
+        monkeypatch.setattr(G, "LONG_TEXT_CHARACTERS", 200)
+    return request.param
 
 
 @pytest.mark.parametrize("pattern", [G.TWO_CHARACTER_WORDS, r"(?u)\b\w+\b"])

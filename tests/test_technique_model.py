@@ -242,3 +242,24 @@ def test_artifact_without_combination_key_averages_probabilities(smoke_detector,
         info.pop("combination")
     (tmp_path / "metadata.json").write_text(json.dumps(meta), encoding="utf-8")
     assert TechniqueDetector.load(tmp_path).models["de"].combination == "probability"
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_paragraphs_scored_in_chunks_give_the_same_probabilities(analyzer, project_example,
+                                                                 monkeypatch, language):
+    """Book-length inputs are featurised a chunk of paragraphs at a time (memory); the title,
+    the neighbours and the article-wide stacker inputs must still see the whole article."""
+    from persuasion_lens.models import techniques, token_member
+
+    text = project_example.read_text(encoding="utf-8")
+    documents = [Document.from_text(text, language), Document.from_text("Short one.\n\nTwo.",
+                                                                        language),
+                 Document.from_text(text, language)]
+    whole = analyzer.detector.predict_proba(documents)
+    assert sum(len(d.paragraphs) for d in documents) > 5
+    for size in (1, 2, 5):
+        monkeypatch.setattr(techniques, "PARAGRAPHS_PER_PASS", size)
+        monkeypatch.setattr(token_member, "PARAGRAPHS_PER_PASS", size)
+        chunked = analyzer.detector.predict_proba(documents)
+        for expected, got in zip(whole, chunked, strict=True):
+            assert np.array_equal(expected, got)

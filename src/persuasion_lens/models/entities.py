@@ -16,9 +16,11 @@ Three parts, all small and language-independent:
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import re
+import sys
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -116,7 +118,9 @@ def mention_features(text: str, start: int, end: int, language: str | None,
         for label in stance:
             features.append("T:" + label)
             features.append(f"ET:{key}|{label}")
-    return features
+    # the rows of all mentions are kept for the salience model; most of their strings recur
+    # (a long text has tens of thousands of mentions, about 300 features each)
+    return [sys.intern(f) for f in features]
 
 
 class SparseFeaturizer:
@@ -224,10 +228,13 @@ def group_mentions(names: Sequence[str], language: str | None) -> list[MentionGr
     multi = {k for k in keys if 1 < len(k.split()) <= 3 and "-" not in k
              and not set(k.split()) & {"of", "de", "do", "da", "the", "and"}}
     # a surname alone joins the one full name that ends with it ("Putin" -> "Vladimir Putin")
+    full_names_ending: dict[str, list[str]] = {}
+    for full in multi:
+        full_names_ending.setdefault(full.split()[-1], []).append(full)
     merged: dict[str, str] = {}
     for key in set(keys):
         if len(key.split()) == 1:
-            owners = [m for m in multi if m.split()[-1] == key]
+            owners = full_names_ending.get(key, [])
             if len(owners) == 1:
                 merged[key] = owners[0]
     groups: dict[str, MentionGroup] = {}
@@ -306,8 +313,8 @@ class MentionDetector:
         library = library_entities(text, language)
         if library is None:
             return ours
-        return sorted(library + [(s, e) for s, e in ours
-                                 if all(e <= ls or s >= le for ls, le in library)])
+        taken = sorted(library)
+        return sorted(taken + [(s, e) for s, e in ours if not _overlaps_any(taken, s, e)])
 
     def _detect_by_rules(self, text: str, language: str | None) -> list[tuple[int, int]]:
         language = language or "*"
@@ -320,7 +327,7 @@ class MentionDetector:
         headlines = _headline_lines(text)
         for match in _CAPITALISED.finditer(text):
             start, end = match.start(), match.end()
-            if any(a <= start < b for a, b in headlines):
+            if _inside_any(headlines, start):
                 continue  # Title Case: every word is capitalised, so capitals say nothing
             surface = re.sub(r"(?:'s|’s)$", "", text[start:end]).rstrip(".'’-")
             end = start + len(surface)
@@ -387,11 +394,25 @@ def library_entities(text: str, language: str | None) -> list[tuple[int, int]] |
 
 def _without_overlaps(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Keep the longest of overlapping spans (earliest first on ties), in text order."""
-    chosen: list[tuple[int, int]] = []
+    chosen: list[tuple[int, int]] = []  # disjoint, in text order
     for start, end in sorted(set(spans), key=lambda s: (-(s[1] - s[0]), s[0])):
-        if all(end <= s or start >= e for s, e in chosen):
-            chosen.append((start, end))
-    return sorted(chosen)
+        if not _overlaps_any(chosen, start, end):
+            bisect.insort(chosen, (start, end))
+    return chosen
+
+
+def _overlaps_any(disjoint: Sequence[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether [start, end) overlaps one of `disjoint`, sorted spans that do not overlap each
+    other. Of those starting before `end`, the last one also ends last, so it is the only one
+    to check (a bisection, where a scan of all of them made long texts quadratic)."""
+    before = bisect.bisect_left(disjoint, (end,))
+    return before > 0 and disjoint[before - 1][1] > start
+
+
+def _inside_any(disjoint: Sequence[tuple[int, int]], position: int) -> bool:
+    """Whether `position` lies in one of `disjoint` (sorted, non-overlapping [start, end))."""
+    before = bisect.bisect_right(disjoint, (position, float("inf")))
+    return before > 0 and disjoint[before - 1][0] <= position < disjoint[before - 1][1]
 
 
 def common_capitalised_words(texts: Sequence[str], names: Iterable[str],

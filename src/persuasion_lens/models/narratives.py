@@ -52,6 +52,7 @@ TRAINED_LANGUAGES = ("bg", "en", "hi", "pt", "ru")
 MAIN_ROLES = ("Protagonist", "Antagonist", "Innocent")
 MIN_MAIN_ACTORS = 6  # as many as the reports show; more when more pass the salience cut
 WAR_TOPIC_CUT = 0.5  # the side is read when P(about the Russia–Ukraine war) reaches this
+MENTIONS_PER_PASS = 2000  # mentions scored at once (a book-length text has tens of thousands)
 
 
 @dataclass
@@ -382,6 +383,14 @@ class NarrativeModel:
     def role_probabilities(self, rows: Sequence[Sequence[str]]):
         """(main probabilities (n, 3), fine probabilities per main role) for mentions, from
         their `mention_features` rows."""
+        parts = [self._role_probabilities(rows[begin:begin + MENTIONS_PER_PASS])
+                 for begin in range(0, len(rows), MENTIONS_PER_PASS)] or [
+            self._role_probabilities(rows)]
+        main = np.concatenate([p[0] for p in parts])
+        fine = {m: np.concatenate([p[1][m] for p in parts]) for m in self.main_roles}
+        return main, fine
+
+    def _role_probabilities(self, rows: Sequence[Sequence[str]]):
         X = self.role_featurizer.transform(rows)
         main = softmax(np.asarray(X @ self.main_coef) + self.main_bias)
         fine = {m: softmax(np.asarray(X @ self.fine_coef[m]) + self.fine_bias[m])

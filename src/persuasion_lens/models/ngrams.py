@@ -10,6 +10,7 @@ same n-grams and the same matrices (tests check them against scikit-learn).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from itertools import repeat
 
@@ -18,6 +19,9 @@ import scipy.sparse as sp
 
 # scikit-learn's default token pattern (words of two characters or more)
 TWO_CHARACTER_WORDS = r"(?u)\b\w\w+\b"
+# Texts longer than this are counted n-gram by n-gram instead of listing every n-gram first: the
+# list for a 2.5 MB text held about 10 million strings (600 MB).
+LONG_TEXT_CHARACTERS = 100_000
 
 
 def word_ngrams(tokens: list[str], low: int, high: int) -> list[str]:
@@ -62,6 +66,14 @@ class WordAnalyzer:
         return word_ngrams(self.tokens(text.lower() if self.lowercase else text),
                            self.low, self.high)
 
+    def counts(self, text: str) -> Counter[str]:
+        """How often each n-gram of `self(text)` occurs, without listing them all."""
+        tokens = self.tokens(text.lower() if self.lowercase else text)
+        counts: Counter[str] = Counter(tokens if self.low == 1 else ())
+        for n in range(max(self.low, 2), min(self.high, len(tokens)) + 1):
+            counts.update(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+        return counts
+
 
 class CharAnalyzer:
     """Text -> char_wb n-grams."""
@@ -72,6 +84,16 @@ class CharAnalyzer:
 
     def __call__(self, text: str) -> list[str]:
         return char_wb_ngrams(text, self.low, self.high, self.lowercase)
+
+    def counts(self, text: str) -> Counter[str]:
+        """How often each n-gram of `self(text)` occurs: char_wb n-grams stay inside a word, so
+        each distinct word is expanded once."""
+        counts: Counter[str] = Counter()
+        words = Counter((text.lower() if self.lowercase else text).split())
+        for word, times in words.items():
+            for gram in padded_word_ngrams(word, self.low, self.high):
+                counts[gram] += times
+        return counts
 
 
 def count(analysed: Iterable[list[str]], index: dict[str, int], n_rows: int,
@@ -108,7 +130,29 @@ class VocabularyCounter:
         self.dtype = dtype
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        return count(map(self.analyzer, texts), self.index, len(texts), self.dtype)
+        blocks: list[sp.csr_matrix] = []
+        short: list[str] = []
+        for text in texts:
+            if len(text) <= LONG_TEXT_CHARACTERS:
+                short.append(text)
+                continue
+            if short:
+                blocks.append(count(map(self.analyzer, short), self.index, len(short), self.dtype))
+                short = []
+            blocks.append(self._count_long(text))
+        if short or not blocks:
+            blocks.append(count(map(self.analyzer, short), self.index, len(short), self.dtype))
+        return blocks[0] if len(blocks) == 1 else sp.vstack(blocks, format="csr")
+
+    def _count_long(self, text: str) -> sp.csr_matrix:
+        """One row of counts, from the analyzer's n-gram counts."""
+        known = [(column, times) for gram, times in self.analyzer.counts(text).items()
+                 if (column := self.index.get(gram)) is not None]
+        known.sort()
+        columns = np.array([c for c, _ in known], dtype=np.int32)
+        values = np.array([t for _, t in known], dtype=self.dtype)
+        return sp.csr_matrix((values, columns, np.array([0, len(known)], dtype=np.int32)),
+                             shape=(1, len(self.index)))
 
 
 class FittedTfidf(VocabularyCounter):

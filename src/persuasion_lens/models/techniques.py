@@ -48,6 +48,9 @@ from persuasion_lens.text.documents import Document, split_sentences
 ARTIFACT_DIR = Path(__file__).resolve().parent / "artifacts" / "techniques"
 MEMBER_KINDS = ("paragraph", "sentence", "nblr")
 COMBINATIONS = ("probability", "logit")
+# Paragraphs featurised at once: the n-gram matrices of a book-length input would otherwise take
+# hundreds of MB; per chunk they stay small, and the results are the same.
+PARAGRAPHS_PER_PASS = 1000
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -103,16 +106,34 @@ class LanguageModel:
             return out
         active = [name for name in self.members
                   if self.weights.get(name, 0.0) > 0 or self.stacker is not None]
+        pieces: dict[str, list[np.ndarray]] = {name: [] for name in active}
+        for begin in range(0, len(texts), PARAGRAPHS_PER_PASS):
+            chunk = texts[begin:begin + PARAGRAPHS_PER_PASS]
+            for name, rows in self._row_outputs(chunk, active).items():
+                pieces[name].append(rows)
+        for name in active:
+            rows = np.concatenate(pieces[name])
+            member = self.members[name]
+            if member.kind == "paragraph":
+                out[name] = expit(paragraph_scores_from_parts(rows, sizes, documents, member))
+            else:
+                out[name] = rows
+        return out
+
+    def _row_outputs(self, texts: Sequence[str], active: Sequence[str]) -> dict[str, np.ndarray]:
+        """Per active member, what each paragraph gives on its own: the n-gram parts of a
+        paragraph member's score (its context is added once all paragraphs are scored), the
+        probabilities of the other members."""
         if any(self.members[name].kind == "sentence" for name in active):
             sentence_texts, owner = sentences_of(texts)
             x, x_sentences = self.featurizer.transform_with_sentences(texts, sentence_texts, owner)
         else:
             x = self.featurizer.transform(texts)
-        for name, member in self.members.items():
-            if name not in active:
-                continue
+        out: dict[str, np.ndarray] = {}
+        for name in active:
+            member = self.members[name]
             if member.kind == "paragraph":
-                out[name] = expit(paragraph_scores(x, sizes, documents, member))
+                out[name] = paragraph_parts(x, member)
             elif member.kind == "nblr":
                 out[name] = expit(member.scores(binarize(x)))
             elif member.kind == "sentence":
@@ -166,32 +187,49 @@ def paragraph_scores(x: sp.csr_matrix, sizes: Sequence[int], documents: Sequence
                      member: LinearMember) -> np.ndarray:
     """Same as ``member.scores(paragraph_inputs(...))`` without building the context blocks: the
     model is linear, so the title and neighbour parts are the n-gram scores of those rows."""
-    if member.context_weight <= 0:
-        return member.scores(paragraph_inputs(x, sizes, documents, member))
-    n_features, n_out = x.shape[1], len(member.intercept)
+    return paragraph_scores_from_parts(paragraph_parts(x, member), sizes, documents, member)
+
+
+def paragraph_parts(x: sp.csr_matrix, member: LinearMember) -> np.ndarray:
+    """The n-gram parts of a paragraph member's scores, one row per paragraph: with context, the
+    row's own, title and neighbour scores side by side (n_paragraphs, 3 * n_techniques); without,
+    its n-gram scores. Rows depend on their paragraph alone, so they can be computed in chunks."""
+    n_features = x.shape[1]
     stacked = member.extra.get("stacked")
     if stacked is None:
         if sp.issparse(member.coef):
             member.coef = member.coef.toarray()
         coef = member.coef
+        blocks = 3 if member.context_weight > 0 else 1
         stacked = np.ascontiguousarray(np.hstack(
-            [coef[:n_features], coef[n_features:2 * n_features],
-             coef[2 * n_features:3 * n_features]]), dtype=np.float32)
+            [coef[k * n_features:(k + 1) * n_features] for k in range(blocks)]), dtype=np.float32)
         member.extra["stacked"] = stacked
-        member.extra["dense"] = np.ascontiguousarray(coef[3 * n_features:], dtype=np.float32)
-    parts = np.asarray(x @ stacked)
-    own, title, neighbour = parts[:, :n_out], parts[:, n_out:2 * n_out], parts[:, 2 * n_out:]
-    sizes_array = np.asarray(sizes, dtype=np.int64)
-    starts = np.concatenate([[0], np.cumsum(sizes_array)[:-1]])
-    first = np.repeat(starts, sizes_array)
-    last = np.repeat(starts + sizes_array - 1, sizes_array)
-    index = np.arange(len(first))
-    has_prev = (index > first).astype(np.float32)[:, None]
-    has_next = (index < last).astype(np.float32)[:, None]
-    previous = neighbour[np.maximum(index - 1, 0)] * has_prev
-    following = neighbour[np.minimum(index + 1, len(index) - 1)] * has_next
-    neighbours = (previous + following) / np.maximum(has_prev + has_next, 1.0)
-    scores = own + member.context_weight * (title[first] + neighbours) + member.intercept
+        member.extra["dense"] = np.ascontiguousarray(coef[blocks * n_features:],
+                                                     dtype=np.float32)
+    return np.asarray(x @ stacked)
+
+
+def paragraph_scores_from_parts(parts: np.ndarray, sizes: Sequence[int],
+                                documents: Sequence[Sequence[str]],
+                                member: LinearMember) -> np.ndarray:
+    """A paragraph member's scores from `paragraph_parts` of all the documents' paragraphs: the
+    title's and the neighbours' parts (weighted), the style features and the intercept added."""
+    n_out = len(member.intercept)
+    if member.context_weight > 0:
+        own, title, neighbour = parts[:, :n_out], parts[:, n_out:2 * n_out], parts[:, 2 * n_out:]
+        sizes_array = np.asarray(sizes, dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum(sizes_array)[:-1]])
+        first = np.repeat(starts, sizes_array)
+        last = np.repeat(starts + sizes_array - 1, sizes_array)
+        index = np.arange(len(first))
+        has_prev = (index > first).astype(np.float32)[:, None]
+        has_next = (index < last).astype(np.float32)[:, None]
+        previous = neighbour[np.maximum(index - 1, 0)] * has_prev
+        following = neighbour[np.minimum(index + 1, len(index) - 1)] * has_next
+        neighbours = (previous + following) / np.maximum(has_prev + has_next, 1.0)
+        scores = own + member.context_weight * (title[first] + neighbours) + member.intercept
+    else:
+        scores = parts + member.intercept
     if member.use_dense:
         dense = np.vstack([dense_features(list(doc)) for doc in documents])
         scores = scores + dense @ member.extra["dense"]

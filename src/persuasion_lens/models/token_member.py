@@ -28,7 +28,7 @@ from persuasion_lens.models.manifest import read_manifest, write_manifest
 from persuasion_lens.models.member_base import AveragedIntoBase
 from persuasion_lens.models.registry import TOKEN_ENSEMBLE_DIR
 from persuasion_lens.models.spans import FeatureSpace, load_default_span_detector, tokenize
-from persuasion_lens.models.techniques import apply_platt
+from persuasion_lens.models.techniques import PARAGRAPHS_PER_PASS, apply_platt
 from persuasion_lens.text.documents import Document
 
 ARTIFACT_DIR = TOKEN_ENSEMBLE_DIR
@@ -76,9 +76,17 @@ class LanguageTagger:
 
     def paragraph_probabilities(self, space: FeatureSpace, texts: Sequence[str],
                                 language: str) -> np.ndarray:
+        chunks = [self._chunk_probabilities(space, texts[begin:begin + PARAGRAPHS_PER_PASS],
+                                            language)
+                  for begin in range(0, len(texts), PARAGRAPHS_PER_PASS)]
+        combined = np.concatenate(chunks) if chunks else np.zeros((0, len(self.intercept)))
+        return apply_platt(combined, self.platt)
+
+    def _chunk_probabilities(self, space: FeatureSpace, texts: Sequence[str],
+                             language: str) -> np.ndarray:
         matrix, owner = token_matrix(space, texts, language)
         tokens = expit(np.asarray((matrix @ self.coef).todense()) + self.intercept)
-        return apply_platt(noisy_or(tokens, owner, len(texts)), self.platt)
+        return noisy_or(tokens, owner, len(texts))
 
 
 class TokenEnsembleDetector(AveragedIntoBase):
