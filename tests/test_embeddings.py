@@ -202,3 +202,13 @@ def test_save_and_load_round_trip(tmp_path: Path, monkeypatch) -> None:
                                detector.predict_proba([english])[0], atol=2e-3)  # float16 weights
     np.testing.assert_allclose(again.thresholds_for("en"), detector.thresholds_for("en"))
     assert (tmp_path / "member" / "member.npz").stat().st_size < 200_000
+
+
+@needs_extra
+def test_loading_the_encoder_draws_no_progress_bar_of_its_own(capfd) -> None:
+    """transformers draws a 'Loading weights' bar on stderr, in the middle of our reports."""
+    import transformers
+
+    transformers.utils.logging.enable_progress_bar()  # as in a fresh process
+    embeddings.SentenceEncoder()
+    assert "Loading weights" not in capfd.readouterr().err

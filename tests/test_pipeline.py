@@ -207,3 +207,13 @@ def test_analyze_documents_refuses_what_is_not_documents(value):
     with pytest.raises(TypeError, match="takes a list of Document objects"):
         default_analyzer().analyze_documents(value)
     assert default_analyzer().analyze_documents([]) == []
+
+
+def test_short_texts_say_what_their_readings_are_worth(example_result):
+    guessed = analyze("Les élites corrompues mentent.")
+    assert any("guessed from only 4 words" in w for w in guessed.warnings)
+    assert any("a short text (4 words)" in w for w in guessed.warnings)
+    given = analyze("Les élites corrompues mentent.", lang="fr")
+    assert given.language == "fr" and not any("guessed" in w for w in given.warnings)
+    assert any("a short text" in w for w in given.warnings)
+    assert not any("guessed" in w or "short text" in w for w in example_result.warnings)

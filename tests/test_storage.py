@@ -122,6 +122,36 @@ def test_search_words_phrases_prefixes_and_filters(filled):
     assert count_matches(filled, "zzzunknownword") == 0
 
 
+def test_articles_without_an_outlet_get_a_row_of_their_own(db_url):  # noqa: F811
+    from persuasion_lens.storage.schema import NO_OUTLET
+
+    db = open_database(db_url)
+    items = _items(6)
+    for item in items[:2]:
+        item["outlet"] = None
+    items[2]["outlet"] = ""  # an empty outlet column in a CSV is no outlet either
+    store_batch(db, items)
+    outlets = {row["outlet"]: row["articles"] for row in stats(db)["by_outlet"]}
+    assert outlets[NO_OUTLET] == 3 and sum(outlets.values()) == 6
+    db.dispose()
+
+
+def test_phrase_table_leaves_out_whole_sentences(filled):
+    from persuasion_lens.storage.queries import MAX_PHRASE_CHARACTERS
+    from persuasion_lens.storage.schema import spans
+
+    sentence = "our great nation will never bow to those who despise everything it stands for"
+    assert len(sentence) > MAX_PHRASE_CHARACTERS
+    with filled.engine.begin() as connection:
+        template = dict(connection.execute(select(spans)).mappings().first())
+        template.pop("id")
+        connection.execute(spans.insert(), [
+            {**template, "text": text, "technique": "Flag_Waving"}
+            for text in [sentence] * 50 + ["our nation first"] * 2])
+    phrases = [p["phrase"] for p in stats(filled)["top_phrases"]["Flag_Waving"]]
+    assert sentence not in phrases and "our nation first" in phrases
+
+
 def test_filters_resolve_user_names():
     filters = Filters.from_user("loaded", "attack", None, "ge", "2024-01-01", None)
     assert filters.technique == "Loaded_Language"

@@ -208,14 +208,16 @@ def test_raw_html_body(client, example_text):
 def test_json_text_over_the_limit_is_413(small_client):
     response = small_client.post("/api/analyze", json={"text": "word " * 400})
     assert response.status_code == 413
-    assert "limit" in detail(response)
+    assert detail(response) == "the article is larger than the limit of 1 kB"
 
 
 def test_content_length_over_the_limit_is_413_before_reading(small_client):
+    """The message names the article limit the page shows, beside the request's own."""
     response = small_client.post("/api/analyze", content=b"x" * 100_000,
                                  headers={"Content-Type": "text/plain"})
     assert response.status_code == 413
-    assert "limit" in detail(response)
+    assert detail(response) == ("the request is larger than the limit of 67 kB (an article "
+                                "of up to 1 kB and the request around it)")
 
 
 def test_streamed_body_over_the_limit_is_413(small_client):

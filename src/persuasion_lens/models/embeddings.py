@@ -91,6 +91,7 @@ def _import_torch_stack() -> tuple[Any, Any]:
         raise EmbeddingsUnavailableError(
             f"sentence embeddings need torch and transformers; {INSTALL_HINT}"
         ) from error
+    transformers.utils.logging.disable_progress_bar()  # its own bar, inside our reports
     return torch, transformers
 
 

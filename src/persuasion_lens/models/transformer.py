@@ -54,6 +54,7 @@ def import_torch_stack() -> tuple[Any, Any]:
         raise TransformersUnavailableError(
             f"transformer models need torch and transformers; {INSTALL_HINT}"
         ) from error
+    transformers.utils.logging.disable_progress_bar()  # its own bar, inside our reports
     return torch, transformers
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from persuasion_lens.reporting import corpus_charts
 from persuasion_lens.reporting.html import render_html
 from persuasion_lens.storage.database import Database
-from persuasion_lens.storage.queries import Filters, load_article, stats
+from persuasion_lens.storage.queries import MAX_PHRASE_CHARACTERS, Filters, load_article, stats
 from persuasion_lens.taxonomy import technique
 
 STYLE = """
@@ -73,6 +73,8 @@ def _phrases(data: dict[str, Any]) -> str:
         for name, items in sorted(phrases.items(), key=lambda kv: -sum(p["count"] for p in kv[1]))
     )
     return ("<section><h2>Most frequent highlighted phrases</h2>"
+            f"<p class='filters'>Highlighted words of up to {MAX_PHRASE_CHARACTERS} characters; "
+            "longer highlights (whole sentences) are in the article pages.</p>"
             f"<table><tr><th>Technique</th><th>Phrases (times)</th></tr>{rows}</table></section>")
 
 

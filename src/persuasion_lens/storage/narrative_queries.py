@@ -18,10 +18,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
 from persuasion_lens.storage.schema import (
+    NO_OUTLET,
     articles,
     entities,
     entity_fine_roles,
     narratives,
+    outlet_or_none,
     subnarratives,
 )
 from persuasion_lens.taxonomy.roles import (
@@ -35,7 +37,6 @@ NO_NARRATIVES = ("No narratives are stored: analyse the articles with `plens bat
                  "(on the same inputs and database: it adds them to the articles stored "
                  "without them).")
 NO_MATCH = "No article matching the filters has narratives stored."
-NO_OUTLET = "(no outlet)"
 
 
 def narrative_condition(text: str) -> ColumnElement[bool]:
@@ -175,7 +176,7 @@ def _sides_by_outlet(connection: Connection, conditions: list[ColumnElement[bool
         "stated_opposing_side": func.sum(case((side <= 1 - STATED_SIDE_PROBABILITY, 1),
                                               else_=0)),
     }
-    outlet = func.coalesce(articles.c.outlet, NO_OUTLET)
+    outlet = outlet_or_none()
     rows = connection.execute(
         select(outlet.label("outlet"), *(value.label(name) for name, value in counted.items()))
         .where(*conditions, side.is_not(None))
@@ -228,8 +229,11 @@ def _over_time(connection: Connection, conditions: list[ColumnElement[bool]]) ->
 
 def _by_outlet(connection: Connection, conditions: list[ColumnElement[bool]],
                top: int) -> list[dict[str, Any]]:
-    """Articles with each narrative per outlet (articles without an outlet left out)."""
-    grouped = _counts_by(connection, conditions, articles.c.outlet, lambda key: key)
+    """Articles with each narrative per outlet (those without one as NO_OUTLET; no rows
+    where no article names its outlet)."""
+    grouped = _counts_by(connection, conditions, outlet_or_none(), lambda key: key)
+    if all(outlet == NO_OUTLET for outlet in grouped):
+        return []
     rows = [
         {"outlet": outlet, "articles": data["articles"],
          "by_narrative": _most_first(data["by_narrative"])}

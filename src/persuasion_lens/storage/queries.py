@@ -39,11 +39,13 @@ from persuasion_lens.storage.narrative_queries import (
     narratives_for,
 )
 from persuasion_lens.storage.schema import (
+    NO_OUTLET,
     articles,
     entities,
     failures,
     frames,
     narratives,
+    outlet_or_none,
     paragraphs,
     spans,
     subnarratives,
@@ -53,6 +55,7 @@ from persuasion_lens.taxonomy import TECHNIQUE_NAMES, resolve_category, resolve_
 from persuasion_lens.text.languages import normalise_language_code
 
 _fts = table("paragraphs_fts", column("rowid"), column("rank"))
+MAX_PHRASE_CHARACTERS = 60  # longest highlighted text counted as a phrase in corpus statistics
 
 
 @dataclass
@@ -338,7 +341,8 @@ def stats(db: Database, filters: Filters | None = None, top: int = 20) -> dict[s
             "by_technique": by_technique,
             "by_category": dict(sorted(by_category.items(), key=lambda kv: -kv[1])),
             "over_time": _over_time(connection, filters),
-            "by_outlet": _shares_by(connection, filters, articles.c.outlet, "outlet", top),
+            "by_outlet": _with_outlets(
+                _shares_by(connection, filters, outlet_or_none(), "outlet", top)),
             "by_language": _shares_by(connection, filters, articles.c.language, "language", top),
             "model_versions": _model_versions_by_language(connection, filters),
             "top_phrases": _top_phrases(connection, filters),
@@ -372,6 +376,12 @@ def _model_versions_by_language(connection, filters: Filters) -> dict[str, list[
     ):
         versions[row.language].append(row.model_version)
     return dict(versions)
+
+
+def _with_outlets(rows: list[dict]) -> list[dict]:
+    """Rows per outlet, or none where no article names its outlet (one "(no outlet)" row
+    compares nothing)."""
+    return rows if any(row["outlet"] != NO_OUTLET for row in rows) else []
 
 
 def _shares_by(connection, filters: Filters, key_column, name: str, top: int) -> list[dict]:
@@ -467,10 +477,13 @@ def _as_date(value: Any) -> dt.date:
 
 
 def _top_phrases(connection, filters: Filters, per_technique: int = 5) -> dict[str, list]:
+    """The most frequent highlighted phrases per technique. Spans longer than a phrase (whole
+    sentences, which rarely repeat) are left out: listed once each, they crowded the table."""
     phrase = func.lower(spans.c.text)
     rows = connection.execute(
         select(spans.c.technique, phrase.label("phrase"), func.count().label("n"))
         .where(spans.c.article_id.in_(_filtered_articles(filters)),
+               func.length(spans.c.text) <= MAX_PHRASE_CHARACTERS,
                *_technique_conditions(filters, spans))
         .group_by(spans.c.technique, phrase)
         .order_by(spans.c.technique, func.count().desc(), phrase)

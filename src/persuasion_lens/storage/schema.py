@@ -35,6 +35,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     exists,
+    func,
     or_,
     select,
     text,
@@ -112,6 +113,14 @@ articles = Table(
     Index("ix_articles_language", "language"),
     Index("ix_articles_published", "published"),
 )
+
+NO_OUTLET = "(no outlet)"  # how reports group the articles stored without an outlet
+
+
+def outlet_or_none():
+    """The article's outlet, or NO_OUTLET where it has none, for grouping by outlet."""
+    return func.coalesce(func.nullif(articles.c.outlet, ""), NO_OUTLET)
+
 
 paragraphs = Table(
     "paragraphs",

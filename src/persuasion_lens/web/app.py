@@ -126,8 +126,16 @@ class PayloadTooLarge(StarletteHTTPException):
     turning it into a generic 400.
     """
 
-    def __init__(self, limit: int) -> None:
-        super().__init__(413, f"the request is larger than the limit of {_megabytes(limit)}")
+    def __init__(self, limit: int, article_limit: int | None = None) -> None:
+        """`limit` alone: the article's limit. With `article_limit`, `limit` is the whole
+        request's, which adds room for the rest of the request; the page states the article
+        limit, so the message names both."""
+        if article_limit is None:
+            message = f"the article is larger than the limit of {_megabytes(limit)}"
+        else:
+            message = (f"the request is larger than the limit of {_megabytes(limit)} (an "
+                       f"article of up to {_megabytes(article_limit)} and the request around it)")
+        super().__init__(413, message)
 
 
 def _megabytes(size: int) -> str:
@@ -138,9 +146,11 @@ class GuardMiddleware:
     """Caps request bodies (Content-Length first, then the bytes actually received) and adds
     security headers to every response."""
 
-    def __init__(self, app: ASGIApp, limit_for: Callable[[str], int]) -> None:
+    def __init__(self, app: ASGIApp, limit_for: Callable[[str], int], article_limit: int
+                 ) -> None:
         self.app = app
         self.limit_for = limit_for
+        self.article_limit = article_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -154,7 +164,7 @@ class GuardMiddleware:
                 await _send_json(send, 400, "the Content-Length header is not a number")
                 return
             if int(declared) > limit:
-                await _send_json(send, 413, PayloadTooLarge(limit).detail)
+                await _send_json(send, 413, PayloadTooLarge(limit, self.article_limit).detail)
                 return
         received = 0
         started = False
@@ -165,7 +175,7 @@ class GuardMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise PayloadTooLarge(limit)
+                    raise PayloadTooLarge(limit, self.article_limit)
             return message
 
         async def guarded_send(message: Message) -> None:
@@ -265,7 +275,7 @@ def create_app(
             return REPORT_SIZE_FACTOR * max_bytes + ENVELOPE_BYTES
         return max_bytes + ENVELOPE_BYTES
 
-    app.add_middleware(GuardMiddleware, limit_for=limit_for)
+    app.add_middleware(GuardMiddleware, limit_for=limit_for, article_limit=max_bytes)
     _add_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
