@@ -192,3 +192,11 @@ def test_long_inputs_show_progress_in_a_terminal_only(tmp_path):
     assert "analysing paragraphs" in in_terminal.stdout
     piped = run_plens("analyze", str(long_article), "--summary")
     assert piped.returncode == 0 and b"analysing paragraphs" not in piped.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["analyze"], ["batch"], ["serve"]])
+def test_help_shows_flags_without_a_value_placeholder(command):
+    """A flag takes no value; typer 0.29 printed "<bool>" after each one (hence the pin)."""
+    result = runner.invoke(app, [*command, "--help"], terminal_width=100)
+    assert result.exit_code == 0 and "--help" in result.output
+    assert "<bool>" not in result.output
