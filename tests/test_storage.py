@@ -32,16 +32,24 @@ from persuasion_lens.storage.repository import (
     store_results,
     stored_without_narratives,
 )
-from persuasion_lens.storage.schema import SCHEMA_VERSION, articles, paragraphs
+from persuasion_lens.storage.schema import (
+    SCHEMA_VERSION,
+    articles,
+    paragraphs,
+    postgres_search_vector,
+)
 
 FAKE = AnalyzerSpec(factory="corpus_helpers:fake_analyzer")
 
 SHIPPED_NARRATIVES = load_default_narrative_model().version
 
 
-def _items(count: int, start: int = 0) -> list[dict]:
+def _items(count: int, start: int = 0, texts: list[str] | None = None) -> list[dict]:
+    """Analysed rows ready to store; `texts` replaces the generated article texts."""
     payloads = []
-    for row in article_rows(count, start):
+    for number, row in enumerate(article_rows(count, start)):
+        if texts is not None:
+            row["text"] = texts[number]
         payloads.append({
             "key": article_key(row["text"], row["id"]), "text": row["text"],
             "external_id": row["id"], "title": None, "outlet": row["outlet"],
@@ -150,6 +158,62 @@ def test_phrase_table_leaves_out_whole_sentences(filled):
             for text in [sentence] * 50 + ["our nation first"] * 2])
     phrases = [p["phrase"] for p in stats(filled)["top_phrases"]["Flag_Waving"]]
     assert sentence not in phrases and "our nation first" in phrases
+
+
+def _folding_items() -> list[dict]:
+    texts = ["Заголовок\n\nОна ещё верит в её победу.",
+             "Nagłówek\n\nLech Wałęsa przemawiał w Gdańsku.",
+             "Headline\n\nNothing to find here."]
+    return _items(len(texts), start=900, texts=texts)
+
+
+@pytest.mark.parametrize("query, found", [
+    ("еще", "ещё"), ("ещё", "ещё"), ("ее", "её"), ("ЕЩЕ", "ещё"), ("walesa", "Wałęsa"),
+    ("Wałęsa", "Wałęsa"), ("WAŁĘSA", "Wałęsa"), ("gdansk*", "Gdańsku"), ('"lech walesa"', "Lech"),
+])
+def test_search_folds_yo_and_polish_l(db_url, query, found):  # noqa: F811
+    """Russian often writes ё as е, and Polish ł (no accent to remove) is typed as l."""
+    db = open_database(db_url)
+    store_batch(db, _folding_items())
+    try:
+        hits = search(db, query)
+        assert len(hits) == 1 and found in hits[0]["text"]
+        assert count_matches(db, query) == 1
+    finally:
+        db.dispose()
+
+
+def test_an_older_sqlite_index_is_rebuilt_folded(tmp_path):
+    """A version 4 database indexed the text unfolded; opening it rebuilds the index once."""
+    import sqlalchemy as sa
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    db = open_database(url)
+    store_batch(db, _folding_items())
+    with db.engine.begin() as connection:  # the version 4 triggers and index
+        for name in ("paragraphs_fts_insert", "paragraphs_fts_delete", "paragraphs_fts_update"):
+            connection.execute(sa.text(f"DROP TRIGGER {name}"))
+        connection.execute(sa.text(
+            "CREATE TRIGGER paragraphs_fts_insert AFTER INSERT ON paragraphs BEGIN "
+            "INSERT INTO paragraphs_fts(rowid, text) VALUES (new.id, new.text); END"))
+        connection.execute(sa.text(
+            "INSERT INTO paragraphs_fts(paragraphs_fts) VALUES ('rebuild')"))
+    assert search(db, "ещё") == []  # the index holds "ещё", and queries are folded now
+    db.dispose()
+    db = open_database(url)
+    try:
+        assert len(search(db, "еще")) == len(search(db, "ещё")) == 1
+        # the new triggers fold what is stored from now on
+        store_batch(db, _items(1, start=950, texts=["Заголовок\n\nЕщё одна статья."]))
+        assert len(search(db, "еще")) == 2
+        with db.engine.connect() as connection:
+            triggers = connection.execute(sa.text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
+        assert {name for name, _ in triggers} >= {
+            "paragraphs_fts_insert", "paragraphs_fts_delete", "paragraphs_fts_update"}
+        assert all("replace(" in sql for name, sql in triggers if name.startswith("paragraphs_fts"))
+    finally:
+        db.dispose()
 
 
 def test_filters_resolve_user_names():
@@ -434,7 +498,7 @@ def test_a_database_from_before_narratives_opens_reports_and_takes_them(db_url):
                 "SELECT value FROM plens_meta WHERE name = 'schema_version'"))
         assert flags[run_id] is True or flags[run_id] == 1
         assert [flag for key, flag in flags.items() if key != run_id] == [None]
-        assert version == SCHEMA_VERSION == "4"
+        assert version == SCHEMA_VERSION == "5"
         assert len(stored_without_narratives(db, [i["key"] for i in _items(3)])) == 3
         store_batch(db, _narrative_items()[:1])
         assert stats(db)["narratives"]["articles"] == 1
@@ -613,5 +677,51 @@ def test_an_older_database_gets_the_indexes_added_since(db_url):  # noqa: F811
     try:
         names = {index["name"] for index in inspect(db.engine).get_indexes("articles")}
         assert "ix_articles_external_id" in names
+    finally:
+        db.dispose()
+
+
+def test_highlight_pattern_finds_what_search_matches():
+    from persuasion_lens.storage.queries import match_pattern
+
+    text = "Она ещё верит. Lech Wałęsa mówił w Gdańsku; ЕЩЁ раз. Lechu! amp &amp;"
+    found = match_pattern('еще walesa gdansk* "раз"').findall(text)
+    assert found == ["ещё", "Wałęsa", "Gdańsku", "ЕЩЁ", "раз"]
+    assert match_pattern("lech").findall(text) == ["Lech"]  # a whole word, not "Lechu"
+    assert match_pattern("  ") is None
+
+
+def test_web_search_marks_words_and_never_an_html_entity():
+    from persuasion_lens.storage.queries import match_pattern
+    from persuasion_lens.web.corpus import _highlight
+
+    html = _highlight("Tom & Jerry, amp <b>ещё</b>", match_pattern("amp еще"))
+    assert html == ("Tom &amp; Jerry, <mark>amp</mark> &lt;b&gt;<mark>ещё</mark>&lt;/b&gt;")
+
+
+def test_an_older_postgresql_index_is_replaced_by_the_folded_one(db_url):  # noqa: F811
+    import sqlalchemy as sa
+
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's search index")
+    db = open_database(db_url)
+    store_batch(db, _folding_items())
+    with db.engine.begin() as connection:  # as a version 4 database had it
+        connection.execute(sa.text("DROP INDEX ix_paragraphs_tsv_folded"))
+        connection.execute(sa.text("CREATE INDEX ix_paragraphs_tsv ON paragraphs "
+                                   "USING GIN (to_tsvector('simple', text))"))
+    db.dispose()
+    db = open_database(db_url)
+    try:
+        names = {index["name"] for index in sa.inspect(db.engine).get_indexes("paragraphs")}
+        assert "ix_paragraphs_tsv_folded" in names and "ix_paragraphs_tsv" not in names
+        assert len(search(db, "еще")) == 1
+        with db.engine.connect() as connection:  # the search can use the index
+            connection.execute(sa.text("SET enable_seqscan = off"))
+            plan = "\n".join(connection.execute(sa.text(
+                "EXPLAIN SELECT id FROM paragraphs WHERE "
+                f"{postgres_search_vector('paragraphs.text')} @@ "
+                "to_tsquery('simple', 'еще')")).scalars())
+        assert "ix_paragraphs_tsv_folded" in plan
     finally:
         db.dispose()

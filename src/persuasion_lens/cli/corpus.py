@@ -203,7 +203,7 @@ def search(
     output_format: SearchFormat = typer.Option(SearchFormat.text, "--format", "-f"),
 ) -> None:
     """Find stored paragraphs by their words, with the techniques detected in them."""
-    from persuasion_lens.storage.queries import count_matches, query_terms
+    from persuasion_lens.storage.queries import count_matches, match_pattern
     from persuasion_lens.storage.queries import search as run_search
 
     filters = _filters(technique, category, outlet, lang, since, until, narrative)
@@ -219,18 +219,16 @@ def search(
     if not rows:
         console.print("no matching paragraphs")
         return
-    _print_search(rows, query_terms(query))
+    _print_search(rows, match_pattern(query))
     if total > len(rows):
         console.print(f"showing the best {len(rows):,} of {total:,} matching paragraphs "
                       "(--limit N shows more)", style="dim")
 
 
-def _print_search(rows: list[dict], terms: list[str]) -> None:
+def _print_search(rows: list[dict], pattern: re.Pattern[str] | None) -> None:
     from persuasion_lens.taxonomy import category as category_info
     from persuasion_lens.taxonomy import technique as technique_info
 
-    words = [re.escape(t.rstrip("*")) + (r"\w*" if t.endswith("*") else "") for t in terms]
-    pattern = re.compile(r"\b(" + "|".join(words) + r")\b", re.IGNORECASE) if words else None
     table = Table(show_lines=True, expand=True)
     table.add_column("#", justify="right", style="dim", no_wrap=True)
     table.add_column("Article", ratio=2)

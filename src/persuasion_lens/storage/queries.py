@@ -4,6 +4,7 @@ articles rebuilt as `ArticleResult`s. Every function takes the same `Filters`.""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -39,14 +40,19 @@ from persuasion_lens.storage.narrative_queries import (
     narratives_for,
 )
 from persuasion_lens.storage.schema import (
+    ACCENT_FOLDS,
     NO_OUTLET,
+    SEARCH_FOLDS,
     articles,
     entities,
     failures,
+    fold_for_search,
+    folded_sql,
     frames,
     narratives,
     outlet_or_none,
     paragraphs,
+    postgres_search_vector,
     spans,
     subnarratives,
 )
@@ -173,6 +179,33 @@ def query_terms(query: str) -> list[str]:
     return terms
 
 
+def match_pattern(query: str) -> re.Pattern[str] | None:
+    """A regular expression that finds the query's words in a paragraph as search matches them
+    (any case, ё as е, ł as l, accents ignored), for highlighting; None for an empty query."""
+    terms = query_terms(query)
+    if not terms:
+        return None
+    words = [_letters_pattern(term.rstrip("*")) + (r"\w*" if term.endswith("*") else "")
+             for term in terms]
+    return re.compile(r"\b(" + "|".join(words) + r")\b", re.IGNORECASE)
+
+
+def _letters_pattern(term: str) -> str:
+    variants = _letter_variants()
+    return "".join(
+        "[" + "".join(sorted(variants[letter])) + "]" if letter in variants else re.escape(letter)
+        for letter in fold_for_search(term, "postgresql").lower())
+
+
+@functools.lru_cache(maxsize=1)
+def _letter_variants() -> dict[str, set[str]]:
+    """Each plain letter, and the letters that search folds into it."""
+    variants: dict[str, set[str]] = defaultdict(set)
+    for letter, plain in {**SEARCH_FOLDS, **ACCENT_FOLDS}.items():
+        variants[plain.lower()] |= {plain.lower(), letter.lower()}
+    return dict(variants)
+
+
 def _fts5_query(terms: Sequence[str]) -> str:
     parts = []
     for term in terms:
@@ -220,7 +253,7 @@ def count_matches(db: Database, query: str, filters: Filters | None = None) -> i
 
 def _search_statement(db: Database, query: str, filters: Filters) -> tuple[Select, list[Any]]:
     """The search's SELECT (unordered, unlimited) and the ORDER BY of its best-first ranking."""
-    terms = query_terms(query)
+    terms = [fold_for_search(term, db.dialect) for term in query_terms(query)]
     columns = [
         paragraphs.c.id.label("paragraph_id"), paragraphs.c.article_id,
         paragraphs.c.paragraph_index, paragraphs.c.text,
@@ -237,15 +270,14 @@ def _search_statement(db: Database, query: str, filters: Filters) -> tuple[Selec
         )
         order.append(_fts.c.rank)
     elif terms and db.full_text and db.dialect == "postgresql":
-        vector = func.to_tsvector(literal_column("'simple'"), paragraphs.c.text)
+        vector = literal_column(postgres_search_vector("paragraphs.text"))
         tsquery = func.to_tsquery(literal_column("'simple'"), _tsquery(terms))
         statement = statement.where(vector.op("@@")(tsquery))
         order.append(func.ts_rank(vector, tsquery).desc())
     elif terms:
-        like = [
-            paragraphs.c.text.ilike("%" + _escape_like(t.rstrip("*")) + "%", escape="\\")
-            for t in terms
-        ]
+        folded = literal_column(folded_sql("paragraphs.text", db.dialect))
+        like = [folded.ilike("%" + _escape_like(t.rstrip("*")) + "%", escape="\\")
+                for t in terms]
         statement = statement.where(and_(*like))
     statement = statement.where(*_article_conditions(filters))
     has_technique = _paragraph_has_technique(filters)
@@ -759,6 +791,7 @@ __all__ = [
     "export_rows",
     "list_failures",
     "load_article",
+    "match_pattern",
     "narrative_summary",
     "query_terms",
     "search",

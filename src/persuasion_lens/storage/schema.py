@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+import unicodedata
 
 from sqlalchemy import (
     JSON,
@@ -46,8 +47,8 @@ from sqlalchemy.engine import Engine
 log = logging.getLogger(__name__)
 
 # 2: narratives, subnarratives, entities; 3: articles.narratives_version, runs.narratives_added;
-# 4: articles.side_russian
-SCHEMA_VERSION = "4"
+# 4: articles.side_russian; 5: the search index holds folded text (ё as е, ł as l)
+SCHEMA_VERSION = "5"
 
 metadata = MetaData()
 
@@ -240,26 +241,88 @@ failures = Table(
     UniqueConstraint("source", "location", name="uq_failures_source_location"),
 )
 
-# SQLite: an external-content FTS5 index over paragraph text, kept current by triggers.
+# Letters that search treats as another one: Russian writes ё as е more often than not, and
+# Polish ł (which has no accent to remove) is often typed as l. Both sides of a search are folded.
+SEARCH_FOLDS = {"ё": "е", "Ё": "Е", "ł": "l", "Ł": "L"}
+# SQLite's tokenizer ignores the accents of Latin letters; PostgreSQL's 'simple' configuration
+# does not (and its unaccent extension needs a superuser), so there these are folded too.
+_ACCENTED = "àáâãäåāăąçćčďèéêëēėęěìíîïīįñńňòóôõöøōőŕřśšşťùúûüūůűųýÿźżž"
+ACCENT_FOLDS = {
+    accented: unicodedata.normalize("NFD", accented)[0]
+    for letter in _ACCENTED for accented in (letter, letter.upper())
+    if unicodedata.normalize("NFD", accented)[0] != accented
+}
+
+
+def _folds(dialect: str) -> dict[str, str]:
+    return {**SEARCH_FOLDS, **ACCENT_FOLDS} if dialect == "postgresql" else SEARCH_FOLDS
+
+
+def fold_for_search(text_value: str, dialect: str) -> str:
+    return text_value.translate(str.maketrans(_folds(dialect)))
+
+
+def folded_sql(expression: str, dialect: str) -> str:
+    """SQL folding `expression` as `fold_for_search` does, with built-in functions only (so any
+    program that writes paragraphs keeps the index right)."""
+    folds = _folds(dialect)
+    if dialect == "postgresql":
+        return f"translate({expression}, '{''.join(folds)}', '{''.join(folds.values())}')"
+    for before, after in folds.items():
+        expression = f"replace({expression}, '{before}', '{after}')"
+    return expression
+
+
+_FOLDED_NEW = folded_sql("new.text", "sqlite")
+_FOLDED_OLD = folded_sql("old.text", "sqlite")
+_SQLITE_TRIGGERS = ("paragraphs_fts_insert", "paragraphs_fts_delete", "paragraphs_fts_update")
+
+# SQLite: an external-content FTS5 index over the folded paragraph text, kept current by triggers.
 _SQLITE_FTS = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS paragraphs_fts USING fts5("
     "text, content='paragraphs', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
     "CREATE TRIGGER IF NOT EXISTS paragraphs_fts_insert AFTER INSERT ON paragraphs BEGIN "
-    "INSERT INTO paragraphs_fts(rowid, text) VALUES (new.id, new.text); END",
+    f"INSERT INTO paragraphs_fts(rowid, text) VALUES (new.id, {_FOLDED_NEW}); END",
     "CREATE TRIGGER IF NOT EXISTS paragraphs_fts_delete AFTER DELETE ON paragraphs BEGIN "
-    "INSERT INTO paragraphs_fts(paragraphs_fts, rowid, text) VALUES ('delete', old.id, old.text); "
-    "END",
+    "INSERT INTO paragraphs_fts(paragraphs_fts, rowid, text) VALUES ('delete', old.id, "
+    f"{_FOLDED_OLD}); END",
     "CREATE TRIGGER IF NOT EXISTS paragraphs_fts_update AFTER UPDATE OF text ON paragraphs BEGIN "
-    "INSERT INTO paragraphs_fts(paragraphs_fts, rowid, text) VALUES ('delete', old.id, old.text); "
-    "INSERT INTO paragraphs_fts(rowid, text) VALUES (new.id, new.text); END",
+    "INSERT INTO paragraphs_fts(paragraphs_fts, rowid, text) VALUES ('delete', old.id, "
+    f"{_FOLDED_OLD}); INSERT INTO paragraphs_fts(rowid, text) VALUES (new.id, {_FOLDED_NEW}); "
+    "END",
 ]
 
-# PostgreSQL: a GIN index on the 'simple' text-search vector (no stemming: the corpus is
-# multilingual, and 'simple' matches what SQLite's unicode61 tokenizer does).
+# PostgreSQL: a GIN index on the 'simple' text-search vector of the folded text (no stemming:
+# the corpus is multilingual, and 'simple' matches what SQLite's unicode61 tokenizer does).
+def postgres_search_vector(column_sql: str) -> str:
+    """The text-search vector the PostgreSQL index holds (a search must use the same)."""
+    return f"to_tsvector('simple', {folded_sql(column_sql, 'postgresql')})"
+
+
 _POSTGRES_FTS = [
-    "CREATE INDEX IF NOT EXISTS ix_paragraphs_tsv ON paragraphs "
-    "USING GIN (to_tsvector('simple', text))",
+    "DROP INDEX IF EXISTS ix_paragraphs_tsv",  # before version 5: the text was not folded
+    "CREATE INDEX IF NOT EXISTS ix_paragraphs_tsv_folded ON paragraphs "
+    f"USING GIN ({postgres_search_vector('text')})",
 ]
+
+
+def _fold_sqlite_index(connection) -> None:
+    """Before version 5 the SQLite index held the text unfolded: its triggers are replaced and
+    the index rebuilt (once; afterwards the triggers already fold)."""
+    found = connection.execute(text(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name"),
+        {"name": "paragraphs_fts_insert"}).scalar()
+    if found is None or "replace(" in found:
+        return
+    for name in _SQLITE_TRIGGERS:
+        connection.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
+    for statement in _SQLITE_FTS[1:]:
+        connection.execute(text(statement))
+    connection.execute(text("INSERT INTO paragraphs_fts(paragraphs_fts) VALUES ('delete-all')"))
+    connection.execute(text(
+        "INSERT INTO paragraphs_fts(rowid, text) SELECT id, "
+        f"{folded_sql('text', 'sqlite')} FROM paragraphs"))
+    log.info("rebuilt the search index with ё/е and ł/l folded")
 
 
 # Columns added after version 1: (table, column, SQL type). `create_all` creates missing tables
@@ -363,6 +426,8 @@ def create_schema(engine: Engine) -> bool:
         with engine.begin() as connection:
             for statement in statements:
                 connection.execute(text(statement))
+            if engine.dialect.name == "sqlite":
+                _fold_sqlite_index(connection)
     except Exception as error:  # e.g. an SQLite built without FTS5
         log.warning("full-text search is not available (%s); search falls back to LIKE", error)
         full_text = False

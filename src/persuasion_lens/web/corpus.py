@@ -3,6 +3,7 @@ corpus, plus JSON endpoints. The app sets `app.state.db_url`; this router reads 
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import asdict, dataclass
 from html import escape
@@ -16,8 +17,8 @@ from persuasion_lens.storage.queries import (
     Filters,
     count_matches,
     load_article,
+    match_pattern,
     narrative_summary,
-    query_terms,
     search,
     stats,
 )
@@ -175,16 +176,16 @@ def _form(values: dict[str, Any]) -> str:
             "<button type='submit'>Search</button></form>")
 
 
-def _highlight(text: str, terms: list[str]) -> str:
-    import re
-
-    escaped = escape(text)
-    words = [re.escape(escape(t.rstrip("*"))) + (r"\w*" if t.endswith("*") else "")
-             for t in terms]
-    if not words:
-        return escaped
-    pattern = re.compile(r"\b(" + "|".join(words) + r")\b", re.IGNORECASE)
-    return pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped)
+def _highlight(text: str, pattern: re.Pattern[str] | None) -> str:
+    """The paragraph as HTML, the query's words marked (matched on the text, then escaped, so
+    that a query never matches inside an HTML entity)."""
+    if pattern is None:
+        return escape(text)
+    pieces, last = [], 0
+    for match in pattern.finditer(text):
+        pieces += [escape(text[last:match.start()]), f"<mark>{escape(match.group(0))}</mark>"]
+        last = match.end()
+    return "".join(pieces) + escape(text[last:])
 
 
 def _results(rows: list[dict[str, Any]], query: str, total: int) -> str:
@@ -192,7 +193,7 @@ def _results(rows: list[dict[str, Any]], query: str, total: int) -> str:
 
     if not rows:
         return "<section><h2>Results</h2><p class='none'>No matching paragraphs.</p></section>"
-    terms = query_terms(query)
+    pattern = match_pattern(query)
     items = []
     for row in rows:
         title = escape(row["title"] or row["external_id"] or f"article {row['article_id']}")
@@ -205,7 +206,7 @@ def _results(rows: list[dict[str, Any]], query: str, total: int) -> str:
         items.append(
             f"<tr><td><a href='/corpus/article/{row['article_id']}'>{title}</a><br>"
             f"<small>{meta} · ¶{row['paragraph_index'] + 1}</small></td>"
-            f"<td>{_highlight(row['text'], terms)}</td><td>{hits}</td></tr>"
+            f"<td>{_highlight(row['text'], pattern)}</td><td>{hits}</td></tr>"
         )
     shown = (f"<p>The best {len(rows):,} of {total:,} matching paragraphs (all of them: "
              "<code>plens search</code> or <code>/corpus/api/search?offset=…</code>).</p>"
