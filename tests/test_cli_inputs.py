@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -57,7 +58,11 @@ def test_directory_without_articles(tmp_path):
 def test_huge_file(tmp_path):
     huge = tmp_path / "huge.txt"
     huge.write_bytes(b"All work and no play makes a dull article.\n" * (50 * 1024 * 1024 // 44))
-    assert_one_line_error(run_plens("analyze", str(huge)), "limit")
+    assert_one_line_error(run_plens("analyze", str(huge)), "the file is 51.2 MB; the limit is "
+                                                          "20 MB (split it into articles)")
+    just_over = tmp_path / "just-over.txt"
+    just_over.write_bytes(b"x" * 21_000_000)  # was "21.0 MB; the limit is 21 MB" (20 MiB)
+    assert_one_line_error(run_plens("analyze", str(just_over)), "21 MB; the limit is 20 MB")
 
 
 @pytest.mark.parametrize("code", ["english", "xx"])
@@ -128,13 +133,18 @@ def test_one_bad_file_among_several_is_skipped(tmp_path, project_example):
     assert len(result.stdout.decode().strip().splitlines()) == 1
     assert "skipped" in result.stderr.decode()
     assert "Traceback" not in result.stderr.decode()
+    # JSON: a list for several inputs, even when only one of them could be analysed
+    listed = run_plens("analyze", "--format", "json", str(project_example), str(empty))
+    assert listed.returncode == 1
+    data = json.loads(listed.stdout)
+    assert isinstance(data, list) and len(data) == 1 and data[0]["paragraphs"]
 
 
 def test_endless_input_stops_at_the_limit():
     """Reading stops at the limit: /dev/zero used to be read until the memory ran out."""
     started = time.perf_counter()
     result = run_plens("analyze", "/dev/zero")
-    assert_one_line_error(result, "larger than the limit of 21 MB")
+    assert_one_line_error(result, "larger than the limit of 20 MB (split it into articles)")
     assert time.perf_counter() - started < 60
 
 

@@ -493,3 +493,35 @@ def test_no_narratives_unless_asked(client):
     assert client.get("/api/info").json()["narratives"] is False
     result = client.post("/api/analyze", json={"text": NARRATIVE_TEXT}).json()
     assert "narratives" not in result and "entities" not in result
+
+
+def _russian_article(size: int) -> str:
+    sentence = "Эти бездарные чиновники снова разрушают нашу великую страну, и все молчат. "
+    paragraph = sentence * 8
+    return "Заголовок статьи\n" + "\n".join([paragraph] * (size // len(paragraph.encode())))
+
+
+def test_escaped_json_and_url_encoded_forms_fit_an_article_under_the_limit(analyzer):
+    """json.dumps (and requests' json=) escape non-ASCII text to \\uXXXX, three times the
+    bytes of Russian UTF-8; a URL-encoded form does the same. The article is what the limit
+    is for, so such bodies are let through and the decoded text is measured."""
+    text = _russian_article(90_000)
+    assert 80_000 < len(text.encode()) < 100_000
+    with TestClient(create_app(analyzer, max_bytes=100_000)) as client:
+        escaped = json.dumps({"text": text, "lang": "ru"})  # ASCII only
+        assert len(escaped) > 100_000 + 64 * 1024
+        answer = client.post("/api/analyze", content=escaped,
+                             headers={"Content-Type": "application/json"})
+        assert answer.status_code == 200, answer.text
+        form = client.post("/api/analyze", data={"text": text, "lang": "ru"})
+        assert form.status_code == 200, form.text
+        # the documented round trip: the result posted back for its HTML page
+        result = json.dumps(answer.json())  # ASCII only again: about 15 times the article
+        page = client.post("/api/report.html", content=result,
+                           headers={"Content-Type": "application/json"})
+        assert page.status_code == 200 and "чиновники" in page.text
+        too_long = json.dumps({"text": _russian_article(120_000)})
+        refused = client.post("/api/analyze", content=too_long,
+                              headers={"Content-Type": "application/json"})
+        assert refused.status_code == 413
+        assert detail(refused) == "the article is larger than the limit of 0.1 MB"

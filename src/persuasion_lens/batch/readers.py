@@ -19,17 +19,19 @@ from typing import Any
 
 from persuasion_lens.text.reading import (
     ARTICLE_SUFFIXES,
+    MAX_INPUT_BYTES,
     InputError,
     guess_file_encoding,
     read_bounded,
     replace_unstorable,
     text_from_bytes,
+    too_large,
 )
 
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 CSV_SUFFIXES = {".csv", ".tsv"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
-MAX_ARTICLE_BYTES = 20 * 1024 * 1024
+MAX_ARTICLE_BYTES = MAX_INPUT_BYTES
 
 
 @dataclass(frozen=True)
@@ -211,8 +213,7 @@ def read_article_file(path: Path, doc_id: str, source: str | None = None,
                       location: str = "") -> Record:
     size = path.stat().st_size
     if size > MAX_ARTICLE_BYTES:
-        raise InputError(f"the file is {size / 1e6:.1f} MB; the limit is "
-                         f"{MAX_ARTICLE_BYTES / 1e6:.0f} MB")
+        raise too_large(path.name, size, MAX_ARTICLE_BYTES, "file")
     with path.open("rb") as handle:
         text = text_from_bytes(read_bounded(handle, path.name, MAX_ARTICLE_BYTES), path.name,
                                MAX_ARTICLE_BYTES)

@@ -84,7 +84,7 @@ def analyze(
     failures += read_failures
     if not results:
         fail("no article could be analysed")
-    _emit(results, output_format, output, show_all, summary)
+    _emit(results, output_format, output, show_all, summary, one_input=single)
     if failures:
         warn(f"{failures} of {len(paths)} inputs could not be analysed")
         raise typer.Exit(1)
@@ -130,8 +130,11 @@ def _each_or_skip(items: list, action, single: bool) -> tuple[list, int]:
 
 
 def _emit(
-    results, output_format: OutputFormat, output: Path | None, show_all: bool, summary: bool
+    results, output_format: OutputFormat, output: Path | None, show_all: bool, summary: bool,
+    one_input: bool = True,
 ) -> None:
+    """Write the results; `--format json` gives one object for one input and a list for
+    several, however many of them could be analysed."""
     if output_format == OutputFormat.html:
         from persuasion_lens.reporting.html import render_html
 
@@ -142,7 +145,7 @@ def _emit(
         if output_format == OutputFormat.jsonl:
             _write(output, "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in dicts))
         else:
-            data = dicts[0] if len(dicts) == 1 else dicts
+            data = dicts[0] if one_input else dicts
             _write(output, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return
     from persuasion_lens.reporting.terminal import print_report

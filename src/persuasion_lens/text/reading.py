@@ -15,7 +15,7 @@ from typing import BinaryIO
 
 from persuasion_lens.text.documents import Document
 
-MAX_INPUT_BYTES = 20 * 1024 * 1024
+MAX_INPUT_BYTES = 20_000_000  # decimal, so that the messages' "20 MB" is exact
 ARTICLE_SUFFIXES = {".txt", ".md", ".html", ".htm"}
 
 
@@ -174,17 +174,28 @@ def read_bounded(handle: BinaryIO, name: str, max_bytes: int = MAX_INPUT_BYTES) 
     data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise InputError(f"{name}: the input is larger than the limit of "
-                         f"{max_bytes / 1e6:.0f} MB (split it into articles)")
+                         f"{_size(max_bytes)} (split it into articles)")
     return data
+
+
+def too_large(name: str, size: int, max_bytes: int, what: str = "input") -> InputError:
+    """The error for an input of `size` bytes over the limit."""
+    return InputError(f"{name}: the {what} is {_size(size)}; the limit is {_size(max_bytes)} "
+                      "(split it into articles)")
+
+
+def _size(size: int) -> str:
+    """Bytes below a megabyte, else decimal megabytes to one decimal ("20 MB", "20.5 MB")."""
+    if size < 1_000_000:
+        return f"{size:,} bytes"
+    text = f"{size / 1e6:.1f}".removesuffix(".0")
+    return f"{text} MB"
 
 
 def text_from_bytes(data: bytes, name: str, max_bytes: int = MAX_INPUT_BYTES) -> str:
     """Decode raw input; HTML pages are reduced to their article text."""
     if len(data) > max_bytes:
-        raise InputError(
-            f"{name}: the input is {len(data) / 1e6:.1f} MB; the limit is "
-            f"{max_bytes / 1e6:.0f} MB (split it into articles)"
-        )
+        raise too_large(name, len(data), max_bytes)
     text = decode_bytes(data, name)
     if _is_html(name, text):
         try:
@@ -214,9 +225,7 @@ def read_document(path: str | Path, max_bytes: int = MAX_INPUT_BYTES) -> Documen
     try:
         size = file_path.stat().st_size
         if size > max_bytes:
-            raise InputError(
-                f"{path}: the file is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB"
-            )
+            raise too_large(str(path), size, max_bytes, "file")
         with file_path.open("rb") as handle:
             data = read_bounded(handle, str(path), max_bytes)
     except OSError as error:

@@ -83,7 +83,7 @@
         $("lang").append(el("option", { value: code, text: name }));
       }
       $("corpus-link").hidden = !info.corpus;
-      $("limit").textContent = `up to ${(info.max_bytes / 1e6).toFixed(1)} MB`;
+      $("limit").textContent = `up to ${sizeText(info.max_bytes)}`;
       buildTechniquesDialog();
     } catch (error) {
       showMessage("The server did not answer; is `plens serve` still running?");
@@ -111,10 +111,17 @@
     $("close-techniques").addEventListener("click", () => $("techniques-dialog").close());
   }
 
+  // Sizes as the server writes them (decimal units), so that the page and its messages agree.
+  function sizeText(bytes) {
+    if (bytes < 1000) return `${bytes.toLocaleString("en")} bytes`;
+    if (bytes < 100000) return `${Math.round(bytes / 1000)} kB`;
+    return `${(bytes / 1e6).toFixed(1)} MB`;
+  }
+
   function setFile(file) {
     state.file = file;
     $("file-chip").hidden = !file;
-    $("file-name").textContent = file ? `${file.name} (${Math.max(1, Math.round(file.size / 1024))} kB)` : "";
+    $("file-name").textContent = file ? `${file.name} (${sizeText(file.size)})` : "";
     $("text").disabled = !!file;
     $("text").placeholder = file ? "The chosen file will be analysed." : "Paste the article here, or drop a file…";
     if (!file) $("file").value = "";
@@ -135,7 +142,7 @@
     let request;
     if (state.file) {
       if (state.file.size > maxBytes) {
-        showMessage(`The file is ${(state.file.size / 1e6).toFixed(1)} MB; the server accepts up to ${(maxBytes / 1e6).toFixed(1)} MB.`);
+        showMessage(`The file is ${sizeText(state.file.size)}; the server accepts up to ${sizeText(maxBytes)}.`);
         return;
       }
       const form = new FormData();
@@ -150,7 +157,7 @@
         return;
       }
       if (new Blob([text]).size > maxBytes) {
-        showMessage(`The text is larger than the server's limit of ${(maxBytes / 1e6).toFixed(1)} MB.`);
+        showMessage(`The text is larger than the server's limit of ${sizeText(maxBytes)}.`);
         return;
       }
       request = {
