@@ -64,7 +64,10 @@ def test_report_of_empty_selection_and_bad_filter(corpus, tmp_path):
     result = runner.invoke(app, ["report", "--db", corpus, "-o", str(output),
                                  "--outlet", "Nobody"])
     assert result.exit_code == 0, result.output
-    assert "No data for this chart" in output.read_text(encoding="utf-8")
+    assert "nothing matched" in " ".join(result.output.split())
+    page = output.read_text(encoding="utf-8")
+    assert "No data for this chart" in page
+    assert "no stored article matches the filters" in page and "span model" not in page
     bad = runner.invoke(app, ["report", "--db", corpus, "-o", str(output), "--technique", "zz"])
     assert bad.exit_code == 2 and bad.output.startswith("error:")
 

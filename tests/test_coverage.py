@@ -78,3 +78,21 @@ def test_another_model_has_no_such_list(project_example, model):
     result = runner.invoke(app, ["analyze", str(project_example), "--model", model, "-f", "json"])
     assert result.exit_code == 0, result.output
     assert "rarely_reported" not in json.loads(result.stdout)
+
+
+def test_the_note_leaves_out_what_the_article_has_all_the_same():
+    """A long article may have a rarely reported technique after all; the note must not call
+    its absence uninformative right under a table that counts it."""
+    from persuasion_lens.pipeline.results import ArticleResult, ParagraphResult, TechniqueHit
+
+    slogan = TechniqueHit("Slogans", "Call", 0.9)
+    result = ArticleResult(language="en", paragraphs=[
+        ParagraphResult(0, 0, 12, "Never again!", [slogan])],
+        rarely_reported=["Slogans", "Whataboutism"])
+    note = result.rarely_reported_note()
+    assert note.endswith("so their absence says little: whataboutism (found here all the "
+                         "same: slogans).")
+    result.rarely_reported = ["Slogans"]
+    assert result.rarely_reported_note().endswith("; this article has all of them.")
+    result.rarely_reported = []
+    assert result.rarely_reported_note() is None

@@ -217,3 +217,9 @@ def test_short_texts_say_what_their_readings_are_worth(example_result):
     assert given.language == "fr" and not any("guessed" in w for w in given.warnings)
     assert any("a short text" in w for w in given.warnings)
     assert not any("guessed" in w or "short text" in w for w in example_result.warnings)
+    one = analyze("Corrupt!", lang="en")
+    assert any("a short text (1 word)" in w for w in one.warnings)
+    terminal = runner.invoke(app, ["analyze", "-", "--lang", "en"],
+                             input="A plain sentence about the weather today.\n")
+    assert "1 paragraph without detected techniques is hidden" in " ".join(
+        terminal.output.split())

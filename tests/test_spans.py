@@ -256,3 +256,23 @@ def test_evaluation_rows_in_both_settings(detector):
     assert gold_row["tc_f1"] > gold_row["baseline_tc_f1"]
     assert gold_row["si_f1"] > gold_row["baseline_si_f1"]
     assert rows[1]["added_time"] > 0
+
+
+def test_a_span_of_function_words_alone_gives_way_to_the_best_content_word():
+    """'▸ Name calling: “the”' told a reader nothing; a span needs a word that is not among
+    the commonest ones, and the fallback around the best word starts from such a word."""
+    import numpy as np
+
+    from persuasion_lens.models.spans import DecodeSettings, SpanDetector
+
+    words = ["the", "corrupt", "elite", "of", "the", "city"]
+    is_word = np.ones(6, dtype=bool)
+    content = np.array([False, True, True, False, False, True])
+    settings = DecodeSettings(threshold=0.5, gap=0)
+    above_only_on_the = np.array([0.9, 0.3, 0.2, 0.1, 0.1, 0.1])
+    assert SpanDetector.decode_runs(above_only_on_the, is_word, words, settings) == [(0, 1)]
+    # around "corrupt", the best content word, the neighbours at 0.6 of its score join it
+    assert SpanDetector.decode_runs(above_only_on_the, is_word, words, settings,
+                                    content) == [(0, 3)]
+    both = np.array([0.9, 0.1, 0.1, 0.1, 0.1, 0.8])  # "the" dropped, "city" kept
+    assert SpanDetector.decode_runs(both, is_word, words, settings, content) == [(5, 6)]

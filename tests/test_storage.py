@@ -141,6 +141,12 @@ def test_articles_without_an_outlet_get_a_row_of_their_own(db_url):  # noqa: F81
     store_batch(db, items)
     outlets = {row["outlet"]: row["articles"] for row in stats(db)["by_outlet"]}
     assert outlets[NO_OUTLET] == 3 and sum(outlets.values()) == 6
+    # and the row's name is a filter too, as the report's readers will try
+    unnamed = stats(db, Filters.from_user(outlet="(No outlet)"))
+    assert unnamed["articles"] == 3 and [r["outlet"] for r in unnamed["by_outlet"]] == []
+    hits = search(db, "", Filters.from_user(outlet=NO_OUTLET), limit=100)
+    assert len({hit["article_id"] for hit in hits}) == 3
+    assert {hit["outlet"] for hit in hits} == {None, ""}
     db.dispose()
 
 
@@ -352,6 +358,21 @@ def _stated_role(entity: dict) -> str:
     return entity["main_role"] if clear else "unclear"
 
 
+def _most_mentioned_first_among_equals(db, leaders: list[dict]) -> None:
+    """Give the alphabetically last of the entities found in as many articles as the first
+    the most mentions: it must come first (ties used to go alphabetically, hiding a name
+    mentioned 176 times in one long article behind "ADL")."""
+    from persuasion_lens.storage.schema import entities as entities_table
+
+    equals = [e["entity"] for e in leaders if e["articles"] == leaders[0]["articles"]]
+    assert len(equals) > 1
+    with db.engine.begin() as connection:
+        connection.execute(entities_table.update()
+                           .where(entities_table.c.entity == max(equals))
+                           .values(n_mentions=1000))
+    assert stats(db)["narratives"]["entities"][0]["entity"] == max(equals)
+
+
 def test_narrative_statistics_by_month_outlet_and_entity(with_narratives):
     from persuasion_lens.storage.queries import narrative_summary
 
@@ -364,6 +385,9 @@ def test_narrative_statistics_by_month_outlet_and_entity(with_narratives):
     assert sum(p["articles"] for p in data["over_time"]["periods"]) == len(items)
     outlets = {row["outlet"]: row["articles"] for row in data["by_outlet"]}
     assert outlets == {"Daily Planet": 2, "Gotham Gazette": 1, "Metro Times": 1}
+    ranked = [(-e["articles"], -e["mentions"]) for e in data["entities"]]
+    assert ranked == sorted(ranked)  # the most mentioned first among those in as many articles
+    _most_mentioned_first_among_equals(db, data["entities"])
     united = next(e for e in data["entities"] if e["entity"] == "United States")
     expected = [(item["outlet"], _stated_role(e)) for item in items
                 for e in item["result"]["entities"] if e["entity"] == "United States"]

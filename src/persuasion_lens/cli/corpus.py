@@ -27,7 +27,8 @@ DEFAULT_DB = "sqlite:///plens.db"
 _db_option = typer.Option(DEFAULT_DB, "--db", envvar="PLENS_DB", help=DB_HELP)
 _technique_option = typer.Option(None, "--technique", "-t", help="Only this technique.")
 _category_option = typer.Option(None, "--category", "-c", help="Only this category.")
-_outlet_option = typer.Option(None, "--outlet", help="Only articles from this outlet.")
+_outlet_option = typer.Option(None, "--outlet", help="Only articles from this outlet (any case); "
+                              "\"(no outlet)\": those stored without one.")
 _lang_option = typer.Option(None, "--lang", "-l", help="Only articles in this language.")
 _since_option = typer.Option(None, "--since", help="Published on or after (YYYY-MM-DD).")
 _until_option = typer.Option(None, "--until", help="Published on or before (YYYY-MM-DD).")
@@ -283,6 +284,9 @@ def report(
     finally:
         database.dispose()
     console.print(f"wrote {output}" + (f" and {pages} article pages in {folder}" if pages else ""))
+    if not data["articles"]:
+        warn("nothing matched: the report has no articles (check the filters)")
+        return
     _print_narrative_summary(data["narratives"])
 
 
@@ -290,11 +294,12 @@ def _print_narrative_summary(data: dict, shown: int = 5) -> None:
     """The leading narratives, entities and sides taken in a few lines, or how to get them."""
     from persuasion_lens.storage.narrative_queries import roles_text
     from persuasion_lens.taxonomy.roles import OPPOSING_SIDE, RUSSIAN_SIDE
+    from persuasion_lens.text.wording import counted
 
     if not data["articles"]:
         console.print(data["message"], style="dim", highlight=False)
         return
-    articles = f"{data['articles']:,} article" + ("" if data["articles"] == 1 else "s")
+    articles = counted(data["articles"], "article")
     console.print(f"narratives (experimental) in {articles}: " + "; ".join(
         f"{row['narrative']} {row['articles']}" for row in data["by_narrative"][:shown]),
         highlight=False)

@@ -401,10 +401,14 @@ class SpanDetector:
     @staticmethod
     def decode_runs(
         probabilities: np.ndarray, is_word: np.ndarray, words: list[str],
-        settings: DecodeSettings,
+        settings: DecodeSettings, content: np.ndarray | None = None,
     ) -> list[tuple[int, int]]:
         """Token ranges [i, j) of the spans: word tokens above the threshold, runs closer than
-        `gap` tokens joined; at least one range (around the best word)."""
+        `gap` tokens joined; at least one range (around the best word). With `content` (the
+        words that are not function words), a range needs one of them, and the range made
+        around the best word starts from the best of them: a span of "the" alone tells a
+        reader nothing."""
+        content = is_word if content is None else content & is_word
         words_above = np.flatnonzero((probabilities >= settings.threshold) & is_word)
         ranges: list[tuple[int, int]] = []
         if len(words_above) and settings.gap >= len(probabilities):  # the hull
@@ -415,8 +419,11 @@ class SpanDetector:
             lasts = np.concatenate([breaks, [len(words_above) - 1]])
             ranges = [(int(words_above[a]), int(words_above[b]) + 1)
                       for a, b in zip(firsts, lasts, strict=True)]
-        else:
-            candidates = np.flatnonzero(is_word)
+        ranges = [(a, b) for a, b in ranges if content[a:b].any()]
+        if not ranges:
+            candidates = np.flatnonzero(content)
+            if not len(candidates):
+                candidates = np.flatnonzero(is_word)
             if not len(candidates):
                 candidates = np.arange(len(probabilities))
             if not len(candidates):
@@ -472,7 +479,7 @@ class SpanDetector:
             for k, technique in enumerate(known):
                 p = probabilities[:, k]
                 for a, b in self.decode_runs(p, is_word, words,
-                                             self._settings(technique, language)):
+                                             self._settings(technique, language), ~frequent):
                     inside = np.arange(a, b)
                     ranked = inside[np.argsort(-lexical[a:b, k], kind="stable")]
                     cues = [words[i] for i in ranked[:8]

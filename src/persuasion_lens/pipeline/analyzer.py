@@ -29,6 +29,7 @@ from persuasion_lens.text.languages import (
     normalise_language_code,
 )
 from persuasion_lens.text.reading import InputError
+from persuasion_lens.text.wording import counted
 
 log = logging.getLogger(__name__)
 
@@ -147,8 +148,9 @@ class Analyzer:
                 )
                 detected = FALLBACK_LANGUAGE
             elif (words := _word_count(document.text)) < FEW_WORDS_FOR_LANGUAGE:
-                warnings.append(f"the language ('{detected}') was guessed from only {words} "
-                                "words and may be wrong; give the language to be sure")
+                warnings.append(f"the language ('{detected}') was guessed from only "
+                                f"{counted(words, 'word')} and may be wrong; give the language "
+                                "(--lang; lang= in the API) to be sure")
             document.language = detected
         if document.language not in SUPPORTED_LANGUAGES:
             warnings.append(
@@ -160,8 +162,8 @@ class Analyzer:
             warnings.append(text)
         if self._reads_whole_articles() and \
                 (words := _word_count(document.text)) < FEW_WORDS_FOR_ARTICLE:
-            warnings.append(f"a short text ({words} words): genre, frames, narratives and roles "
-                            "are learnt from whole articles and say little about it")
+            warnings.append(f"a short text ({counted(words, 'word')}): genre, frames, narratives "
+                            "and roles are learnt from whole articles and say little about it")
         return warnings
 
     def _reads_whole_articles(self) -> bool:

@@ -139,11 +139,19 @@ class ArticleResult:
         article's language, for the reports; None when there are none or it is not known."""
         if not self.rarely_reported:
             return None
+        found = set(self.technique_counts())
+        absent = [name for name in self.rarely_reported if name not in found]
+        present = [name for name in self.rarely_reported if name in found]
         language = SUPPORTED_LANGUAGES.get(self.language, f"'{self.language}'")
-        labels = "; ".join(technique(name).label.lower() for name in self.rarely_reported)
-        return (f"Rarely reported by this model in {language} ({len(self.rarely_reported)} of "
+        note = (f"Rarely reported by this model in {language} ({len(self.rarely_reported)} of "
                 f"{len(TECHNIQUE_NAMES)} techniques; under {RARE_PER_THOUSAND:g} in 1,000 test "
-                f"paragraphs), so their absence here says little: {labels}.")
+                "paragraphs), so their absence says little")
+        if absent:
+            note += ": " + _labels(absent) + ("" if not present else
+                                             f" (found here all the same: {_labels(present)})")
+        else:
+            note += "; this article has all of them"
+        return note + "."
 
     def technique_counts(self) -> dict[str, int]:
         """Paragraphs per technique, most frequent first."""
@@ -190,3 +198,7 @@ class ArticleResult:
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+
+def _labels(names: list[str]) -> str:
+    return "; ".join(technique(name).label.lower() for name in names)

@@ -12,6 +12,7 @@ from persuasion_lens.reporting.html import render_html
 from persuasion_lens.storage.database import Database
 from persuasion_lens.storage.queries import MAX_PHRASE_CHARACTERS, Filters, load_article, stats
 from persuasion_lens.taxonomy import technique
+from persuasion_lens.text.wording import counted
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d1d1f;
@@ -63,9 +64,11 @@ def _totals(data: dict[str, Any]) -> str:
 def _phrases(data: dict[str, Any]) -> str:
     phrases = data.get("top_phrases") or {}
     if not phrases:
+        reason = ("no stored article matches the filters" if not data.get("articles") else
+                  "none are stored for these articles (the span model was not available when "
+                  "they were analysed, or no technique was found)")
         return ("<section><h2>Most frequent highlighted phrases</h2><p class='none'>No "
-                "highlighted phrases are stored (the span model was not available when these "
-                "articles were analysed).</p></section>")
+                f"highlighted phrases: {reason}.</p></section>")
     rows = "".join(
         f"<tr><td>{escape(_label(name))}</td><td>"
         + ", ".join(f"“{escape(p['phrase'])}” ({p['count']})" for p in items)
@@ -192,8 +195,8 @@ def entity_roles_section(narratives: dict[str, Any]) -> str:
             outlets.insert(0, ("<i>all outlets</i>", entity["roles"]))
         cells = [f"<td>{outlet}</td><td>{escape(roles_text(roles))}</td>"
                  for outlet, roles in outlets]
-        counts = f"{_plural(entity['articles'], 'article')}, " \
-                 f"{_plural(entity['mentions'], 'mention')}"
+        counts = f"{counted(entity['articles'], 'article')}, " \
+                 f"{counted(entity['mentions'], 'mention')}"
         rows.append(f"<tr class='entity'><td rowspan='{len(cells)}'><b>"
                     f"{escape(entity['entity'])}</b><br><small>{counts}</small></td>{cells[0]}</tr>")
         rows.extend(f"<tr>{cell}</tr>" for cell in cells[1:])
@@ -206,10 +209,6 @@ def entity_roles_section(narratives: dict[str, Any]) -> str:
             "</h2><p>The main role each article gives the entity (one count per article), in "
             f"all and by outlet; the entities found in the most articles first.</p>{body}"
             "</section>")
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 
 def _label(name: str) -> str:

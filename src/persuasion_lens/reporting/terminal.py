@@ -17,6 +17,7 @@ from persuasion_lens.reporting.highlight import segments
 from persuasion_lens.taxonomy import CATEGORIES, category, technique
 from persuasion_lens.taxonomy.roles import rounded_down, unclear_role_phrase
 from persuasion_lens.text.languages import SUPPORTED_LANGUAGES
+from persuasion_lens.text.wording import counted
 
 BAR_WIDTH = 24
 MAX_ENTITIES = 6
@@ -84,7 +85,8 @@ def print_report(
     if hidden and not show_all:
         console.print(
             Text(
-                f"{hidden} paragraphs without detected techniques are hidden (--all shows them).",
+                f"{counted(hidden, 'paragraph')} without detected techniques "
+                f"{'is' if hidden == 1 else 'are'} hidden (--all shows them).",
                 style="dim",
             )
         )

@@ -245,8 +245,9 @@ def _by_outlet(connection: Connection, conditions: list[ColumnElement[bool]],
 
 def _entity_roles(connection: Connection, conditions: list[ColumnElement[bool]],
                   top: int) -> list[dict[str, Any]]:
-    """The `top` entities found in the most articles, with the main roles given to them in
-    each outlet: {"entity", "articles", "mentions", "roles": {role: n}, "by_outlet": [...]}.
+    """The `top` entities found in the most articles (the most mentioned first among equals),
+    with the main roles given to them in each outlet:
+    {"entity", "articles", "mentions", "roles": {role: n}, "by_outlet": [...]}.
     A role is counted once per article (the entity's role in that article)."""
     joined = entities.join(articles, articles.c.id == entities.c.article_id)
     leaders = connection.execute(
@@ -254,7 +255,8 @@ def _entity_roles(connection: Connection, conditions: list[ColumnElement[bool]],
                func.sum(entities.c.n_mentions).label("mentions"))
         .select_from(joined).where(*conditions)
         .group_by(entities.c.entity)
-        .order_by(func.count().desc(), entities.c.entity)
+        .order_by(func.count().desc(), func.sum(entities.c.n_mentions).desc(),
+                  entities.c.entity)
         .limit(top)
     ).all()
     if not leaders:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -62,6 +62,7 @@ from persuasion_lens.text.languages import normalise_language_code
 
 _fts = table("paragraphs_fts", column("rowid"), column("rank"))
 MAX_PHRASE_CHARACTERS = 60  # longest highlighted text counted as a phrase in corpus statistics
+_AROUND_PHRASES = " \t\n\"'“”„«»‘’‚‹›.,;:!?()[]…-–—"
 
 
 @dataclass
@@ -120,7 +121,9 @@ def _parse_date(value: str | dt.date | None, option: str) -> dt.date | None:
 
 def _article_conditions(filters: Filters) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
-    if filters.outlet:
+    if filters.outlet and filters.outlet.strip().lower() == NO_OUTLET:
+        conditions.append(outlet_or_none() == NO_OUTLET)  # the reports' row of that name
+    elif filters.outlet:
         conditions.append(func.lower(articles.c.outlet) == filters.outlet.lower())
     if filters.lang:
         conditions.append(articles.c.language == filters.lang)
@@ -509,22 +512,30 @@ def _as_date(value: Any) -> dt.date:
 
 
 def _top_phrases(connection, filters: Filters, per_technique: int = 5) -> dict[str, list]:
-    """The most frequent highlighted phrases per technique. Spans longer than a phrase (whole
-    sentences, which rarely repeat) are left out: listed once each, they crowded the table."""
-    phrase = func.lower(spans.c.text)
+    """The most frequent highlighted phrases per technique, counted without case and without
+    the quotes and punctuation around them. Spans longer than a phrase (whole sentences,
+    which rarely repeat) are left out: listed once each, they crowded the table."""
     rows = connection.execute(
-        select(spans.c.technique, phrase.label("phrase"), func.count().label("n"))
+        select(spans.c.technique, func.lower(spans.c.text).label("phrase"),
+               func.count().label("n"))
         .where(spans.c.article_id.in_(_filtered_articles(filters)),
                func.length(spans.c.text) <= MAX_PHRASE_CHARACTERS,
                *_technique_conditions(filters, spans))
-        .group_by(spans.c.technique, phrase)
-        .order_by(spans.c.technique, func.count().desc(), phrase)
+        .group_by(spans.c.technique, func.lower(spans.c.text))
     )
-    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    counted: dict[str, Counter[str]] = defaultdict(Counter)
     for row in rows:
-        if len(found[row.technique]) < per_technique:
-            found[row.technique].append({"phrase": row.phrase, "count": row.n})
-    return dict(found)
+        if phrase := _bare_phrase(row.phrase):
+            counted[row.technique][phrase] += row.n
+    return {
+        technique: [{"phrase": phrase, "count": n} for phrase, n in sorted(
+            counts.items(), key=lambda item: (-item[1], item[0]))[:per_technique]]
+        for technique, counts in sorted(counted.items())
+    }
+
+
+def _bare_phrase(phrase: str) -> str:
+    return phrase.strip(_AROUND_PHRASES)
 
 
 def _densest(connection, filters: Filters, top: int) -> list[dict[str, Any]]:

@@ -224,9 +224,17 @@
     const names = r.rarely_reported || [];
     note.hidden = !names.length;
     const total = state.taxonomy ? state.taxonomy.techniques.length : 23;
-    note.textContent = names.length
-      ? `Rarely reported by this model in ${languageName} (${names.length} of ${total} techniques; under 2 in 1,000 test paragraphs), so their absence here says little: ${names.map((n) => labelOf(n).toLowerCase()).join("; ")}.`
-      : "";
+    const found = new Set(r.paragraphs.flatMap((p) => p.techniques.map((t) => t.technique)));
+    const labels = (list) => list.map((n) => labelOf(n).toLowerCase()).join("; ");
+    const absent = names.filter((n) => !found.has(n));
+    const present = names.filter((n) => found.has(n));
+    let text = `Rarely reported by this model in ${languageName} (${names.length} of ${total} techniques; under 2 in 1,000 test paragraphs), so their absence says little`;
+    if (absent.length) {
+      text += `: ${labels(absent)}` + (present.length ? ` (found here all the same: ${labels(present)})` : "");
+    } else {
+      text += "; this article has all of them";
+    }
+    note.textContent = names.length ? `${text}.` : "";
   }
 
   function renderHeader() {
