@@ -514,3 +514,11 @@ def test_an_edited_article_is_kept_in_both_versions_and_the_run_says_so(tmp_path
         assert counts(db)["articles"] == 3
     finally:
         db.dispose()
+
+
+def test_rate_of_long_articles_is_given_per_article():
+    from persuasion_lens.cli.corpus import rate_text
+
+    assert rate_text(12.34) == "12.3 articles/s"
+    assert rate_text(1 / 36) == "36 s per article"  # was "0.0 articles/s"
+    assert rate_text(0.0) == "0.0 articles/s"

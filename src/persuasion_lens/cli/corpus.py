@@ -139,7 +139,7 @@ def _progress_bar(enabled: bool):
     class RateColumn(ProgressColumn):
         def render(self, task):
             speed = task.finished_speed or task.speed
-            return Text(f"{speed:,.1f} articles/s" if speed else "– articles/s", style="cyan")
+            return Text(rate_text(speed) if speed else "– articles/s", style="cyan")
 
     return Progress(
         SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -159,7 +159,7 @@ def _print_summary(summary, db_url: str) -> None:
     table.add_row("failed", f"[red]{summary.failed:,}[/]" if summary.failed else "0")
     table.add_row("time", f"{summary.seconds:,.1f} s (loading models: "
                   f"{summary.startup_seconds:,.1f} s)")
-    table.add_row("rate", f"{summary.rate:,.1f} articles/s")
+    table.add_row("rate", rate_text(summary.rate))
     table.add_row("model", summary.model_version or "–")
     table.add_row("narratives", "stored (experimental)" if summary.narratives
                   else "off (--narratives stores them)")
@@ -312,6 +312,14 @@ def _print_narrative_summary(data: dict, shown: int = 5) -> None:
         console.print(f"side taken in the Russia–Ukraine war (outlets shown in the report): "
                       f"{russian:,} lean to {RUSSIAN_SIDE}, {opposing:,} to {OPPOSING_SIDE}",
                       highlight=False)
+
+
+def rate_text(articles_per_second: float) -> str:
+    """'12.3 articles/s', or seconds per article for long ones ('36 s per article', not
+    '0.0 articles/s')."""
+    if 0 < articles_per_second < 0.1:
+        return f"{1 / articles_per_second:,.0f} s per article"
+    return f"{articles_per_second:,.1f} articles/s"
 
 
 class ExportFormat(str, Enum):
