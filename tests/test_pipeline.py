@@ -223,3 +223,15 @@ def test_short_texts_say_what_their_readings_are_worth(example_result):
                              input="A plain sentence about the weather today.\n")
     assert "1 paragraph without detected techniques is hidden" in " ".join(
         terminal.output.split())
+
+
+def test_api_takes_text_with_a_lone_surrogate_and_refuses_a_lang_that_is_not_text():
+    """A lone surrogate (text decoded with 'surrogateescape', a broken JSON source) made
+    language detection raise UnicodeEncodeError; it becomes U+FFFD, one for one."""
+    text = "Title\ud800\nThe corrupt elites lie to the nation again."
+    result = analyze(text)
+    assert result.paragraphs[0].text == "Title\ufffd"
+    assert result.paragraphs[1].start == text.index("The")
+    json.loads(result.to_json())
+    with pytest.raises(TypeError, match="language code"):
+        analyze("The corrupt elites lie.", lang=1)

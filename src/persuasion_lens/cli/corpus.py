@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from enum import Enum
 from pathlib import Path
 
@@ -241,7 +242,7 @@ def _print_search(rows: list[dict], pattern: re.Pattern[str] | None) -> None:
         details = " · ".join(str(v) for v in (row["outlet"], row["published"], row["language"])
                              if v)
         article.append(f"\n{details}\n¶{row['paragraph_index'] + 1}", style="dim")
-        paragraph = Text(row["text"])
+        paragraph = Text(unicodedata.normalize("NFC", row["text"]))  # as search matches it
         if pattern is not None:
             paragraph.highlight_regex(pattern, style="bold black on yellow")
         techniques = Text()

@@ -28,7 +28,7 @@ from persuasion_lens.text.languages import (
     detect_language,
     normalise_language_code,
 )
-from persuasion_lens.text.reading import InputError
+from persuasion_lens.text.reading import InputError, replace_unstorable
 from persuasion_lens.text.wording import counted
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,8 @@ class Analyzer:
         if not isinstance(text, str):
             raise TypeError(f"analyze_text() takes the article's text as a str, not "
                             f"{type(text).__name__}")
+        # one character for one, so offsets hold; the result could not be written as UTF-8
+        text = replace_unstorable(text)
         return self.analyze_document(Document.from_text(text, source=source), lang)
 
     def analyze_document(self, document: Document, lang: str | None = None) -> ArticleResult:
@@ -136,6 +138,8 @@ class Analyzer:
         if not document.paragraphs:
             raise InputError(f"{document.source or 'input'}: the text has no paragraphs to analyse")
         warnings: list[str] = []
+        if lang is not None and not isinstance(lang, str):
+            raise TypeError(f"lang is a language code such as 'en', not {type(lang).__name__}")
         if lang:
             document.language = normalise_language_code(lang)
             document.metadata["language_detected"] = "false"

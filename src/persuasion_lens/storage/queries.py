@@ -194,10 +194,18 @@ def match_pattern(query: str) -> re.Pattern[str] | None:
 
 
 def _letters_pattern(term: str) -> str:
+    """A phrase's words may be apart by any run of spaces or punctuation, as for search."""
     variants = _letter_variants()
     return "".join(
+        r"\W+" if letter == " " else
         "[" + "".join(sorted(variants[letter])) + "]" if letter in variants else re.escape(letter)
         for letter in fold_for_search(term, "postgresql").lower())
+
+
+def _folded_term(term: str, dialect: str) -> str:
+    """A query term folded as the index is (a trailing * for a prefix kept)."""
+    prefix = term.endswith("*")
+    return fold_for_search(term.rstrip("*"), dialect).strip() + ("*" if prefix else "")
 
 
 @functools.lru_cache(maxsize=1)
@@ -256,7 +264,7 @@ def count_matches(db: Database, query: str, filters: Filters | None = None) -> i
 
 def _search_statement(db: Database, query: str, filters: Filters) -> tuple[Select, list[Any]]:
     """The search's SELECT (unordered, unlimited) and the ORDER BY of its best-first ranking."""
-    terms = [fold_for_search(term, db.dialect) for term in query_terms(query)]
+    terms = [_folded_term(term, db.dialect) for term in query_terms(query)]
     columns = [
         paragraphs.c.id.label("paragraph_id"), paragraphs.c.article_id,
         paragraphs.c.paragraph_index, paragraphs.c.text,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import random
+import string
 import time
 import unicodedata
 
@@ -244,21 +245,30 @@ failures = Table(
 # Letters that search treats as another one: Russian writes ё as е more often than not, and
 # Polish ł (which has no accent to remove) is often typed as l. Both sides of a search are folded.
 SEARCH_FOLDS = {"ё": "е", "Ё": "Е", "ł": "l", "Ł": "L"}
-# SQLite's tokenizer ignores the accents of Latin letters; PostgreSQL's 'simple' configuration
-# does not (and its unaccent extension needs a superuser), so there these are folded too.
-_ACCENTED = "àáâãäåāăąçćčďèéêëēėęěìíîïīįñńňòóôõöøōőŕřśšşťùúûüūůűųýÿźżž"
+# SQLite's tokenizer ignores the accents of Latin letters and splits words at punctuation
+# (inside links, addresses and numbers too); PostgreSQL's 'simple' configuration does neither
+# (and its unaccent extension needs a superuser), so there the text is normalised (NFC, as
+# macOS files often come decomposed), accented Latin letters lose their accents and ASCII
+# punctuation becomes a space.
 ACCENT_FOLDS = {
-    accented: unicodedata.normalize("NFD", accented)[0]
-    for letter in _ACCENTED for accented in (letter, letter.upper())
-    if unicodedata.normalize("NFD", accented)[0] != accented
+    letter: unicodedata.normalize("NFD", letter)[0]
+    for letter in map(chr, [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)])
+    if unicodedata.normalize("NFD", letter) != letter
+    and unicodedata.normalize("NFD", letter)[0].isascii()
+    and unicodedata.normalize("NFD", letter)[0].isalpha()
 }
+_POSTGRES_SPACES = {mark: " " for mark in string.punctuation}
 
 
 def _folds(dialect: str) -> dict[str, str]:
-    return {**SEARCH_FOLDS, **ACCENT_FOLDS} if dialect == "postgresql" else SEARCH_FOLDS
+    if dialect == "postgresql":
+        return {**SEARCH_FOLDS, **ACCENT_FOLDS, **_POSTGRES_SPACES}
+    return SEARCH_FOLDS
 
 
 def fold_for_search(text_value: str, dialect: str) -> str:
+    if dialect == "postgresql":
+        text_value = unicodedata.normalize("NFC", text_value)
     return text_value.translate(str.maketrans(_folds(dialect)))
 
 
@@ -267,7 +277,9 @@ def folded_sql(expression: str, dialect: str) -> str:
     program that writes paragraphs keeps the index right)."""
     folds = _folds(dialect)
     if dialect == "postgresql":
-        return f"translate({expression}, '{''.join(folds)}', '{''.join(folds.values())}')"
+        before = "".join(folds).replace("'", "''")
+        after = "".join(folds.values())
+        return f"translate(normalize({expression}, NFC), '{before}', '{after}')"
     for before, after in folds.items():
         expression = f"replace({expression}, '{before}', '{after}')"
     return expression
@@ -301,7 +313,7 @@ def postgres_search_vector(column_sql: str) -> str:
 
 _POSTGRES_FTS = [
     "DROP INDEX IF EXISTS ix_paragraphs_tsv",  # before version 5: the text was not folded
-    "CREATE INDEX IF NOT EXISTS ix_paragraphs_tsv_folded ON paragraphs "
+    "CREATE INDEX IF NOT EXISTS ix_paragraphs_search ON paragraphs "
     f"USING GIN ({postgres_search_vector('text')})",
 ]
 

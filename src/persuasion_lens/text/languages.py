@@ -99,7 +99,8 @@ def detect_language(text: str) -> str | None:
     Only the first few thousand characters are read: that is plenty for an article and keeps
     detection fast on huge inputs.
     """
-    sample = text[:5000]
+    # lingua encodes the text; a lone surrogate (from a broken source) would raise there
+    sample = text[:5000].encode("utf-8", "replace").decode("utf-8")
     if not any(ch.isalpha() for ch in sample):
         return None
     language = _detector().detect_language_of(sample)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from dataclasses import asdict, dataclass
 from html import escape
 from typing import Any
@@ -179,6 +180,7 @@ def _form(values: dict[str, Any]) -> str:
 def _highlight(text: str, pattern: re.Pattern[str] | None) -> str:
     """The paragraph as HTML, the query's words marked (matched on the text, then escaped, so
     that a query never matches inside an HTML entity)."""
+    text = unicodedata.normalize("NFC", text)  # decomposed letters match as search does
     if pattern is None:
         return escape(text)
     pieces, last = [], 0
