@@ -166,6 +166,23 @@ def fragile_analyzer():
                     options=AnalysisOptions(spans=True, article_labels=False, narratives=False))
 
 
+class InterruptedDetector(FakeDetector):
+    """Like FakeDetector, but a document that says "ctrl-c" stands for the user pressing it."""
+
+    def predict_proba(self, documents):
+        if any("ctrl-c" in document.text.lower() for document in documents):
+            raise KeyboardInterrupt
+        return super().predict_proba(documents)
+
+
+def interrupted_analyzer():
+    """Factory for AnalyzerSpec(factory="corpus_helpers:interrupted_analyzer")."""
+    from persuasion_lens.pipeline.analyzer import AnalysisOptions, Analyzer
+
+    return Analyzer(InterruptedDetector(), span_detector=FakeSpans(),
+                    options=AnalysisOptions(spans=True, article_labels=False, narratives=False))
+
+
 def real_model_available() -> bool:
     from persuasion_lens.models.techniques import ARTIFACT_DIR
 

@@ -522,3 +522,59 @@ def test_rate_of_long_articles_is_given_per_article():
     assert rate_text(12.34) == "12.3 articles/s"
     assert rate_text(1 / 36) == "36 s per article"  # was "0.0 articles/s"
     assert rate_text(0.0) == "0.0 articles/s"
+
+
+class _StopsAfterFirstBatch:
+    """A local executor that is interrupted (Ctrl-C) after its first batch, or, with
+    `on_close`, only while closing after all the work is done."""
+
+    name = "local"
+
+    def __init__(self, on_close: bool = False):
+        from persuasion_lens.batch.executors import LocalExecutor
+
+        self.inner = LocalExecutor(analyzer_spec())
+        self.spec = self.inner.spec
+        self.on_close = on_close
+
+    def start(self):
+        return self.inner.start()
+
+    def map(self, jobs):
+        for number, answer in enumerate(self.inner.map(jobs)):
+            if number == 1 and not self.on_close:
+                raise KeyboardInterrupt
+            yield answer
+
+    def close(self):
+        if self.on_close:
+            raise KeyboardInterrupt
+
+
+def test_an_interrupted_run_keeps_its_counts_and_a_late_ctrl_c_loses_nothing(tmp_path):
+    from persuasion_lens.storage.schema import runs
+
+    path = write_jsonl(tmp_path / "in.jsonl", article_rows(12))
+    db = open_database(f"sqlite:///{tmp_path}/run.db")
+    with pytest.raises(KeyboardInterrupt):
+        run_batch([str(path)], db, executor=_StopsAfterFirstBatch(), batch_size=4)
+    with db.engine.connect() as connection:
+        analysed, finished = connection.execute(select(runs.c.analysed, runs.c.finished_at)).one()
+    assert analysed == counts(db)["articles"] == 4 and finished is None  # was 0 of 4
+    summary = run_batch([str(path)], db, executor=_StopsAfterFirstBatch(on_close=True),
+                        batch_size=4)
+    assert summary.analysed == 8 and summary.skipped == 4 and not summary.interrupted
+    assert counts(db)["articles"] == 12
+    db.dispose()
+
+
+def test_ctrl_c_in_the_command_says_so_once_and_exits_130(tmp_path):
+    rows = article_rows(6)
+    rows[5]["text"] += "\n\nThe user pressed ctrl-c here."
+    path = write_jsonl(tmp_path / "in.jsonl", rows)
+    result = runner.invoke(app, ["batch", str(path), "--db", f"sqlite:///{tmp_path}/c.db",
+                                 "--batch-size", "2", "--analyzer-factory",
+                                 "corpus_helpers:interrupted_analyzer"])
+    assert result.exit_code == 130
+    assert result.output.count("interrupted") == 1  # the command's message, not twice
+    assert "everything committed so far is kept" in " ".join(result.output.split())

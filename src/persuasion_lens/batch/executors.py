@@ -4,7 +4,10 @@ scheduler, same code path). Either way the results come back here, where one wri
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from persuasion_lens.batch.work import AnalyzerSpec, analyse_payloads, cached_analyzer, preload
@@ -56,12 +59,13 @@ class DaskExecutor:
                 "--dask needs dask.distributed: pip install 'persuasion-lens[dask]'"
             ) from None
         if self.address == "local":
-            self.cluster = LocalCluster(
-                n_workers=self.workers or 2,
-                threads_per_worker=self.threads_per_worker,
-                processes=True,
-                dashboard_address=None,
-            )
+            with _workers_ignore_ctrl_c():
+                self.cluster = LocalCluster(
+                    n_workers=self.workers or 2,
+                    threads_per_worker=self.threads_per_worker,
+                    processes=True,
+                    dashboard_address=None,
+                )
             self.client = Client(self.cluster)
         else:
             try:
@@ -114,3 +118,18 @@ class DaskExecutor:
             self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+
+
+@contextmanager
+def _workers_ignore_ctrl_c() -> Iterator[None]:
+    """Start the local workers with Ctrl-C ignored (an ignored signal stays ignored in the
+    processes started meanwhile): Ctrl-C reaches every process of the terminal's group, and
+    each worker printed a traceback around our one-line message. This process stops them."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals can only be set from the main thread
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

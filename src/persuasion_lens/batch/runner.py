@@ -24,6 +24,7 @@ from persuasion_lens.storage.repository import (
     article_key,
     existing_keys,
     finish_run,
+    record_run_counts,
     start_run,
     store_results,
     stored_external_ids,
@@ -45,6 +46,7 @@ class BatchSummary:
     narratives: bool = False  # whether narratives and entity roles were analysed
     failures: list[Failure] = field(default_factory=list)  # the first few, for the summary
     interrupted: bool = False
+    finished: bool = False  # the run's counts are stored as final
     # stored although an article with the same id was stored before with another text (an
     # edited article): both versions are kept; the first few ids, for the summary
     new_versions: int = 0
@@ -98,6 +100,7 @@ def run_batch(
     summary = BatchSummary(narratives=getattr(executor, "spec", spec).narratives)
     started = time.perf_counter()
     advance = progress or (lambda _n: None)
+    run_id = None
     try:
         summary.model_version = executor.start()
         summary.startup_seconds = time.perf_counter() - started
@@ -126,13 +129,27 @@ def run_batch(
         summary.seconds = time.perf_counter() - started
         finish_run(db, run_id, summary.analysed, summary.skipped, summary.failed,
                    summary.narratives_added)
+        summary.finished = True
     except KeyboardInterrupt:
         summary.interrupted = True
+        if run_id is not None:  # what was stored before the interrupt, the run left unfinished
+            record_run_counts(db, run_id, summary.analysed, summary.skipped, summary.failed,
+                              summary.narratives_added)
         raise
     finally:
         summary.seconds = time.perf_counter() - started
-        executor.close()
+        _close(executor, summary)
     return summary
+
+
+def _close(executor: Any, summary: BatchSummary) -> None:
+    """Close the executor; a Ctrl-C while Dask workers shut down after the work was done (or
+    a second one after the first) loses nothing, so the run ends as it would have."""
+    try:
+        executor.close()
+    except KeyboardInterrupt:
+        if not summary.interrupted and not summary.finished:
+            raise
 
 
 def _jobs(

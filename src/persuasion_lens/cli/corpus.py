@@ -117,7 +117,7 @@ def batch(
     except KeyboardInterrupt:
         error_console.print("interrupted: everything committed so far is kept; run the same "
                             "command again to resume")
-        raise
+        raise typer.Exit(130) from None
     finally:
         database.dispose()
     _print_summary(summary, database.url)

@@ -104,12 +104,18 @@ def start_run(db: Database, inputs: Sequence[str], executor: str, model_version:
 
 def finish_run(db: Database, run_id: int, analysed: int, skipped: int, failed: int,
                narratives_added: int = 0) -> None:
+    record_run_counts(db, run_id, analysed, skipped, failed, narratives_added, finished=True)
+
+
+def record_run_counts(db: Database, run_id: int, analysed: int, skipped: int, failed: int,
+                      narratives_added: int = 0, finished: bool = False) -> None:
+    """The run's counts; an interrupted run keeps no `finished_at`."""
+    values = {"analysed": analysed, "skipped": skipped, "failed": failed,
+              "narratives_added": narratives_added}
+    if finished:
+        values["finished_at"] = _now()
     with db.engine.begin() as connection:
-        connection.execute(
-            update(runs).where(runs.c.id == run_id)
-            .values(finished_at=_now(), analysed=analysed, skipped=skipped, failed=failed,
-                    narratives_added=narratives_added)
-        )
+        connection.execute(update(runs).where(runs.c.id == run_id).values(**values))
 
 
 def store_batch(
