@@ -578,3 +578,20 @@ def test_ctrl_c_in_the_command_says_so_once_and_exits_130(tmp_path):
     assert result.exit_code == 130
     assert result.output.count("interrupted") == 1  # the command's message, not twice
     assert "everything committed so far is kept" in " ".join(result.output.split())
+
+
+def test_an_empty_input_is_an_error_and_creates_no_database(tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n\n", encoding="utf-8")
+    result = runner.invoke(app, ["batch", str(empty), "--db", f"sqlite:///{tmp_path}/e.db"])
+    assert result.exit_code == 2 and "the inputs hold no articles" in result.output
+    assert not (tmp_path / "e.db").exists()
+
+
+def test_a_query_without_words_says_so(tmp_path):
+    db = f"sqlite:///{tmp_path}/s.db"
+    path = write_jsonl(tmp_path / "in.jsonl", article_rows(2))
+    runner.invoke(app, ["batch", str(path), "--db", db, "--analyzer-factory",
+                        "corpus_helpers:fake_analyzer"])
+    result = runner.invoke(app, ["search", "*", "--db", db])
+    assert result.exit_code == 0 and "has no words to search for" in result.output

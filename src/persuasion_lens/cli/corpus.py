@@ -98,11 +98,13 @@ def batch(
     columns = ColumnNames(text=text_column, id=id_column, title=title_column,
                           outlet=outlet_column, url=url_column, published=published_column,
                           lang=lang_column)
+    total = count_inputs(inputs, columns)
+    if total == 0:
+        fail("the inputs hold no articles (an empty file?)")
     database = _open(db, must_exist=False)
     spec = AnalyzerSpec(model_path=model, spans=not no_spans, factory=analyzer_factory,
                         narratives=narratives)
     executor = make_executor(spec, dask, workers)
-    total = count_inputs(inputs, columns)
     bar = _progress_bar(progress)
     summary = None
     try:
@@ -205,10 +207,12 @@ def search(
     output_format: SearchFormat = typer.Option(SearchFormat.text, "--format", "-f"),
 ) -> None:
     """Find stored paragraphs by their words, with the techniques detected in them."""
-    from persuasion_lens.storage.queries import count_matches, match_pattern
+    from persuasion_lens.storage.queries import count_matches, match_pattern, query_terms
     from persuasion_lens.storage.queries import search as run_search
 
     filters = _filters(technique, category, outlet, lang, since, until, narrative)
+    if query.strip() and not query_terms(query):
+        warn(f"'{query}' has no words to search for; listing paragraphs by the filters alone")
     database = _open(db)
     try:
         rows = run_search(database, query, filters, limit)
