@@ -515,6 +515,24 @@ def test_cli_roles_with_given_mentions(docs_dir, tmp_path):
     assert D.FINE_TO_MAIN[fields[5]] == fields[4]
 
 
+def test_cli_roles_writes_the_given_offsets_back(tmp_path):
+    """The task counts offsets in UTF-16 units: after an emoji they are one more than ours.
+    The mention is found all the same, and its line keeps the offsets as given (a scorer
+    matches mentions by them); a mentions file saved with a byte-order mark is read too."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    text = "Breaking 🔵 news. NATO expanded again, and Russia answered."
+    (docs / "EN_E.txt").write_text(text, encoding="utf-8")
+    utf16 = len(text[:text.index("Russia")].encode("utf-16-le")) // 2
+    assert utf16 == text.index("Russia") + 1
+    mentions = tmp_path / "mentions.txt"
+    mentions.write_text(f"\ufeffEN_E.txt\tRussia\t{utf16}\t{utf16 + 5}\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["semeval", "roles", str(docs), "--lang", "en",
+                                      "--mentions", str(mentions)])
+    assert result.exit_code == 0, result.output
+    assert result.output.split("\t")[:4] == ["EN_E.txt", "Russia", str(utf16), str(utf16 + 5)]
+
+
 def test_cli_roles_detects_mentions(docs_dir):
     result = CliRunner().invoke(app, ["semeval", "roles", str(docs_dir), "--lang", "en"])
     assert result.exit_code == 0, result.output

@@ -347,3 +347,32 @@ def test_narratives_and_entity_roles_in_the_app_and_the_corpus_page(narrative_pa
     sides = page.locator("table.side-table")
     assert sides.is_visible() and "Russia and its allies" in sides.inner_text()
     assert page.locator("section:has-text('Narratives by outlet') svg").count() == 1
+
+
+def test_report_page_wraps_long_words_and_keeps_tips_in_the_window(browser, analyzer, tmp_path):
+    """A 300-character link made the standalone page 3,000 px wide; a tip shown near the
+    bottom of the window ran off it (the tip is pinned to the window)."""
+    from persuasion_lens.reporting.html import render_html
+
+    link = "https://example.org/" + "averylongpathsegment" * 15
+    lines = ["These corrupt traitors are destroying our great nation!"] * 14 + [
+        f"The shameful cowards lie again, see {link} for the disgusting details."]
+    result = analyzer.analyze_text("\n".join(lines), lang="en")
+    page_file = tmp_path / "report.html"
+    page_file.write_text(render_html([result]), encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1000, "height": 600})
+    page = context.new_page()
+    try:
+        page.goto(page_file.as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1000
+        marks = page.locator("mark")
+        assert marks.count() > 0
+        last = marks.nth(marks.count() - 1)
+        last.scroll_into_view_if_needed()
+        box = last.bounding_box()
+        page.evaluate("window.scrollBy(0, 0)")
+        page.mouse.move(box["x"] + 2, min(box["y"] + box["height"] / 2, 590))
+        tip = page.locator("#tip").bounding_box()
+        assert tip is not None and tip["y"] >= 0 and tip["y"] + tip["height"] <= 600
+    finally:
+        context.close()

@@ -60,7 +60,7 @@ def _read_mentions(path: Path, documents: dict[str, Document]):
     if not path.is_file():
         raise InputError(f"{path}: no such mentions file")
     stored = read_subtask1_file(path)
-    result: dict[str, list[tuple[str, int, int]]] = {}
+    result: dict[str, list[tuple[str, int, int, int, int]]] = {}
     for doc_id, rows in stored.items():
         if doc_id not in documents:
             raise InputError(f"{path}: document {doc_id} is not in the documents folder")
@@ -69,7 +69,7 @@ def _read_mentions(path: Path, documents: dict[str, Document]):
             span = resolve_mention(text, entity, start, end)
             if span is None:
                 raise InputError(f"{path}: {doc_id}: '{entity}' is not found near offset {start}")
-            result.setdefault(doc_id, []).append((entity, *span))
+            result.setdefault(doc_id, []).append((entity, *span, start, end))
     return result
 
 
@@ -89,16 +89,19 @@ def roles(directory: Path = _DIR, mentions: Path | None = _MENTIONS,
         if given is not None:
             if doc_id not in given:
                 continue
-            spans = [(s, e) for _, s, e in given[doc_id]]
-            names = [n for n, _, _ in given[doc_id]]
+            spans = [(s, e) for _, s, e, _, _ in given[doc_id]]
+            names = [n for n, *_ in given[doc_id]]
+            # the offsets as given (the task's count UTF-16 units, so they differ from ours
+            # after an emoji): a scorer matches mentions by them
+            written = [(start, end) for *_, start, end in given[doc_id]]
         else:
             spans = model.detector.detect(document.text, document.language)
             names = [document.text[s:e] for s, e in spans]
-        for name, role in zip(names, model.mention_roles(document.text, spans,
-                                                         document.language), strict=True):
+            written = [(s, e - 1) for s, e in spans]
+        roles_found = model.mention_roles(document.text, spans, document.language)
+        for name, (start, end), role in zip(names, written, roles_found, strict=True):
             fine = "\t".join(f for f, _ in role.fine_roles)
-            lines.append(f"{doc_id}\t{name}\t{role.start}\t{role.end - 1}\t{role.main_role}\t"
-                         f"{fine}")
+            lines.append(f"{doc_id}\t{name}\t{start}\t{end}\t{role.main_role}\t{fine}")
     write_lines(lines, output)
 
 

@@ -110,7 +110,8 @@ def parse_subtask1_line(line: str) -> tuple[str, str, int, int, str, tuple[str, 
 def read_subtask1_file(path: Path) -> dict[str, list[tuple[str, int, int, str, tuple[str, ...]]]]:
     """Mentions per document as stored (end inclusive); blank lines are skipped."""
     result: dict[str, list[tuple[str, int, int, str, tuple[str, ...]]]] = {}
-    for number, line in enumerate(read_text(path).splitlines(), start=1):
+    # a byte-order mark (an editor's UTF-8 "with BOM") is no part of the first document id
+    for number, line in enumerate(read_text(path).removeprefix("\ufeff").splitlines(), start=1):
         if not line.strip():
             continue
         try:

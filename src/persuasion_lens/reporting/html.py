@@ -17,12 +17,12 @@ from persuasion_lens.text.languages import SUPPORTED_LANGUAGES
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d1d1f;background:#fafafa}
 main{max-width:860px;margin:0 auto;padding:24px}
-header.article{background:#fff;border:1px solid #ddd;border-radius:8px;padding:16px 20px;margin-bottom:18px}
+header.article{background:#fff;border:1px solid #ddd;border-radius:8px;padding:16px 20px;margin-bottom:18px;overflow-wrap:anywhere}
 h1{font-size:1.3rem;margin:0 0 8px}
 .meta span{margin-right:18px}
 .legend{display:flex;flex-wrap:wrap;gap:8px;margin:12px 0}
 .legend .chip{border-radius:12px;padding:2px 10px;font-size:.85rem;color:#fff}
-p.par{background:#fff;border:1px solid #e6e6e6;border-radius:6px;padding:10px 14px;line-height:1.6;margin:8px 0}
+p.par{background:#fff;border:1px solid #e6e6e6;border-radius:6px;padding:10px 14px;line-height:1.6;margin:8px 0;overflow-wrap:anywhere}
 p.par .num{color:#999;font-size:.75rem;margin-right:6px}
 .tags{margin:-4px 0 10px 14px;font-size:.8rem}
 .tags .tag{display:inline-block;border-radius:10px;padding:1px 8px;margin:2px 4px 2px 0;color:#fff}
@@ -43,7 +43,9 @@ const tip=document.getElementById('tip');
 const LOOSE=%s;
 function showTip(el,ev){const spans=JSON.parse(el.dataset.spans);
  tip.innerHTML=spans.map(s=>`<b>${s.label} · ${s.category} · ${(s.confidence*100).toFixed(0)}%</b>${s.explanation}${s.loose?'<i class="loose-note"> '+LOOSE+'</i>':''}`).join('<hr>');
- tip.style.display='block';const x=Math.min(ev.clientX+12,window.innerWidth-400);tip.style.left=x+'px';tip.style.top=(ev.clientY+14)+'px';}
+ tip.style.display='block';const x=Math.min(ev.clientX+12,window.innerWidth-400);tip.style.left=Math.max(4,x)+'px';
+ const below=ev.clientY+14,h=tip.offsetHeight;
+ tip.style.top=(below+h>window.innerHeight?Math.max(4,ev.clientY-h-14):below)+'px';}
 document.querySelectorAll('mark').forEach(m=>{m.addEventListener('mouseenter',e=>showTip(m,e));
  m.addEventListener('click',e=>{showTip(m,e);e.stopPropagation();});m.addEventListener('mouseleave',()=>tip.style.display='none');});
 document.addEventListener('click',()=>tip.style.display='none');
