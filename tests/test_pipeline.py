@@ -235,3 +235,17 @@ def test_api_takes_text_with_a_lone_surrogate_and_refuses_a_lang_that_is_not_tex
     json.loads(result.to_json())
     with pytest.raises(TypeError, match="language code"):
         analyze("The corrupt elites lie.", lang=1)
+
+
+def test_semeval_folder_with_an_empty_and_a_binary_article_skips_them(tmp_path, project_example):
+    (tmp_path / "article997.txt").write_text("", encoding="utf-8")
+    shutil.copy(project_example, tmp_path / "article998.txt")
+    (tmp_path / "article999.txt").write_bytes(bytes(range(256)) * 12)
+    out = tmp_path / "pred.txt"
+    result = runner.invoke(app, ["semeval", "st3", str(tmp_path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "article997.txt: the article is empty" in said and "article999.txt" in said
+    assert "language(s) unknown" not in said  # was the only word on the empty article
+    ids = {line.split("\t")[0] for line in out.read_text(encoding="utf-8").splitlines()}
+    assert ids == {"998"}

@@ -49,10 +49,19 @@ def read_article_folder(
     forced = normalise_language_code(lang) if lang else None
     documents = []
     for path in paths:
-        text = _read_exactly(path)
+        try:
+            text = _read_exactly(path)
+        except InputError as error:  # one bad file among many: said, and the rest predicted
+            warn(f"skipped: {error}")
+            continue
+        if not text.strip():
+            warn(f"skipped: {path}: the article is empty")
+            continue
         doc_id = path.name if id_prefix is None else path.stem.removeprefix(id_prefix)
         language = forced or detect_language(text)
         documents.append(Document.from_text(text, language, doc_id, str(path)))
+    if not documents:
+        raise InputError(f"{folder}: no article could be read")
     untrained = sorted({d.language or "unknown" for d in documents} - set(trained_languages))
     if untrained:
         warn(f"no training data for language(s) {', '.join(untrained)}: those articles get the "
