@@ -119,7 +119,8 @@ def test_batch_cli_errors_are_one_line(tmp_path):
     result = runner.invoke(app, ["batch", str(tmp_path / "missing.jsonl"),
                                  "--db", f"sqlite:///{tmp_path}/x.db"])
     assert result.exit_code == 2 and "no such file" in result.output
-    result = runner.invoke(app, ["batch", str(tmp_path), "--db", "mysql://x/y"])
+    one = write_jsonl(tmp_path / "one.jsonl", article_rows(1))
+    result = runner.invoke(app, ["batch", str(one), "--db", "mysql://x/y"])
     assert result.exit_code == 2 and "only sqlite" in result.output
 
 
