@@ -138,6 +138,7 @@ class Analyzer:
         if not document.paragraphs:
             raise InputError(f"{document.source or 'input'}: the text has no paragraphs to analyse")
         warnings: list[str] = []
+        words = _word_count(document.text, FEW_WORDS_FOR_ARTICLE)
         if lang is not None and not isinstance(lang, str):
             raise TypeError(f"lang is a language code such as 'en', not {type(lang).__name__}")
         if lang:
@@ -151,7 +152,7 @@ class Analyzer:
                     f"{SUPPORTED_LANGUAGES[FALLBACK_LANGUAGE]}"
                 )
                 detected = FALLBACK_LANGUAGE
-            elif (words := _word_count(document.text)) < FEW_WORDS_FOR_LANGUAGE:
+            elif words < FEW_WORDS_FOR_LANGUAGE:
                 warnings.append(f"the language ('{detected}') was guessed from only "
                                 f"{counted(words, 'word')} and may be wrong; give the language "
                                 "(--lang; lang= in the API) to be sure")
@@ -164,8 +165,7 @@ class Analyzer:
         notice = getattr(self.detector, "language_notice", None)
         if notice is not None and (text := notice(document.language)):
             warnings.append(text)
-        if self._reads_whole_articles() and \
-                (words := _word_count(document.text)) < FEW_WORDS_FOR_ARTICLE:
+        if self._reads_whole_articles() and words < FEW_WORDS_FOR_ARTICLE:
             warnings.append(f"a short text ({counted(words, 'word')}): genre, frames, narratives "
                             "and roles are learnt from whole articles and say little about it")
         return warnings
@@ -220,8 +220,9 @@ class Analyzer:
         return self.article_classifier.predict(list(documents))
 
 
-def _word_count(text: str) -> int:
-    return len(text.split())
+def _word_count(text: str, at_most: int) -> int:
+    """The text's words, counted up to `at_most` (a book-length text is not split whole)."""
+    return min(len(text.split(maxsplit=at_most)), at_most)
 
 
 def _attach_narratives(result: ArticleResult, prediction: Any) -> None:
