@@ -91,7 +91,7 @@ def roles(directory: Path = _DIR, mentions: Path | None = _MENTIONS,
                 continue
             spans = [(s, e) for _, s, e, _, _ in given[doc_id]]
             names = [n for n, *_ in given[doc_id]]
-            # the offsets as given (the task's count UTF-16 units, so they differ from ours
+            # the offsets as given (the task counts UTF-16 units, so they differ from ours
             # after an emoji): a scorer matches mentions by them
             written = [(start, end) for *_, start, end in given[doc_id]]
         else:
