@@ -74,6 +74,12 @@ def test_html_page_is_self_contained(tmp_path, project_example):
     html = page.read_text(encoding="utf-8")
     assert "<mark" in html or "class='tag'" in html
     assert not re.search(r"(src|href)=['\"]https?://", html)
+    # pasted text has no file name: the page is headed by its title line, not "Article"
+    from persuasion_lens.reporting.html import render_html
+
+    pasted = analyze("The Bridge Scandal\nThe corrupt council lies again to everyone.",
+                     lang="en")
+    assert "<h1>The Bridge Scandal</h1>" in render_html([pasted])
 
 
 def test_terminal_report(project_example):
@@ -249,3 +255,16 @@ def test_semeval_folder_with_an_empty_and_a_binary_article_skips_them(tmp_path, 
     assert "language(s) unknown" not in said  # was the only word on the empty article
     ids = {line.split("\t")[0] for line in out.read_text(encoding="utf-8").splitlines()}
     assert ids == {"998"}
+
+
+def test_languages_without_a_model_are_named_not_coded():
+    from persuasion_lens.text.languages import language_name
+
+    assert [language_name(c) for c in ("en", "es", "ka", "xx")] == [
+        "English", "Spanish", "Georgian", "xx"]
+    text = ("Titular\nLos políticos corruptos mienten otra vez a todo el pueblo español, "
+            "que ya no cree ni una palabra de lo que dicen en la televisión.")
+    result = runner.invoke(app, ["analyze", "-"], input=text)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "Language Spanish (detected)" in said and "in 'es'" not in said

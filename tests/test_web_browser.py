@@ -258,6 +258,12 @@ def test_highlights_cover_their_words_after_emoji(page):
     assert rarely.is_visible()
     assert "Rarely reported by this model in English" in rarely.inner_text()
     assert "whataboutism" in rarely.inner_text()
+    # the sidebar's techniques are reached with Tab and followed with Enter, as with a click
+    first = page.locator("#technique-list li").first
+    assert first.get_attribute("tabindex") == "0"
+    first.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#article .flash", timeout=5_000)
 
 
 def test_file_upload_and_errors(page, tmp_path):

@@ -13,7 +13,7 @@ from typing import Any
 
 from persuasion_lens.models.coverage import RARE_PER_THOUSAND
 from persuasion_lens.taxonomy import TECHNIQUE_NAMES, technique
-from persuasion_lens.text.languages import SUPPORTED_LANGUAGES
+from persuasion_lens.text.languages import language_name
 
 SCHEMA_VERSION = "1.0"
 
@@ -142,7 +142,7 @@ class ArticleResult:
         found = set(self.technique_counts())
         absent = [name for name in self.rarely_reported if name not in found]
         present = [name for name in self.rarely_reported if name in found]
-        language = SUPPORTED_LANGUAGES.get(self.language, f"'{self.language}'")
+        language = language_name(self.language)
         note = (f"Rarely reported by this model in {language} ({len(self.rarely_reported)} of "
                 f"{len(TECHNIQUE_NAMES)} techniques; under {RARE_PER_THOUSAND:g} in 1,000 test "
                 "paragraphs), so their absence says little")

@@ -12,7 +12,7 @@ from persuasion_lens.pipeline.results import (
 )
 from persuasion_lens.reporting.highlight import segments
 from persuasion_lens.taxonomy import CATEGORIES, category, technique
-from persuasion_lens.text.languages import SUPPORTED_LANGUAGES
+from persuasion_lens.text.languages import language_name
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d1d1f;background:#fafafa}
@@ -70,7 +70,7 @@ def _article(result: ArticleResult) -> str:
 
 
 def _header(result: ArticleResult) -> str:
-    language = SUPPORTED_LANGUAGES.get(result.language, result.language)
+    language = language_name(result.language)
     meta = [f"<span><b>Language</b> {escape(language)}</span>"]
     if result.genre is not None:
         meta.append(
@@ -90,7 +90,7 @@ def _header(result: ArticleResult) -> str:
     warnings = "".join(f"<div class='warn'>⚠ {escape(w)}</div>" for w in result.warnings)
     note = result.rarely_reported_note()
     rarely = f"<div class='rarely'>{escape(note)}</div>" if note else ""
-    name = escape(result.source or result.doc_id or "Article")
+    name = escape(result.source or result.doc_id or _title_of(result))
     return (
         f"<header class='article'><h1>{name}</h1><div class='meta'>{''.join(meta)}</div>"
         f"<div class='legend'>{legend}</div>{rarely}{warnings}</header>"
@@ -173,3 +173,12 @@ def _segment_html(segment, paragraph: ParagraphResult) -> str:
         f"data-technique='{escape(span.technique)}' data-start='{segment.start}' "
         f"data-end='{segment.end}' data-spans='{escape(json.dumps(details))}'>{text}</mark>"
     )
+
+
+def _title_of(result: ArticleResult, longest: int = 140) -> str:
+    """The first line (the title, as in the SemEval data) of pasted text, which has no file
+    name; the web app heads its page the same way."""
+    first = result.paragraphs[0].text.strip() if result.paragraphs else ""
+    if len(first) > longest:
+        first = first[:longest - 3] + "…"
+    return first or "Article"

@@ -16,7 +16,7 @@ from persuasion_lens.pipeline.results import (
 from persuasion_lens.reporting.highlight import segments
 from persuasion_lens.taxonomy import CATEGORIES, category, technique
 from persuasion_lens.taxonomy.roles import rounded_down, unclear_role_phrase
-from persuasion_lens.text.languages import SUPPORTED_LANGUAGES
+from persuasion_lens.text.languages import language_name
 from persuasion_lens.text.wording import counted
 
 BAR_WIDTH = 24
@@ -93,7 +93,7 @@ def print_report(
 
 
 def _header(result: ArticleResult) -> Panel:
-    language = SUPPORTED_LANGUAGES.get(result.language, result.language)
+    language = language_name(result.language)
     how = "detected" if result.language_detected else "given"
     lines = [Text.assemble(("Language ", "bold"), f"{language} ({how})")]
     if result.genre is not None:

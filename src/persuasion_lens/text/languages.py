@@ -73,6 +73,21 @@ def known_language_codes() -> frozenset[str]:
     return frozenset(codes | set(SUPPORTED_LANGUAGES) | set(SEMEVAL_TO_ISO.values()))
 
 
+def language_name(code: str | None) -> str:
+    """'English' for 'en'; languages without a model too ('Spanish' for 'es'), from lingua's
+    list; the code itself when it is none of those."""
+    if not code:
+        return "unknown"
+    if code in SUPPORTED_LANGUAGES:
+        return SUPPORTED_LANGUAGES[code]
+    from lingua import IsoCode639_1, Language
+
+    iso = getattr(IsoCode639_1, code.upper(), None)
+    if iso is None or len(code) != 2:
+        return code
+    return Language.from_iso_code_639_1(iso).name.title()
+
+
 def normalise_language_code(code: str) -> str:
     """Turn a user-typed code (`en`, `EN`, `ge`, `po`, `de`) into ISO 639-1; a code that is no
     known language (`xx`) is an error, so it never reaches the stored results."""

@@ -219,6 +219,15 @@
 
   /* The words of ArticleResult.rarely_reported_note: techniques this model practically never
      reports in the article's language, whose absence says little. */
+  /* "Spanish" for a language without a model, as the command line and the HTML page say it. */
+  function displayLanguage(code) {
+    try {
+      return new Intl.DisplayNames(["en"], { type: "language" }).of(code) || code;
+    } catch (error) {
+      return code;
+    }
+  }
+
   function renderRarelyReported(r, languageName) {
     const note = $("rarely-reported");
     const names = r.rarely_reported || [];
@@ -244,7 +253,7 @@
     $("article-title").textContent = title;
     const meta = $("meta");
     meta.replaceChildren();
-    const languageName = (state.info && state.info.languages[r.language]) || r.language;
+    const languageName = (state.info && state.info.languages[r.language]) || displayLanguage(r.language);
     renderRarelyReported(r, languageName);
     const item = (term, ...value) => meta.append(el("div", {}, el("dt", { text: term }), el("dd", {}, ...value)));
     item("Language", languageName, r.language_detected ? el("span", { class: "prob", text: " (detected)" }) : "");
@@ -455,12 +464,18 @@
       const t = state.techniques.get(name) || { category: "" };
       const bar = el("span");
       bar.style.width = `${(100 * count) / top}%`;
-      const item = el("li", { title: `${t.definition || ""}\nClick to go to the next place it is used.`, dataset: { technique: name } },
+      const item = el("li", { title: `${t.definition || ""}\nClick (or Enter) to go to the next place it is used.`, dataset: { technique: name }, tabindex: "0", role: "button" },
         el("span", { class: "tname" }, el("span", { class: "dot" }), labelOf(name)),
         el("span", { class: "count", text: count }),
         el("span", { class: "bar" }, bar));
       paint(item, t.category);
       item.addEventListener("click", () => jumpTo(name));
+      item.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" || event.key === " ") {
+          event.preventDefault();
+          jumpTo(name);
+        }
+      });
       list.append(item);
     }
     $("no-techniques").hidden = sorted.length > 0;
