@@ -274,7 +274,7 @@ def test_file_upload_and_errors(page, tmp_path):
     )
     page.click("#analyse")  # nothing pasted
     assert "Paste" in page.locator("#message").inner_text()
-    assert page.locator("#limit").inner_text() == "up to 2.0 MB"  # as the server's messages
+    assert page.locator("#limit").inner_text() == "up to 2 MB"  # as the server's messages
     page.set_input_files("#file", str(article))
     assert page.locator("#file-name").inner_text() == "statya.txt (99 bytes)"
     page.click("#analyse")

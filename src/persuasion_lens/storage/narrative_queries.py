@@ -232,15 +232,19 @@ def _by_outlet(connection: Connection, conditions: list[ColumnElement[bool]],
     """Articles with each narrative per outlet (those without one as NO_OUTLET; no rows
     where no article names its outlet)."""
     grouped = _counts_by(connection, conditions, outlet_or_none(), lambda key: key)
-    if all(outlet == NO_OUTLET for outlet in grouped):
-        return []
     rows = [
         {"outlet": outlet, "articles": data["articles"],
          "by_narrative": _most_first(data["by_narrative"])}
         for outlet, data in grouped.items()
     ]
     rows.sort(key=lambda row: (-row["articles"], str(row["outlet"])))
-    return rows[:top]
+    return with_outlets(rows[:top])
+
+
+def with_outlets(rows: list[dict]) -> list[dict]:
+    """Rows per outlet, or none where no article names its outlet (one "(no outlet)" row
+    compares nothing)."""
+    return rows if any(row["outlet"] != NO_OUTLET for row in rows) else []
 
 
 def _entity_roles(connection: Connection, conditions: list[ColumnElement[bool]],

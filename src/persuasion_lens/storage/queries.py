@@ -38,6 +38,7 @@ from persuasion_lens.storage.narrative_queries import (
     narrative_condition,
     narrative_stats,
     narratives_for,
+    with_outlets,
 )
 from persuasion_lens.storage.schema import (
     ACCENT_FOLDS,
@@ -384,7 +385,7 @@ def stats(db: Database, filters: Filters | None = None, top: int = 20) -> dict[s
             "by_technique": by_technique,
             "by_category": dict(sorted(by_category.items(), key=lambda kv: -kv[1])),
             "over_time": _over_time(connection, filters),
-            "by_outlet": _with_outlets(
+            "by_outlet": with_outlets(
                 _shares_by(connection, filters, outlet_or_none(), "outlet", top)),
             "by_language": _shares_by(connection, filters, articles.c.language, "language", top),
             "model_versions": _model_versions_by_language(connection, filters),
@@ -419,12 +420,6 @@ def _model_versions_by_language(connection, filters: Filters) -> dict[str, list[
     ):
         versions[row.language].append(row.model_version)
     return dict(versions)
-
-
-def _with_outlets(rows: list[dict]) -> list[dict]:
-    """Rows per outlet, or none where no article names its outlet (one "(no outlet)" row
-    compares nothing)."""
-    return rows if any(row["outlet"] != NO_OUTLET for row in rows) else []
 
 
 def _shares_by(connection, filters: Filters, key_column, name: str, top: int) -> list[dict]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from persuasion_lens.text.documents import Document
+from persuasion_lens.text.wording import size_text
 
 MAX_INPUT_BYTES = 20_000_000  # decimal, so that the messages' "20 MB" is exact
 ARTICLE_SUFFIXES = {".txt", ".md", ".html", ".htm"}
@@ -174,22 +175,14 @@ def read_bounded(handle: BinaryIO, name: str, max_bytes: int = MAX_INPUT_BYTES) 
     data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise InputError(f"{name}: the input is larger than the limit of "
-                         f"{_size(max_bytes)} (split it into articles)")
+                         f"{size_text(max_bytes)} (split it into articles)")
     return data
 
 
 def too_large(name: str, size: int, max_bytes: int, what: str = "input") -> InputError:
     """The error for an input of `size` bytes over the limit."""
-    return InputError(f"{name}: the {what} is {_size(size)}; the limit is {_size(max_bytes)} "
-                      "(split it into articles)")
-
-
-def _size(size: int) -> str:
-    """Bytes below a megabyte, else decimal megabytes to one decimal ("20 MB", "20.5 MB")."""
-    if size < 1_000_000:
-        return f"{size:,} bytes"
-    text = f"{size / 1e6:.1f}".removesuffix(".0")
-    return f"{text} MB"
+    return InputError(f"{name}: the {what} is {size_text(size)}; the limit is "
+                      f"{size_text(max_bytes)} (split it into articles)")
 
 
 def text_from_bytes(data: bytes, name: str, max_bytes: int = MAX_INPUT_BYTES) -> str:

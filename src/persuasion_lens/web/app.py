@@ -55,6 +55,7 @@ from persuasion_lens.text.reading import (
     replace_unstorable,
     text_from_bytes,
 )
+from persuasion_lens.text.wording import size_text
 
 log = logging.getLogger(__name__)
 
@@ -137,17 +138,11 @@ class PayloadTooLarge(StarletteHTTPException):
         request's, which adds room for the rest of the request; the page states the article
         limit, so the message names both."""
         if article_limit is None:
-            message = f"the article is larger than the limit of {_megabytes(limit)}"
+            message = f"the article is larger than the limit of {size_text(limit)}"
         else:
-            message = (f"the request is larger than the limit of {_megabytes(limit)} (an "
-                       f"article of up to {_megabytes(article_limit)} and the request around it)")
+            message = (f"the request is larger than the limit of {size_text(limit)} (an "
+                       f"article of up to {size_text(article_limit)} and the request around it)")
         super().__init__(413, message)
-
-
-def _megabytes(size: int) -> str:
-    if size < 1000:
-        return f"{size:,} bytes"
-    return f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size / 1e3:.0f} kB"
 
 
 class GuardMiddleware:

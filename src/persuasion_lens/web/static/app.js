@@ -115,7 +115,7 @@
   function sizeText(bytes) {
     if (bytes < 1000) return `${bytes.toLocaleString("en")} bytes`;
     if (bytes < 100000) return `${Math.round(bytes / 1000)} kB`;
-    return `${(bytes / 1e6).toFixed(1)} MB`;
+    return `${(bytes / 1e6).toFixed(1).replace(/\.0$/, "")} MB`;
   }
 
   function setFile(file) {
