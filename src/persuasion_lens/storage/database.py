@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,13 +83,28 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     # WAL keeps readers (search, the web app) working while a batch writes; a commit is
     # durable against a killed process (the OS still holds the written pages).
-    cursor.execute("PRAGMA journal_mode=WAL")
+    switch_to_wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=60000")
     cursor.close()
     # SQLite's own lower() changes ASCII letters only: "Ёжик Times" never matched "ёжик times"
     dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+
+
+def switch_to_wal(cursor, patience_seconds: float = 60.0) -> None:
+    """PRAGMA journal_mode=WAL, retried while the file is locked. Switching needs an exclusive
+    lock, and where several processes open a new database at once SQLite may answer "database
+    is locked" at once instead of waiting (busy_timeout does not cover that case)."""
+    deadline = time.monotonic() + patience_seconds
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _lower(value):
