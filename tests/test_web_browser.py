@@ -266,6 +266,21 @@ def test_highlights_cover_their_words_after_emoji(page):
     page.wait_for_selector("#article .flash", timeout=5_000)
 
 
+def test_keyboard_focus_goes_to_the_result_after_ctrl_enter(page, project_example):
+    """The text box is hidden when the result appears; focus fell back to <body>, so a keyboard
+    or screen-reader user had to find the result from the top of the page."""
+    page.fill("#text", project_example.read_text(encoding="utf-8"))
+    page.focus("#text")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("#results:not([hidden])", timeout=120_000)
+    page.wait_for_selector("#article-title:focus", timeout=5_000)
+    heading = page.locator("#article-title")
+    assert heading.get_attribute("tabindex") == "-1"  # focusable from the script, not a tab stop
+    assert "Bridge Scandal" in heading.inner_text()
+    page.keyboard.press("Tab")  # and the keyboard goes on from the result
+    assert page.evaluate("document.activeElement.id") == "download-json"
+
+
 def test_file_upload_and_errors(page, tmp_path):
     article = tmp_path / "statya.txt"
     article.write_bytes(

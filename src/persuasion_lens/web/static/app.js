@@ -214,6 +214,9 @@
     setCompact(true);
     renderHeader();
     render();
+    // The text box and the Analyse button were just hidden, taking the keyboard focus with
+    // them: move it to the result's heading, where a keyboard or screen-reader user goes on.
+    $("article-title").focus({ preventScroll: true });
     $("results").scrollIntoView({ behavior: "smooth", block: "start" });
   }
 
