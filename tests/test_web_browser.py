@@ -397,3 +397,53 @@ def test_report_page_wraps_long_words_and_keeps_tips_in_the_window(browser, anal
         assert tip is not None and tip["y"] >= 0 and tip["y"] + tip["height"] <= 600
     finally:
         context.close()
+
+
+def _tip_beside(page, mark) -> None:
+    """The tip is shown inside the 1000 x 600 window, and beside the focused words where there
+    is room for it above or below them."""
+    tip = page.locator("#tip")
+    assert tip.is_visible()
+    box, words = tip.bounding_box(), mark.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 600
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 1000
+    words_end = words["y"] + words["height"]
+    if words["y"] - 10 >= box["height"] or words_end + 10 + box["height"] <= 600:
+        assert box["y"] >= words_end or box["y"] + box["height"] <= words["y"]
+
+
+def test_report_highlights_are_reached_with_tab_and_show_their_tip(browser, analyzer, tmp_path):
+    """The standalone page's highlights answered the mouse only: they are tab stops now, and
+    focus shows the tip as hovering does, flipped above the words near the window's bottom."""
+    from persuasion_lens.reporting.html import render_html
+
+    lines = ["These corrupt traitors are destroying our great nation!"] * 15
+    result = analyzer.analyze_text("\n".join(lines), lang="en")
+    page_file = tmp_path / "report.html"
+    page_file.write_text(render_html([result]), encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1000, "height": 600})
+    page = context.new_page()
+    try:
+        page.goto(page_file.as_uri())
+        marks = page.locator("mark")
+        assert marks.count() >= 10  # more than a window holds: Tab scrolls down to the last
+        flipped = 0
+        for index in range(marks.count()):
+            page.keyboard.press("Tab")
+            mark = marks.nth(index)
+            assert mark.evaluate("m => m === document.activeElement")
+            assert mark.get_attribute("tabindex") == "0"
+            assert mark.get_attribute("aria-describedby") == "tip"  # read out with the words
+            _tip_beside(page, mark)
+            label = json.loads(mark.get_attribute("data-spans"))[0]["label"]
+            assert label in page.locator("#tip").inner_text()
+            flipped += page.locator("#tip").bounding_box()["y"] < mark.bounding_box()["y"]
+        assert flipped  # the last marks sit at the window's bottom edge: their tips go above
+        page.keyboard.press("Escape")
+        assert not page.locator("#tip").is_visible()
+        page.keyboard.press("Shift+Tab")
+        assert page.locator("#tip").is_visible()
+        page.evaluate("document.activeElement.blur()")
+        assert not page.locator("#tip").is_visible()
+    finally:
+        context.close()

@@ -29,6 +29,7 @@ p.par .num{color:#999;font-size:.75rem;margin-right:6px}
 mark{background:none;border-bottom:3px solid var(--c);background-color:var(--bg);cursor:pointer;padding:0 1px}
 mark.nested{border-bottom-style:double}
 mark.loose{border-bottom-style:dotted;background-color:transparent}
+mark:focus-visible{outline:2px solid var(--c);outline-offset:2px}
 #tip{position:fixed;max-width:380px;background:#222;color:#fff;padding:10px 12px;border-radius:6px;font-size:.85rem;display:none;z-index:5;box-shadow:0 2px 10px rgba(0,0,0,.3)}
 #tip b{display:block}
 .warn{color:#a15c00}
@@ -41,14 +42,23 @@ LOOSE_TIP = f"Loosely placed: {LOOSE_PLACEMENT_MEANING}."
 _SCRIPT = """
 const tip=document.getElementById('tip');
 const LOOSE=%s;
-function showTip(el,ev){const spans=JSON.parse(el.dataset.spans);
+// the tip at x, below the words (or above them where the window ends); it is pinned to the window
+function place(x,below,above){const w=tip.offsetWidth,h=tip.offsetHeight,end=window.innerHeight-4;
+ tip.style.left=Math.max(4,Math.min(x,window.innerWidth-w-4))+'px';
+ const top=below+h<=end?below:above-h>=4?above-h:Math.max(4,Math.min(below,end-h));
+ tip.style.top=top+'px';}
+function showTip(el){const spans=JSON.parse(el.dataset.spans);
  tip.innerHTML=spans.map(s=>`<b>${s.label} · ${s.category} · ${(s.confidence*100).toFixed(0)}%</b>${s.explanation}${s.loose?'<i class="loose-note"> '+LOOSE+'</i>':''}`).join('<hr>');
- tip.style.display='block';const x=Math.min(ev.clientX+12,window.innerWidth-400);tip.style.left=Math.max(4,x)+'px';
- const below=ev.clientY+14,h=tip.offsetHeight;
- tip.style.top=(below+h>window.innerHeight?Math.max(4,ev.clientY-h-14):below)+'px';}
-document.querySelectorAll('mark').forEach(m=>{m.addEventListener('mouseenter',e=>showTip(m,e));
- m.addEventListener('click',e=>{showTip(m,e);e.stopPropagation();});m.addEventListener('mouseleave',()=>tip.style.display='none');});
-document.addEventListener('click',()=>tip.style.display='none');
+ tip.style.display='block';}
+function hideTip(){tip.style.display='none';}
+function atPointer(m,e){showTip(m);place(e.clientX+12,e.clientY+14,e.clientY-14);}
+// the keyboard has no pointer: the tip goes beside the focused words
+function atWords(m){showTip(m);const r=m.getBoundingClientRect();place(r.left,r.bottom+6,r.top-6);}
+document.querySelectorAll('mark').forEach(m=>{m.addEventListener('mouseenter',e=>atPointer(m,e));
+ m.addEventListener('click',e=>{atPointer(m,e);e.stopPropagation();});m.addEventListener('mouseleave',hideTip);
+ m.addEventListener('focus',()=>atWords(m));m.addEventListener('blur',hideTip);});
+document.addEventListener('click',hideTip);
+document.addEventListener('keydown',e=>{if(e.key==='Escape')hideTip();});
 """.replace("%s", json.dumps(LOOSE_TIP), 1)
 
 
@@ -60,7 +70,7 @@ def render_html(results: list[ArticleResult], title: str = "persuasion-lens repo
         f"<style>{_STYLE}</style></head><body><main>{articles}"
         "<footer>Made by persuasion-lens. Detections are model predictions with a confidence, "
         "not verdicts: read the text before drawing conclusions.</footer></main>"
-        f"<div id='tip'></div><script>{_SCRIPT}</script></body></html>"
+        f"<div id='tip' role='tooltip'></div><script>{_SCRIPT}</script></body></html>"
     )
 
 
@@ -169,7 +179,7 @@ def _segment_html(segment, paragraph: ParagraphResult) -> str:
     nested = " nested" if len(segment.spans) > 1 else ""
     loose = " loose" if paragraph.loosely_placed(span) else ""
     return (
-        f"<mark class='hl{nested}{loose}' style='--c:{colour};--bg:{colour}22' "
+        f"<mark class='hl{nested}{loose}' tabindex='0' aria-describedby='tip' style='--c:{colour};--bg:{colour}22' "
         f"data-technique='{escape(span.technique)}' data-start='{segment.start}' "
         f"data-end='{segment.end}' data-spans='{escape(json.dumps(details))}'>{text}</mark>"
     )
