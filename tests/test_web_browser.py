@@ -447,3 +447,32 @@ def test_report_highlights_are_reached_with_tab_and_show_their_tip(browser, anal
         assert not page.locator("#tip").is_visible()
     finally:
         context.close()
+
+
+
+def test_report_tips_show_explanations_as_text(browser, analyzer, tmp_path):
+    """The tip was built as HTML from the spans' explanations, which /api/report.html takes
+    from the posted result: markup in one ran as the page's own when the tip opened."""
+    from persuasion_lens.reporting.html import render_html
+    from persuasion_lens.web.app import result_from_dict
+
+    result = analyzer.analyze_text("These corrupt traitors are destroying our nation!", lang="en")
+    posted = result.to_dict()
+    planted = "<img src=x onerror=\"document.title='injected'\"> <b>bold</b>"
+    for paragraph in posted["paragraphs"]:
+        for span in paragraph["spans"]:
+            span["explanation"] = planted
+    page_file = tmp_path / "report.html"
+    page_file.write_text(render_html([result_from_dict(posted)]), encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1000, "height": 600})
+    page = context.new_page()
+    try:
+        page.goto(page_file.as_uri())
+        page.locator("mark").first.focus()
+        tip = page.locator("#tip")
+        assert planted in tip.inner_text()
+        assert tip.locator("img, b:has-text('bold')").count() == 0
+        page.wait_for_timeout(200)  # an image that fails to load fires onerror soon after
+        assert page.title() != "injected"
+    finally:
+        context.close()

@@ -47,8 +47,12 @@ function place(x,below,above){const w=tip.offsetWidth,h=tip.offsetHeight,end=win
  tip.style.left=Math.max(4,Math.min(x,window.innerWidth-w-4))+'px';
  const top=below+h<=end?below:above-h>=4?above-h:Math.max(4,Math.min(below,end-h));
  tip.style.top=top+'px';}
+function node(tag,text,cls){const n=document.createElement(tag);n.textContent=text;if(cls)n.className=cls;return n;}
+// built as text: a result posted to /api/report.html brings its own explanations
 function showTip(el){const spans=JSON.parse(el.dataset.spans);
- tip.innerHTML=spans.map(s=>`<b>${s.label} · ${s.category} · ${(s.confidence*100).toFixed(0)}%</b>${s.explanation}${s.loose?'<i class="loose-note"> '+LOOSE+'</i>':''}`).join('<hr>');
+ tip.replaceChildren(...spans.flatMap((s,i)=>[...(i?[document.createElement('hr')]:[]),
+  node('b',`${s.label} · ${s.category} · ${(s.confidence*100).toFixed(0)}%`),
+  document.createTextNode(s.explanation),...(s.loose?[node('i',' '+LOOSE,'loose-note')]:[])]));
  tip.style.display='block';}
 function hideTip(){tip.style.display='none';}
 function atPointer(m,e){showTip(m);place(e.clientX+12,e.clientY+14,e.clientY-14);}
