@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+from html_pages import MENU_WORDS, NAVIGATION_PAGE, article_lines, article_page
 from typer.testing import CliRunner
 
 from persuasion_lens.cli import app
@@ -138,6 +139,27 @@ def test_one_bad_file_among_several_is_skipped(tmp_path, project_example):
     assert listed.returncode == 1
     data = json.loads(listed.stdout)
     assert isinstance(data, list) and len(data) == 1 and data[0]["paragraphs"]
+
+
+def test_html_page_without_an_article_is_an_error(tmp_path):
+    """A page of menus and links was analysed as if its menu words were an article."""
+    menu = tmp_path / "opinion.html"
+    menu.write_text(NAVIGATION_PAGE, encoding="utf-8")
+    assert_one_line_error(run_plens("analyze", str(menu)), "no article text")
+    piped = run_plens("analyze", "--format", "json", "-", stdin=NAVIGATION_PAGE.encode())
+    assert_one_line_error(piped, "stdin: no article text")
+
+
+def test_html_page_with_an_article_is_analysed(tmp_path):
+    page = tmp_path / "bridge.html"
+    page.write_text(article_page(), encoding="utf-8")
+    result = run_plens("analyze", "--format", "json", str(page))
+    assert result.returncode == 0, result.stderr.decode()
+    texts = [p["text"] for p in json.loads(result.stdout)["paragraphs"]]
+    title, *paragraphs = article_lines()
+    assert texts[0] == title
+    assert all(paragraph in texts for paragraph in paragraphs)
+    assert not any(word in texts for word in MENU_WORDS)
 
 
 def test_endless_input_stops_at_the_limit():

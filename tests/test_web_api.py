@@ -12,6 +12,7 @@ import httpx
 import pytest
 from corpus_helpers import NARRATIVE_TEXT
 from fastapi.testclient import TestClient
+from html_pages import MENU_WORDS, NAVIGATION_PAGE, article_lines, article_page
 
 from persuasion_lens.taxonomy import TECHNIQUE_NAMES, taxonomy_as_dict
 from persuasion_lens.text.reading import read_document
@@ -177,6 +178,27 @@ def test_upload_html_goes_through_the_reader(client, example_text):
     assert paragraphs[2][:60] in text
 
 
+@pytest.mark.parametrize("how", ["file", "html body", "json"])
+def test_a_news_site_page_is_reduced_to_its_article(client, how):
+    """The page around an article is analysed as the article (the menus left out), whether
+    uploaded, sent as the body or pasted as JSON text; one without an article is a 422 (above)."""
+    page = article_page()
+    if how == "file":
+        response = client.post("/api/analyze",
+                               files={"file": ("bridge.html", page.encode(), "text/html")})
+    elif how == "html body":
+        response = client.post("/api/analyze", content=page.encode(),
+                               headers={"Content-Type": "text/html"})
+    else:
+        response = client.post("/api/analyze", json={"text": page})
+    assert response.status_code == 200, response.text
+    texts = [p["text"] for p in response.json()["paragraphs"]]
+    title, *paragraphs = article_lines()
+    assert texts[0] == title
+    assert all(paragraph in texts for paragraph in paragraphs)
+    assert not any(word in texts for word in MENU_WORDS)
+
+
 def test_upload_cp1251(client):
     response = client.post(
         "/api/analyze", files={"file": ("statya.txt", RUSSIAN.encode("cp1251"), "text/plain")}
@@ -268,6 +290,14 @@ def test_non_numeric_content_length_is_400(small_client):
         ({"files": {"file": ("image.txt", bytes(range(256)) * 20, "text/plain")}}, "binary"),
         ({"files": {"file": ("report.pdf", b"%PDF-1.4 text", "application/pdf")}}, ".txt"),
         ({"files": {"file": ("menu.html", EMPTY_PAGE, "text/html")}}, "no article text"),
+        ({"files": {"file": ("opinion.html", NAVIGATION_PAGE.encode(), "text/html")}},
+         "opinion.html: no article text"),
+        ({"content": NAVIGATION_PAGE.encode(), "headers": {"Content-Type": "text/html"}},
+         "no article text"),
+        ({"content": NAVIGATION_PAGE.encode(), "headers": {"Content-Type": "text/plain"}},
+         "no article text"),
+        ({"json": {"text": NAVIGATION_PAGE}}, "no article text"),
+        ({"data": {"text": NAVIGATION_PAGE}}, "no article text"),
         ({"data": {"lang": "en"}}, "file"),
     ],
 )

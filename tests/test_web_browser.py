@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from corpus_helpers import NARRATIVE_TEXT
+from html_pages import NAVIGATION_PAGE
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[1]
@@ -306,6 +307,16 @@ def test_file_upload_and_errors(page, tmp_path):
     page.click("#analyse")
     page.wait_for_selector("#message:not([hidden])")
     assert "binary" in page.locator("#message").inner_text()
+
+    # a page of menus and links holds no article (its menu words used to be analysed)
+    page.click("#clear-file")
+    menu = tmp_path / "opinion.html"
+    menu.write_text(NAVIGATION_PAGE, encoding="utf-8")
+    page.set_input_files("#file", str(menu))
+    page.click("#analyse")
+    page.wait_for_selector("#message:has-text('no article text')", timeout=60_000)
+    assert "opinion.html" in page.locator("#message").inner_text()
+    assert "Politics" not in page.locator("#article").inner_text()  # the Russian one is still up
 
 
 

@@ -160,13 +160,25 @@ def _too_many_control_characters(text: str) -> bool:
 
 
 def html_to_text(html: str) -> str:
-    """The article text of an HTML page (trafilatura), one paragraph per line."""
+    """The article text of an HTML page (trafilatura), one paragraph per line; a page without
+    an article body (only menus, links, a footer) is an `InputError`."""
     import trafilatura
 
     text = trafilatura.extract(html, include_comments=False, include_tables=False)
-    if not text or not text.strip():
+    if not text or not text.strip() or not _has_article_body(html):
         raise InputError("no article text could be found in the HTML page")
     return text
+
+
+def _has_article_body(html: str) -> bool:
+    """Whether trafilatura finds an article body when it favours precision. Its default
+    extraction, which gives the text, falls back to every word on the page when it finds none:
+    a page of menus came out as its menu words."""
+    import trafilatura
+
+    body = trafilatura.extract(html, include_comments=False, include_tables=False,
+                               favor_precision=True)
+    return bool(body and body.strip())
 
 
 def read_bounded(handle: BinaryIO, name: str, max_bytes: int = MAX_INPUT_BYTES) -> bytes:
@@ -189,17 +201,22 @@ def text_from_bytes(data: bytes, name: str, max_bytes: int = MAX_INPUT_BYTES) ->
     """Decode raw input; HTML pages are reduced to their article text."""
     if len(data) > max_bytes:
         raise too_large(name, len(data), max_bytes)
-    text = decode_bytes(data, name)
-    if _is_html(name, text):
-        try:
-            return html_to_text(text)
-        except InputError as error:
-            raise InputError(f"{name}: {error}") from None
-    return text
+    return article_text(decode_bytes(data, name), name)
 
 
-def _is_html(name: str, text: str) -> bool:
-    if Path(name).suffix.lower() in {".html", ".htm"}:
+def article_text(text: str, name: str | None = None) -> str:
+    """The text as it is or, for an HTML page (by the file name's suffix or by how the text
+    begins), its article text; `name` heads the error message."""
+    if not _is_html(name, text):
+        return text
+    try:
+        return html_to_text(text)
+    except InputError as error:
+        raise InputError(f"{name}: {error}" if name else str(error)) from None
+
+
+def _is_html(name: str | None, text: str) -> bool:
+    if name and Path(name).suffix.lower() in {".html", ".htm"}:
         return True
     head = text.lstrip()[:200].lower()
     return head.startswith("<!doctype html") or head.startswith("<html")

@@ -52,6 +52,7 @@ from persuasion_lens.text.languages import (
 from persuasion_lens.text.reading import (
     ARTICLE_SUFFIXES,
     InputError,
+    article_text,
     replace_unstorable,
     text_from_bytes,
 )
@@ -90,7 +91,9 @@ ANALYZE_REQUEST_BODY: dict[str, Any] = {
                 "type": "object",
                 "required": ["text"],
                 "properties": {
-                    "text": {"type": "string", "description": "The article, one paragraph a line."},
+                    "text": {"type": "string",
+                             "description": "The article, one paragraph a line (or an HTML "
+                                            "page, reduced to its article text)."},
                     "lang": {"type": "string", "nullable": True,
                              "description": "ISO 639-1 code (en, fr, de, it, pl, ru); "
                                             "detected when left out."},
@@ -419,7 +422,7 @@ async def _article_from_request(request: Request, max_bytes: int) -> Article:
     query_lang = request.query_params.get("lang")
     if content_type == "application/json":
         data = _json_body(await request.body())
-        return _article_from_json(data, query_lang, max_bytes)
+        return await _reduced_to_article(_article_from_json(data, query_lang, max_bytes))
     if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
         return await _article_from_form(request, query_lang, max_bytes)
     if content_type in ("text/plain", "text/html", "text/markdown", "application/octet-stream",
@@ -485,8 +488,15 @@ async def _article_from_form(request: Request, query_lang: str | None, max_bytes
                 raise PayloadTooLarge(max_bytes)
             if not text.strip():
                 raise InputError("the text is empty")
-            return Article(text, checked_language(lang), None)
+            return await _reduced_to_article(Article(text, checked_language(lang), None))
     raise InputError("the form has neither a 'file' nor a 'text' field")
+
+
+async def _reduced_to_article(article: Article) -> Article:
+    """The article, with pasted HTML (a page's source) reduced to its article text, as an
+    uploaded page is."""
+    article.text = await run_in_threadpool(article_text, article.text)
+    return article
 
 
 async def _decode(data: bytes, name: str, max_bytes: int) -> str:
@@ -501,7 +511,9 @@ async def _report_result(request: Request, analyzer: Any, max_bytes: int) -> Art
         data = _json_body(await request.body())
         if isinstance(data, dict) and "paragraphs" in data:
             return result_from_dict(data)
-        article = _article_from_json(data, request.query_params.get("lang"), max_bytes)
+        article = await _reduced_to_article(
+            _article_from_json(data, request.query_params.get("lang"), max_bytes)
+        )
     else:
         article = await _article_from_request(request, max_bytes)
     return await _analyze(analyzer, article)

@@ -1,0 +1,71 @@
+"""Small web pages written for the tests: a news site's page that holds only its navigation
+(menus, links, a footer: no article), and the same site's page around a real article."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "harbour-bridge-opinion-en.txt"
+
+_HEAD = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{title} | The Harbour Herald</title>
+<link rel="stylesheet" href="/static/site.css">
+<script src="/static/analytics.js" defer></script>
+</head>
+<body>
+<header class="site-header">
+  <a class="logo" href="/">The Harbour Herald</a>
+  <nav aria-label="Sections">
+    <ul class="menu">
+      <li><a href="/news">News</a></li>
+      <li><a href="/politics">Politics</a></li>
+      <li><a href="/business">Business</a></li>
+      <li><a href="/opinion">Opinion</a></li>
+      <li><a href="/sport">Sport</a></li>
+      <li><a href="/culture">Culture and the arts</a></li>
+      <li><a href="/weather">Weather</a></li>
+    </ul>
+  </nav>
+  <form class="search" action="/search"><input name="q" placeholder="Search"></form>
+</header>
+"""
+
+_FOOTER = """<footer class="site-footer">
+  <ul>
+    <li><a href="/about">About us</a></li>
+    <li><a href="/contact">Contact the newsroom</a></li>
+    <li><a href="/subscribe">Subscribe to the newsletter</a></li>
+    <li><a href="/privacy">Privacy policy</a></li>
+    <li><a href="/terms">Terms of use</a></li>
+  </ul>
+  <p>© 2024 The Harbour Herald. All rights reserved.</p>
+</footer>
+</body>
+</html>
+"""
+
+# The menu words that a page without an article used to be analysed as.
+MENU_WORDS = ("Politics", "Culture and the arts", "Weather")
+
+NAVIGATION_PAGE = _HEAD.format(title="Opinion") + _FOOTER
+
+
+def article_lines() -> list[str]:
+    """The example article's title and paragraphs."""
+    return [line for line in EXAMPLE.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def article_page() -> str:
+    """The site's page around the example article."""
+    title, *paragraphs = article_lines()
+    body = "\n".join(f"    <p>{paragraph}</p>" for paragraph in paragraphs)
+    return (
+        _HEAD.format(title=title)
+        + f'<main>\n  <article>\n    <h1>{title}</h1>\n'
+        + '    <p class="byline">By Ed Marsh, 12 March 2024</p>\n'
+        + f"{body}\n  </article>\n</main>\n"
+        + _FOOTER
+    )
