@@ -409,6 +409,25 @@ def test_report_from_an_article(client):
     assert "Власти" in response.text
 
 
+QUOTED_NAME = 'The "bridge" <scandal>.txt'
+
+
+def test_a_file_name_with_quotes_comes_back_as_it_is(client, example_text):
+    """Browsers and HTTP clients send a file name's double quotes as %22 (the HTML standard's
+    form encoding), which came back in `source`, and so in the page's heading, as %22."""
+    upload = {"file": (QUOTED_NAME, example_text.encode(), "text/plain")}
+    response = client.post("/api/analyze", files=upload)
+    assert response.status_code == 200
+    result = response.json()
+    assert result["source"] == QUOTED_NAME
+    for report in (client.post("/api/report.html", json=result),
+                   client.post("/api/report.html", files=upload)):
+        assert report.status_code == 200
+        disposition = report.headers["content-disposition"]
+        assert disposition == 'attachment; filename="The-bridge-scandal-report.html"'
+        assert "<h1>The &quot;bridge&quot; &lt;scandal&gt;.txt</h1>" in report.text
+
+
 @pytest.mark.parametrize(
     "change",
     [

@@ -320,6 +320,27 @@ def test_file_upload_and_errors(page, tmp_path):
 
 
 
+def test_a_file_name_with_quotes_is_shown_as_it_is(page, project_example):
+    """The browser sends a file name's double quotes as %22, which the heading showed."""
+    name = 'The "bridge" <scandal>.txt'
+    page.set_input_files("#file", files=[{"name": name, "mimeType": "text/plain",
+                                          "buffer": project_example.read_bytes()}])
+    page.click("#analyse")
+    page.wait_for_selector("#results:not([hidden])", timeout=120_000)
+    assert page.locator("#article-title").inner_text() == name
+    with page.expect_download() as download:
+        page.click("#download-json")
+    assert download.value.suggested_filename == "The-bridge-scandal-analysis.json"
+    saved = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert saved["source"] == name
+    with page.expect_download() as download:
+        page.click("#download-html")
+    assert download.value.suggested_filename == "The-bridge-scandal-report.html"
+    report = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "<h1>The &quot;bridge&quot; &lt;scandal&gt;.txt</h1>" in report
+
+
+
 
 MANY_NAMES = (
     "L'Occident a provoqué la guerre en Ukraine\n"

@@ -475,7 +475,7 @@ async def _article_from_form(request: Request, query_lang: str | None, max_bytes
         if isinstance(lang, UploadFile):
             raise InputError("'lang' must be a form field, not a file")
         if isinstance(upload, UploadFile) and (upload.filename or upload.size):
-            name = PurePath(upload.filename or "upload").name or "upload"
+            name = uploaded_file_name(upload.filename)
             suffix = PurePath(name).suffix.lower()
             if suffix and suffix not in UPLOAD_SUFFIXES:
                 raise InputError(f"{name}: only .txt, .md and .html files can be analysed")
@@ -490,6 +490,19 @@ async def _article_from_form(request: Request, query_lang: str | None, max_bytes
                 raise InputError("the text is empty")
             return await _reduced_to_article(Article(text, checked_language(lang), None))
     raise InputError("the form has neither a 'file' nor a 'text' field")
+
+
+# A form upload writes the file name's '"', CR and LF as %22, %0D and %0A and escapes nothing
+# else (the HTML standard's multipart encoding, which browsers, httpx and curl follow); the
+# line breaks become spaces, so that a name stays one line.
+_ESCAPED_IN_FILE_NAMES = re.compile("%22|%0D|%0A")
+_UNESCAPED = {"%22": '"', "%0D": " ", "%0A": " "}
+
+
+def uploaded_file_name(filename: str | None) -> str:
+    """The name of an uploaded file as the user sees it: unescaped, without folders."""
+    name = _ESCAPED_IN_FILE_NAMES.sub(lambda m: _UNESCAPED[m.group()], filename or "")
+    return PurePath(name).name or "upload"
 
 
 async def _reduced_to_article(article: Article) -> Article:
