@@ -280,6 +280,10 @@ def test_keyboard_focus_goes_to_the_result_after_ctrl_enter(page, project_exampl
     assert "Bridge Scandal" in heading.inner_text()
     page.keyboard.press("Tab")  # and the keyboard goes on from the result
     assert page.evaluate("document.activeElement.id") == "download-json"
+    # the focused heading announces the result; a live region over the whole result made a
+    # screen reader read the article out again after every slider or category change
+    assert page.locator("#results").get_attribute("aria-live") is None
+    assert page.locator("#results").get_attribute("aria-labelledby") == "article-title"
 
 
 def test_file_upload_and_errors(page, tmp_path):
