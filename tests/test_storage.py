@@ -267,13 +267,37 @@ def test_export_csv_and_parquet(filled, tmp_path):
     flagged = [row for row in rows if "Flag_Waving" in row["techniques"].split(";")]
     assert all(row["confidence_Flag_Waving"] for row in flagged)
     assert write_csv(filled, tmp_path / "out.csv") == 120
-    with (tmp_path / "out.csv").open(newline="") as handle:
+    with (tmp_path / "out.csv").open(newline="", encoding="utf-8-sig") as handle:
         assert len(list(csv.DictReader(handle))) == 120
     import pyarrow.parquet as pq
 
     assert write_parquet(filled, tmp_path / "out.parquet", Filters(outlet="Metro Times")) == 40
     table = pq.read_table(tmp_path / "out.parquet")
     assert table.num_rows == 40 and set(table.column("outlet").to_pylist()) == {"Metro Times"}
+
+
+def test_csv_export_starts_with_a_byte_order_mark_for_excel(db_url, tmp_path):  # noqa: F811
+    """Excel reads a CSV file without a BOM in the locale's code page ("ZÃ¼rich")."""
+    import codecs
+
+    from typer.testing import CliRunner
+
+    from persuasion_lens.cli import app
+
+    db = open_database(db_url)
+    try:
+        store_batch(db, _items(1, start=960, texts=["Zürich und Москва\n\nDie Stadt schweigt."]))
+    finally:
+        db.dispose()
+    output = tmp_path / "paragraphs.csv"
+    result = CliRunner().invoke(app, ["export", "--db", db_url, "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    raw = output.read_bytes()
+    assert raw.startswith(codecs.BOM_UTF8) and not raw[3:].startswith(codecs.BOM_UTF8)
+    with output.open(newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == EXPORT_COLUMNS  # the first column is not named '\ufeffarticle_id'
+    assert rows[0]["text"] == "Zürich und Москва"
 
 
 def test_article_is_rebuilt_from_rows(filled):

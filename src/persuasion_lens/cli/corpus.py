@@ -344,8 +344,8 @@ def export(
     output: Path = typer.Option(..., "--output", "-o", help="The file to write."),
     output_format: ExportFormat | None = typer.Option(
         None, "--format", "-f",
-        help="csv or parquet (a row per paragraph), jsonl (an article per line, nested); "
-        "default: from the file name."),
+        help="csv (UTF-8 with a byte-order mark, for Excel) or parquet (a row per paragraph), "
+        "jsonl (an article per line, nested); default: from the file name."),
     db: str = _db_option,
     technique: str | None = _technique_option,
     category: str | None = _category_option,

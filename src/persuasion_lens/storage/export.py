@@ -1,5 +1,6 @@
-"""Writing `export_rows` to CSV or Parquet (one row per paragraph) and `export_articles` to
-JSON Lines (one nested article per line), streaming (constant memory)."""
+"""Writing `export_rows` to CSV (UTF-8 with a byte-order mark) or Parquet (one row per
+paragraph) and `export_articles` to JSON Lines (one nested article per line), streaming
+(constant memory)."""
 
 from __future__ import annotations
 
@@ -27,8 +28,10 @@ def write_jsonl(db: Database, output: Path, filters: Filters | None = None) -> i
 
 
 def write_csv(db: Database, output: Path, filters: Filters | None = None) -> int:
+    """One paragraph a row, as UTF-8 with a byte-order mark: without it Excel reads the file in
+    the locale's code page and garbles every non-ASCII letter. Returns the rows written."""
     written = 0
-    with output.open("w", newline="", encoding="utf-8") as handle:
+    with output.open("w", newline="", encoding="utf-8-sig") as handle:
         writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS)
         writer.writeheader()
         for row in export_rows(db, filters):
