@@ -264,7 +264,7 @@ def test_stats(filled):
 def test_export_csv_and_parquet(filled, tmp_path):
     rows = list(export_rows(filled))
     assert len(rows) == 120 and list(rows[0]) == EXPORT_COLUMNS
-    flagged = [row for row in rows if "Flag_Waving" in row["techniques"].split(";")]
+    flagged = [row for row in rows if "Flag_Waving" in (row["techniques"] or "").split(";")]
     assert all(row["confidence_Flag_Waving"] for row in flagged)
     assert write_csv(filled, tmp_path / "out.csv") == 120
     with (tmp_path / "out.csv").open(newline="", encoding="utf-8-sig") as handle:
@@ -274,6 +274,25 @@ def test_export_csv_and_parquet(filled, tmp_path):
     assert write_parquet(filled, tmp_path / "out.parquet", Filters(outlet="Metro Times")) == 40
     table = pq.read_table(tmp_path / "out.parquet")
     assert table.num_rows == 40 and set(table.column("outlet").to_pylist()) == {"Metro Times"}
+
+
+def test_parquet_export_leaves_what_is_absent_null_in_every_column(filled, tmp_path):
+    """A paragraph without techniques had '' in `techniques` and `categories` while its
+    `confidence_*` and narrative columns were null."""
+    import pyarrow.parquet as pq
+
+    from persuasion_lens.storage.queries import NARRATIVE_EXPORT_COLUMNS
+
+    assert write_parquet(filled, tmp_path / "out.parquet") == 120
+    rows = pq.read_table(tmp_path / "out.parquet").to_pylist()
+    confidences = [c for c in EXPORT_COLUMNS if c.startswith("confidence_")]
+    bare = [row for row in rows if all(row[c] is None for c in confidences)]
+    assert bare and len(bare) < len(rows)
+    for row in bare:
+        assert row["techniques"] is None and row["categories"] is None
+        assert all(row[column] is None for column in NARRATIVE_EXPORT_COLUMNS)
+    assert not [(row["article_id"], column) for row in rows for column, value in row.items()
+                if value == ""]
 
 
 def test_csv_export_starts_with_a_byte_order_mark_for_excel(db_url, tmp_path):  # noqa: F811
@@ -491,6 +510,8 @@ def test_narrative_filter_search_and_export(with_narratives, tmp_path):
         items[0]["result"]["side_taken"]["russian_side_probability"]
     plain = next(row for row in export_rows(db) if row["external_id"] == "a0")
     assert plain["narratives"] is None and plain["side_russian_probability"] is None
+    assert not [column for row in export_rows(db) for column, value in row.items()
+                if value == ""]  # an empty list is null, as in the columns beside it
     assert write_jsonl(db, tmp_path / "out.jsonl", Filters(narrative=label)) == len(carrying)
     import json
 

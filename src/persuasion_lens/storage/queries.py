@@ -7,7 +7,7 @@ import datetime as dt
 import functools
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -623,27 +623,34 @@ def _article_record(article: Any) -> dict[str, Any]:
     }
 
 
+def _joined(values: Iterable[Any]) -> str | None:
+    """A list cell of the flat export: `;`-joined, or None (null) for an empty list, as a
+    technique not detected leaves its `confidence_*` cell null."""
+    return ";".join(str(value) for value in values) or None
+
+
 def _flat_narratives(data: dict[str, Any] | None) -> dict[str, str | None]:
-    """The narrative columns of a flat export row: `;`-joined, best first (empty without)."""
+    """The narrative columns of a flat export row: `;`-joined, best first (None without)."""
     if not data:
         return dict.fromkeys(NARRATIVE_EXPORT_COLUMNS)
 
-    def joined(items: list[dict[str, Any]], key: str) -> str:
-        return ";".join(str(item[key]) for item in items)
+    def joined(items: list[dict[str, Any]], key: str) -> str | None:
+        return _joined(item[key] for item in items)
 
     return {
         "narratives": joined(data["narratives"], "label"),
         "narrative_probabilities": joined(data["narratives"], "probability"),
         "subnarratives": joined(data["subnarratives"], "label"),
         "subnarrative_probabilities": joined(data["subnarratives"], "probability"),
-        "entity_roles": ";".join(entity_summary(entity) for entity in data["entities"]),
+        "entity_roles": _joined(entity_summary(entity) for entity in data["entities"]),
         "side_russian_probability": (data["side_taken"]["russian_side_probability"]
                                      if data.get("side_taken") else None),
     }
 
 
 def export_rows(db: Database, filters: Filters | None = None, page: int = 200) -> Iterator[dict]:
-    """One dict per paragraph (columns EXPORT_COLUMNS), article by article.
+    """One dict per paragraph (columns EXPORT_COLUMNS), article by article; what is absent
+    (no technique, no narratives stored, an empty list) is None, never ''.
 
     With a technique/category filter, only paragraphs using it are exported. The article's
     narratives and entity roles (when stored) are repeated on each of its paragraphs.
@@ -656,8 +663,8 @@ def export_rows(db: Database, filters: Filters | None = None, page: int = 200) -
             record = _article_record(meta[row.article_id])
             record.update({
                 "paragraph_index": row.paragraph_index, "text": row.text,
-                "techniques": ";".join(hit["technique"] for hit in found),
-                "categories": ";".join(dict.fromkeys(hit["category"] for hit in found)),
+                "techniques": _joined(hit["technique"] for hit in found),
+                "categories": _joined(dict.fromkeys(hit["category"] for hit in found)),
             })
             confidences = {hit["technique"]: hit["confidence"] for hit in found}
             for name in TECHNIQUE_NAMES:
