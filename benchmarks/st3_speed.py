@@ -40,7 +40,7 @@ def main() -> None:
         from persuasion_lens.cli.semeval import read_article_folder
 
         started = time.perf_counter()
-        documents = read_article_folder(folder)
+        documents = read_article_folder(folder).documents
         detect_seconds = time.perf_counter() - started
 
         started = time.perf_counter()

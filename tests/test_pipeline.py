@@ -243,18 +243,41 @@ def test_api_takes_text_with_a_lone_surrogate_and_refuses_a_lang_that_is_not_tex
         analyze("The corrupt elites lie.", lang=1)
 
 
+def _folder_with_an_empty_and_a_binary_article(folder, good_article):
+    folder.mkdir()
+    (folder / "article997.txt").write_text("", encoding="utf-8")
+    shutil.copy(good_article, folder / "article998.txt")
+    (folder / "article999.txt").write_bytes(bytes(range(256)) * 12)
+    return folder
+
+
 def test_semeval_folder_with_an_empty_and_a_binary_article_skips_them(tmp_path, project_example):
-    (tmp_path / "article997.txt").write_text("", encoding="utf-8")
-    shutil.copy(project_example, tmp_path / "article998.txt")
-    (tmp_path / "article999.txt").write_bytes(bytes(range(256)) * 12)
+    folder = _folder_with_an_empty_and_a_binary_article(tmp_path / "articles", project_example)
     out = tmp_path / "pred.txt"
-    result = runner.invoke(app, ["semeval", "st3", str(tmp_path), "-o", str(out)])
-    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["semeval", "st3", str(folder), "-o", str(out)])
+    assert result.exit_code == 1, result.output  # as `plens analyze` when an input is skipped
     said = " ".join(result.output.split())
     assert "article997.txt: the article is empty" in said and "article999.txt" in said
     assert "language(s) unknown" not in said  # was the only word on the empty article
     ids = {line.split("\t")[0] for line in out.read_text(encoding="utf-8").splitlines()}
     assert ids == {"998"}
+
+
+@pytest.mark.parametrize("command", ["st1", "st2", "spans", "narratives", "roles"])
+def test_every_semeval_command_writes_the_good_files_and_exits_1_for_skipped_ones(
+        tmp_path, project_example, command):
+    """They used to warn and exit 0, so that a script could not tell that files were missing."""
+    folder = _folder_with_an_empty_and_a_binary_article(tmp_path / "articles", project_example)
+    out = tmp_path / "pred.txt"
+    result = runner.invoke(app, ["semeval", command, str(folder), "-o", str(out), "--lang", "en"])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert "Traceback" not in result.output
+    skipped = [line for line in lines if line.startswith("warning: skipped: ")]
+    assert len(skipped) == 2 and "article997.txt" in skipped[0] and "article999.txt" in skipped[1]
+    assert lines[-1] == "warning: 2 of 3 files were skipped; the predictions leave them out"
+    assert "998" in out.read_text(encoding="utf-8")
 
 
 def test_languages_without_a_model_are_named_not_coded():

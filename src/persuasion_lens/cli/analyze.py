@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 
 from persuasion_lens.cli.common import (
+    SOME_INPUTS_SKIPPED,
     app,
     console,
     error_console,
@@ -87,7 +88,7 @@ def analyze(
     _emit(results, output_format, output, show_all, summary, one_input=single)
     if failures:
         warn(f"{failures} of {len(paths)} inputs could not be analysed")
-        raise typer.Exit(1)
+        raise typer.Exit(SOME_INPUTS_SKIPPED)
 
 
 @contextmanager

@@ -28,6 +28,10 @@ error_console = Console(stderr=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# The exit status when the output was written but some inputs could not be read or analysed
+# (bad input on its own, or bad options, exit with 2).
+SOME_INPUTS_SKIPPED = 1
+
 # Errors a user can cause; they become one red line and exit code 2 instead of a traceback.
 USER_ERRORS: tuple[type[BaseException], ...] = (
     InputError,

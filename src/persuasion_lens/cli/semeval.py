@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from pathlib import Path
 
 import typer
 from rich.progress import Progress
 
 from persuasion_lens.cli.common import (
+    SOME_INPUTS_SKIPPED,
     console,
     error_console,
     semeval_app,
@@ -23,8 +25,19 @@ from persuasion_lens.text.languages import (
     normalise_language_code,
 )
 from persuasion_lens.text.reading import InputError, decode_bytes
+from persuasion_lens.text.wording import counted
 
 BATCH_SIZE = 64
+
+
+@dataclass
+class ArticleFolder:
+    """The articles read from a folder, and how many of its files were skipped (each with a
+    warning) because they could not be read or were empty."""
+
+    documents: list[Document]
+    files: int
+    skipped: int = 0
 
 
 def read_article_folder(
@@ -33,13 +46,14 @@ def read_article_folder(
     pattern: str = "article*.txt",
     id_prefix: str | None = "article",
     trained_languages: Collection[str] = tuple(SUPPORTED_LANGUAGES),
-) -> list[Document]:
+) -> ArticleFolder:
     """Every matching file of a folder as a Document, for the SemEval file formats.
 
     Offsets stay exactly as in the file (carriage returns kept). The id is the file name without
     `id_prefix` and suffix (the whole file name when `id_prefix` is None). The language is
     `lang` or detected per file (None when it cannot be told); one warning names the languages
-    that `trained_languages` lacks.
+    that `trained_languages` lacks. A file that cannot be read is skipped with a warning (and
+    counted); none readable is an error.
     """
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder")
@@ -66,7 +80,17 @@ def read_article_folder(
     if untrained:
         warn(f"no training data for language(s) {', '.join(untrained)}: those articles get the "
              "fallback model, of unmeasured quality")
-    return documents
+    return ArticleFolder(documents, files=len(paths), skipped=len(paths) - len(documents))
+
+
+def write_predictions(lines: list[str], output: Path | None, articles: ArticleFolder) -> None:
+    """Write the prediction lines; then, when files of the folder were skipped, say how many
+    and exit with the status `plens analyze` gives when inputs were skipped."""
+    write_lines(lines, output)
+    if articles.skipped:
+        warn(f"{articles.skipped} of {articles.files} files were skipped; the predictions leave "
+             "them out")
+        raise typer.Exit(SOME_INPUTS_SKIPPED)
 
 
 def write_lines(lines: list[str], output: Path | None) -> None:
@@ -80,7 +104,7 @@ def write_lines(lines: list[str], output: Path | None) -> None:
         output.write_text(content, encoding="utf-8")
     except OSError as error:
         raise InputError(f"{output}: cannot write ({error.strerror or error})") from None
-    console.print(f"wrote {len(lines)} lines to {output}", highlight=False)
+    console.print(f"wrote {counted(len(lines), 'line')} to {output}", highlight=False)
 
 
 def _read_exactly(path: Path) -> str:
@@ -102,10 +126,12 @@ def subtask3(
     ),
     model: str | None = typer.Option(None, "--model", help="Technique model folder."),
 ) -> None:
-    """Write `<ID>\\t<line>\\t<techniques>` for every non-empty line of every article."""
+    """Write `<ID>\\t<line>\\t<techniques>` for every non-empty line of every article; files
+    that cannot be read are left out, each with a warning, and the exit status is then 1."""
     from persuasion_lens.models import registry
 
-    documents = read_article_folder(articles_dir, lang)
+    articles = read_article_folder(articles_dir, lang)
+    documents = articles.documents
     detector = registry.technique_detector(model)
     lines: list[str] = []
     with Progress(console=error_console, transient=True,
@@ -116,7 +142,7 @@ def subtask3(
             for document, probabilities in zip(batch, detector.predict_proba(batch), strict=True):
                 lines.extend(_subtask3_lines(document, probabilities, detector))
             progress.advance(task, len(batch))
-    write_lines(lines, output)
+    write_predictions(lines, output, articles)
 
 
 def _subtask3_lines(document: Document, probabilities, detector) -> list[str]:

@@ -2,7 +2,8 @@
 
 For every `article<ID>.txt` in DIR (languages may be mixed: each is detected unless `--lang`
 is given) one line is written: `<ID>\\t<genre>` (subtask 1) or `<ID>\\t<frame>,<frame>...`
-(subtask 2).
+(subtask 2). Files that cannot be read are left out, each with a warning, and the exit status
+is then 1.
 """
 
 from __future__ import annotations
@@ -13,14 +14,9 @@ from pathlib import Path
 import typer
 
 from persuasion_lens.cli.common import semeval_app, user_errors_are_one_line
-from persuasion_lens.cli.semeval import read_article_folder, write_lines
-from persuasion_lens.text.documents import Document
+from persuasion_lens.cli.semeval import read_article_folder, write_predictions
 
 _ARTICLE = re.compile(r"^article(.+)\.txt$")
-
-
-def _read_articles(directory: Path, lang: str | None) -> list[tuple[str, Document]]:
-    return [(d.doc_id or "", d) for d in read_article_folder(directory, lang)]
 
 
 _DIR = typer.Argument(..., help="folder with article<ID>.txt files")
@@ -34,10 +30,11 @@ def st1(directory: Path = _DIR, output: Path | None = _OUT, lang: str | None = _
     """Subtask 1: genre (opinion / reporting / satire) of every article in DIR."""
     from persuasion_lens.models.article_classifiers import load_default_article_classifier
 
-    articles = _read_articles(directory, lang)
-    predictions = load_default_article_classifier().predict([d for _, d in articles])
-    lines = [f"{i}\t{p.genre}" for (i, _), p in zip(articles, predictions, strict=True)]
-    write_lines(lines, output)
+    articles = read_article_folder(directory, lang)
+    predictions = load_default_article_classifier().predict(articles.documents)
+    lines = [f"{d.doc_id}\t{p.genre}"
+             for d, p in zip(articles.documents, predictions, strict=True)]
+    write_predictions(lines, output, articles)
 
 
 @semeval_app.command("st2")
@@ -46,9 +43,8 @@ def st2(directory: Path = _DIR, output: Path | None = _OUT, lang: str | None = _
     """Subtask 2: frames (comma-separated) of every article in DIR."""
     from persuasion_lens.models.article_classifiers import load_default_article_classifier
 
-    articles = _read_articles(directory, lang)
-    predictions = load_default_article_classifier().predict([d for _, d in articles])
-    write_lines(
-        [f"{i}\t{','.join(p.frames)}" for (i, _), p in zip(articles, predictions, strict=True)],
-        output,
-    )
+    articles = read_article_folder(directory, lang)
+    predictions = load_default_article_classifier().predict(articles.documents)
+    lines = [f"{d.doc_id}\t{','.join(p.frames)}"
+             for d, p in zip(articles.documents, predictions, strict=True)]
+    write_predictions(lines, output, articles)

@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from persuasion_lens.cli.common import app, console, semeval_app, user_errors_are_one_line
-from persuasion_lens.cli.semeval import read_article_folder, write_lines
+from persuasion_lens.cli.semeval import ArticleFolder, read_article_folder, write_predictions
 from persuasion_lens.text.documents import Document
 from persuasion_lens.text.reading import InputError
 
@@ -28,30 +28,30 @@ _MENTIONS = typer.Option(None, "--mentions",
                               "default: detect them")
 
 
-def _read_documents(directory: Path, lang: str | None) -> list[tuple[str, Document]]:
+def _read_documents(directory: Path, lang: str | None) -> ArticleFolder:
     from persuasion_lens.models.narratives import TRAINED_LANGUAGES
 
-    documents = read_article_folder(directory, lang, pattern="*.txt", id_prefix=None,
-                                    trained_languages=TRAINED_LANGUAGES)
-    return [(d.doc_id or "", d) for d in documents]
+    return read_article_folder(directory, lang, pattern="*.txt", id_prefix=None,
+                               trained_languages=TRAINED_LANGUAGES)
 
 
 @semeval_app.command("narratives")
 @user_errors_are_one_line
 def narratives(directory: Path = _DIR, output: Path | None = _OUT,
                lang: str | None = _LANG) -> None:
-    """Narratives and subnarratives of every document in DIR (subtask-2 format)."""
+    """Narratives and subnarratives of every document in DIR (subtask-2 format); files that
+    cannot be read are left out, each with a warning, and the exit status is then 1."""
     from persuasion_lens.models.narratives import load_default_narrative_model
 
     documents = _read_documents(directory, lang)
     model = load_default_narrative_model()
     lines = []
-    for doc_id, document in documents:
+    for document in documents.documents:
         pn, ps = model.narrative_probabilities([document])
         chosen_n, chosen_s = model.decide(pn[0], ps[0], model._language(document))
-        lines.append(f"{doc_id}\t{';'.join(n for n, _ in chosen_n)}\t"
+        lines.append(f"{document.doc_id}\t{';'.join(n for n, _ in chosen_n)}\t"
                      f"{';'.join(s for s, _ in chosen_s)}")
-    write_lines(lines, output)
+    write_predictions(lines, output, documents)
 
 
 def _read_mentions(path: Path, documents: dict[str, Document]):
@@ -77,15 +77,17 @@ def _read_mentions(path: Path, documents: dict[str, Document]):
 @user_errors_are_one_line
 def roles(directory: Path = _DIR, mentions: Path | None = _MENTIONS,
           output: Path | None = _OUT, lang: str | None = _LANG) -> None:
-    """Main and fine role of every entity mention (subtask-1 format, end offsets inclusive)."""
+    """Main and fine role of every entity mention (subtask-1 format, end offsets inclusive);
+    files that cannot be read are left out, each with a warning, and the exit status is then
+    1."""
     from persuasion_lens.models.narratives import load_default_narrative_model
 
     documents = _read_documents(directory, lang)
-    by_id = dict(documents)
+    by_id = {document.doc_id or "": document for document in documents.documents}
     given = _read_mentions(mentions, by_id) if mentions is not None else None
     model = load_default_narrative_model()
     lines = []
-    for doc_id, document in documents:
+    for doc_id, document in by_id.items():
         if given is not None:
             if doc_id not in given:
                 continue
@@ -102,7 +104,7 @@ def roles(directory: Path = _DIR, mentions: Path | None = _MENTIONS,
         for name, (start, end), role in zip(names, written, roles_found, strict=True):
             fine = "\t".join(f for f, _ in role.fine_roles)
             lines.append(f"{doc_id}\t{name}\t{start}\t{end}\t{role.main_role}\t{fine}")
-    write_lines(lines, output)
+    write_predictions(lines, output, documents)
 
 
 @app.command("evaluate-narratives")

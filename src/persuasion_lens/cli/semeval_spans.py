@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from persuasion_lens.cli.common import app, console, fail, semeval_app, user_errors_are_one_line
-from persuasion_lens.cli.semeval import read_article_folder, write_lines
+from persuasion_lens.cli.semeval import read_article_folder, write_predictions
 from persuasion_lens.data.semeval2023 import (
     TRAINING_LANGUAGES,
     load_technique_articles,
@@ -235,8 +235,10 @@ def semeval_spans_command(
     model: Annotated[str | None, typer.Option("--model", help="A technique model folder; a "
                      "transformer trained with spans places techniques itself.")] = None,
 ) -> None:
-    """Write `<ID>\\t<technique>\\t<start>\\t<end>` lines (offsets into the article file)."""
-    documents = read_article_folder(articles_dir, language)
+    """Write `<ID>\\t<technique>\\t<start>\\t<end>` lines (offsets into the article file);
+    files that cannot be read are left out, each with a warning, and the exit status is then 1."""
+    articles = read_article_folder(articles_dir, language)
+    documents = articles.documents
     try:
         technique_detector, detector = span_models(model)
     except (FileNotFoundError, OSError) as error:
@@ -244,5 +246,4 @@ def semeval_spans_command(
     given = predicted_paragraph_techniques(technique_detector, documents)
     hits = [detector.locate(document, pairs) for document, pairs in zip(documents, given,
                                                                           strict=True)]
-    lines = span_lines(documents, hits)
-    write_lines(lines, output)
+    write_predictions(span_lines(documents, hits), output, articles)
