@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -542,6 +546,46 @@ def test_cli_roles_detects_mentions(docs_dir):
     for row in rows:
         if row[0] in texts:
             assert texts[row[0]][int(row[2]):int(row[3]) + 1] == row[1]
+
+
+def _english_sample_of_the_data(root: Path, train_documents: int = 60) -> Path:
+    """A data folder with the English validation documents and a few training ones (links to
+    the real files, the annotation files cut down), so that the baseline trains in seconds."""
+    task = root / D.TASK_FOLDER
+    (task / "EN").mkdir(parents=True)
+    for name in ("splits", "taxonomy"):
+        (task / name).symlink_to(TASK / name)
+    (task / "EN" / "raw-documents").symlink_to(TASK / "EN" / "raw-documents")
+    held_out = D.validation_ids(DATA, "en")
+    annotations = TASK / "EN" / "subtask-2-annotations.txt"
+    trained = [line.split("\t")[0] for line in annotations.read_text("utf-8").splitlines()
+               if line.split("\t")[0] not in held_out][:train_documents]
+    kept = held_out | set(trained)
+    for name in ("subtask-1-annotations.txt", "subtask-2-annotations.txt"):
+        lines = (TASK / "EN" / name).read_text("utf-8").splitlines(keepends=True)
+        (task / "EN" / name).write_text(
+            "".join(line for line in lines if line.split("\t")[0] in kept), "utf-8")
+    return root
+
+
+@needs_data
+@pytest.mark.slow
+def test_evaluate_narratives_is_readable_in_80_columns(tmp_path):
+    """The first table had ten columns, the baseline's numbers beside the model's, and at 80
+    columns every header was cut ("ment…", "narr…", "(sali…")."""
+    data = _english_sample_of_the_data(tmp_path / "data")
+    result = subprocess.run(
+        [sys.executable, "-m", "persuasion_lens", "evaluate-narratives", "--data-dir", str(data)],
+        capture_output=True, text=True, timeout=600, env={**os.environ, "COLUMNS": "80"})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "…" not in result.stdout
+    words = set(result.stdout.split())
+    assert {"narratives", "subnarratives", "EMR", "mentions", "recall", "salience",
+            "actors"} <= words
+    assert any(re.search(r"0\.\d{3} / 0\.\d{3}", line) and line.startswith("│   en")
+               for line in lines)  # the model's score beside the baseline's
 
 
 @pytest.mark.parametrize("args", [

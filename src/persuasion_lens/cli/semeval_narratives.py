@@ -130,34 +130,60 @@ def evaluate_narratives(
     if baseline:
         with console.status("training the n-gram baseline (several minutes)"):
             base = T.evaluate_baseline([a for a in articles if a.split == "train"], validation)
-    table = Table(title=f"SemEval-2025 Task 10 validation — {model.version}"
-                  + (" (model / baseline)" if base else ""))
-    for column in ("lang", "docs", "mentions", "narratives F1", "subnarratives F1",
-                   "fine-role EMR", "main-role acc", "mention recall (exact/overlap)",
-                   "entity ranking AP (salience/count)", "main actors P/R"):
-        table.add_column(column, justify="right")
-    for language, s in scores.items():
-        b = base.get(language) if base else None
-
-        def cell(value: float, other: float | None) -> str:
-            if other is None:
-                return f"{value:.3f}"
-            mark = "[green]" if value > other else "[red]"
-            return f"{mark}{value:.3f}[/] / {other:.3f}"
-
-        table.add_row(language, str(s.documents), str(s.mentions),
-                      cell(s.narrative_f1, b and b.narrative_f1),
-                      cell(s.subnarrative_f1, b and b.subnarrative_f1),
-                      cell(s.role_emr, b and b.role_emr),
-                      cell(s.main_role_accuracy, b and b.main_role_accuracy),
-                      f"{s.mention_recall:.3f} / {s.mention_recall_overlap:.3f}",
-                      _pair(s.salience_ap, s.count_ap, compare=True),
-                      _pair(s.salience_precision, s.salience_recall))
-    console.print(table)
+    for table in _score_tables(scores, base, model.version):
+        console.print(table)
+    console.print(SCORE_LEGEND, style="dim", highlight=False)
     _print_role_reliability(T.entity_role_reliability(model, validation))
     _print_roles_against_the_side(T.roles_against_the_side(model, validation))
     _print_side_scores(T.evaluate_side(model, [a for a in articles if a.split == "train"],
                                        validation))
+
+
+SCORE_LEGEND = (
+    "F1: samples-F1. EMR: exact match of the fine-role sets. mention recall: the gold mentions "
+    "found by the entity detector, exactly / overlapping. ranking AP: average precision of the "
+    "entities found, ranked by salience / by mention count, against \"the article gives it a "
+    "role\". main actors P / R: precision / recall of the entities whose salience passes the cut.")
+
+
+def _score_tables(scores: dict, base: dict | None, version: str) -> list[Table]:
+    """The validation scores per language in three narrow tables (one wide one was cut at 80
+    columns): narratives, roles on the gold mentions (both beside the baseline when it ran),
+    and the entities found in the text."""
+    versus = " (model / baseline)" if base else ""
+    narratives = _table(f"SemEval-2025 Task 10 validation, {version}: narratives{versus}",
+                        "lang", "documents", "narratives F1", "subnarratives F1")
+    roles = _table(f"Roles on the annotated mentions{versus}",
+                   "lang", "mentions", "fine-role EMR", "main-role accuracy")
+    entities = _table("Entities found in the text",
+                      "lang", "mention recall exact / overlap",
+                      "entity ranking AP salience / count", "main actors P / R")
+    for language, s in scores.items():
+        b = base.get(language) if base else None
+        narratives.add_row(language, str(s.documents),
+                           _versus(s.narrative_f1, b and b.narrative_f1),
+                           _versus(s.subnarrative_f1, b and b.subnarrative_f1))
+        roles.add_row(language, str(s.mentions), _versus(s.role_emr, b and b.role_emr),
+                      _versus(s.main_role_accuracy, b and b.main_role_accuracy))
+        entities.add_row(language, _pair(s.mention_recall, s.mention_recall_overlap),
+                         _pair(s.salience_ap, s.count_ap, compare=True),
+                         _pair(s.salience_precision, s.salience_recall))
+    return [narratives, roles, entities]
+
+
+def _table(title: str, *columns: str) -> Table:
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, justify="right")
+    return table
+
+
+def _versus(value: float, baseline: float | None) -> str:
+    """The model's score, green when it beats the baseline's (shown beside it), red when not."""
+    if baseline is None:
+        return f"{value:.3f}"
+    mark = "[green]" if value > baseline else "[red]"
+    return f"{mark}{value:.3f}[/] / {baseline:.3f}"
 
 
 def _print_role_reliability(rows) -> None:
