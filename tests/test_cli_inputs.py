@@ -232,3 +232,43 @@ def test_help_shows_flags_without_a_value_placeholder(command):
     result = runner.invoke(app, [*command, "--help"], terminal_width=100)
     assert result.exit_code == 0 and "--help" in result.output
     assert "<bool>" not in result.output
+
+
+RUSSIAN = ("Позор власти\nЭти предатели продали родину, и это настоящая катастрофа для всей "
+           "страны. Чиновники в Москве снова обещают народу светлое будущее, но цены растут "
+           "каждый день, а зарплаты остаются прежними. Люди устали от лжи и пустых слов.\n")
+ENGLISH_AND_GERMAN = (
+    "The council has failed again\nThe council has once again failed the people of this "
+    "city, and nobody is held to account for the lost millions of the bridge project.\n"
+    "Der Stadtrat hat wieder einmal versagt, und niemand wird für die verlorenen Millionen "
+    "des Brückenprojekts zur Rechenschaft gezogen.\n")
+MISMATCH_HINT = "the text looks Russian, not German as --lang says"
+
+
+def test_a_lang_that_the_text_plainly_is_not_gets_a_one_line_hint(tmp_path):
+    """`--lang de` on a Russian article was analysed as German without a word."""
+    article = tmp_path / "russian.txt"
+    article.write_text(RUSSIAN, encoding="utf-8")
+    report = run_plens("analyze", "--lang", "de", str(article))
+    assert report.returncode == 0, report.stderr.decode()
+    said = " ".join(report.stdout.decode().replace("│", " ").split())  # unwrapped from its box
+    assert said.count(MISMATCH_HINT) == 1
+    assert "Language German (given)" in said  # --lang is still obeyed
+    data = json.loads(run_plens("analyze", "--lang", "de", "-f", "json", str(article)).stdout)
+    assert data["language"] == "de" and not data["language_detected"]
+    assert [w for w in data["warnings"] if "looks" in w] == [
+        f"{MISMATCH_HINT} (lang= in the API); analysed as German all the same"]
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    (RUSSIAN, "ru"),  # the language it is
+    ("Позор власти\nЭти предатели продали родину, и это настоящая катастрофа.\n", "de"),  # short
+    (ENGLISH_AND_GERMAN, "en"),  # half of it is English
+    (ENGLISH_AND_GERMAN, "de"),
+    ("El Gobierno miente otra vez\nLos corruptos de siempre han robado al pueblo trabajador y "
+     "nadie dice nada, mientras los precios suben cada semana y los sueldos no.\n", "it"),
+])  # ... and Spanish, which has no model, is not a language we point to instead
+def test_no_language_hint_for_the_right_short_or_mixed_texts(text, lang):
+    result = runner.invoke(app, ["analyze", "-", "--lang", lang, "-f", "json"], input=text)
+    assert result.exit_code == 0, result.output
+    assert not [w for w in json.loads(result.output)["warnings"] if "looks" in w]

@@ -26,7 +26,9 @@ from persuasion_lens.text.documents import Document
 from persuasion_lens.text.languages import (
     SUPPORTED_LANGUAGES,
     detect_language,
+    language_name,
     normalise_language_code,
+    plainly_other_language,
 )
 from persuasion_lens.text.reading import InputError, replace_unstorable
 from persuasion_lens.text.wording import counted
@@ -144,6 +146,8 @@ class Analyzer:
         if lang:
             document.language = normalise_language_code(lang)
             document.metadata["language_detected"] = "false"
+            if hint := _other_language_hint(document.text, document.language):
+                warnings.append(hint)
         elif not document.language:
             detected = detect_language(document.text)
             if detected is None:
@@ -254,6 +258,16 @@ def _attach_article_labels(result: ArticleResult, prediction: Any) -> None:
     result.frames = [
         LabelScore(frame, prediction.frame_probabilities[frame]) for frame in prediction.frames
     ]
+
+
+def _other_language_hint(text: str, given: str) -> str | None:
+    """A warning when the text plainly is another language than the one given; None when it
+    is not, or when it is too short or mixed to tell."""
+    found = plainly_other_language(text, given)
+    if found is None:
+        return None
+    return (f"the text looks {language_name(found)}, not {language_name(given)} as --lang says "
+            f"(lang= in the API); analysed as {language_name(given)} all the same")
 
 
 def _document_list(documents: Any) -> list[Document]:
