@@ -112,3 +112,26 @@ def test_a_role_at_odds_with_the_side_says_so(narrative_analyzer):
         text, page = _terminal(result), render_html([result])
         assert described in text
         assert (AT_ODDS_EXPLANATION in text) == at_odds == (AT_ODDS_EXPLANATION in page)
+
+
+def test_summary_json_gives_the_count_of_minor_names_not_the_list(seed_example):
+    """`--summary` kept all 57 minor names of the seed example (with their mentions) in JSON,
+    whereas the terminal summary only counts them."""
+    import json
+    import subprocess
+    import sys
+
+    def plens(*args: str) -> list[dict]:
+        result = subprocess.run(
+            [sys.executable, "-m", "persuasion_lens", "analyze", str(seed_example),
+             "--narratives", "--format", "jsonl", *args],
+            capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr
+        return [json.loads(line) for line in result.stdout.splitlines()]
+
+    [full] = plens()
+    [summary] = plens("--summary")
+    assert len(full["minor_entities"]) > 10 and "minor_entity_count" not in full
+    assert "minor_entities" not in summary and "paragraphs" not in summary
+    assert summary["minor_entity_count"] == len(full["minor_entities"])
+    assert summary["entities"] == full["entities"]  # the main actors stay

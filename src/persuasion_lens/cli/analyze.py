@@ -43,7 +43,9 @@ def analyze(
     show_all: bool = typer.Option(
         False, "--all", help="Also show paragraphs without techniques and every name found."),
     summary: bool = typer.Option(False, "--summary", help="Only the summary, no paragraphs "
-                                 "(text, JSON and JSON Lines; the HTML page keeps them)."),
+                                 "(text, JSON and JSON Lines; the HTML page keeps them); with "
+                                 "--narratives, JSON gives the number of minor names "
+                                 "(minor_entity_count) instead of their list."),
     min_confidence: float | None = typer.Option(
         None,
         "--min-confidence",
@@ -143,7 +145,7 @@ def _emit(
         _write(output, render_html(results))
         return
     if output_format in (OutputFormat.json, OutputFormat.jsonl):
-        dicts = [_without_paragraphs(r.to_dict()) if summary else r.to_dict() for r in results]
+        dicts = [_summary_only(r.to_dict()) if summary else r.to_dict() for r in results]
         if output_format == OutputFormat.jsonl:
             _write(output, "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in dicts))
         else:
@@ -167,8 +169,16 @@ def _emit(
         print_report(console, result, show_all, summary)
 
 
-def _without_paragraphs(data: dict) -> dict:
-    return {key: value for key, value in data.items() if key != "paragraphs"}
+def _summary_only(data: dict) -> dict:
+    """An article's JSON as --summary gives it: without paragraphs, and with the number of
+    minor names instead of their list (as the terminal summary counts them)."""
+    kept = {}
+    for key, value in data.items():
+        if key == "minor_entities":
+            kept["minor_entity_count"] = len(value)
+        elif key != "paragraphs":
+            kept[key] = value
+    return kept
 
 
 def _write(output: Path | None, content: str) -> None:
