@@ -8,16 +8,12 @@ is then 1.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import typer
 
 from persuasion_lens.cli.common import semeval_app, user_errors_are_one_line
 from persuasion_lens.cli.semeval import read_article_folder, write_predictions
-
-_ARTICLE = re.compile(r"^article(.+)\.txt$")
-
 
 _DIR = typer.Argument(..., help="folder with article<ID>.txt files")
 _OUT = typer.Option(None, "-o", "--output", help="prediction file (default: standard output)")
