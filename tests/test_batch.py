@@ -569,6 +569,32 @@ def test_an_interrupted_run_keeps_its_counts_and_a_late_ctrl_c_loses_nothing(tmp
     db.dispose()
 
 
+def test_a_ctrl_c_while_a_batch_is_written_lets_the_write_finish(tmp_path, monkeypatch):
+    """Caught inside the SQLite driver, a Ctrl-C left the batch's write transaction open: the
+    run's counts then waited a minute for the lock and failed with a traceback (seen with
+    --dask local). The Ctrl-C is now held until the batch is stored, then raised."""
+    from persuasion_lens.batch import runner as batch_runner
+    from persuasion_lens.storage.schema import runs
+
+    stored_by_the_store = batch_runner.store_results
+
+    def ctrl_c_then_store(*arguments, **keywords):
+        os.kill(os.getpid(), signal.SIGINT)  # as a terminal sends it, while the batch is stored
+        return stored_by_the_store(*arguments, **keywords)
+
+    monkeypatch.setattr(batch_runner, "store_results", ctrl_c_then_store)
+    path = write_jsonl(tmp_path / "in.jsonl", article_rows(8))
+    db = open_database(f"sqlite:///{tmp_path}/run.db")
+    began = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        run_batch([str(path)], db, batch_size=4)
+    with db.engine.connect() as connection:
+        analysed, finished = connection.execute(select(runs.c.analysed, runs.c.finished_at)).one()
+    assert analysed == counts(db)["articles"] == 4 and finished is None  # the batch is whole
+    assert time.monotonic() - began < 30  # nothing waited for a lock
+    db.dispose()
+
+
 def test_ctrl_c_in_the_command_says_so_once_and_exits_130(tmp_path):
     rows = article_rows(6)
     rows[5]["text"] += "\n\nThe user pressed ctrl-c here."

@@ -80,3 +80,20 @@ def test_local_cluster_matches_single_process(tmp_path, monkeypatch):
     assert (again.analysed, again.skipped) == (0, 60)
     single.dispose()
     clustered.dispose()
+
+
+@pytest.mark.slow
+def test_local_workers_do_not_log_the_tasks_a_ctrl_c_cancels(monkeypatch):
+    """After a Ctrl-C each local worker logged a CancelledError warning under the command's
+    one-line message; our own local workers keep that logger to errors."""
+    import logging
+
+    monkeypatch.setenv("PYTHONPATH", subprocess_env()["PYTHONPATH"])
+    executor = DaskExecutor(analyzer_spec(), address="local", workers=1)
+    executor.start()
+    try:
+        levels = executor.client.run(
+            lambda: logging.getLogger("distributed.worker.state_machine").getEffectiveLevel())
+        assert list(levels.values()) == [logging.ERROR]
+    finally:
+        executor.close()

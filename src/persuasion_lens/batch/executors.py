@@ -4,6 +4,7 @@ scheduler, same code path). Either way the results come back here, where one wri
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from collections.abc import Iterator
@@ -67,6 +68,7 @@ class DaskExecutor:
                     dashboard_address=None,
                 )
             self.client = Client(self.cluster)
+            self.client.run(_quiet_cancelled_tasks)
         else:
             try:
                 self.client = Client(self.address, timeout="30s")
@@ -117,7 +119,16 @@ class DaskExecutor:
         if self.client is not None:
             self.client.close()
         if self.cluster is not None:
+            # after a Ctrl-C a worker may still be busy: its nanny, in this process, kills it
+            # after a few seconds, and said so in a warning
+            logging.getLogger("distributed.nanny").setLevel(logging.ERROR)
             self.cluster.close()
+
+
+def _quiet_cancelled_tasks() -> None:
+    """On the local workers we start: a Ctrl-C cancels the tasks in flight, and each worker
+    logged a warning with a CancelledError under our one-line message."""
+    logging.getLogger("distributed.worker.state_machine").setLevel(logging.ERROR)
 
 
 @contextmanager

@@ -11,8 +11,11 @@ text, and its narratives and entity roles are added to it, in the same transacti
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,11 +123,12 @@ def run_batch(
             narrated = [answer["item"] for answer in done if answer.get("narratives_only")]
             failures = read_failures + [answer["failure"] for answer in answers
                                         if not answer["ok"]]
-            _, given = store_results(db, analysed, failures, run_id, narrated)
-            summary.analysed += len(analysed)
-            summary.narratives_added += given
-            summary.skipped += len(narrated) - given  # another run gave them narratives first
-            note_failures(failures)
+            with _ctrl_c_held():
+                _, given = store_results(db, analysed, failures, run_id, narrated)
+                summary.analysed += len(analysed)
+                summary.narratives_added += given
+                summary.skipped += len(narrated) - given  # another run gave them narratives first
+                note_failures(failures)
             advance(len(answers))
         summary.seconds = time.perf_counter() - started
         finish_run(db, run_id, summary.analysed, summary.skipped, summary.failed,
@@ -140,6 +144,25 @@ def run_batch(
         summary.seconds = time.perf_counter() - started
         _close(executor, summary)
     return summary
+
+
+@contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Hold a Ctrl-C until the block is done, then raise it. Caught inside the SQLite driver
+    while it wrote a batch, it left the write transaction open on a connection that the
+    traceback kept alive: the run's counts then waited a minute for the lock and failed with
+    a traceback. The batch is written whole instead (a transaction takes milliseconds)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals can only be set from the main thread
+        return
+    pressed: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, _frame: pressed.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        raise KeyboardInterrupt
 
 
 def _close(executor: Any, summary: BatchSummary) -> None:
