@@ -234,6 +234,32 @@ def test_help_shows_flags_without_a_value_placeholder(command):
     assert "<bool>" not in result.output
 
 
+def _commands(group, path=()):
+    import click
+
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*path, name))
+        else:
+            yield (*path, name), command
+
+
+def test_help_keeps_the_bracketed_words_of_extras():
+    """The help is rich markup: "needs the [transformers] extra" lost its "[transformers]"."""
+    import re
+
+    import typer
+
+    checked = 0
+    for path, command in _commands(typer.main.get_command(app)):
+        for parameter in command.params:
+            for extra in re.findall(r"\\?(\[\w+\])", getattr(parameter, "help", None) or ""):
+                shown = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "400"}).output
+                assert extra in shown, (path, parameter.name, extra)
+                checked += 1
+    assert checked  # the train command's --encoder names one
+
+
 RUSSIAN = ("Позор власти\nЭти предатели продали родину, и это настоящая катастрофа для всей "
            "страны. Чиновники в Москве снова обещают народу светлое будущее, но цены растут "
            "каждый день, а зарплаты остаются прежними. Люди устали от лжи и пустых слов.\n")

@@ -153,7 +153,8 @@ def evaluate_articles(
     data_dir: Path | None = typer.Option(
         None, "--data-dir", envvar="PLENS_DATA", help="folder holding semeval2023-task3/"
     ),
-    lang: list[str] | None = typer.Option(None, "--lang", help="languages to report (repeatable)"),
+    lang: list[str] | None = typer.Option(None, "--lang", "-l",
+                                                   help="languages to report (repeatable)"),
 ) -> None:
     """Validation scores of the genre and framing classifiers next to two baselines."""
     print_article_table(article_evaluation_rows(data_dir, lang or None))

@@ -32,6 +32,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 # (bad input on its own, or bad options, exit with 2).
 SOME_INPUTS_SKIPPED = 1
 
+# The models that --model names besides a folder (plens analyze --help says what each is).
+OTHER_MODELS = "or 'linear', 'embeddings' or 'crosslingual' (see plens analyze --help)"
+
 # Errors a user can cause; they become one red line and exit code 2 instead of a traceback.
 USER_ERRORS: tuple[type[BaseException], ...] = (
     InputError,

@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from persuasion_lens.cli.common import (
+    OTHER_MODELS,
     app,
     console,
     error_console,
@@ -68,7 +69,8 @@ def batch(
     lang_column: str = typer.Option("lang", "--lang-column"),
     lang: str | None = typer.Option(None, "--lang", "-l", help="Language of articles whose "
                                     "row gives none (detected when left out)."),
-    model: str | None = typer.Option(None, "--model", help="Folder of a technique model."),
+    model: str | None = typer.Option(None, "--model", help="Folder of a technique model, "
+                                     f"{OTHER_MODELS}."),
     no_spans: bool = typer.Option(False, "--no-spans", help="Skip span detection."),
     narratives: bool = typer.Option(False, "--narratives", help="Also store narratives, the "
                                     "roles given to people and countries and the side taken "

@@ -86,14 +86,16 @@ def train(
     data_dir: str = typer.Option(DEFAULT_DATA, "--data-dir",
                                  help="Training data (env PLENS_DATA)."),
     output: Path | None = typer.Option(None, "--output", help="Artifact folder (default: the "
-                                       "package's models/artifacts/techniques)."),
+                                       "package's models/artifacts/techniques; with --encoder, "
+                                       "./plens-transformer)."),
     seed: int = typer.Option(13, "--seed"),
     languages: str | None = typer.Option(None, "--languages", help="e.g. en,fr (default all six)."),
     no_refit: bool = typer.Option(False, "--no-refit", help="Ship the train-split fit instead of "
                                   "refitting on train+validation."),
     encoder: str | None = typer.Option(
         None, "--encoder", help="Fine-tune this Hugging Face encoder (id or folder) instead; "
-        "needs the [transformers] extra. `plens train-encoder` has all its options."),
+        "needs pip install 'persuasion-lens\\[transformers]'. `plens train-encoder` has all its "
+        "options."),
     static_member: bool = typer.Option(
         True, "--static-member/--no-static-member", help="Also train the English "
         "static-embeddings member that the default model averages in (about 2 minutes)."),

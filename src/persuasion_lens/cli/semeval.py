@@ -10,6 +10,7 @@ import typer
 from rich.progress import Progress
 
 from persuasion_lens.cli.common import (
+    OTHER_MODELS,
     SOME_INPUTS_SKIPPED,
     console,
     error_console,
@@ -122,9 +123,10 @@ def subtask3(
     articles_dir: Path = typer.Argument(..., help="Folder of article<ID>.txt files."),
     output: Path = typer.Option(..., "--output", "-o", help="Prediction file to write."),
     lang: str | None = typer.Option(
-        None, "--lang", help="Language of all articles; detected per article when left out."
+        None, "--lang", "-l", help="Language of all articles; detected per article when left out."
     ),
-    model: str | None = typer.Option(None, "--model", help="Technique model folder."),
+    model: str | None = typer.Option(None, "--model", help="Technique model folder, "
+                                     f"{OTHER_MODELS}."),
 ) -> None:
     """Write `<ID>\\t<line>\\t<techniques>` for every non-empty line of every article; files
     that cannot be read are left out, each with a warning, and the exit status is then 1."""

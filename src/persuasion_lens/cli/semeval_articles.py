@@ -17,7 +17,7 @@ from persuasion_lens.cli.semeval import read_article_folder, write_predictions
 
 _DIR = typer.Argument(..., help="folder with article<ID>.txt files")
 _OUT = typer.Option(None, "-o", "--output", help="prediction file (default: standard output)")
-_LANG = typer.Option(None, "--lang", help="language of all articles (default: detect each)")
+_LANG = typer.Option(None, "--lang", "-l", help="language of all articles (default: detect each)")
 
 
 @semeval_app.command("st1")

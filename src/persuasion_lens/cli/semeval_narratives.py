@@ -22,7 +22,7 @@ from persuasion_lens.text.reading import InputError
 
 _DIR = typer.Argument(..., help="folder with <DOC>.txt files (e.g. raw-documents/)")
 _OUT = typer.Option(None, "-o", "--output", help="prediction file (default: standard output)")
-_LANG = typer.Option(None, "--lang", help="language of all documents (default: detect each)")
+_LANG = typer.Option(None, "--lang", "-l", help="language of all documents (default: detect each)")
 _MENTIONS = typer.Option(None, "--mentions",
                          help="mentions in subtask-1 format (DOC, entity, start, end inclusive); "
                               "default: detect them")

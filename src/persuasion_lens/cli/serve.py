@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from persuasion_lens.cli.common import app, console, fail, user_errors_are_one_line, warn
+from persuasion_lens.cli.common import (
+    OTHER_MODELS,
+    app,
+    console,
+    fail,
+    user_errors_are_one_line,
+    warn,
+)
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
@@ -21,7 +28,7 @@ def serve(
     db: str | None = typer.Option(None, "--db", help="Database URL of a corpus (adds the corpus "
                                   "endpoints when installed)."),
     model: str | None = typer.Option(None, "--model", help="Folder of a technique model to use "
-                                     "instead of the shipped one."),
+                                     f"instead of the shipped one, {OTHER_MODELS}."),
     no_spans: bool = typer.Option(False, "--no-spans", help="Skip span detection."),
     narratives: bool = typer.Option(False, "--narratives", help="Also show narratives, "
                                     "entity roles and the side taken (experimental)."),

@@ -310,7 +310,7 @@
     return `${verb} ${side.favours} against ${side.against} (${p})`;
   }
 
-  // "United States: Antagonist (Instigator) in 4 mentions", as the terminal and HTML reports say;
+  // "United States: Antagonist 0.80 (Conspirator) in 3 mentions", as the terminal and HTML reports say;
   // a role that contradicts the side the article takes ends with ", at odds with the side taken"
   function describeEntity(e) {
     const fine = (e.fine_roles || []).map((f) => f.label).join(", ");
