@@ -291,3 +291,11 @@ def test_languages_without_a_model_are_named_not_coded():
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
     assert "Language Spanish (detected)" in said and "in 'es'" not in said
+
+
+def test_the_shipped_model_warns_about_languages_outside_its_six(analyzer):
+    text = "Titre\nLes politiciens corrompus mentent encore une fois au peuple tout entier."
+    warned = {language: any("no model is trained" in warning
+                            for warning in analyzer.analyze_text(text, lang=language).warnings)
+              for language in ("fr", "es")}
+    assert warned == {"fr": False, "es": True}

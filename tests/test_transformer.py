@@ -116,6 +116,24 @@ def test_analyze_cli_uses_the_model(trained_model: Path, tmp_path: Path) -> None
     assert len(payload["paragraphs"]) == 2
 
 
+def test_a_language_the_model_was_not_trained_for_is_warned_about(trained_model: Path,
+                                                                   tmp_path: Path) -> None:
+    article = tmp_path / "article.txt"
+    article.write_text("Un titre\n\nLes traîtres à la patrie nous ruinent tous.\n",
+                       encoding="utf-8")
+    said = {}
+    for language in ("fr", "it"):  # the model was fine-tuned on Italian only
+        output = tmp_path / f"{language}.json"
+        result = CliRunner().invoke(app, [
+            "analyze", str(article), "--lang", language, "--model", str(trained_model),
+            "--format", "json", "--no-spans", "--output", str(output),
+        ])
+        assert result.exit_code == 0, result.output
+        said[language] = json.loads(output.read_text(encoding="utf-8"))["warnings"]
+    assert any("no model is trained for language 'fr'" in w for w in said["fr"])
+    assert not any("no model is trained" in w for w in said["it"])
+
+
 def test_missing_folder_is_a_one_line_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, [
         "train-encoder", "--encoder", str(tmp_path / "nope"), "--data-dir", str(DATA),

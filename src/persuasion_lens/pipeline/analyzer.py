@@ -161,7 +161,7 @@ class Analyzer:
                                 f"{counted(words, 'word')} and may be wrong; give the language "
                                 "(--lang; lang= in the API) to be sure")
             document.language = detected
-        if document.language not in SUPPORTED_LANGUAGES:
+        if self._untrained_language(document.language):
             warnings.append(
                 f"no model is trained for language '{document.language}'; results come from the "
                 "multilingual fallback and are less reliable"
@@ -173,6 +173,15 @@ class Analyzer:
             warnings.append(f"a short text ({counted(words, 'word')}): genre, frames, narratives "
                             "and roles are learnt from whole articles and say little about it")
         return warnings
+
+    def _untrained_language(self, language: str | None) -> bool:
+        """Whether the technique detector has no model of its own for `language`: it says so
+        itself (a fine-tuned transformer may know only some languages); a detector that does
+        not say is taken to know the shipped languages."""
+        uses_fallback = getattr(self.detector, "uses_fallback", None)
+        if uses_fallback is None:
+            return language not in SUPPORTED_LANGUAGES
+        return bool(uses_fallback(language))
 
     def _reads_whole_articles(self) -> bool:
         return (self.options.article_labels and self.article_classifier is not None) or (
