@@ -251,6 +251,17 @@ def test_span_commands_use_the_encoder_head(trained_model: Path, tmp_path: Path)
         assert doc == "1" and technique in TECHNIQUE_NAMES and 0 <= int(start) < int(end)
 
 
+def test_gold_only_leaves_out_the_models_paragraph_labels(trained_model: Path) -> None:
+    result = CliRunner().invoke(app, [
+        "evaluate-spans", "--data-dir", str(DATA), "--language", "it", "--gold-only",
+        "--model", str(trained_model),
+    ])
+    assert result.exit_code == 0, result.output
+    settings = [line.split("│")[2].strip() for line in result.output.splitlines()
+                if line.startswith("│ it ")]
+    assert settings == ["gold"]
+
+
 @pytest.mark.parametrize("damaged", ["model.safetensors", SPAN_HEAD_FILE])
 def test_a_damaged_model_folder_is_a_one_line_error(trained_model: Path, tmp_path: Path,
                                                     damaged: str) -> None:

@@ -126,7 +126,9 @@ def span_evaluation_rows(
     from persuasion_lens.models.spans import load_default_span_detector
 
     detector = detector or load_default_span_detector()
-    if technique_detector is None and use_technique_detector:
+    if not use_technique_detector:
+        technique_detector = None  # gold labels only, whichever detector was passed
+    elif technique_detector is None:
         try:
             technique_detector = load_technique_detector()
         except (FileNotFoundError, OSError):
