@@ -495,6 +495,30 @@ def test_a_failure_is_recorded_once_and_cleared_when_the_input_is_fixed(tmp_path
         db.dispose()
 
 
+def test_a_whole_input_failure_is_cleared_once_rows_of_it_are_stored(tmp_path,
+                                                                     db_url):  # noqa: F811
+    table = tmp_path / "fix.csv"
+    table.write_text(f"id,body\na1,{article_text(1).replace(chr(10), ' ')}\n", encoding="utf-8")
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    batch = ["batch", str(table), str(folder), "--db", db_url, "--no-progress", *analyzer_args()]
+    first = runner.invoke(app, batch)
+    assert first.exit_code == 1, first.output
+    db = open_database(db_url)
+    try:
+        assert sorted((f["source"], f["location"]) for f in list_failures(db)) == [
+            (str(folder.resolve()), ""), (str(table.resolve()), "")]
+        (folder / "one.txt").write_text(article_text(2), encoding="utf-8")
+        fixed = runner.invoke(app, [*batch, "--text-column", "body"])
+        assert fixed.exit_code == 0, fixed.output
+        assert list_failures(db) == [] and counts(db)["articles"] == 2
+    finally:
+        db.dispose()
+    report = runner.invoke(app, ["report", "--db", db_url, "-o", str(tmp_path / "r.html")])
+    assert report.exit_code == 0, report.output
+    assert "<b>0</b>Failed inputs" in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
 def test_an_edited_article_is_kept_in_both_versions_and_the_run_says_so(tmp_path):
     folder = tmp_path / "corpus"
     folder.mkdir()

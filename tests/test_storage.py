@@ -30,6 +30,7 @@ from persuasion_lens.storage.queries import (
 from persuasion_lens.storage.repository import (
     article_key,
     existing_keys,
+    start_run,
     store_batch,
     store_results,
     stored_without_narratives,
@@ -103,6 +104,18 @@ def test_failures_are_recorded_once(filled):
     store_batch(filled, [], [{**failure, "reason": "still not valid JSON"}])
     rows = list_failures(filled)
     assert len(rows) == 1 and rows[0]["reason"] == "still not valid JSON"
+
+
+def test_a_file_failure_of_this_run_outlives_rows_of_the_file_stored_after_it(filled):
+    # Dask stores batches as they finish: rows read before a file broke may come last
+    failure = {"source": "f.csv", "location": "", "reason": "not UTF-8 from line 90 on"}
+    row = {**_items(1, start=100)[0], "place": ["f.csv", "row 2"], "input_place": ["f.csv", ""]}
+    first, later = start_run(filled, ["f.csv"], "test", "v"), start_run(filled, [], "test", "v")
+    store_results(filled, [], [failure], first)
+    store_results(filled, [row], [], first)
+    assert [f["location"] for f in list_failures(filled)] == [""]
+    store_results(filled, [row], [], later)
+    assert list_failures(filled) == []
 
 
 def test_search_words_phrases_prefixes_and_filters(filled):

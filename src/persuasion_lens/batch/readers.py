@@ -75,6 +75,11 @@ class Record:
             return failure_source(Path(self.extra["file"])), ""
         return failure_source(Path(self.source)), self.location
 
+    def input_place(self) -> tuple[str, str]:
+        """Where a failure of the whole input it came from is recorded (a table without the
+        text column, a folder without articles): the input's file or folder, no location."""
+        return failure_source(Path(self.source)), ""
+
     def article_text(self) -> str:
         """The text to analyse: the title becomes line 1 unless the text already starts with it
         (the models read the first line as the title)."""

@@ -241,7 +241,7 @@ def _narratives_payload(payload: dict[str, Any], stored: dict[str, Any]) -> dict
             "text": stored["text"], "language": stored["language"],
             "external_id": payload["external_id"], "source": payload["source"],
             "input": payload["input"], "location": payload["location"],
-            "place": payload["place"]}
+            "place": payload["place"], "input_place": payload["input_place"]}
 
 
 def _payload(record: Record, lang: str | None) -> dict[str, Any]:
@@ -258,5 +258,6 @@ def _payload(record: Record, lang: str | None) -> dict[str, Any]:
         "input": record.source,
         "location": record.location,
         "place": list(record.place()),
+        "input_place": list(record.input_place()),
         "lang": record.lang or lang,
     }

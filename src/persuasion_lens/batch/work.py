@@ -125,7 +125,8 @@ def _add_narratives(analyzer: Any, payloads: list[dict[str, Any]],
         return {"ok": True, "key": payload["key"], "narratives_only": True,
                 "item": {"key": payload["key"], "article_id": payload["article_id"],
                          "narratives_version": _version(model), "result": result,
-                         "place": payload.get("place")}}
+                         "place": payload.get("place"),
+                         "input_place": payload.get("input_place")}}
 
     _answer_each(model.predict, stored, payloads, answers, "narratives", narrated)
 

@@ -8,7 +8,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, insert, select, update
+from sqlalchemy import bindparam, delete, exists, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -130,7 +130,8 @@ def store_batch(
     `outlet`, `url`, `published` (date or ISO string), `source`, and `result` (the
     `ArticleResult.to_dict()` form, with `narratives`, `subnarratives` and `entities` when the
     narrative model ran; then the item may name the narrative model's `narratives_version`).
-    Each failure has `source`, `location` and `reason`.
+    Each failure has `source`, `location` and `reason`. An item's `place` and `input_place`
+    ((source, location) pairs) clear the failures recorded there by earlier runs.
     Articles whose key is already stored are left alone.
     """
     return store_results(db, analysed, failed, run_id)[0]
@@ -153,20 +154,32 @@ def store_results(
     with db.engine.begin() as connection:
         added = _store_articles(connection, analysed, run_id) if analysed else 0
         given = _add_narratives(connection, narratives_added) if narratives_added else 0
-        _clear_failures(connection, [item["place"] for item in [*analysed, *narratives_added]
-                                     if item.get("place")])
+        _clear_failures(connection, _stored_places([*analysed, *narratives_added]), run_id)
         if failed:
             _store_failures(connection, failed, run_id)
     return added, given
 
 
-def _clear_failures(connection: Connection, places: Sequence[Sequence[str]]) -> None:
-    """An input that failed before and has now been stored is no longer a failure."""
-    if places:
-        connection.execute(
-            delete(failures).where(failures.c.source == bindparam("place_source"),
-                                   failures.c.location == bindparam("place_location")),
-            [{"place_source": source, "place_location": location} for source, location in places])
+def _stored_places(items: Sequence[dict[str, Any]]) -> set[tuple[str, str]]:
+    """The places whose failures storing these items settles: each article's own (its row, or
+    its file) and its whole input's (a table once without the text column is read now)."""
+    return {(str(place[0]), str(place[1])) for item in items
+            for place in (item.get("place"), item.get("input_place")) if place}
+
+
+def _clear_failures(connection: Connection, places: set[tuple[str, str]],
+                    run_id: int | None) -> None:
+    """An input that failed before and has now been stored is no longer a failure. A failure
+    this run recorded stays: Dask stores batches as they finish, so rows of a file may be
+    stored after the batch that recorded the file failing further on."""
+    if not places:
+        return
+    statement = delete(failures).where(failures.c.source == bindparam("place_source"),
+                                       failures.c.location == bindparam("place_location"))
+    if run_id is not None:
+        statement = statement.where(or_(failures.c.run_id.is_(None), failures.c.run_id != run_id))
+    connection.execute(statement, [{"place_source": source, "place_location": location}
+                                   for source, location in sorted(places)])
 
 
 def _add_narratives(connection: Connection, items: Sequence[dict[str, Any]]) -> int:
