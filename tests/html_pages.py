@@ -69,3 +69,41 @@ def article_page() -> str:
         + f"{body}\n  </article>\n</main>\n"
         + _FOOTER
     )
+
+# The smallest page of links: it was analysed as the one-paragraph article "Home News".
+LINKS_ONLY_PAGE = ('<html><body><nav><a href="/">Home</a> <a href="/x">News</a></nav>'
+                   "<footer>Copyright</footer></body></html>")
+
+# phrases of the example article that link elsewhere on the linked page
+_LINKED_PHRASES = ("harbour bridge", "Mara Vell", "ferry contract", "engineers",
+                   "the petition")
+
+
+def linked_article_page() -> str:
+    """The site's page around the example article, with links inside its paragraphs (and a
+    list of related links under it)."""
+    title, *paragraphs = article_lines()
+    linked = []
+    for paragraph in paragraphs:
+        for number, phrase in enumerate(_LINKED_PHRASES):
+            paragraph = paragraph.replace(phrase, f'<a href="/story/{number}">{phrase}</a>', 1)
+        linked.append(f"    <p>{paragraph}</p>")
+    related = "".join(f'<li><a href="/story/{n}">More on the {phrase}</a></li>'
+                      for n, phrase in enumerate(_LINKED_PHRASES))
+    return (
+        _HEAD.format(title=title)
+        + f"<main>\n  <article>\n    <header><h1>{title}</h1>\n"
+        + '    <p class="byline">By <a href="/authors/ed-marsh">Ed Marsh</a></p></header>\n'
+        + "\n".join(linked)
+        + f'\n  </article>\n  <aside><h2>Related</h2><ul>{related}</ul></aside>\n</main>\n'
+        + _FOOTER
+    )
+
+
+# A one-paragraph news brief, in a plain <div> (no <article>)
+BRIEF_TITLE = "Harbour bridge closed after storm"
+BRIEF_TEXT = ("The harbour bridge was closed on Tuesday after a storm damaged two lamp posts, "
+              "a council spokesman said. It should reopen on Friday.")
+NEWS_BRIEF_PAGE = (_HEAD.format(title=BRIEF_TITLE)
+                   + f'<div class="content"><h1>{BRIEF_TITLE}</h1><p>{BRIEF_TEXT}</p></div>\n'
+                   + _FOOTER)

@@ -8,7 +8,17 @@ import sys
 import time
 
 import pytest
-from html_pages import MENU_WORDS, NAVIGATION_PAGE, article_lines, article_page
+from html_pages import (
+    BRIEF_TEXT,
+    BRIEF_TITLE,
+    LINKS_ONLY_PAGE,
+    MENU_WORDS,
+    NAVIGATION_PAGE,
+    NEWS_BRIEF_PAGE,
+    article_lines,
+    article_page,
+    linked_article_page,
+)
 from typer.testing import CliRunner
 
 from persuasion_lens.cli import app
@@ -160,6 +170,27 @@ def test_html_page_with_an_article_is_analysed(tmp_path):
     assert texts[0] == title
     assert all(paragraph in texts for paragraph in paragraphs)
     assert not any(word in texts for word in MENU_WORDS)
+
+
+def test_html_page_of_a_few_links_is_an_error(tmp_path):
+    """Trafilatura read this page as the one-paragraph article "Home News"."""
+    page = tmp_path / "home.html"
+    page.write_text(LINKS_ONLY_PAGE, encoding="utf-8")
+    result = run_plens("analyze", str(page))
+    assert result.returncode == 2
+    assert_one_line_error(result, "home.html: no article text")
+
+
+@pytest.mark.parametrize(("page", "expected"), [
+    (linked_article_page(), article_lines()),
+    (NEWS_BRIEF_PAGE, [BRIEF_TITLE, BRIEF_TEXT]),
+], ids=["article with links", "brief without <article>"])
+def test_html_articles_with_links_or_in_a_plain_div_are_analysed(tmp_path, page, expected):
+    path = tmp_path / "page.html"
+    path.write_text(page, encoding="utf-8")
+    result = run_plens("analyze", "--format", "json", str(path))
+    assert result.returncode == 0, result.stderr.decode()
+    assert [p["text"] for p in json.loads(result.stdout)["paragraphs"]] == expected
 
 
 def test_endless_input_stops_at_the_limit():

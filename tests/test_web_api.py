@@ -12,7 +12,17 @@ import httpx
 import pytest
 from corpus_helpers import NARRATIVE_TEXT
 from fastapi.testclient import TestClient
-from html_pages import MENU_WORDS, NAVIGATION_PAGE, article_lines, article_page
+from html_pages import (
+    BRIEF_TEXT,
+    BRIEF_TITLE,
+    LINKS_ONLY_PAGE,
+    MENU_WORDS,
+    NAVIGATION_PAGE,
+    NEWS_BRIEF_PAGE,
+    article_lines,
+    article_page,
+    linked_article_page,
+)
 
 from persuasion_lens.taxonomy import TECHNIQUE_NAMES, taxonomy_as_dict
 from persuasion_lens.text.reading import read_document
@@ -199,6 +209,17 @@ def test_a_news_site_page_is_reduced_to_its_article(client, how):
     assert not any(word in texts for word in MENU_WORDS)
 
 
+@pytest.mark.parametrize(("page", "expected"), [
+    (linked_article_page(), article_lines()),
+    (NEWS_BRIEF_PAGE, [BRIEF_TITLE, BRIEF_TEXT]),
+], ids=["article with links", "brief without <article>"])
+def test_articles_with_links_or_in_a_plain_div_are_analysed(client, page, expected):
+    response = client.post("/api/analyze", files={"file": ("page.html", page.encode(),
+                                                           "text/html")})
+    assert response.status_code == 200, response.text
+    assert [p["text"] for p in response.json()["paragraphs"]] == expected
+
+
 def test_upload_cp1251(client):
     response = client.post(
         "/api/analyze", files={"file": ("statya.txt", RUSSIAN.encode("cp1251"), "text/plain")}
@@ -298,6 +319,9 @@ def test_non_numeric_content_length_is_400(small_client):
          "no article text"),
         ({"json": {"text": NAVIGATION_PAGE}}, "no article text"),
         ({"data": {"text": NAVIGATION_PAGE}}, "no article text"),
+        ({"files": {"file": ("home.html", LINKS_ONLY_PAGE.encode(), "text/html")}},
+         "home.html: no article text"),
+        ({"json": {"text": LINKS_ONLY_PAGE}}, "no article text"),
         ({"data": {"lang": "en"}}, "file"),
     ],
 )

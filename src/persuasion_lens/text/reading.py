@@ -171,14 +171,49 @@ def html_to_text(html: str) -> str:
 
 
 def _has_article_body(html: str) -> bool:
-    """Whether trafilatura finds an article body when it favours precision. Its default
-    extraction, which gives the text, falls back to every word on the page when it finds none:
-    a page of menus came out as its menu words."""
+    """Whether trafilatura finds an article body when it favours precision, and the page has
+    some words besides its links and navigation. Trafilatura's default extraction, which gives
+    the text, falls back to every word on the page when it finds no article: a page of menus
+    came out as its menu words (and on a small page, precision does not help)."""
     import trafilatura
 
     body = trafilatura.extract(html, include_comments=False, include_tables=False,
                                favor_precision=True)
-    return bool(body and body.strip())
+    return bool(body and body.strip()) and _enough_words(_text_besides_navigation(html))
+
+
+# what a page says besides its article: links, menus, the site's header and footer, controls
+_NAVIGATION_TAGS = ("a", "nav", "menu", "header", "footer", "button", "select")
+_NAVIGATION_ROLES = ("navigation", "menu", "menubar", "banner", "contentinfo", "button")
+_NOT_SHOWN_TAGS = ("head", "script", "style", "noscript", "template")
+MIN_ARTICLE_WORDS = 5
+_CHARACTERS_PER_WORD = 6
+
+
+def _text_besides_navigation(html: str) -> str:
+    """The page's visible text, less that of its links, navigation and controls."""
+    import lxml.etree
+    import lxml.html
+
+    try:
+        page = lxml.html.document_fromstring(html.encode("utf-8", errors="replace"),
+                                             parser=lxml.html.HTMLParser(encoding="utf-8"))
+    except (lxml.etree.ParserError, ValueError):  # nothing but blanks or comments
+        return ""
+    roles = " or ".join(f"@role='{role}'" for role in _NAVIGATION_ROLES)
+    dropped = page.xpath(" | ".join(f"//{tag}" for tag in _NAVIGATION_TAGS + _NOT_SHOWN_TAGS)
+                         + f" | //*[{roles}]")
+    for element in dropped:
+        if element.getparent() is not None:  # the root element cannot be dropped
+            element.drop_tree()  # keeps the text that follows it
+    return page.text_content()
+
+
+def _enough_words(text: str) -> bool:
+    """A handful of words, or as many letters as they have (for scripts without spaces)."""
+    words = text.split()
+    return (len(words) >= MIN_ARTICLE_WORDS
+            or len("".join(words)) >= MIN_ARTICLE_WORDS * _CHARACTERS_PER_WORD)
 
 
 def read_bounded(handle: BinaryIO, name: str, max_bytes: int = MAX_INPUT_BYTES) -> bytes:
