@@ -11,6 +11,7 @@ import os
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -406,21 +407,30 @@ def test_narratives_and_entity_roles_in_the_app_and_the_corpus_page(narrative_pa
     assert page.locator("section:has-text('Narratives by outlet') svg").count() == 1
 
 
+@contextmanager
+def _report_in_window(browser, tmp_path, results):
+    """The standalone HTML page of `results`, opened in a 1000 x 600 window."""
+    from persuasion_lens.reporting.html import render_html
+
+    page_file = tmp_path / "report.html"
+    page_file.write_text(render_html(results), encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1000, "height": 600})
+    try:
+        page = context.new_page()
+        page.goto(page_file.as_uri())
+        yield page
+    finally:
+        context.close()
+
+
 def test_report_page_wraps_long_words_and_keeps_tips_in_the_window(browser, analyzer, tmp_path):
     """A 300-character link made the standalone page 3,000 px wide; a tip shown near the
     bottom of the window ran off it (the tip is pinned to the window)."""
-    from persuasion_lens.reporting.html import render_html
-
     link = "https://example.org/" + "averylongpathsegment" * 15
     lines = ["These corrupt traitors are destroying our great nation!"] * 14 + [
         f"The shameful cowards lie again, see {link} for the disgusting details."]
     result = analyzer.analyze_text("\n".join(lines), lang="en")
-    page_file = tmp_path / "report.html"
-    page_file.write_text(render_html([result]), encoding="utf-8")
-    context = browser.new_context(viewport={"width": 1000, "height": 600})
-    page = context.new_page()
-    try:
-        page.goto(page_file.as_uri())
+    with _report_in_window(browser, tmp_path, [result]) as page:
         assert page.evaluate("document.documentElement.scrollWidth") <= 1000
         marks = page.locator("mark")
         assert marks.count() > 0
@@ -431,8 +441,6 @@ def test_report_page_wraps_long_words_and_keeps_tips_in_the_window(browser, anal
         page.mouse.move(box["x"] + 2, min(box["y"] + box["height"] / 2, 590))
         tip = page.locator("#tip").bounding_box()
         assert tip is not None and tip["y"] >= 0 and tip["y"] + tip["height"] <= 600
-    finally:
-        context.close()
 
 
 def _tip_beside(page, mark) -> None:
@@ -451,16 +459,9 @@ def _tip_beside(page, mark) -> None:
 def test_report_highlights_are_reached_with_tab_and_show_their_tip(browser, analyzer, tmp_path):
     """The standalone page's highlights answered the mouse only: they are tab stops now, and
     focus shows the tip as hovering does, flipped above the words near the window's bottom."""
-    from persuasion_lens.reporting.html import render_html
-
     lines = ["These corrupt traitors are destroying our great nation!"] * 15
     result = analyzer.analyze_text("\n".join(lines), lang="en")
-    page_file = tmp_path / "report.html"
-    page_file.write_text(render_html([result]), encoding="utf-8")
-    context = browser.new_context(viewport={"width": 1000, "height": 600})
-    page = context.new_page()
-    try:
-        page.goto(page_file.as_uri())
+    with _report_in_window(browser, tmp_path, [result]) as page:
         marks = page.locator("mark")
         assert marks.count() >= 10  # more than a window holds: Tab scrolls down to the last
         flipped = 0
@@ -481,15 +482,12 @@ def test_report_highlights_are_reached_with_tab_and_show_their_tip(browser, anal
         assert page.locator("#tip").is_visible()
         page.evaluate("document.activeElement.blur()")
         assert not page.locator("#tip").is_visible()
-    finally:
-        context.close()
 
 
 
 def test_report_tips_show_explanations_as_text(browser, analyzer, tmp_path):
     """The tip was built as HTML from the spans' explanations, which /api/report.html takes
     from the posted result: markup in one ran as the page's own when the tip opened."""
-    from persuasion_lens.reporting.html import render_html
     from persuasion_lens.web.app import result_from_dict
 
     result = analyzer.analyze_text("These corrupt traitors are destroying our nation!", lang="en")
@@ -498,17 +496,10 @@ def test_report_tips_show_explanations_as_text(browser, analyzer, tmp_path):
     for paragraph in posted["paragraphs"]:
         for span in paragraph["spans"]:
             span["explanation"] = planted
-    page_file = tmp_path / "report.html"
-    page_file.write_text(render_html([result_from_dict(posted)]), encoding="utf-8")
-    context = browser.new_context(viewport={"width": 1000, "height": 600})
-    page = context.new_page()
-    try:
-        page.goto(page_file.as_uri())
+    with _report_in_window(browser, tmp_path, [result_from_dict(posted)]) as page:
         page.locator("mark").first.focus()
         tip = page.locator("#tip")
         assert planted in tip.inner_text()
         assert tip.locator("img, b:has-text('bold')").count() == 0
         page.wait_for_timeout(200)  # an image that fails to load fires onerror soon after
         assert page.title() != "injected"
-    finally:
-        context.close()
