@@ -595,7 +595,7 @@ def test_a_database_from_before_narratives_opens_reports_and_takes_them(db_url):
                 "SELECT value FROM plens_meta WHERE name = 'schema_version'"))
         assert flags[run_id] is True or flags[run_id] == 1
         assert [flag for key, flag in flags.items() if key != run_id] == [None]
-        assert version == SCHEMA_VERSION == "5"
+        assert version == SCHEMA_VERSION == "6"
         assert len(stored_without_narratives(db, [i["key"] for i in _items(3)])) == 3
         store_batch(db, _narrative_items()[:1])
         assert stats(db)["narratives"]["articles"] == 1
@@ -819,29 +819,53 @@ def test_web_search_marks_words_and_never_an_html_entity():
     assert html == ("Tom &amp; Jerry, <mark>amp</mark> &lt;b&gt;<mark>ещё</mark>&lt;/b&gt;")
 
 
-def test_an_older_postgresql_index_is_replaced_by_the_folded_one(db_url):  # noqa: F811
+def test_an_older_postgresql_index_is_replaced_by_the_stored_vector(db_url):  # noqa: F811
+    """Version 4 indexed the unfolded text, version 5 the folded text's vector computed at each
+    search; opening either stores the vector in a column and indexes that."""
     import sqlalchemy as sa
+
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's search index")
+    for old_index in ("CREATE INDEX ix_paragraphs_tsv ON paragraphs "
+                      "USING GIN (to_tsvector('simple', text))",
+                      "CREATE INDEX ix_paragraphs_search ON paragraphs "
+                      f"USING GIN ({postgres_search_vector('text')})"):
+        db = open_database(db_url)
+        store_batch(db, _folding_items())
+        with db.engine.begin() as connection:  # as a version 4 or 5 database had it
+            connection.execute(sa.text("DROP INDEX ix_paragraphs_search_vector"))
+            connection.execute(sa.text("ALTER TABLE paragraphs DROP COLUMN search_vector"))
+            connection.execute(sa.text(old_index))
+        db.dispose()
+        db = open_database(db_url)
+        try:
+            names = {index["name"] for index in sa.inspect(db.engine).get_indexes("paragraphs")}
+            assert names & {"ix_paragraphs_search", "ix_paragraphs_tsv"} == set()
+            assert "ix_paragraphs_search_vector" in names
+            assert len(search(db, "еще")) == 1
+        finally:
+            db.dispose()
+
+
+def test_postgresql_search_matches_and_ranks_by_the_indexed_stored_vector(db_url):  # noqa: F811
+    """Ranking computed the vector of every matching paragraph again (seconds for a common
+    word); the search reads the stored vector, through its index."""
+    import sqlalchemy as sa
+
+    from persuasion_lens.storage.queries import _search_statement
 
     if not db_url.startswith("postgresql"):
         pytest.skip("PostgreSQL's search index")
     db = open_database(db_url)
     store_batch(db, _folding_items())
-    with db.engine.begin() as connection:  # as a version 4 database had it
-        connection.execute(sa.text("DROP INDEX ix_paragraphs_search"))
-        connection.execute(sa.text("CREATE INDEX ix_paragraphs_tsv ON paragraphs "
-                                   "USING GIN (to_tsvector('simple', text))"))
-    db.dispose()
-    db = open_database(db_url)
     try:
-        names = {index["name"] for index in sa.inspect(db.engine).get_indexes("paragraphs")}
-        assert "ix_paragraphs_search" in names and "ix_paragraphs_tsv" not in names
-        assert len(search(db, "еще")) == 1
-        with db.engine.connect() as connection:  # the search can use the index
+        statement, order = _search_statement(db, 'еще walesa* "lech walesa"', Filters())
+        sql = statement.order_by(*order).compile(
+            db.engine, compile_kwargs={"literal_binds": True})
+        with db.engine.connect() as connection:
             connection.execute(sa.text("SET enable_seqscan = off"))
-            plan = "\n".join(connection.execute(sa.text(
-                "EXPLAIN SELECT id FROM paragraphs WHERE "
-                f"{postgres_search_vector('paragraphs.text')} @@ "
-                "to_tsquery('simple', 'еще')")).scalars())
-        assert "ix_paragraphs_search" in plan
+            plan = "\n".join(connection.execute(sa.text(f"EXPLAIN VERBOSE {sql}")).scalars())
+        assert "ix_paragraphs_search_vector" in plan
+        assert "to_tsvector" not in plan
     finally:
         db.dispose()

@@ -43,6 +43,7 @@ from persuasion_lens.storage.narrative_queries import (
 from persuasion_lens.storage.schema import (
     ACCENT_FOLDS,
     NO_OUTLET,
+    POSTGRES_SEARCH_COLUMN,
     SEARCH_FOLDS,
     articles,
     entities,
@@ -53,7 +54,6 @@ from persuasion_lens.storage.schema import (
     narratives,
     outlet_or_none,
     paragraphs,
-    postgres_search_vector,
     spans,
     subnarratives,
 )
@@ -282,7 +282,7 @@ def _search_statement(db: Database, query: str, filters: Filters) -> tuple[Selec
         )
         order.append(_fts.c.rank)
     elif terms and db.full_text and db.dialect == "postgresql":
-        vector = literal_column(postgres_search_vector("paragraphs.text"))
+        vector = literal_column(f"paragraphs.{POSTGRES_SEARCH_COLUMN}")
         tsquery = func.to_tsquery(literal_column("'simple'"), _tsquery(terms))
         statement = statement.where(vector.op("@@")(tsquery))
         order.append(func.ts_rank(vector, tsquery).desc())

@@ -9,7 +9,8 @@ point at their paragraph by (article_id, paragraph_index); fine roles at their e
 Databases made by an older version are brought up to date when opened: missing tables are
 created and missing columns added (`runs.narratives`, `runs.narratives_added`,
 `articles.narratives_version`, the last filled in for the articles that already have
-narratives, and `articles.side_russian`); nothing else stored is touched.
+narratives, `articles.side_russian`, and on PostgreSQL the generated
+`paragraphs.search_vector`); nothing else stored is touched.
 """
 
 from __future__ import annotations
@@ -48,8 +49,9 @@ from sqlalchemy.engine import Engine
 log = logging.getLogger(__name__)
 
 # 2: narratives, subnarratives, entities; 3: articles.narratives_version, runs.narratives_added;
-# 4: articles.side_russian; 5: the search index holds folded text (ё as е, ł as l)
-SCHEMA_VERSION = "5"
+# 4: articles.side_russian; 5: the search index holds folded text (ё as е, ł as l);
+# 6: PostgreSQL stores each paragraph's search vector (paragraphs.search_vector)
+SCHEMA_VERSION = "6"
 
 metadata = MetaData()
 
@@ -304,18 +306,38 @@ _SQLITE_FTS = [
     "END",
 ]
 
-# PostgreSQL: a GIN index on the 'simple' text-search vector of the folded text (no stemming:
-# the corpus is multilingual, and 'simple' matches what SQLite's unicode61 tokenizer does).
+# PostgreSQL: the 'simple' text-search vector of the folded text (no stemming: the corpus is
+# multilingual, and 'simple' matches what SQLite's unicode61 tokenizer does), stored in a
+# generated column with a GIN index on it. Stored, because ranking reads the vector of every
+# matching paragraph, and computing it there took most of a search's time.
 def postgres_search_vector(column_sql: str) -> str:
-    """The text-search vector the PostgreSQL index holds (a search must use the same)."""
+    """The text-search vector of a paragraph's text, as PostgreSQL stores it."""
     return f"to_tsvector('simple', {folded_sql(column_sql, 'postgresql')})"
 
 
+POSTGRES_SEARCH_COLUMN = "search_vector"  # paragraphs.search_vector (PostgreSQL only)
+
 _POSTGRES_FTS = [
     "DROP INDEX IF EXISTS ix_paragraphs_tsv",  # before version 5: the text was not folded
-    "CREATE INDEX IF NOT EXISTS ix_paragraphs_search ON paragraphs "
-    f"USING GIN ({postgres_search_vector('text')})",
+    "DROP INDEX IF EXISTS ix_paragraphs_search",  # version 5: an index on the expression
+    "CREATE INDEX IF NOT EXISTS ix_paragraphs_search_vector ON paragraphs "
+    f"USING GIN ({POSTGRES_SEARCH_COLUMN})",
 ]
+
+
+def _add_postgres_search_column(connection) -> None:
+    """Before version 6 PostgreSQL computed the vector at each search: the column is added
+    (once; it computes the vector of every stored paragraph, which takes a while)."""
+    found = connection.execute(text(
+        "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND table_name = 'paragraphs' AND column_name = :name"),
+        {"name": POSTGRES_SEARCH_COLUMN}).first()
+    if found is not None:
+        return
+    log.info("storing the search vector of every paragraph (once)")
+    connection.execute(text(
+        f"ALTER TABLE paragraphs ADD COLUMN IF NOT EXISTS {POSTGRES_SEARCH_COLUMN} tsvector "
+        f"GENERATED ALWAYS AS ({postgres_search_vector('text')}) STORED"))
 
 
 def _fold_sqlite_index(connection) -> None:
@@ -436,6 +458,8 @@ def create_schema(engine: Engine) -> bool:
         full_text = False
     try:
         with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                _add_postgres_search_column(connection)
             for statement in statements:
                 connection.execute(text(statement))
             if engine.dialect.name == "sqlite":
