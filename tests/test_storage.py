@@ -250,6 +250,63 @@ def test_an_older_sqlite_index_is_rebuilt_folded(tmp_path):
         db.dispose()
 
 
+def _hindi_items() -> list[dict]:
+    texts = ["शीर्षक\n\nभारत की राजधानी दिल्ली है।",
+             "शीर्षक\n\nभारती ने एक गीत गाया।"]  # भारती is not भारत
+    return _items(len(texts), start=960, texts=texts)
+
+
+@pytest.mark.parametrize("query, found", [
+    ("भारत", "भारत की"), ("दिल्ली", "दिल्ली"), ('"भारत की"', "भारत की"), ("गीत", "गीत"),
+    ("भारती", "भारती"),
+])
+def test_words_with_combining_marks_are_searched_whole_on_both_databases(
+        db_url, query, found):  # noqa: F811
+    """Python's \\w and SQLite's tokenizer split Hindi words at their vowel signs (भारत as भ
+    and रत), which found the wrong paragraphs on SQLite and none on PostgreSQL."""
+    db = open_database(db_url)
+    store_batch(db, _hindi_items())
+    try:
+        hits = search(db, query)
+        assert [found in hit["text"] for hit in hits] == [True]
+        assert count_matches(db, query) == 1
+    finally:
+        db.dispose()
+
+
+def test_highlighting_marks_words_with_combining_marks_whole():
+    assert query_terms("भारत दिल्ली*") == ["भारत", "दिल्ली*"]
+    text = "भारत और भारती, दिल्ली में"
+    assert match_pattern("भारत").findall(text) == ["भारत"]
+    assert match_pattern("भार*").findall(text) == ["भारत", "भारती"]
+    assert match_pattern('"भारत और"').findall(text) == ["भारत और"]
+
+
+def test_an_older_sqlite_index_splitting_at_combining_marks_is_rebuilt(tmp_path):
+    """Before version 6 the SQLite index split words at combining marks; opening the database
+    rebuilds it once."""
+    import sqlalchemy as sa
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    db = open_database(url)
+    store_batch(db, _hindi_items())
+    with db.engine.begin() as connection:  # the version 5 index
+        connection.execute(sa.text("DROP TABLE paragraphs_fts"))
+        connection.execute(sa.text(
+            "CREATE VIRTUAL TABLE paragraphs_fts USING fts5(text, content='paragraphs', "
+            "content_rowid='id', tokenize='unicode61 remove_diacritics 2')"))
+        connection.execute(sa.text(
+            "INSERT INTO paragraphs_fts(paragraphs_fts) VALUES ('rebuild')"))
+    db.dispose()
+    db = open_database(url)
+    try:
+        assert [hit["text"] for hit in search(db, "भारत")] == ["भारत की राजधानी दिल्ली है।"]
+        store_batch(db, _items(1, start=970, texts=["शीर्षक\n\nभारत में बारिश।"]))
+        assert count_matches(db, "भारत") == 2  # the new triggers keep the word whole too
+    finally:
+        db.dispose()
+
+
 def test_filters_resolve_user_names():
     filters = Filters.from_user("loaded", "attack", None, "ge", "2024-01-01", None)
     assert filters.technique == "Loaded_Language"

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -167,15 +169,33 @@ def _paragraph_has_technique(filters: Filters) -> ColumnElement[bool] | None:
 
 # --- full-text search ----------------------------------------------------------------------
 
-_TERM = re.compile(r'"([^"]+)"|(\w+\*?)', re.UNICODE)
+@functools.lru_cache(maxsize=1)
+def _word_character() -> str:
+    """A regular expression for a character of a word: Python's \\w, and the combining marks
+    (Unicode M*: Hindi vowel signs, viramas, ...) that \\w leaves out but the search index keeps
+    in the word."""
+    ranges: list[list[int]] = []
+    for code in itertools.chain(range(0x300, 0x20000), range(0xE0100, 0xE01F0)):
+        if unicodedata.category(chr(code)).startswith("M"):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            else:
+                ranges.append([code, code])
+    marks = "".join(f"\\U{first:08x}-\\U{last:08x}" for first, last in ranges)
+    return rf"[\w{marks}]"
+
+
+@functools.lru_cache(maxsize=1)
+def _term_pattern() -> re.Pattern[str]:
+    return re.compile(rf'"([^"]+)"|({_word_character()}+\*?)')
 
 
 def query_terms(query: str) -> list[str]:
     """Words and "quoted phrases" of a search query (a trailing * marks a prefix)."""
     terms = []
-    for phrase, word in _TERM.findall(query):
+    for phrase, word in _term_pattern().findall(query):
         if phrase:
-            words = re.findall(r"\w+", phrase)
+            words = re.findall(_word_character() + "+", phrase)
             if words:
                 terms.append(" ".join(words))
         elif word.strip("*"):
@@ -189,16 +209,18 @@ def match_pattern(query: str) -> re.Pattern[str] | None:
     terms = query_terms(query)
     if not terms:
         return None
-    words = [_letters_pattern(term.rstrip("*")) + (r"\w*" if term.endswith("*") else "")
+    letter = _word_character()
+    words = [_letters_pattern(term.rstrip("*")) + (letter + "*" if term.endswith("*") else "")
              for term in terms]
-    return re.compile(r"\b(" + "|".join(words) + r")\b", re.IGNORECASE)
+    return re.compile(rf"(?<!{letter})(" + "|".join(words) + rf")(?!{letter})", re.IGNORECASE)
 
 
 def _letters_pattern(term: str) -> str:
     """A phrase's words may be apart by any run of spaces or punctuation, as for search."""
     variants = _letter_variants()
+    between_words = "[^" + _word_character()[1:] + "+"
     return "".join(
-        r"\W+" if letter == " " else
+        between_words if letter == " " else
         "[" + "".join(sorted(variants[letter])) + "]" if letter in variants else re.escape(letter)
         for letter in fold_for_search(term, "postgresql").lower())
 

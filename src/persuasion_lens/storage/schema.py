@@ -50,7 +50,8 @@ log = logging.getLogger(__name__)
 
 # 2: narratives, subnarratives, entities; 3: articles.narratives_version, runs.narratives_added;
 # 4: articles.side_russian; 5: the search index holds folded text (ё as е, ł as l);
-# 6: PostgreSQL stores each paragraph's search vector (paragraphs.search_vector)
+# 6: PostgreSQL stores each paragraph's search vector (paragraphs.search_vector), and SQLite's
+# search index keeps words with combining marks (Hindi, other Indic scripts) whole
 SCHEMA_VERSION = "6"
 
 metadata = MetaData()
@@ -292,9 +293,12 @@ _FOLDED_OLD = folded_sql("old.text", "sqlite")
 _SQLITE_TRIGGERS = ("paragraphs_fts_insert", "paragraphs_fts_delete", "paragraphs_fts_update")
 
 # SQLite: an external-content FTS5 index over the folded paragraph text, kept current by triggers.
+# unicode61 splits words at combining marks (Unicode M*, e.g. Hindi vowel signs) unless told
+# they are word characters; accents stay removed.
+_SQLITE_TOKENIZER = "unicode61 remove_diacritics 2 categories 'L* N* Co M*'"
 _SQLITE_FTS = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS paragraphs_fts USING fts5("
-    "text, content='paragraphs', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    f"text, content='paragraphs', content_rowid='id', tokenize=\"{_SQLITE_TOKENIZER}\")",
     "CREATE TRIGGER IF NOT EXISTS paragraphs_fts_insert AFTER INSERT ON paragraphs BEGIN "
     f"INSERT INTO paragraphs_fts(rowid, text) VALUES (new.id, {_FOLDED_NEW}); END",
     "CREATE TRIGGER IF NOT EXISTS paragraphs_fts_delete AFTER DELETE ON paragraphs BEGIN "
@@ -340,23 +344,27 @@ def _add_postgres_search_column(connection) -> None:
         f"GENERATED ALWAYS AS ({postgres_search_vector('text')}) STORED"))
 
 
-def _fold_sqlite_index(connection) -> None:
-    """Before version 5 the SQLite index held the text unfolded: its triggers are replaced and
-    the index rebuilt (once; afterwards the triggers already fold)."""
-    found = connection.execute(text(
-        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name"),
-        {"name": "paragraphs_fts_insert"}).scalar()
-    if found is None or "replace(" in found:
+def _sqlite_schema_sql(connection, name: str) -> str | None:
+    return connection.execute(
+        text("SELECT sql FROM sqlite_master WHERE name = :name"), {"name": name}).scalar()
+
+
+def _rebuild_old_sqlite_index(connection) -> None:
+    """Before version 5 the SQLite index held the text unfolded, before version 6 it split words
+    at combining marks: the index and its triggers are made anew and filled (once)."""
+    trigger = _sqlite_schema_sql(connection, "paragraphs_fts_insert")
+    index = _sqlite_schema_sql(connection, "paragraphs_fts") or ""
+    if trigger is None or ("replace(" in trigger and _SQLITE_TOKENIZER in index):
         return
     for name in _SQLITE_TRIGGERS:
         connection.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
-    for statement in _SQLITE_FTS[1:]:
+    connection.execute(text("DROP TABLE paragraphs_fts"))  # derived from paragraphs only
+    for statement in _SQLITE_FTS:
         connection.execute(text(statement))
-    connection.execute(text("INSERT INTO paragraphs_fts(paragraphs_fts) VALUES ('delete-all')"))
     connection.execute(text(
         "INSERT INTO paragraphs_fts(rowid, text) SELECT id, "
         f"{folded_sql('text', 'sqlite')} FROM paragraphs"))
-    log.info("rebuilt the search index with ё/е and ł/l folded")
+    log.info("rebuilt the search index (ё/е and ł/l folded, words with combining marks whole)")
 
 
 # Columns added after version 1: (table, column, SQL type). `create_all` creates missing tables
@@ -463,7 +471,7 @@ def create_schema(engine: Engine) -> bool:
             for statement in statements:
                 connection.execute(text(statement))
             if engine.dialect.name == "sqlite":
-                _fold_sqlite_index(connection)
+                _rebuild_old_sqlite_index(connection)
     except Exception as error:  # e.g. an SQLite built without FTS5
         log.warning("full-text search is not available (%s); search falls back to LIKE", error)
         full_text = False
