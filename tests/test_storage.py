@@ -307,6 +307,39 @@ def test_an_older_sqlite_index_splitting_at_combining_marks_is_rebuilt(tmp_path)
         db.dispose()
 
 
+@pytest.mark.parametrize("query", ["_", "__", '"_"', "ि", "headline _"])
+def test_a_query_that_folds_to_no_words_is_searched_as_having_none(db_url, query):  # noqa: F811
+    """"_" folded to nothing, and PostgreSQL's search crashed on it (IndexError; 500 on the
+    web); like "*", such a query has no words: the CLI says so and lists by the filters."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+    from typer.testing import CliRunner
+
+    from persuasion_lens.cli import app
+    from persuasion_lens.web.corpus import router
+
+    words = [word for word in ["headline"] if word in query]
+    assert query_terms(query) == words
+    db = open_database(db_url)
+    store_batch(db, _items(3))
+    expected = count_matches(db, " ".join(words))
+    try:
+        assert len(search(db, query, limit=100)) == count_matches(db, query) == expected
+    finally:
+        db.dispose()
+    result = CliRunner().invoke(app, ["search", query, "--db", db_url])
+    assert result.exit_code == 0, result.output
+    assert ("has no words to search for" in result.output) == (not words)
+    assert "no matching paragraphs" not in result.output
+    web = FastAPI()
+    web.state.db_url = db_url
+    web.include_router(router)
+    client = TestClient(web)
+    found = client.get("/corpus/api/search", params={"q": query})
+    assert found.status_code == 200 and found.json()["total"] == expected
+    assert client.get("/corpus", params={"q": query}).status_code == 200
+
+
 def test_filters_resolve_user_names():
     filters = Filters.from_user("loaded", "attack", None, "ge", "2024-01-01", None)
     assert filters.technique == "Loaded_Language"

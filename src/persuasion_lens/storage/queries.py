@@ -190,15 +190,21 @@ def _term_pattern() -> re.Pattern[str]:
     return re.compile(rf'"([^"]+)"|({_word_character()}+\*?)')
 
 
+# A word needs a letter or digit: the index splits words at underscores (and "_" alone made
+# PostgreSQL's query fail).
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
+
+
 def query_terms(query: str) -> list[str]:
     """Words and "quoted phrases" of a search query (a trailing * marks a prefix)."""
     terms = []
     for phrase, word in _term_pattern().findall(query):
         if phrase:
-            words = re.findall(_word_character() + "+", phrase)
+            words = [found for found in re.findall(_word_character() + "+", phrase)
+                     if _LETTER_OR_DIGIT.search(found)]
             if words:
                 terms.append(" ".join(words))
-        elif word.strip("*"):
+        elif _LETTER_OR_DIGIT.search(word):
             terms.append(word)
     return terms
 
