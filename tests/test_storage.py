@@ -909,7 +909,7 @@ def test_web_search_marks_words_and_never_an_html_entity():
     assert html == ("Tom &amp; Jerry, <mark>amp</mark> &lt;b&gt;<mark>ещё</mark>&lt;/b&gt;")
 
 
-def test_an_older_postgresql_index_is_replaced_by_the_stored_vector(db_url):  # noqa: F811
+def test_an_older_postgresql_index_is_replaced_by_the_stored_vector(db_url, caplog):  # noqa: F811
     """Version 4 indexed the unfolded text, version 5 the folded text's vector computed at each
     search; opening either stores the vector in a column and indexes that."""
     import sqlalchemy as sa
@@ -927,8 +927,11 @@ def test_an_older_postgresql_index_is_replaced_by_the_stored_vector(db_url):  # 
             connection.execute(sa.text("ALTER TABLE paragraphs DROP COLUMN search_vector"))
             connection.execute(sa.text(old_index))
         db.dispose()
+        caplog.clear()
         db = open_database(db_url)
         try:
+            # a minute's pause on a large corpus: the command says why
+            assert "updating the database once for faster search" in caplog.text
             names = {index["name"] for index in sa.inspect(db.engine).get_indexes("paragraphs")}
             assert names & {"ix_paragraphs_search", "ix_paragraphs_tsv"} == set()
             assert "ix_paragraphs_search_vector" in names

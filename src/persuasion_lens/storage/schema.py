@@ -338,7 +338,10 @@ def _add_postgres_search_column(connection) -> None:
         {"name": POSTGRES_SEARCH_COLUMN}).first()
     if found is not None:
         return
-    log.info("storing the search vector of every paragraph (once)")
+    if connection.execute(text("SELECT EXISTS (SELECT 1 FROM paragraphs)")).scalar():
+        # about a minute per 40,000 paragraphs: say why the command pauses
+        log.warning("updating the database once for faster search: storing the search vector "
+                    "of every paragraph (about a minute per 40,000 paragraphs)")
     connection.execute(text(
         f"ALTER TABLE paragraphs ADD COLUMN IF NOT EXISTS {POSTGRES_SEARCH_COLUMN} tsvector "
         f"GENERATED ALWAYS AS ({postgres_search_vector('text')}) STORED"))
