@@ -253,3 +253,29 @@ def test_stored_roles_below_the_line_read_unclear_everywhere(narrative_corpus, t
     assert exported.exit_code == 0, exported.output
     csv_text = output.read_text(encoding="utf-8")
     assert f"{unsure.entity}: role unclear (most likely {unsure.main_role} 0." in csv_text
+
+
+def test_report_top_limits_only_the_densest_articles(tmp_path):
+    rows = article_rows(17)
+    for number, row in enumerate(rows):
+        row["outlet"] = f"Outlet {number:02d}"
+    url = _stored_corpus(tmp_path, rows, analyzer_spec(), 8)
+    db = open_database(url)
+    data = stats(db, top=2)
+    db.dispose()
+    assert len(data["densest_articles"]) == 2
+    assert len(data["by_outlet"]) == 17 and len(data["by_language"]) == 1
+    output = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", "--db", url, "-o", str(output), "--top", "2"])
+    assert result.exit_code == 0, result.output
+    html = output.read_text(encoding="utf-8")
+    assert "The 2 more outlets with the fewest paragraphs are left out of the chart." in html
+
+
+def test_report_top_does_not_cut_the_narrative_lists(narrative_corpus):
+    db = open_database(narrative_corpus)
+    everything, one = stats(db)["narratives"], stats(db, top=1)["narratives"]
+    db.dispose()
+    assert len(everything["by_outlet"]) > 1 and len(everything["sides"]) > 1
+    assert len(everything["entities"]) > 1
+    assert one == everything

@@ -13,6 +13,8 @@ from typing import Any
 from persuasion_lens.taxonomy import CATEGORIES, CATEGORY_NAMES, technique
 
 _COLOURS = {c.name: c.colour for c in CATEGORIES}
+HEATMAP_ROWS = 15  # outlets or languages in a share heatmap: more would not be readable
+NARRATIVE_OUTLETS = 10  # outlets in the narratives-by-outlet heatmap
 
 
 def _pyplot():
@@ -104,8 +106,16 @@ def over_time_chart(stats: dict[str, Any]) -> str | None:
         return _svg(fig)
 
 
-def share_heatmap(rows: list[dict[str, Any]], key: str, limit: int = 15) -> str | None:
-    """Share of paragraphs using each category, per outlet or language (a heatmap)."""
+def heatmap_rows_left_out(rows: list[dict[str, Any]], key: str,
+                          limit: int = HEATMAP_ROWS) -> int:
+    """How many of the rows `share_heatmap` leaves out (those with the fewest paragraphs)."""
+    return max(0, sum(1 for r in rows if r.get(key) is not None) - limit)
+
+
+def share_heatmap(rows: list[dict[str, Any]], key: str,
+                  limit: int = HEATMAP_ROWS) -> str | None:
+    """Share of paragraphs using each category, per outlet or language (a heatmap of the
+    first `limit` rows: `heatmap_rows_left_out` says how many more there are)."""
     rows = [r for r in rows if r.get(key) is not None][:limit]
     if not rows:
         return None
@@ -171,7 +181,7 @@ def narratives_over_time_chart(stats: dict[str, Any], limit: int = 8) -> str | N
 
 
 def narratives_by_outlet_chart(stats: dict[str, Any], limit: int = 12,
-                               outlets: int = 10) -> str | None:
+                               outlets: int = NARRATIVE_OUTLETS) -> str | None:
     """A heatmap: share of each outlet's articles (with narratives) carrying each narrative."""
     narratives = stats.get("narratives") or {}
     rows = (narratives.get("by_outlet") or [])[:outlets]

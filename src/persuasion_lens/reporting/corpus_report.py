@@ -39,10 +39,21 @@ def chart_sections(data: dict[str, Any]) -> list[tuple[str, str | None, str]]:
         ("Techniques over time", corpus_charts.over_time_chart(data),
          "Share of paragraphs using each category, by publication date."),
         ("Techniques by outlet", corpus_charts.share_heatmap(data["by_outlet"], "outlet"),
-         "Share of each outlet's paragraphs using each category."),
+         "Share of each outlet's paragraphs using each category."
+         + _left_out_note(corpus_charts.heatmap_rows_left_out(data["by_outlet"], "outlet"),
+                          "outlet")),
         ("Techniques by language", corpus_charts.share_heatmap(data["by_language"], "language"),
-         "Share of paragraphs using each category, per language."),
+         "Share of paragraphs using each category, per language."
+         + _left_out_note(corpus_charts.heatmap_rows_left_out(data["by_language"], "language"),
+                          "language")),
     ]
+
+
+def _left_out_note(left_out: int, noun: str) -> str:
+    if not left_out:
+        return ""
+    return (f" The {counted(left_out, 'more ' + noun)} with the fewest paragraphs "
+            f"{'is' if left_out == 1 else 'are'} left out of the chart.")
 
 
 def _figure(title: str, svg: str | None, note: str) -> str:
@@ -143,7 +154,9 @@ def narrative_sections(data: dict[str, Any]) -> str:
         ("Narratives over time", corpus_charts.narratives_over_time_chart(data),
          "Share of each month's articles carrying each of the most frequent narratives."),
         ("Narratives by outlet", corpus_charts.narratives_by_outlet_chart(data),
-         "Share of each outlet's articles carrying each of the most frequent narratives."),
+         "Share of each outlet's articles carrying each of the most frequent narratives."
+         + _left_out_note(max(0, len(narratives["by_outlet"]) - corpus_charts.NARRATIVE_OUTLETS),
+                          "outlet")),
     ))
     return (f"<section class='narratives'>{heading}{intro}{_narrative_table(narratives)}"
             f"</section>{figures}{sides_section(narratives)}{entity_roles_section(narratives)}")

@@ -125,12 +125,14 @@ def entity_summary(entity: dict[str, Any]) -> str:
 # --- statistics -------------------------------------------------------------------------------
 
 UNCLEAR_ROLE = "unclear"
+TOP_ENTITIES = 20  # entities in the role tables of the report and the web page
 
 
 def narrative_stats(connection: Connection, conditions: list[ColumnElement[bool]],
-                    top: int = 20) -> dict[str, Any]:
-    """Narratives over time (per month) and by outlet, and the roles given to each entity by
-    outlet, over the articles that match `conditions` (on `articles`) and have narratives."""
+                    top_entities: int = TOP_ENTITIES) -> dict[str, Any]:
+    """Narratives over time (per month) and by outlet (every outlet), the sides taken per
+    outlet, and the roles given to the `top_entities` entities by outlet, over the articles
+    that match `conditions` (on `articles`) and have narratives."""
     with_narratives = narratives.join(articles, articles.c.id == narratives.c.article_id)
     analysed = connection.execute(
         select(func.count(func.distinct(narratives.c.article_id)))
@@ -156,15 +158,15 @@ def narrative_stats(connection: Connection, conditions: list[ColumnElement[bool]
         "message": None,
         "by_narrative": by_narrative,
         "over_time": _over_time(connection, conditions),
-        "by_outlet": _by_outlet(connection, conditions, top),
-        "entities": _entity_roles(connection, conditions, top),
-        "sides": _sides_by_outlet(connection, conditions, top),
+        "by_outlet": _by_outlet(connection, conditions),
+        "entities": _entity_roles(connection, conditions, top_entities),
+        "sides": _sides_by_outlet(connection, conditions),
     }
 
 
-def _sides_by_outlet(connection: Connection, conditions: list[ColumnElement[bool]],
-                     top: int) -> list[dict[str, Any]]:
-    """Per outlet (the `top` with the most readings), how many of its articles take each side
+def _sides_by_outlet(connection: Connection,
+                     conditions: list[ColumnElement[bool]]) -> list[dict[str, Any]]:
+    """Per outlet (the most readings first), how many of its articles take each side
     of the Russia–Ukraine war: {"outlet", "articles" (with a side read), "russian_side",
     "opposing_side" (leaning either way), "stated_russian_side", "stated_opposing_side"
     (at or beyond the probability from which the reports state the side)}."""
@@ -180,7 +182,7 @@ def _sides_by_outlet(connection: Connection, conditions: list[ColumnElement[bool
     rows = connection.execute(
         select(outlet.label("outlet"), *(value.label(name) for name, value in counted.items()))
         .where(*conditions, side.is_not(None))
-        .group_by(outlet).order_by(func.count().desc(), outlet).limit(top)
+        .group_by(outlet).order_by(func.count().desc(), outlet)
     ).all()
     return [{"outlet": row.outlet, "articles": int(row.articles),
              "russian_side": int(row.russian_side),
@@ -227,8 +229,8 @@ def _over_time(connection: Connection, conditions: list[ColumnElement[bool]]) ->
     return {"unit": "month", "periods": periods}
 
 
-def _by_outlet(connection: Connection, conditions: list[ColumnElement[bool]],
-               top: int) -> list[dict[str, Any]]:
+def _by_outlet(connection: Connection,
+               conditions: list[ColumnElement[bool]]) -> list[dict[str, Any]]:
     """Articles with each narrative per outlet (those without one as NO_OUTLET; no rows
     where no article names its outlet)."""
     grouped = _counts_by(connection, conditions, outlet_or_none(), lambda key: key)
@@ -238,7 +240,7 @@ def _by_outlet(connection: Connection, conditions: list[ColumnElement[bool]],
         for outlet, data in grouped.items()
     ]
     rows.sort(key=lambda row: (-row["articles"], str(row["outlet"])))
-    return with_outlets(rows[:top])
+    return with_outlets(rows)
 
 
 def with_outlets(rows: list[dict]) -> list[dict]:

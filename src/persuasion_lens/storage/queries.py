@@ -381,7 +381,8 @@ def _distinct_paragraphs_with_hits(filters: Filters):
 
 
 def stats(db: Database, filters: Filters | None = None, top: int = 20) -> dict[str, Any]:
-    """Everything the corpus report and the web page chart, as plain JSON-ready data."""
+    """Everything the corpus report and the web page chart, as plain JSON-ready data; `top`
+    is the number of densest articles (every outlet and language is listed)."""
     filters = filters or Filters()
     selected = _filtered_articles(filters)
     with db.engine.connect() as connection:
@@ -413,9 +414,8 @@ def stats(db: Database, filters: Filters | None = None, top: int = 20) -> dict[s
             "by_technique": by_technique,
             "by_category": dict(sorted(by_category.items(), key=lambda kv: -kv[1])),
             "over_time": _over_time(connection, filters),
-            "by_outlet": with_outlets(
-                _shares_by(connection, filters, outlet_or_none(), "outlet", top)),
-            "by_language": _shares_by(connection, filters, articles.c.language, "language", top),
+            "by_outlet": with_outlets(_shares_by(connection, filters, outlet_or_none(), "outlet")),
+            "by_language": _shares_by(connection, filters, articles.c.language, "language"),
             "model_versions": _model_versions_by_language(connection, filters),
             "top_phrases": _top_phrases(connection, filters),
             "densest_articles": _densest(connection, filters, top),
@@ -423,7 +423,6 @@ def stats(db: Database, filters: Filters | None = None, top: int = 20) -> dict[s
             "narratives": narrative_stats(
                 connection,
                 [*_article_conditions(filters), *_article_uses_technique(filters)],
-                top,
             ),
         }
     return result
@@ -431,11 +430,13 @@ def stats(db: Database, filters: Filters | None = None, top: int = 20) -> dict[s
 
 def narrative_summary(db: Database, filters: Filters | None = None,
                       top: int = 20) -> dict[str, Any]:
-    """Only the narrative part of `stats()`: narratives over time and by outlet, entity roles."""
+    """Only the narrative part of `stats()`: narratives over time and by outlet, the roles of
+    the `top` entities."""
     filters = filters or Filters()
     with db.engine.connect() as connection:
         return {"filters": filters.to_dict(), **narrative_stats(
-            connection, [*_article_conditions(filters), *_article_uses_technique(filters)], top)}
+            connection, [*_article_conditions(filters), *_article_uses_technique(filters)],
+            top_entities=top)}
 
 
 def _model_versions_by_language(connection, filters: Filters) -> dict[str, list[str]]:
@@ -450,8 +451,9 @@ def _model_versions_by_language(connection, filters: Filters) -> dict[str, list[
     return dict(versions)
 
 
-def _shares_by(connection, filters: Filters, key_column, name: str, top: int) -> list[dict]:
-    """Per outlet (or language): paragraphs, and the share of them using each category."""
+def _shares_by(connection, filters: Filters, key_column, name: str) -> list[dict]:
+    """Per outlet (or language), all of them, the most paragraphs first: paragraphs, and the
+    share of them using each category."""
     totals = {
         row.key: (row.n_articles, int(row.n_paragraphs or 0))
         for row in connection.execute(
@@ -490,7 +492,7 @@ def _shares_by(connection, filters: Filters, key_column, name: str, top: int) ->
             "share_by_category": {c: n / denominator for c, n in sorted(counts[key].items())},
         })
     rows.sort(key=lambda row: (-row["paragraphs"], str(row[name])))
-    return rows[:top]
+    return rows
 
 
 def _over_time(connection, filters: Filters) -> dict[str, Any]:
