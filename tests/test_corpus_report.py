@@ -279,3 +279,41 @@ def test_report_top_does_not_cut_the_narrative_lists(narrative_corpus):
     assert len(everything["by_outlet"]) > 1 and len(everything["sides"]) > 1
     assert len(everything["entities"]) > 1
     assert one == everything
+
+
+def _dated_corpus(folder, dates: list[str]) -> str:
+    folder.mkdir()
+    rows = article_rows(len(dates))
+    for row, published in zip(rows, dates, strict=True):
+        row["published"] = published
+    return _stored_corpus(folder, rows, analyzer_spec(), 8)
+
+
+def test_over_time_has_every_period_between_the_first_and_the_last(tmp_path):
+    from persuasion_lens.reporting.corpus_charts import over_time_chart
+
+    months = open_database(_dated_corpus(tmp_path / "months", ["2023-11-30", "2024-02-03"]))
+    days = open_database(_dated_corpus(tmp_path / "days", ["2024-03-30", "2024-03-27"]))
+    by_month, by_day = stats(months)["over_time"], stats(days)["over_time"]
+    months.dispose()
+    days.dispose()
+    assert by_month["unit"] == "month"
+    assert [(p["period"], p["paragraphs"] > 0) for p in by_month["periods"]] == [
+        ("2023-11", True), ("2023-12", False), ("2024-01", False), ("2024-02", True)]
+    assert by_month["periods"][1]["share_by_category"] == {}
+    assert by_day["unit"] == "day"
+    assert [p["period"] for p in by_day["periods"]] == [
+        "2024-03-27", "2024-03-28", "2024-03-29", "2024-03-30"]
+    assert "2024-01" in over_time_chart({"over_time": by_month})
+
+
+def test_narratives_over_time_has_every_month_between_the_first_and_the_last(tmp_path):
+    from corpus_helpers import NARRATIVE_ARTICLES, narrative_spec
+
+    rows = [{**NARRATIVE_ARTICLES[0], "published": "2023-12-05"},
+            {**NARRATIVE_ARTICLES[2], "published": "2024-03-20"}]
+    db = open_database(_stored_corpus(tmp_path, rows, narrative_spec(), 2))
+    periods = stats(db)["narratives"]["over_time"]["periods"]
+    db.dispose()
+    assert [(p["period"], p["articles"]) for p in periods] == [
+        ("2023-12", 1), ("2024-01", 0), ("2024-02", 0), ("2024-03", 1)]

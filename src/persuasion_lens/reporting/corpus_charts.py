@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+from math import nan
 from typing import Any
 
 from persuasion_lens.taxonomy import CATEGORIES, CATEGORY_NAMES, technique
@@ -93,8 +94,10 @@ def over_time_chart(stats: dict[str, Any]) -> str | None:
         fig, ax = plt.subplots(figsize=(7.5, 3.2))
         x = [p["period"] for p in periods]
         for category in CATEGORY_NAMES:
-            y = [100 * p["share_by_category"].get(category, 0.0) for p in periods]
-            if any(y):
+            # a period without paragraphs has no share: a gap in the line, not a 0
+            y = [100 * p["share_by_category"].get(category, 0.0) if p["paragraphs"] else nan
+                 for p in periods]
+            if any(value > 0 for value in y):
                 ax.plot(x, y, marker="o", markersize=3, color=_COLOURS[category], label=category)
         ax.set_ylabel("% of paragraphs")
         ax.set_xlabel(over_time.get("unit") or "")
@@ -167,7 +170,8 @@ def narratives_over_time_chart(stats: dict[str, Any], limit: int = 8) -> str | N
         x = [p["period"] for p in periods]
         colours = plt.get_cmap("tab10")
         for number, name in enumerate(names):
-            y = [100 * p["by_narrative"].get(name, 0) / max(p["articles"], 1) for p in periods]
+            y = [100 * p["by_narrative"].get(name, 0) / p["articles"] if p["articles"] else nan
+                 for p in periods]
             ax.plot(x, y, marker="o", markersize=3, color=colours(number % 10),
                     label=_short(name, 60))
         ax.set_ylabel("% of articles")

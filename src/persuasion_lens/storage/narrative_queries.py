@@ -17,6 +17,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
+from persuasion_lens.storage.periods import periods_between
 from persuasion_lens.storage.schema import (
     NO_OUTLET,
     articles,
@@ -219,12 +220,17 @@ def _counts_by(connection: Connection, conditions: list[ColumnElement[bool]], ke
 
 
 def _over_time(connection: Connection, conditions: list[ColumnElement[bool]]) -> dict[str, Any]:
-    """Articles with each narrative per month of publication (undated articles left out)."""
+    """Articles with each narrative per month of publication (undated articles left out),
+    every month from the first to the last (those without articles have 0)."""
     grouped = _counts_by(connection, conditions, articles.c.published, _month)
+    months = sorted(grouped)
+    if months:
+        months = periods_between(dt.date.fromisoformat(months[0] + "-01"),
+                                 dt.date.fromisoformat(months[-1] + "-01"), "month")
     periods = [
         {"period": period, "articles": grouped[period]["articles"],
          "by_narrative": _most_first(grouped[period]["by_narrative"])}
-        for period in sorted(grouped)
+        for period in months
     ]
     return {"unit": "month", "periods": periods}
 

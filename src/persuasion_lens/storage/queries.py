@@ -42,6 +42,7 @@ from persuasion_lens.storage.narrative_queries import (
     narratives_for,
     with_outlets,
 )
+from persuasion_lens.storage.periods import period_key, periods_between
 from persuasion_lens.storage.schema import (
     ACCENT_FOLDS,
     NO_OUTLET,
@@ -496,7 +497,8 @@ def _shares_by(connection, filters: Filters, key_column, name: str) -> list[dict
 
 
 def _over_time(connection, filters: Filters) -> dict[str, Any]:
-    """Share of paragraphs using each category per month (per day when all in one month)."""
+    """Share of paragraphs using each category per month (per day when all in one month),
+    every period from the first to the last (those without articles have 0 paragraphs)."""
     paragraphs_per_day = {
         row.published: int(row.n or 0)
         for row in connection.execute(
@@ -518,10 +520,9 @@ def _over_time(connection, filters: Filters) -> dict[str, Any]:
     unit = "month" if len({(d.year, d.month) for d in days}) > 1 else "day"
 
     def period(day: Any) -> str:
-        day = _as_date(day)
-        return day.strftime("%Y-%m") if unit == "month" else day.isoformat()
+        return period_key(_as_date(day), unit)
 
-    totals: dict[str, int] = defaultdict(int)
+    totals: dict[str, int] = dict.fromkeys(periods_between(min(days), max(days), unit), 0)
     for day, n in paragraphs_per_day.items():
         totals[period(day)] += n
     by_category: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
