@@ -222,7 +222,8 @@ def test_batch_cli_with_narratives_stores_them_and_records_the_run(tmp_path, db_
     searched = runner.invoke(app, ["search", "", "--db", db_url, "--format", "json",
                                    "--narrative", "URW:"])
     assert searched.exit_code == 0, searched.output
-    assert {row["external_id"] for row in json.loads(searched.output)} <= {"n1", "n2", "n3"}
+    assert {row["external_id"] for row in json.loads(searched.output)["results"]} \
+        <= {"n1", "n2", "n3"}
     report = runner.invoke(app, ["report", "--db", db_url, "-o", str(tmp_path / "r.html")])
     assert report.exit_code == 0 and "narratives (experimental) in 3 articles" in report.output
     exported = runner.invoke(app, ["export", "--db", db_url, "-o", str(tmp_path / "x.jsonl")])

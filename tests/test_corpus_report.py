@@ -76,7 +76,7 @@ def test_search_and_export_commands(corpus, tmp_path):
     result = runner.invoke(app, ["search", "headline", "--db", corpus, "--format", "json",
                                  "--limit", "3", "--lang", "en"])
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.output)
+    rows = json.loads(result.output)["results"]
     assert len(rows) == 3 and all("headline" in row["text"].lower() for row in rows)
     table = runner.invoke(app, ["search", "headline", "--db", corpus, "--limit", "2"])
     assert table.exit_code == 0 and "Headline" in table.output
@@ -317,3 +317,37 @@ def test_narratives_over_time_has_every_month_between_the_first_and_the_last(tmp
     db.dispose()
     assert [(p["period"], p["articles"]) for p in periods] == [
         ("2023-12", 1), ("2024-01", 0), ("2024-02", 0), ("2024-03", 1)]
+
+
+def test_search_lists_every_match_a_page_at_a_time(corpus, monkeypatch):
+    from persuasion_lens.cli import corpus as corpus_commands
+
+    monkeypatch.setattr(corpus_commands, "SEARCH_PAGE", 7)  # several pages of 96 paragraphs
+    listed = runner.invoke(app, ["search", "", "--db", corpus, "--all", "--format", "json"])
+    assert listed.exit_code == 0, listed.output
+    everything = json.loads(listed.output)
+    ids = [row["paragraph_id"] for row in everything["results"]]
+    assert everything["total"] == everything["count"] == len(set(ids)) == 24 * 4
+    tail = json.loads(runner.invoke(app, ["search", "", "--db", corpus, "--offset", "90",
+                                          "--limit", "20", "--format", "json"]).output)
+    assert [row["paragraph_id"] for row in tail["results"]] == ids[90:]
+    assert (tail["offset"], tail["count"], tail["total"]) == (90, 6, 96)
+    page = runner.invoke(app, ["search", "", "--db", corpus, "--offset", "10", "-n", "15"])
+    assert page.exit_code == 0, page.output
+    text = " ".join(page.output.split())
+    assert "showing matches 11–25 of 96 matching paragraphs (--offset 25 shows the next" in text
+    table = runner.invoke(app, ["search", "", "--db", corpus, "--all"])
+    assert table.exit_code == 0 and "│ 96 │" in table.output and "showing" not in table.output
+
+
+def test_web_corpus_page_says_how_to_get_every_match(corpus):
+    from persuasion_lens.web.corpus import router
+
+    web = FastAPI()
+    web.state.db_url = corpus
+    web.include_router(router)
+    page = TestClient(web).get("/corpus", params={"q": "", "technique": "loaded"}).text
+    assert "The best 50 of " in page
+    assert "plens search &#x27;&#x27; --technique loaded --all --db …" in page
+    assert ("href='/corpus/api/search?q=&amp;technique=loaded&amp;limit=500&amp;offset=50'"
+            in page)

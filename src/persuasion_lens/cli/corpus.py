@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Iterator
 from enum import Enum
 from pathlib import Path
 
@@ -193,6 +194,9 @@ class SearchFormat(str, Enum):
     json = "json"
 
 
+SEARCH_PAGE = 500  # matches read, and printed as one table, at a time
+
+
 @app.command()
 @user_errors_are_one_line
 def search(
@@ -205,35 +209,84 @@ def search(
     since: str | None = _since_option,
     until: str | None = _until_option,
     narrative: str | None = _narrative_option,
-    limit: int = typer.Option(20, "--limit", "-n", min=1, max=10000),
+    limit: int = typer.Option(20, "--limit", "-n", min=1, help="Show this many matches."),
+    offset: int = typer.Option(0, "--offset", min=0,
+                               help="Skip this many matches first (the next page)."),
+    show_all: bool = typer.Option(False, "--all",
+                                  help="Show every match after --offset (instead of --limit)."),
     output_format: SearchFormat = typer.Option(SearchFormat.text, "--format", "-f"),
 ) -> None:
-    """Find stored paragraphs by their words, with the techniques detected in them."""
-    from persuasion_lens.storage.queries import count_matches, match_pattern, query_terms
-    from persuasion_lens.storage.queries import search as run_search
+    """Find stored paragraphs by their words, with the techniques detected in them. JSON is
+    one object: the matches under "results", "total" how many there are in all."""
+    from persuasion_lens.storage.queries import match_pattern, query_terms
 
     filters = _filters(technique, category, outlet, lang, since, until, narrative)
     if query.strip() and not query_terms(query):
         warn(f"'{query}' has no words to search for; listing paragraphs by the filters alone")
+    wanted = None if show_all else limit
     database = _open(db)
     try:
-        rows = run_search(database, query, filters, limit)
-        total = count_matches(database, query, filters) if len(rows) == limit else len(rows)
+        pages = _search_pages(database, query, filters, offset, wanted)
+        if output_format == SearchFormat.json:
+            rows = [row for page in pages for row in page]
+            total = _match_total(database, query, filters, offset, wanted, len(rows))
+            typer.echo(json.dumps(
+                {"query": query, "filters": filters.to_dict(), "count": len(rows),
+                 "offset": offset, "total": total, "results": rows},
+                ensure_ascii=False, indent=2, default=str))
+            return
+        shown = 0
+        for page in pages:
+            _print_search(page, match_pattern(query), first_number=offset + shown + 1)
+            shown += len(page)
+        total = _match_total(database, query, filters, offset, wanted, shown)
     finally:
         database.dispose()
-    if output_format == SearchFormat.json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
-        return
-    if not rows:
-        console.print("no matching paragraphs")
-        return
-    _print_search(rows, match_pattern(query))
-    if total > len(rows):
-        console.print(f"showing the best {len(rows):,} of {total:,} matching paragraphs "
-                      "(--limit N shows more)", style="dim")
+    _print_search_footer(offset, shown, total)
 
 
-def _print_search(rows: list[dict], pattern: re.Pattern[str] | None) -> None:
+def _search_pages(database, query: str, filters, offset: int,
+                  limit: int | None) -> Iterator[list[dict]]:
+    """The matches from `offset` on, `limit` of them (every one for None), a page at a time,
+    so that a long listing is printed as it is read."""
+    from persuasion_lens.storage.queries import search as run_search
+
+    while limit is None or limit > 0:
+        size = SEARCH_PAGE if limit is None else min(SEARCH_PAGE, limit)
+        rows = run_search(database, query, filters, size, offset)
+        if rows:
+            yield rows
+        if len(rows) < size:
+            return
+        offset += size
+        limit = None if limit is None else limit - size
+
+
+def _match_total(database, query: str, filters, offset: int, limit: int | None,
+                 found: int) -> int:
+    """How many paragraphs match in all (counted only when the listing stopped short of it)."""
+    from persuasion_lens.storage.queries import count_matches
+
+    reached_the_end = (limit is None or found < limit) and (found or not offset)
+    return offset + found if reached_the_end else count_matches(database, query, filters)
+
+
+def _print_search_footer(offset: int, shown: int, total: int) -> None:
+    if not shown:
+        console.print("no matching paragraphs" + (
+            f" after the first {offset:,} (there are {total:,})" if offset else ""))
+        return
+    if total <= offset + shown and not offset:
+        return
+    matches = (f"the best {shown:,}" if not offset else
+               f"matches {offset + 1:,}–{offset + shown:,}")
+    more = (f" (--offset {offset + shown} shows the next, --all every one)"
+            if total > offset + shown else "")
+    console.print(f"showing {matches} of {total:,} matching paragraphs{more}", style="dim")
+
+
+def _print_search(rows: list[dict], pattern: re.Pattern[str] | None,
+                  first_number: int = 1) -> None:
     from persuasion_lens.taxonomy import category as category_info
     from persuasion_lens.taxonomy import technique as technique_info
 
@@ -242,7 +295,7 @@ def _print_search(rows: list[dict], pattern: re.Pattern[str] | None) -> None:
     table.add_column("Article", ratio=2)
     table.add_column("Paragraph", ratio=5)
     table.add_column("Techniques", ratio=2)
-    for number, row in enumerate(rows, start=1):
+    for number, row in enumerate(rows, start=first_number):
         article = Text(row["title"] or row["external_id"] or f"article {row['article_id']}",
                        style="bold")
         details = " · ".join(str(v) for v in (row["outlet"], row["published"], row["language"])

@@ -4,11 +4,13 @@ corpus, plus JSON endpoints. The app sets `app.state.db_url`; this router reads 
 from __future__ import annotations
 
 import re
+import shlex
 import threading
 import unicodedata
 from dataclasses import asdict, dataclass
 from html import escape
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
@@ -27,6 +29,7 @@ from persuasion_lens.storage.queries import (
 router = APIRouter(prefix="/corpus", tags=["corpus"])
 
 RESULTS_SHOWN = 50  # search results on the corpus page
+API_SEARCH_LIMIT = 500  # the most results /corpus/api/search gives at a time
 _DATABASES: dict[str, Database] = {}
 _LOCK = threading.Lock()
 
@@ -72,7 +75,7 @@ def api_search(
     request: Request,
     q: str = Query("", description='Words (all must occur), "phrases", prefix*'),
     query: FilterQuery = Depends(),
-    limit: int = Query(20, ge=1, le=500),
+    limit: int = Query(20, ge=1, le=API_SEARCH_LIMIT),
     offset: int = Query(0, ge=0, description="Skip this many results (the next page)"),
 ) -> dict[str, Any]:
     filters = _filters(query)
@@ -146,7 +149,7 @@ def corpus_page(
         + f"<p>{data['articles']:,} articles · {data['paragraphs']:,} paragraphs · "
         f"{data['paragraphs_with_techniques']:,} with techniques · {data['techniques']:,} "
         "detections</p></section>"
-        + (_results(results, q, total) if results is not None else "")
+        + (_results(results, values, total) if results is not None else "")
         + charts
         + narrative_sections(data)
     )
@@ -190,9 +193,11 @@ def _highlight(text: str, pattern: re.Pattern[str] | None) -> str:
     return "".join(pieces) + escape(text[last:])
 
 
-def _results(rows: list[dict[str, Any]], query: str, total: int) -> str:
+def _results(rows: list[dict[str, Any]], values: dict[str, Any], total: int) -> str:
+    """The results table; `values` are the form's (the query "q" and the filters)."""
     from persuasion_lens.taxonomy import technique as technique_info
 
+    query = values.get("q") or ""
     if not rows:
         return "<section><h2>Results</h2><p class='none'>No matching paragraphs.</p></section>"
     pattern = match_pattern(query)
@@ -210,8 +215,21 @@ def _results(rows: list[dict[str, Any]], query: str, total: int) -> str:
             f"<small>{meta} · ¶{row['paragraph_index'] + 1}</small></td>"
             f"<td>{_highlight(row['text'], pattern)}</td><td>{hits}</td></tr>"
         )
-    shown = (f"<p>The best {len(rows):,} of {total:,} matching paragraphs (all of them: "
-             "<code>plens search</code> or <code>/corpus/api/search?offset=…</code>).</p>"
+    shown = (f"<p>The best {len(rows):,} of {total:,} matching paragraphs "
+             f"({_all_results_hint(values, len(rows))}).</p>"
              if total > len(rows) else f"<p>{total:,} matching paragraphs.</p>")
     return ("<section><h2>Results</h2>" + shown + "<table><tr><th>Article</th><th>Paragraph</th>"
             "<th>Techniques</th></tr>" + "".join(items) + "</table></section>")
+
+
+def _all_results_hint(values: dict[str, Any], shown: int) -> str:
+    """Where to get every match: the command that lists them all, and the API page after the
+    ones shown (the API's largest)."""
+    filters = {name: value for name, value in values.items() if value and name != "q"}
+    command = " ".join(["plens search", shlex.quote(values.get("q") or ""),
+                        *(f"--{name} {shlex.quote(str(value))}" for name, value in filters.items()),
+                        "--all --db …"])
+    next_page = "/corpus/api/search?" + urlencode(
+        {"q": values.get("q") or "", **filters, "limit": API_SEARCH_LIMIT, "offset": shown})
+    return (f"all of them: <code>{escape(command)}</code>, or "
+            f"<a href='{escape(next_page)}'>{escape(next_page)}</a> and the following offsets")
