@@ -27,7 +27,7 @@ from persuasion_lens.cli import app
 from persuasion_lens.models.narratives import load_default_narrative_model
 from persuasion_lens.storage import open_database
 from persuasion_lens.storage.queries import counts, list_failures, search
-from persuasion_lens.storage.schema import articles, paragraphs
+from persuasion_lens.storage.schema import articles, paragraphs, runs
 
 runner = CliRunner()
 PLENS = [sys.executable, "-c", "from persuasion_lens.cli import main; main()"]
@@ -144,24 +144,7 @@ def test_kill_9_then_resume_stores_every_article_exactly_once(tmp_path, db_url):
     command = [*PLENS, "batch", str(path), "--db", db_url,
                "--batch-size", "2", "--no-progress", *analyzer_args()]
     db = open_database(db_url)
-    process = subprocess.Popen(command, env=subprocess_env(), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
-    stored = 0
-    deadline = time.monotonic() + 120
-    try:
-        while time.monotonic() < deadline and process.poll() is None:
-            with db.engine.connect() as connection:
-                stored = connection.scalar(select(func.count()).select_from(articles))
-            if stored >= 10:
-                break
-            time.sleep(0.01)
-        assert process.poll() is None, "the run finished before it could be killed"
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    assert process.returncode == -signal.SIGKILL
+    _kill_9_once_stored(command, db, 10)
     killed_at = counts(db)["articles"]
     assert 0 < killed_at < 200
     _assert_complete(db)
@@ -174,6 +157,45 @@ def test_kill_9_then_resume_stores_every_article_exactly_once(tmp_path, db_url):
     assert sorted(ids) == sorted(row["id"] for row in rows)
     _assert_complete(db)
     db.dispose()
+
+
+def test_a_killed_run_counts_the_articles_it_stored(tmp_path, db_url):  # noqa: F811
+    path = write_jsonl(tmp_path / "many.jsonl", article_rows(200))
+    db = open_database(db_url)
+    command = [*PLENS, "batch", str(path), "--db", db_url,
+               "--batch-size", "2", "--no-progress", *analyzer_args()]
+    _kill_9_once_stored(command, db, 20)
+    first = counts(db)["articles"]
+    _kill_9_once_stored(command, db, first + 20)  # resumed: skips what the first run stored
+    second = counts(db)["articles"]
+    with db.engine.connect() as connection:
+        killed = connection.execute(select(runs).order_by(runs.c.id)).all()
+    db.dispose()
+    assert 0 < first < second < 200
+    assert [(run.analysed, run.skipped, run.failed, run.finished_at) for run in killed] == [
+        (first, 0, 0, None), (second - first, first, 0, None)]
+
+
+def _kill_9_once_stored(command: list[str], db, at_least: int) -> None:
+    """Run `command` and kill it with -9 once `at_least` articles are stored."""
+    process = subprocess.Popen(command, env=subprocess_env(), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    stored = 0
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline and process.poll() is None:
+            with db.engine.connect() as connection:
+                stored = connection.scalar(select(func.count()).select_from(articles))
+            if stored >= at_least:
+                break
+            time.sleep(0.01)
+        assert process.poll() is None, "the run finished before it could be killed"
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == -signal.SIGKILL
 
 
 def _assert_complete(db) -> None:

@@ -1,8 +1,9 @@
 """`run_batch`: read inputs, skip what is stored, analyse the rest, store batch by batch.
 
-Each batch of articles (with the failures met while reading it) is written in one transaction
-by this process, so killing a run loses at most the batches in flight, never part of an
-article, and running the same command again picks up where it stopped.
+Each batch of articles (with the failures met while reading it, and the run's counts) is
+written in one transaction by this process, so killing a run loses at most the batches in
+flight, never part of an article, the `runs` row counts what was stored, and running the same
+command again picks up where it stopped.
 
 With narratives on, an article of the inputs that is stored without narratives (a run without
 `--narratives` stored it) is not analysed again: the narrative model alone runs on its stored
@@ -117,6 +118,7 @@ def run_batch(
                     summary.failures.append(Failure(**failure))
 
         jobs = _jobs(inputs, db, columns or ColumnNames(), batch_size, lang, summary, advance)
+        skipped_recorded = 0  # of summary.skipped, what the run's row counts already
         for read_failures, answers in executor.map(jobs):
             done = [answer for answer in answers if answer["ok"]]
             analysed = [answer["item"] for answer in done if not answer.get("narratives_only")]
@@ -124,10 +126,12 @@ def run_batch(
             failures = read_failures + [answer["failure"] for answer in answers
                                         if not answer["ok"]]
             with _ctrl_c_held():
-                _, given = store_results(db, analysed, failures, run_id, narrated)
+                _, given = store_results(db, analysed, failures, run_id, narrated,
+                                         skipped=summary.skipped - skipped_recorded)
                 summary.analysed += len(analysed)
                 summary.narratives_added += given
                 summary.skipped += len(narrated) - given  # another run gave them narratives first
+                skipped_recorded = summary.skipped
                 note_failures(failures)
             advance(len(answers))
         summary.seconds = time.perf_counter() - started

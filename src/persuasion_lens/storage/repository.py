@@ -143,6 +143,7 @@ def store_results(
     failed: Sequence[dict[str, Any]] = (),
     run_id: int | None = None,
     narratives_added: Sequence[dict[str, Any]] = (),
+    skipped: int = 0,
 ) -> tuple[int, int]:
     """`store_batch`, plus narratives for articles stored without them, all in one
     transaction; returns (articles added, stored articles given narratives).
@@ -150,6 +151,9 @@ def store_results(
     Each item of `narratives_added` has `article_id`, `narratives_version` and `result` with
     `narratives`, `subnarratives`, `entities` and `warnings`. An article that has narratives
     by the time this runs (another run gave them) is left alone, so nothing is stored twice.
+
+    With a `run_id`, the same transaction adds this batch to the run's counts (`skipped`: the
+    articles found stored since the last batch), so they are right however the run ends.
     """
     with db.engine.begin() as connection:
         added = _store_articles(connection, analysed, run_id) if analysed else 0
@@ -157,7 +161,16 @@ def store_results(
         _clear_failures(connection, _stored_places([*analysed, *narratives_added]), run_id)
         if failed:
             _store_failures(connection, failed, run_id)
+        if run_id is not None:
+            _add_to_run_counts(connection, run_id, analysed=len(analysed), failed=len(failed),
+                               skipped=skipped + len(narratives_added) - given,
+                               narratives_added=given)
     return added, given
+
+
+def _add_to_run_counts(connection: Connection, run_id: int, **counts: int) -> None:
+    connection.execute(update(runs).where(runs.c.id == run_id).values(
+        **{name: getattr(runs.c, name) + n for name, n in counts.items()}))
 
 
 def _stored_places(items: Sequence[dict[str, Any]]) -> set[tuple[str, str]]:
