@@ -155,8 +155,8 @@ def narrative_sections(data: dict[str, Any]) -> str:
          "Share of each month's articles carrying each of the most frequent narratives."),
         ("Narratives by outlet", corpus_charts.narratives_by_outlet_chart(data),
          "Share of each outlet's articles carrying each of the most frequent narratives."
-         + _left_out_note(max(0, len(narratives["by_outlet"]) - corpus_charts.NARRATIVE_OUTLETS),
-                          "outlet")),
+         + _left_out_note(corpus_charts.heatmap_rows_left_out(
+             narratives["by_outlet"], "outlet", corpus_charts.NARRATIVE_OUTLETS), "outlet")),
     ))
     return (f"<section class='narratives'>{heading}{intro}{_narrative_table(narratives)}"
             f"</section>{figures}{sides_section(narratives)}{entity_roles_section(narratives)}")
