@@ -329,3 +329,19 @@ def test_no_language_hint_for_the_right_short_or_mixed_texts(text, lang):
     result = runner.invoke(app, ["analyze", "-", "--lang", lang, "-f", "json"], input=text)
     assert result.exit_code == 0, result.output
     assert not [w for w in json.loads(result.output)["warnings"] if "looks" in w]
+
+
+@pytest.mark.parametrize("output_format", ["json", "text"])
+def test_a_reader_that_stops_early_is_not_an_error(tmp_path, output_format):
+    """`plens analyze ... | head -c 0`: the closed pipe ends the command quietly, exit 0."""
+    article = tmp_path / "article.txt"
+    article.write_text("Title\n\n" + "The reckless government lied to us again.\n\n" * 40)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "persuasion_lens", "analyze", str(article), "--all",
+         "--format", output_format],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    process.stdout.close()  # before the models are loaded, so every write finds it closed
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 0, stderr
+    assert stderr.strip() == ""

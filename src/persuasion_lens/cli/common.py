@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
@@ -23,7 +24,16 @@ app = typer.Typer(
 )
 semeval_app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False)
 
-console = Console()
+
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """The reader of our output (`| head`) stopped early: that is not a failure."""
+        _quiet_closed_stdout()
+        raise SystemExit(0)
+
+
+console = _Console()
 error_console = Console(stderr=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -53,6 +63,13 @@ def warn(message: str) -> None:
     error_console.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
+def _quiet_closed_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit does not raise again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def user_errors_are_one_line(func: F) -> F:
     """Turn expected failures into `error: ...` on stderr and a non-zero exit."""
 
@@ -60,12 +77,13 @@ def user_errors_are_one_line(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except BrokenPipeError:  # an OSError, but the reader (`| head`) just stopped early
+            _quiet_closed_stdout()
+            sys.exit(0)
         except USER_ERRORS as error:
             fail(str(error).replace("\n", " "))
         except KeyboardInterrupt:
             error_console.print("interrupted")
             sys.exit(130)
-        except BrokenPipeError:
-            sys.exit(0)
 
     return wrapper  # type: ignore[return-value]
