@@ -345,3 +345,15 @@ def test_a_reader_that_stops_early_is_not_an_error(tmp_path, output_format):
     stderr = process.stderr.read().decode()
     assert process.wait(timeout=120) == 0, stderr
     assert stderr.strip() == ""
+
+
+def test_serve_on_a_port_in_use_is_one_error_line_and_never_says_it_runs():
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_plens("serve", "--port", str(port))
+    assert_one_line_error(result, f"cannot listen on 127.0.0.1:{port} (the port is in use)")
+    assert b"running at" not in result.stdout

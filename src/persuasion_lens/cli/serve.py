@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import socket
+
 import typer
 
 from persuasion_lens.cli.common import (
@@ -49,14 +52,33 @@ def serve(
         open_database(db, must_exist=True).dispose()
     if host not in LOCAL_HOSTS:
         warn(f"listening on {host}: anyone who can reach this address can use the app")
+    listener = _listening_socket(host, port)  # before the models load: a taken port fails fast
     with console.status("loading the models…"):
         analyzer = Analyzer.load(model, spans=not no_spans, narratives=narratives)
     application = create_app(analyzer, max_bytes=max_bytes, db_url=db)
     shown_host = f"[{host}]" if ":" in host else host
     console.print(f"persuasion-lens is running at [bold]http://{shown_host}:{port}/[/] "
                   f"(models: {analyzer.model_version}); press Ctrl+C to stop.", highlight=False)
+    config = uvicorn.Config(application, host=host, port=port, log_level=log_level.lower(),
+                            timeout_graceful_shutdown=5)
+    with listener:
+        uvicorn.Server(config).run(sockets=[listener])
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """Bind the address before saying the app runs there: a port that is taken is then one
+    error line, not a "running at" line followed by uvicorn's error."""
     try:
-        uvicorn.run(application, host=host, port=port, log_level=log_level.lower(),
-                    timeout_graceful_shutdown=5)
-    except OSError as error:  # e.g. the port is taken
+        family, kind, protocol, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM)[0]
+        listener = socket.socket(family, kind, protocol)
+    except OSError as error:
         fail(f"cannot listen on {host}:{port} ({error.strerror or error})")
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(address)
+    except OSError as error:
+        listener.close()
+        reason = "the port is in use" if error.errno == errno.EADDRINUSE else error.strerror
+        fail(f"cannot listen on {host}:{port} ({reason or error})")
+    return listener
