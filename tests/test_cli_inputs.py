@@ -357,3 +357,38 @@ def test_serve_on_a_port_in_use_is_one_error_line_and_never_says_it_runs():
         result = run_plens("serve", "--port", str(port))
     assert_one_line_error(result, f"cannot listen on 127.0.0.1:{port} (the port is in use)")
     assert b"running at" not in result.stdout
+
+
+def test_serve_answers_on_its_port_and_stops_on_ctrl_c():
+    import signal
+    import socket
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "persuasion_lens", "serve", "--port",
+                               str(port), "--log-level", "warning"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        health = _poll_json(f"http://127.0.0.1:{port}/healthz", urllib.request, seconds=90)
+        assert health["status"] == "ok"
+    finally:
+        server.send_signal(signal.SIGINT)
+        output, errors = server.communicate(timeout=30)
+    assert server.returncode == 130, errors  # the shell's code for Ctrl-C
+    assert errors.decode().strip().endswith("interrupted")
+    assert f"running at http://127.0.0.1:{port}/" in output.decode()
+    assert b"Traceback" not in errors
+
+
+def _poll_json(url: str, request_module, seconds: float) -> dict:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with request_module.urlopen(url, timeout=5) as response:
+                return json.loads(response.read())
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
