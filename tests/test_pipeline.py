@@ -215,6 +215,44 @@ def test_analyze_documents_refuses_what_is_not_documents(value):
     assert default_analyzer().analyze_documents([]) == []
 
 
+def test_a_bad_document_in_a_list_is_named_by_its_position():
+    from persuasion_lens import default_analyzer
+    from persuasion_lens.text import Document
+
+    documents = [Document.from_text("Title\nThe reckless government lied."),
+                 Document.from_text("  \n")]
+    with pytest.raises(InputError, match=r"^document 2 of 2: input: the text has no paragraphs"):
+        default_analyzer().analyze_documents(documents)
+    with pytest.raises(InputError, match=r"^input: the text has no paragraphs"):
+        default_analyzer().analyze_documents(documents[1:])
+
+
+@pytest.mark.parametrize("value", [None, b"Some bytes.", 5])
+def test_documents_are_made_from_text_only(value):
+    from persuasion_lens.text import Document
+
+    with pytest.raises(TypeError, match=r"Document\.from_text\(\) takes the article's text"):
+        Document.from_text(value)
+
+
+def test_an_empty_model_path_says_so():
+    from persuasion_lens import Analyzer
+
+    with pytest.raises(ValueError, match="the model path is empty"):
+        Analyzer.load(model_path=" ")
+
+
+def test_the_public_functions_type_hints_resolve():
+    import typing
+
+    import persuasion_lens
+
+    for function in (persuasion_lens.analyze, persuasion_lens.analyze_file,
+                     persuasion_lens.default_analyzer):
+        hints = typing.get_type_hints(function)
+        assert hints["return"] in (persuasion_lens.ArticleResult, persuasion_lens.Analyzer)
+
+
 def test_short_texts_say_what_their_readings_are_worth(example_result):
     guessed = analyze("Les élites corrompues mentent.")
     assert any("guessed from only 4 words" in w for w in guessed.warnings)

@@ -48,6 +48,9 @@ def model_kind(path: Path) -> str | None:
 
 def technique_detector(model_path: str | None = None) -> Any:
     """The technique model: the shipped one, or the folder the user names (any kind)."""
+    if isinstance(model_path, str) and not model_path.strip():
+        raise ValueError("the model path is empty: name a model folder, or leave it out for "
+                         "the shipped model")
     if model_path == EMBEDDINGS_MODEL_NAME and not Path(model_path).is_dir():
         from persuasion_lens.models import embeddings
 

@@ -117,11 +117,16 @@ class Analyzer:
     def analyze_documents(
         self, documents: Sequence[Document], lang: str | None = None
     ) -> list[ArticleResult]:
-        """Analyse several documents at once (models run batched, which is much faster)."""
+        """Analyse several documents at once (models run batched, which is much faster).
+
+        A document that cannot be analysed (no paragraphs) raises `InputError` naming its
+        position in the list; analyse such lists one by one to skip the bad ones.
+        """
         documents = _document_list(documents)
         if not documents:
             return []
-        warnings = [self._prepare(document, lang) for document in documents]
+        warnings = [self._prepare_one_of(documents, position, lang)
+                    for position in range(len(documents))]
         probabilities = self.detector.predict_proba(list(documents))
         article_predictions = self._article_predictions(documents)
         narrative_predictions = self._narrative_predictions(documents)
@@ -134,6 +139,15 @@ class Analyzer:
                 _attach_narratives(result, narrative_predictions[position])
             results.append(result)
         return results
+
+    def _prepare_one_of(self, documents: list[Document], position: int,
+                        lang: str | None) -> list[str]:
+        try:
+            return self._prepare(documents[position], lang)
+        except InputError as error:
+            if len(documents) == 1:
+                raise
+            raise InputError(f"document {position + 1} of {len(documents)}: {error}") from None
 
     def _prepare(self, document: Document, lang: str | None) -> list[str]:
         """Check the document and settle its language; return warnings for the user."""

@@ -56,6 +56,13 @@ class Document:
         doc_id: str | None = None,
         source: str | None = None,
     ) -> Document:
+        """A document from decoded text: one paragraph per non-blank line, the first the title.
+
+        For bytes or files of unknown encoding use `persuasion_lens.text.read_document(path)`.
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"Document.from_text() takes the article's text as a str, not "
+                            f"{type(text).__name__}; for a file use read_document(path)")
         return cls(text, split_paragraphs(text), language, doc_id, source)
 
     @property
