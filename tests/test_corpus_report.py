@@ -117,6 +117,27 @@ def test_web_corpus_router(corpus):
     assert client.get("/corpus/article/999999").status_code == 404
 
 
+def test_numbers_beyond_any_database_integer_are_answered_not_crashed_on(corpus):
+    from persuasion_lens.web.corpus import router
+
+    web = FastAPI()
+    web.state.db_url = corpus
+    web.include_router(router)
+    client = TestClient(web)
+    huge = str(2**64)
+    past_the_end = client.get("/corpus/api/search", params={"q": "headline", "offset": huge})
+    assert past_the_end.status_code == 200
+    assert past_the_end.json()["count"] == 0 and past_the_end.json()["total"] == 24
+    assert client.get("/corpus/api/search", params={"q": "headline",
+                                                    "limit": huge}).status_code in (200, 422)
+    assert client.get(f"/corpus/article/{huge}").status_code == 404
+    searched = runner.invoke(app, ["search", "headline", "--db", corpus, "--offset", huge])
+    assert searched.exit_code == 0 and searched.exception is None
+    assert "no matching paragraphs after the first" in " ".join(searched.output.split())
+    limited = runner.invoke(app, ["search", "headline", "--db", corpus, "--limit", huge])
+    assert limited.exit_code == 0 and limited.exception is None and "Headline" in limited.output
+
+
 def test_stats_without_spans_or_dates(tmp_path):
     rows = [{"text": f"Title {i}\n\nA plain paragraph number {i}."} for i in range(3)]
     path = write_jsonl(tmp_path / "plain.jsonl", rows)

@@ -65,6 +65,7 @@ from persuasion_lens.taxonomy import TECHNIQUE_NAMES, resolve_category, resolve_
 from persuasion_lens.text.languages import normalise_language_code
 
 _fts = table("paragraphs_fts", column("rowid"), column("rank"))
+LARGEST_SQL_INTEGER = 2**63 - 1  # SQLite's and PostgreSQL's BIGINT; larger ids cannot exist
 MAX_PHRASE_CHARACTERS = 60  # longest highlighted text counted as a phrase in corpus statistics
 _AROUND_PHRASES = " \t\n\"'“”„«»‘’‚‹›.,;:!?()[]…-–—"
 
@@ -272,11 +273,13 @@ def search(db: Database, query: str, filters: Filters | None = None, limit: int 
     """Paragraphs matching the query (all words, "phrases", prefix*), best first, with the
     techniques found in each; `offset` skips that many. An empty query lists paragraphs by the
     filters alone."""
+    if offset > LARGEST_SQL_INTEGER:
+        return []  # past any table's end; the database would refuse the number itself
     statement, order = _search_statement(db, query, filters or Filters())
     statement = statement.order_by(*order, articles.c.id, paragraphs.c.paragraph_index)
+    statement = statement.limit(min(limit, LARGEST_SQL_INTEGER)).offset(offset)
     with db.engine.connect() as connection:
-        rows = [dict(row._mapping)
-                for row in connection.execute(statement.limit(limit).offset(offset))]
+        rows = [dict(row._mapping) for row in connection.execute(statement)]
         hits = _techniques_for(connection, [(r["article_id"], r["paragraph_index"]) for r in rows])
     for row in rows:
         row["published"] = row["published"].isoformat() if row["published"] else None
@@ -750,6 +753,8 @@ def article_ids(
 
 def load_article(db: Database, article_id: int) -> tuple[dict[str, Any], ArticleResult] | None:
     """An article's stored metadata and its analysis rebuilt as an ArticleResult."""
+    if not 0 <= article_id <= LARGEST_SQL_INTEGER:
+        return None
     with db.engine.connect() as connection:
         row = connection.execute(select(articles).where(articles.c.id == article_id)).first()
         if row is None:
