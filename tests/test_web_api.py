@@ -452,6 +452,39 @@ def test_a_file_name_with_quotes_comes_back_as_it_is(client, example_text):
         assert "<h1>The &quot;bridge&quot; &lt;scandal&gt;.txt</h1>" in report.text
 
 
+def form_upload(client, path: str, disposition: str, data: bytes) -> httpx.Response:
+    """A multipart upload of one part whose Content-Disposition is `disposition`, as written."""
+    body = (b"--b0undary\r\nContent-Disposition: " + disposition.encode("latin-1")
+            + b"\r\nContent-Type: text/plain\r\n\r\n" + data + b"\r\n--b0undary--\r\n")
+    return client.post(path, content=body,
+                       headers={"Content-Type": "multipart/form-data; boundary=b0undary"})
+
+
+@pytest.mark.parametrize("disposition", [
+    "form-data; name=\"file\"; filename*=UTF-8''%D1%81%D1%82%D0%B0%D1%82%D1%8C%D1%8F.txt",
+    "form-data; name=\"file\"; filename*=utf-8'ru'%D1%81%D1%82%D0%B0%D1%82%D1%8C%D1%8F.txt",
+    # a fallback beside it, which the exact name outranks (RFC 6266)
+    "form-data; name=\"file\"; filename=\"statya.txt\"; "
+    "filename*=UTF-8''%D1%81%D1%82%D0%B0%D1%82%D1%8C%D1%8F.txt",
+])
+def test_a_file_named_by_filename_star_is_taken_with_its_name(client, disposition):
+    """A part named only by RFC 5987 `filename*` was taken as a text field, and the form as one
+    without a file (422)."""
+    response = form_upload(client, "/api/analyze", disposition, RUSSIAN.encode("cp1251"))
+    assert response.status_code == 200, response.text
+    assert response.json()["source"] == "статья.txt"
+    assert "чиновники" in response.json()["paragraphs"][1]["text"]
+
+
+def test_a_name_from_filename_star_is_taken_literally(client, example_text):
+    """RFC 5987 escapes every '%': the name it gives has no form escapes left to undo."""
+    disposition = ("form-data; name=\"file\"; filename=\"50%22off.txt\"; "
+                   "filename*=UTF-8''50%2522off.txt")
+    response = form_upload(client, "/api/analyze", disposition, example_text.encode())
+    assert response.status_code == 200, response.text
+    assert response.json()["source"] == "50%22off.txt"
+
+
 @pytest.mark.parametrize(
     "change",
     [

@@ -57,6 +57,7 @@ from persuasion_lens.text.reading import (
     text_from_bytes,
 )
 from persuasion_lens.text.wording import size_text
+from persuasion_lens.web.file_names import read_form, uploaded_file_name
 
 log = logging.getLogger(__name__)
 
@@ -469,7 +470,8 @@ def _article_from_json(data: Any, query_lang: str | None, max_bytes: int) -> Art
 
 async def _article_from_form(request: Request, query_lang: str | None, max_bytes: int) -> Article:
     part_limit = ESCAPED_SIZE_FACTOR * max_bytes + ENVELOPE_BYTES  # URL-encoded fields count so
-    async with request.form(max_files=1, max_fields=20, max_part_size=part_limit) as form:
+    form = await read_form(request, max_files=1, max_fields=20, max_part_size=part_limit)
+    try:
         upload = form.get("file")
         lang = form.get("lang") or query_lang
         if isinstance(lang, UploadFile):
@@ -489,20 +491,9 @@ async def _article_from_form(request: Request, query_lang: str | None, max_bytes
             if not text.strip():
                 raise InputError("the text is empty")
             return await _reduced_to_article(Article(text, checked_language(lang), None))
+    finally:
+        await form.close()
     raise InputError("the form has neither a 'file' nor a 'text' field")
-
-
-# A form upload writes the file name's '"', CR and LF as %22, %0D and %0A and escapes nothing
-# else (the HTML standard's multipart encoding, which browsers, httpx and curl follow); the
-# line breaks become spaces, so that a name stays one line.
-_ESCAPED_IN_FILE_NAMES = re.compile("%22|%0D|%0A")
-_UNESCAPED = {"%22": '"', "%0D": " ", "%0A": " "}
-
-
-def uploaded_file_name(filename: str | None) -> str:
-    """The name of an uploaded file as the user sees it: unescaped, without folders."""
-    name = _ESCAPED_IN_FILE_NAMES.sub(lambda m: _UNESCAPED[m.group()], filename or "")
-    return PurePath(name).name or "upload"
 
 
 async def _reduced_to_article(article: Article) -> Article:

@@ -1,0 +1,85 @@
+"""The name of a file uploaded to the web app, as a multipart form part gives it."""
+
+from __future__ import annotations
+
+import re
+from contextlib import aclosing
+from pathlib import PurePath
+from urllib.parse import unquote_to_bytes
+
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.requests import Request
+
+# RFC 5987 (RFC 8187): filename*=UTF-8''%D1%81%D1%82.txt, the language tag mostly empty.
+_EXTENDED_FILE_NAME = re.compile(
+    r";\s*filename\*\s*=\s*\"?([A-Za-z0-9_-]+)'[^']*'([^\s;\"]*)", re.IGNORECASE
+)
+_EXTENDED_CHARSETS = {"utf-8": "utf-8", "iso-8859-1": "latin-1"}
+
+# A form upload writes the file name's '"', CR and LF as %22, %0D and %0A and escapes nothing
+# else (the HTML standard's multipart encoding, which browsers, httpx and curl follow); the
+# line breaks become spaces, so that a name stays one line.
+_ESCAPED_IN_FILE_NAMES = re.compile("%22|%0D|%0A")
+_UNESCAPED = {"%22": '"', "%0D": " ", "%0A": " "}
+
+
+def extended_file_name(disposition: bytes | None) -> str | None:
+    """The file name of a part's RFC 5987 `filename*` parameter, decoded; None when the part has
+    none or it does not decode."""
+    found = _EXTENDED_FILE_NAME.search((disposition or b"").decode("latin-1"))
+    if found is None:
+        return None
+    codec = _EXTENDED_CHARSETS.get(found.group(1).lower())
+    if codec is None:
+        return None
+    try:
+        return unquote_to_bytes(found.group(2)).decode(codec)
+    except UnicodeDecodeError:
+        return None
+
+
+def form_file_name(filename: str) -> str:
+    """A plain `filename` parameter as the file is named: the HTML standard's escapes undone."""
+    return _ESCAPED_IN_FILE_NAMES.sub(lambda m: _UNESCAPED[m.group()], filename)
+
+
+def uploaded_file_name(filename: str | None) -> str:
+    """The name of an uploaded file as the user sees it: without folders."""
+    return PurePath(filename or "").name or "upload"
+
+
+class UploadParser(MultiPartParser):
+    """Starlette's multipart parser, which also takes a part named only by `filename*` as a file
+    and gives each file its name as the user sees it (`UploadFile.filename`).
+
+    RFC 7578 has forms name files with `filename` alone, but some clients send `filename*` too,
+    or only it; where both are there, `filename*` is the exact name (RFC 6266 prefers it), and
+    `filename` a fallback, often reduced to ASCII."""
+
+    def on_headers_finished(self) -> None:
+        part = self._current_part
+        extended = extended_file_name(part.content_disposition)
+        if extended is not None and part.content_disposition is not None:
+            part.content_disposition += b'; filename=""'  # so that Starlette takes a file
+        super().on_headers_finished()
+        if part.file is not None:
+            part.file.filename = (extended if extended is not None
+                                  else form_file_name(part.file.filename or ""))
+
+
+async def read_form(request: Request, *, max_files: int, max_fields: int,
+                    max_part_size: int) -> FormData:
+    """The request's form, files named by `UploadParser`; the caller closes it."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "multipart/form-data":
+        return await request.form(max_files=max_files, max_fields=max_fields,
+                                  max_part_size=max_part_size)
+    try:
+        async with aclosing(request.stream()) as stream:
+            parser = UploadParser(request.headers, stream, max_files=max_files,
+                                  max_fields=max_fields, max_part_size=max_part_size)
+            return await parser.parse()
+    except MultiPartException as error:
+        raise HTTPException(400, error.message) from None
