@@ -452,6 +452,26 @@ def test_a_file_name_with_quotes_comes_back_as_it_is(client, example_text):
         assert "<h1>The &quot;bridge&quot; &lt;scandal&gt;.txt</h1>" in report.text
 
 
+@pytest.mark.parametrize("name, disposition", [
+    ("статья.txt", "attachment; filename=\"persuasion-lens-report.html\"; "
+                   "filename*=UTF-8''%D1%81%D1%82%D0%B0%D1%82%D1%8C%D1%8F-report.html"),
+    ("Déclaration.html", "attachment; filename=\"Declaration-report.html\"; "
+                         "filename*=UTF-8''D%C3%A9claration-report.html"),
+    ("plain name.txt", "attachment; filename=\"plain-name-report.html\""),
+])
+def test_a_report_is_named_after_a_non_ascii_file(client, name, disposition):
+    """Every letter outside ASCII was dropped from the download name, so that statya.txt gave
+    persuasion-lens-report.html; RFC 6266 `filename*` now has the name, `filename` a fallback."""
+    text = article_page() if name.endswith(".html") else "Title\nThey will destroy it all.\n"
+    upload = {"file": (name, text.encode(), "text/plain")}
+    result = client.post("/api/analyze", files=upload).json()
+    assert result["source"] == name
+    for report in (client.post("/api/report.html", json=result),
+                   client.post("/api/report.html", files=upload)):
+        assert report.status_code == 200, report.text
+        assert report.headers["content-disposition"] == disposition
+
+
 def form_upload(client, path: str, disposition: str, data: bytes) -> httpx.Response:
     """A multipart upload of one part whose Content-Disposition is `disposition`, as written."""
     body = (b"--b0undary\r\nContent-Disposition: " + disposition.encode("latin-1")

@@ -347,6 +347,21 @@ def test_a_file_name_with_quotes_is_shown_as_it_is(page, project_example):
 
 
 
+@pytest.mark.parametrize("name, stem", [("статья.txt", "статья"),
+                                        ("Déclaration du 5 mai.txt", "Déclaration-du-5-mai")])
+def test_downloads_keep_a_non_ascii_file_name(page, project_example, name, stem):
+    """The page kept only ASCII letters for its download names (статья.txt was saved as
+    persuasion-lens-report.html)."""
+    page.set_input_files("#file", files=[{"name": name, "mimeType": "text/plain",
+                                          "buffer": project_example.read_bytes()}])
+    page.click("#analyse")
+    page.wait_for_selector("#results:not([hidden])", timeout=120_000)
+    for button, suffix in (("#download-json", "analysis.json"), ("#download-html", "report.html")):
+        with page.expect_download() as download:
+            page.click(button)
+        assert download.value.suggested_filename == f"{stem}-{suffix}"
+
+
 MANY_NAMES = (
     "L'Occident a provoqué la guerre en Ukraine\n"
     "Les États-Unis et l'OTAN ont ignoré la sécurité de la Russie pendant des décennies. "

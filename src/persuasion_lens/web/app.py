@@ -20,7 +20,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
-import re
 from collections.abc import Callable
 from pathlib import Path, PurePath
 from typing import Any
@@ -57,7 +56,7 @@ from persuasion_lens.text.reading import (
     text_from_bytes,
 )
 from persuasion_lens.text.wording import size_text
-from persuasion_lens.web.file_names import read_form, uploaded_file_name
+from persuasion_lens.web.file_names import read_form, report_disposition, uploaded_file_name
 
 log = logging.getLogger(__name__)
 
@@ -376,10 +375,8 @@ def create_app(
 
         result = await _report_result(request, analyzer, max_bytes)
         page = await run_in_threadpool(render_html, [result])
-        name = _download_name(result.source)
-        return HTMLResponse(
-            page, headers={"Content-Disposition": f'attachment; filename="{name}"'}
-        )
+        disposition = report_disposition(result.source)
+        return HTMLResponse(page, headers={"Content-Disposition": disposition})
 
     if db_url:
         _include_corpus(app, db_url)
@@ -521,12 +518,6 @@ async def _report_result(request: Request, analyzer: Any, max_bytes: int) -> Art
     else:
         article = await _article_from_request(request, max_bytes)
     return await _analyze(analyzer, article)
-
-
-def _download_name(source: str | None) -> str:
-    stem = PurePath(source).stem if source else ""
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.")[:80]
-    return f"{stem or 'persuasion-lens'}-report.html"
 
 
 def result_from_dict(data: dict[str, Any]) -> ArticleResult:

@@ -1,11 +1,13 @@
-"""The name of a file uploaded to the web app, as a multipart form part gives it."""
+"""File names in and out of the web app: the name of an uploaded file, as a multipart form part
+gives it, and the name a downloaded report is saved under."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from contextlib import aclosing
 from pathlib import PurePath
-from urllib.parse import unquote_to_bytes
+from urllib.parse import quote, unquote_to_bytes
 
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -23,6 +25,8 @@ _EXTENDED_CHARSETS = {"utf-8": "utf-8", "iso-8859-1": "latin-1"}
 # line breaks become spaces, so that a name stays one line.
 _ESCAPED_IN_FILE_NAMES = re.compile("%22|%0D|%0A")
 _UNESCAPED = {"%22": '"', "%0D": " ", "%0A": " "}
+
+DOWNLOAD_STEM_LENGTH = 80
 
 
 def extended_file_name(disposition: bytes | None) -> str | None:
@@ -83,3 +87,29 @@ async def read_form(request: Request, *, max_files: int, max_fields: int,
             return await parser.parse()
     except MultiPartException as error:
         raise HTTPException(400, error.message) from None
+
+
+def report_disposition(source: str | None) -> str:
+    """The Content-Disposition of the report of `source`: its name in `filename*` (RFC 6266)
+    where it is not ASCII, with an ASCII `filename` for clients that do not read that."""
+    name = f"{download_stem(source)}-report.html"
+    fallback = f"{download_stem(source, ascii_only=True)}-report.html"
+    if name == fallback:
+        return f'attachment; filename="{fallback}"'
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def download_stem(source: str | None, ascii_only: bool = False) -> str:
+    """The article's name, without folders and suffix, as a download name begins: letters,
+    digits, marks, '.', '_' and '-' (runs of anything else one '-'), or "persuasion-lens".
+    `ascii_only` drops accents (Déclaration: Declaration) and every other letter."""
+    stem = unicodedata.normalize("NFC", PurePath(source).stem if source else "")
+    if ascii_only:
+        stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
+    words = "".join(c if _kept_in_download_names(c) else " " for c in stem).split()
+    stem = "-".join(words).strip("-.")[:DOWNLOAD_STEM_LENGTH]
+    return stem or "persuasion-lens"
+
+
+def _kept_in_download_names(character: str) -> bool:
+    return character in "._-" or unicodedata.category(character)[0] in "LNM"

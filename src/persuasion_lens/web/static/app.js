@@ -548,8 +548,9 @@
   /* ---------- downloads ---------- */
   function baseName() {
     const source = state.result && state.result.source;
-    const stem = source ? source.replace(/^.*[\\/]/, "").replace(/\.[^.]*$/, "") : "";
-    return (stem.replace(/[^\w.-]+/g, "-").replace(/^[-.]+|[-.]+$/g, "") || "persuasion-lens").slice(0, 80);
+    const stem = source ? source.replace(/^.*[\\/]/, "").replace(/\.[^.]*$/, "").normalize("NFC") : "";
+    const kept = stem.replace(/[^\p{L}\p{N}\p{M}_.-]+/gu, "-").replace(/^[-.]+|[-.]+$/g, "");
+    return Array.from(kept).slice(0, 80).join("") || "persuasion-lens";
   }
 
   function save(blob, name) {
