@@ -452,6 +452,27 @@ def test_a_file_name_with_quotes_comes_back_as_it_is(client, example_text):
         assert "<h1>The &quot;bridge&quot; &lt;scandal&gt;.txt</h1>" in report.text
 
 
+@pytest.mark.parametrize("name", ["Putin%20speech%20%22full%22.txt", "100%25%22ok%22.md"])
+def test_a_percent_encoded_file_name_is_taken_literally(client, example_text, name):
+    """A name percent-encoded as a whole (as files saved from a URL are) had its %22 shown as
+    '"': no browser writes a %20 or %25, so its %22 was in the name too."""
+    response = client.post("/api/analyze", files={"file": (name, example_text.encode())})
+    assert response.status_code == 200, response.text
+    assert response.json()["source"] == name
+
+
+def test_a_source_field_names_the_uploaded_article(client, example_text):
+    """A browser sends '"' in a file name as %22 and a literal %22 as it is; the page sends the
+    name in a `source` field too, as JSON may, which was ignored."""
+    for name in ("50%22off.txt", 'The "bridge".txt'):
+        upload = {"file": ('50"off.txt', example_text.encode(), "text/plain")}
+        response = client.post("/api/analyze", files=upload, data={"source": name})
+        assert response.status_code == 200, response.text
+        assert response.json()["source"] == name
+    pasted = client.post("/api/analyze", data={"text": example_text, "source": "50%22off"})
+    assert pasted.json()["source"] == "50%22off"
+
+
 @pytest.mark.parametrize("name, disposition", [
     ("статья.txt", "attachment; filename=\"persuasion-lens-report.html\"; "
                    "filename*=UTF-8''%D1%81%D1%82%D0%B0%D1%82%D1%8C%D1%8F-report.html"),

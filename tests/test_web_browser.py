@@ -347,6 +347,20 @@ def test_a_file_name_with_quotes_is_shown_as_it_is(page, project_example):
 
 
 
+def test_a_file_name_with_a_literal_percent_22_is_shown_as_it_is(page, project_example):
+    """The browser sends '"' as %22 and a literal %22 as it is: 50%22off.txt was shown as
+    50"off.txt."""
+    name = "50%22off.txt"
+    page.set_input_files("#file", files=[{"name": name, "mimeType": "text/plain",
+                                          "buffer": project_example.read_bytes()}])
+    page.click("#analyse")
+    page.wait_for_selector("#results:not([hidden])", timeout=120_000)
+    assert page.locator("#article-title").inner_text() == name
+    with page.expect_download() as download:
+        page.click("#download-html")
+    assert "<h1>50%22off.txt</h1>" in Path(download.value.path()).read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize("name, stem", [("статья.txt", "статья"),
                                         ("Déclaration du 5 mai.txt", "Déclaration-du-5-mai")])
 def test_downloads_keep_a_non_ascii_file_name(page, project_example, name, stem):

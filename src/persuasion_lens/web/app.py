@@ -29,7 +29,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -112,6 +112,9 @@ ANALYZE_REQUEST_BODY: dict[str, Any] = {
                                             "are reduced to their article text."},
                     "text": {"type": "string", "description": "Pasted text, instead of a file."},
                     "lang": {"type": "string"},
+                    "source": {"type": "string",
+                               "description": "A name for the article, echoed as `source` "
+                                              "(the file's name when left out)."},
                 },
             }
         },
@@ -480,17 +483,26 @@ async def _article_from_form(request: Request, query_lang: str | None, max_bytes
                 raise InputError(f"{name}: only .txt, .md and .html files can be analysed")
             data = await upload.read(max_bytes + 1)
             text = await _decode(data, name, max_bytes)
-            return Article(text, checked_language(lang), name)
+            return Article(text, checked_language(lang), _form_source(form) or name)
         text = form.get("text")
         if isinstance(text, str):
             if len(text.encode("utf-8", "surrogatepass")) > max_bytes:
                 raise PayloadTooLarge(max_bytes)
             if not text.strip():
                 raise InputError("the text is empty")
-            return await _reduced_to_article(Article(text, checked_language(lang), None))
+            return await _reduced_to_article(
+                Article(text, checked_language(lang), _form_source(form)))
     finally:
         await form.close()
     raise InputError("the form has neither a 'file' nor a 'text' field")
+
+
+def _form_source(form: FormData) -> str | None:
+    """The form's `source` field: the article's name, exactly as the page knows the file's."""
+    source = form.get("source")
+    if isinstance(source, str) and source.strip():
+        return replace_unstorable(source)
+    return None
 
 
 async def _reduced_to_article(article: Article) -> Article:

@@ -25,6 +25,9 @@ _EXTENDED_CHARSETS = {"utf-8": "utf-8", "iso-8859-1": "latin-1"}
 # line breaks become spaces, so that a name stays one line.
 _ESCAPED_IN_FILE_NAMES = re.compile("%22|%0D|%0A")
 _UNESCAPED = {"%22": '"', "%0D": " ", "%0A": " "}
+# A name with any other escape (%20, %25, %C3%A9) was percent-encoded as a whole, as the names of
+# files saved from a URL are (no browser writes one): its %22 is literal too.
+_OTHER_ESCAPE = re.compile("%(?!22|0D|0A)[0-9A-Fa-f]{2}")
 
 DOWNLOAD_STEM_LENGTH = 80
 
@@ -45,7 +48,11 @@ def extended_file_name(disposition: bytes | None) -> str | None:
 
 
 def form_file_name(filename: str) -> str:
-    """A plain `filename` parameter as the file is named: the HTML standard's escapes undone."""
+    """A plain `filename` parameter as the file is named: the HTML standard's escapes undone,
+    unless the name is percent-encoded as a whole. (A browser sends `a"b.txt` and `a%22b.txt`
+    alike; the page therefore sends the name in a `source` field too.)"""
+    if _OTHER_ESCAPE.search(filename):
+        return filename
     return _ESCAPED_IN_FILE_NAMES.sub(lambda m: _UNESCAPED[m.group()], filename)
 
 

@@ -147,6 +147,8 @@
       }
       const form = new FormData();
       form.append("file", state.file, state.file.name);
+      // the name as it is: a form sends a name's '"' as %22, the same as a literal %22
+      form.append("source", state.file.name);
       if (lang) form.append("lang", lang);
       request = { method: "POST", body: form };
     } else {
