@@ -70,7 +70,10 @@ class UploadParser(MultiPartParser):
     `filename` a fallback, often reduced to ASCII."""
 
     def on_headers_finished(self) -> None:
-        part = self._current_part
+        part = getattr(self, "_current_part", None)  # Starlette's own; absent, parse as it does
+        if part is None:
+            super().on_headers_finished()
+            return
         extended = extended_file_name(part.content_disposition)
         if extended is not None and part.content_disposition is not None:
             part.content_disposition += b'; filename=""'  # so that Starlette takes a file
