@@ -392,3 +392,10 @@ def _poll_json(url: str, request_module, seconds: float) -> dict:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.5)
+
+
+def test_html_as_a_flag_points_to_the_format_option(tmp_path):
+    article = tmp_path / "article.txt"
+    article.write_text("Title\n\nThe reckless government lied to us again.\n")
+    assert_one_line_error(run_plens("analyze", "--html", str(article)),
+                          "for an HTML page use --format html --output FILE.html")

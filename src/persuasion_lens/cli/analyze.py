@@ -41,6 +41,7 @@ def analyze(
     ),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file."),
+    html_asked: bool = typer.Option(False, "--html", hidden=True),  # a guess worth answering
     show_all: bool = typer.Option(
         False, "--all", help="Also show paragraphs without techniques and every name found."),
     summary: bool = typer.Option(False, "--summary", help="Only the summary, no paragraphs "
@@ -68,6 +69,8 @@ def analyze(
     """Find the persuasion techniques in each paragraph of the given articles."""
     from persuasion_lens.pipeline.analyzer import Analyzer
 
+    if html_asked:
+        fail("for an HTML page use --format html --output FILE.html")
     lang = normalise_language_code(lang) if lang else None
     paths = expand_paths(files)
     if output_format == OutputFormat.html and output is None:
