@@ -542,6 +542,25 @@ def test_a_whole_input_failure_is_cleared_once_rows_of_it_are_stored(tmp_path,
     assert "<b>0</b>Failed inputs" in (tmp_path / "r.html").read_text(encoding="utf-8")
 
 
+def test_a_file_failure_is_cleared_by_a_run_that_finds_all_its_rows_stored(tmp_path,
+                                                                         db_url):  # noqa: F811
+    """A run that stored nothing cleared nothing: a table stored whole by one run, then failed
+    by a run with the wrong --text-column, stayed a failure when read right again."""
+    table = tmp_path / "stored.csv"
+    table.write_text(f"id,text\na1,{article_text(1).replace(chr(10), ' ')}\n", encoding="utf-8")
+    batch = ["batch", str(table), "--db", db_url, "--no-progress", *analyzer_args()]
+    assert runner.invoke(app, batch).exit_code == 0
+    assert runner.invoke(app, [*batch, "--text-column", "body"]).exit_code == 1
+    db = open_database(db_url)
+    try:
+        assert [f["source"] for f in list_failures(db)] == [str(table.resolve())]
+        again = runner.invoke(app, batch)
+        assert again.exit_code == 0, again.output
+        assert list_failures(db) == [] and counts(db)["articles"] == 1
+    finally:
+        db.dispose()
+
+
 def test_an_edited_article_is_kept_in_both_versions_and_the_run_says_so(tmp_path):
     folder = tmp_path / "corpus"
     folder.mkdir()

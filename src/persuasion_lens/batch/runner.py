@@ -75,6 +75,7 @@ class BatchSummary:
                 "failures": [f.to_dict() for f in self.failures]}
 
 
+Place = tuple[str, str]  # where a failure is recorded: (source, location)
 Progress = Callable[[int], None]  # called with the number of input items just finished
 
 
@@ -119,7 +120,7 @@ def run_batch(
 
         jobs = _jobs(inputs, db, columns or ColumnNames(), batch_size, lang, summary, advance)
         skipped_recorded = 0  # of summary.skipped, what the run's row counts already
-        for read_failures, answers in executor.map(jobs):
+        for (read_failures, settled), answers in executor.map(jobs):
             done = [answer for answer in answers if answer["ok"]]
             analysed = [answer["item"] for answer in done if not answer.get("narratives_only")]
             narrated = [answer["item"] for answer in done if answer.get("narratives_only")]
@@ -127,7 +128,8 @@ def run_batch(
                                         if not answer["ok"]]
             with _ctrl_c_held():
                 _, given = store_results(db, analysed, failures, run_id, narrated,
-                                         skipped=summary.skipped - skipped_recorded)
+                                         skipped=summary.skipped - skipped_recorded,
+                                         settled=settled)
                 summary.analysed += len(analysed)
                 summary.narratives_added += given
                 summary.skipped += len(narrated) - given  # another run gave them narratives first
@@ -187,9 +189,10 @@ def _jobs(
     lang: str | None,
     summary: BatchSummary,
     advance: Progress,
-) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
-    """Batches of (failures met while reading, payloads of articles not stored yet, and with
-    narratives on, of stored articles without narratives)."""
+) -> Iterator[tuple[tuple[list[dict[str, Any]], set[Place]], list[dict[str, Any]]]]:
+    """Batches of ((failures met while reading, places of the articles found stored), payloads
+    of articles not stored yet, and with narratives on, of stored articles without
+    narratives)."""
     seen: set[str] = set()
     records: list[Record] = []
     failures: list[dict[str, Any]] = []
@@ -200,20 +203,23 @@ def _jobs(
         lacking = (stored_without_narratives(db, stored)
                    if summary.narratives and stored else {})
         fresh = []
+        settled: set[Place] = set()  # their failures of earlier runs are cleared
         for payload in payloads:
             if payload["key"] in seen:
                 summary.skipped += 1
+                settled.update(_places(payload))
             elif payload["key"] in lacking:
                 seen.add(payload["key"])
                 fresh.append(_narratives_payload(payload, lacking[payload["key"]]))
             elif payload["key"] in stored:
                 summary.skipped += 1
+                settled.update(_places(payload))
             else:
                 seen.add(payload["key"])
                 fresh.append(payload)
         _note_new_versions(db, [p for p in fresh if not p.get("narratives_only")], summary)
         advance(len(payloads) - len(fresh) + len(failures))
-        return list(failures), fresh
+        return (list(failures), settled), fresh
 
     for item in read_inputs(inputs, columns):
         if isinstance(item, Failure):
@@ -225,6 +231,12 @@ def _jobs(
             records, failures = [], []
     if records or failures:
         yield flush()
+
+
+def _places(payload: dict[str, Any]) -> list[Place]:
+    """Where failures of this article are recorded: its own place and its whole input's."""
+    return [(str(place[0]), str(place[1]))
+            for place in (payload["place"], payload["input_place"])]
 
 
 def _note_new_versions(db: Database, fresh: list[dict[str, Any]], summary: BatchSummary,

@@ -144,6 +144,7 @@ def store_results(
     run_id: int | None = None,
     narratives_added: Sequence[dict[str, Any]] = (),
     skipped: int = 0,
+    settled: Iterable[tuple[str, str]] = (),
 ) -> tuple[int, int]:
     """`store_batch`, plus narratives for articles stored without them, all in one
     transaction; returns (articles added, stored articles given narratives).
@@ -154,11 +155,14 @@ def store_results(
 
     With a `run_id`, the same transaction adds this batch to the run's counts (`skipped`: the
     articles found stored since the last batch), so they are right however the run ends.
+    `settled`: (source, location) places of articles found stored already, whose failures
+    recorded by earlier runs are cleared as those of the articles stored here are.
     """
     with db.engine.begin() as connection:
         added = _store_articles(connection, analysed, run_id) if analysed else 0
         given = _add_narratives(connection, narratives_added) if narratives_added else 0
-        _clear_failures(connection, _stored_places([*analysed, *narratives_added]), run_id)
+        _clear_failures(connection,
+                        _stored_places([*analysed, *narratives_added]) | set(settled), run_id)
         if failed:
             _store_failures(connection, failed, run_id)
         if run_id is not None:
