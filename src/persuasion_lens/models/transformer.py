@@ -233,6 +233,13 @@ class TransformerDetector:
         """True for a language the model was not fine-tuned on (it still runs, zero-shot)."""
         return language not in self.languages
 
+    def untrained_language_warning(self, language: str | None) -> str:
+        """The warning for a language `uses_fallback` is true of: there is no other model, the
+        fine-tuned encoder reads it zero-shot."""
+        trained = ", ".join(self.languages) or "none"
+        return (f"this model was not fine-tuned on language '{language}' (only on {trained}); "
+                "its encoder reads it zero-shot and results are less reliable")
+
     def locate(
         self, document: Document, paragraph_techniques: list[list[tuple[str, float]]]
     ) -> list[list[SpanHit]]:

@@ -176,10 +176,7 @@ class Analyzer:
                                 "(--lang; lang= in the API) to be sure")
             document.language = detected
         if self._untrained_language(document.language):
-            warnings.append(
-                f"no model is trained for language '{document.language}'; results come from the "
-                "multilingual fallback and are less reliable"
-            )
+            warnings.append(self._untrained_language_warning(document.language))
         notice = getattr(self.detector, "language_notice", None)
         if notice is not None and (text := notice(document.language)):
             warnings.append(text)
@@ -196,6 +193,15 @@ class Analyzer:
         if uses_fallback is None:
             return language not in SUPPORTED_LANGUAGES
         return bool(uses_fallback(language))
+
+    def _untrained_language_warning(self, language: str | None) -> str:
+        """What `_untrained_language` means for the results: a detector may say it in its own
+        words (a fine-tuned transformer has no fallback; its own encoder reads the language)."""
+        worded = getattr(self.detector, "untrained_language_warning", None)
+        if worded is not None:
+            return str(worded(language))
+        return (f"no model is trained for language '{language}'; results come from the "
+                "multilingual fallback and are less reliable")
 
     def _reads_whole_articles(self) -> bool:
         return (self.options.article_labels and self.article_classifier is not None) or (
