@@ -307,6 +307,87 @@ def test_an_older_sqlite_index_splitting_at_combining_marks_is_rebuilt(tmp_path)
         db.dispose()
 
 
+_EMOJI_TEXTS = ["Title\n\nWe \u2764\ufe0f Kyiv and vote 1\ufe0f\u20e3 today.",
+                "Title\n\nThe castle \u845b\U000e0100\u57ce stands, \u270c\ufe0e peace."]
+
+
+def _make_search_index_version_6(db) -> None:
+    """The search index as version 6 made it: variation selectors and keycaps in words."""
+    import sqlalchemy as sa
+
+    from persuasion_lens.storage.schema import ACCENT_FOLDS, SEARCH_FOLDS
+
+    with db.engine.begin() as connection:
+        if db.dialect == "sqlite":
+            connection.execute(sa.text("DROP TABLE paragraphs_fts"))
+            connection.execute(sa.text(
+                "CREATE VIRTUAL TABLE paragraphs_fts USING fts5(text, content='paragraphs', "
+                "content_rowid='id', tokenize=\"unicode61 remove_diacritics 2 categories "
+                "'L* N* Co M*'\")"))
+            connection.execute(sa.text(
+                "INSERT INTO paragraphs_fts(paragraphs_fts) VALUES ('rebuild')"))
+            return
+        import string
+
+        folds = {**SEARCH_FOLDS, **ACCENT_FOLDS, **dict.fromkeys(string.punctuation, " ")}
+        before = "".join(folds).replace("'", "''")
+        connection.execute(sa.text("ALTER TABLE paragraphs DROP COLUMN search_vector"))
+        connection.execute(sa.text(
+            "ALTER TABLE paragraphs ADD COLUMN search_vector tsvector GENERATED ALWAYS AS "
+            f"(to_tsvector('simple', translate(normalize(text, NFC), '{before}', "
+            f"'{''.join(folds.values())}'))) STORED"))
+
+
+def _index_words(db) -> list[str]:
+    import sqlalchemy as sa
+
+    with db.engine.begin() as connection:
+        if db.dialect == "sqlite":
+            connection.execute(sa.text("CREATE VIRTUAL TABLE IF NOT EXISTS temp.words "
+                                       "USING fts5vocab(main, paragraphs_fts, 'row')"))
+            return list(connection.scalars(sa.text("SELECT term FROM temp.words")))
+        return list(connection.scalars(sa.text(
+            "SELECT DISTINCT word FROM ts_stat('SELECT search_vector FROM paragraphs')")))
+
+
+@pytest.mark.parametrize("old_index", [False, True])
+def test_variation_selectors_and_keycaps_are_no_part_of_words(db_url, old_index,  # noqa: F811
+                                                              caplog):
+    """SQLite indexed the U+FE0F of ❤️ as a one-character word, and both databases kept it (and
+    the keycap) in the word after a digit or letter, so "1" did not find 1️⃣. An index made
+    before (version 6) is made anew once when the database is opened."""
+    db = open_database(db_url)
+    store_batch(db, _items(2, start=980, texts=_EMOJI_TEXTS))
+    if old_index:
+        _make_search_index_version_6(db)
+        db.dispose()
+        caplog.clear()
+        db = open_database(db_url)
+        if db.dialect == "postgresql":  # a minute's pause on a large corpus: it says why
+            assert "updating the database once (variation selectors split words)" in caplog.text
+    try:
+        words = _index_words(db)
+        assert "1" in words and "\u845b" in words and "\u57ce" in words
+        assert not [w for w in words if set(w) & {"\ufe0e", "\ufe0f", "\u20e3", "\U000e0100"}]
+        for query in ("1", "1\ufe0f\u20e3", "vote 1*", "\u845b\U000e0100\u57ce", "\u57ce"):
+            assert count_matches(db, query) == 1, query
+        assert query_terms("\u2764\ufe0f \ufe0f") == []
+    finally:
+        db.dispose()
+
+
+def test_highlighting_splits_words_where_search_does():
+    """An underscore, a variation selector or a keycap ends a word for search, as a space
+    does; highlighting took them for part of the word (putin_2024 hid putin)."""
+    assert match_pattern("putin").findall("putin_2024, _putin and putin") == ["putin"] * 3
+    assert match_pattern("putin_2024").findall("putin_2024 and putin 2024") == [
+        "putin_2024", "putin 2024"]
+    assert query_terms("putin_2024 __x") == ["putin 2024", "x"]
+    assert match_pattern("1").findall("vote 1\ufe0f\u20e3 today") == ["1"]
+    assert match_pattern("\u845b").findall("\u845b\U000e0100\u57ce") == ["\u845b"]
+    assert match_pattern("भार*").findall("भारत और भारती") == ["भारत", "भारती"]
+
+
 @pytest.mark.parametrize("query", ["_", "__", '"_"', "ि", "headline _"])
 def test_a_query_that_folds_to_no_words_is_searched_as_having_none(db_url, query):  # noqa: F811
     """"_" folded to nothing, and PostgreSQL's search crashed on it (IndexError; 500 on the
@@ -685,7 +766,7 @@ def test_a_database_from_before_narratives_opens_reports_and_takes_them(db_url):
                 "SELECT value FROM plens_meta WHERE name = 'schema_version'"))
         assert flags[run_id] is True or flags[run_id] == 1
         assert [flag for key, flag in flags.items() if key != run_id] == [None]
-        assert version == SCHEMA_VERSION == "6"
+        assert version == SCHEMA_VERSION == "7"
         assert len(stored_without_narratives(db, [i["key"] for i in _items(3)])) == 3
         store_batch(db, _narrative_items()[:1])
         assert stats(db)["narratives"]["articles"] == 1

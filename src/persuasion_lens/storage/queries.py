@@ -48,6 +48,7 @@ from persuasion_lens.storage.schema import (
     NO_OUTLET,
     POSTGRES_SEARCH_COLUMN,
     SEARCH_FOLDS,
+    WORD_SEPARATING_MARKS,
     articles,
     entities,
     failures,
@@ -172,42 +173,50 @@ def _paragraph_has_technique(filters: Filters) -> ColumnElement[bool] | None:
 # --- full-text search ----------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=1)
-def _word_character() -> str:
-    """A regular expression for a character of a word: Python's \\w, and the combining marks
-    (Unicode M*: Hindi vowel signs, viramas, ...) that \\w leaves out but the search index keeps
-    in the word."""
+def _marks() -> str:
+    """A character class body of the combining marks (Unicode M*: Hindi vowel signs, viramas,
+    ...) that Python's \\w leaves out but the search index keeps in the word; the
+    WORD_SEPARATING_MARKS (variation selectors, keycaps) are left out, as the index does."""
     ranges: list[list[int]] = []
     for code in itertools.chain(range(0x300, 0x20000), range(0xE0100, 0xE01F0)):
-        if unicodedata.category(chr(code)).startswith("M"):
+        if (unicodedata.category(chr(code)).startswith("M")
+                and chr(code) not in WORD_SEPARATING_MARKS):
             if ranges and ranges[-1][1] == code - 1:
                 ranges[-1][1] = code
             else:
                 ranges.append([code, code])
-    marks = "".join(f"\\U{first:08x}-\\U{last:08x}" for first, last in ranges)
-    return rf"[\w{marks}]"
+    return "".join(f"\\U{first:08x}-\\U{last:08x}" for first, last in ranges)
+
+
+def _word_character() -> str:
+    """A regular expression for a character of a word as the search index has it: a letter,
+    digit or mark; an underscore splits words, as in the index."""
+    return rf"(?:[^\W_]|[{_marks()}])"
+
+
+def _not_word_character() -> str:
+    return rf"(?:[^\w{_marks()}]|_)"
+
+
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 
 
 @functools.lru_cache(maxsize=1)
 def _term_pattern() -> re.Pattern[str]:
-    return re.compile(rf'"([^"]+)"|({_word_character()}+\*?)')
-
-
-# A word needs a letter or digit: the index splits words at underscores (and "_" alone made
-# PostgreSQL's query fail).
-_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
+    # a query word joined by underscores (putin_2024) is searched as the phrase it is indexed as
+    return re.compile(rf'"([^"]+)"|([\w{_marks()}]+\*?)')
 
 
 def query_terms(query: str) -> list[str]:
-    """Words and "quoted phrases" of a search query (a trailing * marks a prefix)."""
+    """Words and "quoted phrases" of a search query (a trailing * marks a prefix). A word
+    needs a letter or digit: underscores and marks alone are none (and "_" alone made
+    PostgreSQL's query fail)."""
     terms = []
     for phrase, word in _term_pattern().findall(query):
-        if phrase:
-            words = [found for found in re.findall(_word_character() + "+", phrase)
-                     if _LETTER_OR_DIGIT.search(found)]
-            if words:
-                terms.append(" ".join(words))
-        elif _LETTER_OR_DIGIT.search(word):
-            terms.append(word)
+        words = [found for found in re.findall(_word_character() + "+", phrase or word)
+                 if _LETTER_OR_DIGIT.search(found)]
+        if words:
+            terms.append(" ".join(words) + ("*" if word.endswith("*") else ""))
     return terms
 
 
@@ -226,7 +235,7 @@ def match_pattern(query: str) -> re.Pattern[str] | None:
 def _letters_pattern(term: str) -> str:
     """A phrase's words may be apart by any run of spaces or punctuation, as for search."""
     variants = _letter_variants()
-    between_words = "[^" + _word_character()[1:] + "+"
+    between_words = _not_word_character() + "+"
     return "".join(
         between_words if letter == " " else
         "[" + "".join(sorted(variants[letter])) + "]" if letter in variants else re.escape(letter)

@@ -51,8 +51,9 @@ log = logging.getLogger(__name__)
 # 2: narratives, subnarratives, entities; 3: articles.narratives_version, runs.narratives_added;
 # 4: articles.side_russian; 5: the search index holds folded text (ё as е, ł as l);
 # 6: PostgreSQL stores each paragraph's search vector (paragraphs.search_vector), and SQLite's
-# search index keeps words with combining marks (Hindi, other Indic scripts) whole
-SCHEMA_VERSION = "6"
+# search index keeps words with combining marks (Hindi, other Indic scripts) whole; 7: both
+# search indexes split words at variation selectors and keycaps (WORD_SEPARATING_MARKS)
+SCHEMA_VERSION = "7"
 
 metadata = MetaData()
 
@@ -260,7 +261,16 @@ ACCENT_FOLDS = {
     and unicodedata.normalize("NFD", letter)[0].isascii()
     and unicodedata.normalize("NFD", letter)[0].isalpha()
 }
-_POSTGRES_SPACES = {mark: " " for mark in string.punctuation}
+# Marks (Unicode Mn, Me) that are no part of a word: the variation selectors that follow an
+# emoji (❤️ is ❤ and U+FE0F) or an ideograph, and the keycap of 1️⃣. Standing alone, SQLite's
+# tokenizer indexed each as a one-character word, and after a letter or digit both databases
+# kept it in the word ("1️⃣" was not found by 1). Both now split words at them, as query words
+# and highlighting do.
+WORD_SEPARATING_MARKS = "".join(
+    chr(code) for code in (*range(0x180B, 0x1810), *range(0xFE00, 0xFE10),
+                           *range(0xE0100, 0xE01F0), 0x20E3)
+    if "VARIATION SELECTOR" in unicodedata.name(chr(code), "") or code == 0x20E3)
+_POSTGRES_SPACES = {mark: " " for mark in string.punctuation + WORD_SEPARATING_MARKS}
 
 
 def _folds(dialect: str) -> dict[str, str]:
@@ -294,8 +304,9 @@ _SQLITE_TRIGGERS = ("paragraphs_fts_insert", "paragraphs_fts_delete", "paragraph
 
 # SQLite: an external-content FTS5 index over the folded paragraph text, kept current by triggers.
 # unicode61 splits words at combining marks (Unicode M*, e.g. Hindi vowel signs) unless told
-# they are word characters; accents stay removed.
-_SQLITE_TOKENIZER = "unicode61 remove_diacritics 2 categories 'L* N* Co M*'"
+# they are word characters (except WORD_SEPARATING_MARKS); accents stay removed.
+_SQLITE_TOKENIZER = ("unicode61 remove_diacritics 2 categories 'L* N* Co M*' "
+                     f"separators '{WORD_SEPARATING_MARKS}'")
 _SQLITE_FTS = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS paragraphs_fts USING fts5("
     f"text, content='paragraphs', content_rowid='id', tokenize=\"{_SQLITE_TOKENIZER}\")",
@@ -330,18 +341,22 @@ _POSTGRES_FTS = [
 
 
 def _add_postgres_search_column(connection) -> None:
-    """Before version 6 PostgreSQL computed the vector at each search: the column is added
-    (once; it computes the vector of every stored paragraph, which takes a while)."""
+    """Before version 6 PostgreSQL computed the vector at each search, before version 7 it kept
+    variation selectors in words: the column is added, or made anew (once; it computes the
+    vector of every stored paragraph, which takes a while)."""
     found = connection.execute(text(
-        "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
-        "AND table_name = 'paragraphs' AND column_name = :name"),
-        {"name": POSTGRES_SEARCH_COLUMN}).first()
-    if found is not None:
+        "SELECT generation_expression FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = 'paragraphs' "
+        "AND column_name = :name"), {"name": POSTGRES_SEARCH_COLUMN}).first()
+    if found is not None and WORD_SEPARATING_MARKS[-1] in (found[0] or ""):
         return
     if connection.execute(text("SELECT EXISTS (SELECT 1 FROM paragraphs)")).scalar():
         # about a minute per 40,000 paragraphs: say why the command pauses
-        log.warning("updating the database once for faster search: storing the search vector "
-                    "of every paragraph (about a minute per 40,000 paragraphs)")
+        why = "for faster search" if found is None else "(variation selectors split words)"
+        log.warning(f"updating the database once {why}: storing the search vector of every "
+                    "paragraph (about a minute per 40,000 paragraphs)")
+    if found is not None:  # its index goes with it, and is made again below
+        connection.execute(text(f"ALTER TABLE paragraphs DROP COLUMN {POSTGRES_SEARCH_COLUMN}"))
     connection.execute(text(
         f"ALTER TABLE paragraphs ADD COLUMN IF NOT EXISTS {POSTGRES_SEARCH_COLUMN} tsvector "
         f"GENERATED ALWAYS AS ({postgres_search_vector('text')}) STORED"))
@@ -354,7 +369,8 @@ def _sqlite_schema_sql(connection, name: str) -> str | None:
 
 def _rebuild_old_sqlite_index(connection) -> None:
     """Before version 5 the SQLite index held the text unfolded, before version 6 it split words
-    at combining marks: the index and its triggers are made anew and filled (once)."""
+    at combining marks, before version 7 it kept variation selectors and keycaps as words: the
+    index and its triggers are made anew and filled (once)."""
     trigger = _sqlite_schema_sql(connection, "paragraphs_fts_insert")
     index = _sqlite_schema_sql(connection, "paragraphs_fts") or ""
     if trigger is None or ("replace(" in trigger and _SQLITE_TOKENIZER in index):
@@ -367,7 +383,8 @@ def _rebuild_old_sqlite_index(connection) -> None:
     connection.execute(text(
         "INSERT INTO paragraphs_fts(rowid, text) SELECT id, "
         f"{folded_sql('text', 'sqlite')} FROM paragraphs"))
-    log.info("rebuilt the search index (ё/е and ł/l folded, words with combining marks whole)")
+    log.info("rebuilt the search index (ё/е and ł/l folded, words with combining marks whole, "
+             "variation selectors and keycaps no words)")
 
 
 # Columns added after version 1: (table, column, SQL type). `create_all` creates missing tables
