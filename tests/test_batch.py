@@ -561,6 +561,43 @@ def test_a_file_failure_is_cleared_by_a_run_that_finds_all_its_rows_stored(tmp_p
         db.dispose()
 
 
+RUSSIAN_ARTICLE = ("Позор власти\n\nЭти предатели продали родину, и это настоящая катастрофа "
+                   "для всей страны. Чиновники в Москве снова обещают народу светлое будущее, "
+                   "но цены растут каждый день, а зарплаты остаются прежними.")
+
+
+def test_rows_plainly_in_another_language_than_given_are_counted_and_warned(tmp_path):
+    """A lang column (or --lang) that a row's text plainly is not went unsaid; each such
+    article is warned about, and the summary counts them and names the first few."""
+    rows = [{"id": f"r{n}", "text": RUSSIAN_ARTICLE + f" Номер {n}.", "lang": "de"}
+            for n in range(7)]
+    rows += [{"id": "given-by-flag", "text": RUSSIAN_ARTICLE},
+             {"id": "right", "text": RUSSIAN_ARTICLE + " Правда.", "lang": "ru"}]
+    path = write_jsonl(tmp_path / "in.jsonl", rows)
+    db_path = f"sqlite:///{tmp_path}/lang.db"
+    result = runner.invoke(app, ["batch", str(path), "--db", db_path, "--lang", "it",
+                                 "--no-progress", "--analyzer-factory",
+                                 "corpus_helpers:fake_analyzer"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert ("8 article(s) plainly in another language than their lang column or --lang says: "
+            "r0 (Russian, not German), r1 (Russian, not German)") in said
+    assert "and 3 more; analysed as given all the same" in said
+    db = open_database(db_path)
+    try:
+        with db.engine.connect() as connection:
+            warned = dict(connection.execute(
+                select(articles.c.external_id, articles.c.warnings)).all())
+    finally:
+        db.dispose()
+    assert [w for w in warned["r0"] if "looks" in w] == [
+        "the text looks Russian, not German as its lang column says; analysed as German all "
+        "the same"]
+    assert [w for w in warned["given-by-flag"] if "looks" in w] == [
+        "the text looks Russian, not Italian as --lang says; analysed as Italian all the same"]
+    assert not [w for w in warned["right"] if "looks" in w]
+
+
 def test_an_edited_article_is_kept_in_both_versions_and_the_run_says_so(tmp_path):
     folder = tmp_path / "corpus"
     folder.mkdir()

@@ -317,6 +317,23 @@ def test_a_lang_that_the_text_plainly_is_not_gets_a_one_line_hint(tmp_path):
         f"{MISMATCH_HINT} (lang= in the API); analysed as German all the same"]
 
 
+def test_semeval_lang_that_an_article_plainly_is_not_gets_a_warning_per_article(tmp_path):
+    """`plens semeval ... --lang de` read Russian articles as German without a word."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "article1.txt").write_text(RUSSIAN, encoding="utf-8")
+    (folder / "article2.txt").write_text(RUSSIAN.replace("Позор", "Стыд"), encoding="utf-8")
+    result = runner.invoke(app, ["semeval", "st3", str(folder), "--lang", "de",
+                                 "-o", str(tmp_path / "p.txt")])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    for name in ("article1.txt", "article2.txt"):
+        assert said.count(f"{name}: {MISMATCH_HINT}; analysed as German all the same") == 1
+    right = runner.invoke(app, ["semeval", "st3", str(folder), "--lang", "ru",
+                                "-o", str(tmp_path / "q.txt")])
+    assert right.exit_code == 0 and "looks" not in right.output
+
+
 @pytest.mark.parametrize(("text", "lang"), [
     (RUSSIAN, "ru"),  # the language it is
     ("Позор власти\nЭти предатели продали родину, и это настоящая катастрофа.\n", "de"),  # short

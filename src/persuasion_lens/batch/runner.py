@@ -34,6 +34,7 @@ from persuasion_lens.storage.repository import (
     stored_external_ids,
     stored_without_narratives,
 )
+from persuasion_lens.text.languages import language_name
 
 __all__ = ["AnalyzerSpec", "BatchSummary", "make_executor", "run_batch"]
 
@@ -55,6 +56,10 @@ class BatchSummary:
     # edited article): both versions are kept; the first few ids, for the summary
     new_versions: int = 0
     new_version_ids: list[str] = field(default_factory=list)
+    # analysed as their lang column or --lang says, though plainly in another language: the
+    # first few as "id (Looks, not Given)", for the summary
+    other_language: int = 0
+    other_language_ids: list[str] = field(default_factory=list)
 
     @property
     def rate(self) -> float:
@@ -72,6 +77,8 @@ class BatchSummary:
                 "model_version": self.model_version, "narratives": self.narratives,
                 "interrupted": self.interrupted,
                 "new_versions": self.new_versions, "new_version_ids": self.new_version_ids,
+                "other_language": self.other_language,
+                "other_language_ids": self.other_language_ids,
                 "failures": [f.to_dict() for f in self.failures]}
 
 
@@ -135,6 +142,7 @@ def run_batch(
                 summary.skipped += len(narrated) - given  # another run gave them narratives first
                 skipped_recorded = summary.skipped
                 note_failures(failures)
+            _note_other_languages(done, summary)
             advance(len(answers))
         summary.seconds = time.perf_counter() - started
         finish_run(db, run_id, summary.analysed, summary.skipped, summary.failed,
@@ -251,6 +259,20 @@ def _note_new_versions(db: Database, fresh: list[dict[str, Any]], summary: Batch
                 summary.new_version_ids.append(identifier)
 
 
+def _note_other_languages(answers: list[dict[str, Any]], summary: BatchSummary,
+                          keep: int = 5) -> None:
+    """Count the articles analysed in the language given although they plainly are another."""
+    for answer in answers:
+        if answer.get("looks"):
+            summary.other_language += 1
+            if len(summary.other_language_ids) < keep:
+                item = answer["item"]
+                summary.other_language_ids.append(
+                    f"{item.get('external_id') or item.get('source')} "
+                    f"({language_name(answer['looks'])}, not "
+                    f"{language_name(item['result']['language'])})")
+
+
 def _narratives_payload(payload: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
     """The work for a stored article without narratives: its stored text and language."""
     return {"key": payload["key"], "narratives_only": True, "article_id": stored["article_id"],
@@ -276,4 +298,5 @@ def _payload(record: Record, lang: str | None) -> dict[str, Any]:
         "place": list(record.place()),
         "input_place": list(record.input_place()),
         "lang": record.lang or lang,
+        "lang_said_by": "its lang column says" if record.lang else "--lang says",
     }

@@ -14,7 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from persuasion_lens.text.documents import Document
-from persuasion_lens.text.languages import UnknownLanguageError, normalise_language_code
+from persuasion_lens.text.languages import (
+    UnknownLanguageError,
+    normalise_language_code,
+    other_language_warning,
+    plainly_other_language,
+)
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,9 @@ def analyse_payloads(payloads: list[dict[str, Any]], spec: AnalyzerSpec) -> list
     """Analyse articles; each answer is {"ok": True, "item": ...} or {"ok": False, "failure": ...}.
 
     A payload has `key`, `text`, `source`, `location` and optional `external_id`, `title`,
-    `outlet`, `url`, `published`, `lang`. Bad articles become failures; the rest still run.
+    `outlet`, `url`, `published`, `lang` (and `lang_said_by`, "its lang column says" or
+    "--lang says"). Bad articles become failures; the rest still run. An article that plainly
+    is another language than its `lang` gets a warning, and its answer `looks` names that one.
 
     A payload with `narratives_only` is an article stored without narratives (`article_id`,
     its stored `text` and `language`): only the narrative model runs on it, and its answer
@@ -106,11 +113,18 @@ def analyse_payloads(payloads: list[dict[str, Any]], spec: AnalyzerSpec) -> list
 
 
 def _analysed(analyzer: Any, payload: dict[str, Any], result: Any) -> dict[str, Any]:
-    item = {k: v for k, v in payload.items() if k != "lang"}
+    item = {k: v for k, v in payload.items() if k not in ("lang", "lang_said_by")}
     item["result"] = result.to_dict()
     if "narratives" in item["result"]:
         item["narratives_version"] = _version(analyzer.narrative_model)
-    return {"ok": True, "key": payload["key"], "item": item}
+    answer = {"ok": True, "key": payload["key"], "item": item}
+    if payload.get("lang") and (found := plainly_other_language(payload["text"],
+                                                                result.language)):
+        said_by = payload.get("lang_said_by") or "--lang says"
+        item["result"]["warnings"].append(
+            other_language_warning(found, result.language, said_by))
+        answer["looks"] = found
+    return answer
 
 
 def _add_narratives(analyzer: Any, payloads: list[dict[str, Any]],

@@ -178,6 +178,12 @@ def _print_summary(summary, db_url: str) -> None:
         warn(f"{summary.new_versions:,} article(s) stored whose id was stored before with "
              f"another text (an edited article?): {shown}{f' and {more:,} more' if more else ''}; "
              "both versions are kept and counted")
+    if summary.other_language:
+        shown = ", ".join(summary.other_language_ids)
+        more = summary.other_language - len(summary.other_language_ids)
+        warn(f"{summary.other_language:,} article(s) plainly in another language than their "
+             f"lang column or --lang says: {shown}{f' and {more:,} more' if more else ''}; "
+             "analysed as given all the same (each one's warnings say so)")
     for failure in summary.failures:
         where = f"{failure.source}, {failure.location}" if failure.location else failure.source
         error_console.print(f"[red]failed:[/] {escape(where)}: {escape(failure.reason)}",

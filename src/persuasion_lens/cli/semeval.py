@@ -24,6 +24,8 @@ from persuasion_lens.text.languages import (
     SUPPORTED_LANGUAGES,
     detect_language,
     normalise_language_code,
+    other_language_warning,
+    plainly_other_language,
 )
 from persuasion_lens.text.reading import InputError, decode_bytes
 from persuasion_lens.text.wording import counted
@@ -53,7 +55,8 @@ def read_article_folder(
     Offsets stay exactly as in the file (carriage returns kept). The id is the file name without
     `id_prefix` and suffix (the whole file name when `id_prefix` is None). The language is
     `lang` or detected per file (None when it cannot be told); one warning names the languages
-    that `trained_languages` lacks. A file that cannot be read is skipped with a warning (and
+    that `trained_languages` lacks, and one per file a file that plainly is another language
+    than `lang`. A file that cannot be read is skipped with a warning (and
     counted); none readable is an error.
     """
     if not folder.is_dir():
@@ -73,6 +76,8 @@ def read_article_folder(
             warn(f"skipped: {path}: the article is empty")
             continue
         doc_id = path.name if id_prefix is None else path.stem.removeprefix(id_prefix)
+        if forced and (found := plainly_other_language(text, forced)):
+            warn(f"{path.name}: {other_language_warning(found, forced)}")
         language = forced or detect_language(text)
         documents.append(Document.from_text(text, language, doc_id, str(path)))
     if not documents:

@@ -26,8 +26,8 @@ from persuasion_lens.text.documents import Document
 from persuasion_lens.text.languages import (
     SUPPORTED_LANGUAGES,
     detect_language,
-    language_name,
     normalise_language_code,
+    other_language_warning,
     plainly_other_language,
 )
 from persuasion_lens.text.reading import InputError, replace_unstorable
@@ -295,8 +295,7 @@ def _other_language_hint(text: str, given: str) -> str | None:
     found = plainly_other_language(text, given)
     if found is None:
         return None
-    return (f"the text looks {language_name(found)}, not {language_name(given)} as --lang says "
-            f"(lang= in the API); analysed as {language_name(given)} all the same")
+    return other_language_warning(found, given, "--lang says (lang= in the API)")
 
 
 def _document_list(documents: Any) -> list[Document]:

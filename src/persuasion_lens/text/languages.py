@@ -154,3 +154,10 @@ def plainly_other_language(text: str, given: str) -> str | None:
     in_given = sum(len(line.split()) for line in sample.splitlines()
                    if line.strip() and detect_language(line) == given)
     return None if in_given >= MIXED_SHARE * words else found
+
+
+def other_language_warning(found: str, given: str, said_by: str = "--lang says") -> str:
+    """The one-line warning for a text that `plainly_other_language` found to be `found`
+    although `given` was given (`said_by`: "--lang says", "its lang column says")."""
+    return (f"the text looks {language_name(found)}, not {language_name(given)} as {said_by}; "
+            f"analysed as {language_name(given)} all the same")
