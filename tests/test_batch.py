@@ -22,7 +22,14 @@ from corpus_helpers import (  # noqa: F401
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from persuasion_lens.batch import ColumnNames, Failure, Record, read_inputs, run_batch
+from persuasion_lens.batch import (
+    AnalyzerSpec,
+    ColumnNames,
+    Failure,
+    Record,
+    read_inputs,
+    run_batch,
+)
 from persuasion_lens.cli import app
 from persuasion_lens.models.narratives import load_default_narrative_model
 from persuasion_lens.storage import open_database
@@ -596,6 +603,45 @@ def test_rows_plainly_in_another_language_than_given_are_counted_and_warned(tmp_
     assert [w for w in warned["given-by-flag"] if "looks" in w] == [
         "the text looks Russian, not Italian as --lang says; analysed as Italian all the same"]
     assert not [w for w in warned["right"] if "looks" in w]
+
+
+def test_the_lemma_dictionaries_of_the_first_batch_load_before_the_analysis(tmp_path,
+                                                                             monkeypatch):
+    """The first batch spent 6-12 s loading simplemma's dictionaries, one language at a time,
+    counted as analysis: a short run's rate looked half the steady one. They are loaded with
+    the models now, each run phase said, and the summary says which rate it gives."""
+    from persuasion_lens.text import lemmas
+
+    loaded = []
+
+    class SlowDictionaries:
+        def get_dictionary(self, language):
+            time.sleep(0.3)
+            loaded.append(language)
+            return {}
+
+    monkeypatch.setattr(lemmas, "_dictionaries", SlowDictionaries)
+    rows = article_rows(3)
+    for row, language in zip(rows, ("de", "pl", "es"), strict=True):
+        row["lang"] = language  # es: the models lemmatise no Spanish
+    path = write_jsonl(tmp_path / "in.jsonl", rows)
+    said = []
+    db = open_database(f"sqlite:///{tmp_path}/lemmas.db")
+    try:
+        summary = run_batch([str(path)], db, AnalyzerSpec(factory="corpus_helpers:fake_analyzer"),
+                            status=said.append)
+    finally:
+        db.dispose()
+    assert loaded == summary.lemma_languages == ["de", "pl"]
+    assert said == ["loading models", "loading lemma dictionaries", "analysing"]
+    assert summary.startup_seconds >= 0.6 and summary.analysed == 3
+    result = runner.invoke(app, ["batch", str(path), "--db", f"sqlite:///{tmp_path}/cli.db",
+                                 "--no-progress", "--analyzer-factory",
+                                 "corpus_helpers:fake_analyzer"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.replace("│", " ").split())
+    assert "(loading models and lemma dictionaries (de, pl):" in said
+    assert "articles/s (analysis, loading left out)" in said
 
 
 def test_an_edited_article_is_kept_in_both_versions_and_the_run_says_so(tmp_path):

@@ -11,7 +11,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from persuasion_lens.batch.work import AnalyzerSpec, analyse_payloads, cached_analyzer, preload
+from persuasion_lens.batch.work import (
+    AnalyzerSpec,
+    analyse_payloads,
+    cached_analyzer,
+    preload,
+    warm_up,
+)
 
 # A unit of work: an opaque context for the writer plus the article payloads to analyse.
 Job = tuple[Any, list[dict[str, Any]]]
@@ -25,6 +31,9 @@ class LocalExecutor:
 
     def start(self) -> str:
         return cached_analyzer(self.spec).model_version
+
+    def warm(self, payloads: list[dict[str, Any]]) -> list[str]:
+        return warm_up(payloads, self.spec)
 
     def map(self, jobs: Iterator[Job]) -> Iterator[tuple[Any, list[dict[str, Any]]]]:
         for context, payloads in jobs:
@@ -82,6 +91,11 @@ class DaskExecutor:
             raise ValueError(f"the Dask cluster at {self.address} has no workers")
         self.worker_count = len(versions)
         return sorted(set(versions.values()))[0]
+
+    def warm(self, payloads: list[dict[str, Any]]) -> list[str]:
+        """`work.warm_up` on every worker, in parallel."""
+        loaded = self.client.run(warm_up, payloads, self.spec)
+        return sorted({language for languages in loaded.values() for language in languages})
 
     def _slots(self) -> int:
         threads = sum(self.client.nthreads().values()) or 1

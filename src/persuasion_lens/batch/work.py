@@ -16,6 +16,7 @@ from typing import Any
 from persuasion_lens.text.documents import Document
 from persuasion_lens.text.languages import (
     UnknownLanguageError,
+    detect_language,
     normalise_language_code,
     other_language_warning,
     plainly_other_language,
@@ -78,6 +79,26 @@ def cached_analyzer(spec: AnalyzerSpec) -> Any:
 def preload(spec: AnalyzerSpec) -> str:
     """Load the models now (run on every Dask worker before work is sent); returns the version."""
     return cached_analyzer(spec).model_version
+
+
+def warm_up(payloads: list[dict[str, Any]], spec: AnalyzerSpec) -> list[str]:
+    """Load now what analysing these articles would load at the first of each language (the
+    lemma dictionaries); returns those languages. Runs where `analyse_payloads` will."""
+    warm = getattr(cached_analyzer(spec), "warm_up", None)
+    if warm is None:
+        return []
+    return list(warm({_language(payload) for payload in payloads} - {None}))
+
+
+def _language(payload: dict[str, Any]) -> str | None:
+    """The language the article will be analysed in, as `_document` settles it."""
+    if payload.get("narratives_only"):
+        return payload.get("language") or None
+    try:
+        return (normalise_language_code(payload["lang"]) if payload.get("lang")
+                else detect_language(payload["text"]))
+    except UnknownLanguageError:
+        return None
 
 
 def analyse_payloads(payloads: list[dict[str, Any]], spec: AnalyzerSpec) -> list[dict[str, Any]]:

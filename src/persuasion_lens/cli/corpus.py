@@ -93,7 +93,7 @@ def batch(
     With --narratives, articles already stored without narratives get them added.
     """
     from persuasion_lens.batch.readers import ColumnNames, check_inputs, count_inputs
-    from persuasion_lens.batch.runner import AnalyzerSpec, make_executor, run_batch
+    from persuasion_lens.batch.runner import ANALYSING, AnalyzerSpec, make_executor, run_batch
     from persuasion_lens.text.languages import normalise_language_code
 
     check_inputs(inputs)
@@ -113,13 +113,22 @@ def batch(
     summary = None
     try:
         with bar:
-            task = bar.add_task("loading models", total=total)
+            # started when the analysis starts, so its time and rate leave the loading out
+            task = bar.add_task("loading", total=total, start=False)
 
             def advance(n: int) -> None:
-                bar.update(task, advance=n, description="analysing")
+                bar.update(task, advance=n)
+
+            def status(what: str) -> None:
+                if what == ANALYSING:
+                    bar.start_task(task)
+                bar.update(task, description=what)
 
             summary = run_batch(inputs, database, spec, columns, executor=executor,
-                                batch_size=batch_size, lang=lang, progress=advance)
+                                batch_size=batch_size, lang=lang, progress=advance,
+                                status=status)
+            # the bar ends on the run's rate, as the summary says it (not on the last 30 s)
+            bar.update(task, rate=summary.rate)
     except KeyboardInterrupt:
         error_console.print("interrupted: everything committed so far is kept; run the same "
                             "command again to resume")
@@ -145,7 +154,7 @@ def _progress_bar(enabled: bool):
 
     class RateColumn(ProgressColumn):
         def render(self, task):
-            speed = task.finished_speed or task.speed
+            speed = task.fields.get("rate") or task.finished_speed or task.speed
             return Text(rate_text(speed) if speed else "– articles/s", style="cyan")
 
     return Progress(
@@ -164,9 +173,11 @@ def _print_summary(summary, db_url: str) -> None:
         table.add_row("narratives added (already stored)", f"{summary.narratives_added:,}")
     table.add_row("skipped (already stored)", f"{summary.skipped:,}")
     table.add_row("failed", f"[red]{summary.failed:,}[/]" if summary.failed else "0")
-    table.add_row("time", f"{summary.seconds:,.1f} s (loading models: "
+    loaded = (f"models and lemma dictionaries ({', '.join(summary.lemma_languages)})"
+              if summary.lemma_languages else "models")
+    table.add_row("time", f"{summary.seconds:,.1f} s (loading {loaded}: "
                   f"{summary.startup_seconds:,.1f} s)")
-    table.add_row("rate", rate_text(summary.rate))
+    table.add_row("rate", f"{rate_text(summary.rate)} (analysis, loading left out)")
     table.add_row("model", summary.model_version or "–")
     table.add_row("narratives", "stored (experimental)" if summary.narratives
                   else "off (--narratives stores them)")

@@ -176,6 +176,9 @@ def _strip_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
+LEMMATISED_LANGUAGES = frozenset({"ru", "bg", "pt", "en", "de", "fr", "it", "pl", "hi"})
+
+
 def normalise_name(name: str, language: str | None = None) -> str:
     """A grouping key: lower case, no possessive, aliases resolved, lemmas where possible."""
     clean = name.strip().strip("\"'«»“”„()[]").strip()
@@ -186,7 +189,7 @@ def normalise_name(name: str, language: str | None = None) -> str:
     if lowered in ALIASES:
         return ALIASES[lowered].lower()
     words = tokens(lowered)
-    if language in {"ru", "bg", "pt", "en", "de", "fr", "it", "pl", "hi"} and words:
+    if language in LEMMATISED_LANGUAGES and words:
         lemmas = [lemmatize(w, language) for w in words]
         joined = " ".join(lemmas).lower()
         if joined in ALIASES:

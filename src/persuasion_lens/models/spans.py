@@ -58,6 +58,8 @@ N_POS = len(_POS_EDGES) + 1
 _WINDOW = np.array([3, 5, 2, 6, 0, 1, 7, 8])
 LANGUAGES = ("en", "fr", "de", "it", "pl", "ru", "xx")
 _LEMMA_LANGUAGES = {"en", "fr", "de", "it", "pl", "ru", "es", "el", "pt", "nl", "bg", "uk"}
+# the languages whose words the features lemmatise (others are read as "xx")
+LEMMATISED_LANGUAGES = frozenset(LANGUAGES) & _LEMMA_LANGUAGES
 _SHAPES = {"d": 0, "p": 1, "X": 2, "Xx": 3, "x": 4}
 
 

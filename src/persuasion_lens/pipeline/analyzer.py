@@ -7,7 +7,7 @@ the corpus runner and Dask workers all hold one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,7 @@ from persuasion_lens.text.languages import (
     other_language_warning,
     plainly_other_language,
 )
+from persuasion_lens.text.lemmas import load_dictionaries
 from persuasion_lens.text.reading import InputError, replace_unstorable
 from persuasion_lens.text.wording import counted
 
@@ -100,6 +101,17 @@ class Analyzer:
             if extra is not None and extra is not self.detector:
                 parts.append(getattr(extra, "version", type(extra).__name__))
         return "+".join(parts)
+
+    def warm_up(self, languages: Iterable[str]) -> list[str]:
+        """Load now what analysing these languages loads at their first article: simplemma's
+        lemma dictionaries (seconds for some), so that a batch run counts it as loading, not
+        as analysis. Returns the languages whose dictionaries were loaded."""
+        from persuasion_lens.models import entities, spans
+
+        lemmatised = set(spans.LEMMATISED_LANGUAGES)
+        if self.options.narratives and self.narrative_model is not None:
+            lemmatised |= entities.LEMMATISED_LANGUAGES
+        return load_dictionaries(set(languages) & lemmatised)
 
     def analyze_text(
         self, text: str, lang: str | None = None, source: str | None = None
