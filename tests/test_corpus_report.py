@@ -112,7 +112,7 @@ def test_web_corpus_router(corpus):
     assert filtered.json()["filters"] == {"technique": "Loaded_Language"}
     data = client.get("/corpus/api/stats").json()
     assert data["articles"] == 24 and data["by_outlet"]
-    assert client.get("/corpus/api/stats", params={"since": "soon"}).status_code == 400
+    assert client.get("/corpus/api/stats", params={"since": "soon"}).status_code == 422
     page = client.get("/corpus", params={"q": "headline"})
     assert page.status_code == 200 and "<svg" in page.text and "<mark>" in page.text
     assert "24 matching paragraphs." in page.text

@@ -57,6 +57,7 @@ from persuasion_lens.text.reading import (
 )
 from persuasion_lens.text.wording import size_text
 from persuasion_lens.web.file_names import read_form, report_disposition, uploaded_file_name
+from persuasion_lens.web.schemas import AnalysisResult, error_response, error_response_beside
 
 log = logging.getLogger(__name__)
 
@@ -94,10 +95,10 @@ ANALYZE_REQUEST_BODY: dict[str, Any] = {
                     "text": {"type": "string",
                              "description": "The article, one paragraph a line (or an HTML "
                                             "page, reduced to its article text)."},
-                    "lang": {"type": "string", "nullable": True,
+                    "lang": {"type": ["string", "null"],
                              "description": "ISO 639-1 code (en, fr, de, it, pl, ru); "
                                             "detected when left out."},
-                    "source": {"type": "string", "nullable": True,
+                    "source": {"type": ["string", "null"],
                                "description": "A name for the article, echoed as `source`."},
                 },
             },
@@ -123,12 +124,29 @@ ANALYZE_REQUEST_BODY: dict[str, Any] = {
     },
 }
 
+# A query parameter /api/analyze and /api/report.html read themselves (the body may carry it).
+LANG_PARAMETER: dict[str, Any] = {
+    "name": "lang",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "ISO 639-1 code (en, fr, de, it, pl, ru) of an article sent as text or a "
+                   "form without a `lang` field; detected when left out.",
+}
+
+ERROR_TEXTS: dict[int, str] = {
+    400: "A malformed request: a Content-Length header that is not a number, or a multipart "
+         "body without its boundary.",
+    413: "The input is larger than the server's limit (`plens serve --max-bytes`).",
+    415: "The body is neither JSON, a form upload nor plain text or HTML.",
+    422: "Empty or undecodable input, no article text, or an unknown language code.",
+}
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    413: {"description": "The input is larger than the server's limit "
-                         "(`plens serve --max-bytes`)."},
-    415: {"description": "The body is neither JSON, a form upload nor plain text or HTML."},
-    422: {"description": "Empty or undecodable input, no article text, or an unknown language "
-                         "code. The body is `{\"detail\": \"a readable message\"}`."},
+    status: error_response(text) for status, text in ERROR_TEXTS.items()
+}
+# /api/report.html answers HTML, its errors JSON
+REPORT_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: error_response_beside(text) for status, text in ERROR_TEXTS.items()
 }
 
 
@@ -331,8 +349,9 @@ def create_app(
         "/api/analyze",
         tags=["analysis"],
         summary="Analyse one article",
-        openapi_extra={"requestBody": ANALYZE_REQUEST_BODY},
-        responses={200: {"description": "The analysis: the JSON of `plens analyze --format "
+        openapi_extra={"requestBody": ANALYZE_REQUEST_BODY, "parameters": [LANG_PARAMETER]},
+        responses={200: {"model": AnalysisResult,
+                         "description": "The analysis: the JSON of `plens analyze --format "
                                         "json` (language, summary, paragraphs with techniques "
                                         "and spans and their confidences, genre, frames)."},
                    **ERROR_RESPONSES},
@@ -353,8 +372,8 @@ def create_app(
         tags=["analysis"],
         summary="Standalone HTML report",
         response_class=HTMLResponse,
-        responses=ERROR_RESPONSES,
-        openapi_extra={"requestBody": {
+        responses=REPORT_ERROR_RESPONSES,
+        openapi_extra={"parameters": [LANG_PARAMETER], "requestBody": {
             "required": True,
             "content": {
                 "application/json": {"schema": {

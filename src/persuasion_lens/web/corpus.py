@@ -25,6 +25,7 @@ from persuasion_lens.storage.queries import (
     search,
     stats,
 )
+from persuasion_lens.web.schemas import SearchPage, error_response
 
 router = APIRouter(prefix="/corpus", tags=["corpus"])
 
@@ -64,13 +65,20 @@ class FilterQuery:
 
 
 def _filters(query: FilterQuery) -> Filters:
+    """The filters, or a 422 naming the bad value (the API's status for any invalid input)."""
     try:
         return query.parse()
     except ValueError as error:
-        raise HTTPException(400, str(error).replace("\n", " ")) from None
+        raise HTTPException(422, str(error).replace("\n", " ")) from None
 
 
-@router.get("/api/search", summary="Search stored paragraphs")
+INVALID_INPUT: dict[int | str, dict[str, Any]] = {422: error_response(
+    "A filter value that is not a date, technique, category or language code, or a number "
+    "out of its range.")}
+
+
+@router.get("/api/search", summary="Search stored paragraphs", response_model=None,
+            responses={200: {"model": SearchPage}, **INVALID_INPUT})
 def api_search(
     request: Request,
     q: str = Query("", description='Words (all must occur), "phrases", prefix*'),
@@ -85,7 +93,8 @@ def api_search(
             "total": count_matches(db, q, filters), "results": rows}
 
 
-@router.get("/api/stats", summary="Corpus statistics (what the charts show)")
+@router.get("/api/stats", summary="Corpus statistics (what the charts show)",
+            responses=INVALID_INPUT)
 def api_stats(
     request: Request,
     query: FilterQuery = Depends(),
@@ -95,7 +104,8 @@ def api_stats(
     return stats(database_for(request), filters, top=top)
 
 
-@router.get("/api/narratives", summary="Narratives and entity roles (experimental)")
+@router.get("/api/narratives", summary="Narratives and entity roles (experimental)",
+            responses=INVALID_INPUT)
 def api_narratives(
     request: Request,
     query: FilterQuery = Depends(),

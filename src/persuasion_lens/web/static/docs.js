@@ -43,6 +43,7 @@
   function typeOf(schema) {
     const s = resolve(schema);
     if (s.anyOf) return s.anyOf.map(typeOf).join(" | ");
+    if (Array.isArray(s.type)) return s.type.join(" | "); // OpenAPI 3.1: ["string", "null"]
     if (s.type === "array") return `array of ${typeOf(s.items)}`;
     if (s.format === "binary") return "file";
     return s.type || (s.properties ? "object" : "any");
@@ -59,7 +60,7 @@
       const p = resolve(prop);
       body.append(el("tr", {},
         el("td", { class: "name" }, name, required.has(name) ? el("span", { class: "required", text: "required" }) : null),
-        el("td", {}, el("span", { class: "type", text: typeOf(p) + (p.nullable ? " | null" : "") })),
+        el("td", {}, el("span", { class: "type", text: typeOf(p) })),
         el("td", {}, inline(p.description || p.title || ""))));
     }
     return el("table", { class: "fields" },
