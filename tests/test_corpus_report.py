@@ -142,6 +142,31 @@ def test_numbers_beyond_any_database_integer_are_answered_not_crashed_on(corpus)
     assert limited.exit_code == 0 and limited.exception is None and "Headline" in limited.output
 
 
+NO_WORDS = "has no words to search for; listing paragraphs by the filters alone"
+
+
+@pytest.mark.parametrize("query", ["😀", "\x00", "_"])
+def test_web_search_says_when_a_query_has_no_words(corpus, query):
+    """Such a query lists every paragraph, as an empty one does; `plens search` warned of it,
+    the API and the page said nothing."""
+    from persuasion_lens.web.corpus import router
+
+    web = FastAPI()
+    web.state.db_url = corpus
+    web.include_router(router)
+    client = TestClient(web)
+    found = client.get("/corpus/api/search", params={"q": query}).json()
+    assert found["total"] == 24 * 4
+    assert found["notice"] == f"'{query}' {NO_WORDS}"
+    assert client.get("/corpus/api/search", params={"q": "headline"}).json()["notice"] is None
+    assert client.get("/corpus/api/search", params={"q": ""}).json()["notice"] is None
+    page = client.get("/corpus", params={"q": query}).text
+    assert f"<p class='notice' role='status'>&#x27;{query}&#x27; {NO_WORDS}</p>" in page
+    assert "class='notice'" not in client.get("/corpus", params={"q": "headline"}).text
+    command = runner.invoke(app, ["search", query, "--db", corpus])  # says it in the same words
+    assert NO_WORDS in " ".join(command.output.split())
+
+
 def test_stats_without_spans_or_dates(tmp_path):
     rows = [{"text": f"Title {i}\n\nA plain paragraph number {i}."} for i in range(3)]
     path = write_jsonl(tmp_path / "plain.jsonl", rows)

@@ -418,7 +418,9 @@ def test_a_query_that_folds_to_no_words_is_searched_as_having_none(db_url, query
     client = TestClient(web)
     found = client.get("/corpus/api/search", params={"q": query})
     assert found.status_code == 200 and found.json()["total"] == expected
-    assert client.get("/corpus", params={"q": query}).status_code == 200
+    assert (found.json()["notice"] is None) == bool(words)
+    page = client.get("/corpus", params={"q": query})
+    assert page.status_code == 200 and ("has no words to search for" in page.text) == (not words)
 
 
 def test_filters_resolve_user_names():

@@ -44,7 +44,8 @@ CASES: dict[tuple[str, str], dict[int, list[dict[str, Any]]]] = {
         422: [{"json": {"paragraphs": "none"}}],
     },
     SEARCH: {
-        200: [{"params": {"q": "headline"}}, {"params": {"q": "", "technique": "loaded"}}],
+        200: [{"params": {"q": "headline"}}, {"params": {"q": "", "technique": "loaded"}},
+              {"params": {"q": "😀"}}],  # with a notice: the query has no words
         422: [{"params": {"since": "yesterday"}}, {"params": {"technique": "nonexistent"}},
               {"params": {"category": "Nope"}}, {"params": {"lang": "xx"}},
               {"params": {"limit": 0}}],

@@ -22,6 +22,7 @@ from persuasion_lens.storage.queries import (
     load_article,
     match_pattern,
     narrative_summary,
+    query_terms,
     search,
     stats,
 )
@@ -72,6 +73,14 @@ def _filters(query: FilterQuery) -> Filters:
         raise HTTPException(422, str(error).replace("\n", " ")) from None
 
 
+def no_words_notice(q: str) -> str | None:
+    """What `plens search` warns of a query with no words to search for (an emoji, "_"), which
+    lists paragraphs by the filters alone; None for any other query, the empty one included."""
+    if q.strip() and not query_terms(q):
+        return f"'{q}' has no words to search for; listing paragraphs by the filters alone"
+    return None
+
+
 INVALID_INPUT: dict[int | str, dict[str, Any]] = {422: error_response(
     "A filter value that is not a date, technique, category or language code, or a number "
     "out of its range.")}
@@ -90,7 +99,8 @@ def api_search(
     db = database_for(request)
     rows = search(db, q, filters, limit, offset)
     return {"query": q, "filters": filters.to_dict(), "count": len(rows), "offset": offset,
-            "total": count_matches(db, q, filters), "results": rows}
+            "total": count_matches(db, q, filters), "results": rows,
+            "notice": no_words_notice(q)}
 
 
 @router.get("/api/stats", summary="Corpus statistics (what the charts show)",
@@ -156,6 +166,7 @@ def corpus_page(
         "<h1>Corpus</h1>"
         f"<section>{_form(values)}"
         + (f"<p class='error'>{escape(error)}</p>" if error else "")
+        + _notice(q)
         + f"<p>{data['articles']:,} articles · {data['paragraphs']:,} paragraphs · "
         f"{data['paragraphs_with_techniques']:,} with techniques · {data['techniques']:,} "
         "detections</p></section>"
@@ -169,11 +180,17 @@ def corpus_page(
         f"<title>persuasion-lens corpus</title><style>{STYLE}"
         "form{display:flex;flex-wrap:wrap;gap:8px;align-items:end}"
         "label{display:flex;flex-direction:column;font-size:.8rem}"
-        "input{padding:4px 6px}.error{color:#b00020}mark{background:#ffe27a}</style>"
+        "input{padding:4px 6px}.error{color:#b00020}.notice{color:#a15c00}"
+        "mark{background:#ffe27a}</style>"
         f"</head><body><main><p><a href='/'>← analyse an article</a></p>{body}</main>"
         "</body></html>"
     )
     return HTMLResponse(page)
+
+
+def _notice(q: str) -> str:
+    notice = no_words_notice(q)
+    return f"<p class='notice' role='status'>{escape(notice)}</p>" if notice else ""
 
 
 def _form(values: dict[str, Any]) -> str:

@@ -142,7 +142,8 @@ class SearchHit(BaseModel):
 
 
 class SearchPage(BaseModel):
-    """One page of /corpus/api/search (and of `plens search --format json`)."""
+    """One page of /corpus/api/search (`plens search --format json` prints the same but the
+    notice, which it warns of instead)."""
 
     query: str
     filters: dict[str, str] = Field(description="The filters as resolved (taxonomy names).")
@@ -150,3 +151,6 @@ class SearchPage(BaseModel):
     offset: int
     total: int = Field(description="Paragraphs matching in all.")
     results: list[SearchHit]
+    notice: str | None = Field(description="Set when the query has no words to search for (an "
+                                           "emoji, \"_\"): the results are listed by the "
+                                           "filters alone, as for an empty query.")
