@@ -55,7 +55,7 @@ def test_report_is_self_contained_with_article_pages(corpus, tmp_path):
     assert len(list((tmp_path / "report_files").glob("article-*.html"))) == 2
     result = runner.invoke(app, ["report", "--db", corpus, "-o", str(output), "--top", "5"])
     assert f"report_files/{pages[0].name}" in html
-    assert "<article>" in pages[0].read_text(encoding="utf-8")
+    assert "<article lang='en'>" in pages[0].read_text(encoding="utf-8")
     # no narratives stored: one line saying how to get them, no empty tables
     assert "No narratives are stored: analyse the articles with `plens batch --narratives`" \
         in html
@@ -117,7 +117,7 @@ def test_web_corpus_router(corpus):
     assert page.status_code == 200 and "<svg" in page.text and "<mark>" in page.text
     assert "24 matching paragraphs." in page.text
     article = client.get(f"/corpus/article/{found['results'][0]['article_id']}")
-    assert article.status_code == 200 and "<article>" in article.text
+    assert article.status_code == 200 and "<article lang='en'>" in article.text
     assert client.get("/corpus/article/999999").status_code == 404
 
 

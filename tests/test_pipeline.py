@@ -79,7 +79,32 @@ def test_html_page_is_self_contained(tmp_path, project_example):
 
     pasted = analyze("The Bridge Scandal\nThe corrupt council lies again to everyone.",
                      lang="en")
-    assert "<h1>The Bridge Scandal</h1>" in render_html([pasted])
+    assert "<h1 lang='en'>The Bridge Scandal</h1>" in render_html([pasted])
+
+
+RUSSIAN = (
+    "Власти снова обещают, что всё будет хорошо.\n"
+    "Эти бездарные чиновники разрушают нашу великую страну, и только слепой этого не видит.\n"
+    "Каждый честный гражданин знает: либо мы остановим их сейчас, либо потеряем всё навсегда.\n"
+)
+
+
+def test_html_page_marks_the_article_with_its_language(tmp_path):
+    """The page said lang='en' of everything, so a Russian article was read out, hyphenated
+    and shaped as English; the page's own words (header, technique tags) stay English."""
+    from persuasion_lens.reporting.html import render_html
+
+    article = tmp_path / "ru.txt"
+    article.write_text(RUSSIAN, encoding="utf-8")
+    page = tmp_path / "ru.html"
+    result = runner.invoke(app, ["analyze", str(article), "-f", "html", "-o", str(page)])
+    assert result.exit_code == 0, result.output
+    html = page.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html><html lang='en'>")
+    assert "<article lang='ru'><header class='article' lang='en'><h1>" in html  # a file name
+    assert "<div class='tags' lang='en'>" in html and "<div class='tags'>" not in html
+    # pasted text is headed by its first line, in its own language
+    assert "<h1 lang='ru'>Власти снова обещают" in render_html([analyze(RUSSIAN)])
 
 
 def test_terminal_report(project_example):

@@ -425,6 +425,16 @@ def test_report_shows_only_what_was_posted(client, example_text):
     assert "<mark" not in page
 
 
+def test_report_marks_the_article_with_its_language(client):
+    """The page around the article is English, the article itself Russian (it was all 'en')."""
+    result = client.post("/api/analyze", json={"text": RUSSIAN}).json()
+    assert result["language"] == "ru"
+    for posted in ({"json": result}, {"json": {"text": RUSSIAN, "lang": "ru"}}):
+        page = client.post("/api/report.html", **posted).text
+        assert page.startswith("<!DOCTYPE html><html lang='en'>")
+        assert "<article lang='ru'><header class='article' lang='en'><h1 lang='ru'>" in page
+
+
 def test_report_from_an_article(client):
     response = client.post("/api/report.html",
                            files={"file": ("statya.txt", RUSSIAN.encode("cp1251"), "text/plain")})

@@ -325,6 +325,41 @@ def test_file_upload_and_errors(page, tmp_path):
 
 
 
+RUSSIAN = (
+    "Власти снова обещают, что всё будет хорошо.\n"
+    "Эти бездарные чиновники разрушают нашу великую страну, и только слепой этого не видит.\n"
+)
+
+
+def _language_of(page, selector: str) -> str:
+    """The language an element's text is in: its nearest lang attribute."""
+    return page.locator(selector).first.evaluate("n => n.closest('[lang]').lang")
+
+
+def test_the_article_is_marked_with_its_own_language(page, project_example):
+    """#article inherited the page's lang="en", so a Russian article was read out (and
+    hyphenated) as English; the page's own words stay English."""
+    page.fill("#text", RUSSIAN)
+    page.click("#analyse")
+    page.wait_for_selector("#article .par", timeout=120_000)
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.locator("#article").get_attribute("lang") == "ru"
+    assert _language_of(page, "#article .par") == "ru"
+    assert _language_of(page, "#article-title") == "ru"  # its first line
+    assert _language_of(page, "#article .tag") == "en"  # technique names
+    assert _language_of(page, "#meta") == "en"
+    with page.expect_download() as download:
+        page.click("#download-html")
+    report = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "<html lang='en'>" in report and "<article lang='ru'>" in report
+    page.click("#toggle-input")
+    page.set_input_files("#file", str(project_example))  # the next article is English
+    page.click("#analyse")
+    page.wait_for_selector("#article:has-text('Bridge')", timeout=120_000)
+    assert page.locator("#article").get_attribute("lang") == "en"
+    assert page.locator("#article-title").get_attribute("lang") is None  # a file name
+
+
 def test_a_file_name_with_quotes_is_shown_as_it_is(page, project_example):
     """The browser sends a file name's double quotes as %22, which the heading showed."""
     name = 'The "bridge" <scandal>.txt'

@@ -79,8 +79,10 @@ def render_html(results: list[ArticleResult], title: str = "persuasion-lens repo
 
 
 def _article(result: ArticleResult) -> str:
+    """The article in its own language (the page's words, its header and tags, in English), so
+    that screen readers, hyphenation and fonts treat its text as what it is."""
     paragraphs = "\n".join(_paragraph(p) for p in result.paragraphs)
-    return f"<article>{_header(result)}{paragraphs}</article>"
+    return f"<article lang='{escape(result.language)}'>{_header(result)}{paragraphs}</article>"
 
 
 def _header(result: ArticleResult) -> str:
@@ -104,9 +106,11 @@ def _header(result: ArticleResult) -> str:
     warnings = "".join(f"<div class='warn'>⚠ {escape(w)}</div>" for w in result.warnings)
     note = result.rarely_reported_note()
     rarely = f"<div class='rarely'>{escape(note)}</div>" if note else ""
-    name = escape(result.source or result.doc_id or _title_of(result))
+    name = result.source or result.doc_id
+    title = (f"<h1>{escape(name)}</h1>" if name else
+             f"<h1 lang='{escape(result.language)}'>{escape(_title_of(result))}</h1>")
     return (
-        f"<header class='article'><h1>{name}</h1><div class='meta'>{''.join(meta)}</div>"
+        f"<header class='article' lang='en'>{title}<div class='meta'>{''.join(meta)}</div>"
         f"<div class='legend'>{legend}</div>{rarely}{warnings}</header>"
     )
 
@@ -157,7 +161,7 @@ def _paragraph(paragraph: ParagraphResult) -> str:
         f"{escape(technique(hit.technique).label)} {hit.confidence:.0%}</span>"
         for hit in paragraph.techniques
     )
-    tag_row = f"<div class='tags'>{tags}</div>" if tags else ""
+    tag_row = f"<div class='tags' lang='en'>{tags}</div>" if tags else ""
     return (
         f"<p class='par' data-start='{paragraph.start}' data-end='{paragraph.end}'>"
         f"<span class='num'>¶{paragraph.index + 1}</span>{body}</p>{tag_row}"

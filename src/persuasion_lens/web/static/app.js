@@ -256,6 +256,9 @@
     const first = r.paragraphs.length ? r.paragraphs[0].text : "";
     const title = r.source || (first.length > 140 ? first.slice(0, 137) + "…" : first) || "Article";
     $("article-title").textContent = title;
+    // a title taken from the text is in the article's language; a file name is the page's
+    if (!r.source && first) $("article-title").lang = r.language;
+    else $("article-title").removeAttribute("lang");
     const meta = $("meta");
     meta.replaceChildren();
     const languageName = (state.info && state.info.languages[r.language]) || displayLanguage(r.language);
@@ -340,6 +343,7 @@
     let flagged = 0;
     const article = $("article");
     article.replaceChildren();
+    article.lang = r.language; // the text's own language; the page around it stays English
     for (const p of r.paragraphs) {
       const passing = p.techniques.filter((t) => t.confidence >= state.floor - 1e-9);
       passing.forEach((t) => allCategoryCounts.set(t.category, (allCategoryCounts.get(t.category) || 0) + 1));
@@ -358,11 +362,11 @@
       if (techniques.length) {
         node.classList.add("has-techniques");
         paint(node, techniques[0].category);
-        node.append(el("span", { class: "tags" }, techniques.map((t) => tagFor(t, p))));
+        node.append(el("span", { class: "tags", lang: "en" }, techniques.map((t) => tagFor(t, p))));
       }
       article.append(node);
     }
-    if (!r.paragraphs.length) article.append(el("p", { class: "empty-note", text: "The article has no paragraphs." }));
+    if (!r.paragraphs.length) article.append(el("p", { class: "empty-note", lang: "en", text: "The article has no paragraphs." }));
     const total = r.paragraphs.length;
     $("article-stats").textContent =
       `${total} paragraph${total === 1 ? "" : "s"} · ${flagged} with techniques shown · ${highlighted} highlighted passage${highlighted === 1 ? "" : "s"}` +
