@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from corpus_helpers import analyzer_spec, article_rows, real_model_available, write_jsonl
@@ -116,6 +117,9 @@ def test_web_corpus_router(corpus):
     page = client.get("/corpus", params={"q": "headline"})
     assert page.status_code == 200 and "<svg" in page.text and "<mark>" in page.text
     assert "24 matching paragraphs." in page.text
+    table = page.text.split("<h2>Results</h2>")[1].split("</table>")[0]
+    assert re.search(r"<td>[A-Z][^<]* 0\.\d\d(, |</td>)", table)  # as plens analyze prints
+    assert "%" not in table
     article = client.get(f"/corpus/article/{found['results'][0]['article_id']}")
     assert article.status_code == 200 and "<article lang='en'>" in article.text
     assert client.get("/corpus/article/999999").status_code == 404

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import html
+
 from rich.console import Console
 
 from persuasion_lens.reporting.html import render_html
@@ -58,6 +60,9 @@ def test_terminal_and_html_show_narratives_roles_and_warnings(narrative_analyzer
     assert "no training data for language &#x27;fr&#x27;" in page
     side = describe_side(result.extra)
     assert side and side in text and "Side " in text  # Russia, the US, NATO: sides of the war
+    for narrative in result.extra["narratives"]:  # as the terminal writes them (it was "80%")
+        named = f"{narrative['label']} ({narrative['probability']:.2f})"
+        assert named in text and html.escape(named) in page
     assert f"<b>Side</b> <i>(experimental)</i> {side}" in page
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -105,6 +106,35 @@ def test_html_page_marks_the_article_with_its_language(tmp_path):
     assert "<div class='tags' lang='en'>" in html and "<div class='tags'>" not in html
     # pasted text is headed by its first line, in its own language
     assert "<h1 lang='ru'>Власти снова обещают" in render_html([analyze(RUSSIAN)])
+
+
+def test_html_page_shows_numbers_as_the_terminal_does(example_result):
+    """The terminal said "opinion (0.98)" and "Loaded language 0.38", the page "opinion (98%)"
+    and "Loaded language 38%", and it listed frames without their probabilities."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from persuasion_lens.reporting.html import render_html
+    from persuasion_lens.reporting.terminal import print_report
+    from persuasion_lens.taxonomy import technique
+
+    out = StringIO()
+    print_report(Console(file=out, width=400, color_system=None), example_result)
+    terminal = out.getvalue()
+    page = render_html([example_result])
+    genre, frames = example_result.genre, example_result.frames
+    assert genre is not None and frames
+    shown = [f"{genre.label} ({genre.probability:.2f})"] + [
+        f"{frame.label.replace('_', ' ')} ({frame.probability:.2f})" for frame in frames]
+    hits = [hit for p in example_result.paragraphs for hit in p.techniques]
+    shown += [f"{technique(hit.technique).label} {hit.confidence:.2f}" for hit in hits]
+    for words in shown:
+        assert words in terminal and words in page, words
+    text = re.sub(r"<(style|script)>.*?</\1>", "", page, flags=re.DOTALL)
+    assert not re.search(r"\d%", text)
+    tips = [json.loads(html.unescape(m)) for m in re.findall(r"data-spans='([^']*)'", page)]
+    assert tips and all(re.fullmatch(r"[01]\.\d\d", s["confidence"]) for t in tips for s in t)
 
 
 def test_terminal_report(project_example):

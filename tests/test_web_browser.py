@@ -360,6 +360,46 @@ def test_the_article_is_marked_with_its_own_language(page, project_example):
     assert page.locator("#article-title").get_attribute("lang") is None  # a file name
 
 
+def test_numbers_are_shown_as_the_terminal_shows_them(page, project_example):
+    """The page said "opinion 98%" and "Loaded language 38%" where the terminal says
+    "opinion (0.98)" and "Loaded language 0.38"."""
+    from playwright.sync_api import expect
+
+    text = project_example.read_text(encoding="utf-8")
+    page.fill("#text", text)
+    page.click("#analyse")
+    page.wait_for_selector("#article mark.hl", timeout=120_000)
+    result = page.evaluate("""t => fetch('/api/analyze', {method: 'POST', body: JSON.stringify(
+        {text: t}), headers: {'Content-Type': 'application/json'}}).then(r => r.json())""", text)
+    meta = page.locator("#meta").inner_text()
+    genre = result["genre"]
+    assert f"{genre['label']} ({genre['probability']:.2f})" in meta
+    for frame in result["frames"]:
+        assert f"{frame['label'].replace('_', ' ')} ({frame['probability']:.2f})" in meta
+    tags = page.locator("#article .tag .conf").all_inner_texts()
+    hits = [hit for p in result["paragraphs"] for hit in p["techniques"]]
+    assert tags == [f"{hit['confidence']:.2f}" for hit in hits]
+    assert "%" not in meta + page.locator("#article").inner_text()
+    page.locator("#article mark.hl").first.click()
+    confidence = page.locator("#tip .tip-conf").first.inner_text()
+    assert confidence.endswith(" confidence") and "%" not in confidence
+    page.keyboard.press("Escape")
+    assert page.locator("#confidence-value").inner_text() == "0.00"
+    _set_slider(page, 37)
+    assert page.locator("#confidence-value").inner_text() == "0.37"
+    # rounded as Python rounds them: an exact half to the even digit (f"{0.125:.2f}" is 0.12)
+    values = [0.125, 0.375, 0.355, 0.875, 0.98765]
+    first = result["paragraphs"][0]
+    crafted = {**result, "paragraphs": [{**first, "spans": [], "techniques": [
+        {**hits[0], "confidence": value} for value in values]}]}
+    page.route("**/api/analyze", lambda route: route.fulfill(json=crafted))
+    page.click("#toggle-input")
+    page.click("#analyse")
+    expect(page.locator("#article .tag")).to_have_count(5, timeout=30_000)
+    tags = page.locator("#article .tag .conf").all_inner_texts()
+    assert tags == [f"{value:.2f}" for value in values] == ["0.12", "0.38", "0.35", "0.88", "0.99"]
+
+
 def test_a_file_name_with_quotes_is_shown_as_it_is(page, project_example):
     """The browser sends a file name's double quotes as %22, which the heading showed."""
     name = 'The "bridge" <scandal>.txt'
@@ -428,6 +468,7 @@ def test_narratives_and_entity_roles_in_the_app_and_the_corpus_page(narrative_pa
     page.wait_for_selector("#results:not([hidden])", timeout=120_000)
     meta = page.locator("#meta").inner_text().lower()  # the terms are upper case (CSS)
     assert "narratives" in meta and "roles" in meta and "experimental" in meta
+    assert "%" not in meta and " (0." in meta  # narratives with two decimals, as the terminal
     roles = page.locator("#meta .entity-role").all_inner_texts()
     united = next(role for role in roles if role.startswith("United States: "))
     assert united.endswith(" in 2 mentions")

@@ -51,7 +51,7 @@ function node(tag,text,cls){const n=document.createElement(tag);n.textContent=te
 // built as text: a result posted to /api/report.html brings its own explanations
 function showTip(el){const spans=JSON.parse(el.dataset.spans);
  tip.replaceChildren(...spans.flatMap((s,i)=>[...(i?[document.createElement('hr')]:[]),
-  node('b',`${s.label} · ${s.category} · ${(s.confidence*100).toFixed(0)}%`),
+  node('b',`${s.label} · ${s.category} · ${s.confidence}`),
   document.createTextNode(s.explanation),...(s.loose?[node('i',' '+LOOSE,'loose-note')]:[])]));
  tip.style.display='block';}
 function hideTip(){tip.style.display='none';}
@@ -91,10 +91,11 @@ def _header(result: ArticleResult) -> str:
     if result.genre is not None:
         meta.append(
             f"<span><b>Genre</b> {escape(result.genre.label)} "
-            f"({result.genre.probability:.0%})</span>"
+            f"({result.genre.probability:.2f})</span>"
         )
     if result.frames:
-        frames = ", ".join(escape(f.label.replace("_", " ")) for f in result.frames)
+        frames = ", ".join(f"{escape(f.label.replace('_', ' '))} ({f.probability:.2f})"
+                           for f in result.frames)
         meta.append(f"<span><b>Frames</b> {frames}</span>")
     meta.extend(_narrative_meta(result))
     counts = result.category_counts()
@@ -131,7 +132,7 @@ def _narrative_meta(result: ArticleResult) -> list[str]:
         labels = [n for n in result.extra.get(key) or []
                   if key == "narratives" or n["label"] != "Other"]
         if labels:
-            named = "; ".join(f"{escape(n['label'])} ({n['probability']:.0%})" for n in labels)
+            named = "; ".join(f"{escape(n['label'])} ({n['probability']:.2f})" for n in labels)
             if key == "narratives" and closest_narratives_note(result.extra):
                 named += f" <small>({escape(closest_narratives_note(result.extra))})</small>"
             meta.append(f"<div class='{key}'><b>{name}</b> <i>(experimental)</i> {named}</div>")
@@ -158,7 +159,7 @@ def _paragraph(paragraph: ParagraphResult) -> str:
     tags = "".join(
         f"<span class='tag' style='background:{category(hit.category).colour}' "
         f"title='{escape(technique(hit.technique).definition)}'>"
-        f"{escape(technique(hit.technique).label)} {hit.confidence:.0%}</span>"
+        f"{escape(technique(hit.technique).label)} {hit.confidence:.2f}</span>"
         for hit in paragraph.techniques
     )
     tag_row = f"<div class='tags' lang='en'>{tags}</div>" if tags else ""
@@ -178,7 +179,7 @@ def _segment_html(segment, paragraph: ParagraphResult) -> str:
         {
             "label": technique(s.technique).label,
             "category": s.category,
-            "confidence": round(s.confidence, 3),
+            "confidence": f"{s.confidence:.2f}",  # shown as the terminal shows it
             "explanation": s.explanation,
             "loose": paragraph.loosely_placed(s),
         }

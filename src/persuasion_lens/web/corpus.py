@@ -234,7 +234,7 @@ def _results(rows: list[dict[str, Any]], values: dict[str, Any], total: int) -> 
         meta = " · ".join(escape(str(v)) for v in (row["outlet"], row["published"],
                                                    row["language"]) if v)
         hits = ", ".join(
-            f"{escape(technique_info(h['technique']).label)} ({h['confidence']:.0%})"
+            f"{escape(technique_info(h['technique']).label)} {h['confidence']:.2f}"
             for h in row["techniques"]
         ) or "–"
         items.append(

@@ -43,7 +43,16 @@
     }
     return node;
   }
-  const pct = (x) => `${Math.round(x * 100)}%`;
+  const pct = (x) => `${Math.round(x * 100)}%`; // for widths; numbers are shown with decimals()
+  // Two decimals, as the terminal report prints them (Python's f"{x:.2f}"): toFixed, except that
+  // an exact half (0.125, 0.375: an odd number of eighths) goes to the even digit, as in Python.
+  function decimals(x) {
+    const eighths = x * 8;
+    if (!Number.isInteger(eighths) || eighths % 2 === 0) return x.toFixed(2);
+    const hundredths = Math.floor(x * 100);
+    return ((hundredths % 2 ? hundredths + 1 : hundredths) / 100).toFixed(2);
+  }
+  const withProbability = (p) => el("span", { class: "prob", text: ` (${decimals(p)})` });
   const colourOf = (categoryName) => (state.categories.get(categoryName) || {}).colour || "#6b7686";
   const labelOf = (name) => (state.techniques.get(name) || {}).label || name.replace(/[_-]+/g, " ");
   const pretty = (s) => s.replace(/_/g, " ");
@@ -193,7 +202,7 @@
     const slider = $("confidence");
     slider.addEventListener("input", () => {
       state.floor = Number(slider.value) / 100;
-      $("confidence-value").textContent = `${slider.value}%`;
+      $("confidence-value").textContent = decimals(state.floor);
       render();
     });
     $("download-json").addEventListener("click", downloadJson);
@@ -211,7 +220,7 @@
     state.cycle.clear();
     state.floor = 0;
     $("confidence").value = 0;
-    $("confidence-value").textContent = "0%";
+    $("confidence-value").textContent = "0.00";
     $("results").hidden = false;
     setCompact(true);
     renderHeader();
@@ -265,19 +274,19 @@
     renderRarelyReported(r, languageName);
     const item = (term, ...value) => meta.append(el("div", {}, el("dt", { text: term }), el("dd", {}, ...value)));
     item("Language", languageName, r.language_detected ? el("span", { class: "prob", text: " (detected)" }) : "");
-    if (r.genre) item("Genre", pretty(r.genre.label), el("span", { class: "prob", text: ` ${pct(r.genre.probability)}` }));
+    if (r.genre) item("Genre", pretty(r.genre.label), withProbability(r.genre.probability));
     if (r.frames) {
       item("Frames", ...(r.frames.length
-        ? r.frames.flatMap((f, i) => [i ? ", " : "", pretty(f.label), el("span", { class: "prob", text: ` ${pct(f.probability)}` })])
+        ? r.frames.flatMap((f, i) => [i ? ", " : "", pretty(f.label), withProbability(f.probability)])
         : [el("span", { class: "prob", text: "none found" })]));
     }
     // narratives and entity roles (plens serve --narratives): experimental, so marked as such
     const experimental = () => el("span", { class: "experimental", text: " experimental" });
-    const labels = (items) => items.flatMap((n, i) => [i ? "; " : "", n.label, el("span", { class: "prob", text: ` ${pct(n.probability)}` })]);
+    const labels = (items) => items.flatMap((n, i) => [i ? "; " : "", n.label, withProbability(n.probability)]);
     if (r.narratives && r.narratives.length) {
       const other = r.narratives.length === 1 && r.narratives[0].label === "Other";
       const closest = other && (r.narrative_candidates || []).length
-        ? el("span", { class: "prob", text: ` (closest, below the threshold: ${r.narrative_candidates.map((n) => `${n.label} ${pct(n.probability)}`).join(", ")})` })
+        ? el("span", { class: "prob", text: ` (closest, below the threshold: ${r.narrative_candidates.map((n) => `${n.label} ${decimals(n.probability)}`).join(", ")})` })
         : "";
       item("Narratives", ...labels(r.narratives), closest, experimental());
     }
@@ -311,7 +320,7 @@
   // below the probability from which the side is stated, as the terminal and HTML reports say
   function describeSide(side) {
     const verb = side.is_clear ? "takes the side of" : "leans to";
-    const p = side.is_clear ? side.probability.toFixed(2) : roundedDown(side.probability);
+    const p = side.is_clear ? decimals(side.probability) : roundedDown(side.probability);
     return `${verb} ${side.favours} against ${side.against} (${p})`;
   }
 
@@ -320,7 +329,7 @@
   function describeEntity(e) {
     const fine = (e.fine_roles || []).map((f) => f.label).join(", ");
     const count = (e.mentions || []).length || e.mention_count || 0;
-    const sure = e.main_role_probability == null ? "" : ` ${e.main_role_probability.toFixed(2)}`;
+    const sure = e.main_role_probability == null ? "" : ` ${decimals(e.main_role_probability)}`;
     const ranked = Object.entries(e.main_role_probabilities || {}).sort((a, b) => b[1] - a[1]);
     const role = e.role_is_clear === false && ranked.length
       ? `role unclear (${ranked.map(([r, p]) => `${r} ${roundedDown(p)}`).join(", ")})`
@@ -428,7 +437,7 @@
 
   function tagFor(hit, paragraph) {
     const tag = el("button", { type: "button", class: "tag", dataset: { technique: hit.technique } },
-      labelOf(hit.technique), el("span", { class: "conf", text: pct(hit.confidence) }));
+      labelOf(hit.technique), el("span", { class: "conf", text: decimals(hit.confidence) }));
     paint(tag, hit.category);
     const info = [{ ...hit, paragraph: true, text: null, explanation: `Found in paragraph ${paragraph.index + 1}.` }];
     tag.addEventListener("click", (event) => { event.stopPropagation(); pin(tag, info); });
@@ -522,7 +531,7 @@
       const block = el("div", { class: "item" },
         el("div", { class: "tip-head" },
           el("span", { class: "tip-technique", text: labelOf(s.technique) }),
-          el("span", { class: "tip-conf", text: `${pct(s.confidence)} confidence` })),
+          el("span", { class: "tip-conf", text: `${decimals(s.confidence)} confidence` })),
         el("div", { class: "meter" }, meter),
         el("div", { class: "tip-cat" }, el("span", { class: "swatch" }), s.category),
         s.text ? el("p", { class: "tip-quote", text: `“${s.text.length > 160 ? s.text.slice(0, 157).trimEnd() + "…" : s.text}”` }) : null,
