@@ -169,6 +169,8 @@ def test_web_search_says_when_a_query_has_no_words(corpus, query):
     assert "class='notice'" not in client.get("/corpus", params={"q": "headline"}).text
     command = runner.invoke(app, ["search", query, "--db", corpus])  # says it in the same words
     assert NO_WORDS in " ".join(command.output.split())
+    as_json = runner.invoke(app, ["search", query, "--db", corpus, "--format", "json"])
+    assert json.loads(as_json.stdout)["notice"] == f"'{query}' {NO_WORDS}"
 
 
 def test_stats_without_spans_or_dates(tmp_path):
@@ -409,7 +411,7 @@ def test_search_text_is_lines_unless_a_page_goes_to_a_terminal(corpus, monkeypat
     assert listing.exit_code == 0, listing.output
     assert "│" not in listing.output and "\x1b[" not in listing.output
     for number, row in enumerate(found, start=1):
-        techniques = " · ".join(f"{TECHNIQUE_LABELS[hit['technique']]} {hit['confidence']:.0%}"
+        techniques = " · ".join(f"{TECHNIQUE_LABELS[hit['technique']]} {hit['confidence']:.2f}"
                                 for hit in row["techniques"]) or "no technique detected"
         assert (f"{number}. {row['title']} · {row['outlet']} · {row['published']} · en · "
                 f"¶{row['paragraph_index'] + 1}\n   {row['text']}\n   {techniques}\n"

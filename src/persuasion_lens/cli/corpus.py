@@ -236,11 +236,11 @@ def search(
 ) -> None:
     """Find stored paragraphs by their words, with the techniques detected in them. JSON is
     one object: the matches under "results", "total" how many there are in all."""
-    from persuasion_lens.storage.queries import match_pattern, query_terms
+    from persuasion_lens.storage.queries import match_pattern, no_words_notice
 
     filters = _filters(technique, category, outlet, lang, since, until, narrative)
-    if query.strip() and not query_terms(query):
-        warn(f"'{query}' has no words to search for; listing paragraphs by the filters alone")
+    if notice := no_words_notice(query):
+        warn(notice)
     wanted = None if show_all else limit
     database = _open(db)
     try:
@@ -250,7 +250,7 @@ def search(
             total = _match_total(database, query, filters, offset, wanted, len(rows))
             typer.echo(json.dumps(
                 {"query": query, "filters": filters.to_dict(), "count": len(rows),
-                 "offset": offset, "total": total, "results": rows},
+                 "offset": offset, "total": total, "notice": notice, "results": rows},
                 ensure_ascii=False, indent=2, default=str))
             return
         shown = 0
@@ -334,7 +334,7 @@ def _match_parts(row: dict, number: int) -> list[tuple[str, str]]:
     for index, hit in enumerate(row["techniques"]):
         label, colour = _technique_label(hit["technique"], hit["category"])
         parts += [(" · " if index else "", "dim"), (f"{label} ", colour),
-                  (f"{hit['confidence']:.0%}", "dim")]
+                  (f"{hit['confidence']:.2f}", "dim")]
     if not row["techniques"]:
         parts.append(("no technique detected", "dim"))
     parts.append(("\n", ""))
@@ -390,7 +390,7 @@ def _print_search(rows: list[dict], pattern: re.Pattern[str] | None,
         for hit in row["techniques"]:
             colour = category_info(hit["category"]).colour
             techniques.append(f"{technique_info(hit['technique']).label} ", style=colour)
-            techniques.append(f"{hit['confidence']:.0%}\n", style="dim")
+            techniques.append(f"{hit['confidence']:.2f}\n", style="dim")
         table.add_row(str(number), article, paragraph, techniques or Text("–", style="dim"))
     console.print(table)
 

@@ -220,6 +220,14 @@ def query_terms(query: str) -> list[str]:
     return terms
 
 
+def no_words_notice(query: str) -> str | None:
+    """What to tell of a query with no words to search for (an emoji, "_"), which lists
+    paragraphs by the filters alone; None for any other query, the empty one included."""
+    if query.strip() and not query_terms(query):
+        return f"'{query}' has no words to search for; listing paragraphs by the filters alone"
+    return None
+
+
 def match_pattern(query: str) -> re.Pattern[str] | None:
     """A regular expression that finds the query's words in a paragraph as search matches them
     (any case, ё as е, ł as l, accents ignored), for highlighting; None for an empty query."""

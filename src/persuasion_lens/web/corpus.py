@@ -22,7 +22,7 @@ from persuasion_lens.storage.queries import (
     load_article,
     match_pattern,
     narrative_summary,
-    query_terms,
+    no_words_notice,
     search,
     stats,
 )
@@ -71,14 +71,6 @@ def _filters(query: FilterQuery) -> Filters:
         return query.parse()
     except ValueError as error:
         raise HTTPException(422, str(error).replace("\n", " ")) from None
-
-
-def no_words_notice(q: str) -> str | None:
-    """What `plens search` warns of a query with no words to search for (an emoji, "_"), which
-    lists paragraphs by the filters alone; None for any other query, the empty one included."""
-    if q.strip() and not query_terms(q):
-        return f"'{q}' has no words to search for; listing paragraphs by the filters alone"
-    return None
 
 
 INVALID_INPUT: dict[int | str, dict[str, Any]] = {422: error_response(
