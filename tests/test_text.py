@@ -56,6 +56,16 @@ def test_legacy_encodings_are_decoded(encoding):
     assert decode_bytes(text.encode(encoding)) == text
 
 
+@pytest.mark.parametrize(("text", "encoding"), [
+    ("Заголовок\nЗапад снова лицемерит и врёт нам всем каждый день.\n", "koi8_r"),
+    ("Die Heizungslüge der Bundesregierung", "cp1252"),
+    ("Zwykli ludzie, którzy codziennie dojeżdżają do pracy", "iso8859_2"),
+])
+def test_short_legacy_texts_are_decoded(text, encoding):
+    # charset-normalizer offered only Shift-JIS for the KOI8-R lines (read as Japanese)
+    assert decode_bytes(text.encode(encoding)) == text
+
+
 def test_empty_and_binary_inputs_are_refused():
     with pytest.raises(InputError, match="empty"):
         decode_bytes(b"  \n\t ")

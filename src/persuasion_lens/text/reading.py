@@ -84,10 +84,11 @@ def _most_plausible_decoding(data: bytes, name: str) -> tuple[str, str]:
     candidates = [(str(match), match.encoding) for match in from_bytes(data)]
     if not candidates:
         raise InputError(f"{name}: could not work out the text encoding (is it a binary file?)")
-    text, encoding = min(
-        candidates,
-        key=lambda candidate: (_implausibility(candidate[0]), _preference(candidate[1])),
-    )
+    text, encoding = min(candidates, key=_ranking)
+    if _implausibility(text) > 0:
+        # on a few bytes charset-normalizer may offer only a multi-byte Asian code page (a
+        # short KOI8-R text came out as Shift-JIS katakana): weigh the common code pages too
+        text, encoding = min([*candidates, *_single_byte_decodings(data)], key=_ranking)
     if _too_many_control_characters(text):
         raise InputError(f"{name}: this looks like a binary file, not text")
     return text, encoding
@@ -137,12 +138,42 @@ _PLAUSIBLE_LETTERS = set(
     + "“”„«»–—…’‘•€°§©®²³½·"
 )
 _CASE_CHANGE_INSIDE_WORD = re.compile(r"[a-zа-яё][A-ZА-ЯЁ]")
+# a Cyrillic letter beside a Latin one inside a word ("Heizungslьge": cp1251 read for cp1252)
+_SCRIPT_CHANGE_INSIDE_WORD = re.compile(r"[a-zA-Z\u00C0-\u017F][\u0400-\u04FF]"
+                                        r"|[\u0400-\u04FF][a-zA-Z\u00C0-\u017F]")
+
+
+def _single_byte_decodings(data: bytes) -> list[tuple[str, str]]:
+    """(text, encoding) for each common single-byte code page that decodes the bytes."""
+    decodings = []
+    for encoding in _COMMON_ENCODINGS:
+        if encoding.startswith("utf"):
+            continue
+        try:
+            decodings.append((data.decode(encoding), encoding))
+        except UnicodeDecodeError:
+            continue
+    return decodings
+
+
+def _ranking(candidate: tuple[str, str]) -> tuple[int, int, int]:
+    """Fewest odd characters, then a text in a language we read, then the commoner code page."""
+    text, encoding = candidate
+    return (_implausibility(text), 0 if _in_supported_language(text) else 1,
+            _preference(encoding))
+
+
+def _in_supported_language(text: str) -> bool:
+    from persuasion_lens.text.languages import SUPPORTED_LANGUAGES, detect_language
+
+    return detect_language(text[:2000]) in SUPPORTED_LANGUAGES
 
 
 def _implausibility(text: str) -> int:
     sample = text[:20000]
     odd = sum(1 for ch in sample if not (ch.isascii() or ch in _PLAUSIBLE_LETTERS))
-    return odd + len(_CASE_CHANGE_INSIDE_WORD.findall(sample))
+    return (odd + len(_CASE_CHANGE_INSIDE_WORD.findall(sample))
+            + len(_SCRIPT_CHANGE_INSIDE_WORD.findall(sample)))
 
 
 def _preference(encoding: str) -> int:
