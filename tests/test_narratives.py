@@ -676,3 +676,28 @@ def test_mention_roles_scored_in_chunks_are_the_same(model, seed_example, monkey
         assert (got.start, got.end, got.main_role) == (expected.start, expected.end,
                                                         expected.main_role)
         assert np.array_equal(got.probabilities, expected.probabilities)
+
+
+@pytest.mark.parametrize(("language", "text", "expected"), [
+    ("de", "Viele sind Rentner, die für ihr Eigenheim gespart haben. Wer glaubt das? Trotzdem "
+           "soll es in wenigen Jahren geschehen, sagte Olaf Scholz in Berlin. Es ist höchste Zeit, "
+           "auf die Bürger zu hören, den Bürgern zu dienen. Konkrete Zusagen gab es nicht.",
+     ["Rentner", "Olaf Scholz", "Berlin"]),
+    ("pl", "Ceny paliw w Polsce rosną. Tymczasem benzyna tanieje. Zwykli ludzie płacą, "
+           "mówi Anna Kowalczyk z Warszawy. A połowa ceny to podatki.",
+     ["Polsce", "Anna Kowalczyk", "Warszawy"]),
+    ("en", 'He called it "a sensible compromise". Sensible for whom? Not for Cumbria. '
+           "Trump said so. Trump was wrong.", ["Cumbria", "Trump", "Trump"]),
+])
+def test_rules_leave_out_dictionary_words_capitalised_by_grammar(language, text, expected):
+    # German capitalises every noun, and any language the first word of a sentence; the QA
+    # sweep found Eigenheim, Trotzdem, Wer, Ceny, Tymczasem, Sensible among the main actors
+    detector = E.MentionDetector({}, {})
+    assert [text[s:e] for s, e in detector.detect(text, language)] == expected
+
+
+def test_inflected_names_are_shown_in_their_dictionary_form():
+    groups = E.group_mentions(["Германии", "Европа", "Polsce"], "ru")
+    assert [g.name for g in groups][:2] == ["Германия", "Европа"]
+    assert E.group_mentions(["Polsce", "Warszawy"], "pl")[0].name == "Polska"
+    assert E.group_mentions(["Brussels"], "en")[0].name == "Brussels"

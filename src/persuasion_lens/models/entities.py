@@ -209,13 +209,25 @@ def bloc_of(name: str, language: str | None = None) -> str | None:
     return None
 
 
-def display_name(surfaces: Sequence[str], key: str) -> str:
+def display_name(surfaces: Sequence[str], key: str, language: str | None = None) -> str:
     for canonical in set(ALIASES.values()):
         if canonical.lower() == key:
             return canonical
     counts = Counter(re.sub(r"(?:'s|’s)$", "", s.strip()) for s in surfaces)
     # the most frequent surface form, longer ones first on ties
-    return max(counts, key=lambda s: (counts[s], len(s)))
+    return base_form(max(counts, key=lambda s: (counts[s], len(s))), language)
+
+
+def base_form(name: str, language: str | None) -> str:
+    """The name with each word in its dictionary form where the dictionary keeps names' capitals
+    (Германии -> Германия, Polsce -> Polska); as written where any word has no such form."""
+    words = name.split()
+    if language not in _INFLECTED_NAMES or not words or len(words) > 3:
+        return name
+    lemmas = [lemmatize(word, language) for word in words]
+    if not all(lemma[:1].isupper() and lemma.isalpha() for lemma in lemmas):
+        return name
+    return " ".join(lemmas)
 
 
 @dataclass
@@ -246,7 +258,7 @@ def group_mentions(names: Sequence[str], language: str | None) -> list[MentionGr
         group = groups.setdefault(key, MentionGroup(key, ""))
         group.indices.append(index)
     for group in groups.values():
-        group.name = display_name([names[i] for i in group.indices], group.key)
+        group.name = display_name([names[i] for i in group.indices], group.key, language)
     return list(groups.values())
 
 
@@ -286,6 +298,78 @@ def _headline_lines(text: str) -> list[tuple[int, int]]:
             lines.append((offset, offset + len(line)))
         offset += len(line) + 1
     return lines
+
+
+# simplemma's dictionaries that keep the capital of names (Polsce -> Polska, Ceny -> cena); those
+# of bg, pt and hi are lower case throughout, so a lower-case lemma says nothing there
+_CASED_DICTIONARIES = {"en", "de", "fr", "it", "pl", "ru"}
+_INFLECTED_NAMES = {"de", "pl", "ru"}  # of those, the languages that decline names
+# German capitalises every noun: one after an article, a possessive or a quantifier is a common
+# noun ("ihr Eigenheim", "den Bürgern"), as one after an inflected adjective ("wenigen Jahren")
+_GERMAN_DETERMINER_WORDS = (
+    "der die das den dem des ein eine einer einem einen eines kein keine keiner keinem keinen "
+    "keines mein meine meinem meinen meiner meines dein deine deinem deinen deiner deines sein "
+    "seine seinem seinen seiner seines ihr ihre ihrem ihren ihrer ihres unser unsere unserem "
+    "unseren unserer unseres euer eure eurem euren eurer eures dieser diese dieses diesem diesen "
+    "jeder jede jedes jedem jeden jener jene jenes jenem jenen welcher welche welches welchem "
+    "welchen alle allen aller viele vielen vieler wenige wenigen weniger einige einigen "
+    "mehrere mehreren manche manchen solche solchen im am zum zur vom beim ins ans")
+_GERMAN_DETERMINERS = frozenset(_GERMAN_DETERMINER_WORDS.split())
+_GERMAN_ADJECTIVE_ENDINGS = ("e", "en", "em", "er", "es")
+_PREVIOUS_WORD = re.compile(r"([^\W\d_]+)[^\S\n]+$")
+
+
+def _german_common_noun(text: str, start: int, word: str) -> bool:
+    """A capitalised German word that is a common noun or not a noun at all: one whose lemma
+    is lower case ("Trotzdem", "Wer"), or one after a determiner or an inflected adjective."""
+    if _lemma_is_lower_case(word, "de"):
+        return True
+    if _german_plural_or_dative(word):
+        return True
+    previous = _PREVIOUS_WORD.search(text, max(0, start - 40), start)
+    if previous is None:
+        return False
+    before = previous.group(1)
+    if before.lower() in _GERMAN_DETERMINERS:  # "Die" or "Ein" opening the sentence too
+        return True
+    return before[0].islower() and _german_inflected_adjective(before)
+
+
+def _german_inflected_adjective(word: str) -> bool:
+    """Whether a lower-case word is an inflected adjective (wenigen, teuren, höchste); an
+    inflected verb (sagte, betonten) has a lemma in -n, the infinitive."""
+    lemma = lemmatize(word, "de")
+    if lemma == word or not lemma.islower() or not word.endswith(_GERMAN_ADJECTIVE_ENDINGS):
+        return False
+    return word[len(lemma):] in _GERMAN_ADJECTIVE_ENDINGS or not lemma.endswith("n")
+
+
+def _german_plural_or_dative(word: str) -> bool:
+    """A noun in the plural or the dative plural (Wärmepumpen, Bürgern, Jahren): names are
+    seldom inflected so, save the genitive -s, which this leaves alone."""
+    lemma = lemmatize(word, "de")
+    return (lemma != word and lemma[:1].isupper() and word.startswith(lemma)
+            and word[len(lemma):] in ("n", "en", "e", "er", "ern"))
+
+
+def _lemma_is_lower_case(word: str, language: str) -> bool:
+    """Whether the dictionary knows the word and its lemma is written in lower case."""
+    from simplemma import is_known
+
+    lemma = lemmatize(word, language)
+    return lemma[:1].islower() and (is_known(word, language) or is_known(lemma, language))
+
+
+def _lower_case_word(text: str, word: str, language: str) -> bool:
+    """A sentence-initial word that is a lower-case word: written so elsewhere in the text, or
+    a dictionary word with a lower-case lemma that the text never capitalises inside a sentence
+    ("Sensible for whom?", "Ceny paliw", "Tymczasem")."""
+    if re.search(rf"(?<![\w-]){re.escape(word.lower())}(?![\w-])", text):
+        return True
+    if not _lemma_is_lower_case(word, language):
+        return False
+    inside = re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)
+    return all(_starts_sentence(text, match.start()) for match in inside)
 
 
 @dataclass
@@ -338,7 +422,10 @@ class MentionDetector:
             # a common word is capitalised at the start of a sentence; inside one (City Hall)
             # its capital says that it belongs to the name
             opens_sentence = _starts_sentence(text, start)
-            while words and words[0].lower() in common and (opens_sentence or len(words) == 1):
+            while words and (opens_sentence or len(words) == 1) and (
+                    words[0].lower() in common
+                    or (language == "de" and len(words) > 1 and opens_sentence
+                        and _lemma_is_lower_case(words[0], "de"))):
                 start += len(words[0])
                 rest = text[start:end]
                 start += len(rest) - len(rest.lstrip())
@@ -347,8 +434,18 @@ class MentionDetector:
                 continue
             if len(words) == 1 and words[0].lower() in common:
                 continue
+            if len(words) == 1 and self._dictionary_word(text, start, words[0], language):
+                continue
             spans.append((start, end))
         return _without_overlaps(spans)
+
+    def _dictionary_word(self, text: str, start: int, word: str, language: str) -> bool:
+        """Whether a capitalised word (not a known name) is a common word by the dictionary."""
+        if language not in _CASED_DICTIONARIES or word.lower() in self.known_names(language):
+            return False
+        if language == "de" and _german_common_noun(text, start, word):
+            return True
+        return _starts_sentence(text, start) and _lower_case_word(text, word, language)
 
     def known_names(self, language: str | None) -> frozenset[str]:
         """Lower-cased names that played a role in the training articles of the language."""
