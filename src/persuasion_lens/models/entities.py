@@ -360,16 +360,61 @@ def _lemma_is_lower_case(word: str, language: str) -> bool:
     return lemma[:1].islower() and (is_known(word, language) or is_known(lemma, language))
 
 
-def _lower_case_word(text: str, word: str, language: str) -> bool:
+def _dictionary_word(words: _TextWords, start: int, word: str, language: str) -> bool:
+    """Whether a capitalised word that is no known name is a common word by the dictionary."""
+    if language == "de" and _german_common_noun(words.text, start, word):
+        return True
+    return _starts_sentence(words.text, start) and _lower_case_word(words, word, language)
+
+
+_TOKEN = re.compile(r"[\w-]+")
+_WORD_GOES_ON = re.compile(r"[\w-]")
+
+
+class _TextWords:
+    """Where a text writes each of its words, gathered in one pass: the dictionary checks ask
+    it once per capitalised word, and searching the whole text each time took minutes for a
+    book-length text (about 5 minutes for 0.9 MB)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._token_at: dict[str, list[int]] = {}
+        for match in _TOKEN.finditer(text):
+            self._token_at.setdefault(match.group(), []).append(match.start())
+        self._only_opens_sentences: dict[str, bool] = {}
+
+    def places(self, word: str) -> list[int]:
+        """Where the text writes `word` (exactly so) as a whole word."""
+        if _TOKEN.fullmatch(word):
+            return self._token_at.get(word, [])
+        first = _TOKEN.match(word)
+        if first is None:  # begins with punctuation: seldom, searched for
+            return [m.start() for m in re.finditer(
+                rf"(?<![\w-]){re.escape(word)}(?![\w-])", self.text)]
+        # "U.S": its first piece is a whole word wherever the text writes it whole
+        return [place for place in self._token_at.get(first.group(), [])
+                if self.text.startswith(word, place)
+                and not _WORD_GOES_ON.match(self.text, place + len(word))]
+
+    def written(self, word: str) -> bool:
+        """Whether the text has `word` as a whole word, exactly so written."""
+        return bool(self.places(word))
+
+    def only_opens_sentences(self, word: str) -> bool:
+        """Whether every place where the text writes the capitalised `word` opens a sentence."""
+        if word not in self._only_opens_sentences:
+            self._only_opens_sentences[word] = all(
+                _starts_sentence(self.text, place) for place in self.places(word))
+        return self._only_opens_sentences[word]
+
+
+def _lower_case_word(words: _TextWords, word: str, language: str) -> bool:
     """A sentence-initial word that is a lower-case word: written so elsewhere in the text, or
     a dictionary word with a lower-case lemma that the text never capitalises inside a sentence
     ("Sensible for whom?", "Ceny paliw", "Tymczasem")."""
-    if re.search(rf"(?<![\w-]){re.escape(word.lower())}(?![\w-])", text):
+    if words.written(word.lower()):
         return True
-    if not _lemma_is_lower_case(word, language):
-        return False
-    inside = re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)
-    return all(_starts_sentence(text, match.start()) for match in inside)
+    return _lemma_is_lower_case(word, language) and words.only_opens_sentences(word)
 
 
 @dataclass
@@ -412,6 +457,8 @@ class MentionDetector:
         common = (set(self.common_words.get(language, [])) | set(self.common_words.get("*", []))
                   | _MONTHS)
         headlines = _headline_lines(text)
+        known = self.known_names(language)
+        text_words: _TextWords | None = None  # built at the first word that needs it
         for match in _CAPITALISED.finditer(text):
             start, end = match.start(), match.end()
             if _inside_any(headlines, start):
@@ -434,18 +481,13 @@ class MentionDetector:
                 continue
             if len(words) == 1 and words[0].lower() in common:
                 continue
-            if len(words) == 1 and self._dictionary_word(text, start, words[0], language):
-                continue
+            if (len(words) == 1 and language in _CASED_DICTIONARIES
+                    and words[0].lower() not in known):
+                text_words = text_words or _TextWords(text)
+                if _dictionary_word(text_words, start, words[0], language):
+                    continue
             spans.append((start, end))
         return _without_overlaps(spans)
-
-    def _dictionary_word(self, text: str, start: int, word: str, language: str) -> bool:
-        """Whether a capitalised word (not a known name) is a common word by the dictionary."""
-        if language not in _CASED_DICTIONARIES or word.lower() in self.known_names(language):
-            return False
-        if language == "de" and _german_common_noun(text, start, word):
-            return True
-        return _starts_sentence(text, start) and _lower_case_word(text, word, language)
 
     def known_names(self, language: str | None) -> frozenset[str]:
         """Lower-cased names that played a role in the training articles of the language."""
