@@ -439,3 +439,31 @@ def test_web_corpus_page_says_how_to_get_every_match(corpus):
     assert "plens search &#x27;&#x27; --technique loaded --all --db …" in page
     assert ("href='/corpus/api/search?q=&amp;technique=loaded&amp;limit=500&amp;offset=50'"
             in page)
+
+
+def test_report_links_only_web_addresses(tmp_path):
+    """A feed's url column is untrusted: a javascript: URL was a link that ran in the report."""
+    rows = article_rows(4)
+    rows[0]["url"] = "javascript:alert('url')"
+    rows[1]["url"] = " JAVASCRIPT:alert(1)"
+    rows[2]["url"] = "data:text/html,<script>alert(1)</script>"
+    url = _stored_corpus(tmp_path, rows, analyzer_spec(), 8)
+    output = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", "--db", url, "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    html = output.read_text(encoding="utf-8")
+    assert "javascript:" not in html.lower() and "data:text/html" not in html
+    assert "href='https://example.org/3' rel='noopener noreferrer'>source</a>" in html
+
+
+@pytest.mark.parametrize(("url", "linkable"), [
+    ("https://example.org/a?b=1", "https://example.org/a?b=1"),
+    (" http://example.org ", "http://example.org"),
+    ("javascript:alert(1)", None), ("JavaScript:alert(1)", None), ("//example.org", None),
+    ("vbscript:msgbox", None), ("https:alert", None), ("", None), (None, None),
+    ("http://[::1", None),
+])
+def test_only_http_addresses_are_linkable(url, linkable):
+    from persuasion_lens.reporting.links import linkable_url
+
+    assert linkable_url(url) == linkable

@@ -9,6 +9,7 @@ from typing import Any
 
 from persuasion_lens.reporting import corpus_charts
 from persuasion_lens.reporting.html import render_html
+from persuasion_lens.reporting.links import source_link
 from persuasion_lens.storage.database import Database
 from persuasion_lens.storage.queries import MAX_PHRASE_CHARACTERS, Filters, load_article, stats
 from persuasion_lens.taxonomy import technique
@@ -102,8 +103,8 @@ def _densest(data: dict[str, Any], link_folder: str | None) -> str:
         title = escape(article["title"] or article["external_id"] or f"article {article['id']}")
         if link_folder is not None:
             title = f"<a href='{escape(link_folder)}/article-{article['id']}.html'>{title}</a>"
-        link = (f" <a href='{escape(article['url'])}' rel='noopener'>source</a>"
-                if article.get("url") else "")
+        link = source_link(article.get("url"))
+        link = f" {link}" if link else ""
         rows.append(
             f"<tr><td>{title}{link}</td><td>{escape(article['outlet'] or '')}</td>"
             f"<td>{escape(article['published'] or '')}</td><td>{escape(article['language'])}</td>"
