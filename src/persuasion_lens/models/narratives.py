@@ -47,6 +47,9 @@ from persuasion_lens.text.documents import Document
 
 ARTIFACT_DIR = Path(__file__).parent / "artifacts" / "narratives"
 FORMAT = 1
+# The mention rules are code, not artifact: their version is part of the model's, so that stored
+# results say which rules found their entities (2: dictionary words are not names).
+ENTITY_RULES_SUFFIX = ".entities-2"
 OTHER = "Other"
 TRAINED_LANGUAGES = ("bg", "en", "hi", "pt", "ru")
 MAIN_ROLES = ("Protagonist", "Antagonist", "Innocent")
@@ -308,7 +311,7 @@ class NarrativeModel:
     fine_coef: dict[str, np.ndarray]
     fine_bias: dict[str, np.ndarray]
     detector: E.MentionDetector
-    version: str = "narratives-kr-3"
+    version: str = "narratives-kr-3" + ENTITY_RULES_SUFFIX
     info: dict = field(default_factory=dict)
     salience: E.SalienceModel | None = None
     role_stacker: RoleStacker | None = None
@@ -576,7 +579,7 @@ class NarrativeModel:
         write_gzipped_json(directory / "vocabulary.json.gz", vocabulary, separators=(",", ":"))
         manifest = {
             "format": FORMAT,
-            "version": self.version,
+            "version": self.version.removesuffix(ENTITY_RULES_SUFFIX),
             "narratives": self.narratives,
             "subnarratives": self.subnarratives,
             "calibration": self.calibration,
@@ -624,7 +627,7 @@ class NarrativeModel:
                        for r in main_roles},
             fine_bias={r: arrays[f"fine_bias_{r}"].astype(np.float64) for r in main_roles},
             detector=E.MentionDetector.from_dict(vocabulary["detector"]),
-            version=manifest["version"],
+            version=manifest["version"] + ENTITY_RULES_SUFFIX,
             info=manifest.get("info", {}),
             salience=_load_salience(manifest.get("salience"), arrays, vocabulary),
             role_stacker=_load_role_stacker(manifest.get("role_stacker"), arrays),
