@@ -132,6 +132,7 @@ def test_html_page_shows_numbers_as_the_terminal_does(example_result):
     for words in shown:
         assert words in terminal and words in page, words
     text = re.sub(r"<(style|script)>.*?</\1>", "", page, flags=re.DOTALL)
+    text = re.sub(r"<div class='warn'>.*?</div>", "", text)  # warnings may quote a share
     assert not re.search(r"\d%", text)
     tips = [json.loads(html.unescape(m)) for m in re.findall(r"data-spans='([^']*)'", page)]
     assert tips and all(re.fullmatch(r"[01]\.\d\d", s["confidence"]) for t in tips for s in t)
@@ -394,14 +395,18 @@ def test_the_shipped_model_warns_about_languages_outside_its_six(analyzer):
     assert warned == {"fr": False, "es": True}
 
 
-def test_texts_under_the_genre_length_say_the_genre_is_unreliable():
+def test_texts_under_the_genre_length_say_an_unsure_genre_is_unsure(project_example):
     # a 110-word French rail-strike report came out satire .63 with no word of doubt; on the
-    # validation articles cut to 150 words the genre is right 64% of the time (80% whole)
+    # validation articles cut to 150-300 words genres read below 0.9 are right 53-64% of the time
     report = ("Grève à la SNCF : un train sur deux circulera jeudi\n"
               + "La SNCF a annoncé mercredi que seul un TGV sur deux circulera jeudi en raison "
               "du mouvement de grève lancé par plusieurs syndicats de cheminots.\n" * 5)
-    warnings = analyze(report, lang="fr").warnings
-    assert any("genre is unreliable under 400 words" in w for w in warnings)
+    short = analyze(report, lang="fr")
+    assert short.genre.probability < 0.9
+    assert any("the genre is unsure in a text of " in w for w in short.warnings)
     longer = analyze(report + "Les voyageurs peuvent échanger leurs billets sans frais.\n" * 40,
                      lang="fr")
-    assert not any("genre is unreliable" in w for w in longer.warnings)
+    assert not any("genre is unsure" in w for w in longer.warnings)
+    # 261 words read as opinion at 0.98: genres read so surely were right 94% of the time
+    sure = analyze_file(project_example)
+    assert sure.genre.probability >= 0.9 and not any("genre" in w for w in sure.warnings)
