@@ -410,3 +410,8 @@ def test_texts_under_the_genre_length_say_an_unsure_genre_is_unsure(project_exam
     # 261 words read as opinion at 0.98: genres read so surely were right 94% of the time
     sure = analyze_file(project_example)
     assert sure.genre.probability >= 0.9 and not any("genre" in w for w in sure.warnings)
+    from persuasion_lens.pipeline.analyzer import _unsure_genre_warning
+    from persuasion_lens.text import Document
+
+    sure.genre.label = "satire"  # short satire, even read surely, was right 33-73% of the time
+    assert _unsure_genre_warning(Document.from_text(project_example.read_text()), sure)
