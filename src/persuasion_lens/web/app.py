@@ -17,6 +17,7 @@ only ever read from that folder.
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import json
 import logging
@@ -169,9 +170,14 @@ class PayloadTooLarge(StarletteHTTPException):
         super().__init__(413, message)
 
 
+SHUTDOWN_DETAIL = ("the server is shutting down (plens serve was stopped) and did not finish "
+                   "this request; send it again once the server runs")
+
+
 class GuardMiddleware:
-    """Caps request bodies (Content-Length first, then the bytes actually received) and adds
-    security headers to every response."""
+    """Caps request bodies (Content-Length first, then the bytes actually received), adds
+    security headers to every response, and answers a request that the server's shutdown cuts
+    short with a JSON 503."""
 
     def __init__(self, app: ASGIApp, limit_for: Callable[[str, str], int], article_limit: int
                  ) -> None:
@@ -226,6 +232,14 @@ class GuardMiddleware:
             if started:
                 raise
             await _send_json(send, 413, error.detail)
+        except asyncio.CancelledError:
+            # uvicorn cancels the requests still running when its graceful shutdown times out
+            # (plens serve waits 5 s): an analysis running in its thread was answered with a
+            # plain-text 500 where every error is JSON. The task ends right after this answer.
+            if started:
+                raise
+            log.warning("%s %s cut short by the server's shutdown", scope.get("method"), path)
+            await _send_json(send, 503, SHUTDOWN_DETAIL)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
