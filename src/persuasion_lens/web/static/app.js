@@ -18,6 +18,8 @@
     hidden: new Set(), // hidden category names
     file: null,
     pinned: null, // the mark whose tooltip is pinned
+    anchor: null, // the mark or tag whose tooltip is shown, pinned or not
+    drawnFloor: null, // the confidence floor the article was last drawn with
     cycle: new Map(), // technique -> index of the highlight shown last
   };
 
@@ -62,10 +64,29 @@
   function paint(node, categoryName) {
     const c = colourOf(categoryName);
     node.style.setProperty("--c", c);
+    node.style.setProperty("--fg", readableInk(c));
     node.style.setProperty("--bg", c + "1f");
     node.style.setProperty("--bg-strong", c + "45");
     node.style.setProperty("--bd", c + "55");
     return node;
+  }
+  // WCAG relative luminance and contrast ratio of [r, g, b] colours (0..255).
+  function luminance(rgb) {
+    const [r, g, b] = rgb.map((v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  }
+  const contrast = (a, b) => (Math.max(luminance(a), luminance(b)) + 0.05) / (Math.min(luminance(a), luminance(b)) + 0.05);
+  /* Text in a category's colour (technique tags, the dialog's headings): the colour darkened
+     until it reads at 4.5:1 on its strong tint over white (Attack on reputation's #C23B00 gave
+     4.48:1 on a tag), so that it stays recognisable. */
+  function readableInk(hex) {
+    const rgb = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+    if (rgb.some(Number.isNaN)) return hex;
+    const alpha = 0x45 / 255;
+    const tint = rgb.map((v) => v * alpha + 255 * (1 - alpha));
+    let ink = rgb;
+    for (let i = 0; i < 30 && contrast(ink, tint) < 4.7; i += 1) ink = ink.map((v) => v * 0.92);
+    return `rgb(${ink.map(Math.round).join(", ")})`;
   }
   function showMessage(text, kind = "error") {
     const box = $("message");
@@ -77,6 +98,7 @@
 
   /* ---------- start-up ---------- */
   async function init() {
+    trackTopbar();
     wireInput();
     wireResults();
     try {
@@ -99,6 +121,16 @@
     }
   }
 
+  /* The sticky top bar's height, which scrolling leaves free (scroll-padding-top in app.css):
+     a focused heading or highlight scrolled to the top was hidden under it. It grows when its
+     links wrap on a narrow screen. */
+  function trackTopbar() {
+    const bar = document.querySelector(".topbar");
+    const set = () => document.documentElement.style.setProperty("--topbar", `${bar.offsetHeight}px`);
+    set();
+    if (window.ResizeObserver) new ResizeObserver(set).observe(bar);
+  }
+
   /* ---------- input ---------- */
   function wireInput() {
     $("analyse").addEventListener("click", analyse);
@@ -106,7 +138,10 @@
       if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) analyse();
     });
     $("file").addEventListener("change", () => setFile($("file").files[0] || null));
-    $("clear-file").addEventListener("click", () => setFile(null));
+    $("clear-file").addEventListener("click", () => {
+      setFile(null);
+      $("file").focus(); // the × is hidden with the file: the keyboard goes on from the picker
+    });
     $("toggle-input").addEventListener("click", () => setCompact(false));
     const area = $("text");
     area.addEventListener("dragover", (event) => { event.preventDefault(); area.classList.add("dragging"); });
@@ -151,7 +186,7 @@
     let request;
     if (state.file) {
       if (state.file.size > maxBytes) {
-        showMessage(`The file is ${sizeText(state.file.size)}; the server accepts up to ${sizeText(maxBytes)}.`);
+        failAnalysis(`The file is ${sizeText(state.file.size)}; the server accepts up to ${sizeText(maxBytes)}.`);
         return;
       }
       const form = new FormData();
@@ -163,12 +198,12 @@
     } else {
       const text = $("text").value;
       if (!text.trim()) {
-        showMessage("Paste an article or open a file first.");
+        failAnalysis("Paste an article or open a file first.");
         $("text").focus();
         return;
       }
       if (new Blob([text]).size > maxBytes) {
-        showMessage(`The text is larger than the server's limit of ${sizeText(maxBytes)}.`);
+        failAnalysis(`The text is larger than the server's limit of ${sizeText(maxBytes)}.`);
         return;
       }
       request = {
@@ -185,42 +220,70 @@
       const response = await fetch("/api/analyze", request);
       const body = await response.json().catch(() => ({}));
       if (!response.ok) {
-        showMessage(body.detail ? String(body.detail) : `The server answered ${response.status}.`);
+        failAnalysis(body.detail ? String(body.detail) : `The server answered ${response.status}.`);
         return;
       }
       showResult(body);
     } catch (error) {
-      showMessage("The server could not be reached; is `plens serve` still running?");
+      failAnalysis("The server could not be reached; is `plens serve` still running?");
     } finally {
       button.disabled = false;
       button.replaceChildren("Analyse");
     }
   }
 
+  /* A failed analysis hides the previous result, which read as this text's under the message. */
+  function failAnalysis(text) {
+    showMessage(text);
+    hideTip(true);
+    state.result = null;
+    $("results").hidden = true;
+  }
+
   /* ---------- results ---------- */
+  // While the slider is dragged the article is redrawn once it rests this long (a redraw of a
+  // 13,000-paragraph article took 4.75 s, on every step); the number follows at once.
+  const SLIDER_PAUSE_MS = 200;
+
+  function setFloor(percent) {
+    state.floor = Number(percent) / 100;
+    $("confidence-value").textContent = decimals(state.floor);
+    $("confidence").setAttribute("aria-valuetext", decimals(state.floor));
+  }
+
   function wireResults() {
     const slider = $("confidence");
+    let pending = 0;
+    const redraw = () => {
+      clearTimeout(pending);
+      if (state.drawnFloor !== state.floor) render();
+    };
     slider.addEventListener("input", () => {
-      state.floor = Number(slider.value) / 100;
-      $("confidence-value").textContent = decimals(state.floor);
-      render();
+      setFloor(slider.value);
+      clearTimeout(pending);
+      pending = setTimeout(redraw, SLIDER_PAUSE_MS);
     });
+    slider.addEventListener("change", () => { setFloor(slider.value); redraw(); });
     $("download-json").addEventListener("click", downloadJson);
     $("download-html").addEventListener("click", downloadHtml);
     document.addEventListener("click", (event) => {
       if (!event.target.closest("mark.hl, .tag, .tip")) hideTip(true);
     });
     document.addEventListener("keydown", (event) => { if (event.key === "Escape") hideTip(true); });
-    window.addEventListener("scroll", () => { if (!state.pinned) hideTip(); }, { passive: true });
+    // a shown tip follows its words when the page scrolls (it stayed put, over another paragraph)
+    window.addEventListener("scroll", placeTip, { passive: true });
+    window.addEventListener("resize", placeTip);
+    const tip = $("tip");
+    tip.addEventListener("mouseenter", cancelHide); // the pointer may rest on the tip (WCAG 1.4.13)
+    tip.addEventListener("mouseleave", () => { if (!state.pinned) hideSoon(); });
   }
 
   function showResult(result) {
     state.result = result;
     state.hidden.clear();
     state.cycle.clear();
-    state.floor = 0;
     $("confidence").value = 0;
-    $("confidence-value").textContent = "0.00";
+    setFloor(0);
     $("results").hidden = false;
     setCompact(true);
     renderHeader();
@@ -306,8 +369,16 @@
           el("ul", {}, ...leftOut.map(([e, kind]) => el("li", {}, describeEntity(e),
             el("span", { class: "prob", text: ` (${kind})` }))))) : "");
     }
-    $("warnings").replaceChildren(...(r.warnings || []).map((w) => el("div", { class: "warning", text: `⚠ ${w}` })));
+    $("warnings").replaceChildren(...(r.warnings || []).map((w) => el("div", { class: "warning", text: `⚠ ${pageWording(w)}` })));
   }
+
+  /* The analyser's warnings name the command line's --lang (and the API's lang=); on the page
+     the language is chosen in its Language menu. */
+  const PAGE_WORDING = [
+    ["as --lang says (lang= in the API)", "as chosen in the Language menu"],
+    ["give the language (--lang; lang= in the API) to be sure", "choose it in the Language menu to be sure"],
+  ];
+  const pageWording = (warning) => PAGE_WORDING.reduce((w, [cli, page]) => w.split(cli).join(page), warning);
 
   const MAX_ENTITIES = 6;
 
@@ -341,10 +412,34 @@
       `: ${role} in ${count} ${count === 1 ? "mention" : "mentions"}${atOdds}`);
   }
 
+  /* The control in a list that render() rebuilds which has the keyboard focus, as a selector
+     for its successor (the rebuilt list dropped the focus to <body>). */
+  function focusedControl() {
+    const active = document.activeElement;
+    if (!active || !active.closest("#categories, #technique-list")) return null;
+    const [key, value] = active.dataset.category !== undefined
+      ? ["category", active.dataset.category] : ["technique", active.dataset.technique];
+    return value === undefined ? null : `#${active.closest("ul, ol").id} [data-${key}="${CSS.escape(value)}"]`;
+  }
+
+  function refocus(selector) {
+    if (!selector) return;
+    const again = document.querySelector(selector)
+      || document.querySelector(`${selector.split(" ")[0]} button, ${selector.split(" ")[0]} input`) || $("confidence");
+    again.focus({ preventScroll: true });
+  }
+
   function render() {
+    const focused = focusedControl();
+    draw();
+    refocus(focused);
+  }
+
+  function draw() {
     hideTip(true);
     const r = state.result;
     if (!r) return;
+    state.drawnFloor = state.floor;
     const techniqueCounts = new Map();
     const categoryCounts = new Map();
     const allCategoryCounts = new Map(); // before hiding categories, for the switches
@@ -415,16 +510,19 @@
         previous.append(piece);
         continue;
       }
+      // a button whose tip (technique, confidence, explanation) is its description
       const mark = el("mark", {
         class: "hl" + (covering.length > 1 ? " multi" : "") + (covering[0].loosely_placed ? " loose" : ""),
         tabindex: "0",
+        role: "button",
+        "aria-expanded": "false",
         dataset: { key, technique: covering[0].technique, category: covering[0].category },
       }, piece);
       mark.spans = covering;
       paint(mark, covering[0].category);
+      withTip(mark, () => mark.spans);
       mark.addEventListener("mouseenter", () => { if (!state.pinned) showTip(mark, mark.spans); });
-      mark.addEventListener("mouseleave", () => { if (!state.pinned) hideTip(); });
-      mark.addEventListener("click", (event) => { event.stopPropagation(); pin(mark); });
+      mark.addEventListener("mouseleave", () => { if (!state.pinned) hideSoon(); });
       mark.addEventListener("keydown", (event) => {
         if (event.key === "Enter" || event.key === " ") { event.preventDefault(); pin(mark); }
       });
@@ -436,19 +534,29 @@
   }
 
   function tagFor(hit, paragraph) {
-    const tag = el("button", { type: "button", class: "tag", dataset: { technique: hit.technique } },
-      labelOf(hit.technique), el("span", { class: "conf", text: decimals(hit.confidence) }));
+    const tag = el("button", {
+      type: "button", class: "tag", "aria-expanded": "false", dataset: { technique: hit.technique },
+      "aria-label": `${labelOf(hit.technique)}, confidence ${decimals(hit.confidence)}`,
+    }, labelOf(hit.technique), el("span", { class: "conf", text: decimals(hit.confidence) }));
     paint(tag, hit.category);
     const info = [{ ...hit, paragraph: true, text: null, explanation: `Found in paragraph ${paragraph.index + 1}.` }];
-    tag.addEventListener("click", (event) => { event.stopPropagation(); pin(tag, info); });
+    withTip(tag, () => info);
     return tag;
+  }
+
+  /* A highlight or tag shows its tip while it has the keyboard focus, as the downloaded page's
+     highlights do, and a click (Enter, Space) pins it. */
+  function withTip(node, items) {
+    node.addEventListener("focus", () => { if (!state.pinned) showTip(node, items()); });
+    node.addEventListener("blur", () => { if (!state.pinned && !$("tip").matches(":hover")) hideTip(); });
+    node.addEventListener("click", (event) => { event.stopPropagation(); pin(node, items()); });
   }
 
   function renderLegend(counts) {
     const legend = $("legend");
     legend.replaceChildren();
     for (const c of state.taxonomy ? state.taxonomy.categories : []) {
-      const chip = el("span", { class: "legend-item" + (state.hidden.has(c.name) ? " off" : ""), title: c.description },
+      const chip = el("span", { class: "legend-item" + (state.hidden.has(c.name) ? " off" : ""), title: c.description, role: "listitem" },
         el("span", { class: "swatch" }), c.name, el("b", { text: counts.get(c.name) || 0 }));
       paint(chip, c.name);
       legend.append(chip);
@@ -482,24 +590,18 @@
       const t = state.techniques.get(name) || { category: "" };
       const bar = el("span");
       bar.style.width = `${(100 * count) / top}%`;
-      const item = el("li", { title: `${t.definition || ""}\nClick (or Enter) to go to the next place it is used.`, dataset: { technique: name }, tabindex: "0", role: "button" },
+      const button = el("button", { type: "button", title: `${t.definition || ""}\nClick (or Enter) to go to the next place it is used.`, dataset: { technique: name } },
         el("span", { class: "tname" }, el("span", { class: "dot" }), labelOf(name)),
         el("span", { class: "count", text: count }),
         el("span", { class: "bar" }, bar));
-      paint(item, t.category);
-      item.addEventListener("click", () => jumpTo(name));
-      item.addEventListener("keydown", (event) => {
-        if (event.key === "Enter" || event.key === " ") {
-          event.preventDefault();
-          jumpTo(name);
-        }
-      });
-      list.append(item);
+      button.addEventListener("click", () => jumpTo(name));
+      list.append(paint(el("li", {}, button), t.category));
     }
     $("no-techniques").hidden = sorted.length > 0;
   }
 
-  /* Scroll to the next highlight (or paragraph tag) of a technique. */
+  /* Scroll to the next highlight (or paragraph tag) of a technique, and move the keyboard
+     focus there (it stayed in the sidebar, so Tab went on from there). */
   function jumpTo(name) {
     let targets = [...document.querySelectorAll("#article mark.hl")].filter((m) => m.spans.some((s) => s.technique === name));
     if (!targets.length) targets = [...document.querySelectorAll(`#article .tag`)].filter((t) => t.dataset.technique === name);
@@ -507,6 +609,8 @@
     const index = ((state.cycle.get(name) ?? -1) + 1) % targets.length;
     state.cycle.set(name, index);
     const target = targets[index];
+    hideTip(true);
+    target.focus({ preventScroll: true });
     target.scrollIntoView({ behavior: "smooth", block: "center" });
     target.classList.remove("flash");
     void target.offsetWidth; // restart the animation
@@ -514,50 +618,89 @@
   }
 
   /* ---------- tooltip ---------- */
+  let hideTimer = 0;
+  const cancelHide = () => clearTimeout(hideTimer);
+  // the pointer crosses the gap between the words and their tip without losing it
+  function hideSoon() {
+    cancelHide();
+    hideTimer = setTimeout(() => hideTip(), 300);
+  }
+
   function pin(node, items) {
     if (state.pinned === node) { hideTip(true); return; }
     hideTip(true);
     state.pinned = node;
     node.classList.add("active");
+    node.setAttribute("aria-expanded", "true");
     showTip(node, items || node.spans);
   }
 
+  function tipItem(s) {
+    const t = state.techniques.get(s.technique) || {};
+    const meter = el("span");
+    meter.style.width = pct(s.confidence);
+    const block = el("div", { class: "item" },
+      el("div", { class: "tip-head" },
+        el("span", { class: "tip-technique", text: labelOf(s.technique) }),
+        el("span", { class: "tip-conf", text: `${decimals(s.confidence)} confidence` })),
+      el("div", { class: "meter" }, meter),
+      el("div", { class: "tip-cat" }, el("span", { class: "swatch" }), s.category),
+      s.text ? el("p", { class: "tip-quote", text: `“${s.text.length > 160 ? s.text.slice(0, 157).trimEnd() + "…" : s.text}”` }) : null,
+      s.explanation ? el("p", { class: "tip-why", text: s.explanation }) : null,
+      s.loosely_placed ? el("p", { class: "tip-loose", text: LOOSE_NOTE }) : null,
+      t.definition && !repeats(s.explanation, t.definition) ? el("p", { class: "tip-def", text: t.definition }) : null);
+    return paint(block, s.category);
+  }
+
   function showTip(node, items) {
+    cancelHide();
+    if (state.anchor && state.anchor !== node) state.anchor.removeAttribute("aria-describedby");
     const tip = $("tip");
-    tip.replaceChildren(...items.map((s) => {
-      const t = state.techniques.get(s.technique) || {};
-      const meter = el("span");
-      meter.style.width = pct(s.confidence);
-      const block = el("div", { class: "item" },
-        el("div", { class: "tip-head" },
-          el("span", { class: "tip-technique", text: labelOf(s.technique) }),
-          el("span", { class: "tip-conf", text: `${decimals(s.confidence)} confidence` })),
-        el("div", { class: "meter" }, meter),
-        el("div", { class: "tip-cat" }, el("span", { class: "swatch" }), s.category),
-        s.text ? el("p", { class: "tip-quote", text: `“${s.text.length > 160 ? s.text.slice(0, 157).trimEnd() + "…" : s.text}”` }) : null,
-        s.explanation ? el("p", { class: "tip-why", text: s.explanation }) : null,
-        s.loosely_placed ? el("p", { class: "tip-loose", text: LOOSE_NOTE }) : null,
-        t.definition && !repeats(s.explanation, t.definition) ? el("p", { class: "tip-def", text: t.definition }) : null);
-      paint(block, s.category);
-      return block;
-    }));
+    tip.replaceChildren(...items.map(tipItem));
     tip.hidden = false;
+    tip.scrollTop = 0;
+    state.anchor = node;
+    node.setAttribute("aria-describedby", "tip"); // read out with the words
+    placeTip();
+  }
+
+  const clamp = (x, low, high) => Math.max(low, Math.min(x, high));
+
+  /* Below the words, or above them where there is no room below, always inside the window and
+     never over the words (the pointer could not reach them under it): a tip taller than the
+     room on either side takes the larger one and scrolls. Hidden while its words are scrolled
+     away. */
+  function placeTip() {
+    const tip = $("tip");
+    const node = state.anchor;
+    if (!node || tip.hidden) return;
     const box = node.getBoundingClientRect();
-    const width = tip.offsetWidth;
-    const height = tip.offsetHeight;
-    let left = Math.min(Math.max(8, box.left), window.innerWidth - width - 12);
-    let top = box.bottom + 8;
-    if (top + height > window.innerHeight - 8 && box.top - height - 8 > 8) top = box.top - height - 8;
-    tip.style.left = `${left}px`;
-    tip.style.top = `${top}px`;
+    const width = document.documentElement.clientWidth;
+    const height = window.innerHeight;
+    const margin = 8;
+    tip.style.visibility = box.bottom < 0 || box.top > height ? "hidden" : "";
+    tip.style.maxHeight = "";
+    const below = height - box.bottom - 2 * margin;
+    const above = box.top - 2 * margin;
+    const fits = (room) => tip.offsetHeight <= room;
+    const under = fits(below) || (!fits(above) && below >= above);
+    if (!fits(under ? below : above)) tip.style.maxHeight = `${Math.max(under ? below : above, 60)}px`;
+    const top = under ? box.bottom + margin : box.top - margin - tip.offsetHeight;
+    tip.style.left = `${clamp(box.left, margin, Math.max(margin, width - tip.offsetWidth - margin))}px`;
+    tip.style.top = `${clamp(top, margin, Math.max(margin, height - tip.offsetHeight - margin))}px`;
   }
 
   function hideTip(unpin = false) {
+    cancelHide();
     if (unpin && state.pinned) {
       state.pinned.classList.remove("active");
+      state.pinned.setAttribute("aria-expanded", "false");
       state.pinned = null;
     }
-    if (!state.pinned) $("tip").hidden = true;
+    if (state.pinned) return;
+    $("tip").hidden = true;
+    if (state.anchor) state.anchor.removeAttribute("aria-describedby");
+    state.anchor = null;
   }
 
   /* ---------- downloads ---------- */
