@@ -6,6 +6,7 @@ README shows (otherwise the tree is left untouched).
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -960,3 +961,16 @@ def test_warnings_name_the_pages_language_menu(page):
     warnings = page.locator("#warnings").inner_text()
     assert "choose it in the Language menu to be sure" in warnings and "--lang" not in warnings
 
+
+def test_api_docs_headings_and_contrast(page, server):
+    """Endpoint titles were no headings (the page went from h1 to h4), the description's
+    paragraphs sat inside a <p>, and the version label read at 4.25:1."""
+    page.goto(server + "/docs")
+    page.wait_for_selector(".endpoint")
+    levels = page.locator("h1, h2, h3, h4, h5, h6").evaluate_all(
+        "l => l.map(h => Number(h.tagName[1]))")
+    assert levels[0] == 1 and all(b - a <= 1 for a, b in itertools.pairwise(levels)), levels
+    assert page.locator(".endpoint h2").count() == page.locator(".endpoint").count()
+    assert page.locator("p p, p div").count() == 0
+    assert page.locator("#api-description p").count() >= 1
+    assert min(_contrasts(page, ".version")) >= 4.5

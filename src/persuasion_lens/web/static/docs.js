@@ -86,14 +86,15 @@
   function endpoint(path, method, operation) {
     const id = `${method}-${path.replace(/[^a-z0-9]+/gi, "-")}`;
     const card = el("section", { class: "card endpoint", id },
-      el("div", { class: "endpoint-head" },
+      // a heading under the page's h1, with h3s for its parts (they were h4s under no heading)
+      el("h2", { class: "endpoint-head" },
         el("span", { class: `method ${method}`, text: method.toUpperCase() }),
         el("span", { class: "path", text: path }),
         el("span", { class: "summary", text: operation.summary || "" })),
       prose(operation.description));
     const params = operation.parameters || [];
     if (params.length) {
-      card.append(el("h4", { text: "Parameters" }));
+      card.append(el("h3", { text: "Parameters" }));
       const body = el("tbody");
       params.forEach((p) => body.append(el("tr", {},
         el("td", { class: "name" }, p.name, p.required ? el("span", { class: "required", text: "required" }) : null),
@@ -103,14 +104,14 @@
     }
     const request = operation.requestBody;
     if (request && request.content) {
-      card.append(el("h4", { text: "Request body" }));
+      card.append(el("h3", { text: "Request body" }));
       for (const [type, media] of Object.entries(request.content)) {
         card.append(el("div", { class: "content-type", text: type }), fieldsTable(media.schema));
       }
     }
     const responses = operation.responses || {};
     if (Object.keys(responses).length) {
-      card.append(el("h4", { text: "Responses" }));
+      card.append(el("h3", { text: "Responses" }));
       const list = el("ul", { class: "responses" });
       for (const [code, response] of Object.entries(responses)) {
         list.append(el("li", {}, el("span", { class: `status ${code.startsWith("2") ? "ok" : "err"}`, text: code }),
@@ -118,7 +119,7 @@
       }
       card.append(list);
     }
-    card.append(el("h4", { text: "Example" }), el("pre", { text: curlFor(method, path, operation) }));
+    card.append(el("h3", { text: "Example" }), el("pre", { text: curlFor(method, path, operation) }));
     return { card, id };
   }
 
