@@ -467,3 +467,64 @@ def test_only_http_addresses_are_linkable(url, linkable):
     from persuasion_lens.reporting.links import linkable_url
 
     assert linkable_url(url) == linkable
+
+
+def _corpus_client(url: str) -> TestClient:
+    from persuasion_lens.web.corpus import router
+
+    web = FastAPI()
+    web.state.db_url = url
+    web.include_router(router)
+    return TestClient(web)
+
+
+def _listed(page: str) -> list[str]:
+    """The article links of the page's results, in order."""
+    return re.findall(r"<td><a href='(/corpus/article/[^']*)'>", page)
+
+
+def test_web_corpus_search_pages_through_every_match(corpus, monkeypatch):
+    """The page showed the best 50 and only a link to raw JSON for the rest."""
+    from persuasion_lens.web import corpus as corpus_web
+
+    monkeypatch.setattr(corpus_web, "RESULTS_SHOWN", 20)  # three pages of the 57 matches
+    client = _corpus_client(corpus)
+    first = client.get("/corpus", params={"q": "", "technique": "loaded"}).text
+    total = client.get("/corpus/api/search", params={"technique": "loaded"}).json()["total"]
+    assert 40 < total <= 60
+    assert "rel='prev'" not in first
+    assert "<a href='/corpus?technique=loaded&amp;offset=20' rel='next'>next 20 →</a>" in first
+    second = client.get("/corpus", params={"technique": "loaded", "offset": 20}).text
+    assert f"Matches 21–40 of {total} matching paragraphs" in second
+    assert "<a href='/corpus?technique=loaded' rel='prev'>← previous 20</a>" in second
+    assert (f"<a href='/corpus?technique=loaded&amp;offset=40' rel='next'>next {total - 40} →"
+            "</a>") in second
+    assert "limit=500&amp;offset=40'" in second  # the JSON hint for scripts goes on from here
+    last = client.get("/corpus", params={"technique": "loaded", "offset": 40}).text
+    assert f"Matches 41–{total} of {total}" in last
+    assert "rel='next'" not in last and "offset=20' rel='prev'" in last
+    pages = [_listed(page) for page in (first, second, last)]
+    assert [len(p) for p in pages] == [20, 20, total - 40]
+    api = client.get("/corpus/api/search", params={"technique": "loaded", "limit": 500}).json()
+    assert [link.split("?")[0] for p in pages for link in p] == [
+        f"/corpus/article/{row['article_id']}" for row in api["results"]]
+    beyond = client.get("/corpus", params={"technique": "loaded", "offset": 10_000}).text
+    assert f"No matching paragraphs after the first 10,000: there are {total}." in beyond
+    assert "<a href='/corpus?technique=loaded'>The first page</a>" in beyond
+
+
+def test_web_corpus_lists_paragraphs_for_any_filter(corpus):
+    """Filtering by outlet, language or dates alone showed charts and counts and no results,
+    without a word why."""
+    client = _corpus_client(corpus)
+    for params in ({"outlet": "daily planet"}, {"lang": "en"}, {"since": "2024-03-01"},
+                   {"until": "2024-01-31"}):
+        page = client.get("/corpus", params=params).text
+        expected = client.get("/corpus/api/search", params=params).json()["total"]
+        assert "<h2>Results</h2>" in page and expected > 0, params
+        assert len(_listed(page)) == min(expected, 50), params
+    landing = client.get("/corpus").text
+    assert not _listed(landing)
+    assert "Type words to search for, or set any filter" in landing
+    bad = client.get("/corpus", params={"since": "soon"}).text  # the error says what to fix
+    assert "class='error'" in bad and "Type words to search for" not in bad

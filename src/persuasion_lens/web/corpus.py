@@ -26,6 +26,7 @@ from persuasion_lens.storage.queries import (
     search,
     stats,
 )
+from persuasion_lens.text.wording import counted
 from persuasion_lens.web.schemas import SearchPage, error_response
 
 router = APIRouter(prefix="/corpus", tags=["corpus"])
@@ -135,10 +136,12 @@ def corpus_page(
     request: Request,
     q: str = "",
     query: FilterQuery = Depends(),
+    offset: int = 0,
 ) -> HTMLResponse:
     from persuasion_lens.reporting.corpus_report import STYLE, chart_sections, narrative_sections
 
     values = {"q": q, **asdict(query)}
+    offset = max(0, offset)
     db = database_for(request)
     error = ""
     try:
@@ -146,8 +149,8 @@ def corpus_page(
     except ValueError as problem:
         filters, error = Filters(), str(problem)
     data = stats(db, filters)
-    searched = q or filters.technique or filters.category or filters.narrative
-    results = search(db, q, filters, RESULTS_SHOWN) if searched else None
+    searched = bool(q or filters.to_dict())  # any filter lists its paragraphs, as plens search
+    results = search(db, q, filters, RESULTS_SHOWN, offset) if searched else None
     total = count_matches(db, q, filters) if results is not None else 0
     charts = "".join(
         f"<section><h2>{escape(title)}</h2><p>{escape(note)}</p>"
@@ -162,7 +165,8 @@ def corpus_page(
         + f"<p>{data['articles']:,} articles · {data['paragraphs']:,} paragraphs · "
         f"{data['paragraphs_with_techniques']:,} with techniques · {data['techniques']:,} "
         "detections</p></section>"
-        + (_results(results, values, total) if results is not None else "")
+        + (_results(results, values, total, offset) if results is not None else
+           "" if error else _HOW_TO_LIST)
         + charts
         + narrative_sections(data)
     )
@@ -173,7 +177,7 @@ def corpus_page(
         "form{display:flex;flex-wrap:wrap;gap:8px;align-items:end}"
         "label{display:flex;flex-direction:column;font-size:.8rem}"
         "input{padding:4px 6px}.error{color:#b00020}.notice{color:#a15c00}"
-        "mark{background:#ffe27a}</style>"
+        "mark{background:#ffe27a}nav.pages{display:flex;gap:18px;margin:12px 0 4px}</style>"
         f"</head><body><main><p><a href='/'>← analyse an article</a></p>{body}</main>"
         "</body></html>"
     )
@@ -212,14 +216,16 @@ def _highlight(text: str, pattern: re.Pattern[str] | None) -> str:
     return "".join(pieces) + escape(text[last:])
 
 
-def _results(rows: list[dict[str, Any]], values: dict[str, Any], total: int) -> str:
-    """The results table; `values` are the form's (the query "q" and the filters)."""
+def _results(rows: list[dict[str, Any]], values: dict[str, Any], total: int,
+             offset: int = 0) -> str:
+    """The results table of the matches from `offset` on and links to the pages before and
+    after it; `values` are the form's (the query "q" and the filters)."""
     from persuasion_lens.taxonomy import technique as technique_info
 
-    query = values.get("q") or ""
     if not rows:
-        return "<section><h2>Results</h2><p class='none'>No matching paragraphs.</p></section>"
-    pattern = match_pattern(query)
+        return ("<section><h2>Results</h2><p class='none'>"
+                + _none_found(values, total, offset) + "</p></section>")
+    pattern = match_pattern(values.get("q") or "")
     items = []
     for row in rows:
         title = escape(row["title"] or row["external_id"] or f"article {row['article_id']}")
@@ -234,21 +240,72 @@ def _results(rows: list[dict[str, Any]], values: dict[str, Any], total: int) -> 
             f"<small>{meta} · ¶{row['paragraph_index'] + 1}</small></td>"
             f"<td>{_highlight(row['text'], pattern)}</td><td>{hits}</td></tr>"
         )
-    shown = (f"<p>The best {len(rows):,} of {total:,} matching paragraphs "
-             f"({_all_results_hint(values, len(rows))}).</p>"
-             if total > len(rows) else f"<p>{total:,} matching paragraphs.</p>")
-    return ("<section><h2>Results</h2>" + shown + "<table><tr><th>Article</th><th>Paragraph</th>"
-            "<th>Techniques</th></tr>" + "".join(items) + "</table></section>")
+    return ("<section><h2>Results</h2>" + _shown(values, total, offset, len(rows))
+            + "<table><tr><th>Article</th><th>Paragraph</th><th>Techniques</th></tr>"
+            + "".join(items) + "</table>" + _page_links(values, total, offset, len(rows))
+            + "</section>")
 
 
-def _all_results_hint(values: dict[str, Any], shown: int) -> str:
-    """Where to get every match: the command that lists them all, and the API page after the
-    ones shown (the API's largest)."""
+_HOW_TO_LIST = ("<section><h2>Results</h2><p class='none'>Type words to search for, or set any "
+                "filter (a technique, category, outlet, language, dates or a narrative), to list "
+                "the matching paragraphs here.</p></section>")
+
+
+def _none_found(values: dict[str, Any], total: int, offset: int) -> str:
+    if not offset or not total:
+        return "No matching paragraphs."
+    return (f"No matching paragraphs after the first {offset:,}: there "
+            f"{'is' if total == 1 else 'are'} {total:,}. <a href='"
+            f"{escape(search_link(values))}'>The first page</a>.")
+
+
+def _shown(values: dict[str, Any], total: int, offset: int, shown: int) -> str:
+    """Which of the matches the table shows, and how to get them all."""
+    matches = counted(total, "matching paragraph")
+    if not offset and total <= shown:
+        return f"<p>{matches}.</p>"
+    which = (f"The best {shown:,}" if not offset else
+             f"Matches {offset + 1:,}–{offset + shown:,}")
+    return f"<p>{which} of {matches} ({_all_results_hint(values, offset + shown)}).</p>"
+
+
+def _page_links(values: dict[str, Any], total: int, offset: int, shown: int) -> str:
+    """Links to the previous and the next page of results, keeping the search and filters."""
+    links = []
+    if offset:
+        before = min(offset, RESULTS_SHOWN)
+        links.append(f"<a href='{escape(search_link(values, offset - before))}' rel='prev'>"
+                     f"← previous {before:,}</a>")
+    if total > offset + shown:
+        after = min(total - offset - shown, RESULTS_SHOWN)
+        links.append(f"<a href='{escape(search_link(values, offset + shown))}' rel='next'>"
+                     f"next {after:,} →</a>")
+    if not links:
+        return ""
+    return f"<nav class='pages' aria-label='Result pages'>{''.join(links)}</nav>"
+
+
+def _search_query(values: dict[str, Any], offset: int = 0) -> str:
+    """'?q=…&technique=…&offset=…' of a search (its non-empty values), or '' for none."""
+    parameters = {name: value for name, value in values.items() if value}
+    if offset:
+        parameters["offset"] = offset
+    return "?" + urlencode(parameters) if parameters else ""
+
+
+def search_link(values: dict[str, Any], offset: int = 0) -> str:
+    """The corpus page of a search and its filters, from match `offset` on."""
+    return "/corpus" + _search_query(values, offset)
+
+
+def _all_results_hint(values: dict[str, Any], after: int) -> str:
+    """Where to get every match, for scripts: the command that lists them all, and the API's
+    largest page from match `after` on (the first not shown)."""
     filters = {name: value for name, value in values.items() if value and name != "q"}
     command = " ".join(["plens search", shlex.quote(values.get("q") or ""),
                         *(f"--{name} {shlex.quote(str(value))}" for name, value in filters.items()),
                         "--all --db …"])
     next_page = "/corpus/api/search?" + urlencode(
-        {"q": values.get("q") or "", **filters, "limit": API_SEARCH_LIMIT, "offset": shown})
+        {"q": values.get("q") or "", **filters, "limit": API_SEARCH_LIMIT, "offset": after})
     return (f"all of them: <code>{escape(command)}</code>, or "
             f"<a href='{escape(next_page)}'>{escape(next_page)}</a> and the following offsets")
