@@ -528,3 +528,52 @@ def test_web_corpus_lists_paragraphs_for_any_filter(corpus):
     assert "Type words to search for, or set any filter" in landing
     bad = client.get("/corpus", params={"since": "soon"}).text  # the error says what to fix
     assert "class='error'" in bad and "Type words to search for" not in bad
+
+
+def test_web_corpus_article_page_leads_back_and_says_where_it_comes_from(corpus):
+    """The article page had no way back to the search and did not show the article's outlet,
+    date or address; a missing article answered a browser with raw JSON."""
+    client = _corpus_client(corpus)
+    searched = client.get("/corpus", params={"q": "headline", "outlet": "Daily Planet",
+                                             "offset": 3}).text
+    link = _listed(searched)[0].replace("&amp;", "&")
+    assert link.endswith("?q=headline&outlet=Daily+Planet&offset=3")
+    page = client.get(link).text
+    assert ("<nav class='back'><a href='/corpus?q=headline&amp;outlet=Daily+Planet&amp;"
+            "offset=3'>← back to the search</a></nav>") in page
+    article_id = int(link.split("/")[-1].split("?")[0])
+    api = client.get("/corpus/api/search", params={"q": "headline", "outlet": "Daily Planet",
+                                                   "limit": 500}).json()
+    row = next(r for r in api["results"] if r["article_id"] == article_id)
+    number = int(row["external_id"].removeprefix("a"))
+    assert (f"<dt>Outlet</dt><dd>Daily Planet</dd><dt>Published</dt><dd>{row['published']}"
+            f"</dd><dt>Address</dt><dd><a href='https://example.org/{number}' "
+            f"rel='noopener noreferrer'>https://example.org/{number}</a></dd>") in page
+    plain = client.get(f"/corpus/article/{article_id}").text  # no search to go back to
+    assert "<nav class='back'><a href='/corpus'>← the corpus</a></nav>" in plain
+    missing = client.get("/corpus/article/99999", params={"q": "headline"})
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    assert "There is no article 99999 in this corpus." in missing.text
+    assert "<a href='/corpus?q=headline'>← back to the search</a>" in missing.text
+    assert "detail" not in missing.text
+    assert client.get("/corpus/api/search", params={"since": "x"}).json()["detail"]  # API: JSON
+
+
+def test_report_article_pages_lead_back_and_never_link_scripts(tmp_path):
+    from persuasion_lens.reporting.links import address_link
+
+    rows = article_rows(2)
+    rows[1]["url"] = "javascript:alert(1)"
+    url = _stored_corpus(tmp_path, rows, analyzer_spec(), 8)
+    output = tmp_path / "report.html"
+    assert runner.invoke(app, ["report", "--db", url, "-o", str(output)]).exit_code == 0
+    pages = [page.read_text(encoding="utf-8")
+             for page in sorted((tmp_path / "report_files").glob("article-*.html"))]
+    assert len(pages) == 2
+    assert all("<a href='../report.html'>← the corpus report</a>" in page for page in pages)
+    assert any("<dt>Address</dt><dd>javascript:alert(1)</dd>" in page for page in pages)
+    assert "href='javascript" not in output.read_text(encoding="utf-8") + "".join(pages)
+    assert address_link(" HTTPS://example.org/?a=1&b='2' ") == (
+        "<a href='HTTPS://example.org/?a=1&amp;b=&#x27;2&#x27;' rel='noopener noreferrer'>"
+        "HTTPS://example.org/?a=1&amp;b=&#x27;2&#x27;</a>")
+    assert address_link("http://[::1") == "http://[::1"  # malformed: text, not a traceback

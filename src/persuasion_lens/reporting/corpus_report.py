@@ -9,7 +9,7 @@ from typing import Any
 
 from persuasion_lens.reporting import corpus_charts
 from persuasion_lens.reporting.html import render_html
-from persuasion_lens.reporting.links import source_link
+from persuasion_lens.reporting.links import address_link, source_link
 from persuasion_lens.storage.database import Database
 from persuasion_lens.storage.queries import MAX_PHRASE_CHARACTERS, Filters, load_article, stats
 from persuasion_lens.taxonomy import technique
@@ -225,6 +225,19 @@ def entity_roles_section(narratives: dict[str, Any]) -> str:
             "</section>")
 
 
+def article_intro(article: dict[str, Any], back: str, back_text: str) -> str:
+    """Above a stored article's analysis: a link back to where it was listed, and where the
+    article comes from (outlet, publication date, address)."""
+    details = [(label, escape(str(article[key])))
+               for key, label in (("outlet", "Outlet"), ("published", "Published"))
+               if article.get(key)]
+    if article.get("url"):
+        details.append(("Address", address_link(str(article["url"]))))
+    listed = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in details)
+    return (f"<nav class='back'><a href='{escape(back)}'>{escape(back_text)}</a></nav>"
+            + (f"<dl class='source'>{listed}</dl>" if listed else ""))
+
+
 def _label(name: str) -> str:
     try:
         return technique(name).label
@@ -264,8 +277,10 @@ def write_corpus_report(db: Database, output: Path, filters: Filters | None = No
             loaded = load_article(db, article["id"])
             if loaded is None:
                 continue
-            _, result = loaded
-            page = render_html([result], title=article["title"] or f"article {article['id']}")
+            stored, result = loaded
+            page = render_html([result], title=article["title"] or f"article {article['id']}",
+                               before=article_intro(stored, f"../{output.name}",
+                                                    "← the corpus report"))
             (folder / f"article-{article['id']}.html").write_text(page, encoding="utf-8")
             written += 1
     output.write_text(render_corpus_report(data, folder.name), encoding="utf-8")

@@ -35,6 +35,9 @@ mark:focus-visible{outline:2px solid var(--c);outline-offset:2px}
 .warn{color:#a15c00}
 .rarely{color:#666;font-size:.85rem;margin:4px 0 8px}
 footer{color:#888;font-size:.8rem;margin:20px 0}
+nav.back{margin:0 0 12px}
+dl.source{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0 0 12px;overflow-wrap:anywhere}
+dl.source dt{font-weight:600}dl.source dd{margin:0}
 """
 
 LOOSE_TIP = f"Loosely placed: {LOOSE_PLACEMENT_MEANING}."
@@ -66,12 +69,15 @@ document.addEventListener('keydown',e=>{if(e.key==='Escape')hideTip();});
 """.replace("%s", json.dumps(LOOSE_TIP), 1)
 
 
-def render_html(results: list[ArticleResult], title: str = "persuasion-lens report") -> str:
+def render_html(results: list[ArticleResult], title: str = "persuasion-lens report",
+                before: str = "") -> str:
+    """The page; `before` is HTML put above the articles (a corpus page's way back and where
+    the article comes from)."""
     articles = "\n".join(_article(result) for result in results)
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<meta name='viewport' content='width=device-width,initial-scale=1'><title>{escape(title)}</title>"
-        f"<style>{_STYLE}</style></head><body><main>{articles}"
+        f"<style>{_STYLE}</style></head><body><main>{before}{articles}"
         "<footer>Made by persuasion-lens. Detections are model predictions with a confidence, "
         "not verdicts: read the text before drawing conclusions.</footer></main>"
         f"<div id='tip' role='tooltip'></div><script>{_SCRIPT}</script></body></html>"

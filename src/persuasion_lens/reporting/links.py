@@ -25,7 +25,16 @@ def linkable_url(url: str | None) -> str | None:
 
 def source_link(url: str | None, text: str = "source") -> str:
     """An HTML link to the article's source, or "" when the URL may not be a link."""
+    if not url or linkable_url(url) is None:
+        return ""
+    return address_link(url, text)
+
+
+def address_link(url: str, text: str | None = None) -> str:
+    """`text` (the address itself by default) as a link to the address where it may be one,
+    opened without telling it where the reader came from; as plain text otherwise."""
+    shown = escape(text if text is not None else url.strip())
     linkable = linkable_url(url)
     if linkable is None:
-        return ""
-    return f"<a href='{escape(linkable)}' rel='noopener noreferrer'>{escape(text)}</a>"
+        return shown
+    return f"<a href='{escape(linkable)}' rel='noopener noreferrer'>{shown}</a>"

@@ -121,14 +121,43 @@ def api_narratives(
 
 
 @router.get("/article/{article_id}", response_class=HTMLResponse, include_in_schema=False)
-def article_page(request: Request, article_id: int) -> HTMLResponse:
+def article_page(
+    request: Request,
+    article_id: int,
+    q: str = "",
+    query: FilterQuery = Depends(),
+    offset: int = 0,
+) -> HTMLResponse:
+    """An article's analysis; the search it was listed by (passed along in the result links,
+    no Referer needed) is where its link back goes."""
+    from persuasion_lens.reporting.corpus_report import article_intro
     from persuasion_lens.reporting.html import render_html
 
+    values = {"q": q, **asdict(query)}
+    back = search_link(values, max(0, offset))
+    back_text = "← back to the search" if any(values.values()) else "← the corpus"
     loaded = load_article(database_for(request), article_id)
     if loaded is None:
-        raise HTTPException(404, f"no article {article_id}")
+        return _message_page(f"No article {article_id}",
+                             f"There is no article {article_id} in this corpus.", back,
+                             back_text, status_code=404)
     article, result = loaded
-    return HTMLResponse(render_html([result], title=article["title"] or f"article {article_id}"))
+    return HTMLResponse(render_html([result], title=article["title"] or f"article {article_id}",
+                                    before=article_intro(article, back, back_text)))
+
+
+def _message_page(title: str, message: str, back: str, back_text: str,
+                  status_code: int = 200) -> HTMLResponse:
+    """A page of one message and a link back (browsers get a page, not the API's JSON)."""
+    from persuasion_lens.reporting.corpus_report import STYLE
+
+    return HTMLResponse(
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width,initial-scale=1'>"
+        f"<title>{escape(title)} – persuasion-lens corpus</title><style>{STYLE}</style></head>"
+        f"<body><main><h1>{escape(title)}</h1><section><p>{escape(message)}</p>"
+        f"<p><a href='{escape(back)}'>{escape(back_text)}</a></p></section></main></body></html>",
+        status_code=status_code)
 
 
 @router.get("", response_class=HTMLResponse, include_in_schema=False)
@@ -226,6 +255,7 @@ def _results(rows: list[dict[str, Any]], values: dict[str, Any], total: int,
         return ("<section><h2>Results</h2><p class='none'>"
                 + _none_found(values, total, offset) + "</p></section>")
     pattern = match_pattern(values.get("q") or "")
+    article_query = _search_query(values, offset)  # for the article page's way back
     items = []
     for row in rows:
         title = escape(row["title"] or row["external_id"] or f"article {row['article_id']}")
@@ -235,8 +265,9 @@ def _results(rows: list[dict[str, Any]], values: dict[str, Any], total: int,
             f"{escape(technique_info(h['technique']).label)} {h['confidence']:.2f}"
             for h in row["techniques"]
         ) or "–"
+        link = escape(f"/corpus/article/{row['article_id']}{article_query}")
         items.append(
-            f"<tr><td><a href='/corpus/article/{row['article_id']}'>{title}</a><br>"
+            f"<tr><td><a href='{link}'>{title}</a><br>"
             f"<small>{meta} · ¶{row['paragraph_index'] + 1}</small></td>"
             f"<td>{_highlight(row['text'], pattern)}</td><td>{hits}</td></tr>"
         )
