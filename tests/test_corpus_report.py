@@ -577,3 +577,34 @@ def test_report_article_pages_lead_back_and_never_link_scripts(tmp_path):
         "<a href='HTTPS://example.org/?a=1&amp;b=&#x27;2&#x27;' rel='noopener noreferrer'>"
         "HTTPS://example.org/?a=1&amp;b=&#x27;2&#x27;</a>")
     assert address_link("http://[::1") == "http://[::1"  # malformed: text, not a traceback
+
+
+def _contrast(foreground: str, background: str) -> float:
+    """The WCAG contrast ratio of two #rrggbb colours."""
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    lighter, darker = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def _colour(style: str, selector: str) -> str:
+    colour = re.search(re.escape(selector) + r"\{color:(#[0-9a-f]{3,6})[;}]", style).group(1)
+    return colour if len(colour) == 7 else "#" + "".join(c * 2 for c in colour[1:])
+
+
+@pytest.mark.parametrize(("stylesheet", "selector", "background"), [
+    ("html", "p.par .num", "#ffffff"),  # ¶ numbers of the report and the corpus article page
+    ("html", "footer", "#fafafa"), ("html", ".rarely", "#ffffff"), ("html", ".warn", "#ffffff"),
+    ("corpus", "footer", "#fafafa"), ("corpus", ".none", "#ffffff"),
+    ("corpus", ".filters", "#fafafa"),
+])
+def test_grey_text_is_readable(stylesheet, selector, background):
+    """¶ numbers were #999 on white (2.85:1) and footers #888 on #fafafa (3.4:1); WCAG AA asks
+    4.5:1 of text."""
+    from persuasion_lens.reporting import corpus_report, html
+
+    style = {"html": html._STYLE, "corpus": corpus_report.STYLE}[stylesheet]
+    assert _contrast(_colour(style, selector), background) >= 4.5

@@ -25,10 +25,10 @@ h1{font-size:1.5rem} h2{font-size:1.15rem;margin:4px 0 10px}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #eee;vertical-align:top}
 th{background:#f3f3f3}
-.none{color:#777;font-style:italic}
+.none{color:#666;font-style:italic}
 .filters{color:#555}
 svg{max-width:100%;height:auto}
-footer{color:#888;font-size:.8rem;margin:20px 0}
+footer{color:#666;font-size:.8rem;margin:20px 0}
 """
 
 

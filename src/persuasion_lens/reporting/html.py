@@ -23,7 +23,7 @@ h1{font-size:1.3rem;margin:0 0 8px}
 .legend{display:flex;flex-wrap:wrap;gap:8px;margin:12px 0}
 .legend .chip{border-radius:12px;padding:2px 10px;font-size:.85rem;color:#fff}
 p.par{background:#fff;border:1px solid #e6e6e6;border-radius:6px;padding:10px 14px;line-height:1.6;margin:8px 0;overflow-wrap:anywhere}
-p.par .num{color:#999;font-size:.75rem;margin-right:6px}
+p.par .num{color:#6e6e6e;font-size:.75rem;margin-right:6px}
 .tags{margin:-4px 0 10px 14px;font-size:.8rem}
 .tags .tag{display:inline-block;border-radius:10px;padding:1px 8px;margin:2px 4px 2px 0;color:#fff}
 mark{background:none;border-bottom:3px solid var(--c);background-color:var(--bg);cursor:pointer;padding:0 1px}
@@ -34,7 +34,7 @@ mark:focus-visible{outline:2px solid var(--c);outline-offset:2px}
 #tip b{display:block}
 .warn{color:#a15c00}
 .rarely{color:#666;font-size:.85rem;margin:4px 0 8px}
-footer{color:#888;font-size:.8rem;margin:20px 0}
+footer{color:#666;font-size:.8rem;margin:20px 0}
 nav.back{margin:0 0 12px}
 dl.source{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0 0 12px;overflow-wrap:anywhere}
 dl.source dt{font-weight:600}dl.source dd{margin:0}
