@@ -608,3 +608,25 @@ def test_grey_text_is_readable(stylesheet, selector, background):
 
     style = {"html": html._STYLE, "corpus": corpus_report.STYLE}[stylesheet]
     assert _contrast(_colour(style, selector), background) >= 4.5
+
+
+def test_one_of_a_kind_is_written_in_the_singular(corpus):
+    """'1 matching paragraphs', '1 articles were analysed', 'and 1 more main actors'."""
+    from persuasion_lens.reporting.corpus_report import narrative_sections
+    from persuasion_lens.reporting.terminal import MAX_ENTITIES, more_entities_note
+
+    client = _corpus_client(corpus)
+    page = client.get("/corpus", params={"q": "headline 7", "since": "2024-01-01",
+                                         "until": "2024-01-01"}).text
+    assert "<p>1 article · 4 paragraphs · " in page and " · 1 detection<" not in page
+    one = client.get("/corpus", params={"q": "headline 7"}).text
+    assert "<p>1 matching paragraph.</p>" in one
+    narratives = {"articles": 1, "by_narrative": [], "by_outlet": [], "entities": [],
+                  "over_time": {"periods": []}, "sides": []}
+    assert "<p>1 article was analysed with the narrative model." in narrative_sections(
+        {"narratives": narratives})
+    extra = {"entities": [{}] * (MAX_ENTITIES + 1), "minor_entities": [{}]}
+    assert more_entities_note(extra) == ("and 1 more main actor; 1 other name found that the "
+                                         "article probably casts in no role")
+    extra = {"entities": [{}] * (MAX_ENTITIES + 2), "minor_entities": [{}] * 3}
+    assert more_entities_note(extra).startswith("and 2 more main actors; 3 other names found")

@@ -15,6 +15,7 @@ from persuasion_lens.reporting.terminal import (
     describe_side,
     print_report,
 )
+from persuasion_lens.text.wording import counted
 
 FRENCH = (
     "L'Occident a provoqué la guerre en Ukraine\n"
@@ -42,9 +43,9 @@ def test_terminal_and_html_show_narratives_roles_and_warnings(narrative_analyzer
     for entity in entities[:MAX_ENTITIES]:
         assert describe_entity(entity) in text
     if len(entities) > MAX_ENTITIES:
-        assert f"and {len(entities) - MAX_ENTITIES} more main actors" in text
+        assert f"and {counted(len(entities) - MAX_ENTITIES, 'more main actor')}" in text
     minor = result.extra.get("minor_entities") or []
-    assert minor and f"{len(minor)} other names found" in text
+    assert minor and f"{counted(len(minor), 'other name')} found" in text
     page = render_html([result])
     listed = page.split("<details class='more-names'>")[1].split("</details>")[0]
     for entity in minor:  # the HTML page lists the names the role line leaves out

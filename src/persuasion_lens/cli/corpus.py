@@ -24,6 +24,7 @@ from persuasion_lens.cli.common import (
     user_errors_are_one_line,
     warn,
 )
+from persuasion_lens.text.wording import counted
 
 DB_HELP = "Database URL: sqlite:///FILE.db (default plens.db) or postgresql://user:pw@host/db."
 DEFAULT_DB = "sqlite:///plens.db"
@@ -293,7 +294,8 @@ def _match_total(database, query: str, filters, offset: int, limit: int | None,
 def _print_search_footer(offset: int, shown: int, total: int) -> None:
     if not shown:
         console.print("no matching paragraphs" + (
-            f" after the first {offset:,} (there are {total:,})" if offset else ""))
+            f" after the first {offset:,} (there {'is' if total == 1 else 'are'} {total:,})"
+            if offset else ""))
         return
     if total <= offset + shown and not offset:
         return
@@ -425,7 +427,8 @@ def report(
         folder, pages, data = write_corpus_report(database, output, filters, top=top)
     finally:
         database.dispose()
-    console.print(f"wrote {output}" + (f" and {pages} article pages in {folder}" if pages else ""))
+    pages_written = f" and {counted(pages, 'article page')} in {folder}" if pages else ""
+    console.print(f"wrote {output}{pages_written}")
     if not data["articles"]:
         warn("nothing matched: the report has no articles (check the filters)")
         return
@@ -436,7 +439,6 @@ def _print_narrative_summary(data: dict, shown: int = 5) -> None:
     """The leading narratives, entities and sides taken in a few lines, or how to get them."""
     from persuasion_lens.storage.narrative_queries import roles_text
     from persuasion_lens.taxonomy.roles import OPPOSING_SIDE, RUSSIAN_SIDE
-    from persuasion_lens.text.wording import counted
 
     if not data["articles"]:
         console.print(data["message"], style="dim", highlight=False)

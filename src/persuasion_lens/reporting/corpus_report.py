@@ -148,7 +148,9 @@ def narrative_sections(data: dict[str, Any]) -> str:
         message = narratives.get("message") or "No narratives are stored."
         return f"<section class='narratives'>{heading}<p class='none'>{escape(message)}</p>" \
                "</section>"
-    intro = (f"<p>{narratives['articles']:,} articles were analysed with the narrative model. "
+    analysed = narratives["articles"]
+    intro = (f"<p>{counted(analysed, 'article')} {'was' if analysed == 1 else 'were'} analysed "
+             "with the narrative model. "
              "Narratives and roles are model predictions that miss their quality bar (see "
              "docs/narratives.md): read them as leads, not findings.</p>")
     figures = "".join(_figure(*section) for section in (

@@ -177,12 +177,14 @@ def closest_narratives_note(extra: dict) -> str:
 
 
 def more_entities_note(extra: dict) -> str:
-    """'and 2 more main actors; 61 other names found' for what the role lines leave out."""
+    """'and 2 more main actors; 61 other names found' for what the role lines leave out ('and 1
+    more main actor; 1 other name found')."""
     hidden = max(0, len(extra.get("entities") or []) - MAX_ENTITIES)
     minor = len(extra.get("minor_entities") or [])
-    parts = [f"and {hidden} more main actors"] if hidden else []
+    parts = [f"and {counted(hidden, 'more main actor')}"] if hidden else []
     if minor:
-        parts.append(f"{minor} other names found that the article probably casts in no role")
+        parts.append(f"{counted(minor, 'other name')} found that the article probably casts in "
+                     "no role")
     return "; ".join(parts)
 
 

@@ -191,9 +191,10 @@ def corpus_page(
         f"<section>{_form(values)}"
         + (f"<p class='error'>{escape(error)}</p>" if error else "")
         + _notice(q)
-        + f"<p>{data['articles']:,} articles · {data['paragraphs']:,} paragraphs · "
-        f"{data['paragraphs_with_techniques']:,} with techniques · {data['techniques']:,} "
-        "detections</p></section>"
+        + f"<p>{counted(data['articles'], 'article')} · "
+        f"{counted(data['paragraphs'], 'paragraph')} · "
+        f"{data['paragraphs_with_techniques']:,} with techniques · "
+        f"{counted(data['techniques'], 'detection')}</p></section>"
         + (_results(results, values, total, offset) if results is not None else
            "" if error else _HOW_TO_LIST)
         + charts
