@@ -630,3 +630,18 @@ def test_one_of_a_kind_is_written_in_the_singular(corpus):
                                          "article probably casts in no role")
     extra = {"entities": [{}] * (MAX_ENTITIES + 2), "minor_entities": [{}] * 3}
     assert more_entities_note(extra).startswith("and 2 more main actors; 3 other names found")
+
+
+def test_corpus_charts_are_labelled_images(narrative_corpus, tmp_path):
+    """The six charts had no role, aria-label or <title> (the report's and the web page's)."""
+    output = tmp_path / "report.html"
+    made = runner.invoke(app, ["report", "--db", narrative_corpus, "-o", str(output)])
+    assert made.exit_code == 0, made.output
+    page = _corpus_client(narrative_corpus).get("/corpus").text
+    for html in (output.read_text(encoding="utf-8"), page):
+        charts = re.findall(r"<svg\b[^>]*>\s*<title>[^<]*</title>", html)
+        assert len(charts) == html.count("<svg") == 6
+        for title in ("Techniques by category", "Techniques over time", "Techniques by outlet",
+                      "Techniques by language", "Narratives over time", "Narratives by outlet"):
+            assert re.search(f'<svg [^>]*role="img" aria-label="{title}" '
+                             rf'style="min-width:\d+pt"><title>{title}</title><desc>', html)

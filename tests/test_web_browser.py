@@ -515,6 +515,32 @@ def test_narratives_and_entity_roles_in_the_app_and_the_corpus_page(narrative_pa
     assert page.locator("section:has-text('Narratives by outlet') svg").count() == 1
 
 
+_SMALLEST_CHART_TEXT = """() => Math.min(...[...document.querySelectorAll('svg text')]
+  .map(t => t.getBoundingClientRect().height).filter(h => h > 0))"""
+_OVERLAP = """([a, b]) => { const r = a.getBoundingClientRect(), s = b.getBoundingClientRect();
+  return r.left < s.right && s.left < r.right && r.top < s.bottom && s.top < r.bottom; }"""
+
+
+@pytest.mark.parametrize("width", [375, 1440])
+def test_corpus_charts_stay_readable_and_legends_clear_of_the_plot(browser, narrative_server,
+                                                                  width):
+    """At 375 px the charts shrank until their words were ~4 px high; at 1440 px the legend of
+    "Techniques by category" covered a bar."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(narrative_server + "/corpus")
+        assert page.locator("svg[role='img'][aria-label]").count() == 6
+        assert page.evaluate(_SMALLEST_CHART_TEXT) >= 7  # px: 4 before
+        assert page.evaluate("document.documentElement.scrollWidth") <= width  # the box scrolls
+        chart = page.locator("section:has(h2:text-is('Techniques by category')) svg")
+        legend = chart.locator("g[id$='legend_1']")
+        plot = chart.locator("g[id$='axes_1'] > g[id*='patch_']").first  # the plot's area
+        assert not page.evaluate(_OVERLAP, [legend.element_handle(), plot.element_handle()])
+    finally:
+        context.close()
+
+
 @contextmanager
 def _report_in_window(browser, tmp_path, results):
     """The standalone HTML page of `results`, opened in a 1000 x 600 window."""

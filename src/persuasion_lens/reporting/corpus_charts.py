@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+from html import escape
 from math import nan
 from typing import Any
 
@@ -42,6 +43,27 @@ def _svg(fig) -> str:
     return svg
 
 
+SMALLEST_SCALE = 0.8  # a chart is drawn at least this fraction of its size; its box scrolls
+
+
+def labelled(svg: str, title: str, description: str = "") -> str:
+    """The chart as an image for screen readers (role, aria-label, <title> and <desc>), and
+    never drawn under SMALLEST_SCALE of its size, so that its words stay readable on a phone
+    (where it scrolls sideways in its box)."""
+    width = re.search(r'<svg[^>]*\swidth="([\d.]+)pt"', svg)
+    minimum = f' style="min-width:{float(width.group(1)) * SMALLEST_SCALE:.0f}pt"' if width else ""
+    about = f"<title>{escape(title)}</title>" + (
+        f"<desc>{escape(description)}</desc>" if description else "")
+    return re.sub(r"<svg\b([^>]*)>", lambda m: f'<svg{m.group(1)} role="img" '
+                  f'aria-label="{escape(title)}"{minimum}>{about}', svg, count=1)
+
+
+def _legend_beside(ax: Any, fontsize: float, handles: list[Any] | None = None) -> None:
+    """The legend right of the plot, where it covers no bar or line."""
+    ax.legend(**({"handles": handles} if handles else {}), loc="upper left",
+              bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=fontsize)
+
+
 def _style():
     plt = _pyplot()
     return plt.rc_context({"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False,
@@ -57,16 +79,18 @@ def techniques_chart(stats: dict[str, Any], limit: int = 23) -> str | None:
     rows.sort(key=lambda r: (order.get(r["category"], 99), -r["count"]))
     plt = _pyplot()
     with _style():
-        fig, ax = plt.subplots(figsize=(7.5, 0.28 * len(rows) + 0.9))
+        fig, ax = plt.subplots(figsize=(6.3, 0.28 * len(rows) + 0.9))
         labels = [_technique_label(r["technique"]) for r in rows][::-1]
         counts = [r["count"] for r in rows][::-1]
         colours = [_COLOURS.get(r["category"], "#555") for r in rows][::-1]
         ax.barh(labels, counts, color=colours)
         ax.set_xlabel("detections (paragraph × technique)")
-        for category in CATEGORY_NAMES:
-            if any(r["category"] == category for r in rows):
-                ax.bar(0, 0, color=_COLOURS[category], label=category)
-        ax.legend(loc="lower right", frameon=False, fontsize=8)
+        from matplotlib.patches import Patch
+
+        # legend entries of their own (empty bars at 0 stretched the axis to -0.4)
+        _legend_beside(ax, 8, [Patch(color=_COLOURS[category], label=category)
+                               for category in CATEGORY_NAMES
+                               if any(r["category"] == category for r in rows)])
         return _svg(fig)
 
 
@@ -91,7 +115,7 @@ def over_time_chart(stats: dict[str, Any]) -> str | None:
         return None
     plt = _pyplot()
     with _style():
-        fig, ax = plt.subplots(figsize=(7.5, 3.2))
+        fig, ax = plt.subplots(figsize=(6.3, 3.2))
         x = [p["period"] for p in periods]
         for category in CATEGORY_NAMES:
             # a period without paragraphs has no share: a gap in the line, not a 0
@@ -105,7 +129,7 @@ def over_time_chart(stats: dict[str, Any]) -> str | None:
             step = max(1, len(x) // 12)
             ax.set_xticks(range(0, len(x), step), [x[i] for i in range(0, len(x), step)])
         ax.tick_params(axis="x", labelrotation=45)
-        ax.legend(frameon=False, fontsize=7, ncol=2)
+        _legend_beside(ax, 7)
         return _svg(fig)
 
 

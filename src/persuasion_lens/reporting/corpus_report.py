@@ -28,6 +28,7 @@ th{background:#f3f3f3}
 .none{color:#666;font-style:italic}
 .filters{color:#555}
 svg{max-width:100%;height:auto}
+.chart{overflow-x:auto}
 footer{color:#666;font-size:.8rem;margin:20px 0}
 """
 
@@ -57,9 +58,15 @@ def _left_out_note(left_out: int, noun: str) -> str:
             f"{'is' if left_out == 1 else 'are'} left out of the chart.")
 
 
-def _figure(title: str, svg: str | None, note: str) -> str:
-    body = svg if svg else "<p class='none'>No data for this chart (nothing stored matches, " \
-                           "or the articles lack this metadata).</p>"
+def figure(title: str, svg: str | None, note: str) -> str:
+    """A chart's section: its title, what it shows and the chart, labelled for screen readers
+    in a box that scrolls sideways where the page is narrower than it can shrink to."""
+    if not svg:
+        body = ("<p class='none'>No data for this chart (nothing stored matches, or the "
+                "articles lack this metadata).</p>")
+    else:
+        body = (f"<div class='chart' tabindex='0' role='group' aria-label='{escape(title)}'>"
+                f"{corpus_charts.labelled(svg, title, note)}</div>")
     return f"<section><h2>{escape(title)}</h2><p>{escape(note)}</p>{body}</section>"
 
 
@@ -153,7 +160,7 @@ def narrative_sections(data: dict[str, Any]) -> str:
              "with the narrative model. "
              "Narratives and roles are model predictions that miss their quality bar (see "
              "docs/narratives.md): read them as leads, not findings.</p>")
-    figures = "".join(_figure(*section) for section in (
+    figures = "".join(figure(*section) for section in (
         ("Narratives over time", corpus_charts.narratives_over_time_chart(data),
          "Share of each month's articles carrying each of the most frequent narratives."),
         ("Narratives by outlet", corpus_charts.narratives_by_outlet_chart(data),
@@ -251,7 +258,7 @@ def render_corpus_report(data: dict[str, Any], link_folder: str | None = None,
                          title: str = "persuasion-lens corpus report") -> str:
     filters = data.get("filters") or {}
     shown = ", ".join(f"{k}: {v}" for k, v in filters.items()) or "none"
-    figures = "".join(_figure(*section) for section in chart_sections(data))
+    figures = "".join(figure(*section) for section in chart_sections(data))
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width,initial-scale=1'>"

@@ -167,7 +167,12 @@ def corpus_page(
     query: FilterQuery = Depends(),
     offset: int = 0,
 ) -> HTMLResponse:
-    from persuasion_lens.reporting.corpus_report import STYLE, chart_sections, narrative_sections
+    from persuasion_lens.reporting.corpus_report import (
+        STYLE,
+        chart_sections,
+        figure,
+        narrative_sections,
+    )
 
     values = {"q": q, **asdict(query)}
     offset = max(0, offset)
@@ -181,11 +186,7 @@ def corpus_page(
     searched = bool(q or filters.to_dict())  # any filter lists its paragraphs, as plens search
     results = search(db, q, filters, RESULTS_SHOWN, offset) if searched else None
     total = count_matches(db, q, filters) if results is not None else 0
-    charts = "".join(
-        f"<section><h2>{escape(title)}</h2><p>{escape(note)}</p>"
-        f"{svg or '<p class=none>No data for this chart.</p>'}</section>"
-        for title, svg, note in chart_sections(data)
-    )
+    charts = "".join(figure(*section) for section in chart_sections(data))
     body = (
         "<h1>Corpus</h1>"
         f"<section>{_form(values)}"
