@@ -485,14 +485,30 @@ def test_narratives_and_entity_roles_in_the_app_and_the_corpus_page(narrative_pa
 
     page.click("#toggle-input")
     page.fill("#text", MANY_NAMES)  # more names than the role line shows
-    page.click("#analyse")
+    with page.expect_response("**/api/analyze") as answered:
+        page.click("#analyse")
     page.wait_for_selector("#article:has-text('Berlin')", timeout=120_000)
+    many = answered.value.json()
     listed = page.locator("#meta details.more-names li")
     assert not listed.first.is_visible()  # folded until asked for
     page.click("#meta details.more-names summary")
     names = listed.all_inner_texts()
     assert len(names) >= 2 and all(n.endswith(("(minor)", "(main actor)")) for n in names)
     assert any(n.startswith("Berlin: ") for n in names)
+    # one of each left out: "and 1 more main actors; 1 other names found" before
+    from playwright.sync_api import expect
+
+    from persuasion_lens.reporting.terminal import MAX_ENTITIES
+
+    named = [{**many["entities"][0], "entity": f"Name {i}"} for i in range(MAX_ENTITIES + 1)]
+    crafted = {**many, "entities": named, "minor_entities": [{**named[0], "entity": "Minor"}]}
+    page.route("**/api/analyze", lambda route: route.fulfill(json=crafted))
+    page.click("#toggle-input")
+    page.click("#analyse")
+    expect(page.locator("#meta .entity-role", has_text="Name 0")).to_have_count(1)
+    summary = page.locator("#meta details.more-names summary").inner_text()
+    assert "and 1 more main actor; 1 other name found" in summary, summary
+    page.unroute("**/api/analyze")
 
     if SEED_EXAMPLE.exists():  # Russia leans Antagonist in an article leaning to its side
         page.click("#toggle-input")

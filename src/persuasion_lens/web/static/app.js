@@ -45,6 +45,8 @@
     }
     return node;
   }
+  // "1 word", "2 words", as the command line's wording.counted writes them
+  const counted = (count, noun) => `${count.toLocaleString("en")} ${noun}${count === 1 ? "" : "s"}`;
   const pct = (x) => `${Math.round(x * 100)}%`; // for widths; numbers are shown with decimals()
   // Two decimals, as the terminal report prints them (Python's f"{x:.2f}"): toFixed, except that
   // an exact half (0.125, 0.375: an odd number of eighths) goes to the even digit, as in Python.
@@ -361,8 +363,8 @@
       // the names the role line leaves out, listed on request as the HTML report does
       const more = r.entities.slice(MAX_ENTITIES);
       const minor = r.minor_entities || [];
-      const rest = [more.length ? `and ${more.length} more main actors` : "",
-        minor.length ? `${minor.length} other names found that the article probably casts in no role` : ""].filter(Boolean).join("; ");
+      const rest = [more.length ? `and ${counted(more.length, "more main actor")}` : "",
+        minor.length ? `${counted(minor.length, "other name")} found that the article probably casts in no role` : ""].filter(Boolean).join("; ");
       const leftOut = [...more.map((e) => [e, "main actor"]), ...minor.map((e) => [e, "minor"])];
       item("Roles", ...shown.flatMap((e, i) => [i ? "; " : "", describeEntity(e)]), experimental(),
         rest ? el("details", { class: "more-names" }, el("summary", { class: "prob", text: rest }),
