@@ -1016,3 +1016,25 @@ def test_api_docs_headings_and_contrast(page, server):
     assert page.locator("p p, p div").count() == 0
     assert page.locator("#api-description p").count() >= 1
     assert min(_contrasts(page, ".version")) >= 4.5
+
+
+def test_corpus_pages_run_under_their_content_security_policy(narrative_page, narrative_server):
+    """docs/web.md promised a Content-Security-Policy on the pages; the corpus pages had none.
+    Their inline script (the article page's tips) must still run under it."""
+    import urllib.request
+
+    page = narrative_page
+    answer = page.goto(narrative_server + "/corpus?q=the")
+    policy = answer.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "script-src 'sha256-" in policy
+    page.locator("table a[href^='/corpus/article/']").first.click()  # a result's link works
+    page.wait_for_selector("main")
+    with urllib.request.urlopen(f"{narrative_server}/corpus/api/search?q=&limit=500") as answer:
+        found = json.loads(answer.read())["results"]
+    marked = next(row for row in found if row["techniques"])
+    article = page.goto(f"{narrative_server}/corpus/article/{marked['article_id']}")
+    assert article.headers["content-security-policy"] == policy
+    page.wait_for_selector("article mark.hl")
+    page.locator("article mark.hl").first.focus()  # the inline script shows the tip
+    assert page.locator("#tip").is_visible()
+    assert page.locator("#tip").inner_text().strip()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import functools
+import hashlib
 import json
 from html import escape
 
@@ -207,3 +210,11 @@ def _title_of(result: ArticleResult, longest: int = 140) -> str:
     if len(first) > longest:
         first = first[:longest - 3] + "…"
     return first or "Article"
+
+
+@functools.cache
+def page_script_hash() -> str:
+    """The CSP source of the page's one inline script ('sha256-...'), for servers that serve
+    these pages with a Content-Security-Policy."""
+    digest = hashlib.sha256(_SCRIPT.encode("utf-8")).digest()
+    return f"sha256-{base64.b64encode(digest).decode('ascii')}"

@@ -84,6 +84,26 @@ CONTENT_SECURITY_POLICY = (
 
 # The app's own pages; other routers (the corpus pages) bring their own inline styles.
 PAGES_WITH_CSP = frozenset({"/", "/docs"})
+CORPUS_PAGES = "/corpus"  # and the article pages under it; its api/ answers JSON
+
+
+def corpus_page_policy() -> str:
+    """The corpus pages' Content-Security-Policy: their inline styles, the one inline script of
+    an article page (by its hash), nothing fetched, framed or posted elsewhere."""
+    from persuasion_lens.reporting.html import page_script_hash
+
+    return ("default-src 'none'; style-src 'unsafe-inline'; "
+            f"script-src '{page_script_hash()}'; img-src 'self' data:; base-uri 'none'; "
+            "frame-ancestors 'none'; form-action 'self'")
+
+
+def _policy_for(path: str) -> str | None:
+    if path in PAGES_WITH_CSP:
+        return CONTENT_SECURITY_POLICY
+    if path == CORPUS_PAGES or (path.startswith(CORPUS_PAGES + "/")
+                                and not path.startswith(CORPUS_PAGES + "/api/")):
+        return corpus_page_policy()
+    return None
 
 ANALYZE_REQUEST_BODY: dict[str, Any] = {
     "required": True,
@@ -219,10 +239,8 @@ class GuardMiddleware:
                 headers = list(message.get("headers", []))
                 headers.append((b"x-content-type-options", b"nosniff"))
                 headers.append((b"referrer-policy", b"no-referrer"))
-                if path in PAGES_WITH_CSP:
-                    headers.append(
-                        (b"content-security-policy", CONTENT_SECURITY_POLICY.encode("ascii"))
-                    )
+                if (policy := _policy_for(path)) is not None:
+                    headers.append((b"content-security-policy", policy.encode("ascii")))
                 message = {**message, "headers": headers}
             await send(message)
 
