@@ -250,3 +250,32 @@ NARRATIVE_TEXT = (
     "Russia had no choice but to defend itself against Western aggression. The United States "
     "will fight to the last Ukrainian.\n"
 )
+
+
+class SlowDetector(FakeDetector):
+    """Like FakeDetector, taking 20 ms per document, so that concurrent runs overlap."""
+
+    def predict_proba(self, documents):
+        import time
+
+        time.sleep(0.02 * len(documents))
+        return super().predict_proba(documents)
+
+
+def gated_analyzer():
+    """Factory for a slow fake analyzer that, once loaded, touches `$PLENS_TEST_GATE.<pid>`
+    and waits for the file `$PLENS_TEST_GATE` (at most a minute): a test starts runs in
+    several processes and opens the gate when all are loaded, so that they run at once."""
+    import time
+
+    from persuasion_lens.pipeline.analyzer import AnalysisOptions, Analyzer
+
+    analyzer = Analyzer(SlowDetector(), span_detector=FakeSpans(),
+                        options=AnalysisOptions(spans=True, article_labels=False,
+                                                narratives=False))
+    gate = Path(os.environ["PLENS_TEST_GATE"])
+    Path(f"{gate}.{os.getpid()}").touch()
+    deadline = time.monotonic() + 60
+    while not gate.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return analyzer

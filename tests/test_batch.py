@@ -183,6 +183,60 @@ def test_a_killed_run_counts_the_articles_it_stored(tmp_path, db_url):  # noqa: 
         (first, 0, 0, None), (second - first, first, 0, None)]
 
 
+def test_two_runs_on_the_same_input_at_once_store_each_article_once(tmp_path,
+                                                                     db_url):  # noqa: F811
+    """Two runs of the same command at once: on PostgreSQL the second died with a duplicate
+    key IntegrityError (a SELECT does not see the other run's uncommitted rows), on SQLite it
+    counted as analysed articles that the other run had stored (96 analysed for 80 stored).
+    Now an article the other run stored first is skipped, and the counts add up."""
+    rows = article_rows(60)
+    path = write_jsonl(tmp_path / "in.jsonl", rows)
+    open_database(db_url).dispose()  # the schema, before the runs race for the articles
+    gate = tmp_path / "gate"
+    command = [*PLENS, "batch", str(path), "--db", db_url, "--batch-size", "3",
+               "--no-progress", "--analyzer-factory", "corpus_helpers:gated_analyzer"]
+    env = {**subprocess_env(), "PLENS_TEST_GATE": str(gate), "COLUMNS": "200"}
+    processes = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    try:
+        deadline = time.monotonic() + 120
+        while (len(list(tmp_path.glob("gate.*"))) < 2 and time.monotonic() < deadline
+               and all(process.poll() is None for process in processes)):
+            time.sleep(0.01)
+        gate.touch()  # both have loaded the analyzer: they run at once from here
+        outputs = [process.communicate(timeout=180) for process in processes]
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+    for process, (_out, err) in zip(processes, outputs, strict=True):
+        assert process.returncode == 0 and "Traceback" not in err, err
+    said = [_summary_counts(out) for out, _ in outputs]
+    db = open_database(db_url)
+    try:
+        with db.engine.connect() as connection:
+            ids = list(connection.scalars(select(articles.c.external_id)))
+            recorded = connection.execute(
+                select(runs.c.analysed, runs.c.skipped, runs.c.failed)).all()
+        _assert_complete(db)
+    finally:
+        db.dispose()
+    assert sorted(ids) == sorted(row["id"] for row in rows)  # each article once
+    assert sum(analysed for analysed, _ in said) == len(rows)
+    assert sorted(said) == sorted((a, s) for a, s, _ in recorded)
+    assert all(analysed + skipped == len(rows) for analysed, skipped, _ in recorded)
+
+
+def _summary_counts(output: str) -> tuple[int, int]:
+    """(analysed, skipped) as the batch summary prints them."""
+    found = {}
+    for line in output.splitlines():
+        cells = [cell.strip() for cell in line.split("│") if cell.strip()]
+        if len(cells) == 2 and cells[0] in ("analysed", "skipped (already stored)"):
+            found[cells[0]] = int(cells[1].replace(",", ""))
+    return found["analysed"], found["skipped (already stored)"]
+
+
 def _kill_9_once_stored(command: list[str], db, at_least: int) -> None:
     """Run `command` and kill it with -9 once `at_least` articles are stored."""
     process = subprocess.Popen(command, env=subprocess_env(), stdout=subprocess.DEVNULL,

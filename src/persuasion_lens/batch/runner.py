@@ -147,12 +147,13 @@ def run_batch(
             failures = read_failures + [answer["failure"] for answer in answers
                                         if not answer["ok"]]
             with _ctrl_c_held():
-                _, given = store_results(db, analysed, failures, run_id, narrated,
-                                         skipped=summary.skipped - skipped_recorded,
-                                         settled=settled)
-                summary.analysed += len(analysed)
+                added, given = store_results(db, analysed, failures, run_id, narrated,
+                                             skipped=summary.skipped - skipped_recorded,
+                                             settled=settled)
+                summary.analysed += added
                 summary.narratives_added += given
-                summary.skipped += len(narrated) - given  # another run gave them narratives first
+                # another run stored them, or gave them narratives, first
+                summary.skipped += len(analysed) - added + len(narrated) - given
                 skipped_recorded = summary.skipped
                 note_failures(failures)
             _note_other_languages(done, summary)

@@ -154,7 +154,8 @@ def store_results(
     by the time this runs (another run gave them) is left alone, so nothing is stored twice.
 
     With a `run_id`, the same transaction adds this batch to the run's counts (`skipped`: the
-    articles found stored since the last batch), so they are right however the run ends.
+    articles found stored since the last batch; those of `analysed` that another run stored
+    meanwhile are added to it), so they are right however the run ends.
     `settled`: (source, location) places of articles found stored already, whose failures
     recorded by earlier runs are cleared as those of the articles stored here are.
     """
@@ -165,11 +166,16 @@ def store_results(
                         _stored_places([*analysed, *narratives_added]) | set(settled), run_id)
         if failed:
             _store_failures(connection, failed, run_id)
-        if run_id is not None:
-            _add_to_run_counts(connection, run_id, analysed=len(analysed), failed=len(failed),
-                               skipped=skipped + len(narratives_added) - given,
+        if run_id is not None:  # what another run stored first counts as skipped
+            _add_to_run_counts(connection, run_id, analysed=added, failed=len(failed),
+                               skipped=skipped + _unique_count(analysed) - added
+                               + len(narratives_added) - given,
                                narratives_added=given)
     return added, given
+
+
+def _unique_count(items: Sequence[dict[str, Any]]) -> int:
+    return len({item["key"] for item in items})
 
 
 def _add_to_run_counts(connection: Connection, run_id: int, **counts: int) -> None:
@@ -261,33 +267,22 @@ def _merge_warnings(connection: Connection, new: dict[int, list[str]]) -> None:
 def _store_articles(
     connection: Connection, items: Sequence[dict[str, Any]], run_id: int | None
 ) -> int:
+    """Insert the articles whose key is not stored; returns how many were. An article that
+    another run stores meanwhile (two runs on the same input) is left to it, not an error."""
     unique: dict[str, dict[str, Any]] = {}
     for item in items:
         unique.setdefault(item["key"], item)
-    present = set(
-        connection.scalars(select(articles.c.key).where(articles.c.key.in_(list(unique))))
-    )
-    new = [item for key, item in unique.items() if key not in present]
-    if not new:
+    ids = _insert_new_articles(connection, list(unique.values()), run_id)
+    if not ids:
         return 0
-    now = _now()
-    rows = [_article_row(item, run_id, now) for item in new]
-    for column in ("narratives_version", "side_russian"):
-        if not any(row[column] is not None for row in rows):
-            # name the column only when a row needs it (every row must have the same keys),
-            # so that writing articles without narratives works on any schema version
-            for row in rows:
-                del row[column]
-    ids = connection.execute(
-        insert(articles).returning(articles.c.id, sort_by_parameter_order=True), rows
-    ).scalars().all()
+    new = [unique[key] for key in ids]
     paragraph_rows: list[dict[str, Any]] = []
     technique_rows: list[dict[str, Any]] = []
     span_rows: list[dict[str, Any]] = []
     frame_rows: list[dict[str, Any]] = []
     narrative_rows: dict[Any, list[dict[str, Any]]] = {
         table: [] for table in (narratives, subnarratives, entities, entity_fine_roles)}
-    for article_id, item in zip(ids, new, strict=True):
+    for article_id, item in zip(ids.values(), new, strict=True):
         result = item["result"]
         for paragraph in result["paragraphs"]:
             index = paragraph["index"]
@@ -323,6 +318,38 @@ def _store_articles(
         if table_rows:
             connection.execute(insert(table), table_rows)
     return len(new)
+
+
+def _insert_new_articles(connection: Connection, items: Sequence[dict[str, Any]],
+                         run_id: int | None) -> dict[str, int]:
+    """Insert these articles, skipping any whose key is stored (ON CONFLICT DO NOTHING): a
+    concurrent run's uncommitted rows are invisible to a SELECT, but the insert waits for them
+    (PostgreSQL) or the write lock (SQLite) and then skips them. Returns {key: id} of those
+    inserted. In key order, so two runs lock the keys they share in the same order."""
+    present = set(connection.scalars(
+        select(articles.c.key).where(articles.c.key.in_([item["key"] for item in items]))))
+    now = _now()
+    rows = [_article_row(item, run_id, now)
+            for item in sorted(items, key=lambda item: item["key"])
+            if item["key"] not in present]
+    if not rows:
+        return {}
+    for column in ("narratives_version", "side_russian"):
+        if not any(row[column] is not None for row in rows):
+            # name the column only when a row needs it (every row must have the same keys),
+            # so that writing articles without narratives works on any schema version
+            for row in rows:
+                del row[column]
+    statement = _dialect(connection).insert(articles).on_conflict_do_nothing(
+        index_elements=["key"])
+    inserted = dict(connection.execute(
+        statement.returning(articles.c.key, articles.c.id), rows).all())
+    return {row["key"]: inserted[row["key"]] for row in rows if row["key"] in inserted}
+
+
+def _dialect(connection: Connection) -> Any:
+    """The dialect module whose `insert` has ON CONFLICT (SQLite or PostgreSQL)."""
+    return sqlite if connection.dialect.name == "sqlite" else postgresql
 
 
 def narrative_of(subnarrative: str) -> str:
@@ -424,7 +451,7 @@ def _store_failures(
     connection: Connection, items: Sequence[dict[str, Any]], run_id: int | None
 ) -> None:
     now = _now()
-    dialect = sqlite if connection.dialect.name == "sqlite" else postgresql
+    dialect = _dialect(connection)
     seen: dict[tuple[str, str], dict[str, Any]] = {}
     for item in items:
         key = (str(item["source"]), str(item.get("location") or ""))
@@ -436,4 +463,4 @@ def _store_failures(
         set_={"reason": statement.excluded.reason, "last_seen": statement.excluded.last_seen,
               "run_id": statement.excluded.run_id},
     )
-    connection.execute(statement, list(seen.values()))
+    connection.execute(statement, [seen[key] for key in sorted(seen)])  # in one lock order
