@@ -720,6 +720,47 @@ def test_an_edited_article_is_kept_in_both_versions_and_the_run_says_so(tmp_path
         db.dispose()
 
 
+def test_an_edited_article_in_the_same_run_is_warned_about(tmp_path):
+    """Both versions of an id in one batch (--batch-size 100), or in batches read before the
+    first is stored (--dask local), were stored without the warning: only the database was
+    asked, when each batch was made."""
+    rows = [{"id": "x", "text": article_text(1)}, {"id": "y", "text": article_text(2)},
+            {"id": "x", "text": article_text(1) + "\n\nA paragraph added later."}]
+    path = write_jsonl(tmp_path / "in.jsonl", rows)
+    result = runner.invoke(app, ["batch", str(path), "--db", f"sqlite:///{tmp_path / 'c.db'}",
+                                 "--no-progress", "--batch-size", "100", *analyzer_args()])
+    assert result.exit_code == 0, result.output
+    assert "1 article(s) stored whose id was stored before with another text" in result.output
+    db = open_database(f"sqlite:///{tmp_path / 'd.db'}")
+    try:
+        summary = run_batch([str(path)], db, executor=_ReadsAhead(), batch_size=1)
+    finally:
+        db.dispose()
+    assert (summary.analysed, summary.new_versions, summary.new_version_ids) == (3, 1, ["x"])
+
+
+class _ReadsAhead:
+    """A local executor that makes every batch before storing the first, as Dask makes a few
+    (for each worker thread) before the first comes back."""
+
+    name = "local"
+
+    def __init__(self):
+        from persuasion_lens.batch.executors import LocalExecutor
+
+        self.inner = LocalExecutor(analyzer_spec())
+        self.spec = self.inner.spec
+
+    def start(self):
+        return self.inner.start()
+
+    def map(self, jobs):
+        return self.inner.map(iter(list(jobs)))
+
+    def close(self):
+        pass
+
+
 def test_rate_of_long_articles_is_given_per_article():
     from persuasion_lens.cli.corpus import rate_text
 

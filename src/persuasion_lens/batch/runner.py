@@ -230,6 +230,7 @@ def _jobs(
     of articles not stored yet, and with narratives on, of stored articles without
     narratives)."""
     seen: set[str] = set()
+    ids_to_store: set[str] = set()  # ids of the articles this run analyses to store
     records: list[Record] = []
     failures: list[dict[str, Any]] = []
 
@@ -253,7 +254,8 @@ def _jobs(
             else:
                 seen.add(payload["key"])
                 fresh.append(payload)
-        _note_new_versions(db, [p for p in fresh if not p.get("narratives_only")], summary)
+        _note_new_versions(db, [p for p in fresh if not p.get("narratives_only")], summary,
+                           ids_to_store)
         advance(len(payloads) - len(fresh) + len(failures))
         return (list(failures), settled), fresh
 
@@ -276,15 +278,18 @@ def _places(payload: dict[str, Any]) -> list[Place]:
 
 
 def _note_new_versions(db: Database, fresh: list[dict[str, Any]], summary: BatchSummary,
-                       keep: int = 5) -> None:
-    """Count the articles to store whose id is stored with another text already."""
+                       earlier: set[str], keep: int = 5) -> None:
+    """Count the articles to store whose id is stored with another text already, or comes
+    with another text earlier in this run (`earlier`: the ids of the articles to store met so
+    far, added to here): in this batch, or in one not stored yet (Dask reads batches ahead)."""
     ids = [p["external_id"] for p in fresh if p.get("external_id")]
     known = stored_external_ids(db, ids) if ids else set()
     for identifier in ids:
-        if identifier in known:
+        if identifier in known or identifier in earlier:
             summary.new_versions += 1
-            if len(summary.new_version_ids) < keep:
+            if len(summary.new_version_ids) < keep and identifier not in summary.new_version_ids:
                 summary.new_version_ids.append(identifier)
+        earlier.add(identifier)
 
 
 def _note_other_languages(answers: list[dict[str, Any]], summary: BatchSummary,
