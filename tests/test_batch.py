@@ -848,7 +848,11 @@ def test_ctrl_c_in_the_command_says_so_once_and_exits_130(tmp_path):
                                  "corpus_helpers:interrupted_analyzer"])
     assert result.exit_code == 130
     assert result.output.count("interrupted") == 1  # the command's message, not twice
-    assert "everything committed so far is kept" in " ".join(result.output.split())
+    said = " ".join(result.output.split())
+    assert "everything committed so far is kept" in said
+    # and what this run stored: the batches before the one with "ctrl-c" (it said nothing)
+    assert ("this run analysed and stored 4 articles, skipped 0 (already stored), 0 failed"
+            in said), said
 
 
 def test_an_empty_input_is_an_error_and_creates_no_database(tmp_path):

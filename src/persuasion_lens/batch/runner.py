@@ -37,7 +37,7 @@ from persuasion_lens.storage.repository import (
 )
 from persuasion_lens.text.languages import language_name
 
-__all__ = ["AnalyzerSpec", "BatchSummary", "make_executor", "run_batch"]
+__all__ = ["AnalyzerSpec", "BatchInterrupted", "BatchSummary", "make_executor", "run_batch"]
 
 
 @dataclass
@@ -85,6 +85,14 @@ class BatchSummary:
                 "other_language": self.other_language,
                 "other_language_ids": self.other_language_ids,
                 "failures": [f.to_dict() for f in self.failures]}
+
+
+class BatchInterrupted(KeyboardInterrupt):
+    """A Ctrl-C during `run_batch`, with the summary of what the run stored before it."""
+
+    def __init__(self, summary: BatchSummary):
+        super().__init__()
+        self.summary = summary
 
 
 Place = tuple[str, str]  # where a failure is recorded: (source, location)
@@ -167,7 +175,7 @@ def run_batch(
         if run_id is not None:  # what was stored before the interrupt, the run left unfinished
             record_run_counts(db, run_id, summary.analysed, summary.skipped, summary.failed,
                               summary.narratives_added)
-        raise
+        raise BatchInterrupted(summary) from None
     finally:
         summary.seconds = time.perf_counter() - started
         _close(executor, summary)

@@ -130,15 +130,30 @@ def batch(
                                 status=status)
             # the bar ends on the run's rate, as the summary says it (not on the last 30 s)
             bar.update(task, rate=summary.rate)
-    except KeyboardInterrupt:
-        error_console.print("interrupted: everything committed so far is kept; run the same "
-                            "command again to resume")
+    except KeyboardInterrupt as interrupted:
+        error_console.print(_interrupted_text(getattr(interrupted, "summary", None)),
+                            highlight=False)
         raise typer.Exit(130) from None
     finally:
         database.dispose()
     _print_summary(summary, database.url)
     if summary.failed:
         raise typer.Exit(1)
+
+
+def _interrupted_text(summary) -> str:
+    """What an interrupted run says: what it stored (when it got that far), and how to go on."""
+    from persuasion_lens.text.wording import counted
+
+    stored = ""
+    if summary is not None:
+        done = [f"analysed and stored {counted(summary.analysed, 'article')}"]
+        if summary.narratives:
+            done.append(f"added narratives to {summary.narratives_added:,}")
+        done += [f"skipped {summary.skipped:,} (already stored)", f"{summary.failed:,} failed"]
+        stored = f"this run {', '.join(done)}; "
+    return (f"interrupted: {stored}everything committed so far is kept; run the same command "
+            "again to resume")
 
 
 def _progress_bar(enabled: bool):
