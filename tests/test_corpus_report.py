@@ -92,6 +92,32 @@ def test_search_and_export_commands(corpus, tmp_path):
     assert len(output.read_text(encoding="utf-8").strip().splitlines()) >= 24 * 4 + 1
 
 
+def test_report_and_export_to_a_folder_or_a_misnamed_file_say_so_first(corpus, tmp_path):
+    """`-o DIR`: report warned that the report is an HTML page, then failed with "[Errno 21]
+    Is a directory" leaving DIR_files/ behind; export gave the raw errno. `export -o x.csv
+    --format parquet` wrote Parquet into x.csv without a word, where report warns."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    for command, suggested in ((["report"], "report.html"), (["export"], "export.csv"),
+                               (["export", "--format", "parquet"], "export.parquet")):
+        result = runner.invoke(app, [*command, "--db", corpus, "-o", str(folder)])
+        said = " ".join(result.output.split())
+        assert result.exit_code == 2, result.output
+        assert said == f"error: {folder} is a folder: give the file to write, such as " \
+            f"{folder / suggested}", said
+    assert list(tmp_path.iterdir()) == [folder] and not list(folder.iterdir())
+    misnamed = tmp_path / "x.csv"
+    result = runner.invoke(app, ["export", "--db", corpus, "-o", str(misnamed),
+                                 "--format", "parquet"])
+    assert result.exit_code == 0, result.output
+    assert "x.csv: the export is a Parquet file, whatever the file is called" in \
+        " ".join(result.output.split())
+    assert misnamed.read_bytes()[:4] == b"PAR1"
+    named = runner.invoke(app, ["export", "--db", corpus, "-o", str(tmp_path / "x.parquet"),
+                                "--format", "parquet"])
+    assert named.exit_code == 0 and "whatever" not in named.output
+
+
 def test_web_corpus_router(corpus):
     from persuasion_lens.web.corpus import router
 

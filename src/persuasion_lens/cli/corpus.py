@@ -433,10 +433,7 @@ def report(
     from persuasion_lens.reporting.corpus_report import write_corpus_report
 
     filters = _filters(technique, category, outlet, lang, since, until, narrative)
-    if not output.parent.is_dir():
-        fail(f"{output.parent}: no such folder")
-    if output.suffix.lower() not in (".html", ".htm"):
-        warn(f"{output}: the report is an HTML page, whatever the file is called")
+    check_output_file(output, (".html", ".htm"), "the report is an HTML page")
     database = _open(db)
     try:
         folder, pages, data = write_corpus_report(database, output, filters, top=top)
@@ -448,6 +445,20 @@ def report(
         warn("nothing matched: the report has no articles (check the filters)")
         return
     _print_narrative_summary(data["narratives"])
+
+
+def check_output_file(output: Path, suffixes: tuple[str, ...], what: str,
+                      name: str = "report") -> None:
+    """Before anything is written: an error for a folder given as the file (`name` and the
+    first of `suffixes` suggest one in it) or a missing folder to write it in, a warning for a
+    name whose suffix is not one of `suffixes`."""
+    if output.is_dir():
+        fail(f"{output} is a folder: give the file to write, such as "
+             f"{output / (name + suffixes[0])}")
+    if not output.parent.is_dir():
+        fail(f"{output.parent}: no such folder")
+    if output.suffix.lower() not in suffixes:
+        warn(f"{output}: {what}, whatever the file is called")
 
 
 def _print_narrative_summary(data: dict, shown: int = 5) -> None:
@@ -490,6 +501,13 @@ class ExportFormat(str, Enum):
 _EXPORT_SUFFIXES = {".parquet": ExportFormat.parquet, ".pq": ExportFormat.parquet,
                     ".csv": ExportFormat.csv, ".jsonl": ExportFormat.jsonl,
                     ".ndjson": ExportFormat.jsonl}
+_EXPORT_WHAT = {ExportFormat.parquet: "the export is a Parquet file",
+                ExportFormat.csv: "the export is a CSV file",
+                ExportFormat.jsonl: "the export is JSON Lines"}
+
+
+def _export_suffixes(output_format: ExportFormat) -> tuple[str, ...]:
+    return tuple(suffix for suffix, kind in _EXPORT_SUFFIXES.items() if kind == output_format)
 
 
 @app.command()
@@ -512,13 +530,14 @@ def export(
     """Export the results: a row per paragraph (CSV, Parquet) or an article per line (JSONL)."""
     from persuasion_lens.storage.export import write_csv, write_jsonl, write_parquet
 
-    if output_format is None:
+    if output_format is None and not output.is_dir():
         output_format = _EXPORT_SUFFIXES.get(output.suffix.lower())
         if output_format is None:
             fail("give --format csv, parquet or jsonl (or name the file .csv, .parquet or "
                  ".jsonl)")
-    if not output.parent.is_dir():
-        fail(f"{output.parent}: no such folder")
+    output_format = output_format or ExportFormat.csv  # a folder: the check below says so
+    check_output_file(output, _export_suffixes(output_format), _EXPORT_WHAT[output_format],
+                      name="export")
     filters = _filters(technique, category, outlet, lang, since, until, narrative)
     database = _open(db)
     try:
