@@ -144,6 +144,28 @@ def test_run_batch_library_api(tmp_path):
     db.dispose()
 
 
+def test_csv_and_parquet_number_a_failing_row_alike(tmp_path):
+    """The same bad row was "row 3" in a CSV file (the header counted as row 1, as a
+    spreadsheet shows it) and "row 2" in a Parquet file (the second row of data). Both are now
+    numbered as a spreadsheet does, and the summary says so."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = {"id": ["1", "2", "3"], "text": [article_text(1), "  ", article_text(3)]}
+    pq.write_table(pa.table(table), tmp_path / "t.parquet")
+    with (tmp_path / "t.csv").open("w", encoding="utf-8", newline="") as handle:
+        handle.write("id,text\n" + "".join(
+            f'{identifier},"{text}"\n' for identifier, text in zip(*table.values(), strict=True)))
+    locations = {path: [item.location for item in read_inputs([str(tmp_path / path)])
+                        if isinstance(item, Failure)] for path in ("t.csv", "t.parquet")}
+    assert locations == {"t.csv": ["row 3"], "t.parquet": ["row 3"]}
+    result = runner.invoke(app, ["batch", str(tmp_path / "t.parquet"), "--db",
+                                 f"sqlite:///{tmp_path / 'r.db'}", "--no-progress",
+                                 *analyzer_args()])
+    assert result.exit_code == 1
+    assert "t.parquet, row 3 (the header is row 1):" in " ".join(result.output.split())
+
+
 @pytest.mark.slow
 def test_kill_9_then_resume_stores_every_article_exactly_once(tmp_path, db_url):  # noqa: F811
     rows = article_rows(200)

@@ -768,7 +768,7 @@ def test_a_database_from_before_narratives_opens_reports_and_takes_them(db_url):
                 "SELECT value FROM plens_meta WHERE name = 'schema_version'"))
         assert flags[run_id] is True or flags[run_id] == 1
         assert [flag for key, flag in flags.items() if key != run_id] == [None]
-        assert version == SCHEMA_VERSION == "7"
+        assert version == SCHEMA_VERSION == "8"
         assert len(stored_without_narratives(db, [i["key"] for i in _items(3)])) == 3
         store_batch(db, _narrative_items()[:1])
         assert stats(db)["narratives"]["articles"] == 1
@@ -930,6 +930,33 @@ def test_processes_creating_a_new_database_together_all_succeed(db_url):  # noqa
         assert db.full_text and counts(db)["articles"] == 0
     finally:
         db.dispose()
+
+
+def test_a_version_7_database_numbers_parquet_failures_as_csv_ones(db_url):  # noqa: F811
+    """A Parquet file's "row N" was its Nth row of data (CSV's counts the header as row 1):
+    the failures recorded before are renumbered once, so a later run clears the right ones."""
+    import sqlalchemy as sa
+
+    from persuasion_lens.storage.repository import store_batch
+    from persuasion_lens.storage.schema import failures, meta
+
+    recorded = [("/d/t.parquet", "row 1"), ("/d/t.parquet", "row 2"), ("/d/t.PQ", "row 9"),
+                ("/d/t.csv", "row 2"), ("/d/t.parquet", ""), ("/d/t.jsonl", "line 2")]
+    db = open_database(db_url)
+    store_batch(db, [], [{"source": source, "location": location, "reason": "bad"}
+                         for source, location in recorded])
+    with db.engine.begin() as connection:
+        connection.execute(sa.update(meta).where(meta.c.name == "schema_version")
+                           .values(value="7"))
+    db.dispose()
+    for _ in range(2):  # the second opening changes nothing
+        db = open_database(db_url)
+        with db.engine.connect() as connection:
+            places = set(connection.execute(select(failures.c.source, failures.c.location)))
+        db.dispose()
+        assert places == {("/d/t.parquet", "row 2"), ("/d/t.parquet", "row 3"),
+                          ("/d/t.PQ", "row 10"), ("/d/t.csv", "row 2"), ("/d/t.parquet", ""),
+                          ("/d/t.jsonl", "line 2")}
 
 
 def test_switching_to_wal_waits_while_another_process_holds_the_file():

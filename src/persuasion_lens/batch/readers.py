@@ -344,7 +344,7 @@ def read_csv(path: Path, columns: ColumnNames) -> Iterator[Item]:
         header = reader.fieldnames or []
         if columns.text not in header:
             raise _missing_column(path, columns.text, list(header), "--text-column")
-        number = 1
+        number = 1  # the header: row 1, as a spreadsheet numbers it (records, not lines)
         while True:
             try:
                 row = next(reader)
@@ -374,7 +374,7 @@ def read_parquet(path: Path, columns: ColumnNames) -> Iterator[Item]:
     if columns.text not in names:
         raise _missing_column(path, columns.text, names, "--text-column")
     wanted = [c for c in dict.fromkeys(vars(columns).values()) if c in names]
-    number = 0
+    number = 1  # rows are numbered as in a CSV file and a spreadsheet: the header is row 1
     for batch in parquet.iter_batches(batch_size=512, columns=wanted):
         for row in batch.to_pylist():
             number += 1

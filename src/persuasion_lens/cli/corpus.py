@@ -212,12 +212,22 @@ def _print_summary(summary, db_url: str) -> None:
              f"lang column or --lang says: {shown}{f' and {more:,} more' if more else ''}; "
              "analysed as given all the same (each one's warnings say so)")
     for failure in summary.failures:
-        where = f"{failure.source}, {failure.location}" if failure.location else failure.source
+        where = _failure_place(failure.source, failure.location)
         error_console.print(f"[red]failed:[/] {escape(where)}: {escape(failure.reason)}",
                             highlight=False, soft_wrap=True)
     if summary.failed > len(summary.failures):
         error_console.print(f"... and {summary.failed - len(summary.failures)} more "
                             "(see the failures table)")
+
+
+def _failure_place(source: str, location: str) -> str:
+    """Where a failure is: the file, and the line (JSON Lines), row (CSV, Parquet: numbered as
+    a spreadsheet shows the table, which the message says) or file in a folder."""
+    if not location:
+        return source
+    if location.startswith("row "):
+        location += " (the header is row 1)"
+    return f"{source}, {location}"
 
 
 # --- search ----------------------------------------------------------------------------------

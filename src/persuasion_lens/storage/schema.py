@@ -52,8 +52,9 @@ log = logging.getLogger(__name__)
 # 4: articles.side_russian; 5: the search index holds folded text (ё as е, ł as l);
 # 6: PostgreSQL stores each paragraph's search vector (paragraphs.search_vector), and SQLite's
 # search index keeps words with combining marks (Hindi, other Indic scripts) whole; 7: both
-# search indexes split words at variation selectors and keycaps (WORD_SEPARATING_MARKS)
-SCHEMA_VERSION = "7"
+# search indexes split words at variation selectors and keycaps (WORD_SEPARATING_MARKS);
+# 8: a Parquet file's failures.location "row N" counts the header as row 1, as for CSV
+SCHEMA_VERSION = "8"
 
 metadata = MetaData()
 
@@ -453,6 +454,26 @@ def _fill_narratives_version(engine: Engine) -> None:
 _RACE_MARKS = ("already exists", "duplicate key")
 
 
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def _renumber_parquet_failures(engine: Engine) -> None:
+    """Before version 8 a Parquet file's "row N" was its Nth row of data, one less than a CSV
+    file's (whose header is row 1): renumbered as CSV's, the last rows first (no two failures
+    of a file share a place meanwhile), so that a later run clears the right ones."""
+    with engine.begin() as connection:
+        found = [(source, int(location[4:]), location) for source, location in connection.execute(
+                     select(failures.c.source, failures.c.location)
+                     .where(failures.c.location.like("row %")))
+                 if source.lower().endswith(PARQUET_SUFFIXES) and location[4:].isdigit()]
+        for source, number, location in sorted(found, key=lambda row: (row[0], -row[1])):
+            connection.execute(update(failures).where(failures.c.source == source,
+                                                      failures.c.location == location)
+                               .values(location=f"row {number + 1}"))
+    if found:
+        log.info("renumbered %d failures of Parquet files (the header is row 1)", len(found))
+
+
 def _create_tables(engine: Engine, attempts: int = 20) -> None:
     """`create_all`, tolerating other processes that create the same tables at the same time
     (batch runs started together on a new database): each table one of them created is found
@@ -479,6 +500,8 @@ def create_schema(engine: Engine) -> bool:
     _add_missing_columns(engine)
     if stored_version is not None and stored_version < 3:
         _fill_narratives_version(engine)
+    if stored_version is not None and stored_version < 8:
+        _renumber_parquet_failures(engine)
     full_text = True
     statements = _SQLITE_FTS if engine.dialect.name == "sqlite" else _POSTGRES_FTS
     if engine.dialect.name not in ("sqlite", "postgresql"):
