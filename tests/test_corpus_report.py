@@ -118,6 +118,25 @@ def test_report_and_export_to_a_folder_or_a_misnamed_file_say_so_first(corpus, t
     assert named.exit_code == 0 and "whatever" not in named.output
 
 
+def test_a_narrative_filter_without_narratives_stored_says_so(corpus, tmp_path):
+    """search, export and report said only that nothing matched."""
+    for command in (["search", "headline"], ["export", "-o", str(tmp_path / "n.csv")],
+                    ["report", "-o", str(tmp_path / "n.html")],
+                    ["search", "headline", "--format", "json"]):
+        result = runner.invoke(app, [*command, "--db", corpus, "--narrative", "URW"])
+        said = " ".join(result.output.split())
+        assert result.exit_code == 0, result.output
+        assert ("--narrative 'URW' matches nothing: No narratives are stored: analyse the "
+                "articles with `plens batch --narratives`") in said, said
+
+
+def test_a_narrative_filter_with_narratives_stored_says_nothing_more(narrative_corpus,
+                                                                       tmp_path):
+    result = runner.invoke(app, ["search", "", "--db", narrative_corpus,
+                                 "--narrative", "no such narrative"])
+    assert result.exit_code == 0 and "No narratives are stored" not in result.output
+
+
 def test_web_corpus_router(corpus):
     from persuasion_lens.web.corpus import router
 

@@ -54,6 +54,15 @@ def _filters(technique, category, outlet, lang, since, until, narrative=None):
     return Filters.from_user(technique, category, outlet, lang, since, until, narrative)
 
 
+def _warn_if_no_narratives(database, narrative: str | None) -> None:
+    """A --narrative filter on a database without narratives matches nothing: say why (as
+    /corpus/api/narratives does), not only that nothing matched."""
+    from persuasion_lens.storage.narrative_queries import NO_NARRATIVES, narratives_stored
+
+    if narrative and not narratives_stored(database):
+        warn(f"--narrative {narrative!r} matches nothing: {NO_NARRATIVES}")
+
+
 # --- batch -----------------------------------------------------------------------------------
 
 
@@ -270,6 +279,7 @@ def search(
     wanted = None if show_all else limit
     database = _open(db)
     try:
+        _warn_if_no_narratives(database, narrative)
         pages = _search_pages(database, query, filters, offset, wanted)
         if output_format == SearchFormat.json:
             rows = [row for page in pages for row in page]
@@ -446,6 +456,7 @@ def report(
     check_output_file(output, (".html", ".htm"), "the report is an HTML page")
     database = _open(db)
     try:
+        _warn_if_no_narratives(database, narrative)
         folder, pages, data = write_corpus_report(database, output, filters, top=top)
     finally:
         database.dispose()
@@ -551,6 +562,7 @@ def export(
     filters = _filters(technique, category, outlet, lang, since, until, narrative)
     database = _open(db)
     try:
+        _warn_if_no_narratives(database, narrative)
         writer = {ExportFormat.parquet: write_parquet, ExportFormat.csv: write_csv,
                   ExportFormat.jsonl: write_jsonl}[output_format]
         rows = writer(database, output, filters)

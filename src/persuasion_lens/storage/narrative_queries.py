@@ -40,6 +40,13 @@ NO_NARRATIVES = ("No narratives are stored: analyse the articles with `plens bat
 NO_MATCH = "No article matching the filters has narratives stored."
 
 
+def narratives_stored(db: Any) -> bool:
+    """Whether any article has narratives stored (`plens batch --narratives` ran on it): an
+    article analysed with them always has at least one row, if only `Other`."""
+    with db.engine.connect() as connection:
+        return connection.execute(select(narratives.c.id).limit(1)).first() is not None
+
+
 def narrative_condition(text: str) -> ColumnElement[bool]:
     """Articles with a narrative or subnarrative whose label contains `text` (any case)."""
     pattern = "%" + _escape_like(text.strip().lower()) + "%"
