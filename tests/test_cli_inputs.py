@@ -416,3 +416,25 @@ def test_html_as_a_flag_points_to_the_format_option(tmp_path):
     article.write_text("Title\n\nThe reckless government lied to us again.\n")
     assert_one_line_error(run_plens("analyze", "--html", str(article)),
                           "for an HTML page use --format html --output FILE.html")
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["analyze"], "Missing argument 'files'. (see 'plens analyze --help')"),
+    (["serve", "--port", "70000"], "70000 is not in the range 1<=x<=65535."),
+    (["analyze", "--format", "xml", "x.txt"], "'xml' is not one of"),
+    (["search", "-f", "csv", "x"], "(see 'plens search --help')"),
+    (["semeval", "st3", "."], "Missing option '--output'"),
+    (["bogus"], "No such command 'bogus'. (see 'plens --help')"),
+])
+def test_a_bad_option_or_argument_is_one_error_line(args, fragment):
+    """Click drew a box of five lines (Usage, Try, the box) for every usage error."""
+    result = run_plens(*args)
+    assert result.returncode == 2
+    assert_one_line_error(result, fragment)
+    assert result.stdout == b""
+
+
+def test_plens_alone_shows_its_help_once():
+    result = run_plens()
+    assert result.returncode == 2 and result.stdout.decode().count("Usage: plens") <= 1
+    assert "analyze" in result.stdout.decode() + result.stderr.decode()
