@@ -21,6 +21,7 @@ from persuasion_lens.text.reading import (
     ARTICLE_SUFFIXES,
     MAX_INPUT_BYTES,
     InputError,
+    check_not_empty,
     guess_file_encoding,
     read_bounded,
     replace_unstorable,
@@ -140,6 +141,7 @@ def check_inputs(inputs: list[str]) -> None:
     if not inputs:
         raise InputError("name at least one input: a folder, .jsonl, .csv or .parquet file")
     for raw in inputs:
+        check_not_empty(raw)
         if not Path(raw).exists():
             raise InputError(f"{raw}: no such file or directory")
 
@@ -147,6 +149,9 @@ def check_inputs(inputs: list[str]) -> None:
 def read_inputs(inputs: list[str], columns: ColumnNames | None = None) -> Iterator[Item]:
     columns = columns or ColumnNames()
     for raw in inputs:
+        if not raw:
+            yield Failure("", "", "the path is empty")
+            continue
         path = Path(raw)
         kind = input_kind(path)
         try:

@@ -27,7 +27,13 @@ from persuasion_lens.text.languages import (
     other_language_warning,
     plainly_other_language,
 )
-from persuasion_lens.text.reading import InputError, decode_bytes
+from persuasion_lens.text.reading import (
+    MAX_INPUT_BYTES,
+    InputError,
+    check_not_empty,
+    decode_bytes,
+    too_large,
+)
 from persuasion_lens.text.wording import counted
 
 BATCH_SIZE = 64
@@ -44,7 +50,7 @@ class ArticleFolder:
 
 
 def read_article_folder(
-    folder: Path,
+    folder: str | Path,
     lang: str | None = None,
     pattern: str = "article*.txt",
     id_prefix: str | None = "article",
@@ -57,8 +63,11 @@ def read_article_folder(
     `lang` or detected per file (None when it cannot be told); one warning names the languages
     that `trained_languages` lacks, and one per file a file that plainly is another language
     than `lang`. A file that cannot be read is skipped with a warning (and
-    counted); none readable is an error.
+    counted); none readable is an error. `folder` as typed (a str) lets '' be refused: as a
+    `Path` it would be the current folder.
     """
+    check_not_empty(folder)
+    folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder")
     paths = sorted(path for path in folder.glob(pattern) if path.is_file())
@@ -114,7 +123,11 @@ def write_lines(lines: list[str], output: Path | None) -> None:
 
 
 def _read_exactly(path: Path) -> str:
+    """The file's text as it is, up to the size limit that `plens analyze` has."""
     try:
+        size = path.stat().st_size
+        if size > MAX_INPUT_BYTES:
+            raise too_large(str(path), size, MAX_INPUT_BYTES, "file")
         return read_article_text(path)
     except UnicodeDecodeError:
         return decode_bytes(path.read_bytes(), str(path))
@@ -125,7 +138,7 @@ def _read_exactly(path: Path) -> str:
 @semeval_app.command("st3")
 @user_errors_are_one_line
 def subtask3(
-    articles_dir: Path = typer.Argument(..., help="Folder of article<ID>.txt files."),
+    articles_dir: str = typer.Argument(..., help="Folder of article<ID>.txt files."),
     output: Path = typer.Option(..., "--output", "-o", help="Prediction file to write."),
     lang: str | None = typer.Option(
         None, "--lang", "-l", help="Language of all articles; detected per article when left out."

@@ -22,7 +22,7 @@ _LANG = typer.Option(None, "--lang", "-l", help="language of all articles (defau
 
 @semeval_app.command("st1")
 @user_errors_are_one_line
-def st1(directory: Path = _DIR, output: Path | None = _OUT, lang: str | None = _LANG) -> None:
+def st1(directory: str = _DIR, output: Path | None = _OUT, lang: str | None = _LANG) -> None:
     """Subtask 1: genre (opinion / reporting / satire) of every article in DIR."""
     from persuasion_lens.models.article_classifiers import load_default_article_classifier
 
@@ -35,7 +35,7 @@ def st1(directory: Path = _DIR, output: Path | None = _OUT, lang: str | None = _
 
 @semeval_app.command("st2")
 @user_errors_are_one_line
-def st2(directory: Path = _DIR, output: Path | None = _OUT, lang: str | None = _LANG) -> None:
+def st2(directory: str = _DIR, output: Path | None = _OUT, lang: str | None = _LANG) -> None:
     """Subtask 2: frames (comma-separated) of every article in DIR."""
     from persuasion_lens.models.article_classifiers import load_default_article_classifier
 

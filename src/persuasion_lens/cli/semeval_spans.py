@@ -229,7 +229,7 @@ def span_lines(documents: list[Document], hits_per_document: list[list[list[Any]
 @semeval_app.command("spans")
 @user_errors_are_one_line
 def semeval_spans_command(
-    articles_dir: Annotated[Path, typer.Argument(help="Folder of article<ID>.txt files.")],
+    articles_dir: Annotated[str, typer.Argument(help="Folder of article<ID>.txt files.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Span file to write.")],
     language: Annotated[str | None, typer.Option(
         "--lang", "--language", "-l",

@@ -288,8 +288,15 @@ def _is_html(name: str | None, text: str) -> bool:
     return head.startswith("<!doctype html") or head.startswith("<html")
 
 
+def check_not_empty(path: str | Path) -> None:
+    """An empty path ('') is an error: `Path('')` is the current folder, which nobody means."""
+    if isinstance(path, str) and not path:
+        raise InputError("the path is empty")
+
+
 def read_document(path: str | Path, max_bytes: int = MAX_INPUT_BYTES) -> Document:
     """Read one article file (`-` for stdin)."""
+    check_not_empty(path)
     if str(path) == "-":
         data = read_bounded(sys.stdin.buffer, "stdin", max_bytes)
         return Document.from_text(text_from_bytes(data, "stdin", max_bytes), source="-")
@@ -314,6 +321,7 @@ def expand_paths(paths: list[str]) -> list[str]:
     """Files named directly, plus the article files inside named folders (sorted)."""
     expanded: list[str] = []
     for raw in paths:
+        check_not_empty(raw)
         path = Path(raw)
         if raw != "-" and path.is_dir():
             found = sorted(
