@@ -4,7 +4,6 @@ traceback, a hang or a second copy."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -57,3 +56,70 @@ def test_semeval_documents_over_the_size_limit_are_left_out(tmp_path):
     result = runner.invoke(app, ["semeval", "narratives", str(tmp_path)])
     assert result.exit_code == 2
     assert "huge.txt: the file is 21 MB; the limit is 20 MB" in result.output
+
+
+# --- one id for a file however it is named ---------------------------------------------------
+
+
+def _stored_ids(url: str) -> list[str | None]:
+    from sqlalchemy import select
+
+    from persuasion_lens.storage import open_database
+    from persuasion_lens.storage.schema import articles
+
+    database = open_database(url)
+    try:
+        with database.engine.connect() as connection:
+            return [row[0] for row in connection.execute(select(articles.c.external_id))]
+    finally:
+        database.dispose()
+
+
+def test_a_file_named_three_ways_is_stored_once(tmp_path, monkeypatch, db_url):  # noqa: F811
+    (tmp_path / "good.txt").write_text(article_text(1), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for named in ("good.txt", ".", "./good.txt", str(tmp_path / "good.txt")):
+        result = runner.invoke(app, ["batch", named, "--db", db_url, "--no-progress",
+                                     *analyzer_args()])
+        assert result.exit_code == 0, result.output
+    assert _stored_ids(db_url) == ["good"]
+
+
+def test_a_file_stored_under_its_typed_path_before_is_not_stored_again(tmp_path, monkeypatch,
+                                                                        db_url):  # noqa: F811
+    import json
+
+    text = article_text(2)
+    (tmp_path / "good.txt").write_text(text, encoding="utf-8")
+    # what an older version stored for `plens batch ./good.txt`: the id as typed
+    (tmp_path / "old.jsonl").write_text(json.dumps({"id": "./good.txt", "text": text}) + "\n")
+    monkeypatch.chdir(tmp_path)
+    for named in ("old.jsonl", "./good.txt"):
+        result = runner.invoke(app, ["batch", named, "--db", db_url, "--no-progress",
+                                     *analyzer_args()])
+        assert result.exit_code == 0, result.output
+    assert _stored_ids(db_url) == ["./good.txt"]
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_a_missing_id_column_is_a_failure_of_the_file(tmp_path, db_url, suffix):  # noqa: F811
+    table = tmp_path / f"rows.{suffix}"
+    rows = {"id": ["a", "b"], "text": [article_text(3), article_text(4)]}
+    if suffix == "csv":
+        import csv
+
+        with table.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(rows)
+            writer.writerows(zip(*rows.values(), strict=True))
+    else:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.table(rows), table)
+    result = runner.invoke(app, ["batch", str(table), "--db", db_url, "--id-column", "nope",
+                                 "--no-progress", *analyzer_args()])
+    assert result.exit_code == 1, result.output
+    assert ("no 'nope' column (columns: id, text); name the id column with --id-column"
+            in " ".join(result.output.split()))
+    assert _stored_ids(db_url) == []

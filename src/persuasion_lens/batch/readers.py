@@ -47,6 +47,16 @@ class ColumnNames:
     published: str = "published"
     lang: str = "lang"
 
+    def renamed(self) -> list[tuple[str, str]]:
+        """(column, option) of each optional column given another name than its default: a
+        column named so must be there (the defaults may be missing)."""
+        default = ColumnNames()
+        return [(getattr(self, name), f"--{name}-column") for name in _OPTIONAL_COLUMNS
+                if getattr(self, name) != getattr(default, name)]
+
+
+_OPTIONAL_COLUMNS = ("id", "title", "outlet", "url", "published", "lang")
+
 
 @dataclass
 class Record:
@@ -62,6 +72,9 @@ class Record:
     published: str | None = None  # ISO date
     lang: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # ids it may have been stored under by an older version (a file named directly was stored
+    # under its path as typed): an article stored under one of them counts as stored
+    former_ids: tuple[str, ...] = ()
 
     def where(self) -> str:
         """Where the article came from, for the `source` column and messages."""
@@ -164,7 +177,7 @@ def read_inputs(inputs: list[str], columns: ColumnNames | None = None) -> Iterat
             elif kind == "parquet":
                 yield from read_parquet(path, columns)
             else:
-                yield read_article_file(path, raw)
+                yield _single_file(path, raw)
         except (InputError, OSError, UnicodeDecodeError) as error:
             yield Failure(failure_source(path), "",
                           _without_prefix(_one_line(error), raw, path.name))
@@ -217,6 +230,16 @@ def read_folder(folder: Path) -> Iterator[Item]:
     if not found:
         yield Failure(failure_source(folder), "",
                       "the folder holds no .txt, .md or .html articles")
+
+
+def _single_file(path: Path, raw: str) -> Record:
+    """A file named directly: its id is its name without suffix, as in a folder given (`a.txt`,
+    `./a.txt` and `.` are one article). Before, its id was the path as typed: kept as a former
+    id, so that a database stored then is not stored again."""
+    record = read_article_file(path, path.stem)
+    if raw != path.stem:
+        record.former_ids = (raw,)
+    return record
 
 
 def read_article_file(path: Path, doc_id: str, source: str | None = None,
@@ -331,11 +354,22 @@ def _csv_dialect(path: Path, header: str, text_column: str = "text") -> type[csv
     return dialect
 
 
-def _missing_column(path: Path, column: str, available: list[str], option: str) -> InputFormatError:
+def _missing_column(path: Path, column: str, available: list[str], option: str,
+                    what: str = "text") -> InputFormatError:
     shown = ", ".join(available[:12]) or "none"
     return InputFormatError(
-        f"{path}: no '{column}' column (columns: {shown}); name the text column with {option}"
+        f"{path}: no '{column}' column (columns: {shown}); name the {what} column with {option}"
     )
+
+
+def _check_columns(path: Path, columns: ColumnNames, available: list[str]) -> None:
+    """The text column, and each optional column given by name, must be in the table."""
+    if columns.text not in available:
+        raise _missing_column(path, columns.text, available, "--text-column")
+    for column, option in columns.renamed():
+        if column not in available:
+            raise _missing_column(path, column, available, option,
+                                  option.removeprefix("--").removesuffix("-column"))
 
 
 def read_csv(path: Path, columns: ColumnNames) -> Iterator[Item]:
@@ -346,9 +380,7 @@ def read_csv(path: Path, columns: ColumnNames) -> Iterator[Item]:
         dialect = _csv_dialect(path, handle.readline(), columns.text)
         handle.seek(0)
         reader = csv.DictReader(handle, dialect=dialect)
-        header = reader.fieldnames or []
-        if columns.text not in header:
-            raise _missing_column(path, columns.text, list(header), "--text-column")
+        _check_columns(path, columns, list(reader.fieldnames or []))
         number = 1  # the header: row 1, as a spreadsheet numbers it (records, not lines)
         while True:
             try:
@@ -376,8 +408,7 @@ def read_parquet(path: Path, columns: ColumnNames) -> Iterator[Item]:
     except Exception as error:
         raise InputError(f"{path}: not a readable Parquet file ({_one_line(error)})") from None
     names = parquet.schema_arrow.names
-    if columns.text not in names:
-        raise _missing_column(path, columns.text, names, "--text-column")
+    _check_columns(path, columns, names)
     wanted = [c for c in dict.fromkeys(vars(columns).values()) if c in names]
     number = 1  # rows are numbered as in a CSV file and a spreadsheet: the header is row 1
     for batch in parquet.iter_batches(batch_size=512, columns=wanted):

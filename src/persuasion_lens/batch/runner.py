@@ -244,7 +244,7 @@ def _jobs(
 
     def flush():
         payloads = [_payload(record, lang) for record in records]
-        stored = existing_keys(db, [p["key"] for p in payloads])
+        stored = _stored_keys(db, payloads)
         lacking = (stored_without_narratives(db, stored)
                    if summary.narratives and stored else {})
         fresh = []
@@ -277,6 +277,17 @@ def _jobs(
             records, failures = [], []
     if records or failures:
         yield flush()
+
+
+def _stored_keys(db: Database, payloads: list[dict[str, Any]]) -> set[str]:
+    """Which of the payloads' keys are stored; a payload stored under a former key (the id an
+    older version gave it) takes that key, so that it is the article stored."""
+    stored = existing_keys(db, [key for p in payloads for key in (p["key"], *p["former_keys"])])
+    for payload in payloads:
+        if payload["key"] not in stored:
+            payload["key"] = next((key for key in payload["former_keys"] if key in stored),
+                                  payload["key"])
+    return stored
 
 
 def _places(payload: dict[str, Any]) -> list[Place]:
@@ -327,6 +338,7 @@ def _payload(record: Record, lang: str | None) -> dict[str, Any]:
     text = record.article_text()
     return {
         "key": article_key(text, record.external_id),
+        "former_keys": [article_key(text, former) for former in record.former_ids],
         "text": text,
         "external_id": record.external_id,
         "title": record.title,
