@@ -4,6 +4,7 @@ traceback, a hang or a second copy."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -123,3 +124,40 @@ def test_a_missing_id_column_is_a_failure_of_the_file(tmp_path, db_url, suffix):
     assert ("no 'nope' column (columns: id, text); name the id column with --id-column"
             in " ".join(result.output.split()))
     assert _stored_ids(db_url) == []
+
+
+# --- FIFOs and other files that are not regular ----------------------------------------------
+
+
+def test_analyze_refuses_a_fifo_at_once(tmp_path):
+    fifo = tmp_path / "fifo.txt"
+    os.mkfifo(fifo)
+    result = run_plens("analyze", str(fifo))
+    assert result.returncode == 2
+    assert one_error_line(result.stderr) == f"error: {fifo}: not a regular file"
+
+
+@pytest.mark.parametrize("name", ["fifo.txt", "fifo.jsonl"])
+def test_batch_records_a_fifo_as_a_failure_and_goes_on(tmp_path, name):
+    fifo = tmp_path / name
+    os.mkfifo(fifo)
+    good = tmp_path / "good.txt"
+    good.write_text(article_text(5), encoding="utf-8")
+    result = run_plens("batch", str(fifo), str(good), "--db", f"sqlite:///{tmp_path / 'c.db'}",
+                       "--no-progress", *analyzer_args())
+    assert result.returncode == 1, result.stderr
+    assert f"failed: {fifo.resolve()}: not a regular file" in " ".join(result.stderr.split())
+    assert _stored_ids(f"sqlite:///{tmp_path / 'c.db'}") == ["good"]
+
+
+def test_semeval_warns_of_each_matching_name_that_is_no_regular_file(tmp_path):
+    (tmp_path / "article1.txt").symlink_to(tmp_path / "nowhere.txt")
+    os.mkfifo(tmp_path / "article2.txt")
+    (tmp_path / "article3.txt").mkdir()
+    result = runner.invoke(app, ["semeval", "st3", str(tmp_path), "-o", str(tmp_path / "p")])
+    assert result.exit_code == 2
+    output = " ".join(result.output.split())
+    assert f"warning: skipped: {tmp_path / 'article1.txt'}: a broken link" in output
+    assert f"warning: skipped: {tmp_path / 'article2.txt'}: not a regular file" in output
+    assert f"warning: skipped: {tmp_path / 'article3.txt'}: not a regular file" in output
+    assert f"error: {tmp_path}: no article could be read" in output

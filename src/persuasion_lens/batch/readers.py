@@ -22,6 +22,7 @@ from persuasion_lens.text.reading import (
     MAX_INPUT_BYTES,
     InputError,
     check_not_empty,
+    check_regular_file,
     guess_file_encoding,
     read_bounded,
     replace_unstorable,
@@ -168,6 +169,8 @@ def read_inputs(inputs: list[str], columns: ColumnNames | None = None) -> Iterat
         path = Path(raw)
         kind = input_kind(path)
         try:
+            if kind != "folder" and path.exists():
+                check_regular_file(path, raw)
             if kind == "folder":
                 yield from read_folder(path)
             elif kind == "jsonl":
@@ -190,7 +193,9 @@ def count_inputs(inputs: list[str], columns: ColumnNames | None = None) -> int |
         path = Path(raw)
         kind = input_kind(path)
         try:
-            if kind == "folder":
+            if kind != "folder" and not path.is_file():  # a FIFO could block: one failure
+                total += 1
+            elif kind == "folder":
                 total += sum(1 for _ in _folder_files(path))
             elif kind == "jsonl":
                 with path.open("rb") as handle:
@@ -244,6 +249,7 @@ def _single_file(path: Path, raw: str) -> Record:
 
 def read_article_file(path: Path, doc_id: str, source: str | None = None,
                       location: str = "") -> Record:
+    check_regular_file(path, path.name)
     size = path.stat().st_size
     if size > MAX_ARTICLE_BYTES:
         raise too_large(path.name, size, MAX_ARTICLE_BYTES, "file")

@@ -70,12 +70,12 @@ def read_article_folder(
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder")
-    paths = sorted(path for path in folder.glob(pattern) if path.is_file())
+    paths = sorted(folder.glob(pattern))
     if not paths:
         raise InputError(f"{folder}: no {pattern.replace('*', '<ID>')} files here")
     forced = normalise_language_code(lang) if lang else None
     documents = []
-    for path in paths:
+    for path in _regular_files(paths):
         try:
             text = _read_exactly(path)
         except InputError as error:  # one bad file among many: said, and the rest predicted
@@ -96,6 +96,20 @@ def read_article_folder(
         warn(f"no training data for language(s) {', '.join(untrained)}: those articles get the "
              "fallback model, of unmeasured quality")
     return ArticleFolder(documents, files=len(paths), skipped=len(paths) - len(documents))
+
+
+def _regular_files(paths: list[Path]) -> list[Path]:
+    """The regular files among the paths; each other one (a broken link, a FIFO, a folder) is
+    left out with a warning, and counts as skipped."""
+    regular = []
+    for path in paths:
+        if path.is_file():
+            regular.append(path)
+        elif not path.exists():
+            warn(f"skipped: {path}: a broken link")
+        else:
+            warn(f"skipped: {path}: not a regular file")
+    return regular
 
 
 def write_predictions(lines: list[str], output: Path | None, articles: ArticleFolder) -> None:

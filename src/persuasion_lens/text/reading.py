@@ -8,6 +8,7 @@ line and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import re
+import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -294,6 +295,14 @@ def check_not_empty(path: str | Path) -> None:
         raise InputError("the path is empty")
 
 
+def check_regular_file(path: Path, name: str) -> None:
+    """A named pipe (FIFO) or socket is an error: opening it waits for a writer, for ever when
+    none comes (stdin is read with `-`). A device is read up to the size limit (/dev/zero)."""
+    mode = path.stat().st_mode
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+        raise InputError(f"{name}: not a regular file")
+
+
 def read_document(path: str | Path, max_bytes: int = MAX_INPUT_BYTES) -> Document:
     """Read one article file (`-` for stdin)."""
     check_not_empty(path)
@@ -305,6 +314,7 @@ def read_document(path: str | Path, max_bytes: int = MAX_INPUT_BYTES) -> Documen
         raise InputError(f"{path}: no such file or directory")
     if file_path.is_dir():
         raise InputError(f"{path}: is a directory")
+    check_regular_file(file_path, str(path))
     try:
         size = file_path.stat().st_size
         if size > max_bytes:
