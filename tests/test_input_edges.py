@@ -161,3 +161,21 @@ def test_semeval_warns_of_each_matching_name_that_is_no_regular_file(tmp_path):
     assert f"warning: skipped: {tmp_path / 'article2.txt'}: not a regular file" in output
     assert f"warning: skipped: {tmp_path / 'article3.txt'}: not a regular file" in output
     assert f"error: {tmp_path}: no article could be read" in output
+
+
+# --- options out of range ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("workers", ["0", "-3", str((os.cpu_count() or 1) * 8 + 1),
+                                     "99999999999999999999999"])
+def test_batch_workers_out_of_range_is_one_line(tmp_path, workers):
+    (tmp_path / "good.txt").write_text(article_text(6), encoding="utf-8")
+    result = run_plens("batch", str(tmp_path / "good.txt"), "--db",
+                       f"sqlite:///{tmp_path / 'c.db'}", "--dask", "local", "--workers", workers,
+                       "--no-progress", timeout=60)
+    assert result.returncode == 2
+    assert one_error_line(result.stderr) == (f"error: --workers must be 1 to "
+                                             f"{(os.cpu_count() or 1) * 8} (8 per CPU core), "
+                                             f"not {workers}")
+    assert not (tmp_path / "c.db").exists()
+

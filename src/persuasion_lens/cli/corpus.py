@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -40,6 +41,11 @@ _until_option = typer.Option(None, "--until", help="Published on or before (YYYY
 _narrative_option = typer.Option(
     None, "--narrative", help="Only articles with a narrative or subnarrative containing this "
     "(any case), e.g. 'URW: Blaming the war on others'. Needs a batch run with --narratives.")
+
+
+def max_workers() -> int:
+    """The most workers a local cluster may have: 8 per CPU core."""
+    return (os.cpu_count() or 1) * 8
 
 
 def _open(db_url: str, must_exist: bool = True):
@@ -90,7 +96,8 @@ def batch(
                                     "added to articles already stored without them."),
     dask: str | None = typer.Option(None, "--dask", help="'local' for a Dask LocalCluster, or "
                                     "a scheduler address such as tcp://scheduler:8786."),
-    workers: int = typer.Option(2, "--workers", min=1, help="Workers of the local cluster."),
+    workers: int = typer.Option(2, "--workers", help="Workers of the local cluster: 1 to 8 "
+                                f"per CPU core ({max_workers()} here)."),
     batch_size: int = typer.Option(32, "--batch-size", min=1, max=10000,
                                    help="Articles per task and per database transaction."),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
@@ -106,6 +113,7 @@ def batch(
     from persuasion_lens.batch.runner import ANALYSING, AnalyzerSpec, make_executor, run_batch
     from persuasion_lens.text.languages import normalise_language_code
 
+    check_workers(workers)
     check_inputs(inputs)
     if lang:
         lang = normalise_language_code(lang)
@@ -148,6 +156,12 @@ def batch(
     _print_summary(summary, database.url)
     if summary.failed:
         raise typer.Exit(1)
+
+
+def check_workers(workers: int) -> None:
+    """--workers out of 1..max_workers() is one line (a huge number hung starting them)."""
+    if not 1 <= workers <= max_workers():
+        fail(f"--workers must be 1 to {max_workers()} (8 per CPU core), not {workers}")
 
 
 def _interrupted_text(summary) -> str:
