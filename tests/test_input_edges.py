@@ -179,3 +179,30 @@ def test_batch_workers_out_of_range_is_one_line(tmp_path, workers):
                                              f"not {workers}")
     assert not (tmp_path / "c.db").exists()
 
+
+# --- JSON Lines in UTF-16 ----------------------------------------------------------------------
+
+
+def test_utf16_json_lines_are_read_line_by_line(tmp_path):
+    from persuasion_lens.batch import Failure, Record, read_inputs
+
+    lines = ['{"id": "é1", "text": "Grüße aus Köln, schreibt die Zeitung."}', "",
+             '{"id": "b", "text": ', '{"id": "c", "text": "Второй текст статьи."}']
+    path = tmp_path / "rows16.jsonl"
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-16")
+    items = list(read_inputs([str(path)]))
+    assert [(i.external_id, i.text) for i in items if isinstance(i, Record)] == [
+        ("é1", "Grüße aus Köln, schreibt die Zeitung."), ("c", "Второй текст статьи.")]
+    assert [(f.location, f.reason[:14]) for f in items if isinstance(f, Failure)] == [
+        ("line 3", "not valid JSON")]
+
+
+def test_latin1_json_lines_are_decoded(tmp_path):
+    from persuasion_lens.batch import Record, read_inputs
+
+    path = tmp_path / "latin1.jsonl"
+    path.write_bytes('{"id": "a", "text": "Le président a parlé de la crise économique."}\n'
+                     .encode("latin-1"))
+    items = list(read_inputs([str(path)]))
+    assert [i.text for i in items if isinstance(i, Record)] == [
+        "Le président a parlé de la crise économique."]

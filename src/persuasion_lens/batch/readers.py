@@ -198,8 +198,7 @@ def count_inputs(inputs: list[str], columns: ColumnNames | None = None) -> int |
             elif kind == "folder":
                 total += sum(1 for _ in _folder_files(path))
             elif kind == "jsonl":
-                with path.open("rb") as handle:
-                    total += sum(1 for line in handle if line.strip())
+                total += sum(1 for line in _jsonl_lines(path) if line.strip())
             elif kind == "csv":
                 total += _count_csv_rows(path)
             elif kind == "parquet":
@@ -318,27 +317,52 @@ def _date_value(value: Any, column: str) -> str | None:
         raise ValueError(f"'{column}': '{text[:40]}' is not a date (use YYYY-MM-DD)") from None
 
 
+def _jsonl_lines(path: Path) -> Iterator[bytes | str]:
+    """The file's lines, split at each \\n of the decoded text. A UTF-16 file (with a BOM) is
+    decoded first: its bytes split at b"\\n" cut every character in two. Otherwise a UTF-8
+    line stays bytes (json reports a bad byte on its line) and another line is decoded with
+    the legacy code page the file's start suggests (judged as for CSV files)."""
+    encoding = guess_file_encoding(path)
+    if encoding == "utf-16":
+        with path.open(encoding=encoding, errors="replace", newline="\n") as handle:
+            yield from handle
+        return
+    with path.open("rb") as handle:
+        for raw in handle:
+            yield _line_text(raw, encoding)
+
+
+def _line_text(raw: bytes, encoding: str) -> bytes | str:
+    """A line as json reads it: UTF-8 bytes as they are, else decoded with `encoding`."""
+    if encoding == "utf-8-sig":
+        return raw
+    try:
+        raw.decode("utf-8")
+        return raw
+    except UnicodeDecodeError:
+        return raw.decode(encoding, errors="replace")
+
+
 def read_jsonl(path: Path, columns: ColumnNames) -> Iterator[Item]:
     source = str(path)
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            location = f"line {number}"
-            if not raw.strip():
-                continue
-            try:
-                row = json.loads(raw)
-            except json.JSONDecodeError as error:
-                yield Failure(failure_source(path), location,
-                              f"not valid JSON ({error.msg.removesuffix(' at')} at "
-                              f"character {error.pos + 1})")
-                continue
-            except UnicodeDecodeError as error:
-                yield Failure(failure_source(path), location, f"not valid JSON ({error})")
-                continue
-            if not isinstance(row, dict):
-                yield Failure(failure_source(path), location, "a line must be a JSON object")
-                continue
-            yield _record_from_row(row, columns, source, location)
+    for number, raw in enumerate(_jsonl_lines(path), start=1):
+        location = f"line {number}"
+        if not raw.strip():
+            continue
+        try:
+            row = json.loads(raw)
+        except json.JSONDecodeError as error:
+            yield Failure(failure_source(path), location,
+                          f"not valid JSON ({error.msg.removesuffix(' at')} at "
+                          f"character {error.pos + 1})")
+            continue
+        except UnicodeDecodeError as error:
+            yield Failure(failure_source(path), location, f"not valid JSON ({error})")
+            continue
+        if not isinstance(row, dict):
+            yield Failure(failure_source(path), location, "a line must be a JSON object")
+            continue
+        yield _record_from_row(row, columns, source, location)
 
 
 def _count_csv_rows(path: Path) -> int:
