@@ -206,3 +206,18 @@ def test_latin1_json_lines_are_decoded(tmp_path):
     items = list(read_inputs([str(path)]))
     assert [i.text for i in items if isinstance(i, Record)] == [
         "Le président a parlé de la crise économique."]
+
+
+# --- one line each, however long -------------------------------------------------------------
+
+
+def test_analyze_says_each_skipped_file_on_one_line(tmp_path, project_example):
+    folder = tmp_path / "a folder with a rather long name, so that the lines pass 80 columns"
+    folder.mkdir()
+    (folder / "good.txt").write_bytes(project_example.read_bytes())
+    (folder / "empty [draft] article that nobody finished writing.txt").write_text("")
+    result = run_plens("analyze", "--summary", str(folder), timeout=300)
+    assert result.returncode == 1, result.stderr
+    skipped = [line for line in result.stderr.splitlines() if "skipped" in line]
+    assert skipped == [f"skipped: {folder}/empty [draft] article that nobody finished "
+                       "writing.txt: the input is empty"]

@@ -9,6 +9,7 @@ from enum import Enum
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from persuasion_lens.cli.common import (
     SOME_INPUTS_SKIPPED,
@@ -133,7 +134,8 @@ def _each_or_skip(items: list, action, single: bool) -> tuple[list, int]:
             if single:
                 raise
             failures += 1
-            error_console.print(f"[red]skipped:[/] {error}", highlight=False)
+            error_console.print(f"[red]skipped:[/] {escape(str(error))}", highlight=False,
+                                soft_wrap=True)
     return done, failures
 
 
@@ -193,4 +195,4 @@ def _write(output: Path | None, content: str) -> None:
         output.write_text(content, encoding="utf-8")
     except OSError as error:
         fail(f"{output}: cannot write ({error.strerror or error})")
-    console.print(f"wrote {output}", style="green")
+    console.print(f"wrote {output}", style="green", soft_wrap=True)

@@ -149,7 +149,7 @@ def batch(
             bar.update(task, rate=summary.rate)
     except KeyboardInterrupt as interrupted:
         error_console.print(_interrupted_text(getattr(interrupted, "summary", None)),
-                            highlight=False)
+                            highlight=False, soft_wrap=True)
         raise typer.Exit(130) from None
     finally:
         database.dispose()
@@ -240,7 +240,7 @@ def _print_summary(summary, db_url: str) -> None:
                             highlight=False, soft_wrap=True)
     if summary.failed > len(summary.failures):
         error_console.print(f"... and {summary.failed - len(summary.failures)} more "
-                            "(see the failures table)")
+                            "(see the failures table)", soft_wrap=True)
 
 
 def _failure_place(source: str, location: str) -> str:
@@ -475,7 +475,7 @@ def report(
     finally:
         database.dispose()
     pages_written = f" and {counted(pages, 'article page')} in {folder}" if pages else ""
-    console.print(f"wrote {output}{pages_written}")
+    console.print(f"wrote {output}{pages_written}", soft_wrap=True)
     if not data["articles"]:
         warn("nothing matched: the report has no articles (check the filters)")
         return
@@ -586,4 +586,4 @@ def export(
     if not rows:
         warn("nothing matched: the file is empty" if output_format == ExportFormat.jsonl
              else "nothing matched: the file holds only the header")
-    console.print(f"wrote {rows:,} {unit} to {output}")
+    console.print(f"wrote {rows:,} {unit} to {output}", soft_wrap=True)

@@ -133,7 +133,8 @@ def write_lines(lines: list[str], output: Path | None) -> None:
         output.write_text(content, encoding="utf-8")
     except OSError as error:
         raise InputError(f"{output}: cannot write ({error.strerror or error})") from None
-    console.print(f"wrote {counted(len(lines), 'line')} to {output}", highlight=False)
+    console.print(f"wrote {counted(len(lines), 'line')} to {output}", highlight=False,
+                  soft_wrap=True)
 
 
 def _read_exactly(path: Path) -> str:
