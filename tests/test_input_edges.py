@@ -221,3 +221,11 @@ def test_analyze_says_each_skipped_file_on_one_line(tmp_path, project_example):
     skipped = [line for line in result.stderr.splitlines() if "skipped" in line]
     assert skipped == [f"skipped: {folder}/empty [draft] article that nobody finished "
                        "writing.txt: the input is empty"]
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "-nan"])
+def test_min_confidence_must_be_a_number(project_example, value):
+    result = runner.invoke(app, ["analyze", "--min-confidence", value, str(project_example)])
+    assert result.exit_code == 2, result.output
+    assert one_error_line(result.output) == ("error: --min-confidence must be a number from 0 "
+                                             "to 1, not nan")

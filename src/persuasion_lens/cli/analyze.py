@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum
@@ -72,6 +73,7 @@ def analyze(
 
     if html_asked:
         fail("for an HTML page use --format html --output FILE.html")
+    _check_finite("--min-confidence", min_confidence, "a number from 0 to 1")
     lang = normalise_language_code(lang) if lang else None
     paths = expand_paths(files)
     if output_format == OutputFormat.html and output is None:
@@ -97,6 +99,13 @@ def analyze(
     if failures:
         warn(f"{failures} of {len(paths)} inputs could not be analysed")
         raise typer.Exit(SOME_INPUTS_SKIPPED)
+
+
+def _check_finite(option: str, value: float | None, expected: str = "a number") -> None:
+    """NaN passes Typer's range checks (every comparison with it is false), inf too where no
+    bound is set: refused with one line."""
+    if value is not None and not math.isfinite(value):
+        fail(f"{option} must be {expected}, not {value}")
 
 
 @contextmanager
