@@ -229,3 +229,50 @@ def test_min_confidence_must_be_a_number(project_example, value):
     assert result.exit_code == 2, result.output
     assert one_error_line(result.output) == ("error: --min-confidence must be a number from 0 "
                                              "to 1, not nan")
+
+
+# --- batch and search: smaller slips ---------------------------------------------------------
+
+
+def test_batch_creates_no_database_from_a_bare_name(tmp_path, monkeypatch):
+    (tmp_path / "good.txt").write_text(article_text(7), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["batch", "good.txt", "--db", "bogus", "--no-progress"])
+    assert result.exit_code == 2
+    assert one_error_line(result.output) == (
+        "error: --db bogus is not a database URL: for a new SQLite database give "
+        "sqlite:///bogus.db (or postgresql://user:pw@host/db)")
+    assert not (tmp_path / "bogus").exists()
+
+
+def test_batch_on_a_bare_name_of_a_stored_database_goes_on(tmp_path, monkeypatch):
+    (tmp_path / "good.txt").write_text(article_text(8), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for db in ("sqlite:///corpus.db", "corpus.db"):
+        result = runner.invoke(app, ["batch", "good.txt", "--db", db, "--no-progress",
+                                     *analyzer_args()])
+        assert result.exit_code == 0, result.output
+    assert _stored_ids("sqlite:///corpus.db") == ["good"]
+
+
+def test_batch_on_an_empty_folder_says_it_holds_no_articles(tmp_path):
+    empty = tmp_path / "emptydir"
+    empty.mkdir()
+    result = runner.invoke(app, ["batch", str(empty), "--db", f"sqlite:///{tmp_path / 'c.db'}"])
+    assert result.exit_code == 2
+    assert one_error_line(result.output) == (f"error: {empty}: the folder holds no .txt, .md or "
+                                             ".html articles")
+
+
+def test_search_since_after_until_is_one_line(tmp_path, db_url):  # noqa: F811
+    (tmp_path / "good.txt").write_text(article_text(9), encoding="utf-8")
+    assert runner.invoke(app, ["batch", str(tmp_path / "good.txt"), "--db", db_url,
+                               "--no-progress", *analyzer_args()]).exit_code == 0
+    for command in ("search", "export"):
+        args = [command, *(["council"] if command == "search" else []), "--db", db_url,
+                "--since", "2025-01-01", "--until", "2024-01-01",
+                *(["-o", str(tmp_path / "x.csv")] if command == "export" else [])]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert one_error_line(result.output) == ("error: --since 2025-01-01 is after --until "
+                                                 "2024-01-01: nothing can match")

@@ -57,7 +57,30 @@ def _open(db_url: str, must_exist: bool = True):
 def _filters(technique, category, outlet, lang, since, until, narrative=None):
     from persuasion_lens.storage.queries import Filters
 
-    return Filters.from_user(technique, category, outlet, lang, since, until, narrative)
+    filters = Filters.from_user(technique, category, outlet, lang, since, until, narrative)
+    if filters.since and filters.until and filters.since > filters.until:
+        fail(f"--since {filters.since} is after --until {filters.until}: nothing can match")
+    return filters
+
+
+def check_new_database_url(db: str) -> None:
+    """`plens batch` creates a database only from a URL: a bare name (`--db bogus`) that is no
+    database file yet is refused, with the URL it may have meant (it became a SQLite file
+    called bogus)."""
+    db = db.strip()
+    if db and "://" not in db and not Path(db).expanduser().is_file():
+        name = db if Path(db).suffix else f"{db}.db"
+        fail(f"--db {db} is not a database URL: for a new SQLite database give "
+             f"sqlite:///{name} (or postgresql://user:pw@host/db)")
+
+
+def _no_articles_message(inputs: list[str]) -> str:
+    """Why the inputs hold no article: empty folders are named as such."""
+    folders = [raw for raw in inputs if Path(raw).is_dir()]
+    if folders and len(folders) == len(inputs):
+        held = "the folder holds" if len(folders) == 1 else "the folders hold"
+        return f"{', '.join(folders)}: {held} no .txt, .md or .html articles"
+    return "the inputs hold no articles (an empty file?)"
 
 
 def _warn_if_no_narratives(database, narrative: str | None) -> None:
@@ -114,6 +137,7 @@ def batch(
     from persuasion_lens.text.languages import normalise_language_code
 
     check_workers(workers)
+    check_new_database_url(db)
     check_inputs(inputs)
     if lang:
         lang = normalise_language_code(lang)
@@ -122,7 +146,7 @@ def batch(
                           lang=lang_column)
     total = count_inputs(inputs, columns)
     if total == 0:
-        fail("the inputs hold no articles (an empty file?)")
+        fail(_no_articles_message(inputs))
     database = _open(db, must_exist=False)
     spec = AnalyzerSpec(model_path=model, spans=not no_spans, factory=analyzer_factory,
                         narratives=narratives)
