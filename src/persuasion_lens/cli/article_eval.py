@@ -65,6 +65,16 @@ def _baseline_predictions(train, valid, frames: list[str]):
     return result
 
 
+def _pooled(data_dir, languages: list[str]) -> list[str]:
+    """The languages asked for and the other training languages the data folder holds."""
+    from persuasion_lens.data.semeval2023 import TASK_FOLDER, TRAINING_LANGUAGES, data_root
+    from persuasion_lens.text.languages import ISO_TO_SEMEVAL
+
+    folder = data_root(data_dir) / TASK_FOLDER
+    present = {code for code in TRAINING_LANGUAGES if (folder / ISO_TO_SEMEVAL[code]).is_dir()}
+    return [code for code in TRAINING_LANGUAGES if code in languages or code in present]
+
+
 def article_evaluation_rows(data_dir=None, languages: list[str] | None = None) -> list[dict]:
     """Per-language validation scores of our classifiers and the baselines (one dict per language).
 
@@ -75,8 +85,8 @@ def article_evaluation_rows(data_dir=None, languages: list[str] | None = None) -
     from persuasion_lens.models.article_classifiers import fit_article_classifier
 
     languages = [normalise_language_code(x) for x in (languages or TRAINING_LANGUAGES)]
-    # ours is pooled over all training languages, whatever subset is reported
-    articles = load_article_level(data_dir, None)
+    # ours is pooled over all training languages the data holds, whatever subset is reported
+    articles = load_article_level(data_dir, _pooled(data_dir, languages))
     train = [a for a in articles if a.split == "train"]
     valid = [a for a in articles if a.split == "validation"]
     started = time.perf_counter()

@@ -17,11 +17,19 @@ DEFAULT_DATA = os.environ.get("PLENS_DATA", "../shared/data")
 
 def _languages(value: str | None) -> list[str]:
     from persuasion_lens.data.semeval2023 import TRAINING_LANGUAGES
+
+    return list(TRAINING_LANGUAGES) if value is None else parse_languages(value)
+
+
+def parse_languages(value: str) -> list[str]:
+    """`en,fr` -> ["en", "fr"]; an empty list is a mistake, not "all six"."""
+    from persuasion_lens.data.semeval2023 import TRAINING_LANGUAGES
     from persuasion_lens.text.languages import normalise_language_code
 
-    if not value:
-        return list(TRAINING_LANGUAGES)
-    codes = [normalise_language_code(v) for v in value.split(",") if v.strip()]
+    codes = [normalise_language_code(v.strip()) for v in value.split(",") if v.strip()]
+    if not codes:
+        raise ValueError(f"--languages {value!r} names no language: give codes such as en,fr "
+                         "(leave the option out for all six)")
     unknown = [c for c in codes if c not in TRAINING_LANGUAGES]
     if unknown:
         raise ValueError(f"no training data for {', '.join(unknown)}; choose from "
@@ -129,11 +137,20 @@ def train(
     console.print(f"saved to {target} ({size / 1e6:.1f} MB) in {elapsed:.0f}s")
     if static_member and "en" in langs:
         _train_static_member(data_dir, target, shipped=output is None)
-        if crosslingual_member:
+        if crosslingual_member and not _all_languages(langs):
+            warn("the cross-lingual member is fitted on all six languages: not trained "
+                 "(leave out --languages, or run plens train-crosslingual)")
+        elif crosslingual_member:
             _train_crosslingual_member(data_dir, target, shipped=output is None)
             if token_member and output is None:
                 _train_token_member(data_dir)
                 _measure_coverage(data_dir)
+
+
+def _all_languages(languages: list[str]) -> bool:
+    from persuasion_lens.data.semeval2023 import TRAINING_LANGUAGES
+
+    return set(TRAINING_LANGUAGES) <= set(languages)
 
 
 # thresholds of the English member are tuned for gold labels this much sparser than the
@@ -295,6 +312,9 @@ def evaluate(
 ) -> None:
     """Fit on the train split and score on the validation split (members, ensemble, reference)."""
     langs = _languages(languages)
+    if not (techniques or spans or articles or narratives):
+        raise ValueError("nothing to evaluate: --no-techniques leaves nothing; add --spans, "
+                         "--articles or --narratives")
     if techniques:
         _, reports = _run(langs, data_dir, seed, refit=False, reference=not quick,
                           extra_members=("nblr",) if not quick else (), quick=quick)
@@ -311,4 +331,4 @@ def evaluate(
     if narratives:
         from persuasion_lens.cli.semeval_narratives import evaluate_narratives
 
-        evaluate_narratives(data_dir=data_dir)
+        evaluate_narratives(data_dir=Path(data_dir), model_dir=None, baseline=True)

@@ -122,6 +122,7 @@ def evaluate_narratives(
     from persuasion_lens.models.narratives import NarrativeModel, load_default_narrative_model
 
     articles = load_articles(data_dir)
+    _check_something_to_score(articles, data_dir)
     model = NarrativeModel.load(model_dir) if model_dir else load_default_narrative_model()
     validation = [a for a in articles if a.split == "validation"]
     with console.status("scoring the model"):
@@ -137,6 +138,20 @@ def evaluate_narratives(
     _print_roles_against_the_side(T.roles_against_the_side(model, validation))
     _print_side_scores(T.evaluate_side(model, [a for a in articles if a.split == "train"],
                                        validation))
+
+
+def _check_something_to_score(articles: list, data_dir: Path | None) -> None:
+    """No validation documents, or none with narrative labels, is an error, not zero scores."""
+    from persuasion_lens.data.semeval2025 import TASK_FOLDER, data_root
+
+    folder = data_root(data_dir) / TASK_FOLDER
+    validation = [a for a in articles if a.split == "validation"]
+    if not validation:
+        raise InputError(f"nothing to evaluate: no validation documents under {folder} "
+                         "(splits/<LANG>-validation-documents.txt lists them)")
+    if not any(a.narratives is not None for a in validation):
+        raise InputError(f"nothing to evaluate: no validation document has narrative labels "
+                         f"under {folder} (<LANG>/subtask-2-annotations.txt)")
 
 
 SCORE_LEGEND = (

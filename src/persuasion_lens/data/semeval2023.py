@@ -8,16 +8,86 @@ Languages are returned as ISO codes (`de`, `pl`), folder names use `ge`, `po`.
 from __future__ import annotations
 
 import os
+import sys
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from persuasion_lens.taxonomy.frames import FRAME_NAMES
+from persuasion_lens.taxonomy.genres import GENRE_NAMES
+from persuasion_lens.taxonomy.techniques import TECHNIQUE_NAMES
 from persuasion_lens.text.documents import Document, split_paragraphs
 from persuasion_lens.text.languages import ISO_TO_SEMEVAL, SEMEVAL_TO_ISO
+from persuasion_lens.text.wording import counted
 
 TASK_FOLDER = "semeval2023-task3"
 TRAINING_LANGUAGES = ["en", "fr", "de", "it", "pl", "ru"]
 DEFAULT_DATA_DIR = Path("../shared/data")
+
+
+def print_warning(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+# where the readers report lines they skip (one warning per file); the CLI may replace it
+report_skipped: Callable[[str], None] = print_warning
+
+
+class DataError(ValueError):
+    """Training data that cannot be read; the message names the file (and line)."""
+
+
+class BadLines:
+    """Counts the unusable lines of one file, to warn once with the first example."""
+
+    def __init__(self, path: Path, noun: str = "unusable line", detail: str = "") -> None:
+        self.path, self.noun, self.detail = path, noun, detail
+        self.count, self.first = 0, ""
+
+    def add(self, number: int | None, reason: str) -> None:
+        self.count += 1
+        if not self.first:
+            self.first = reason if number is None else f"line {number}: {reason}"
+
+    def report(self) -> None:
+        if self.count:
+            detail = f" {self.detail}" if self.detail else ""
+            report_skipped(f"{self.path}: skipped {counted(self.count, self.noun)}{detail} "
+                           f"(first: {self.first})")
+
+
+def read_data_text(path: Path) -> str:
+    """A data file as text: UTF-8 (a byte-order mark dropped) or UTF-16 with its mark.
+
+    Line breaks are kept as stored, so offsets stay valid. Raises DataError naming the file."""
+    try:
+        raw = path.read_bytes()
+    except IsADirectoryError:
+        raise DataError(f"{path} is a folder, not a data file") from None
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except OSError as error:
+        raise DataError(f"{path}: cannot read ({error.strerror or error})") from None
+    return decode_data_bytes(raw, path)
+
+
+def decode_data_bytes(raw: bytes, path: Path) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise DataError(f"{path}: not a text file (broken UTF-16)") from None
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        line = raw[:error.start].count(b"\n") + 1
+        raise DataError(f"{path}:{line}: not a text file (not UTF-8 at byte {error.start})"
+                        ) from None
+    if "\x00" in text:
+        line = text[:text.index("\x00")].count("\n") + 1
+        raise DataError(f"{path}:{line}: not a text file (NUL bytes)")
+    return text
 
 
 @dataclass(frozen=True)
@@ -56,15 +126,49 @@ def data_root(data_dir: str | os.PathLike | None = None, task_folder: str = TASK
     )
 
 
-def validation_ids(root: Path, language: str) -> set[str]:
+def language_folder(root: Path, language: str, wanted: str | None = "train-labels-subtask-3.txt"
+                    ) -> Path:
+    """`<root>/semeval2023-task3/<lang>`; DataError when it is missing or lacks `wanted`."""
+    folder = root / TASK_FOLDER / ISO_TO_SEMEVAL[language]
+    if not folder.is_dir() or (wanted is not None and not (folder / wanted).exists()):
+        raise DataError(f"no {language} training data under {folder} (pass --languages)")
+    return folder
+
+
+def validation_ids(root: Path, language: str, known: Iterable[str] | None = None) -> set[str]:
+    """Validation article ids; ids not in `known` (when given) are warned about."""
     path = root / TASK_FOLDER / "splits" / f"{ISO_TO_SEMEVAL[language]}-validation-articles.txt"
-    return {line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+    if not path.exists():
+        raise DataError(f"{path}: no such split file (the {language} validation article ids)")
+    lines = read_data_text(path).splitlines()
+    ids = {line.strip() for line in lines if line.strip()}
+    if known is not None:
+        unknown = BadLines(path, "validation id", "of no labelled article")
+        known_ids = set(known)
+        for number, line in enumerate(lines, start=1):
+            if line.strip() and line.strip() not in known_ids:
+                unknown.add(number, repr(line.strip()[:40]))
+        unknown.report()
+    return ids
 
 
 def read_article_text(path: Path) -> str:
-    # newline="" keeps carriage returns, so span offsets stay valid
-    with open(path, encoding="utf-8", newline="") as handle:
-        return handle.read()
+    # the bytes are decoded as they are, carriage returns kept, so span offsets stay valid
+    return read_data_text(path)
+
+
+def _article_path(candidates: Iterable[Path], missing: BadLines, article_id: str
+                  ) -> Path | None:
+    """The first existing article file; a missing one (or a dangling link) is counted."""
+    path = _first_existing(candidates)
+    if path is None:
+        missing.add(None, f"article{article_id}.txt")
+    return path
+
+
+def _require_articles(articles: list, language: str, folder: Path) -> None:
+    if not any(a.language == language for a in articles):
+        raise DataError(f"no labelled {language} articles under {folder}")
 
 
 def load_technique_articles(
@@ -73,13 +177,16 @@ def load_technique_articles(
     """Subtask-3 articles with paragraph labels and character spans."""
     root = data_root(data_dir)
     articles: list[LabelledArticle] = []
-    for language in languages or TRAINING_LANGUAGES:
-        folder = root / TASK_FOLDER / ISO_TO_SEMEVAL[language]
+    for language in _asked(languages):
+        folder = language_folder(root, language)
         line_labels = _read_line_labels(folder / "train-labels-subtask-3.txt")
-        held_out = validation_ids(root, language)
+        held_out = validation_ids(root, language, line_labels)
+        missing = BadLines(folder / "train-articles-subtask-3", "labelled article", "with no file")
         for article_id in sorted(line_labels):
-            path = folder / "train-articles-subtask-3" / f"article{article_id}.txt"
-            if not path.exists():
+            path = _article_path(
+                [folder / "train-articles-subtask-3" / f"article{article_id}.txt"], missing,
+                article_id)
+            if path is None:
                 continue
             text = read_article_text(path)
             document = Document(text, split_paragraphs(text), language, article_id, str(path))
@@ -89,11 +196,23 @@ def load_technique_articles(
             spans = _read_spans(
                 folder
                 / "train-labels-subtask-3-spans"
-                / f"article{article_id}-labels-subtask-3.txt"
+                / f"article{article_id}-labels-subtask-3.txt",
+                len(text),
             )
             split = "validation" if article_id in held_out else "train"
             articles.append(LabelledArticle(article_id, language, document, split, labels, spans))
+        missing.report()
+        _require_articles(articles, language, folder)
     return articles
+
+
+def _asked(languages: list[str] | None) -> list[str]:
+    """The languages to load: all six when None; an empty list is a mistake."""
+    if languages is None:
+        return list(TRAINING_LANGUAGES)
+    if not languages:
+        raise DataError("no languages given: name at least one, e.g. --languages en")
+    return list(languages)
 
 
 def load_article_level(
@@ -102,16 +221,16 @@ def load_article_level(
     """Subtask-1/2 articles with genre and frames (either may be None where unlabelled)."""
     root = data_root(data_dir)
     articles: list[LabelledArticle] = []
-    for language in languages or TRAINING_LANGUAGES:
-        folder = root / TASK_FOLDER / ISO_TO_SEMEVAL[language]
-        genres = _read_two_column(folder / "train-labels-subtask-1.txt")
-        frames = _read_two_column(folder / "train-labels-subtask-2.txt")
+    for language in _asked(languages):
+        folder = language_folder(root, language, None)
+        genres = _read_two_column(folder / "train-labels-subtask-1.txt", GENRE_NAMES, "genre")
+        frames = _read_two_column(folder / "train-labels-subtask-2.txt", FRAME_NAMES, "frame")
         held_out = validation_ids(root, language)
+        missing = BadLines(folder, "labelled article", "with no file")
         for article_id in sorted(set(genres) | set(frames)):
-            path = _first_existing(
-                folder / f"train-articles-subtask-{n}" / f"article{article_id}.txt"
-                for n in (1, 2, 3)
-            )
+            path = _article_path(
+                (folder / f"train-articles-subtask-{n}" / f"article{article_id}.txt"
+                 for n in (1, 2, 3)), missing, article_id)
             if path is None:
                 continue
             text = read_article_text(path)
@@ -123,12 +242,14 @@ def load_article_level(
                     language,
                     document,
                     "validation" if article_id in held_out else "train",
-                    genre=genres.get(article_id),
+                    genre=genres.get(article_id) or None,
                     frames=[f for f in frame_field.split(",") if f]
                     if frame_field is not None
                     else None,
                 )
             )
+        missing.report()
+        _require_articles(articles, language, folder)
     return articles
 
 
@@ -153,33 +274,86 @@ def _first_existing(paths) -> Path | None:
 
 
 def _read_line_labels(path: Path) -> dict[str, dict[int, list[str]]]:
+    """`ID<TAB>LINE<TAB>technique,...`; bad lines and unknown techniques are warned about."""
     labels: dict[str, dict[int, list[str]]] = defaultdict(dict)
-    for line in path.read_text(encoding="utf-8").splitlines():
+    bad = BadLines(path, "line", "not of the form ID<TAB>LINE<TAB>techniques")
+    unknown = BadLines(path, "unknown technique")
+    known = set(TECHNIQUE_NAMES)
+    for number, line in enumerate(read_data_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
         parts = line.split("\t")
-        if len(parts) < 2 or not parts[1].strip().isdigit():
+        if len(parts) < 2 or not parts[0].strip().isdigit() or not parts[1].strip().isdigit():
+            bad.add(number, repr(line[:60]))
             continue
         field_ = parts[2] if len(parts) > 2 else ""
-        labels[parts[0]][int(parts[1])] = [t for t in field_.split(",") if t.strip()]
+        techniques = [t.strip() for t in field_.split(",") if t.strip()]
+        for technique in techniques:
+            if technique not in known:
+                unknown.add(number, repr(technique[:60]))
+        labels[parts[0].strip()][int(parts[1])] = [t for t in techniques if t in known]
+    bad.report()
+    unknown.report()
+    if not labels:
+        raise DataError(f"{path}: no labelled paragraphs in this file")
     return labels
 
 
-def _read_spans(path: Path) -> list[GoldSpan]:
+def _read_spans(path: Path, text_length: int | None = None) -> list[GoldSpan]:
+    """`ID<TAB>technique<TAB>start<TAB>end`; bad lines are warned about and skipped."""
     if not path.exists():
         return []
     spans = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    bad = BadLines(path, "unusable span line")
+    known = set(TECHNIQUE_NAMES)
+    for number, line in enumerate(read_data_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        reason = _span_problem(line.split("\t"), known, text_length)
+        if reason:
+            bad.add(number, reason)
+            continue
         parts = line.split("\t")
-        if len(parts) >= 4:
-            spans.append(GoldSpan(parts[1], int(parts[2]), int(parts[3])))
+        spans.append(GoldSpan(parts[1].strip(), int(parts[2]), int(parts[3])))
+    bad.report()
     return spans
 
 
-def _read_two_column(path: Path) -> dict[str, str]:
+def _span_problem(parts: list[str], known: set[str], text_length: int | None) -> str:
+    """Why a span line cannot be used ("" when it can)."""
+    if len(parts) < 4:
+        return "not ID<TAB>technique<TAB>start<TAB>end"
+    if parts[1].strip() not in known:
+        return f"unknown technique {parts[1].strip()[:60]!r}"
+    start, end = parts[2].strip(), parts[3].strip()
+    if not (start.isdigit() and end.isdigit()):
+        return f"offsets must be whole numbers, not {start[:20]!r} and {end[:20]!r}"
+    if int(start) > int(end) or (text_length is not None and int(end) > text_length):
+        return f"offsets {start}-{end} outside the article ({text_length} characters)"
+    return ""
+
+
+def _read_two_column(path: Path, known: list[str], what: str) -> dict[str, str]:
+    """`ID<TAB>value[,value...]` (subtask 1: a genre; 2: frames); unknown values are dropped
+    with a warning."""
     values: dict[str, str] = {}
     if not path.exists():
         return values
-    for line in path.read_text(encoding="utf-8").splitlines():
+    unknown = BadLines(path, f"unknown {what}")
+    bad = BadLines(path, "line", "not of the form ID<TAB>labels")
+    for number, line in enumerate(read_data_text(path).splitlines(), start=1):
         parts = line.split("\t")
-        if parts and parts[0].strip():
-            values[parts[0].strip()] = parts[1].strip() if len(parts) > 1 else ""
+        if not line.strip():
+            continue
+        if not parts[0].strip().isdigit():
+            bad.add(number, repr(line[:60]))
+            continue
+        field_ = parts[1].strip() if len(parts) > 1 else ""
+        labels = [v.strip() for v in field_.split(",") if v.strip()]
+        for label in labels:
+            if label not in known:
+                unknown.add(number, repr(label[:60]))
+        values[parts[0].strip()] = ",".join(v for v in labels if v in known)
+    bad.report()
+    unknown.report()
     return values

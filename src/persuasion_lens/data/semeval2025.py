@@ -102,22 +102,41 @@ def parse_subtask1_line(line: str) -> tuple[str, str, int, int, str, tuple[str, 
         start, end = int(parts[2]), int(parts[3])
     except ValueError as error:
         raise ValueError(f"offsets must be integers: {line.strip()[:80]!r}") from error
+    if start < 0 or start > end:
+        raise ValueError(f"offsets {start}-{end} are not a span of the document (a start from 0 "
+                         f"up to the end, inclusive): {line.strip()[:80]!r}")
     main = parts[4].strip() if len(parts) > 4 else ""
     fines = tuple(p.strip() for p in parts[5:] if p.strip())
     return parts[0].strip(), parts[1], start, end, main, fines
 
 
-def read_subtask1_file(path: Path) -> dict[str, list[tuple[str, int, int, str, tuple[str, ...]]]]:
-    """Mentions per document as stored (end inclusive); blank lines are skipped."""
-    result: dict[str, list[tuple[str, int, int, str, tuple[str, ...]]]] = {}
-    # a byte-order mark (an editor's UTF-8 "with BOM") is no part of the first document id
-    for number, line in enumerate(read_text(path).removeprefix("\ufeff").splitlines(), start=1):
+Subtask1Row = tuple[str, str, int, int, str, tuple[str, ...]]
+
+
+def read_subtask1_lines(path: Path, bad: semeval2023.BadLines | None = None
+                        ) -> list[tuple[int, Subtask1Row]]:
+    """(line number, parsed line) of each non-blank line; UTF-8 or UTF-16 with its mark (a
+    byte-order mark is no part of the first document id). A bad line is counted in `bad`
+    when given, else an error naming the file and line."""
+    rows: list[tuple[int, Subtask1Row]] = []
+    for number, line in enumerate(semeval2023.read_data_text(path).splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            doc, entity, start, end, main, fines = parse_subtask1_line(line)
+            rows.append((number, parse_subtask1_line(line)))
         except ValueError as error:
-            raise ValueError(f"{path}:{number}: {error}") from None
+            if bad is None:
+                raise ValueError(f"{path}:{number}: {error}") from None
+            bad.add(number, str(error))
+    return rows
+
+
+def read_subtask1_file(path: Path, bad: semeval2023.BadLines | None = None
+                       ) -> dict[str, list[tuple[str, int, int, str, tuple[str, ...]]]]:
+    """Mentions per document as stored (end inclusive); blank lines are skipped, bad ones
+    counted in `bad` when given (else an error)."""
+    result: dict[str, list[tuple[str, int, int, str, tuple[str, ...]]]] = {}
+    for _, (doc, entity, start, end, main, fines) in read_subtask1_lines(path, bad):
         result.setdefault(doc, []).append((entity, start, end, main, fines))
     return result
 
@@ -161,6 +180,14 @@ def resolve_mention(text: str, entity: str, start: int, end_inclusive: int,
     return None
 
 
+def within(text: str, start: int) -> bool:
+    """Whether a stored start offset can point into `text` (offsets counted with CRLF line
+    breaks or in UTF-16 units run past the text's length by at most a line break or an emoji
+    each, plus the few characters `resolve_mention` looks around)."""
+    return 0 <= start <= len(text) + text.count("\n") + sum(
+        1 for char in text if ord(char) > 0xFFFF) + 60
+
+
 def domain_of(doc_id: str, narratives: list[str] | None = None) -> str | None:
     upper = doc_id.upper()
     if "_CC_" in upper or "-CC-" in upper:
@@ -179,7 +206,8 @@ def validation_ids(root: Path, language: str) -> set[str]:
     path = root / TASK_FOLDER / "splits" / f"{language.upper()}-validation-documents.txt"
     if not path.exists():
         return set()
-    return {line.strip() for line in read_text(path).splitlines() if line.strip()}
+    return {line.strip() for line in semeval2023.read_data_text(path).splitlines()
+            if line.strip()}
 
 
 def load_taxonomy(data_dir: str | os.PathLike | None = None) -> tuple[list[str], list[str]]:
@@ -210,43 +238,92 @@ def parent_narrative(subnarrative: str) -> str:
 
 def load_articles(data_dir: str | os.PathLike | None = None,
                   languages: list[str] | None = None) -> list[NarrativeArticle]:
-    """All annotated documents (subtask 1 or 2) of the given languages, with their split."""
+    """All annotated documents (subtask 1 or 2) of the given languages (default: those the
+    data folder holds), with their split. Unusable lines are warned about once per file."""
     root = data_root(data_dir)
     articles: list[NarrativeArticle] = []
-    for language in languages or LANGUAGES:
-        folder = root / TASK_FOLDER / language.upper()
-        held_out = validation_ids(root, language)
-        labels: dict[str, tuple[list[str], list[str]]] = {}
-        st2 = folder / "subtask-2-annotations.txt"
-        if st2.exists():
-            for line in read_text(st2).splitlines():
-                if line.strip():
-                    doc, narratives, subs = parse_subtask2_line(line)
-                    labels[doc] = (narratives, subs)
-        st1 = folder / "subtask-1-annotations.txt"
-        raw_mentions = read_subtask1_file(st1) if st1.exists() else {}
-        for doc_id in sorted(set(labels) | set(raw_mentions)):
-            path = folder / "raw-documents" / doc_id
-            if not path.exists():
-                continue
-            text = read_text(path)
-            narratives, subs = labels.get(doc_id, (None, None))
-            mentions = []
-            for entity, start, end, main, fines in raw_mentions.get(doc_id, []):
-                span = resolve_mention(text, entity, start, end)
-                if span is None or main not in MAIN_ROLES:
-                    continue
-                mentions.append(GoldMention(entity, span[0], span[1], main, fines))
-            articles.append(NarrativeArticle(
-                doc_id=doc_id,
-                language=language.lower(),
-                document=Document(text, split_paragraphs(text), language.lower(), doc_id,
-                                  str(path)),
-                split="validation" if doc_id in held_out else "train",
-                domain=domain_of(doc_id, narratives),
-                narratives=narratives,
-                subnarratives=subs,
-                mentions=mentions,
-                has_roles=doc_id in raw_mentions,
-            ))
+    for language in _languages_to_load(root, languages):
+        articles.extend(_load_language(root, language))
+    return articles
+
+
+def _languages_to_load(root: Path, languages: list[str] | None) -> list[str]:
+    if languages is not None:
+        for language in languages:
+            if not (root / TASK_FOLDER / language.upper()).is_dir():
+                raise semeval2023.DataError(f"no {language} narrative data under "
+                                            f"{root / TASK_FOLDER / language.upper()}")
+        return list(languages)
+    present = [code for code in LANGUAGES if (root / TASK_FOLDER / code.upper()).is_dir()]
+    if not present:
+        names = ", ".join(code.upper() for code in LANGUAGES)
+        raise semeval2023.DataError(f"no language folder ({names}) under {root / TASK_FOLDER}")
+    return present
+
+
+def _read_subtask2(path: Path) -> dict[str, tuple[list[str], list[str]]]:
+    labels: dict[str, tuple[list[str], list[str]]] = {}
+    if not path.exists():
+        return labels
+    bad = semeval2023.BadLines(path, "line", "not of the form DOC<TAB>narratives<TAB>subnarratives")
+    for number, line in enumerate(semeval2023.read_data_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            doc, narratives, subs = parse_subtask2_line(line)
+        except ValueError:
+            bad.add(number, repr(line.strip()[:60]))
+            continue
+        labels[doc] = (narratives, subs)
+    bad.report()
+    return labels
+
+
+def _gold_mentions(text: str, rows, bad) -> list[GoldMention]:
+    """The stored mentions of one document mapped onto its text; unknown roles and mentions not
+    found in the text are counted in `bad`."""
+    mentions = []
+    for entity, start, end, main, fines in rows:
+        if main not in MAIN_ROLES:
+            bad.add(None, f"unknown role {main!r} of {entity!r}")
+            continue
+        span = resolve_mention(text, entity, start, end) if within(text, start) else None
+        if span is None:
+            bad.add(None, f"{entity!r} not found at {start}-{end}")
+            continue
+        mentions.append(GoldMention(entity, span[0], span[1], main, fines))
+    return mentions
+
+
+def _load_language(root: Path, language: str) -> list[NarrativeArticle]:
+    folder = root / TASK_FOLDER / language.upper()
+    held_out = validation_ids(root, language)
+    labels = _read_subtask2(folder / "subtask-2-annotations.txt")
+    st1 = folder / "subtask-1-annotations.txt"
+    unparsed = semeval2023.BadLines(st1, "line", "not a subtask-1 mention")
+    raw_mentions = read_subtask1_file(st1, unparsed) if st1.exists() else {}
+    unparsed.report()
+    bad = semeval2023.BadLines(st1, "mention", "with an unknown role or not found in its document")
+    missing = semeval2023.BadLines(folder / "raw-documents", "annotated document", "with no file")
+    articles = []
+    for doc_id in sorted(set(labels) | set(raw_mentions)):
+        path = folder / "raw-documents" / doc_id
+        if not path.exists():
+            missing.add(None, doc_id)
+            continue
+        text = read_text(path)
+        narratives, subs = labels.get(doc_id, (None, None))
+        articles.append(NarrativeArticle(
+            doc_id=doc_id,
+            language=language.lower(),
+            document=Document(text, split_paragraphs(text), language.lower(), doc_id, str(path)),
+            split="validation" if doc_id in held_out else "train",
+            domain=domain_of(doc_id, narratives),
+            narratives=narratives,
+            subnarratives=subs,
+            mentions=_gold_mentions(text, raw_mentions.get(doc_id, []), bad),
+            has_roles=doc_id in raw_mentions,
+        ))
+    bad.report()
+    missing.report()
     return articles

@@ -1,0 +1,198 @@
+"""Bad training data and options of the training and evaluation commands: one `error:` line
+naming the file (and line), exit 2, checked before long work; a few bad lines are warned about
+once per file. The data are a few tiny files written here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from persuasion_lens.cli import app
+from persuasion_lens.data import semeval2023, semeval2025
+
+runner = CliRunner()
+
+ARTICLE = "A title\n\nThey are all traitors and liars.\n\nNobody knows what will happen.\n"
+
+
+def technique_data(root: Path, articles: int = 4) -> Path:
+    """semeval2023-task3/en with `articles` labelled articles, the last in validation."""
+    folder = root / "semeval2023-task3" / "en"
+    (folder / "train-articles-subtask-3").mkdir(parents=True)
+    (folder / "train-labels-subtask-3-spans").mkdir()
+    labels, genres, frames = [], [], []
+    for i in range(articles):
+        article_id = f"10{i}"
+        (folder / "train-articles-subtask-3" / f"article{article_id}.txt").write_text(ARTICLE)
+        labels += [f"{article_id}\t3\tName_Calling-Labeling", f"{article_id}\t5\t"]
+        (folder / "train-labels-subtask-3-spans" / f"article{article_id}-labels-subtask-3.txt"
+         ).write_text(f"{article_id}\tName_Calling-Labeling\t22\t30\n")
+        genres.append(f"{article_id}\topinion")
+        frames.append(f"{article_id}\tPolitical,Morality")
+    (folder / "train-labels-subtask-3.txt").write_text("\n".join(labels) + "\n")
+    (folder / "train-labels-subtask-1.txt").write_text("\n".join(genres) + "\n")
+    (folder / "train-labels-subtask-2.txt").write_text("\n".join(frames) + "\n")
+    splits = root / "semeval2023-task3" / "splits"
+    splits.mkdir()
+    (splits / "en-validation-articles.txt").write_text(f"10{articles - 1}\n")
+    return folder
+
+
+def narrative_data(root: Path, validation: bool = True, subtask2: bool = True) -> Path:
+    folder = root / "semeval2025-task10" / "EN"
+    (folder / "raw-documents").mkdir(parents=True)
+    text = "Putin attacked Kyiv.\nThe West helped Ukraine.\n"
+    mentions = []
+    narratives = []
+    for i in range(3):
+        doc = f"EN_UA_{i}.txt"
+        (folder / "raw-documents" / doc).write_text(text)
+        mentions.append(f"{doc}\tPutin\t0\t4\tAntagonist\tInstigator")
+        narratives.append(f"{doc}\tURW: Blaming the war on others\tOther")
+    (folder / "subtask-1-annotations.txt").write_text("\n".join(mentions) + "\n")
+    if subtask2:
+        (folder / "subtask-2-annotations.txt").write_text("\n".join(narratives) + "\n")
+    splits = root / "semeval2025-task10" / "splits"
+    splits.mkdir()
+    (splits / "EN-validation-documents.txt").write_text("EN_UA_2.txt\n" if validation else "")
+    return folder
+
+
+def invoke(*args: str):
+    result = runner.invoke(app, list(args))
+    assert "Traceback" not in result.output
+    return result
+
+
+def assert_error(result, *fragments: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert "error:" in result.output
+    for fragment in fragments:
+        assert fragment in result.output, result.output
+
+
+# ------------------------------------------------------------------ 5: nothing to evaluate
+
+
+def test_evaluate_with_nothing_to_score_is_an_error():
+    assert_error(invoke("evaluate", "--no-techniques"), "nothing to evaluate")
+
+
+def test_empty_labels_file_is_an_error_not_perfect_scores(tmp_path):
+    folder = technique_data(tmp_path)
+    (folder / "train-labels-subtask-3.txt").write_text("")
+    result = invoke("evaluate-spans", "--data-dir", str(tmp_path), "-l", "en", "--gold-only")
+    assert_error(result, "train-labels-subtask-3.txt", "no labelled paragraphs")
+    assert "1.000" not in result.output
+
+
+def test_missing_articles_folder_is_an_error(tmp_path):
+    folder = technique_data(tmp_path)
+    for path in (folder / "train-articles-subtask-3").iterdir():
+        path.unlink()
+    (folder / "train-articles-subtask-3").rmdir()
+    result = invoke("evaluate-spans", "--data-dir", str(tmp_path), "-l", "en", "--gold-only")
+    assert_error(result, "no labelled en articles")
+
+
+@pytest.mark.parametrize("validation,subtask2,fragment", [
+    (False, True, "no validation documents"),
+    (True, False, "subtask-2-annotations.txt"),
+])
+def test_evaluate_narratives_without_validation_labels(tmp_path, validation, subtask2, fragment):
+    narrative_data(tmp_path, validation=validation, subtask2=subtask2)
+    result = invoke("evaluate-narratives", "--data-dir", str(tmp_path), "--no-baseline")
+    assert_error(result, "nothing to evaluate", fragment)
+
+
+# ------------------------------------------------------------------ 6: --languages
+
+
+def test_only_the_languages_asked_for_are_loaded(tmp_path):
+    technique_data(tmp_path)
+    assert {a.language for a in semeval2023.load_technique_articles(tmp_path, ["en"])} == {"en"}
+    result = invoke("evaluate-articles", "--data-dir", str(tmp_path), "-l", "en")
+    assert result.exit_code == 0, result.output
+    assert "Errno" not in result.output
+
+
+def test_a_missing_language_says_so(tmp_path):
+    technique_data(tmp_path)
+    result = invoke("evaluate-spans", "--data-dir", str(tmp_path), "--gold-only")
+    assert_error(result, "no fr training data under", "(pass --languages)")
+    assert "Errno" not in result.output
+
+
+@pytest.mark.parametrize("value", ["", ",,"])
+def test_empty_languages_is_an_error(tmp_path, value):
+    technique_data(tmp_path)
+    result = invoke("evaluate", "--data-dir", str(tmp_path), "--languages", value)
+    assert_error(result, "names no language")
+
+
+# ------------------------------------------------------------------ 7: bad training data
+
+
+def test_binary_article_names_the_file(tmp_path):
+    folder = technique_data(tmp_path)
+    (folder / "train-articles-subtask-3" / "article101.txt").write_bytes(b"\x00\xb2\xff" * 40)
+    result = invoke("evaluate-spans", "--data-dir", str(tmp_path), "-l", "en", "--gold-only")
+    assert_error(result, "article101.txt", "not a text file")
+
+
+def test_labels_file_that_is_a_folder(tmp_path):
+    folder = technique_data(tmp_path)
+    (folder / "train-labels-subtask-3.txt").unlink()
+    (folder / "train-labels-subtask-3.txt").mkdir()
+    with pytest.raises(semeval2023.DataError, match="is a folder"):
+        semeval2023.load_technique_articles(tmp_path, ["en"])
+
+
+def test_utf16_labels_are_read(tmp_path):
+    folder = technique_data(tmp_path)
+    labels = folder / "train-labels-subtask-3.txt"
+    labels.write_bytes(labels.read_text().encode("utf-16"))
+    articles = semeval2023.load_technique_articles(tmp_path, ["en"])
+    assert articles[0].paragraph_labels[1] == {"Name_Calling-Labeling"}
+
+
+def test_bad_lines_are_warned_about_once_per_file(tmp_path, capsys):
+    folder = technique_data(tmp_path)
+    labels = folder / "train-labels-subtask-3.txt"
+    labels.write_text(labels.read_text() + "garbage\n100\t7\tNot_A_Technique\n")
+    spans = folder / "train-labels-subtask-3-spans" / "article100-labels-subtask-3.txt"
+    spans.write_text("100\tDoubt\tabc\t10\n100\tDoubt\t5\t99999\n100\tDoubt\t1\t3\n")
+    (folder / "train-labels-subtask-1.txt").write_text("100\tnot_a_genre\n101\topinion\n")
+    (tmp_path / "semeval2023-task3" / "splits" / "en-validation-articles.txt").write_text(
+        "103\nno-such-id\n")
+    (folder / "train-articles-subtask-3" / "article102.txt").unlink()
+    (folder / "train-articles-subtask-3" / "article102.txt").symlink_to(tmp_path / "nowhere")
+    articles = semeval2023.load_technique_articles(tmp_path, ["en"])
+    semeval2023.load_article_level(tmp_path, ["en"])
+    err = capsys.readouterr().err
+    assert "train-labels-subtask-3.txt: skipped 1 line not of the form" in err
+    assert "skipped 1 unknown technique (first: line 10: 'Not_A_Technique')" in err
+    assert "skipped 2 unusable span lines (first: line 1: offsets must be whole numbers" in err
+    assert "unknown genre (first: line 1: 'not_a_genre')" in err
+    assert "validation id of no labelled article (first: line 2: 'no-such-id')" in err
+    assert "labelled article with no file (first: article102.txt)" in err
+    assert {a.article_id for a in articles} == {"100", "101", "103"}
+    assert [(s.start, s.end) for s in articles[0].spans] == [(1, 3)]
+
+
+def test_narrative_data_bad_lines_are_warned_about(tmp_path, capsys):
+    folder = narrative_data(tmp_path)
+    st1 = folder / "subtask-1-annotations.txt"
+    st1.write_text(st1.read_text() + "EN_UA_0.txt\tX\tabc\t3\tAntagonist\n"
+                   "EN_UA_0.txt\tPutin\t999999999\t999999999999\tAntagonist\n"
+                   "EN_UA_1.txt\tPutin\t0\t4\tBogusRole\n")
+    st2 = folder / "subtask-2-annotations.txt"
+    st2.write_bytes(st2.read_text().encode("utf-16"))
+    articles = semeval2025.load_articles(tmp_path)
+    err = capsys.readouterr().err
+    assert "subtask-1-annotations.txt: skipped 1 line not a subtask-1 mention" in err
+    assert "skipped 2 mentions with an unknown role or not found in its document" in err
+    assert all(a.narratives == ["URW: Blaming the war on others"] for a in articles)
+    assert [len(a.mentions) for a in articles] == [1, 1, 1]
