@@ -4,6 +4,9 @@ once per file. The data are a few tiny files written here."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -196,3 +199,76 @@ def test_narrative_data_bad_lines_are_warned_about(tmp_path, capsys):
     assert "skipped 2 mentions with an unknown role or not found in its document" in err
     assert all(a.narratives == ["URW: Blaming the war on others"] for a in articles)
     assert [len(a.mentions) for a in articles] == [1, 1, 1]
+
+
+# ------------------------------------------------------------------ 8 and 12: options
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["train-embeddings", "-o", "/proc/plens-emb"], "/proc/plens-emb: cannot write"),
+    (["train-crosslingual", "-o", "/proc/plens-xl"], "/proc/plens-xl: cannot write"),
+    (["distill-embeddings", "-o", "/proc/plens-de"], "/proc/plens-de: cannot write"),
+    (["train-embeddings", "--cache", "/nonexistent/c.npy"], "/nonexistent/c.npy: cannot write"),
+    (["train-encoder", "--encoder", "x", "--epochs", "nan"], "--epochs must be a finite"),
+    (["train-encoder", "--encoder", "x", "--learning-rate", "inf"], "--learning-rate must"),
+    (["train-encoder", "--encoder", ""], "the name is empty"),
+])
+def test_options_are_checked_first(args, fragment):
+    assert_error(invoke(*args), fragment)
+
+
+@pytest.mark.parametrize("args", [
+    ["train-embeddings", "--threads", "99999999999999999999999"],
+    ["train-encoder", "--encoder", "x", "--seed", "99999999999999999999999"],
+    ["train", "--seed", "-1"],
+])
+def test_numbers_are_bounded(args):
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert args[-2] in result.output and "range" in result.output
+    assert "Overflow" not in result.output
+
+
+def test_train_checks_its_output_before_training(tmp_path):
+    technique_data(tmp_path)
+    result = invoke("train", "--data-dir", str(tmp_path), "--output", "/proc/plens-x",
+                    "--languages", "en")
+    assert_error(result, "/proc/plens-x: cannot write")
+
+
+def test_output_that_is_a_file(tmp_path):
+    (tmp_path / "emb").write_text("x")
+    assert_error(invoke("train-embeddings", "-o", str(tmp_path / "emb")), "a file is there")
+
+
+@pytest.mark.parametrize("content,fragment", [
+    (None, "the cache is a folder"),
+    (b"\x00\x01binary" * 10, "not an embeddings cache"),
+])
+def test_embeddings_cache_must_be_a_cache_file(tmp_path, content, fragment):
+    cache = tmp_path / "c.npy"
+    if content is None:
+        cache.mkdir()
+    else:
+        cache.write_bytes(content)
+    result = invoke("train-embeddings", "-o", str(tmp_path / "out"), "--cache", str(cache))
+    assert_error(result, str(cache), fragment)
+
+
+def test_encoder_is_checked_before_the_data(tmp_path, monkeypatch):
+    pytest.importorskip("transformers")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    (tmp_path / "empty").mkdir()
+    no_data = str(tmp_path / "no-data")
+    assert_error(invoke("train-encoder", "--encoder", str(tmp_path / "empty"), "--data-dir",
+                        no_data), "not a model folder")
+    # offline, in a process of its own (the hub reads HF_HUB_OFFLINE when it is imported)
+    result = subprocess.run(
+        [sys.executable, "-m", "persuasion_lens", "train-encoder", "--encoder",
+         "bogus-org/bogus-model", "--data-dir", no_data], capture_output=True, text=True,
+        timeout=120, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: --encoder bogus-org/bogus-model: no such model")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert_error(invoke("train-encoder", "--encoder", str(tmp_path / "empty"), "--device",
+                        "bogus"), "--device bogus: not a torch device")

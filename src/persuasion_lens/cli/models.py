@@ -11,6 +11,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from persuasion_lens.cli.common import app, console, user_errors_are_one_line, warn
+from persuasion_lens.cli.output_checks import MAX_SEED, check_output_folder
 
 DEFAULT_DATA = os.environ.get("PLENS_DATA", "../shared/data")
 
@@ -96,7 +97,7 @@ def train(
     output: Path | None = typer.Option(None, "--output", help="Artifact folder (default: the "
                                        "package's models/artifacts/techniques; with --encoder, "
                                        "./plens-transformer)."),
-    seed: int = typer.Option(13, "--seed"),
+    seed: int = typer.Option(13, "--seed", min=0, max=MAX_SEED),
     languages: str | None = typer.Option(None, "--languages", help="e.g. en,fr (default all six)."),
     no_refit: bool = typer.Option(False, "--no-refit", help="Ship the train-split fit instead of "
                                   "refitting on train+validation."),
@@ -125,6 +126,7 @@ def train(
     if encoder:
         _fine_tune(encoder, data_dir, output, langs, seed)
         return
+    check_output_folder(output or ARTIFACT_DIR)
     detector, reports = _run(langs, data_dir, seed, refit=not no_refit, reference=True,
                              extra_members=("nblr",))
     target = output or ARTIFACT_DIR
@@ -208,11 +210,14 @@ def _train_crosslingual_member(data_dir: str, base: Path, shipped: bool) -> None
 
 def _fine_tune(encoder: str, data_dir: str, output: Path | None, languages: list[str],
                seed: int) -> None:
+    from persuasion_lens.cli.output_checks import check_encoder
     from persuasion_lens.models.transformer import import_torch_stack
     from persuasion_lens.models.transformer_training import train_encoder
 
     import_torch_stack()
     target = output or Path("plens-transformer")
+    check_encoder(encoder)
+    check_output_folder(target)
     train_encoder(encoder, target, data_dir=data_dir, languages=languages, seed=seed,
                   log=lambda line: console.print(line, highlight=False))
     console.print(f"use it with: plens analyze --model {target} ARTICLE.txt", highlight=False)
@@ -296,7 +301,7 @@ def _member_table(title: str, reports: dict[str, dict]) -> Table:
 def evaluate(
     data_dir: str = typer.Option(DEFAULT_DATA, "--data-dir",
                                  help="Training data (env PLENS_DATA)."),
-    seed: int = typer.Option(13, "--seed"),
+    seed: int = typer.Option(13, "--seed", min=0, max=MAX_SEED),
     languages: str | None = typer.Option(None, "--languages", help="e.g. en,fr (default all six)."),
     quick: bool = typer.Option(False, "--quick", help="Smaller vocabularies, no reference: "
                                "a fast sanity check, not the real numbers."),

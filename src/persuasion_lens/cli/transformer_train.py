@@ -10,14 +10,21 @@ from pathlib import Path
 import typer
 
 from persuasion_lens.cli.common import app, console, user_errors_are_one_line
+from persuasion_lens.cli.output_checks import (
+    MAX_SEED,
+    MAX_THREADS,
+    check_cache_file,
+    check_device,
+    check_encoder,
+    check_finite,
+    check_output_folder,
+)
 
 
 def _languages(value: str | None) -> list[str] | None:
-    if not value:
-        return None
-    from persuasion_lens.text.languages import normalise_language_code
+    from persuasion_lens.cli.models import parse_languages
 
-    return [normalise_language_code(code.strip()) for code in value.split(",") if code.strip()]
+    return None if value is None else parse_languages(value)
 
 
 @app.command("train-encoder")
@@ -42,8 +49,9 @@ def train_encoder(
     no_title: bool = typer.Option(False, "--no-title", help="Do not give the article title "
                                   "as context."),
     max_articles: int | None = typer.Option(None, "--max-articles", min=1, hidden=True),
-    threads: int | None = typer.Option(None, "--threads", min=1, help="CPU threads for torch."),
-    seed: int = typer.Option(13, "--seed"),
+    threads: int | None = typer.Option(None, "--threads", min=1, max=MAX_THREADS,
+                                       help="CPU threads for torch."),
+    seed: int = typer.Option(13, "--seed", min=0, max=MAX_SEED),
     spans: bool = typer.Option(True, "--spans/--no-spans", help="Also train a token head that "
                                "places each technique (used instead of the shipped span "
                                "model)."),
@@ -54,11 +62,18 @@ def train_encoder(
     from persuasion_lens.models.transformer import import_torch_stack
     from persuasion_lens.models.transformer_training import train_encoder as train
 
+    check_finite("--epochs", epochs)
+    check_finite("--learning-rate", learning_rate)
+    check_finite("--span-weight", span_weight)
+    parsed_languages = _languages(languages)
     torch, _ = import_torch_stack()
+    check_device(device)
+    check_encoder(encoder)
+    check_output_folder(output)
     if threads:
         torch.set_num_threads(threads)
     train(
-        encoder, output, data_dir=data_dir, languages=_languages(languages), epochs=epochs,
+        encoder, output, data_dir=data_dir, languages=parsed_languages, epochs=epochs,
         max_steps=max_steps, batch_size=batch_size, learning_rate=learning_rate,
         max_length=max_length, use_title=not no_title, device=device, seed=seed,
         max_articles=max_articles, spans=spans, span_weight=span_weight,
@@ -78,12 +93,16 @@ def train_embeddings(
                                     "with (default: the shipped one)."),
     cache: Path | None = typer.Option(None, "--cache", help="Keep paragraph embeddings in this "
                                       ".npy file (reused when it matches)."),
-    threads: int | None = typer.Option(None, "--threads", min=1, help="CPU threads for torch."),
+    threads: int | None = typer.Option(None, "--threads", min=1, max=MAX_THREADS,
+                                       help="CPU threads for torch."),
 ) -> None:
     """Train the English sentence-embeddings member and save it with the base detector."""
     from persuasion_lens.models.embedding_training import train_embedding_member
     from persuasion_lens.models.embeddings import _import_torch_stack
 
+    check_output_folder(output)
+    if cache is not None:
+        check_cache_file(cache)
     torch, _ = _import_torch_stack()
     if threads:
         torch.set_num_threads(threads)
@@ -116,6 +135,7 @@ def distill_embeddings(
     pip install 'persuasion-lens\\[distill]'); then `plens train` retrains the member."""
     from persuasion_lens.models.static_embeddings import ARTIFACT_DIR, distill_static_encoder
 
+    check_output_folder(output or ARTIFACT_DIR)
     with console.status("distilling all-MiniLM-L6-v2 into static token vectors"):
         target = distill_static_encoder(output or ARTIFACT_DIR)
     _print_saved(target)
@@ -133,6 +153,7 @@ def distill_crosslingual(
     (needs: pip install 'persuasion-lens\\[distill-crosslingual]'); then `plens train`."""
     from persuasion_lens.models.crosslingual import ARTIFACT_DIR, distill_crosslingual_encoder
 
+    check_output_folder(output or ARTIFACT_DIR)
     with console.status("distilling the multilingual sentence encoder into word vectors"):
         target = distill_crosslingual_encoder(
             data_dir, output or ARTIFACT_DIR,
@@ -157,6 +178,7 @@ def train_crosslingual(
     from persuasion_lens.models.crosslingual_training import train_crosslingual_member
 
     target = output or (registry.CROSSLINGUAL_MODEL_DIR if full else registry.DEFAULT_ENSEMBLE_DIR)
+    check_output_folder(target)
     train_crosslingual_member(
         data_dir, base_path=str(registry.ENGLISH_ENSEMBLE_DIR), output=target,
         base_ref="en-static",

@@ -1,0 +1,126 @@
+"""Checks of the paths a long command writes, made before the work starts."""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+
+from persuasion_lens.text.reading import InputError
+
+# torch.set_num_threads takes a C int; more threads than this is no machine's
+MAX_THREADS = 4096
+# numpy's and torch's seeds are 32-bit
+MAX_SEED = 2**32 - 1
+
+
+def check_output_folder(path: Path) -> None:
+    """`path` can be made (or is) a folder we can write into; InputError otherwise."""
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{path}: cannot write (a file is there: give a folder to write)")
+    _check_writable(_nearest_existing(path), path)
+
+
+def check_output_file(path: Path) -> None:
+    """A file can be written at `path`, in a folder that exists."""
+    if path.is_dir():
+        raise InputError(f"{path}: cannot write (it is a folder: give a file name)")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise InputError(f"{path}: cannot write (permission denied)")
+    if not path.absolute().parent.exists():
+        raise InputError(f"{path}: cannot write (no folder {path.absolute().parent})")
+    _check_writable(path.absolute().parent, path)
+
+
+def _nearest_existing(path: Path) -> Path:
+    path = path.absolute()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def _check_writable(folder: Path, wanted: Path) -> None:
+    if not folder.is_dir():
+        raise InputError(f"{wanted}: cannot write ({folder} is a file, not a folder)")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise InputError(f"{wanted}: cannot write ({error.strerror or error})") from None
+
+
+def check_cache_file(path: Path) -> None:
+    """An embeddings cache that exists must be a .npy array file; a new one must be
+    writable."""
+    if path.is_dir():
+        raise InputError(f"{path}: the cache is a folder: give a .npy file name, such as "
+                         f"{path / 'embeddings.npy'}")
+    if path.exists():
+        import numpy as np
+
+        try:
+            np.load(path, allow_pickle=False, mmap_mode="r")
+        except (ValueError, OSError, EOFError):
+            raise InputError(f"{path}: not an embeddings cache (.npy array) file: remove it or "
+                             "give another --cache") from None
+    check_output_file(path)
+
+
+def check_finite(option: str, value: float) -> None:
+    if not math.isfinite(value):
+        raise InputError(f"{option} must be a finite number, not {value}")
+
+
+def check_encoder(encoder: str) -> None:
+    """The --encoder is a model folder, or an id the Hugging Face hub (or its local cache)
+    knows; checked before any data is loaded, with the hub's retry logs quieted."""
+    if not encoder.strip():
+        raise InputError("--encoder: the name is empty: give a Hugging Face model id, such as "
+                         "xlm-roberta-large, or a model folder")
+    path = Path(encoder).expanduser()
+    if path.exists():
+        if not (path / "config.json").is_file():
+            raise InputError(f"{encoder}: not a model folder (no config.json in it)")
+        return
+    if encoder.startswith((".", "/", "~")) or encoder.count("/") > 1:
+        raise InputError(f"{encoder}: no such model folder")
+    _check_hub_id(encoder)
+
+
+def quiet_hub_logs() -> None:
+    import logging
+
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    for name in ("huggingface_hub", "transformers", "urllib3"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    try:
+        import transformers
+
+        transformers.utils.logging.set_verbosity_error()
+    except ImportError:
+        pass
+
+
+def _check_hub_id(encoder: str) -> None:
+    from transformers import AutoConfig
+
+    quiet_hub_logs()
+    try:
+        AutoConfig.from_pretrained(encoder)
+    except (OSError, ValueError) as error:
+        reason = str(error).strip().splitlines()[0][:160] if str(error).strip() else ""
+        raise InputError(f"--encoder {encoder}: no such model folder, and the Hugging Face hub "
+                         f"does not have it or cannot be reached ({reason})") from None
+
+
+def check_device(device: str | None) -> None:
+    if device is None:
+        return
+    import torch
+
+    try:
+        torch.device(device)
+    except (RuntimeError, ValueError):
+        raise InputError(f"--device {device}: not a torch device (such as cpu, cuda, cuda:1 "
+                         "or mps)") from None
