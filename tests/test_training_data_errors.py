@@ -272,3 +272,53 @@ def test_encoder_is_checked_before_the_data(tmp_path, monkeypatch):
     assert len(result.stderr.strip().splitlines()) == 1
     assert_error(invoke("train-encoder", "--encoder", str(tmp_path / "empty"), "--device",
                         "bogus"), "--device bogus: not a torch device")
+
+
+# ------------------------------------------------------------------ 9: roles --mentions
+
+
+def _roles(tmp_path: Path, mentions: str | bytes | None):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "EN_UA_1.txt").write_text("Putin attacked Kyiv yesterday.\n")
+    path = tmp_path / "mentions.txt"
+    if isinstance(mentions, bytes):
+        path.write_bytes(mentions)
+    elif mentions is None:
+        path.mkdir()
+    else:
+        path.write_text(mentions)
+    return invoke("semeval", "roles", str(docs), "--mentions", str(path), "-l", "en")
+
+
+@pytest.mark.parametrize("mentions,fragment", [
+    ("EN_UA_1.txt\tPutin\t0\t99999999999999999999999\tAntagonist\n",
+     "mentions.txt:1: offsets outside the document"),
+    ("\nEN_UA_1.txt\tPutin\t-5\t4\tAntagonist\n", "mentions.txt:2: offsets -5-4"),
+    ("EN_UA_1.txt\tPutin\t9\t4\tAntagonist\n", "mentions.txt:1: offsets 9-4"),
+    (None, "is a folder"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\xb2\xff", "not a text file"),
+])
+def test_roles_mentions_are_checked(tmp_path, mentions, fragment):
+    result = _roles(tmp_path, mentions)
+    assert_error(result, fragment)
+    assert "PNG" not in result.output
+
+
+def test_roles_reads_utf16_mentions(tmp_path):
+    from persuasion_lens.cli.semeval_narratives import _read_mentions
+    from persuasion_lens.text.documents import Document
+
+    path = tmp_path / "m.txt"
+    path.write_bytes("EN_UA_1.txt\tPutin\t0\t4\tAntagonist\n".encode("utf-16"))
+    documents = {"EN_UA_1.txt": Document.from_text("Putin attacked.", "en")}
+    assert _read_mentions(path, documents) == {"EN_UA_1.txt": [("Putin", 0, 5, 0, 4)]}
+
+
+def test_roles_warns_about_an_empty_mentions_file(tmp_path, capsys):
+    from persuasion_lens.cli.semeval_narratives import _read_mentions
+
+    path = tmp_path / "m.txt"
+    path.write_text("\n")
+    assert _read_mentions(path, {}) == {}
+    assert "holds no mentions" in capsys.readouterr().err

@@ -15,7 +15,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from persuasion_lens.cli.common import app, console, semeval_app, user_errors_are_one_line
+from persuasion_lens.cli.common import app, console, semeval_app, user_errors_are_one_line, warn
 from persuasion_lens.cli.semeval import ArticleFolder, read_article_folder, write_predictions
 from persuasion_lens.text.documents import Document
 from persuasion_lens.text.reading import InputError
@@ -55,21 +55,32 @@ def narratives(directory: Path = _DIR, output: Path | None = _OUT,
 
 
 def _read_mentions(path: Path, documents: dict[str, Document]):
-    from persuasion_lens.data.semeval2025 import read_subtask1_file, resolve_mention
+    from persuasion_lens.data.semeval2023 import DataError
+    from persuasion_lens.data.semeval2025 import read_subtask1_lines, resolve_mention
 
+    if path.is_dir():
+        raise InputError(f"{path}: the mentions file is a folder: give the subtask-1 file")
     if not path.is_file():
         raise InputError(f"{path}: no such mentions file")
-    stored = read_subtask1_file(path)
+    try:
+        rows = read_subtask1_lines(path)
+    except DataError as error:
+        raise InputError(str(error)) from None
+    if not rows:
+        warn(f"{path}: the mentions file holds no mentions: nothing to write")
     result: dict[str, list[tuple[str, int, int, int, int]]] = {}
-    for doc_id, rows in stored.items():
+    for number, (doc_id, entity, start, end, _, _) in rows:
         if doc_id not in documents:
-            raise InputError(f"{path}: document {doc_id} is not in the documents folder")
+            raise InputError(f"{path}:{number}: document {doc_id} is not in the documents folder")
         text = documents[doc_id].text
-        for entity, start, end, _, _ in rows:
-            span = resolve_mention(text, entity, start, end)
-            if span is None:
-                raise InputError(f"{path}: {doc_id}: '{entity}' is not found near offset {start}")
-            result.setdefault(doc_id, []).append((entity, *span, start, end))
+        if end >= len(text) + text.count("\n") + 60:
+            raise InputError(f"{path}:{number}: offsets outside the document: {start}-{end} "
+                             f"(inclusive) in {doc_id} of {len(text)} characters")
+        span = resolve_mention(text, entity, start, end)
+        if span is None:
+            raise InputError(f"{path}:{number}: {doc_id}: '{entity}' is not found near offset "
+                             f"{start}")
+        result.setdefault(doc_id, []).append((entity, *span, start, end))
     return result
 
 
