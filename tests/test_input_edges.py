@@ -42,6 +42,8 @@ def run_plens(*args: str, cwd: Path | None = None,
     ["semeval", "st2", ""],
     ["semeval", "st3", "", "-o", "p.txt"],
     ["semeval", "spans", "", "-o", "p.txt"],
+    ["semeval", "narratives", ""],
+    ["semeval", "roles", ""],
 ])
 def test_an_empty_path_is_no_current_folder(tmp_path, monkeypatch, command):
     (tmp_path / "article1.txt").write_text(article_text(1), encoding="utf-8")

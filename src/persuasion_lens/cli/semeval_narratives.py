@@ -28,7 +28,7 @@ _MENTIONS = typer.Option(None, "--mentions",
                               "default: detect them")
 
 
-def _read_documents(directory: Path, lang: str | None) -> ArticleFolder:
+def _read_documents(directory: str, lang: str | None) -> ArticleFolder:
     from persuasion_lens.models.narratives import TRAINED_LANGUAGES
 
     return read_article_folder(directory, lang, pattern="*.txt", id_prefix=None,
@@ -37,7 +37,7 @@ def _read_documents(directory: Path, lang: str | None) -> ArticleFolder:
 
 @semeval_app.command("narratives")
 @user_errors_are_one_line
-def narratives(directory: Path = _DIR, output: Path | None = _OUT,
+def narratives(directory: str = _DIR, output: Path | None = _OUT,
                lang: str | None = _LANG) -> None:
     """Narratives and subnarratives of every document in DIR (subtask-2 format); files that
     cannot be read are left out, each with a warning, and the exit status is then 1."""
@@ -86,7 +86,7 @@ def _read_mentions(path: Path, documents: dict[str, Document]):
 
 @semeval_app.command("roles")
 @user_errors_are_one_line
-def roles(directory: Path = _DIR, mentions: Path | None = _MENTIONS,
+def roles(directory: str = _DIR, mentions: Path | None = _MENTIONS,
           output: Path | None = _OUT, lang: str | None = _LANG) -> None:
     """Main and fine role of every entity mention (subtask-1 format, end offsets inclusive);
     files that cannot be read are left out, each with a warning, and the exit status is then
