@@ -406,10 +406,7 @@ def test_numbers_are_shown_as_the_terminal_shows_them(page, project_example):
 def test_a_file_name_with_quotes_is_shown_as_it_is(page, project_example):
     """The browser sends a file name's double quotes as %22, which the heading showed."""
     name = 'The "bridge" <scandal>.txt'
-    page.set_input_files("#file", files=[{"name": name, "mimeType": "text/plain",
-                                          "buffer": project_example.read_bytes()}])
-    page.click("#analyse")
-    page.wait_for_selector("#results:not([hidden])", timeout=120_000)
+    _analyse_upload(page, name, project_example.read_bytes())
     assert page.locator("#article-title").inner_text() == name
     with page.expect_download() as download:
         page.click("#download-json")
@@ -423,16 +420,18 @@ def test_a_file_name_with_quotes_is_shown_as_it_is(page, project_example):
     assert "<h1>The &quot;bridge&quot; &lt;scandal&gt;.txt</h1>" in report
 
 
+def _analyse_upload(page, name: str, data: bytes) -> None:
+    page.set_input_files("#file", files=[{"name": name, "mimeType": "text/plain",
+                                          "buffer": data}])
+    page.click("#analyse")
+    page.wait_for_selector("#results:not([hidden])", timeout=120_000)
 
 
 def test_a_file_name_with_a_literal_percent_22_is_shown_as_it_is(page, project_example):
     """The browser sends '"' as %22 and a literal %22 as it is: 50%22off.txt was shown as
     50"off.txt."""
     name = "50%22off.txt"
-    page.set_input_files("#file", files=[{"name": name, "mimeType": "text/plain",
-                                          "buffer": project_example.read_bytes()}])
-    page.click("#analyse")
-    page.wait_for_selector("#results:not([hidden])", timeout=120_000)
+    _analyse_upload(page, name, project_example.read_bytes())
     assert page.locator("#article-title").inner_text() == name
     with page.expect_download() as download:
         page.click("#download-html")
@@ -444,10 +443,7 @@ def test_a_file_name_with_a_literal_percent_22_is_shown_as_it_is(page, project_e
 def test_downloads_keep_a_non_ascii_file_name(page, project_example, name, stem):
     """The page kept only ASCII letters for its download names (статья.txt was saved as
     persuasion-lens-report.html)."""
-    page.set_input_files("#file", files=[{"name": name, "mimeType": "text/plain",
-                                          "buffer": project_example.read_bytes()}])
-    page.click("#analyse")
-    page.wait_for_selector("#results:not([hidden])", timeout=120_000)
+    _analyse_upload(page, name, project_example.read_bytes())
     for button, suffix in (("#download-json", "analysis.json"), ("#download-html", "report.html")):
         with page.expect_download() as download:
             page.click(button)

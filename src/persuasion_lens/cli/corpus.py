@@ -227,6 +227,12 @@ def _progress_bar(enabled: bool):
     )
 
 
+def _first_few(shown: list[str], total: int) -> str:
+    """'a1, a2 and 3 more': the first ids the summary keeps, and how many it leaves out."""
+    more = total - len(shown)
+    return ", ".join(shown) + (f" and {more:,} more" if more else "")
+
+
 def _print_summary(summary, db_url: str) -> None:
     from sqlalchemy.engine import make_url
 
@@ -247,16 +253,14 @@ def _print_summary(summary, db_url: str) -> None:
     table.add_row("database", make_url(db_url).render_as_string(hide_password=True))
     console.print(table)
     if summary.new_versions:
-        shown = ", ".join(summary.new_version_ids)
-        more = summary.new_versions - len(summary.new_version_ids)
         warn(f"{summary.new_versions:,} article(s) stored whose id was stored before with "
-             f"another text (an edited article?): {shown}{f' and {more:,} more' if more else ''}; "
+             "another text (an edited article?): "
+             f"{_first_few(summary.new_version_ids, summary.new_versions)}; "
              "both versions are kept and counted")
     if summary.other_language:
-        shown = ", ".join(summary.other_language_ids)
-        more = summary.other_language - len(summary.other_language_ids)
         warn(f"{summary.other_language:,} article(s) plainly in another language than their "
-             f"lang column or --lang says: {shown}{f' and {more:,} more' if more else ''}; "
+             "lang column or --lang says: "
+             f"{_first_few(summary.other_language_ids, summary.other_language)}; "
              "analysed as given all the same (each one's warnings say so)")
     for failure in summary.failures:
         where = _failure_place(failure.source, failure.location)
