@@ -393,8 +393,11 @@ def test_serve_answers_on_its_port_and_stops_on_ctrl_c():
     finally:
         server.send_signal(signal.SIGINT)
         output, errors = server.communicate(timeout=30)
-    assert server.returncode == 130, errors  # the shell's code for Ctrl-C
-    assert errors.decode().strip().endswith("interrupted")
+    # uvicorn stops on Ctrl-C; whether it then raises the signal again (Ctrl-C's code, 130,
+    # after "interrupted") differs between its versions
+    assert server.returncode in (0, 130), errors
+    if server.returncode == 130:
+        assert errors.decode().strip().endswith("interrupted")
     assert f"running at http://127.0.0.1:{port}/" in output.decode()
     assert b"Traceback" not in errors
 

@@ -18,7 +18,7 @@ from persuasion_lens.cli.common import (
     user_errors_are_one_line,
     warn,
 )
-from persuasion_lens.data.semeval2023 import read_article_text
+from persuasion_lens.data.semeval2023 import DataError, decode_data_bytes
 from persuasion_lens.text.documents import Document
 from persuasion_lens.text.languages import (
     SUPPORTED_LANGUAGES,
@@ -143,11 +143,13 @@ def _read_exactly(path: Path) -> str:
         size = path.stat().st_size
         if size > MAX_INPUT_BYTES:
             raise too_large(str(path), size, MAX_INPUT_BYTES, "file")
-        return read_article_text(path)
-    except UnicodeDecodeError:
-        return decode_bytes(path.read_bytes(), str(path))
+        raw = path.read_bytes()
     except OSError as error:
         raise InputError(f"{path}: cannot be read ({error.strerror or error})") from None
+    try:
+        return decode_data_bytes(raw, path)  # UTF-8 or UTF-16, as the task's files are
+    except DataError:  # another encoding, or no text at all: said as for any input
+        return decode_bytes(raw, str(path))
 
 
 @semeval_app.command("st3")
