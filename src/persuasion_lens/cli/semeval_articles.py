@@ -8,7 +8,9 @@ is then 1.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -24,23 +26,24 @@ _LANG = typer.Option(None, "--lang", "-l", help="language of all articles (defau
 @user_errors_are_one_line
 def st1(directory: str = _DIR, output: Path | None = _OUT, lang: str | None = _LANG) -> None:
     """Subtask 1: genre (opinion / reporting / satire) of every article in DIR."""
-    from persuasion_lens.models.article_classifiers import load_default_article_classifier
-
-    articles = read_article_folder(directory, lang)
-    predictions = load_default_article_classifier().predict(articles.documents)
-    lines = [f"{d.doc_id}\t{p.genre}"
-             for d, p in zip(articles.documents, predictions, strict=True)]
-    write_predictions(lines, output, articles)
+    _write_article_labels(directory, output, lang, lambda prediction: prediction.genre)
 
 
 @semeval_app.command("st2")
 @user_errors_are_one_line
 def st2(directory: str = _DIR, output: Path | None = _OUT, lang: str | None = _LANG) -> None:
     """Subtask 2: frames (comma-separated) of every article in DIR."""
+    _write_article_labels(directory, output, lang,
+                          lambda prediction: ",".join(prediction.frames))
+
+
+def _write_article_labels(directory: str, output: Path | None, lang: str | None,
+                          label: Callable[[Any], str]) -> None:
+    """One `<ID>\t<label>` line per article of DIR, the label taken from its prediction."""
     from persuasion_lens.models.article_classifiers import load_default_article_classifier
 
     articles = read_article_folder(directory, lang)
     predictions = load_default_article_classifier().predict(articles.documents)
-    lines = [f"{d.doc_id}\t{','.join(p.frames)}"
-             for d, p in zip(articles.documents, predictions, strict=True)]
+    lines = [f"{document.doc_id}\t{label(prediction)}"
+             for document, prediction in zip(articles.documents, predictions, strict=True)]
     write_predictions(lines, output, articles)
