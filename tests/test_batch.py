@@ -83,6 +83,16 @@ def test_readers_yield_records_and_failures(tmp_path):
                               "with --text-column")
 
 
+def test_a_pdf_in_a_folder_is_a_failure_that_says_what_it_is(tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "good.txt").write_text("A plain article about the harbour bridge and its cost.\n")
+    (folder / "saved-from-browser.txt").write_bytes(b"%PDF-1.7\n1 0 obj\n<< >>\nendobj\n")
+    items = list(read_inputs([str(folder)]))
+    assert [type(item) for item in items] == [Record, Failure]
+    assert items[1].reason.startswith("a PDF document; persuasion-lens reads plain text")
+
+
 def test_csv_and_parquet_columns_and_titles(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq

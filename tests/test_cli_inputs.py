@@ -441,3 +441,62 @@ def test_plens_alone_shows_its_help_once():
     result = run_plens()
     assert result.returncode == 2 and result.stdout.decode().count("Usage: plens") <= 1
     assert "analyze" in result.stdout.decode() + result.stderr.decode()
+
+
+def _text_pdf(text: str) -> bytes:
+    """A small but valid PDF whose one page shows `text` in an uncompressed stream: bytes that
+    decode as text, so only its signature tells it is no article."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+               b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream)]
+    body = b"%PDF-1.4\n"
+    offsets = []
+    for number, content in enumerate(objects, start=1):
+        offsets.append(len(body))
+        body += b"%d 0 obj\n%s\nendobj\n" % (number, content)
+    xref = len(body)
+    body += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    body += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    return body + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+
+
+def _docx(text: str) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        archive.writestr("word/document.xml", f"<w:document><w:t>{text}</w:t></w:document>")
+    return buffer.getvalue()
+
+
+ARTICLE_LINE = "The minister's shameful lies betray every honest family in this great country."
+
+
+@pytest.mark.parametrize(("name", "data", "what"), [
+    ("column.pdf", _text_pdf(ARTICLE_LINE), "a PDF document"),
+    ("column.txt", _text_pdf(ARTICLE_LINE), "a PDF document"),
+    ("column.docx", _docx(ARTICLE_LINE), "Word .docx"),
+    ("column.rtf", b"{\\rtf1\\ansi\\deff0 " + ARTICLE_LINE.encode() + b"}", "an RTF document"),
+], ids=["pdf", "pdf named .txt", "docx", "rtf"])
+def test_office_documents_are_refused_with_a_hint(tmp_path, name, data, what):
+    """A text PDF was analysed as a Portuguese article of PDF operators; a .docx was 'binary'."""
+    document = tmp_path / name
+    document.write_bytes(data)
+    result = run_plens("analyze", str(document))
+    assert_one_line_error(result, what)
+    assert "save or export the article as text first" in result.stderr.decode()
+
+
+@pytest.mark.parametrize("command", [["analyze"], ["batch", "--db", "sqlite:///unused.db"]])
+def test_a_web_address_is_not_fetched_and_says_so(tmp_path, command):
+    result = subprocess.run([sys.executable, "-m", "persuasion_lens", *command,
+                             "https://example.com/news/article-1"], capture_output=True,
+                            timeout=120, cwd=tmp_path)
+    assert_one_line_error(result, "https://example.com/news/article-1: persuasion-lens works "
+                                  "offline and does not download pages")
+    assert not (tmp_path / "unused.db").exists()

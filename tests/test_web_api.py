@@ -220,6 +220,15 @@ def test_articles_with_links_or_in_a_plain_div_are_analysed(client, page, expect
     assert [p["text"] for p in response.json()["paragraphs"]] == expected
 
 
+def test_upload_of_a_pdf_named_txt_is_refused_with_a_hint(client):
+    """A .pdf upload is refused by its suffix; a PDF renamed .txt by its signature."""
+    response = client.post("/api/analyze", files={
+        "file": ("column.txt", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< >>\nendobj\n",
+                 "application/pdf")})
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("column.txt: a PDF document; persuasion-lens")
+
+
 def test_upload_cp1251(client):
     response = client.post(
         "/api/analyze", files={"file": ("statya.txt", RUSSIAN.encode("cp1251"), "text/plain")}

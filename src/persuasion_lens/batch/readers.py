@@ -24,6 +24,7 @@ from persuasion_lens.text.reading import (
     check_not_empty,
     check_regular_file,
     guess_file_encoding,
+    missing_path_error,
     read_bounded,
     replace_unstorable,
     text_from_bytes,
@@ -157,7 +158,7 @@ def check_inputs(inputs: list[str]) -> None:
     for raw in inputs:
         check_not_empty(raw)
         if not Path(raw).exists():
-            raise InputError(f"{raw}: no such file or directory")
+            raise missing_path_error(raw)
 
 
 def read_inputs(inputs: list[str], columns: ColumnNames | None = None) -> Iterator[Item]:

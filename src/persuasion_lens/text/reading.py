@@ -43,6 +43,7 @@ def decode_bytes(data: bytes, name: str = "input") -> str:
     """
     if not data.strip():
         raise InputError(f"{name}: the input is empty")
+    check_not_office_document(data, name)
     if b"\x00" in data[:8192] and not _looks_like_utf16(data):
         raise InputError(f"{name}: this looks like a binary file, not text")
     try:
@@ -56,6 +57,34 @@ def decode_bytes(data: bytes, name: str = "input") -> str:
         if damaged is None:
             raise
         return damaged
+
+
+# Formats people hand over for "an article" that are not text: their signatures, and what to say.
+_DOCUMENT_SIGNATURES = (
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (Word .docx, OpenDocument .odt and e-books are ZIP files)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Microsoft Office document (.doc)"),
+    (b"{\\rtf", "an RTF document"),
+)
+
+
+def check_not_office_document(data: bytes, name: str) -> None:
+    """A PDF, Word, OpenDocument or RTF file is refused with a hint: read as text it would be
+    analysed as markup and compressed streams (a small PDF even decodes as "Portuguese")."""
+    head = data[:1024].lstrip()
+    for signature, what in _DOCUMENT_SIGNATURES:
+        if head.startswith(signature):
+            raise InputError(f"{name}: {what}; persuasion-lens reads plain text, Markdown and "
+                             "HTML, so save or export the article as text first")
+
+
+def missing_path_error(raw: str) -> InputError:
+    """The error for a path that does not exist; a web address gets a hint, since nothing is
+    downloaded."""
+    if re.match(r"(?i)^(https?|ftp)://", raw):
+        return InputError(f"{raw}: persuasion-lens works offline and does not download pages; "
+                          "save the page (HTML is fine) and name the file")
+    return InputError(f"{raw}: no such file or directory")
 
 
 def _damaged_utf8(data: bytes) -> str | None:
@@ -311,7 +340,7 @@ def read_document(path: str | Path, max_bytes: int = MAX_INPUT_BYTES) -> Documen
         return Document.from_text(text_from_bytes(data, "stdin", max_bytes), source="-")
     file_path = Path(path)
     if not file_path.exists():
-        raise InputError(f"{path}: no such file or directory")
+        raise missing_path_error(str(path))
     if file_path.is_dir():
         raise InputError(f"{path}: is a directory")
     check_regular_file(file_path, str(path))
