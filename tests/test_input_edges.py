@@ -128,6 +128,126 @@ def test_a_missing_id_column_is_a_failure_of_the_file(tmp_path, db_url, suffix):
     assert _stored_ids(db_url) == []
 
 
+# --- one id for each article of a run ---------------------------------------------------------
+
+FAKE = ["--analyzer-factory", "corpus_helpers:fake_analyzer", "--no-progress"]
+
+
+def _batch(db: str, *inputs: str):
+    result = runner.invoke(app, ["batch", *inputs, "--db", db, *FAKE])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def _analysed_and_skipped(output: str) -> tuple[int, int]:
+    numbers = {}
+    for line in output.splitlines():
+        for name in ("analysed", "skipped (already stored)"):
+            if line.strip("│ ").startswith(name):
+                numbers[name] = int(line.split("│")[2].strip().replace(",", ""))
+    return numbers["analysed"], numbers["skipped (already stored)"]
+
+
+def test_same_name_files_of_one_run_get_their_own_ids(tmp_path, monkeypatch,
+                                                      db_url):  # noqa: F811
+    """`plens batch a/x.txt b/x.txt` stored two articles as `x`, warned that `x` was an edited
+    article, and the corpus showed one id for both; a folder beside them did the same."""
+    for number, name in enumerate(["a/x.txt", "b/x.txt", "corpus/x.txt", "corpus/x.md",
+                                   "corpus/sub1/y.txt", "corpus/sub2/y.txt"]):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(article_text(10 + number), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    first = _batch(db_url, "a/x.txt", "b/x.txt", "corpus")
+    assert "edited article" not in first.output
+    assert sorted(_stored_ids(db_url)) == ["a/x", "b/x", "corpus/x", "sub1/y", "sub2/y", "x.md"]
+    # the same files named otherwise, in another order: the same ids, nothing stored again
+    again = _batch(db_url, "./corpus/", str(tmp_path / "b" / "x.txt"), "./a/x.txt")
+    assert _analysed_and_skipped(again.output) == (0, 6)
+
+
+def test_a_file_stored_under_its_name_alone_is_not_stored_again(tmp_path, monkeypatch,
+                                                                db_url):  # noqa: F811
+    """A database where an earlier version stored `a/x.txt` and `b/x.txt` both as `x` (or a
+    run that named one of them alone) keeps them: neither is stored again."""
+    import json
+
+    texts = {"a": article_text(20), "b": article_text(21)}
+    rows = [{"id": "x", "text": text} for text in texts.values()]
+    (tmp_path / "old.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    for folder, text in texts.items():
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.txt").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    _batch(db_url, "old.jsonl")
+    assert _analysed_and_skipped(_batch(db_url, "a/x.txt", "b/x.txt").output) == (0, 2)
+    assert _stored_ids(db_url) == ["x", "x"]
+
+
+def _table(path: Path, rows: list[dict]) -> Path:
+    if path.suffix == ".jsonl":
+        import json
+
+        path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    elif path.suffix == ".csv":
+        import csv
+
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, ["id", "text"])
+            writer.writeheader()
+            writer.writerows({"id": "", **row} for row in rows)
+    else:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.Table.from_pylist([{"id": None, **row} for row in rows],
+                                            pa.schema([("id", pa.string()),
+                                                       ("text", pa.string())])), path)
+    return path
+
+
+@pytest.mark.parametrize("suffix,first", [("jsonl", 1), ("csv", 2), ("parquet", 2)])
+def test_a_row_without_an_id_is_named_by_its_place(tmp_path, monkeypatch, db_url,  # noqa: F811
+                                                   suffix, first):
+    """A row without an id was stored with none: it could not be found by id. Its id is now its
+    file and line (row, the header being row 1), as failures number them; two files of one
+    name take their folders. The text alone still identifies the article: a row moved down by
+    rows inserted above it is not stored again, and no "edited article" is warned about."""
+    texts = [article_text(30 + n) for n in range(3)]
+    for folder in ("2024", "2025"):
+        (tmp_path / folder).mkdir()
+    monkeypatch.chdir(tmp_path)
+    _table(tmp_path / "2024" / f"feed.{suffix}", [{"text": texts[0]}, {"id": "own", "text":
+                                                                        texts[1]}])
+    _table(tmp_path / "2025" / f"feed.{suffix}", [{"text": texts[2]}])
+    _batch(db_url, f"2024/feed.{suffix}", f"2025/feed.{suffix}")
+    assert sorted(_stored_ids(db_url)) == sorted(
+        [f"2024/feed.{suffix}:{first}", "own", f"2025/feed.{suffix}:{first}"])
+    alone = _batch(db_url, f"2025/feed.{suffix}")
+    assert _analysed_and_skipped(alone.output) == (0, 1)
+    _table(tmp_path / "2025" / f"feed.{suffix}", [{"text": article_text(40)}, {"text": texts[2]}])
+    moved = _batch(db_url, f"2025/feed.{suffix}")
+    assert _analysed_and_skipped(moved.output) == (1, 1)
+    assert "edited article" not in moved.output
+    assert f"feed.{suffix}:{first}" in _stored_ids(db_url)
+
+
+def test_a_row_stored_without_an_id_before_is_not_stored_again(tmp_path, db_url):  # noqa: F811
+    import sqlalchemy as sa
+
+    from persuasion_lens.storage import open_database
+    from persuasion_lens.storage.schema import articles
+
+    feed = _table(tmp_path / "feed.jsonl", [{"text": article_text(50)}])
+    _batch(db_url, str(feed))
+    database = open_database(db_url)  # as an earlier version stored it: no id
+    try:
+        with database.engine.begin() as connection:
+            connection.execute(sa.update(articles).values(external_id=None))
+    finally:
+        database.dispose()
+    assert _analysed_and_skipped(_batch(db_url, str(feed)).output) == (0, 1)
+
+
 # --- FIFOs and other files that are not regular ----------------------------------------------
 
 

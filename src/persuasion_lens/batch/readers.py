@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from persuasion_lens.batch.ids import unique_ids
 from persuasion_lens.text.reading import (
     ARTICLE_SUFFIXES,
     MAX_INPUT_BYTES,
@@ -75,8 +76,17 @@ class Record:
     lang: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     # ids it may have been stored under by an older version (a file named directly was stored
-    # under its path as typed): an article stored under one of them counts as stored
+    # under its path as typed; a file sharing its name with another of the run, under its
+    # name alone): an article stored under one of them counts as stored
     former_ids: tuple[str, ...] = ()
+    # the id names the row's place (`feed.jsonl:17`: the row gave none): a label to find the
+    # article by, no part of its identity, which is its text alone (see `identity_id`)
+    id_from_place: bool = False
+
+    def identity_id(self) -> str | None:
+        """The id that, with the text, identifies the article (None for a made-up one: a row
+        moved by a line inserted above it is still the article stored)."""
+        return None if self.id_from_place else self.external_id
 
     def where(self) -> str:
         """Where the article came from, for the `source` column and messages."""
@@ -163,6 +173,7 @@ def check_inputs(inputs: list[str]) -> None:
 
 def read_inputs(inputs: list[str], columns: ColumnNames | None = None) -> Iterator[Item]:
     columns = columns or ColumnNames()
+    names = InputNames.of(inputs)
     for raw in inputs:
         if not raw:
             yield Failure("", "", "the path is empty")
@@ -173,15 +184,15 @@ def read_inputs(inputs: list[str], columns: ColumnNames | None = None) -> Iterat
             if kind != "folder" and path.exists():
                 check_regular_file(path, raw)
             if kind == "folder":
-                yield from read_folder(path)
+                yield from read_folder(path, names)
             elif kind == "jsonl":
-                yield from read_jsonl(path, columns)
+                yield from read_jsonl(path, columns, names.table(path))
             elif kind == "csv":
-                yield from read_csv(path, columns)
+                yield from read_csv(path, columns, names.table(path))
             elif kind == "parquet":
-                yield from read_parquet(path, columns)
+                yield from read_parquet(path, columns, names.table(path))
             else:
-                yield _single_file(path, raw)
+                yield _single_file(path, raw, names)
         except (InputError, OSError, UnicodeDecodeError) as error:
             yield Failure(failure_source(path), "",
                           _without_prefix(_one_line(error), raw, path.name))
@@ -222,29 +233,74 @@ def _folder_files(folder: Path) -> Iterator[Path]:
             yield path
 
 
-def read_folder(folder: Path) -> Iterator[Item]:
+def read_folder(folder: Path, names: InputNames | None = None) -> Iterator[Item]:
+    names = names or InputNames.of([str(folder)])
     found = False
     for path in _folder_files(folder):
         found = True
         relative = path.relative_to(folder)
+        natural = str(relative.with_suffix(""))
         try:
-            yield read_article_file(path, str(relative.with_suffix("")), source=str(folder),
-                                    location=str(relative))
+            record = read_article_file(path, names.article(path, natural), source=str(folder),
+                                       location=str(relative))
         except (InputError, OSError) as error:
             yield Failure(failure_source(path), "", _without_prefix(_one_line(error), path.name))
+            continue
+        record.former_ids = tuple(former for former in (natural,)
+                                  if former != record.external_id)
+        yield record
     if not found:
         yield Failure(failure_source(folder), "",
                       "the folder holds no .txt, .md or .html articles")
 
 
-def _single_file(path: Path, raw: str) -> Record:
+def _single_file(path: Path, raw: str, names: InputNames | None = None) -> Record:
     """A file named directly: its id is its name without suffix, as in a folder given (`a.txt`,
-    `./a.txt` and `.` are one article). Before, its id was the path as typed: kept as a former
-    id, so that a database stored then is not stored again."""
-    record = read_article_file(path, path.stem)
-    if raw != path.stem:
-        record.former_ids = (raw,)
+    `./a.txt` and `.` are one article), unless another file of the run has that id too (see
+    `ids`). Before, its id was the path as typed, and another file's id could be the same: both
+    kept as former ids, so that a database stored then is not stored again."""
+    names = names or InputNames.of([raw])
+    record = read_article_file(path, names.article(path, path.stem))
+    record.former_ids = tuple(former for former in dict.fromkeys((path.stem, raw))
+                              if former != record.external_id)
     return record
+
+
+class InputNames:
+    """The ids of a run's article files and the names of its tables (the first part of the
+    ids made up for their rows), unique within the run (see `ids`)."""
+
+    def __init__(self, articles: dict[str, str], tables: dict[str, str]) -> None:
+        self._articles, self._tables = articles, tables
+
+    @classmethod
+    def of(cls, inputs: list[str]) -> InputNames:
+        articles: list[tuple[str, str]] = []
+        tables: list[tuple[str, str]] = []
+        for raw in inputs:
+            path = Path(raw)
+            try:
+                kind = input_kind(path) if raw else "none"
+                if kind == "folder":
+                    articles.extend((_absolute(file), str(file.relative_to(path).with_suffix("")))
+                                    for file in _folder_files(path))
+                elif kind == "file":
+                    articles.append((_absolute(path), path.stem))
+                elif kind != "none":
+                    tables.append((_absolute(path), path.name))
+            except OSError:  # reading it fails again, and says so
+                continue
+        return cls(unique_ids(articles), unique_ids(tables, keep_suffix=True))
+
+    def article(self, path: Path, natural: str) -> str:
+        return self._articles.get(_absolute(path), natural)
+
+    def table(self, path: Path) -> str:
+        return self._tables.get(_absolute(path), path.name)
+
+
+def _absolute(path: Path) -> str:
+    return os.path.abspath(path)
 
 
 def read_article_file(path: Path, doc_id: str, source: str | None = None,
@@ -264,7 +320,8 @@ def read_article_file(path: Path, doc_id: str, source: str | None = None,
 
 
 def _record_from_row(row: dict[str, Any], columns: ColumnNames, source: str,
-                     location: str) -> Item:
+                     location: str, place_id: str) -> Item:
+    """The row's article; without an id of its own, its id is `place_id` (`feed.jsonl:17`)."""
     def failed(reason: str) -> Failure:
         return Failure(failure_source(Path(source)), location, reason)
 
@@ -282,11 +339,13 @@ def _record_from_row(row: dict[str, Any], columns: ColumnNames, source: str,
         published = _date_value(row.get(columns.published), columns.published)
     except ValueError as error:
         return failed(str(error))
+    external_id = _optional_text(row.get(columns.id))
     return Record(
         text=replace_unstorable(text),
         source=source,
         location=location,
-        external_id=_optional_text(row.get(columns.id)),
+        external_id=external_id or place_id,
+        id_from_place=external_id is None,
         title=_optional_text(row.get(columns.title)),
         outlet=_optional_text(row.get(columns.outlet)),
         url=_optional_text(row.get(columns.url)),
@@ -344,8 +403,9 @@ def _line_text(raw: bytes, encoding: str) -> bytes | str:
         return raw.decode(encoding, errors="replace")
 
 
-def read_jsonl(path: Path, columns: ColumnNames) -> Iterator[Item]:
-    source = str(path)
+def read_jsonl(path: Path, columns: ColumnNames, name: str | None = None) -> Iterator[Item]:
+    """Each line's article; a line without an id is `<name>:<line>` (name: the file's)."""
+    source, name = str(path), name or path.name
     for number, raw in enumerate(_jsonl_lines(path), start=1):
         location = f"line {number}"
         if not raw.strip():
@@ -363,7 +423,7 @@ def read_jsonl(path: Path, columns: ColumnNames) -> Iterator[Item]:
         if not isinstance(row, dict):
             yield Failure(failure_source(path), location, "a line must be a JSON object")
             continue
-        yield _record_from_row(row, columns, source, location)
+        yield _record_from_row(row, columns, source, location, f"{name}:{number}")
 
 
 def _count_csv_rows(path: Path) -> int:
@@ -403,9 +463,10 @@ def _check_columns(path: Path, columns: ColumnNames, available: list[str]) -> No
                                   option.removeprefix("--").removesuffix("-column"))
 
 
-def read_csv(path: Path, columns: ColumnNames) -> Iterator[Item]:
+def read_csv(path: Path, columns: ColumnNames, name: str | None = None) -> Iterator[Item]:
+    """Each row's article; a row without an id is `<name>:<row>`, the header being row 1."""
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-    source = str(path)
+    source, name = str(path), name or path.name
     encoding = guess_file_encoding(path)
     with path.open(newline="", encoding=encoding) as handle:
         dialect = _csv_dialect(path, handle.readline(), columns.text)
@@ -427,13 +488,14 @@ def read_csv(path: Path, columns: ColumnNames) -> Iterator[Item]:
                 yield Failure(failure_source(path), f"row {number}",
                               "the row has more fields than the header")
                 continue
-            yield _record_from_row(row, columns, source, f"row {number}")
+            yield _record_from_row(row, columns, source, f"row {number}", f"{name}:{number}")
 
 
-def read_parquet(path: Path, columns: ColumnNames) -> Iterator[Item]:
+def read_parquet(path: Path, columns: ColumnNames, name: str | None = None) -> Iterator[Item]:
+    """Each row's article; a row without an id is `<name>:<row>`, numbered as in a CSV file."""
     import pyarrow.parquet as pq
 
-    source = str(path)
+    source, name = str(path), name or path.name
     try:
         parquet = pq.ParquetFile(path)
     except Exception as error:
@@ -445,7 +507,7 @@ def read_parquet(path: Path, columns: ColumnNames) -> Iterator[Item]:
     for batch in parquet.iter_batches(batch_size=512, columns=wanted):
         for row in batch.to_pylist():
             number += 1
-            yield _record_from_row(row, columns, source, f"row {number}")
+            yield _record_from_row(row, columns, source, f"row {number}", f"{name}:{number}")
 
 
 def _without_prefix(reason: str, *names: str) -> str:

@@ -300,8 +300,11 @@ def _note_new_versions(db: Database, fresh: list[dict[str, Any]], summary: Batch
                        earlier: set[str], keep: int = 5) -> None:
     """Count the articles to store whose id is stored with another text already, or comes
     with another text earlier in this run (`earlier`: the ids of the articles to store met so
-    far, added to here): in this batch, or in one not stored yet (Dask reads batches ahead)."""
-    ids = [p["external_id"] for p in fresh if p.get("external_id")]
+    far, added to here): in this batch, or in one not stored yet (Dask reads batches ahead).
+    An id made up from a row's place is left out: the article is its text alone, and another
+    text at that place is another article (a line inserted above), not an edited one."""
+    ids = [p["external_id"] for p in fresh
+           if p.get("external_id") and not p.get("id_from_place")]
     known = stored_external_ids(db, ids) if ids else set()
     for identifier in ids:
         if identifier in known or identifier in earlier:
@@ -337,10 +340,11 @@ def _narratives_payload(payload: dict[str, Any], stored: dict[str, Any]) -> dict
 def _payload(record: Record, lang: str | None) -> dict[str, Any]:
     text = record.article_text()
     return {
-        "key": article_key(text, record.external_id),
+        "key": article_key(text, record.identity_id()),
         "former_keys": [article_key(text, former) for former in record.former_ids],
         "text": text,
         "external_id": record.external_id,
+        "id_from_place": record.id_from_place,
         "title": record.title,
         "outlet": record.outlet,
         "url": record.url,
