@@ -110,6 +110,102 @@ def test_evaluate_narratives_without_validation_labels(tmp_path, validation, sub
     assert_error(result, "nothing to evaluate", fragment)
 
 
+# ------------------------------------------------------------------ a language with no validation
+
+
+def without_validation(root: Path, language: str = "fr") -> None:
+    """`technique_data` plus a language whose split file lists none of its articles."""
+    import shutil
+
+    task = root / "semeval2023-task3"
+    shutil.copytree(task / "en", task / language)
+    (task / "splits" / f"{language}-validation-articles.txt").write_text("")
+
+
+NOT_SCORED = "fr: not scored: {split} lists none of its 4 labelled articles as validation"
+
+
+def _not_scored(root: Path) -> str:
+    return NOT_SCORED.format(split=root / "semeval2023-task3" / "splits" /
+                             "fr-validation-articles.txt")
+
+
+def _rows_of(output: str, language: str) -> list[str]:
+    return [line for line in output.splitlines() if line.strip("│┃ ").startswith(language)]
+
+
+@pytest.mark.parametrize("command", [["evaluate-spans", "--gold-only", "-l", "en", "-l", "fr"],
+                                     ["evaluate-articles", "-l", "en", "-l", "fr"]])
+def test_a_language_without_validation_articles_is_not_scored(tmp_path, command):
+    """evaluate-spans printed fr with every score 1.000 (and inf paragraphs per second);
+    evaluate-articles a row of dashes. Now one warning line says why, exit status 1."""
+    technique_data(tmp_path)
+    without_validation(tmp_path)
+    result = runner.invoke(app, [*command, "--data-dir", str(tmp_path)], terminal_width=400)
+    assert result.exit_code == 1, result.output
+    assert f"warning: {_not_scored(tmp_path)}" in result.output
+    assert _rows_of(result.output, "en") and not _rows_of(result.output, "fr")
+
+
+@pytest.mark.parametrize("command", [["evaluate-spans", "--gold-only", "-l", "fr"],
+                                     ["evaluate-articles", "-l", "fr"],
+                                     ["evaluate", "--languages", "fr", "--quick"]])
+def test_only_languages_without_validation_articles_is_an_error(tmp_path, command):
+    """`plens evaluate` trained the other languages first, then stopped with 'no training or
+    validation articles'; the others printed scores of nothing."""
+    technique_data(tmp_path)
+    without_validation(tmp_path)
+    result = invoke(*command, "--data-dir", str(tmp_path))
+    assert_error(result)
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines == [f"error: {_not_scored(tmp_path)}"]
+
+
+def test_a_language_all_in_validation_is_not_scored_where_fitting_needs_train(tmp_path):
+    """Genre and framing fit per language on the train split: with every fr article in
+    validation, a row of dashes was printed. Spans fit nothing, and are scored."""
+    technique_data(tmp_path)
+    without_validation(tmp_path)
+    (tmp_path / "semeval2023-task3" / "splits" / "fr-validation-articles.txt").write_text(
+        "100\n101\n102\n103\n")
+    split = tmp_path / "semeval2023-task3" / "splits" / "fr-validation-articles.txt"
+    articles = runner.invoke(app, ["evaluate-articles", "-l", "en", "-l", "fr", "--data-dir",
+                                   str(tmp_path)], terminal_width=400)
+    assert articles.exit_code == 1, articles.output
+    assert (f"warning: fr: not scored: {split} lists all of its 4 labelled articles as "
+            "validation, leaving none to fit on") in articles.output
+    spans = runner.invoke(app, ["evaluate-spans", "--gold-only", "-l", "fr", "--data-dir",
+                                str(tmp_path)], terminal_width=400)
+    assert spans.exit_code == 0, spans.output
+    assert _rows_of(spans.output, "fr")
+
+
+def test_evaluate_says_it_once_for_all_its_parts(tmp_path):
+    technique_data(tmp_path)
+    without_validation(tmp_path)
+    result = runner.invoke(app, ["evaluate", "--no-techniques", "--spans", "--articles",
+                                 "--languages", "en,fr", "--data-dir", str(tmp_path)],
+                           terminal_width=400)
+    assert result.exit_code == 1, result.output
+    assert result.output.count(_not_scored(tmp_path)) == 1
+    # spans: gold and predicted labels; articles: one row
+    assert len(_rows_of(result.output, "en")) == 3 and not _rows_of(result.output, "fr")
+
+
+def test_evaluate_narratives_names_a_language_without_validation_documents(tmp_path):
+    import shutil
+
+    narrative_data(tmp_path)
+    task = tmp_path / "semeval2025-task10"
+    shutil.copytree(task / "EN", task / "BG")
+    result = runner.invoke(app, ["evaluate-narratives", "--data-dir", str(tmp_path),
+                                 "--no-baseline"], terminal_width=400)
+    assert result.exit_code == 1, result.output
+    split = task / "splits" / "BG-validation-documents.txt"
+    assert (f"warning: bg: not scored: {split} lists none of its 3 annotated documents as "
+            "validation") in result.output
+
+
 # ------------------------------------------------------------------ 6: --languages
 
 

@@ -22,7 +22,13 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from persuasion_lens.cli.common import app, console, user_errors_are_one_line
+from persuasion_lens.cli.common import (
+    app,
+    console,
+    exit_if_not_scored,
+    scored_rows,
+    user_errors_are_one_line,
+)
 from persuasion_lens.models import article_training as T
 from persuasion_lens.text.languages import normalise_language_code
 
@@ -79,14 +85,22 @@ def article_evaluation_rows(data_dir=None, languages: list[str] | None = None) -
     """Per-language validation scores of our classifiers and the baselines (one dict per language).
 
     Keys: language, n_genre, n_frames, genre_ours, genre_majority, genre_lr, frames_ours,
-    frames_lr (None where the language has no such labels), train_seconds.
+    frames_lr (None where the language has no such labels), train_seconds; a language with
+    no validation (or no train) articles is only language and not_scored, the reason.
     """
-    from persuasion_lens.data.semeval2023 import TRAINING_LANGUAGES, load_article_level
+    from persuasion_lens.data.semeval2023 import (
+        TRAINING_LANGUAGES,
+        load_article_level,
+        not_scored,
+    )
     from persuasion_lens.models.article_classifiers import fit_article_classifier
 
     languages = [normalise_language_code(x) for x in (languages or TRAINING_LANGUAGES)]
     # ours is pooled over all training languages the data holds, whatever subset is reported
     articles = load_article_level(data_dir, _pooled(data_dir, languages))
+    reasons = {language: not_scored(articles, language, data_dir) for language in languages}
+    if all(reasons.values()):  # before fitting: nothing would be scored
+        raise ValueError("; ".join(reasons.values()))
     train = [a for a in articles if a.split == "train"]
     valid = [a for a in articles if a.split == "validation"]
     started = time.perf_counter()
@@ -96,15 +110,15 @@ def article_evaluation_rows(data_dir=None, languages: list[str] | None = None) -
 
     rows = []
     for language in languages:
+        if reasons[language]:
+            rows.append({"language": language, "not_scored": reasons[language]})
+            continue
         train_l = [a for a in train if a.language == language]
         valid_l = [a for a in valid if a.language == language]
         row: dict = {"language": language, "n_genre": 0, "n_frames": 0,
                      "genre_ours": None, "genre_majority": None, "genre_lr": None,
                      "frames_ours": None, "frames_lr": None,
                      "train_seconds": round(train_seconds, 1)}
-        if not valid_l or not train_l:
-            rows.append(row)
-            continue
         predictions = ours.predict([a.document for a in valid_l])
         baselines = _baseline_predictions(train_l, valid_l, frames)
         g_valid = [i for i, a in enumerate(valid_l) if a.genre]
@@ -134,8 +148,10 @@ def _cell(value, best: bool = False) -> str:
     return f"[bold green]{text}[/]" if best else text
 
 
-def print_article_table(rows: list[dict]) -> None:
-    """Rich table of `article_evaluation_rows` output; green where ours beats every baseline."""
+def print_article_table(rows: list[dict], said: set[str] | None = None) -> None:
+    """Rich table of `article_evaluation_rows` output; green where ours beats every baseline;
+    a language not scored is a warning line instead (see `scored_rows`)."""
+    rows = scored_rows(rows, said)
     table = Table(title="Genre (macro-F1) and framing (micro-F1), validation split")
     for header in ("lang", "n genre", "genre ours", "majority", "n-gram LR",
                    "n frames", "frames ours", "n-gram LR"):
@@ -167,4 +183,6 @@ def evaluate_articles(
                                                    help="languages to report (repeatable)"),
 ) -> None:
     """Validation scores of the genre and framing classifiers next to two baselines."""
-    print_article_table(article_evaluation_rows(data_dir, lang or None))
+    rows = article_evaluation_rows(data_dir, lang or None)
+    print_article_table(rows)
+    exit_if_not_scored(rows)

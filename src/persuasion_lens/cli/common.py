@@ -63,6 +63,29 @@ def warn(message: str) -> None:
     error_console.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
+def scored_rows(rows: list[dict[str, Any]], said: set[str] | None = None
+                ) -> list[dict[str, Any]]:
+    """The evaluation rows of the languages scored. A language that could not be (a row with
+    `not_scored`, its reason) is one warning line, said once where `said` collects the lines
+    said already; when no language could be, the reasons are the error."""
+    reasons = [row["not_scored"] for row in rows if row.get("not_scored")]
+    scored = [row for row in rows if not row.get("not_scored")]
+    if reasons and not scored:
+        raise ValueError("; ".join(reasons))
+    for reason in reasons:
+        if said is None or reason not in said:
+            warn(reason)
+        if said is not None:
+            said.add(reason)
+    return scored
+
+
+def exit_if_not_scored(rows: list[dict[str, Any]]) -> None:
+    """Exit with SOME_INPUTS_SKIPPED when a language asked for was not scored."""
+    if any(row.get("not_scored") for row in rows):
+        raise typer.Exit(SOME_INPUTS_SKIPPED)
+
+
 def _quiet_closed_stdout() -> None:
     """Point stdout at /dev/null, so that flushing it at exit does not raise again."""
     devnull = os.open(os.devnull, os.O_WRONLY)

@@ -10,7 +10,14 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from persuasion_lens.cli.common import app, console, user_errors_are_one_line, warn
+from persuasion_lens.cli.common import (
+    SOME_INPUTS_SKIPPED,
+    app,
+    console,
+    scored_rows,
+    user_errors_are_one_line,
+    warn,
+)
 from persuasion_lens.cli.output_checks import MAX_SEED, check_output_folder
 
 DEFAULT_DATA = os.environ.get("PLENS_DATA", "../shared/data")
@@ -39,11 +46,18 @@ def parse_languages(value: str) -> list[str]:
 
 
 def _run(languages: list[str], data_dir: str, seed: int, refit: bool, reference: bool,
-         extra_members: tuple[str, ...] = (), quick: bool = False):
-    from persuasion_lens.data.semeval2023 import load_technique_articles
+         extra_members: tuple[str, ...] = (), quick: bool = False,
+         said: set[str] | None = None):
+    """Train (and score) the detector; with `said` (an evaluation), a language that cannot be
+    scored is left out with a warning line, added to `said`, before any training."""
+    from persuasion_lens.data.semeval2023 import load_technique_articles, not_scored
     from persuasion_lens.models.technique_training import TrainingConfig, train_detector
 
     articles = load_technique_articles(data_dir, languages)
+    if said is not None:
+        rows = [{"language": language, "not_scored": not_scored(articles, language, data_dir)}
+                for language in languages]
+        languages = [row["language"] for row in scored_rows(rows, said)]
     config = TrainingConfig(seed=seed)
     if quick:
         config.max_word, config.max_char = 5000, 8000
@@ -320,20 +334,23 @@ def evaluate(
     if not (techniques or spans or articles or narratives):
         raise ValueError("nothing to evaluate: --no-techniques leaves nothing; add --spans, "
                          "--articles or --narratives")
+    said: set[str] = set()  # the languages not scored, said once for all parts
     if techniques:
         _, reports = _run(langs, data_dir, seed, refit=False, reference=not quick,
-                          extra_members=("nblr",) if not quick else (), quick=quick)
+                          extra_members=("nblr",) if not quick else (), quick=quick, said=said)
         console.print(_table(reports))
         _print_default_members()
     if spans:
         from persuasion_lens.cli.semeval_spans import print_span_evaluation, span_evaluation_rows
 
-        print_span_evaluation(span_evaluation_rows(data_dir, langs))
+        print_span_evaluation(span_evaluation_rows(data_dir, langs), said)
     if articles:
         from persuasion_lens.cli.article_eval import article_evaluation_rows, print_article_table
 
-        print_article_table(article_evaluation_rows(data_dir, langs))
+        print_article_table(article_evaluation_rows(data_dir, langs), said)
     if narratives:
         from persuasion_lens.cli.semeval_narratives import evaluate_narratives
 
         evaluate_narratives(data_dir=Path(data_dir), model_dir=None, baseline=True)
+    if said:
+        raise typer.Exit(SOME_INPUTS_SKIPPED)

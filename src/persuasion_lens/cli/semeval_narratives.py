@@ -15,7 +15,14 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from persuasion_lens.cli.common import app, console, semeval_app, user_errors_are_one_line, warn
+from persuasion_lens.cli.common import (
+    SOME_INPUTS_SKIPPED,
+    app,
+    console,
+    semeval_app,
+    user_errors_are_one_line,
+    warn,
+)
 from persuasion_lens.cli.semeval import ArticleFolder, read_article_folder, write_predictions
 from persuasion_lens.text.documents import Document
 from persuasion_lens.text.reading import InputError
@@ -134,6 +141,9 @@ def evaluate_narratives(
 
     articles = load_articles(data_dir)
     _check_something_to_score(articles, data_dir)
+    not_scored = _languages_not_scored(articles, data_dir)
+    for reason in not_scored:
+        warn(reason)
     model = NarrativeModel.load(model_dir) if model_dir else load_default_narrative_model()
     validation = [a for a in articles if a.split == "validation"]
     with console.status("scoring the model"):
@@ -149,6 +159,24 @@ def evaluate_narratives(
     _print_roles_against_the_side(T.roles_against_the_side(model, validation))
     _print_side_scores(T.evaluate_side(model, [a for a in articles if a.split == "train"],
                                        validation))
+    if not_scored:
+        raise typer.Exit(SOME_INPUTS_SKIPPED)
+
+
+def _languages_not_scored(articles: list, data_dir: Path | None) -> list[str]:
+    """A line for each language with annotated documents but none in its validation split
+    (it has no row in the tables), as `plens evaluate-spans` says it."""
+    from persuasion_lens.data.semeval2025 import data_root, split_file
+    from persuasion_lens.text.wording import counted
+
+    reasons = []
+    for language in dict.fromkeys(a.language for a in articles):
+        mine = [a for a in articles if a.language == language]
+        if not any(a.split == "validation" for a in mine):
+            split = split_file(data_root(data_dir), language)
+            reasons.append(f"{language}: not scored: {split} lists none of its "
+                           f"{counted(len(mine), 'annotated document')} as validation")
+    return reasons
 
 
 def _check_something_to_score(articles: list, data_dir: Path | None) -> None:

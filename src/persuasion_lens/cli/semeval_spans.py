@@ -14,11 +14,20 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from persuasion_lens.cli.common import app, console, fail, semeval_app, user_errors_are_one_line
+from persuasion_lens.cli.common import (
+    app,
+    console,
+    exit_if_not_scored,
+    fail,
+    scored_rows,
+    semeval_app,
+    user_errors_are_one_line,
+)
 from persuasion_lens.cli.semeval import read_article_folder, write_predictions
 from persuasion_lens.data.semeval2023 import (
     TRAINING_LANGUAGES,
     load_technique_articles,
+    not_scored,
 )
 from persuasion_lens.models.span_metrics import (
     span_identification_scores,
@@ -122,7 +131,8 @@ def span_evaluation_rows(
 ) -> list[dict[str, Any]]:
     """Validation-split span scores per language: with gold paragraph labels, and with the
     technique detector's labels when it is available; each beside the trivial baseline
-    (every paragraph label spans its whole paragraph)."""
+    (every paragraph label spans its whole paragraph). A language without validation articles
+    is a row with `not_scored`, the reason."""
     from persuasion_lens.models.spans import load_default_span_detector
 
     detector = detector or load_default_span_detector()
@@ -135,8 +145,11 @@ def span_evaluation_rows(
             technique_detector = None
     rows: list[dict[str, Any]] = []
     for language in languages or TRAINING_LANGUAGES:
-        articles = [a for a in load_technique_articles(data_dir, [language])
-                    if a.split == "validation"]
+        labelled = load_technique_articles(data_dir, [language])
+        if reason := not_scored(labelled, language, data_dir, needs_train=False):
+            rows.append({"language": language, "not_scored": reason})
+            continue
+        articles = [a for a in labelled if a.split == "validation"]
         gold: Spans = {a.article_id: [(s.technique, s.start, s.end) for s in a.spans]
                        for a in articles}
         settings = [("gold labels", [gold_paragraph_techniques(a.paragraph_labels or [])
@@ -174,7 +187,9 @@ def span_evaluation_rows(
     return rows
 
 
-def print_span_evaluation(rows: list[dict[str, Any]]) -> None:
+def print_span_evaluation(rows: list[dict[str, Any]], said: set[str] | None = None) -> None:
+    """The scores' table; a language not scored is a warning line instead (see `scored_rows`)."""
+    rows = scored_rows(rows, said)
     table = Table(title="Span detection, validation split (F1 with partial-overlap credit)")
     for column in ("lang", "labels", "SI F1", "SI base", "TC F1", "TC base", "par/s",
                    "+time"):
@@ -215,6 +230,7 @@ def evaluate_spans_command(
     rows = span_evaluation_rows(data_dir, languages, detector, technique_detector,
                                 use_technique_detector=not gold_only)
     print_span_evaluation(rows)
+    exit_if_not_scored(rows)
 
 
 # ------------------------------------------------------------------ official format

@@ -135,9 +135,14 @@ def language_folder(root: Path, language: str, wanted: str | None = "train-label
     return folder
 
 
+def split_file(root: Path, language: str) -> Path:
+    """The file listing the language's validation article ids."""
+    return root / TASK_FOLDER / "splits" / f"{ISO_TO_SEMEVAL[language]}-validation-articles.txt"
+
+
 def validation_ids(root: Path, language: str, known: Iterable[str] | None = None) -> set[str]:
     """Validation article ids; ids not in `known` (when given) are warned about."""
-    path = root / TASK_FOLDER / "splits" / f"{ISO_TO_SEMEVAL[language]}-validation-articles.txt"
+    path = split_file(root, language)
     if not path.exists():
         raise DataError(f"{path}: no such split file (the {language} validation article ids)")
     lines = read_data_text(path).splitlines()
@@ -204,6 +209,23 @@ def load_technique_articles(
         missing.report()
         _require_articles(articles, language, folder)
     return articles
+
+
+def not_scored(articles: Iterable[LabelledArticle], language: str,
+               data_dir: str | os.PathLike | None = None, needs_train: bool = True) -> str:
+    """Why `language` cannot be scored on the validation split, in one line ("" when it can):
+    its split file lists none of its labelled articles (a score of no articles would read as
+    perfect), or, when the evaluation fits on the train split, all of them."""
+    mine = [a for a in articles if a.language == language]
+    validation = sum(1 for a in mine if a.split == "validation")
+    if mine and validation and (validation < len(mine) or not needs_train):
+        return ""
+    split = split_file(data_root(data_dir), language)
+    labelled = counted(len(mine), "labelled article")
+    if not validation:
+        return f"{language}: not scored: {split} lists none of its {labelled} as validation"
+    return (f"{language}: not scored: {split} lists all of its {labelled} as validation, "
+            "leaving none to fit on")
 
 
 def _asked(languages: list[str] | None) -> list[str]:

@@ -202,8 +202,13 @@ def domain_of(doc_id: str, narratives: list[str] | None = None) -> str | None:
     return None
 
 
+def split_file(root: Path, language: str) -> Path:
+    """The file listing the language's validation documents."""
+    return root / TASK_FOLDER / "splits" / f"{language.upper()}-validation-documents.txt"
+
+
 def validation_ids(root: Path, language: str) -> set[str]:
-    path = root / TASK_FOLDER / "splits" / f"{language.upper()}-validation-documents.txt"
+    path = split_file(root, language)
     if not path.exists():
         return set()
     return {line.strip() for line in semeval2023.read_data_text(path).splitlines()
