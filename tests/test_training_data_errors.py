@@ -257,6 +257,51 @@ def test_utf16_labels_are_read(tmp_path):
     assert articles[0].paragraph_labels[1] == {"Name_Calling-Labeling"}
 
 
+def test_roles_reads_mentions_in_a_legacy_code_page(tmp_path):
+    """Entity names saved as cp1251 failed: 'not a text file (not UTF-8 at byte 12)'."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "RU_UA_1.txt").write_text("Путин напал на Киев. Зеленский призвал Запад помочь.\n",
+                                      encoding="utf-8")
+    mentions = tmp_path / "mentions.txt"
+    mentions.write_bytes("RU_UA_1.txt\tПутин\t0\t4\tAntagonist\n"
+                         "RU_UA_1.txt\tЗеленский\t21\t29\tProtagonist\n".encode("cp1251"))
+    result = invoke("semeval", "roles", str(docs), "--mentions", str(mentions), "-l", "ru")
+    assert result.exit_code == 0, result.output
+    assert f"warning: {mentions}: not UTF-8; read as cp1251" in result.output
+    assert [line.split("\t")[1] for line in result.output.splitlines() if "\t" in line] == [
+        "Путин", "Зеленский"]
+
+
+@pytest.mark.parametrize("document_encoding", ["utf-8", "latin-1"])
+def test_narrative_annotations_in_latin1_are_read(tmp_path, capsys, document_encoding):
+    """The annotations failed to load; a Latin-1 document was read with U+FFFD for each
+    accented letter, so that no mention with one was found in it."""
+    folder = tmp_path / "semeval2025-task10" / "PT"
+    (folder / "raw-documents").mkdir(parents=True)
+    (folder / "raw-documents" / "PT_CC_1.txt").write_text(
+        "A ministra Marina Silva visitou São Paulo.\n", encoding=document_encoding)
+    (folder / "subtask-1-annotations.txt").write_bytes(
+        "PT_CC_1.txt\tSão Paulo\t32\t40\tInnocent\tVictim\n".encode("latin-1"))
+    (tmp_path / "semeval2025-task10" / "splits").mkdir()
+    articles = semeval2025.load_articles(tmp_path, ["pt"])
+    assert [m.entity for m in articles[0].mentions] == ["São Paulo"]
+    assert "subtask-1-annotations.txt: not UTF-8; read as" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("raw,fragment", [
+    ("100\t3\tЗеленский\n".encode() + b"100\t5\t\xff\n", ":2: not a text file (not UTF-8 at byte"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\xb2\xff", "not a text file"),
+])
+def test_damaged_utf8_and_binary_labels_are_still_errors(tmp_path, raw, fragment):
+    """A UTF-8 file with a stray byte is not guessed as a code page (its Cyrillic would come
+    out garbled): the error names the file, line and byte to fix."""
+    folder = technique_data(tmp_path)
+    (folder / "train-labels-subtask-3.txt").write_bytes(raw)
+    result = invoke("evaluate-spans", "--data-dir", str(tmp_path), "-l", "en", "--gold-only")
+    assert_error(result, "train-labels-subtask-3.txt", fragment)
+
+
 def test_bad_lines_are_warned_about_once_per_file(tmp_path, capsys):
     folder = technique_data(tmp_path)
     labels = folder / "train-labels-subtask-3.txt"

@@ -19,6 +19,7 @@ from persuasion_lens.taxonomy.genres import GENRE_NAMES
 from persuasion_lens.taxonomy.techniques import TECHNIQUE_NAMES
 from persuasion_lens.text.documents import Document, split_paragraphs
 from persuasion_lens.text.languages import ISO_TO_SEMEVAL, SEMEVAL_TO_ISO
+from persuasion_lens.text.reading import InputError, most_plausible_decoding
 from persuasion_lens.text.wording import counted
 
 TASK_FOLDER = "semeval2023-task3"
@@ -30,7 +31,8 @@ def print_warning(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr)
 
 
-# where the readers report lines they skip (one warning per file); the CLI may replace it
+# where the readers report lines they skip (one warning per file) and the code page they read
+# a file in that is not UTF-8; the CLI may replace it
 report_skipped: Callable[[str], None] = print_warning
 
 
@@ -58,7 +60,9 @@ class BadLines:
 
 
 def read_data_text(path: Path) -> str:
-    """A data file as text: UTF-8 (a byte-order mark dropped) or UTF-16 with its mark.
+    """A data file as text: UTF-8 (a byte-order mark dropped), UTF-16 with its mark, or a
+    legacy code page (entity names of an annotation file saved as cp1251 or Latin-1), judged
+    as articles are and said in a warning.
 
     Line breaks are kept as stored, so offsets stay valid. Raises DataError naming the file."""
     try:
@@ -69,10 +73,12 @@ def read_data_text(path: Path) -> str:
         raise DataError(f"{path}: no such file") from None
     except OSError as error:
         raise DataError(f"{path}: cannot read ({error.strerror or error})") from None
-    return decode_data_bytes(raw, path)
+    return decode_data_bytes(raw, path, other_encodings=True)
 
 
-def decode_data_bytes(raw: bytes, path: Path) -> str:
+def decode_data_bytes(raw: bytes, path: Path, other_encodings: bool = False) -> str:
+    """UTF-8 or UTF-16 with its mark, and with `other_encodings` a legacy code page (see
+    `read_data_text`); else DataError naming the file (and the line of a bad byte)."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return raw.decode("utf-16")
@@ -81,12 +87,33 @@ def decode_data_bytes(raw: bytes, path: Path) -> str:
     try:
         text = raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as error:
-        line = raw[:error.start].count(b"\n") + 1
-        raise DataError(f"{path}:{line}: not a text file (not UTF-8 at byte {error.start})"
-                        ) from None
+        legacy = _legacy_text(raw, path) if other_encodings else None
+        if legacy is None:
+            line = raw[:error.start].count(b"\n") + 1
+            raise DataError(f"{path}:{line}: not a text file (not UTF-8 at byte {error.start})"
+                            ) from None
+        text = legacy
     if "\x00" in text:
         line = text[:text.index("\x00")].count("\n") + 1
         raise DataError(f"{path}:{line}: not a text file (NUL bytes)")
+    return text
+
+
+def _legacy_text(raw: bytes, path: Path) -> str | None:
+    """The text of a file saved in a legacy code page, with a warning naming it; None for
+    UTF-8 with a few bad bytes (guessing a code page would garble its other letters: the
+    error's line and byte say what to fix) and for bytes that are no text."""
+    if b"\x00" in raw:
+        return None
+    as_utf8 = raw.decode("utf-8", errors="replace")
+    bad = as_utf8.count("\ufffd")
+    if sum(1 for char in as_utf8 if not char.isascii()) - bad >= bad:
+        return None
+    try:
+        text, encoding = most_plausible_decoding(raw, str(path))
+    except InputError:
+        return None
+    report_skipped(f"{path}: not UTF-8; read as {encoding}")
     return text
 
 

@@ -67,9 +67,18 @@ def data_root(data_dir: str | os.PathLike | None = None) -> Path:
 
 
 def read_text(path: Path) -> str:
-    # newline="" keeps the text exactly as stored, so offsets stay valid
-    with open(path, encoding="utf-8", errors="replace", newline="") as handle:
-        return handle.read()
+    """A document (or taxonomy file) exactly as stored, so that offsets stay valid: UTF-8 (a
+    byte-order mark kept, as it always was), else UTF-16 with its mark or a legacy code page
+    (as annotation files are read), else UTF-8 with its bad bytes replaced."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return semeval2023.decode_data_bytes(raw, path, other_encodings=True)
+    except semeval2023.DataError:
+        return raw.decode("utf-8", errors="replace")
 
 
 def parse_subtask2_line(line: str) -> tuple[str, list[str], list[str]]:

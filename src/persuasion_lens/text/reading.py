@@ -103,12 +103,13 @@ def _decode_legacy(data: bytes, name: str) -> str:
     French text, ISO-8859-5 for Windows-1251) first; the decoding that yields ordinary letters
     for the languages we read, with no case changes inside words, is the right one.
     """
-    text, _ = _most_plausible_decoding(data, name)
+    text, _ = most_plausible_decoding(data, name)
     return text
 
 
-def _most_plausible_decoding(data: bytes, name: str) -> tuple[str, str]:
-    """(text, encoding) of the most plausible legacy decoding."""
+def most_plausible_decoding(data: bytes, name: str) -> tuple[str, str]:
+    """(text, encoding) of the most plausible legacy decoding; `InputError` (naming `name`)
+    when none is plausible or the bytes look binary."""
     from charset_normalizer import from_bytes
 
     candidates = [(str(match), match.encoding) for match in from_bytes(data)]
@@ -140,7 +141,7 @@ def guess_file_encoding(path: Path, sample_bytes: int = 1 << 16) -> str:
             return "utf-8-sig"  # the sample cut a character in two
     if not sample.strip():
         return "utf-8-sig"
-    return _most_plausible_decoding(sample, path.name)[1]
+    return most_plausible_decoding(sample, path.name)[1]
 
 
 _COMMON_ENCODINGS = [
