@@ -55,6 +55,7 @@ from persuasion_lens.storage.schema import (
     fold_for_search,
     folded_sql,
     frames,
+    meta,
     narratives,
     outlet_or_none,
     paragraphs,
@@ -447,6 +448,28 @@ def stats(db: Database, filters: Filters | None = None, top: int = 20) -> dict[s
             ),
         }
     return result
+
+
+def corpus_state(db: Database) -> tuple[Any, ...]:
+    """A fingerprint of what `stats()` and `narrative_summary()` read, cheap to take (counts
+    and largest values, read in one statement, so from one snapshot). Storing articles (with
+    their paragraphs, detections and spans), giving stored articles narratives (each gets at
+    least one narrative row), recording or clearing a failure and upgrading the schema all
+    change it; nothing else changes what those functions answer, so an answer computed after
+    reading a state holds while the state reads the same."""
+
+    def count_and_largest(*columns: Any) -> list[Any]:
+        table = columns[0].table
+        return [select(func.count()).select_from(table).scalar_subquery(),
+                *(select(func.max(column)).scalar_subquery() for column in columns)]
+
+    with db.engine.connect() as connection:
+        return tuple(connection.execute(select(
+            *count_and_largest(articles.c.id),
+            *count_and_largest(narratives.c.id),
+            *count_and_largest(failures.c.id, failures.c.last_seen),
+            select(meta.c.value).where(meta.c.name == "schema_version").scalar_subquery(),
+        )).one())
 
 
 def narrative_summary(db: Database, filters: Filters | None = None,
@@ -859,6 +882,7 @@ __all__ = [
     "EXPORT_COLUMNS",
     "Filters",
     "article_ids",
+    "corpus_state",
     "count_matches",
     "counts",
     "export_articles",

@@ -7,7 +7,7 @@ import re
 import shlex
 import threading
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, astuple, dataclass
 from html import escape
 from typing import Any
 from urllib.parse import urlencode
@@ -27,6 +27,7 @@ from persuasion_lens.storage.queries import (
     stats,
 )
 from persuasion_lens.text.wording import counted
+from persuasion_lens.web.corpus_cache import cache_of
 from persuasion_lens.web.schemas import SearchPage, error_response
 
 router = APIRouter(prefix="/corpus", tags=["corpus"])
@@ -103,8 +104,7 @@ def api_stats(
     query: FilterQuery = Depends(),
     top: int = Query(20, ge=1, le=200),
 ) -> dict[str, Any]:
-    filters = _filters(query)
-    return stats(database_for(request), filters, top=top)
+    return _stats(request, _filters(query), top)
 
 
 @router.get("/api/narratives", summary="Narratives and entity roles (experimental)",
@@ -117,7 +117,30 @@ def api_narratives(
     """Narratives per month and by outlet, and the main roles given to the `top` entities, in
     all and per outlet. `articles` is 0 (with a `message`) when no narratives are stored."""
     filters = _filters(query)
-    return narrative_summary(database_for(request), filters, top=top)
+    db = database_for(request)
+    return cache_of(request.app.state).get(db, ("narratives", astuple(filters), top),
+                                           lambda: narrative_summary(db, filters, top=top))
+
+
+def _stats(request: Request, filters: Filters, top: int = 20) -> dict[str, Any]:
+    """`stats()`, computed once per state of the database."""
+    db = database_for(request)
+    return cache_of(request.app.state).get(db, ("stats", astuple(filters), top),
+                                           lambda: stats(db, filters, top=top))
+
+
+def _charts(request: Request, filters: Filters) -> tuple[dict[str, Any], str]:
+    """The statistics and the corpus page's chart and narrative sections drawn from them,
+    once per state of the database (one answer, so the page's numbers and charts agree)."""
+    from persuasion_lens.reporting.corpus_report import chart_sections, figure, narrative_sections
+
+    def draw() -> tuple[dict[str, Any], str]:
+        data = _stats(request, filters)
+        return data, ("".join(figure(*section) for section in chart_sections(data))
+                      + narrative_sections(data))
+
+    return cache_of(request.app.state).get(database_for(request), ("charts", astuple(filters)),
+                                           draw)
 
 
 @router.get("/article/{article_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -167,12 +190,7 @@ def corpus_page(
     query: FilterQuery = Depends(),
     offset: int = 0,
 ) -> HTMLResponse:
-    from persuasion_lens.reporting.corpus_report import (
-        STYLE,
-        chart_sections,
-        figure,
-        narrative_sections,
-    )
+    from persuasion_lens.reporting.corpus_report import STYLE
 
     values = {"q": q, **asdict(query)}
     offset = max(0, offset)
@@ -182,11 +200,10 @@ def corpus_page(
         filters = query.parse()
     except ValueError as problem:
         filters, error = Filters(), str(problem)
-    data = stats(db, filters)
+    data, charts = _charts(request, filters)
     searched = bool(q or filters.to_dict())  # any filter lists its paragraphs, as plens search
     results = search(db, q, filters, RESULTS_SHOWN, offset) if searched else None
     total = count_matches(db, q, filters) if results is not None else 0
-    charts = "".join(figure(*section) for section in chart_sections(data))
     body = (
         "<h1>Corpus</h1>"
         f"<section>{_form(values)}"
@@ -199,7 +216,6 @@ def corpus_page(
         + (_results(results, values, total, offset) if results is not None else
            "" if error else _HOW_TO_LIST)
         + charts
-        + narrative_sections(data)
     )
     page = (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
