@@ -693,51 +693,14 @@ def test_escaped_json_and_url_encoded_forms_fit_an_article_under_the_limit(analy
         assert detail(refused) == "the article is larger than the limit of 0.1 MB"
 
 
-class _StuckAnalyzer:
-    """An analysis that runs until it is released, as a long article's does."""
-
-    def __init__(self) -> None:
-        import threading
-
-        self.entered = threading.Event()
-        self.release = threading.Event()
-
-    def analyze_text(self, *args, **kwargs):
-        self.entered.set()
-        self.release.wait(20)
-        raise RuntimeError("released")
-
-
 def test_a_request_cut_short_by_the_servers_shutdown_is_answered_in_json():
     """Stopping `plens serve` mid-analysis cancels the request once the graceful shutdown times
     out; the answer was uvicorn's plain-text 500 where the docs promise JSON on every error."""
-    import socket
-    import threading
+    from server_helpers import StuckAnalyzer, answer_when_stopped
 
-    import uvicorn
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    stuck = _StuckAnalyzer()
-    server = uvicorn.Server(uvicorn.Config(create_app(stuck), host="127.0.0.1", port=port,
-                                           log_level="critical", timeout_graceful_shutdown=0.3))
-    serving = threading.Thread(target=server.run, daemon=True)
-    serving.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    answers: list[httpx.Response] = []
-    request = threading.Thread(target=lambda: answers.append(httpx.post(
-        f"http://127.0.0.1:{port}/api/analyze", json={"text": "One paragraph."}, timeout=20)))
-    request.start()
-    try:
-        assert stuck.entered.wait(20)
-        server.should_exit = True
-        request.join(20)
-    finally:
-        stuck.release.set()
-        serving.join(20)
-    assert answers and answers[0].status_code == 503
-    assert answers[0].headers["content-type"] == "application/json"
-    assert "shutting down" in answers[0].json()["detail"]
+    stuck = StuckAnalyzer()
+    answer = answer_when_stopped(create_app(stuck), stuck.entered, stuck.release.set, "post",
+                                 "/api/analyze", json={"text": "One paragraph."})
+    assert answer is not None and answer.status_code == 503
+    assert answer.headers["content-type"] == "application/json"
+    assert "shutting down" in answer.json()["detail"]

@@ -58,7 +58,12 @@ from persuasion_lens.text.reading import (
 )
 from persuasion_lens.text.wording import size_text
 from persuasion_lens.web.file_names import read_form, report_disposition, uploaded_file_name
-from persuasion_lens.web.schemas import AnalysisResult, error_response, error_response_beside
+from persuasion_lens.web.schemas import (
+    CUT_SHORT_TEXT,
+    AnalysisResult,
+    error_response,
+    error_response_beside,
+)
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +166,7 @@ ERROR_TEXTS: dict[int, str] = {
     413: "The input is larger than the server's limit (`plens serve --max-bytes`).",
     415: "The body is neither JSON, a form upload nor plain text or HTML.",
     422: "Empty or undecodable input, no article text, or an unknown language code.",
+    503: CUT_SHORT_TEXT,
 }
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: error_response(text) for status, text in ERROR_TEXTS.items()

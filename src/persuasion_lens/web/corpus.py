@@ -28,7 +28,7 @@ from persuasion_lens.storage.queries import (
 )
 from persuasion_lens.text.wording import counted
 from persuasion_lens.web.corpus_cache import cache_of
-from persuasion_lens.web.schemas import SearchPage, error_response
+from persuasion_lens.web.schemas import CUT_SHORT_TEXT, SearchPage, error_response
 
 router = APIRouter(prefix="/corpus", tags=["corpus"])
 
@@ -75,13 +75,15 @@ def _filters(query: FilterQuery) -> Filters:
         raise HTTPException(422, str(error).replace("\n", " ")) from None
 
 
-INVALID_INPUT: dict[int | str, dict[str, Any]] = {422: error_response(
-    "A filter value that is not a date, technique, category or language code, or a number "
-    "out of its range.")}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    422: error_response("A filter value that is not a date, technique, category or language "
+                        "code, or a number out of its range."),
+    503: error_response(CUT_SHORT_TEXT),
+}
 
 
 @router.get("/api/search", summary="Search stored paragraphs", response_model=None,
-            responses={200: {"model": SearchPage}, **INVALID_INPUT})
+            responses={200: {"model": SearchPage}, **ERRORS})
 def api_search(
     request: Request,
     q: str = Query("", description='Words (all must occur), "phrases", prefix*'),
@@ -98,7 +100,7 @@ def api_search(
 
 
 @router.get("/api/stats", summary="Corpus statistics (what the charts show)",
-            responses=INVALID_INPUT)
+            responses=ERRORS)
 def api_stats(
     request: Request,
     query: FilterQuery = Depends(),
@@ -108,7 +110,7 @@ def api_stats(
 
 
 @router.get("/api/narratives", summary="Narratives and entity roles (experimental)",
-            responses=INVALID_INPUT)
+            responses=ERRORS)
 def api_narratives(
     request: Request,
     query: FilterQuery = Depends(),

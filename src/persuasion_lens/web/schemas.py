@@ -24,6 +24,12 @@ def error_response(description: str) -> dict[str, Any]:
     return {"model": ErrorDetail, "description": description}
 
 
+# What the GuardMiddleware of web.app answers a request still running when the server stops.
+CUT_SHORT_TEXT = ("The server was stopped (plens serve waits 5 s for running requests) before "
+                  "this request was done; send it again once the server runs. Only requests "
+                  "that take time are cut short: analyses, reports and corpus queries.")
+
+
 def error_response_beside(description: str) -> dict[str, Any]:
     """The same for an endpoint whose own answer is not JSON (FastAPI would file the model
     under the endpoint's media type): the schema named outright."""
