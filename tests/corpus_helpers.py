@@ -279,3 +279,47 @@ def gated_analyzer():
     while not gate.exists() and time.monotonic() < deadline:
         time.sleep(0.01)
     return analyzer
+
+
+# Probabilities at the edge of two-decimal rounding, and how every report writes them: the
+# first is 0.995 at the four decimals of the JSON and the database (1.00, as it is rounded);
+# f"{0.995:.2f}" is 0.99 (the binary value is a little below), f"{0.125:.2f}" is 0.12.
+EDGE_PROBABILITIES = [0.99500004, 0.125, 0.005]
+EDGE_TEXTS = ["1.00", "0.13", "0.01"]
+EDGE_TECHNIQUES = ["Loaded_Language", "Name_Calling-Labeling", "Doubt"]
+
+
+class EdgeDetector(FakeDetector):
+    """Every paragraph gets EDGE_TECHNIQUES at EDGE_PROBABILITIES, all above the threshold."""
+
+    def predict_proba(self, documents):
+        out = []
+        for document in documents:
+            matrix = np.zeros((len(document.paragraphs), len(self.techniques)))
+            for name, probability in zip(EDGE_TECHNIQUES, EDGE_PROBABILITIES, strict=True):
+                matrix[:, self.techniques.index(name)] = probability
+            out.append(matrix)
+        return out
+
+    def thresholds_for(self, lang):
+        return np.full(len(self.techniques), 0.001)
+
+
+def edge_analyzer():
+    """Factory for an analyzer whose genre, frames and detections all have
+    EDGE_PROBABILITIES (AnalyzerSpec(factory="corpus_helpers:edge_analyzer"))."""
+    from persuasion_lens.pipeline.analyzer import AnalysisOptions, Analyzer
+    from persuasion_lens.pipeline.results import LabelScore
+
+    class EdgeAnalyzer(Analyzer):
+        def analyze_documents(self, documents, lang=None):
+            results = super().analyze_documents(documents, lang)
+            for result in results:
+                result.genre = LabelScore("opinion", EDGE_PROBABILITIES[0])
+                result.genre_probabilities = [result.genre]
+                result.frames = [LabelScore("Economic", EDGE_PROBABILITIES[1]),
+                                 LabelScore("Political", EDGE_PROBABILITIES[2])]
+            return results
+
+    return EdgeAnalyzer(EdgeDetector(), options=AnalysisOptions(
+        spans=False, article_labels=False, narratives=False))

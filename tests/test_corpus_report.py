@@ -17,6 +17,7 @@ from persuasion_lens.cli import app
 from persuasion_lens.storage import open_database
 from persuasion_lens.storage.queries import stats
 from persuasion_lens.taxonomy import TECHNIQUE_NAMES, technique
+from persuasion_lens.text.wording import two_decimals
 
 TECHNIQUE_LABELS = {name: technique(name).label for name in TECHNIQUE_NAMES}
 
@@ -456,7 +457,8 @@ def test_search_text_is_lines_unless_a_page_goes_to_a_terminal(corpus, monkeypat
     assert listing.exit_code == 0, listing.output
     assert "│" not in listing.output and "\x1b[" not in listing.output
     for number, row in enumerate(found, start=1):
-        techniques = " · ".join(f"{TECHNIQUE_LABELS[hit['technique']]} {hit['confidence']:.2f}"
+        techniques = " · ".join(f"{TECHNIQUE_LABELS[hit['technique']]} "
+                                f"{two_decimals(hit['confidence'])}"
                                 for hit in row["techniques"]) or "no technique detected"
         assert (f"{number}. {row['title']} · {row['outlet']} · {row['published']} · en · "
                 f"¶{row['paragraph_index'] + 1}\n   {row['text']}\n   {techniques}\n"

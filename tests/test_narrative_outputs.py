@@ -15,7 +15,7 @@ from persuasion_lens.reporting.terminal import (
     describe_side,
     print_report,
 )
-from persuasion_lens.text.wording import counted
+from persuasion_lens.text.wording import counted, two_decimals
 
 FRENCH = (
     "L'Occident a provoqué la guerre en Ukraine\n"
@@ -62,7 +62,7 @@ def test_terminal_and_html_show_narratives_roles_and_warnings(narrative_analyzer
     side = describe_side(result.extra)
     assert side and side in text and "Side " in text  # Russia, the US, NATO: sides of the war
     for narrative in result.extra["narratives"]:  # as the terminal writes them (it was "80%")
-        named = f"{narrative['label']} ({narrative['probability']:.2f})"
+        named = f"{narrative['label']} ({two_decimals(narrative['probability'])})"
         assert named in text and html.escape(named) in page
     assert f"<b>Side</b> <i>(experimental)</i> {side}" in page
 

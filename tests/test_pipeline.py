@@ -118,6 +118,7 @@ def test_html_page_shows_numbers_as_the_terminal_does(example_result):
     from persuasion_lens.reporting.html import render_html
     from persuasion_lens.reporting.terminal import print_report
     from persuasion_lens.taxonomy import technique
+    from persuasion_lens.text.wording import two_decimals
 
     out = StringIO()
     print_report(Console(file=out, width=400, color_system=None), example_result)
@@ -125,10 +126,10 @@ def test_html_page_shows_numbers_as_the_terminal_does(example_result):
     page = render_html([example_result])
     genre, frames = example_result.genre, example_result.frames
     assert genre is not None and frames
-    shown = [f"{genre.label} ({genre.probability:.2f})"] + [
-        f"{frame.label.replace('_', ' ')} ({frame.probability:.2f})" for frame in frames]
+    shown = [f"{genre.label} ({two_decimals(genre.probability)})"] + [
+        f"{frame.label.replace('_', ' ')} ({two_decimals(frame.probability)})" for frame in frames]
     hits = [hit for p in example_result.paragraphs for hit in p.techniques]
-    shown += [f"{technique(hit.technique).label} {hit.confidence:.2f}" for hit in hits]
+    shown += [f"{technique(hit.technique).label} {two_decimals(hit.confidence)}" for hit in hits]
     for words in shown:
         assert words in terminal and words in page, words
     text = re.sub(r"<(style|script)>.*?</\1>", "", page, flags=re.DOTALL)

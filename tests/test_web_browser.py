@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from corpus_helpers import NARRATIVE_TEXT
+from corpus_helpers import EDGE_TEXTS, NARRATIVE_TEXT, edge_analyzer
 from html_pages import NAVIGATION_PAGE
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -368,6 +368,8 @@ def test_numbers_are_shown_as_the_terminal_shows_them(page, project_example):
     "opinion (0.98)" and "Loaded language 0.38"."""
     from playwright.sync_api import expect
 
+    from persuasion_lens.text.wording import two_decimals
+
     text = project_example.read_text(encoding="utf-8")
     page.fill("#text", text)
     page.click("#analyse")
@@ -376,12 +378,12 @@ def test_numbers_are_shown_as_the_terminal_shows_them(page, project_example):
         {text: t}), headers: {'Content-Type': 'application/json'}}).then(r => r.json())""", text)
     meta = page.locator("#meta").inner_text()
     genre = result["genre"]
-    assert f"{genre['label']} ({genre['probability']:.2f})" in meta
+    assert f"{genre['label']} ({two_decimals(genre['probability'])})" in meta
     for frame in result["frames"]:
-        assert f"{frame['label'].replace('_', ' ')} ({frame['probability']:.2f})" in meta
+        assert f"{frame['label'].replace('_', ' ')} ({two_decimals(frame['probability'])})" in meta
     tags = page.locator("#article .tag .conf").all_inner_texts()
     hits = [hit for p in result["paragraphs"] for hit in p["techniques"]]
-    assert tags == [f"{hit['confidence']:.2f}" for hit in hits]
+    assert tags == [two_decimals(hit["confidence"]) for hit in hits]
     assert "%" not in meta + page.locator("#article").inner_text()
     page.locator("#article mark.hl").first.click()
     confidence = page.locator("#tip .tip-conf").first.inner_text()
@@ -390,17 +392,38 @@ def test_numbers_are_shown_as_the_terminal_shows_them(page, project_example):
     assert page.locator("#confidence-value").inner_text() == "0.00"
     _set_slider(page, 37)
     assert page.locator("#confidence-value").inner_text() == "0.37"
-    # rounded as Python rounds them: an exact half to the even digit (f"{0.125:.2f}" is 0.12)
-    values = [0.125, 0.375, 0.355, 0.875, 0.98765]
+    # rounded as the terminal rounds them (wording.two_decimals): halves up, where f"{x:.2f}"
+    # wrote 0.12 for 0.125 (a half, to the even digit) and 0.35 for 0.355 (a little below)
+    values = [0.125, 0.375, 0.355, 0.875, 0.98765, 0.995, 0.005, 0.0049, 0.9999, 0.0051]
     first = result["paragraphs"][0]
     crafted = {**result, "paragraphs": [{**first, "spans": [], "techniques": [
         {**hits[0], "confidence": value} for value in values]}]}
     page.route("**/api/analyze", lambda route: route.fulfill(json=crafted))
     page.click("#toggle-input")
     page.click("#analyse")
-    expect(page.locator("#article .tag")).to_have_count(5, timeout=30_000)
+    expect(page.locator("#article .tag")).to_have_count(len(values), timeout=30_000)
     tags = page.locator("#article .tag .conf").all_inner_texts()
-    assert tags == [f"{value:.2f}" for value in values] == ["0.12", "0.38", "0.35", "0.88", "0.99"]
+    assert tags == [two_decimals(value) for value in values] == [
+        "0.13", "0.38", "0.36", "0.88", "0.99", "1.00", "0.01", "0.00", "1.00", "0.01"]
+
+
+@pytest.fixture(scope="module")
+def edge_server():
+    """The app with an analyzer whose probabilities are 0.99500004, 0.125 and 0.005."""
+    yield from _serve(edge_analyzer())
+
+
+def test_a_probability_at_a_rounding_edge_reads_as_in_the_terminal(browser, edge_server):
+    """A genre of 0.99500004 read 1.00 in the terminal and 0.99 on the page, which got 0.995
+    from the JSON (test_two_decimals.py has the other interfaces)."""
+    for page in _page(browser, edge_server):
+        page.fill("#text", "They lie to you.\n\nThis is a disaster for everyone!")
+        page.click("#analyse")
+        page.wait_for_selector("#article .tag", timeout=60_000)
+        meta = page.locator("#meta").inner_text()
+        assert f"opinion ({EDGE_TEXTS[0]})" in meta
+        assert f"Economic ({EDGE_TEXTS[1]}), Political ({EDGE_TEXTS[2]})" in meta
+        assert page.locator("#article .tag .conf").all_inner_texts() == EDGE_TEXTS * 2
 
 
 def test_a_file_name_with_quotes_is_shown_as_it_is(page, project_example):
@@ -702,6 +725,8 @@ def test_highlights_and_tags_announce_their_technique(result_page):
     words alone, and Enter opened a tip that nothing linked to them."""
     from playwright.sync_api import expect
 
+    from persuasion_lens.text.wording import two_decimals
+
     page = result_page
     techniques = page.evaluate("() => fetch('/api/techniques').then(r => r.json())")
     labels = {t["name"]: t["label"] for t in techniques["techniques"]}
@@ -713,7 +738,7 @@ def test_highlights_and_tags_announce_their_technique(result_page):
     expect(mark).to_have_attribute("aria-describedby", "tip")
     expect(mark).to_have_accessible_description(re.compile(re.escape(labels[span["technique"]])))
     expect(mark).to_have_accessible_description(
-        re.compile(re.escape(f"{span['confidence']:.2f} confidence")))
+        re.compile(re.escape(f"{two_decimals(span['confidence'])} confidence")))
     assert span["explanation"][:30] in page.locator("#tip").inner_text()
     page.keyboard.press("Enter")  # pinned
     expect(mark).to_have_attribute("aria-expanded", "true")

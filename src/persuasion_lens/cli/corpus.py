@@ -25,7 +25,7 @@ from persuasion_lens.cli.common import (
     user_errors_are_one_line,
     warn,
 )
-from persuasion_lens.text.wording import counted
+from persuasion_lens.text.wording import counted, two_decimals
 
 DB_HELP = "Database URL: sqlite:///FILE.db (default plens.db) or postgresql://user:pw@host/db."
 DEFAULT_DB = "sqlite:///plens.db"
@@ -413,7 +413,7 @@ def _match_parts(row: dict, number: int) -> list[tuple[str, str]]:
     for index, hit in enumerate(row["techniques"]):
         label, colour = _technique_label(hit["technique"], hit["category"])
         parts += [(" · " if index else "", "dim"), (f"{label} ", colour),
-                  (f"{hit['confidence']:.2f}", "dim")]
+                  (two_decimals(hit["confidence"]), "dim")]
     if not row["techniques"]:
         parts.append(("no technique detected", "dim"))
     parts.append(("\n", ""))
@@ -469,7 +469,7 @@ def _print_search(rows: list[dict], pattern: re.Pattern[str] | None,
         for hit in row["techniques"]:
             colour = category_info(hit["category"]).colour
             techniques.append(f"{technique_info(hit['technique']).label} ", style=colour)
-            techniques.append(f"{hit['confidence']:.2f}\n", style="dim")
+            techniques.append(f"{two_decimals(hit['confidence'])}\n", style="dim")
         table.add_row(str(number), article, paragraph, techniques or Text("–", style="dim"))
     console.print(table)
 

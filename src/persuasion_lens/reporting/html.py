@@ -16,6 +16,7 @@ from persuasion_lens.pipeline.results import (
 from persuasion_lens.reporting.highlight import segments
 from persuasion_lens.taxonomy import CATEGORIES, category, technique
 from persuasion_lens.text.languages import language_name
+from persuasion_lens.text.wording import two_decimals
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d1d1f;background:#fafafa}
@@ -100,10 +101,10 @@ def _header(result: ArticleResult) -> str:
     if result.genre is not None:
         meta.append(
             f"<span><b>Genre</b> {escape(result.genre.label)} "
-            f"({result.genre.probability:.2f})</span>"
+            f"({two_decimals(result.genre.probability)})</span>"
         )
     if result.frames:
-        frames = ", ".join(f"{escape(f.label.replace('_', ' '))} ({f.probability:.2f})"
+        frames = ", ".join(f"{escape(f.label.replace('_', ' '))} ({two_decimals(f.probability)})"
                            for f in result.frames)
         meta.append(f"<span><b>Frames</b> {frames}</span>")
     meta.extend(_narrative_meta(result))
@@ -141,7 +142,7 @@ def _narrative_meta(result: ArticleResult) -> list[str]:
         labels = [n for n in result.extra.get(key) or []
                   if key == "narratives" or n["label"] != "Other"]
         if labels:
-            named = "; ".join(f"{escape(n['label'])} ({n['probability']:.2f})" for n in labels)
+            named = "; ".join(f"{escape(n['label'])} ({two_decimals(n['probability'])})" for n in labels)
             if key == "narratives" and closest_narratives_note(result.extra):
                 named += f" <small>({escape(closest_narratives_note(result.extra))})</small>"
             meta.append(f"<div class='{key}'><b>{name}</b> <i>(experimental)</i> {named}</div>")
@@ -168,7 +169,7 @@ def _paragraph(paragraph: ParagraphResult) -> str:
     tags = "".join(
         f"<span class='tag' style='background:{category(hit.category).colour}' "
         f"title='{escape(technique(hit.technique).definition)}'>"
-        f"{escape(technique(hit.technique).label)} {hit.confidence:.2f}</span>"
+        f"{escape(technique(hit.technique).label)} {two_decimals(hit.confidence)}</span>"
         for hit in paragraph.techniques
     )
     tag_row = f"<div class='tags' lang='en'>{tags}</div>" if tags else ""
@@ -188,7 +189,7 @@ def _segment_html(segment, paragraph: ParagraphResult) -> str:
         {
             "label": technique(s.technique).label,
             "category": s.category,
-            "confidence": f"{s.confidence:.2f}",  # shown as the terminal shows it
+            "confidence": two_decimals(s.confidence),  # shown as the terminal shows it
             "explanation": s.explanation,
             "loose": paragraph.loosely_placed(s),
         }

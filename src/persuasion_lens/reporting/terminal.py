@@ -17,7 +17,7 @@ from persuasion_lens.reporting.highlight import segments
 from persuasion_lens.taxonomy import CATEGORIES, category, technique
 from persuasion_lens.taxonomy.roles import rounded_down, unclear_role_phrase
 from persuasion_lens.text.languages import language_name
-from persuasion_lens.text.wording import counted
+from persuasion_lens.text.wording import counted, two_decimals
 
 BAR_WIDTH = 24
 MAX_ENTITIES = 6
@@ -56,7 +56,7 @@ def _role_phrase(entity: dict) -> str:
     fine = ", ".join(role["label"] for role in entity.get("fine_roles", []))
     fine_part = f" ({fine})" if fine else ""
     probability = entity.get("main_role_probability")
-    sure = f" {probability:.2f}" if probability is not None else ""
+    sure = f" {two_decimals(probability)}" if probability is not None else ""
     return f"{entity['main_role']}{sure}{fine_part}"
 
 
@@ -99,12 +99,13 @@ def _header(result: ArticleResult) -> Panel:
     if result.genre is not None:
         lines.append(
             Text.assemble(
-                ("Genre    ", "bold"), f"{result.genre.label} ({result.genre.probability:.2f})"
+                ("Genre    ", "bold"),
+                f"{result.genre.label} ({two_decimals(result.genre.probability)})",
             )
         )
     if result.frames:
         frames = ", ".join(
-            f"{f.label.replace('_', ' ')} ({f.probability:.2f})" for f in result.frames
+            f"{f.label.replace('_', ' ')} ({two_decimals(f.probability)})" for f in result.frames
         )
         lines.append(Text.assemble(("Frames   ", "bold"), frames))
     lines.extend(_narrative_lines(result))
@@ -126,7 +127,7 @@ def _narrative_lines(result: ArticleResult) -> list[Text]:
     lines = []
     narratives = result.extra.get("narratives") or []
     if narratives:
-        named = ", ".join(f"{n['label']} ({n['probability']:.2f})" for n in narratives)
+        named = ", ".join(f"{n['label']} ({two_decimals(n['probability'])})" for n in narratives)
         lines.append(Text.assemble(("Narrative", "bold"), " ", named, (" experimental", "dim")))
     closest = closest_narratives_note(result.extra)
     if closest:
@@ -134,7 +135,7 @@ def _narrative_lines(result: ArticleResult) -> list[Text]:
     subnarratives = [n for n in result.extra.get("subnarratives") or []
                      if n["label"] != "Other"]
     if subnarratives:
-        named = ", ".join(f"{n['label']} ({n['probability']:.2f})" for n in subnarratives)
+        named = ", ".join(f"{n['label']} ({two_decimals(n['probability'])})" for n in subnarratives)
         lines.append(Text.assemble(("Sub      ", "bold"), named, (" experimental", "dim")))
     side = describe_side(result.extra)
     if side:
@@ -161,7 +162,7 @@ def describe_side(extra: dict) -> str:
         return ""
     if side["is_clear"]:
         return (f"takes the side of {side['favours']} against {side['against']} "
-                f"({side['probability']:.2f})")
+                f"({two_decimals(side['probability'])})")
     return (f"leans to {side['favours']} against {side['against']} "
             f"({rounded_down(side['probability'])})")
 
@@ -172,7 +173,7 @@ def closest_narratives_note(extra: dict) -> str:
     candidates = extra.get("narrative_candidates") or []
     if decided != ["Other"] or not candidates:
         return ""
-    named = ", ".join(f"{n['label']} {n['probability']:.2f}" for n in candidates)
+    named = ", ".join(f"{n['label']} {two_decimals(n['probability'])}" for n in candidates)
     return f"closest, below the threshold: {named}"
 
 
@@ -237,7 +238,7 @@ def _paragraph_block(paragraph: ParagraphResult) -> Group:
         if position:
             heading.append(" · ", style="dim")
         heading.append(
-            f"{technique(hit.technique).label} {hit.confidence:.2f}",
+            f"{technique(hit.technique).label} {two_decimals(hit.confidence)}",
             style=f"bold {category(hit.category).colour}",
         )
     cues = [_span_line(span, paragraph.loosely_placed(span)) for span in paragraph.spans]
@@ -250,7 +251,7 @@ def _span_line(span: SpanHit, loose: bool) -> Text:
     return Text.assemble(
         ("  ▸ ", "dim"),
         (technique(span.technique).label, category(span.category).colour),
-        (f" {span.confidence:.2f}", "dim"),
+        (f" {two_decimals(span.confidence)}", "dim"),
         (" loosely placed", "italic dim") if loose else "",
         (": ", "dim"),
         f"“{quoted}”",

@@ -26,7 +26,7 @@ from persuasion_lens.storage.queries import (
     search,
     stats,
 )
-from persuasion_lens.text.wording import counted
+from persuasion_lens.text.wording import counted, two_decimals
 from persuasion_lens.web.corpus_cache import cache_of
 from persuasion_lens.web.schemas import CUT_SHORT_TEXT, SearchPage, error_response
 
@@ -282,7 +282,7 @@ def _results(rows: list[dict[str, Any]], values: dict[str, Any], total: int,
         meta = " · ".join(escape(str(v)) for v in (row["outlet"], row["published"],
                                                    row["language"]) if v)
         hits = ", ".join(
-            f"{escape(technique_info(h['technique']).label)} {h['confidence']:.2f}"
+            f"{escape(technique_info(h['technique']).label)} {two_decimals(h['confidence'])}"
             for h in row["techniques"]
         ) or "–"
         link = escape(f"/corpus/article/{row['article_id']}{article_query}")

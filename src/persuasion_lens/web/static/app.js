@@ -48,13 +48,13 @@
   // "1 word", "2 words", as the command line's wording.counted writes them
   const counted = (count, noun) => `${count.toLocaleString("en")} ${noun}${count === 1 ? "" : "s"}`;
   const pct = (x) => `${Math.round(x * 100)}%`; // for widths; numbers are shown with decimals()
-  // Two decimals, as the terminal report prints them (Python's f"{x:.2f}"): toFixed, except that
-  // an exact half (0.125, 0.375: an odd number of eighths) goes to the even digit, as in Python.
+  // Two decimals as the terminal and the HTML report write them (wording.two_decimals): the
+  // four decimals the JSON carries, rounded to two with halves up (0.995 "1.00", 0.125 "0.13");
+  // whole numbers of ten-thousandths, so that no binary fraction tips a half either way.
   function decimals(x) {
-    const eighths = x * 8;
-    if (!Number.isInteger(eighths) || eighths % 2 === 0) return x.toFixed(2);
-    const hundredths = Math.floor(x * 100);
-    return ((hundredths % 2 ? hundredths + 1 : hundredths) / 100).toFixed(2);
+    const tenThousandths = Math.round(Math.abs(x) * 10000);
+    const hundredths = Math.floor((tenThousandths + 50) / 100);
+    return (x < 0 && hundredths ? "-" : "") + (hundredths / 100).toFixed(2);
   }
   const withProbability = (p) => el("span", { class: "prob", text: ` (${decimals(p)})` });
   const colourOf = (categoryName) => (state.categories.get(categoryName) || {}).colour || "#6b7686";
