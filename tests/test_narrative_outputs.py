@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import html
+import math
 
 from rich.console import Console
 
@@ -77,6 +78,35 @@ def test_the_side_taken_reads_stated_or_leaning():
     side.update(probability=0.7996)  # below the stated 0.8, so it must not read 0.80
     assert describe_side({"side_taken": side}).endswith("(0.79)")
     assert describe_side({"side_taken": None}) == describe_side({}) == ""
+
+
+def _page_rounded_down(value: float) -> str:
+    """What the web page's roundedDown() writes (app.js) for a number of the JSON."""
+    return f"{math.floor(value * 100 + 1e-9) / 100:.2f}"
+
+
+def test_the_json_of_an_unclear_role_or_leaning_side_floors_as_the_terminal_does():
+    """The page floors the JSON's four decimals: 0.79996 was 0.8 there, so an unclear role read
+    0.80 on the page and 0.79 in the terminal, and a side of 0.64999996 read 0.65 against 0.64."""
+    from persuasion_lens.models.narratives import EntityRoles
+    from persuasion_lens.taxonomy.roles import SideReading
+
+    unclear = EntityRoles("Russia", "Antagonist", 0.79996, [("Instigator", 0.5)],
+                          [(0, 6, "Russia")], main_role_probabilities={
+                              "Antagonist": 0.79996, "Protagonist": 0.15004, "Innocent": 0.05})
+    as_json = unclear.to_dict()
+    assert as_json["main_role_probability"] == 0.7999 and not as_json["role_is_clear"]
+    terminal = describe_entity({**as_json, "main_role_probabilities":
+                                unclear.main_role_probabilities})
+    page = ", ".join(f"{role} {_page_rounded_down(p)}"
+                     for role, p in as_json["main_role_probabilities"].items())
+    assert terminal == f"Russia: role unclear ({page}) in 1 mention"
+    stated = EntityRoles("the West", "Antagonist", 0.99496, [], [(0, 4, "West")])
+    assert stated.to_dict()["main_role_probability"] == 0.995  # two_decimals: 1.00 everywhere
+    side = SideReading(0.64999996).to_dict()
+    assert side["probability"] == 0.6499
+    assert describe_side({"side_taken": {**side, "probability": 0.64999996}}).endswith(
+        f"({_page_rounded_down(side['probability'])})")
 
 
 def test_entities_read_back_from_a_corpus_count_their_mentions():

@@ -42,7 +42,12 @@ from persuasion_lens.models.ngrams import (
     VocabularyCounter,
     WordAnalyzer,
 )
-from persuasion_lens.taxonomy.roles import RUSSIAN_SIDE, STATED_ROLE_PROBABILITY, SideReading
+from persuasion_lens.taxonomy.roles import (
+    RUSSIAN_SIDE,
+    STATED_ROLE_PROBABILITY,
+    SideReading,
+    json_probability,
+)
 from persuasion_lens.text.documents import Document
 
 ARTIFACT_DIR = Path(__file__).parent / "artifacts" / "narratives"
@@ -78,9 +83,10 @@ class EntityRoles:
         return {
             "entity": self.entity,
             "main_role": self.main_role,
-            "main_role_probability": round(self.main_role_probability, 4),
+            "main_role_probability": json_probability(self.main_role_probability,
+                                                      not self.role_is_clear),
             "role_is_clear": self.role_is_clear,
-            "main_role_probabilities": {r: round(p, 4)
+            "main_role_probabilities": {r: json_probability(p, not self.role_is_clear)
                                         for r, p in self.main_role_probabilities.items()},
             "fine_roles": [{"label": f, "probability": round(p, 4)} for f, p in self.fine_roles],
             "salience": None if self.salience is None else round(self.salience, 4),

@@ -17,6 +17,16 @@ def rounded_down(probability: float) -> str:
     return f"{math.floor(probability * 100 + 1e-9) / 100:.2f}"  # 0.29 * 100 is 28.999...
 
 
+def json_probability(probability: float, shown_rounded_down: bool) -> float:
+    """The four decimals the JSON carries. A probability that reports round down (an unclear
+    role's, a side the article only leans to) is rounded down here too, so a page flooring the
+    JSON to two decimals reads what the terminal reads from the raw value (0.79996 would
+    otherwise become 0.8, and read 0.80 beside "role unclear")."""
+    if shown_rounded_down:
+        return math.floor(probability * 10_000 + 1e-9) / 10_000
+    return round(probability, 4)
+
+
 def unclear_role_phrase(main_role: str, probability: float) -> str:
     """What a report says of a role below STATED_ROLE_PROBABILITY when only the most likely
     main role is known (as a corpus database stores it)."""
@@ -86,5 +96,6 @@ class SideReading:
 
     def to_dict(self) -> dict:
         return {"favours": self.favoured, "against": self.opposed,
-                "probability": round(self.probability, 4), "is_clear": self.is_clear,
+                "probability": json_probability(self.probability, not self.is_clear),
+                "is_clear": self.is_clear,
                 "russian_side_probability": round(self.russian_side, 4)}
