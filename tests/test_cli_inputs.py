@@ -437,6 +437,22 @@ def test_a_bad_option_or_argument_is_one_error_line(args, fragment):
     assert result.stdout == b""
 
 
+def test_the_help_groups_the_commands_in_panels_with_one_line_summaries():
+    """The commands were one list in import order (evaluate-articles between analyze and batch),
+    and three summaries broke mid-sentence ("... detected in them. JSON is" / "one object")."""
+    import re
+
+    output = runner.invoke(app, ["--help"], env={"COLUMNS": "400"}).output
+    panels = re.findall(r"╭─ (.+?) ─", output)
+    assert panels[1:] == ["Analyse articles", "Corpus: store, search, report",
+                          "Train and evaluate the models", "SemEval file formats"]
+    rows = re.findall(r"│ ([a-z][\w-]+) +(.+?) *│", output)
+    in_order = [name for name, _ in rows]
+    assert in_order[:6] == ["analyze", "serve", "batch", "search", "report", "export"]
+    assert in_order[-1] == "semeval" and len(in_order) == len(set(in_order)) == 17
+    assert all(summary.endswith(".") for _, summary in rows), rows
+
+
 def test_plens_alone_shows_its_help_once():
     result = run_plens()
     assert result.returncode == 2 and result.stdout.decode().count("Usage: plens") <= 1

@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import NoReturn
 
 import typer
 from rich.markup import escape
 
-# Importing the modules registers their commands.
-from persuasion_lens.cli import analyze as _analyze  # noqa: F401
-from persuasion_lens.cli import article_eval as _article_eval  # noqa: F401
-from persuasion_lens.cli import corpus as _corpus  # noqa: F401
-from persuasion_lens.cli import models as _models  # noqa: F401
-from persuasion_lens.cli import semeval as _semeval  # noqa: F401
-from persuasion_lens.cli import semeval_articles as _semeval_articles  # noqa: F401
-from persuasion_lens.cli import semeval_narratives as _semeval_narratives  # noqa: F401
-from persuasion_lens.cli import semeval_spans as _semeval_spans  # noqa: F401
-from persuasion_lens.cli import serve as _serve  # noqa: F401
-from persuasion_lens.cli import transformer_train as _transformer_train  # noqa: F401
-from persuasion_lens.cli.common import app, error_console, semeval_app
+from persuasion_lens.cli.common import SEMEVAL_PANEL, app, error_console, semeval_app
 
-app.add_typer(semeval_app, name="semeval", help="Read and write the official SemEval file formats.")
+# Importing a module registers its commands; `plens --help` lists them in this order, in the
+# panel of each module's first command (analyse, corpus, models).
+_COMMAND_MODULES = ("analyze", "serve", "corpus", "models", "article_eval", "semeval_spans",
+                    "semeval_narratives", "transformer_train", "semeval", "semeval_articles")
+for _module in _COMMAND_MODULES:
+    importlib.import_module(f"persuasion_lens.cli.{_module}")
+
+app.add_typer(semeval_app, name="semeval", help="Read and write the official SemEval file formats.",
+              rich_help_panel=SEMEVAL_PANEL)
 
 
 def main() -> None:

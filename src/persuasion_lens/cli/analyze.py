@@ -13,6 +13,7 @@ import typer
 from rich.markup import escape
 
 from persuasion_lens.cli.common import (
+    ANALYSE_PANEL,
     SOME_INPUTS_SKIPPED,
     app,
     console,
@@ -32,7 +33,7 @@ class OutputFormat(str, Enum):
     html = "html"
 
 
-@app.command()
+@app.command(rich_help_panel=ANALYSE_PANEL)
 @user_errors_are_one_line
 def analyze(
     files: list[str] = typer.Argument(..., help="Article files or folders; '-' reads stdin."),

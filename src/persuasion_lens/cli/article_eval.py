@@ -23,6 +23,7 @@ import typer
 from rich.table import Table
 
 from persuasion_lens.cli.common import (
+    MODELS_PANEL,
     app,
     console,
     exit_if_not_scored,
@@ -173,7 +174,7 @@ def print_article_table(rows: list[dict], said: set[str] | None = None) -> None:
         console.print(f"ours fitted in {rows[0]['train_seconds']} s on the train split")
 
 
-@app.command("evaluate-articles")
+@app.command("evaluate-articles", rich_help_panel=MODELS_PANEL)
 @user_errors_are_one_line
 def evaluate_articles(
     data_dir: Path | None = typer.Option(

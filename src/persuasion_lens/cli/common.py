@@ -24,6 +24,12 @@ app = typer.Typer(
 )
 semeval_app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False)
 
+# The panels of `plens --help`, in the order cli/__init__.py registers their first commands.
+ANALYSE_PANEL = "Analyse articles"
+CORPUS_PANEL = "Corpus: store, search, report"
+MODELS_PANEL = "Train and evaluate the models"
+SEMEVAL_PANEL = "SemEval file formats"
+
 
 
 class _Console(Console):

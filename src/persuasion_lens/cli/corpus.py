@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from persuasion_lens.cli.common import (
+    CORPUS_PANEL,
     OTHER_MODELS,
     app,
     console,
@@ -95,7 +96,7 @@ def _warn_if_no_narratives(database, narrative: str | None) -> None:
 # --- batch -----------------------------------------------------------------------------------
 
 
-@app.command()
+@app.command(rich_help_panel=CORPUS_PANEL)
 @user_errors_are_one_line
 def batch(
     inputs: list[str] = typer.Argument(..., help="Folders of .txt, .md or .html articles, or JSON "
@@ -292,7 +293,7 @@ class SearchFormat(str, Enum):
 SEARCH_PAGE = 500  # matches read, and printed as one table, at a time
 
 
-@app.command()
+@app.command(rich_help_panel=CORPUS_PANEL)
 @user_errors_are_one_line
 def search(
     query: str = typer.Argument(..., help='Words to find (all must occur); "a phrase"; prefix*.'),
@@ -311,8 +312,9 @@ def search(
                                   help="Show every match after --offset (instead of --limit)."),
     output_format: SearchFormat = typer.Option(SearchFormat.text, "--format", "-f"),
 ) -> None:
-    """Find stored paragraphs by their words, with the techniques detected in them. JSON is
-    one object: the matches under "results", "total" how many there are in all."""
+    """Find stored paragraphs by their words, with the techniques detected in them.
+
+    JSON is one object: the matches under "results", "total" how many there are in all."""
     from persuasion_lens.storage.queries import match_pattern, no_words_notice
 
     filters = _filters(technique, category, outlet, lang, since, until, narrative)
@@ -477,7 +479,7 @@ def _print_search(rows: list[dict], pattern: re.Pattern[str] | None,
 # --- report and export -----------------------------------------------------------------------
 
 
-@app.command()
+@app.command(rich_help_panel=CORPUS_PANEL)
 @user_errors_are_one_line
 def report(
     output: Path = typer.Option(..., "--output", "-o", help="The HTML file to write."),
@@ -573,7 +575,7 @@ def _export_suffixes(output_format: ExportFormat) -> tuple[str, ...]:
     return tuple(suffix for suffix, kind in _EXPORT_SUFFIXES.items() if kind == output_format)
 
 
-@app.command()
+@app.command(rich_help_panel=CORPUS_PANEL)
 @user_errors_are_one_line
 def export(
     output: Path = typer.Option(..., "--output", "-o", help="The file to write."),

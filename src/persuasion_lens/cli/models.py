@@ -11,6 +11,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from persuasion_lens.cli.common import (
+    MODELS_PANEL,
     SOME_INPUTS_SKIPPED,
     app,
     console,
@@ -103,7 +104,7 @@ def _table(reports: dict[str, dict]) -> Table:
     return table
 
 
-@app.command()
+@app.command(rich_help_panel=MODELS_PANEL)
 @user_errors_are_one_line
 def train(
     data_dir: str = typer.Option(DEFAULT_DATA, "--data-dir",
@@ -310,7 +311,7 @@ def _member_table(title: str, reports: dict[str, dict]) -> Table:
     return table
 
 
-@app.command()
+@app.command(rich_help_panel=MODELS_PANEL)
 @user_errors_are_one_line
 def evaluate(
     data_dir: str = typer.Option(DEFAULT_DATA, "--data-dir",

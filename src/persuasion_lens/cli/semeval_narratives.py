@@ -16,6 +16,7 @@ import typer
 from rich.table import Table
 
 from persuasion_lens.cli.common import (
+    MODELS_PANEL,
     SOME_INPUTS_SKIPPED,
     app,
     console,
@@ -125,7 +126,7 @@ def roles(directory: str = _DIR, mentions: Path | None = _MENTIONS,
     write_predictions(lines, output, documents)
 
 
-@app.command("evaluate-narratives")
+@app.command("evaluate-narratives", rich_help_panel=MODELS_PANEL)
 @user_errors_are_one_line
 def evaluate_narratives(
     data_dir: Path | None = typer.Option(None, "--data-dir",

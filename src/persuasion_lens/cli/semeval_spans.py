@@ -15,6 +15,7 @@ import typer
 from rich.table import Table
 
 from persuasion_lens.cli.common import (
+    MODELS_PANEL,
     app,
     console,
     exit_if_not_scored,
@@ -212,7 +213,7 @@ def print_span_evaluation(rows: list[dict[str, Any]], said: set[str] | None = No
     )
 
 
-@app.command("evaluate-spans")
+@app.command("evaluate-spans", rich_help_panel=MODELS_PANEL)
 @user_errors_are_one_line
 def evaluate_spans_command(
     data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Training data folder "

@@ -8,6 +8,7 @@ import socket
 import typer
 
 from persuasion_lens.cli.common import (
+    ANALYSE_PANEL,
     OTHER_MODELS,
     app,
     console,
@@ -20,7 +21,7 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
 
-@app.command()
+@app.command(rich_help_panel=ANALYSE_PANEL)
 @user_errors_are_one_line
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on. The app has no "

