@@ -229,6 +229,27 @@ def test_the_description_is_openapi_3_1(spec):
     assert lang["schema"]["properties"]["lang"]["type"] == ["string", "null"]
 
 
+ONE_OF_EACH_BODY = {
+    "application/json": {"json": {"text": "They lie.", "lang": "en"}},
+    "multipart/form-data": {"files": {"file": ("a.txt", b"They lie.", "text/plain")}},
+    "application/x-www-form-urlencoded": {"data": {"text": "They lie.", "lang": "en"}},
+    "text/plain": {"content": b"They lie.", "headers": {"Content-Type": "text/plain"}},
+    "text/html": {"content": b"<html><body><article><p>They lie to all of us, every day and "
+                             b"in every way they can.</p></article></body></html>",
+                  "headers": {"Content-Type": "text/html"}},
+}
+
+
+def test_every_declared_body_type_is_taken_and_every_taken_one_declared(client, spec):
+    """A URL-encoded form (text, lang, source) was analysed but not declared."""
+    for path in ("/api/analyze", "/api/report.html"):
+        declared = spec["paths"][path]["post"]["requestBody"]["content"]
+        assert set(declared) == set(ONE_OF_EACH_BODY), path
+        for content_type, request in ONE_OF_EACH_BODY.items():
+            answer = client.post(path, **request)
+            assert answer.status_code == 200, (path, content_type, answer.text)
+
+
 def test_lang_is_a_declared_query_parameter(spec):
     for path in ("/api/analyze", "/api/report.html"):
         parameters = spec["paths"][path]["post"]["parameters"]

@@ -145,6 +145,17 @@ ANALYZE_REQUEST_BODY: dict[str, Any] = {
                 },
             }
         },
+        "application/x-www-form-urlencoded": {
+            "schema": {
+                "type": "object",
+                "required": ["text"],
+                "properties": {
+                    "text": {"type": "string", "description": "The article."},
+                    "lang": {"type": "string"},
+                    "source": {"type": "string"},
+                },
+            }
+        },
         "text/plain": {"schema": {"type": "string"}},
         "text/html": {"schema": {"type": "string"}},
     },
@@ -161,8 +172,7 @@ LANG_PARAMETER: dict[str, Any] = {
 }
 
 ERROR_TEXTS: dict[int, str] = {
-    400: "A malformed request: a Content-Length header that is not a number, or a multipart "
-         "body without its boundary.",
+    400: "A malformed request, such as a multipart body without its boundary.",
     413: "The input is larger than the server's limit (`plens serve --max-bytes`).",
     415: "The body is neither JSON, a form upload nor plain text or HTML.",
     422: "Empty or undecodable input, no article text, or an unknown language code.",
