@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import math
 
+import pytest
 from rich.console import Console
 
 from persuasion_lens.reporting.html import render_html
@@ -107,6 +108,20 @@ def test_the_json_of_an_unclear_role_or_leaning_side_floors_as_the_terminal_does
     assert side["probability"] == 0.6499
     assert describe_side({"side_taken": {**side, "probability": 0.64999996}}).endswith(
         f"({_page_rounded_down(side['probability'])})")
+
+
+@pytest.mark.parametrize("russian_side", [0.66425, 0.64999996, 0.35000004, 0.49995, 0.50004,
+                                          0.79996, 0.20004, 0.8, 0.93456, 0.0612])
+def test_a_side_rebuilt_from_its_stored_value_gives_the_same_json(russian_side):
+    """A corpus stores `russian_side_probability`; the side read back from it said 0.6643 where
+    the analysis had said 0.6642, and 0.49995 came back leaning to the other side."""
+    from persuasion_lens.taxonomy.roles import SideReading
+
+    as_json = SideReading(russian_side).to_dict()
+    assert SideReading(as_json["russian_side_probability"]).to_dict() == as_json
+    shown = describe_side({"side_taken": as_json})
+    assert shown == describe_side({"side_taken": {**as_json, "probability": max(
+        russian_side, 1 - russian_side)}})  # the terminal's text from the raw value
 
 
 def test_entities_read_back_from_a_corpus_count_their_mentions():

@@ -95,7 +95,18 @@ class SideReading:
         return self.probability >= STATED_SIDE_PROBABILITY
 
     def to_dict(self) -> dict:
+        russian_side = self._russian_side_in_json()
         return {"favours": self.favoured, "against": self.opposed,
-                "probability": json_probability(self.probability, not self.is_clear),
-                "is_clear": self.is_clear,
-                "russian_side_probability": round(self.russian_side, 4)}
+                "probability": round(max(russian_side, 1.0 - russian_side), 4),
+                "is_clear": self.is_clear, "russian_side_probability": russian_side}
+
+    def _russian_side_in_json(self) -> float:
+        """Four decimals; for a side the article only leans to, rounded towards 0.5, so that the
+        side's probability is rounded down as the reports show it, and a reading rebuilt from
+        the stored value (a corpus) gives the same JSON again."""
+        if self.is_clear:
+            return round(self.russian_side, 4)
+        if self.russian_side >= 0.5:
+            return json_probability(self.russian_side, shown_rounded_down=True)
+        towards_half = round(1.0 - json_probability(1.0 - self.russian_side, True), 4)
+        return min(towards_half, 0.4999)  # 0.5 would read back as leaning to Russia's side
