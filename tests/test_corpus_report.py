@@ -72,7 +72,7 @@ def test_report_of_empty_selection_and_bad_filter(corpus, tmp_path):
     assert result.exit_code == 0, result.output
     assert "nothing matched" in " ".join(result.output.split())
     page = output.read_text(encoding="utf-8")
-    assert "No data for this chart" in page
+    assert "<p class='none'>No stored article matches the filters.</p>" in page
     assert "no stored article matches the filters" in page and "span model" not in page
     bad = runner.invoke(app, ["report", "--db", corpus, "-o", str(output), "--technique", "zz"])
     assert bad.exit_code == 2 and bad.output.startswith("error:")
@@ -248,7 +248,7 @@ def test_report_shows_narratives_and_entity_roles(narrative_corpus, tmp_path):
                     "Roles given to people and countries",
                     "Side taken in the Russia–Ukraine war"):
         assert heading in html
-    assert "No narratives are stored" not in html and "No data for this chart" not in html
+    assert "No narratives are stored" not in html and "<p class='none'>" not in html
     assert html.count("<svg") >= 6
     db = open_database(narrative_corpus)
     data = stats(db)["narratives"]
@@ -692,3 +692,116 @@ def test_corpus_charts_are_labelled_images(narrative_corpus, tmp_path):
                       "Techniques by language", "Narratives over time", "Narratives by outlet"):
             assert re.search(f'<svg [^>]*role="img" aria-label="{title}" '
                              rf'style="min-width:\d+pt"><title>{title}</title><desc>', html)
+
+
+def _fake_corpus(folder, rows: list[dict]) -> str:
+    """A SQLite corpus of `rows` analysed by the deterministic fake analyzer (its detections
+    follow cue words), whichever models are installed."""
+    from persuasion_lens.batch.work import AnalyzerSpec
+
+    folder.mkdir(exist_ok=True)
+    return _stored_corpus(folder, rows, AnalyzerSpec(factory="corpus_helpers:fake_analyzer"), 8)
+
+
+def _svgs(html: str) -> dict[str, str]:
+    """The report's charts by their title."""
+    return dict(re.findall(r'<svg [^>]*aria-label="([^"]+)"[^>]*>(.*?)</svg>', html, re.S))
+
+
+def _axis_texts(svg: str, axis: int) -> list[str]:
+    """The words of the chart's `axis`-th axis (matplotlib numbers them x, y, x, y, ...):
+    its tick labels, then its label."""
+    part = re.split(r'<g id="[^"]*matplotlib\.axis_\d+"', svg)[axis]
+    part = re.split(r'<g id="[^"]*(?:axes|legend)_\d+"', part)[0]
+    return re.findall(r"<text\b[^>]*>([^<]*)</text>", part)
+
+
+def test_shares_over_time_start_at_zero_above_the_counts_they_are_shares_of(tmp_path):
+    """A period of two articles read as a collapse (the line fell to 0 with nothing to say
+    the period held 17 paragraphs), and one period alone was drawn on an axis from 12 to 24:
+    the shares now stand on an axis from 0, above bars of the paragraphs (articles, for
+    narratives) each period has."""
+    from corpus_helpers import NARRATIVE_ARTICLES, narrative_spec
+
+    rows = article_rows(3)
+    for row in rows:
+        row["published"] = "2024-03-05"
+        row["text"] = "Headline: a shameful disaster\n\n" + row["text"]
+    url = _fake_corpus(tmp_path / "one-day", rows)
+    output = tmp_path / "report.html"
+    assert runner.invoke(app, ["report", "--db", url, "-o", str(output)]).exit_code == 0
+    svg = _svgs(output.read_text(encoding="utf-8"))["Techniques over time"]
+    shares = _axis_texts(svg, 2)
+    assert shares[0] == "0" and shares[-1] == "% of paragraphs", shares
+    counts = _axis_texts(svg, 4)
+    assert counts[-1] == "paragraphs per day" and all(t.isdigit() for t in counts[:-1])
+    db = open_database(url)
+    paragraphs = stats(db)["paragraphs"]
+    db.dispose()
+    assert int(counts[-2]) <= paragraphs
+
+    one_month = [{**article, "published": "2024-02-0" + str(n + 1)}
+                 for n, article in enumerate(NARRATIVE_ARTICLES[:2])]
+    url = _stored_corpus(tmp_path, one_month, narrative_spec(), 2)
+    assert runner.invoke(app, ["report", "--db", url, "-o", str(output)]).exit_code == 0
+    svg = _svgs(output.read_text(encoding="utf-8"))["Narratives over time"]
+    shares = _axis_texts(svg, 2)
+    assert shares[0] == "0" and shares[-1] == "% of articles", shares
+    assert _axis_texts(svg, 4)[-1] == "articles per month"
+
+
+def test_detections_are_counted_in_whole_numbers(tmp_path):
+    """A few detections drew ticks at 0.5, 1.5, 2.5 detections."""
+    rows = article_rows(2)
+    rows[0]["text"] = "Headline: a shameful disaster\n\nObviously a disaster."
+    rows[1]["text"] = "Headline: the nation\n\nA plain paragraph."
+    url = _fake_corpus(tmp_path / "few", rows)
+    output = tmp_path / "report.html"
+    assert runner.invoke(app, ["report", "--db", url, "-o", str(output)]).exit_code == 0
+    ticks = _axis_texts(_svgs(output.read_text(encoding="utf-8"))["Techniques by category"], 1)
+    assert ticks[-1] == "detections (paragraph × technique)"
+    assert len(ticks) > 2 and all(tick.isdigit() for tick in ticks[:-1]), ticks
+
+
+def test_charts_without_data_say_why(tmp_path):
+    """A technique filter that no detection matches drew an empty over-time plot (and
+    matplotlib's "No artists with labels" warning), and every empty chart said "nothing stored
+    matches, or the articles lack this metadata" whatever the reason."""
+    rows = article_rows(3)
+    for row in rows:
+        row["outlet"] = None
+    rows[0]["published"] = None
+    url = _fake_corpus(tmp_path / "plain", rows)
+    output = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", "--db", url, "-o", str(output),
+                                 "--technique", "whataboutism"])
+    assert result.exit_code == 0, result.output
+    html = output.read_text(encoding="utf-8")
+    assert "Techniques over time" in html and "Techniques over time" not in _svgs(html)
+    said = re.findall(r"<h2>([^<]+)</h2><p>[^<]*</p><p class='none'>([^<]*)</p>", html)
+    assert said == [
+        ("Techniques by category", "Whataboutism was not detected in the 3 matching articles."),
+        ("Techniques over time", "Whataboutism was not detected in the 3 matching articles."),
+        ("Techniques by outlet", "None of the 3 matching articles names its outlet."),
+    ], said
+    undated = tmp_path / "undated.html"
+    rows = [{**row, "published": None} for row in article_rows(2)]
+    url = _fake_corpus(tmp_path / "undated", rows)
+    assert runner.invoke(app, ["report", "--db", url, "-o", str(undated)]).exit_code == 0
+    assert ("<p class='none'>None of the 2 matching articles has a publication date.</p>"
+            in undated.read_text(encoding="utf-8"))
+
+
+def test_narratives_by_outlet_says_which_outlets_it_leaves_out(tmp_path):
+    """The narratives heatmap keeps the outlets with the most articles, but said it left out
+    those "with the fewest paragraphs"."""
+    from corpus_helpers import NARRATIVE_ARTICLES, narrative_spec
+
+    rows = [{**NARRATIVE_ARTICLES[number % 4], "id": f"o{number}", "outlet": f"Outlet {number}"}
+            for number in range(12)]
+    url = _stored_corpus(tmp_path, rows, narrative_spec(), 6)
+    output = tmp_path / "report.html"
+    assert runner.invoke(app, ["report", "--db", url, "-o", str(output)]).exit_code == 0
+    html = output.read_text(encoding="utf-8")
+    assert ("carrying each of the most frequent narratives. The 2 more outlets with the fewest "
+            "articles are left out of the chart.") in html

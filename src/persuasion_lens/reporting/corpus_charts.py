@@ -85,6 +85,7 @@ def techniques_chart(stats: dict[str, Any], limit: int = 23) -> str | None:
         colours = [_COLOURS.get(r["category"], "#555") for r in rows][::-1]
         ax.barh(labels, counts, color=colours)
         ax.set_xlabel("detections (paragraph × technique)")
+        _whole_numbers(ax.xaxis)
         from matplotlib.patches import Patch
 
         # legend entries of their own (empty bars at 0 stretched the axis to -0.4)
@@ -109,28 +110,57 @@ def categories_chart(stats: dict[str, Any]) -> str | None:
 
 
 def over_time_chart(stats: dict[str, Any]) -> str | None:
+    """Share of paragraphs using each category per period, above the number of paragraphs
+    published in each (a share of a few paragraphs says little); None when there is no dated
+    article or no detection to draw."""
     over_time = stats.get("over_time") or {}
     periods = over_time.get("periods") or []
-    if not periods:
+    lines = {
+        # a period without paragraphs has no share: a gap in the line, not a 0
+        category: [100 * p["share_by_category"].get(category, 0.0) if p["paragraphs"] else nan
+                   for p in periods]
+        for category in CATEGORY_NAMES
+        if any(p["share_by_category"].get(category) for p in periods)
+    }
+    if not lines:
         return None
     plt = _pyplot()
+    unit = over_time.get("unit") or "period"
     with _style():
-        fig, ax = plt.subplots(figsize=(6.3, 3.2))
+        fig, (ax, below) = _share_and_count_axes(plt)
         x = [p["period"] for p in periods]
-        for category in CATEGORY_NAMES:
-            # a period without paragraphs has no share: a gap in the line, not a 0
-            y = [100 * p["share_by_category"].get(category, 0.0) if p["paragraphs"] else nan
-                 for p in periods]
-            if any(value > 0 for value in y):
-                ax.plot(x, y, marker="o", markersize=3, color=_COLOURS[category], label=category)
+        for category, y in lines.items():
+            ax.plot(x, y, marker="o", markersize=3, color=_COLOURS[category], label=category)
         ax.set_ylabel("% of paragraphs")
-        ax.set_xlabel(over_time.get("unit") or "")
-        if len(x) > 12:
-            step = max(1, len(x) // 12)
-            ax.set_xticks(range(0, len(x), step), [x[i] for i in range(0, len(x), step)])
-        ax.tick_params(axis="x", labelrotation=45)
+        ax.set_ylim(bottom=0)  # a line's height reads as the share it is
+        _counts_below(below, x, [p["paragraphs"] for p in periods], f"paragraphs per {unit}")
+        below.set_xlabel(unit)
         _legend_beside(ax, 7)
         return _svg(fig)
+
+
+def _share_and_count_axes(plt: Any, width: float = 6.3) -> tuple[Any, Any]:
+    """A figure with a share plot above a smaller bar plot of the counts behind each share."""
+    return plt.subplots(2, 1, sharex=True, figsize=(width, 4.2),
+                        gridspec_kw={"height_ratios": [3, 1], "hspace": 0.12})
+
+
+def _counts_below(ax: Any, x: list[str], counts: list[int], label: str) -> None:
+    """The counts each period's share is taken of, as grey bars under the share plot."""
+    ax.bar(x, counts, color="#9e9e9e", width=0.7)
+    ax.set_ylabel(label, fontsize=7)
+    _whole_numbers(ax.yaxis, ticks=3)
+    if len(x) > 12:
+        step = max(1, len(x) // 12)
+        ax.set_xticks(range(0, len(x), step), [x[i] for i in range(0, len(x), step)])
+    ax.tick_params(axis="x", labelrotation=45)
+
+
+def _whole_numbers(axis: Any, ticks: int | str = "auto") -> None:
+    """Ticks at whole numbers only: counts have no halves (1.5 detections)."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(ticks, integer=True))
 
 
 def heatmap_rows_left_out(rows: list[dict[str, Any]], key: str,
@@ -182,7 +212,8 @@ def _leading_narratives(narratives: dict[str, Any], limit: int) -> list[str]:
 
 
 def narratives_over_time_chart(stats: dict[str, Any], limit: int = 8) -> str | None:
-    """Share of the month's articles (with narratives) carrying each leading narrative."""
+    """Share of the month's articles (with narratives) carrying each leading narrative, above
+    the number of those articles per month."""
     narratives = stats.get("narratives") or {}
     periods = (narratives.get("over_time") or {}).get("periods") or []
     names = _leading_narratives(narratives, limit)
@@ -190,7 +221,7 @@ def narratives_over_time_chart(stats: dict[str, Any], limit: int = 8) -> str | N
         return None
     plt = _pyplot()
     with _style():
-        fig, ax = plt.subplots(figsize=(7.5, 3.4))
+        fig, (ax, below) = _share_and_count_axes(plt, width=7.5)
         x = [p["period"] for p in periods]
         colours = plt.get_cmap("tab10")
         for number, name in enumerate(names):
@@ -199,11 +230,9 @@ def narratives_over_time_chart(stats: dict[str, Any], limit: int = 8) -> str | N
             ax.plot(x, y, marker="o", markersize=3, color=colours(number % 10),
                     label=_short(name, 60))
         ax.set_ylabel("% of articles")
-        ax.set_xlabel("month")
-        if len(x) > 12:
-            step = max(1, len(x) // 12)
-            ax.set_xticks(range(0, len(x), step), [x[i] for i in range(0, len(x), step)])
-        ax.tick_params(axis="x", labelrotation=45)
+        ax.set_ylim(bottom=0)
+        _counts_below(below, x, [p["articles"] for p in periods], "articles per month")
+        below.set_xlabel("month")
         ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         return _svg(fig)
 

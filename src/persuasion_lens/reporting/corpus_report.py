@@ -33,37 +33,63 @@ footer{color:#666;font-size:.8rem;margin:20px 0}
 """
 
 
-def chart_sections(data: dict[str, Any]) -> list[tuple[str, str | None, str]]:
-    """(title, svg or None, note) for each chart, shared with the web corpus page."""
+def chart_sections(data: dict[str, Any]) -> list[tuple[str, str | None, str, str]]:
+    """(title, svg or None, note, why there is no chart) for each chart, shared with the web
+    corpus page."""
     return [
         ("Techniques by category", corpus_charts.techniques_chart(data),
-         "How often each technique was detected, coloured by its category."),
+         "How often each technique was detected, coloured by its category.",
+         why_no_chart(data)),
         ("Techniques over time", corpus_charts.over_time_chart(data),
-         "Share of paragraphs using each category, by publication date."),
+         "Share of paragraphs using each category, by publication date, above the number of "
+         "paragraphs published in each period.",
+         why_no_chart(data, "has a publication date", bool(data["over_time"]["periods"]))),
         ("Techniques by outlet", corpus_charts.share_heatmap(data["by_outlet"], "outlet"),
          "Share of each outlet's paragraphs using each category."
          + _left_out_note(corpus_charts.heatmap_rows_left_out(data["by_outlet"], "outlet"),
-                          "outlet")),
+                          "outlet"),
+         why_no_chart(data, "names its outlet", bool(data["by_outlet"]))),
         ("Techniques by language", corpus_charts.share_heatmap(data["by_language"], "language"),
          "Share of paragraphs using each category, per language."
          + _left_out_note(corpus_charts.heatmap_rows_left_out(data["by_language"], "language"),
-                          "language")),
+                          "language"),
+         why_no_chart(data)),
     ]
 
 
-def _left_out_note(left_out: int, noun: str) -> str:
+def why_no_chart(data: dict[str, Any], metadata: str = "", has_metadata: bool = True) -> str:
+    """Why a chart of `data` has nothing to draw: no article matches, none has the `metadata`
+    it is drawn by ("has a publication date"), or no technique was detected in them."""
+    articles = data.get("articles") or 0
+    if not articles:
+        return "No stored article matches the filters."
+    matching = "the matching article" if articles == 1 else f"the {articles:,} matching articles"
+    if not has_metadata:
+        return f"None of {matching} {metadata}."
+    if not data.get("techniques"):
+        filters = data.get("filters") or {}
+        named = filters.get("technique") or filters.get("category")
+        if named:
+            return f"{_label(named)} was not detected in {matching}."
+        return f"No technique was detected in {matching}."
+    return "No data for this chart."
+
+
+def _left_out_note(left_out: int, noun: str, counted_in: str = "paragraphs") -> str:
+    """Which rows a chart leaves out: those with the fewest of what it counts."""
     if not left_out:
         return ""
-    return (f" The {counted(left_out, 'more ' + noun)} with the fewest paragraphs "
+    return (f" The {counted(left_out, 'more ' + noun)} with the fewest {counted_in} "
             f"{'is' if left_out == 1 else 'are'} left out of the chart.")
 
 
-def figure(title: str, svg: str | None, note: str) -> str:
+def figure(title: str, svg: str | None, note: str,
+           empty: str = "No data for this chart.") -> str:
     """A chart's section: its title, what it shows and the chart, labelled for screen readers
-    in a box that scrolls sideways where the page is narrower than it can shrink to."""
+    in a box that scrolls sideways where the page is narrower than it can shrink to; without
+    a chart, `empty` says why."""
     if not svg:
-        body = ("<p class='none'>No data for this chart (nothing stored matches, or the "
-                "articles lack this metadata).</p>")
+        body = f"<p class='none'>{escape(empty)}</p>"
     else:
         body = (f"<div class='chart' tabindex='0' role='group' aria-label='{escape(title)}'>"
                 f"{corpus_charts.labelled(svg, title, note)}</div>")
@@ -160,13 +186,19 @@ def narrative_sections(data: dict[str, Any]) -> str:
              "with the narrative model. "
              "Narratives and roles are model predictions that miss their quality bar (see "
              "docs/narratives.md): read them as leads, not findings.</p>")
+    with_narratives = {"articles": analysed, "techniques": 1}  # what why_no_chart asks
     figures = "".join(figure(*section) for section in (
         ("Narratives over time", corpus_charts.narratives_over_time_chart(data),
-         "Share of each month's articles carrying each of the most frequent narratives."),
+         "Share of each month's articles carrying each of the most frequent narratives, above "
+         "the number of articles with narratives published each month.",
+         why_no_chart(with_narratives, "has a publication date",
+                      bool(narratives["over_time"]["periods"]))),
         ("Narratives by outlet", corpus_charts.narratives_by_outlet_chart(data),
          "Share of each outlet's articles carrying each of the most frequent narratives."
          + _left_out_note(corpus_charts.heatmap_rows_left_out(
-             narratives["by_outlet"], "outlet", corpus_charts.NARRATIVE_OUTLETS), "outlet")),
+             narratives["by_outlet"], "outlet", corpus_charts.NARRATIVE_OUTLETS), "outlet",
+             "articles"),
+         why_no_chart(with_narratives, "names its outlet", bool(narratives["by_outlet"]))),
     ))
     return (f"<section class='narratives'>{heading}{intro}{_narrative_table(narratives)}"
             f"</section>{figures}{sides_section(narratives)}{entity_roles_section(narratives)}")
