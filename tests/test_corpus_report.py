@@ -805,3 +805,48 @@ def test_narratives_by_outlet_says_which_outlets_it_leaves_out(tmp_path):
     html = output.read_text(encoding="utf-8")
     assert ("carrying each of the most frequent narratives. The 2 more outlets with the fewest "
             "articles are left out of the chart.") in html
+
+
+def test_json_lines_export_carries_spans_offsets_and_frames(tmp_path):
+    """The stored highlighted spans, the paragraphs' offsets and the frames were in no export
+    (39,201 spans and 9,792 frames of a 3,032-article corpus could only be seen one article
+    page at a time). Offsets count characters of the article's text, as `plens analyze
+    --format json`'s do, also after emoji, Cyrillic and Devanagari letters with marks."""
+    import sqlite3
+
+    from persuasion_lens.batch.work import AnalyzerSpec
+
+    rows = article_rows(2)
+    rows[0]["text"] = ("Россия 🇷🇺 и भारत: a corrupt день\n\nहिन्दी ❤️ obviously a disaster "
+                       "for the nation.\n\nA quiet paragraph.")
+    rows[0]["lang"] = "ru"
+    url = _fake_corpus(tmp_path / "spans", rows)
+    output = tmp_path / "articles.jsonl"
+    result = runner.invoke(app, ["export", "--db", url, "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    articles = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    with sqlite3.connect(tmp_path / "spans" / "corpus.db") as connection:
+        stored = connection.execute("SELECT count(*) FROM spans").fetchone()[0]
+        texts = dict(connection.execute("SELECT id, text FROM articles"))
+    exported = [(article, paragraph, span) for article in articles
+                for paragraph in article["paragraphs"] for span in paragraph["spans"]]
+    assert stored and len(exported) == stored
+    for article, paragraph, span in exported:
+        assert set(span) == {"start", "end", "text", "technique", "category", "confidence"}
+        assert texts[article["article_id"]][span["start"]:span["end"]] == span["text"]
+        at = span["start"] - paragraph["start"]
+        assert paragraph["text"][at:at + len(span["text"])] == span["text"]
+    for article in articles:
+        for paragraph in article["paragraphs"]:
+            whole = texts[article["article_id"]]
+            assert whole[paragraph["start"]:paragraph["end"]] == paragraph["text"]
+    assert {span["text"] for _, _, span in exported} >= {"corrupt", "disaster", "nation"}
+
+    url = _stored_corpus(tmp_path, article_rows(1), AnalyzerSpec(
+        factory="corpus_helpers:edge_analyzer"), 1)
+    result = runner.invoke(app, ["export", "--db", url, "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    article = json.loads(output.read_text(encoding="utf-8"))
+    assert article["frames"] == [{"label": "Economic", "probability": 0.125},
+                                 {"label": "Political", "probability": 0.005}]
+    assert all(paragraph["spans"] == [] for paragraph in article["paragraphs"])

@@ -674,7 +674,8 @@ def _export_pages(db: Database, filters: Filters, page: int) -> Iterator[tuple[A
             last_id = article_rows[-1].id
             ids = [row.id for row in article_rows]
             statement = (
-                select(paragraphs.c.article_id, paragraphs.c.paragraph_index, paragraphs.c.text)
+                select(paragraphs.c.article_id, paragraphs.c.paragraph_index, paragraphs.c.text,
+                       paragraphs.c.start_offset, paragraphs.c.end_offset)
                 .where(paragraphs.c.article_id.in_(ids))
                 .order_by(paragraphs.c.article_id, paragraphs.c.paragraph_index)
             )
@@ -749,32 +750,78 @@ def export_rows(db: Database, filters: Filters | None = None, page: int = 200) -
 
 def export_articles(db: Database, filters: Filters | None = None,
                     page: int = 200) -> Iterator[dict]:
-    """One nested dict per article (the JSON Lines export): its metadata, `paragraphs` (each
-    with its `techniques`), and `narratives`, `subnarratives` and `entities` (empty lists when
-    none are stored) and `side_taken` (None when no side was read). With a technique filter,
-    only paragraphs using it (and articles with such a paragraph)."""
-    for article_rows, paragraph_rows, hits, narrative_data in _export_pages(
-            db, filters or Filters(), page):
-        grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for row in paragraph_rows:
-            grouped[row.article_id].append({
-                "index": row.paragraph_index, "text": row.text,
-                "techniques": hits.get((row.article_id, row.paragraph_index), []),
-            })
-        for article in article_rows:
-            if not grouped.get(article.id):
-                continue
-            record = _article_record(article)
-            record["paragraphs"] = grouped[article.id]
-            extra = narrative_data.get(article.id) or {}
-            record["narratives"] = extra.get("narratives", [])
-            record["subnarratives"] = extra.get("subnarratives", [])
-            record["entities"] = [  # mention offsets are not stored; their count is
-                {k: v for k, v in entity.items() if k != "mentions"}
-                for entity in extra.get("entities", [])
-            ]
-            record["side_taken"] = extra.get("side_taken")
-            yield record
+    """One nested dict per article (the JSON Lines export): its metadata, `frames`,
+    `paragraphs` (each with its offsets in the article's text, its `techniques` and its
+    highlighted `spans`, whose offsets count in the article's text too), and `narratives`,
+    `subnarratives` and `entities` (empty lists when none are stored) and `side_taken` (None
+    when no side was read). With a technique filter, only paragraphs using it (and articles
+    with such a paragraph)."""
+    with db.engine.connect() as connection:
+        for article_rows, paragraph_rows, hits, narrative_data in _export_pages(
+                db, filters or Filters(), page):
+            ids = [article.id for article in article_rows]
+            located, labels = _spans_for(connection, ids), _frames_for(connection, ids)
+            grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
+            for row in paragraph_rows:
+                key = (row.article_id, row.paragraph_index)
+                grouped[row.article_id].append({
+                    "index": row.paragraph_index, "start": row.start_offset,
+                    "end": row.end_offset, "text": row.text,
+                    "techniques": hits.get(key, []), "spans": located.get(key, []),
+                })
+            for article in article_rows:
+                if grouped.get(article.id):
+                    yield _nested_article(article, grouped[article.id],
+                                          labels.get(article.id, []),
+                                          narrative_data.get(article.id) or {})
+
+
+def _nested_article(article: Any, paragraph_list: list[dict[str, Any]],
+                    frame_list: list[dict[str, Any]], extra: dict[str, Any]) -> dict[str, Any]:
+    """One line of the JSON Lines export."""
+    record = _article_record(article)
+    record["frames"] = frame_list
+    record["paragraphs"] = paragraph_list
+    record["narratives"] = extra.get("narratives", [])
+    record["subnarratives"] = extra.get("subnarratives", [])
+    record["entities"] = [  # mention offsets are not stored; their count is
+        {k: v for k, v in entity.items() if k != "mentions"}
+        for entity in extra.get("entities", [])
+    ]
+    record["side_taken"] = extra.get("side_taken")
+    return record
+
+
+def _spans_for(connection, article_ids: Sequence[int]) -> dict[tuple[int, int], list]:
+    """The highlighted spans of the articles by paragraph, in reading order; their offsets
+    count characters of the article's text, as the paragraphs' do."""
+    found: dict[tuple[int, int], list[dict[str, Any]]] = defaultdict(list)
+    if not article_ids:
+        return found
+    for row in connection.execute(
+        select(spans).where(spans.c.article_id.in_(article_ids))
+        .order_by(spans.c.article_id, spans.c.start_offset, spans.c.end_offset.desc(),
+                  spans.c.technique, spans.c.id)
+    ):
+        found[(row.article_id, row.paragraph_index)].append({
+            "start": row.start_offset, "end": row.end_offset, "text": row.text,
+            "technique": row.technique, "category": row.category,
+            "confidence": round(float(row.confidence), 4)})
+    return found
+
+
+def _frames_for(connection, article_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    found: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if not article_ids:
+        return found
+    for row in connection.execute(
+        select(frames.c.article_id, frames.c.label, frames.c.probability)
+        .where(frames.c.article_id.in_(article_ids))
+        .order_by(frames.c.article_id, frames.c.probability.desc(), frames.c.id)
+    ):
+        found[row.article_id].append(
+            {"label": row.label, "probability": round(float(row.probability), 4)})
+    return found
 
 
 # --- whole articles ------------------------------------------------------------------------
