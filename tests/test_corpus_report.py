@@ -850,3 +850,24 @@ def test_json_lines_export_carries_spans_offsets_and_frames(tmp_path):
     assert article["frames"] == [{"label": "Economic", "probability": 0.125},
                                  {"label": "Political", "probability": 0.005}]
     assert all(paragraph["spans"] == [] for paragraph in article["paragraphs"])
+
+
+def test_a_technique_no_article_uses_is_not_taken_for_missing_narratives(narrative_corpus,
+                                                                          tmp_path):
+    """With a technique filter that no paragraph matches, the narrative section said "No
+    article matching the filters has narratives stored", though every one of them has."""
+    output = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", "--db", narrative_corpus, "-o", str(output),
+                                 "--technique", "whataboutism"])
+    assert result.exit_code == 0, result.output
+    said = "No article with narratives stored has a paragraph using Whataboutism."
+    assert said in " ".join(result.output.split())
+    assert f"<p class='none'>{said}</p>" in output.read_text(encoding="utf-8")
+    client = _corpus_client(narrative_corpus)
+    answer = client.get("/corpus/api/narratives",
+                        params={"category": "distraction", "lang": "en"}).json()
+    assert answer["message"] == ("No article with narratives stored has a paragraph using "
+                                 "Distraction among those matching the other filters.")
+    nobody = client.get("/corpus/api/narratives",
+                        params={"technique": "whataboutism", "outlet": "Nobody"}).json()
+    assert nobody["message"] == "No article matching the filters has narratives stored."

@@ -36,6 +36,7 @@ from persuasion_lens.pipeline.results import (
 )
 from persuasion_lens.storage.database import Database
 from persuasion_lens.storage.narrative_queries import (
+    NO_MATCH,
     entity_summary,
     narrative_condition,
     narrative_stats,
@@ -63,7 +64,12 @@ from persuasion_lens.storage.schema import (
     subnarratives,
 )
 from persuasion_lens.storage.schema import techniques as techniques_table
-from persuasion_lens.taxonomy import TECHNIQUE_NAMES, resolve_category, resolve_technique
+from persuasion_lens.taxonomy import (
+    TECHNIQUE_NAMES,
+    resolve_category,
+    resolve_technique,
+    technique,
+)
 from persuasion_lens.text.languages import normalise_language_code
 
 _fts = table("paragraphs_fts", column("rowid"), column("rank"))
@@ -442,10 +448,7 @@ def stats(db: Database, filters: Filters | None = None, top: int = 20) -> dict[s
             "top_phrases": _top_phrases(connection, filters),
             "densest_articles": _densest(connection, filters, top),
             "failures": connection.execute(select(func.count()).select_from(failures)).scalar_one(),
-            "narratives": narrative_stats(
-                connection,
-                [*_article_conditions(filters), *_article_uses_technique(filters)],
-            ),
+            "narratives": _narrative_part(connection, filters),
         }
     return result
 
@@ -478,9 +481,30 @@ def narrative_summary(db: Database, filters: Filters | None = None,
     the `top` entities."""
     filters = filters or Filters()
     with db.engine.connect() as connection:
-        return {"filters": filters.to_dict(), **narrative_stats(
-            connection, [*_article_conditions(filters), *_article_uses_technique(filters)],
-            top_entities=top)}
+        return {"filters": filters.to_dict(),
+                **_narrative_part(connection, filters, top_entities=top)}
+
+
+def _narrative_part(connection, filters: Filters, **options: Any) -> dict[str, Any]:
+    """`narrative_stats` of the filtered articles; where only the technique or category
+    filter leaves none, its message says so (it said that no matching article had narratives
+    stored, when they all had)."""
+    data = narrative_stats(
+        connection, [*_article_conditions(filters), *_article_uses_technique(filters)],
+        **options)
+    named = filters.technique or filters.category
+    if data["message"] == NO_MATCH and named and connection.execute(
+            select(narratives.c.id).join(articles, articles.c.id == narratives.c.article_id)
+            .where(*_article_conditions(filters)).limit(1)).first():
+        label = technique(filters.technique).label if filters.technique else filters.category
+        among = " among those matching the other filters" if _others(filters) else ""
+        data["message"] = f"No article with narratives stored has a paragraph using {label}{among}."
+    return data
+
+
+def _others(filters: Filters) -> bool:
+    return any(value is not None for key, value in asdict(filters).items()
+               if key not in ("technique", "category"))
 
 
 def _model_versions_by_language(connection, filters: Filters) -> dict[str, list[str]]:
