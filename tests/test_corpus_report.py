@@ -871,3 +871,31 @@ def test_a_technique_no_article_uses_is_not_taken_for_missing_narratives(narrati
     nobody = client.get("/corpus/api/narratives",
                         params={"technique": "whataboutism", "outlet": "Nobody"}).json()
     assert nobody["message"] == "No article matching the filters has narratives stored."
+
+
+def test_article_pages_keep_the_letters_of_their_highlight_tips():
+    """Each highlight's tip data escaped every non-ASCII letter as \\uXXXX (6 bytes for a
+    Cyrillic letter's 2), on every highlight: the tips now hold the letters as they are."""
+    import html as html_module
+
+    from persuasion_lens.pipeline.results import (
+        ArticleResult,
+        ParagraphResult,
+        SpanHit,
+        TechniqueHit,
+    )
+    from persuasion_lens.reporting.html import render_html
+
+    text = "Позор: это коррупционное решение"
+    span = SpanHit(12, 25, text[12:25], "Loaded_Language", "Manipulative wording", 0.7,
+                   "Loaded language: here “коррупционное”")
+    result = ArticleResult("ru", [ParagraphResult(
+        0, 0, len(text), text, [TechniqueHit("Loaded_Language", "Manipulative wording", 0.7)],
+        [span])])
+    page = render_html([result])
+    tips = [json.loads(html_module.unescape(found))
+            for found in re.findall(r"data-spans='([^']*)'", page)]
+    assert tips == [[{"label": "Loaded language", "category": "Manipulative wording",
+                      "confidence": "0.70", "explanation": "Loaded language: here “коррупционное”",
+                      "loose": False}]]
+    assert "\\u04" not in page and "here “коррупционное”" in page

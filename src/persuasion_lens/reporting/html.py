@@ -200,8 +200,14 @@ def _segment_html(segment, paragraph: ParagraphResult) -> str:
     return (
         f"<mark class='hl{nested}{loose}' tabindex='0' aria-describedby='tip' style='--c:{colour};--bg:{colour}22' "
         f"data-technique='{escape(span.technique)}' data-start='{segment.start}' "
-        f"data-end='{segment.end}' data-spans='{escape(json.dumps(details))}'>{text}</mark>"
+        f"data-end='{segment.end}' data-spans='{escape(_tip_json(details))}'>{text}</mark>"
     )
+
+
+def _tip_json(details: list[dict]) -> str:
+    """A highlight's tip data, its letters as they are: escaped as \\uXXXX, a Cyrillic or
+    Devanagari letter took 6 bytes instead of 2 or 3, on every highlight of a page."""
+    return json.dumps(details, ensure_ascii=False)
 
 
 def _title_of(result: ArticleResult, longest: int = 140) -> str:
