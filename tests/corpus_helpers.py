@@ -262,6 +262,54 @@ class SlowDetector(FakeDetector):
         return super().predict_proba(documents)
 
 
+def counting_analyzer():
+    """Factory for the fake analyzer that notes each time it is built (one file per build,
+    named after the process, in the folder `$PLENS_TEST_BUILDS`, when that is set)."""
+    folder = os.environ.get("PLENS_TEST_BUILDS")
+    if folder:
+        (Path(folder) / f"{os.getpid()}-{uuid.uuid4().hex[:8]}").touch()
+    return fake_analyzer()
+
+
+class SlowerDetector(FakeDetector):
+    """Like FakeDetector, taking 50 ms per document, so that a run lasts long enough to kill a
+    process in the middle of it."""
+
+    def predict_proba(self, documents):
+        import time
+
+        time.sleep(0.05 * len(documents))
+        return super().predict_proba(documents)
+
+
+def slow_analyzer():
+    """Factory for the fake analyzer at 50 ms per article."""
+    from persuasion_lens.pipeline.analyzer import AnalysisOptions, Analyzer
+
+    return Analyzer(SlowerDetector(), span_detector=FakeSpans(),
+                    options=AnalysisOptions(spans=True, article_labels=False, narratives=False))
+
+
+class DyingDetector(FakeDetector):
+    """Like FakeDetector, but the process analysing a document that says "self-destruct" dies
+    at once, as the kernel's out-of-memory killer would kill it (Dask workers only!)."""
+
+    def predict_proba(self, documents):
+        import signal
+
+        if any("self-destruct" in document.text.lower() for document in documents):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return super().predict_proba(documents)
+
+
+def dying_analyzer():
+    """Factory for AnalyzerSpec(factory="corpus_helpers:dying_analyzer")."""
+    from persuasion_lens.pipeline.analyzer import AnalysisOptions, Analyzer
+
+    return Analyzer(DyingDetector(), span_detector=FakeSpans(),
+                    options=AnalysisOptions(spans=True, article_labels=False, narratives=False))
+
+
 def gated_analyzer():
     """Factory for a slow fake analyzer that, once loaded, touches `$PLENS_TEST_GATE.<pid>`
     and waits for the file `$PLENS_TEST_GATE` (at most a minute): a test starts runs in

@@ -4,11 +4,18 @@ store the results. See docs/corpus.md."""
 from __future__ import annotations
 
 from persuasion_lens.batch.readers import ColumnNames, Failure, Record, read_inputs
-from persuasion_lens.batch.runner import AnalyzerSpec, BatchInterrupted, BatchSummary, run_batch
+from persuasion_lens.batch.runner import (
+    AnalyzerSpec,
+    BatchInterrupted,
+    BatchStopped,
+    BatchSummary,
+    run_batch,
+)
 
 __all__ = [
     "AnalyzerSpec",
     "BatchInterrupted",
+    "BatchStopped",
     "BatchSummary",
     "ColumnNames",
     "Failure",

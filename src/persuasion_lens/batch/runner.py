@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from persuasion_lens.batch.executors import DaskExecutor, LocalExecutor
+from persuasion_lens.batch.executors import ANALYSING, ClusterError, DaskExecutor, LocalExecutor
 from persuasion_lens.batch.readers import ColumnNames, Failure, Record, read_inputs
 from persuasion_lens.batch.work import AnalyzerSpec
 from persuasion_lens.storage.database import Database
@@ -37,7 +37,8 @@ from persuasion_lens.storage.repository import (
 )
 from persuasion_lens.text.languages import language_name
 
-__all__ = ["AnalyzerSpec", "BatchInterrupted", "BatchSummary", "make_executor", "run_batch"]
+__all__ = ["AnalyzerSpec", "BatchInterrupted", "BatchStopped", "BatchSummary", "make_executor",
+           "run_batch"]
 
 
 @dataclass
@@ -95,15 +96,26 @@ class BatchInterrupted(KeyboardInterrupt):
         self.summary = summary
 
 
+class BatchStopped(Exception):
+    """The Dask cluster failed during `run_batch` (see `ClusterError`): why, and the summary of
+    what the run stored before."""
+
+    def __init__(self, reason: str, summary: BatchSummary):
+        super().__init__(reason)
+        self.reason = reason
+        self.summary = summary
+
+
 Place = tuple[str, str]  # where a failure is recorded: (source, location)
 Progress = Callable[[int], None]  # called with the number of input items just finished
 Status = Callable[[str], None]  # called with what the run does now: loading ..., ANALYSING
-ANALYSING = "analysing"
 
 
-def make_executor(spec: AnalyzerSpec, dask: str | None = None, workers: int | None = None):
+def make_executor(spec: AnalyzerSpec, dask: str | None = None, workers: int | None = None,
+                  wait_for_workers: float | None = None):
     if dask:
-        return DaskExecutor(spec, address=dask, workers=workers)
+        waiting = {} if wait_for_workers is None else {"wait_for_workers": wait_for_workers}
+        return DaskExecutor(spec, address=dask, workers=workers, **waiting)
     return LocalExecutor(spec)
 
 
@@ -130,6 +142,8 @@ def run_batch(
     advance = progress or (lambda _n: None)
     say = status or (lambda _what: None)
     run_id = None
+    if hasattr(executor, "status"):  # a Dask executor says when it waits for workers
+        executor.status = say
     try:
         say("loading models")
         summary.model_version = executor.start()
@@ -176,6 +190,11 @@ def run_batch(
             record_run_counts(db, run_id, summary.analysed, summary.skipped, summary.failed,
                               summary.narratives_added)
         raise BatchInterrupted(summary) from None
+    except ClusterError as error:
+        if run_id is not None:
+            record_run_counts(db, run_id, summary.analysed, summary.skipped, summary.failed,
+                              summary.narratives_added)
+        raise BatchStopped(str(error), summary) from None
     finally:
         summary.seconds = time.perf_counter() - started
         _close(executor, summary)

@@ -124,7 +124,7 @@ def analyse_payloads(payloads: list[dict[str, Any]], spec: AnalyzerSpec) -> list
             else:
                 ready.append((position, _document(payload)))
         except ValueError as error:
-            answers[position] = _failure(payload, str(error))
+            answers[position] = failure_answer(payload, str(error))
     if stored:
         _add_narratives(analyzer, payloads, stored, answers)
     if ready:
@@ -174,7 +174,7 @@ def _answer_each(run: Callable[[list[Document]], list[Any]], work: list[tuple[in
     outcomes = _results_or_errors(run, [document for _, document in work])
     for (position, _), outcome in zip(work, outcomes, strict=True):
         payload = payloads[position]
-        answers[position] = (_failure(payload, f"{step} failed: {_one_line(outcome)}")
+        answers[position] = (failure_answer(payload, f"{step} failed: {_one_line(outcome)}")
                              if isinstance(outcome, Exception) else answer(payload, outcome))
 
 
@@ -226,7 +226,7 @@ def _document(payload: dict[str, Any]) -> Document:
     return document
 
 
-def _failure(payload: dict[str, Any], reason: str) -> dict[str, Any]:
+def failure_answer(payload: dict[str, Any], reason: str) -> dict[str, Any]:
     source, location = payload.get("place") or (
         payload.get("input") or payload.get("source") or "", payload.get("location") or "")
     return {"ok": False, "key": payload["key"],

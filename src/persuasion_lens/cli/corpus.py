@@ -120,8 +120,13 @@ def batch(
                                     "added to articles already stored without them."),
     dask: str | None = typer.Option(None, "--dask", help="'local' for a Dask LocalCluster, or "
                                     "a scheduler address such as tcp://scheduler:8786."),
-    workers: int = typer.Option(2, "--workers", help="Workers of the local cluster: 1 to 8 "
-                                f"per CPU core ({max_workers()} here)."),
+    workers: int | None = typer.Option(None, "--workers", help="Workers of --dask local: 1 "
+                                       f"to 8 per CPU core ({max_workers()} here; 2 if left "
+                                       "out)."),
+    wait_for_workers: float | None = typer.Option(
+        None, "--wait-for-workers", min=0, metavar="SECONDS",
+        help="With --dask ADDRESS: how long to wait for a worker when the scheduler has none, "
+        "at the start or later in the run (60 if left out)."),
     batch_size: int = typer.Option(32, "--batch-size", min=1, max=10000,
                                    help="Articles per task and per database transaction."),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
@@ -134,10 +139,16 @@ def batch(
     With --narratives, articles already stored without narratives get them added.
     """
     from persuasion_lens.batch.readers import ColumnNames, check_inputs, count_inputs
-    from persuasion_lens.batch.runner import ANALYSING, AnalyzerSpec, make_executor, run_batch
+    from persuasion_lens.batch.runner import (
+        ANALYSING,
+        AnalyzerSpec,
+        BatchStopped,
+        make_executor,
+        run_batch,
+    )
     from persuasion_lens.text.languages import normalise_language_code
 
-    check_workers(workers)
+    dask = check_dask_options(dask, workers, wait_for_workers)
     check_new_database_url(db)
     check_inputs(inputs)
     if lang:
@@ -149,9 +160,11 @@ def batch(
     if total == 0:
         fail(_no_articles_message(inputs))
     database = _open(db, must_exist=False)
+    if dask and model and Path(model).expanduser().is_dir():
+        model = str(Path(model).expanduser().resolve())  # the workers' own folder may differ
     spec = AnalyzerSpec(model_path=model, spans=not no_spans, factory=analyzer_factory,
                         narratives=narratives)
-    executor = make_executor(spec, dask, workers)
+    executor = make_executor(spec, dask, workers, wait_for_workers)
     bar = _progress_bar(progress)
     summary = None
     try:
@@ -176,11 +189,41 @@ def batch(
         error_console.print(_interrupted_text(getattr(interrupted, "summary", None)),
                             highlight=False, soft_wrap=True)
         raise typer.Exit(130) from None
+    except BatchStopped as stopped:
+        error_console.print(f"[red]error:[/] {escape(stopped.reason)}; "
+                            f"{_stopped_text(stopped.summary)}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
     finally:
         database.dispose()
     _print_summary(summary, database.url)
     if summary.failed:
         raise typer.Exit(1)
+
+
+def check_dask_options(dask: str | None, workers: int | None,
+                       wait_for_workers: float | None) -> str | None:
+    """--dask, and the options that go with it, make sense together: one line otherwise. The
+    scheduler's address is checked before anything is opened or connected to."""
+    from persuasion_lens.batch.executors import ADDRESS_EXAMPLE, scheduler_address
+
+    if dask is not None and dask.strip() != "local":
+        try:
+            dask = scheduler_address(dask)
+        except ValueError as error:
+            fail(f"--dask {dask}: {error}; give 'local' or a scheduler address such as "
+                 f"{ADDRESS_EXAMPLE}")
+    if workers is not None:
+        if dask is None or dask.strip() != "local":
+            where = ("a scheduler's workers are started with it: dask worker ADDRESS "
+                     "--nworkers N" if dask else "without --dask the analysis runs in this "
+                     "process")
+            fail(f"--workers is the number of workers --dask local starts; {where}")
+        check_workers(workers)
+    if wait_for_workers is not None and dask is None:
+        fail("--wait-for-workers goes with --dask ADDRESS (a scheduler's workers)")
+    if wait_for_workers is not None and wait_for_workers != wait_for_workers:  # nan
+        fail("--wait-for-workers must be a number of seconds (inf: wait for ever), not nan")
+    return dask.strip() if dask is not None else None
 
 
 def check_workers(workers: int) -> None:
@@ -189,19 +232,26 @@ def check_workers(workers: int) -> None:
         fail(f"--workers must be 1 to {max_workers()} (8 per CPU core), not {workers}")
 
 
+def _stored_text(summary) -> str:
+    """'this run analysed and stored 12 articles, skipped 3 (already stored), 0 failed; '"""
+    if summary is None:
+        return ""
+    done = [f"analysed and stored {counted(summary.analysed, 'article')}"]
+    if summary.narratives:
+        done.append(f"added narratives to {summary.narratives_added:,}")
+    done += [f"skipped {summary.skipped:,} (already stored)", f"{summary.failed:,} failed"]
+    return f"this run {', '.join(done)}; "
+
+
+def _stopped_text(summary) -> str:
+    """After a run stopped short: what it stored, and how to go on."""
+    return (f"{_stored_text(summary)}everything committed so far is kept; run the same command "
+            "again to resume")
+
+
 def _interrupted_text(summary) -> str:
     """What an interrupted run says: what it stored (when it got that far), and how to go on."""
-    from persuasion_lens.text.wording import counted
-
-    stored = ""
-    if summary is not None:
-        done = [f"analysed and stored {counted(summary.analysed, 'article')}"]
-        if summary.narratives:
-            done.append(f"added narratives to {summary.narratives_added:,}")
-        done += [f"skipped {summary.skipped:,} (already stored)", f"{summary.failed:,} failed"]
-        stored = f"this run {', '.join(done)}; "
-    return (f"interrupted: {stored}everything committed so far is kept; run the same command "
-            "again to resume")
+    return f"interrupted: {_stopped_text(summary)}"
 
 
 def _progress_bar(enabled: bool):
