@@ -196,9 +196,9 @@ def test_save_and_load_round_trip(model, tmp_path):
     assert [e.main_role_probability for e in first.entities] == pytest.approx(
         [e.main_role_probability for e in second.entities], abs=1e-6)
     # the version says which mention rules ran; the artifact keeps its own
-    assert again.version == model.version and model.version.endswith(".entities-2")
+    assert again.version == model.version and model.version.endswith(".entities-3")
     manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
-    assert not manifest["version"].endswith(".entities-2")
+    assert not manifest["version"].endswith(".entities-3")
 
 
 def test_entities_are_ranked_by_salience_and_split_into_main_actors(model):
@@ -698,6 +698,24 @@ def test_rules_leave_out_dictionary_words_capitalised_by_grammar(language, text,
     # sweep found Eigenheim, Trotzdem, Wer, Ceny, Tymczasem, Sensible among the main actors
     detector = E.MentionDetector({}, {})
     assert [text[s:e] for s, e in detector.detect(text, language)] == expected
+
+
+@pytest.mark.parametrize(("language", "text", "expected"), [
+    ("en", "Yesterday Mr. Putin met Mr Biden and Dr. Fauci in Geneva. They talked for hours "
+           "about the war and what comes after it. Hello, President, said one of them.",
+     ["Putin", "Mr Biden", "Fauci", "Geneva"]),
+    ("de", "Gestern traf Herr Scholz Frau Merkel in Berlin.",
+     ["Herr Scholz", "Frau Merkel", "Berlin"]),
+    ("pl", "Wczoraj Pan Tusk i Pani Kowalska byli w Gdańsku.",
+     ["Pan Tusk", "Pani Kowalska", "Gdańsku"]),  # "Wczoraj" is a common word to the model
+    ("en", "Putin Meets Kim At The Cosmodrome\nThe two leaders met in Vostochny.",
+     ["Vostochny"]),
+])
+def test_titles_alone_are_no_names_and_open_a_new_one(model, language, text, expected):
+    """"Mr", "Dr" and "President" alone were entities (a corpus report listed "Mr" among its
+    actors); "Herr Scholz Frau Merkel" was one name; and a German sentence of many nouns was
+    taken for a Title Case headline, so nothing in it was found (Title Case is English's)."""
+    assert [text[s:e] for s, e in model.detector.detect(text, language)] == expected
 
 
 def test_inflected_names_are_shown_in_their_dictionary_form():

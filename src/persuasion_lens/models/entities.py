@@ -277,6 +277,21 @@ _CAPITALISED = re.compile(
 )
 
 
+# A title alone is no name: "Mr" of "Mr. Putin" (the full stop ends the capitalised run), or
+# "President" of "Hello, President"; before a name it stays part of it ("Mr Biden").
+_TITLES_ALONE = frozenset({
+    "mr", "mrs", "ms", "mx", "dr", "prof", "sr", "sra", "srta", "jr", "mme", "mlle", "hr", "fr",
+    "sig", "sigra", "dott", "president", "président", "presidente", "präsident", "prezydent",
+    "президент", "премьер"})
+# Titles that open a name: a capitalised run holding one after its first word is two names
+# ("Herr Scholz Frau Merkel").
+_TITLES_OPENING_A_NAME = frozenset({
+    "mr", "mrs", "ms", "dr", "herr", "frau", "mme", "mlle", "madame", "monsieur", "sig",
+    "sigra", "signor", "signora", "pan", "pani"})
+# Headlines are written in Title Case in English; elsewhere a line of many capitals is a German
+# sentence of nouns or a list of names, whose capitals do say "name".
+_TITLE_CASE_LANGUAGES = frozenset({"en", "*"})
+
 _SENTENCE_OPENERS = set(".!?:;\"“”«»„(—–-•*")
 _HEADLINE_MIN_WORDS = 4
 _HEADLINE_CAPITALISED = 0.75
@@ -286,6 +301,14 @@ def _starts_sentence(text: str, position: int) -> bool:
     """Whether text[position] opens a sentence, a line, a quotation or a parenthesis."""
     before = text[max(0, position - 20):position].rstrip(" \t")
     return not before or before.endswith("\n") or before[-1] in _SENTENCE_OPENERS
+
+
+def _split_at_titles(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The run text[start:end] cut before every title that opens a name, except its first word."""
+    cuts = [m.start() for m in re.finditer(r"\S+", text[start:end])
+            if m.start() > 0 and m.group().lower().rstrip(".") in _TITLES_OPENING_A_NAME]
+    bounds = [start, *(start + cut for cut in cuts), end]
+    return [(a, a + len(text[a:b].rstrip())) for a, b in itertools.pairwise(bounds)]
 
 
 def _headline_lines(text: str) -> list[tuple[int, int]]:
@@ -456,7 +479,7 @@ class MentionDetector:
             spans.extend((m.start(), m.end()) for m in pattern.finditer(text))
         common = (set(self.common_words.get(language, [])) | set(self.common_words.get("*", []))
                   | _MONTHS)
-        headlines = _headline_lines(text)
+        headlines = _headline_lines(text) if language in _TITLE_CASE_LANGUAGES else []
         known = self.known_names(language)
         text_words: _TextWords | None = None  # built at the first word that needs it
         for match in _CAPITALISED.finditer(text):
@@ -479,14 +502,15 @@ class MentionDetector:
                 words = words[1:]
             if not words or len(surface) < 2:
                 continue
-            if len(words) == 1 and words[0].lower() in common:
+            if len(words) == 1 and (words[0].lower() in common
+                                    or words[0].lower().rstrip(".") in _TITLES_ALONE):
                 continue
             if (len(words) == 1 and language in _CASED_DICTIONARIES
                     and words[0].lower() not in known):
                 text_words = text_words or _TextWords(text)
                 if _dictionary_word(text_words, start, words[0], language):
                     continue
-            spans.append((start, end))
+            spans.extend(_split_at_titles(text, start, end))
         return _without_overlaps(spans)
 
     def known_names(self, language: str | None) -> frozenset[str]:
