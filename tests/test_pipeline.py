@@ -326,6 +326,30 @@ def test_short_texts_say_what_their_readings_are_worth(example_result):
         terminal.output.split())
 
 
+def test_a_short_english_text_with_german_names_is_analysed_as_english():
+    """15 English words with a few German names were read as German, and the German models
+    analysed them; the words themselves now decide."""
+    text = ("The Bundestag voted for the Heizungsgesetz after weeks of bitter wrangling in the "
+            "Ampel coalition.")
+    result = analyze(text)
+    assert result.language == "en" and result.language_detected
+    assert not any("language" in w for w in result.warnings)
+    printed = runner.invoke(app, ["analyze", "-", "--format", "json"], input=text + "\n")
+    assert printed.exit_code == 0, printed.output
+    assert json.loads(printed.output)["language"] == "en"
+
+
+def test_a_short_text_that_reads_about_as_well_in_another_language_is_said_to_be_unsure():
+    result = analyze("Olaf Scholz und Robert Habeck defended the Wärmepumpe plan before the "
+                     "Bundesrat.")
+    assert result.language == "en"
+    assert ("the language ('en') is unsure: the text reads about as well as German ('de'); "
+            "give the language (--lang; lang= in the API) to be sure") in result.warnings
+    given = analyze("Olaf Scholz und Robert Habeck defended the Wärmepumpe plan before the "
+                    "Bundesrat.", lang="en")
+    assert not any("unsure" in w for w in given.warnings)
+
+
 def test_api_takes_text_with_a_lone_surrogate_and_refuses_a_lang_that_is_not_text():
     """A lone surrogate (text decoded with 'surrogateescape', a broken JSON source) made
     language detection raise UnicodeEncodeError; it becomes U+FFFD, one for one."""

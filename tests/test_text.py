@@ -105,6 +105,69 @@ def test_language_detection(language):
     assert detect_language(SAMPLES[language]) == language
 
 
+# Short texts written for these tests. lingua's low-accuracy mode alone read each of the first
+# group as another language: names and loanwords (Bundestag, Commerzbank, Washington Post) or a
+# handful of words shared with a neighbour (Portuguese and Spanish) outweighed the rest.
+SHORT_TEXTS_ONCE_MISREAD = [
+    ("en", "The Bundestag voted for the Heizungsgesetz after weeks of bitter wrangling in the "
+           "Ampel coalition."),  # 15 words, read as German
+    ("en", "Meanwhile Deutsche Bank and Commerzbank shares fell sharply after Finanzminister "
+           "Lindner spoke in Frankfurt today."),  # 15 words, German
+    ("en", "Heinz Schmidt gave Kinder Bueno and Haribo Goldbären to the children at the "
+           "Oktoberfest parade."),  # Danish
+    ("en", "Senator Dan Sullivan of Alaska introduced a bill on Monday."),  # Swedish
+    ("fr", "Au Washington Post, Jeff Bezos affirme que le journal restera libre."),  # English
+    ("fr", "Le Kremlin accuse Washington de prolonger la guerre."),  # English
+    ("it", "Il presidente Lula ha parlato a Brasilia con i giornalisti."),  # Portuguese
+    ("it", "Papa Francesco invoca la pace a Gaza e in Ucraina."),  # Romanian
+    ("pt", "Os dados mostram uma queda acentuada."),  # Spanish
+    ("pt", "A central nuclear de Zaporijia continua sob controlo russo."),  # Spanish
+    ("pl", "To jest narodowa hańba."),  # Spanish
+]
+SHORT_TEXTS_ALWAYS_READ = [
+    ("en", "They want you to believe that inflation is over, but your groceries tell another "
+           "story."),
+    ("de", "Laut Bloomberg hat Tesla seine Fabrik in Grünheide erweitert."),
+    ("ru", "Как сообщает Bloomberg, цены на нефть снова растут."),
+    ("bg", "Министърът на отбраната Андрей Белоусов посети фронтовата линия."),
+    ("es", "Según el ministro, los precios bajarán en los próximos meses."),
+    ("it", "Ci stanno mentendo da anni."),
+]
+
+
+@pytest.mark.parametrize(("language", "text"), SHORT_TEXTS_ONCE_MISREAD + SHORT_TEXTS_ALWAYS_READ)
+def test_short_texts_are_read_in_their_language(language, text):
+    assert detect_language(text) == language
+
+
+def test_a_short_text_another_language_fits_about_as_well_says_which():
+    from persuasion_lens.text.languages import guess_language
+
+    guess = guess_language("Olaf Scholz und Robert Habeck defended the Wärmepumpe plan before "
+                           "the Bundesrat.")
+    assert guess.language == "en" and guess.close_second == "de"
+    assert guess_language(SHORT_TEXTS_ALWAYS_READ[0][1]).close_second is None
+
+
+def test_dictionaries_are_read_only_for_short_texts_and_only_as_far_as_needed(monkeypatch):
+    """Each dictionary costs up to 1.6 s and 46 MB to load: a plain English sentence reads only
+    the English one, a text of 20 words or more none."""
+    from persuasion_lens.text import lemmas
+
+    asked: set[str] = set()
+    known = lemmas.is_known_word
+
+    def recording(word: str, language: str) -> bool:
+        asked.add(language)
+        return known(word, language)
+
+    monkeypatch.setattr(lemmas, "is_known_word", recording)
+    assert detect_language(SHORT_TEXTS_ALWAYS_READ[0][1]) == "en" and asked == {"en"}
+    asked.clear()
+    assert detect_language(SAMPLES["en"] + " " + SAMPLES["en"]) == "en" and not asked
+    assert detect_language(SHORT_TEXTS_ONCE_MISREAD[0][1]) == "en" and {"en", "de"} <= asked
+
+
 def test_language_codes():
     assert normalise_language_code("GE") == "de"
     assert normalise_language_code("po") == "pl"

@@ -25,7 +25,8 @@ from persuasion_lens.taxonomy import category_of
 from persuasion_lens.text.documents import Document
 from persuasion_lens.text.languages import (
     SUPPORTED_LANGUAGES,
-    detect_language,
+    guess_language,
+    language_name,
     normalise_language_code,
     other_language_warning,
     plainly_other_language,
@@ -37,8 +38,8 @@ from persuasion_lens.text.wording import counted
 log = logging.getLogger(__name__)
 
 FALLBACK_LANGUAGE = "en"
-# Below this many words the language guess is often wrong (measured: 3-word texts .81 right,
-# 6-word .93, 40-word 1.00; see README) ...
+# Below this many words the language guess is too often wrong (SemEval windows of 5 words .97
+# right, 10 words .993; README, "Language detection") ...
 FEW_WORDS_FOR_LANGUAGE = 8
 # ... and the article-level models, trained on articles of 45 words or more (most of several
 # hundred), have little to read.
@@ -183,18 +184,8 @@ class Analyzer:
             if hint := _other_language_hint(document.text, document.language):
                 warnings.append(hint)
         elif not document.language:
-            detected = detect_language(document.text)
-            if detected is None:
-                warnings.append(
-                    "could not tell the language; analysed as "
-                    f"{SUPPORTED_LANGUAGES[FALLBACK_LANGUAGE]}"
-                )
-                detected = FALLBACK_LANGUAGE
-            elif words < FEW_WORDS_FOR_LANGUAGE:
-                warnings.append(f"the language ('{detected}') was guessed from only "
-                                f"{counted(words, 'word')} and may be wrong; give the language "
-                                "(--lang; lang= in the API) to be sure")
-            document.language = detected
+            document.language, warning = _settled_language(document.text, words)
+            warnings.extend([warning] if warning else [])
         if self._untrained_language(document.language):
             warnings.append(self._untrained_language_warning(document.language))
         notice = getattr(self.detector, "language_notice", None)
@@ -323,6 +314,25 @@ def _attach_article_labels(result: ArticleResult, prediction: Any) -> None:
     result.frames = [
         LabelScore(frame, prediction.frame_probabilities[frame]) for frame in prediction.frames
     ]
+
+
+def _settled_language(text: str, words: int) -> tuple[str, str | None]:
+    """The language to analyse a text in that came without one, and the warning it needs: none
+    could be told (English is used), or the guess is unsure (a very short text, or one that
+    another language fits about as well)."""
+    guess = guess_language(text)
+    if guess.language is None:
+        return FALLBACK_LANGUAGE, ("could not tell the language; analysed as "
+                                   f"{SUPPORTED_LANGUAGES[FALLBACK_LANGUAGE]}")
+    to_be_sure = "give the language (--lang; lang= in the API) to be sure"
+    if words < FEW_WORDS_FOR_LANGUAGE:
+        return guess.language, (f"the language ('{guess.language}') was guessed from only "
+                                f"{counted(words, 'word')} and may be wrong; {to_be_sure}")
+    if guess.close_second:
+        return guess.language, (
+            f"the language ('{guess.language}') is unsure: the text reads about as well as "
+            f"{language_name(guess.close_second)} ('{guess.close_second}'); {to_be_sure}")
+    return guess.language, None
 
 
 def _other_language_hint(text: str, given: str) -> str | None:

@@ -11,6 +11,11 @@ import functools
 from collections.abc import Iterable
 from typing import Any
 
+# simplemma keeps 8 dictionaries by default and drops the oldest for a ninth: one that is read
+# again is rebuilt (1-3 s for Polish, German, Finnish). The languages lemmatised and those whose
+# words language detection looks up (text/languages.py) are 13 together; each is kept.
+_DICTIONARIES_KEPT = 24
+
 
 @functools.lru_cache(maxsize=1)
 def _dictionaries() -> Any:
@@ -18,7 +23,14 @@ def _dictionaries() -> Any:
         StreamDictionaryFactory,
     )
 
-    return StreamDictionaryFactory()
+    return StreamDictionaryFactory(cache_max_size=_DICTIONARIES_KEPT)
+
+
+@functools.lru_cache(maxsize=1)
+def _lookup() -> Any:
+    from simplemma.strategies.dictionary_lookup import DictionaryLookupStrategy
+
+    return DictionaryLookupStrategy(_dictionaries())
 
 
 @functools.lru_cache(maxsize=1)
@@ -41,6 +53,12 @@ def load_dictionaries(languages: Iterable[str]) -> list[str]:
             continue
         loaded.append(language)
     return loaded
+
+
+def is_known_word(word: str, language: str) -> bool:
+    """Whether the word is in simplemma's dictionary of the language, as it is or with its first
+    letter's case turned (a plain look-up: no rules guess a lemma for an unknown word)."""
+    return _lookup().get_lemma(word, language) is not None
 
 
 def lemmatize(word: str, language: str) -> str:
