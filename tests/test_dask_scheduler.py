@@ -338,6 +338,7 @@ def test_a_model_folder_is_given_to_the_workers_by_its_absolute_path(cluster, tm
         f"error: the Dask workers at {cluster.address} cannot load the models: "
         f"FileNotFoundError: {tmp_path / 'mine'}: no technique model here (metadata.json "
         "missing) (--model must name a folder at the same path on every worker)")
+    assert not (tmp_path / "c.db").exists()  # the run created it and stored nothing in it
 
 
 def test_a_worker_with_another_version_stops_the_run_before_it_starts(cluster, tmp_path):
@@ -354,6 +355,7 @@ def test_a_worker_with_another_version_stops_the_run_before_it_starts(cluster, t
         worker.start_workers(1)
         odd = sorted(set(cluster.worker_addresses(3)) - set(before))
         (tmp_path / "a.txt").write_text("One paragraph of an article.", encoding="utf-8")
+        open_database(f"sqlite:///{tmp_path / 'c.db'}").dispose()  # the user's, empty
         result = _run(str(tmp_path / "a.txt"), "--db", f"sqlite:///{tmp_path / 'c.db'}",
                       "--dask", cluster.address, "--analyzer-factory", FAKE)
     finally:
@@ -362,6 +364,7 @@ def test_a_worker_with_another_version_stops_the_run_before_it_starts(cluster, t
     assert _one_line(result.stderr) == (
         f"error: the Dask worker {odd[0]} runs persuasion-lens 9.9, this machine "
         f"{persuasion_lens.__version__}: install the same version on every worker")
+    assert (tmp_path / "c.db").exists()  # not created by the run: kept, empty as it is
 
 
 # --- a broken cluster -----------------------------------------------------------------------

@@ -159,6 +159,7 @@ def batch(
     total = count_inputs(inputs, columns)
     if total == 0:
         fail(_no_articles_message(inputs))
+    created = _new_sqlite_file(db)
     database = _open(db, must_exist=False)
     if dask and model and Path(model).expanduser().is_dir():
         model = str(Path(model).expanduser().resolve())  # the workers' own folder may differ
@@ -194,10 +195,45 @@ def batch(
                             f"{_stopped_text(stopped.summary)}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     finally:
+        if summary is None and created is not None:
+            _remove_if_nothing_stored(database, created)
         database.dispose()
     _print_summary(summary, database.url)
     if summary.failed:
         raise typer.Exit(1)
+
+
+def _new_sqlite_file(db_url: str) -> Path | None:
+    """The SQLite file that opening `db_url` will create, or None (it exists, or is no file)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from persuasion_lens.storage.database import normalise_url
+
+    try:
+        url = make_url(normalise_url(db_url))
+    except ArgumentError:
+        return None
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    path = Path(url.database).expanduser()
+    return None if path.exists() else path
+
+
+def _remove_if_nothing_stored(database, path: Path) -> None:
+    """A run that stopped before storing an article or a failure leaves no empty database file
+    behind that it created (a scheduler that was not there left plens.db)."""
+    from persuasion_lens.storage.queries import corpus_state
+
+    try:
+        state = corpus_state(database)
+    except Exception:  # nothing readable: leave the file as it is
+        return
+    articles_stored, failures_recorded = state[0], state[4]
+    if articles_stored == 0 and failures_recorded == 0:
+        database.dispose()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def check_dask_options(dask: str | None, workers: int | None,
