@@ -119,16 +119,20 @@ def api_narratives(
     """Narratives per month and by outlet, and the main roles given to the `top` entities, in
     all and per outlet. `articles` is 0 (with a `message`) when no narratives are stored."""
     filters = _filters(query)
+    return _cached(request, ("narratives", astuple(filters), top),
+                   lambda db: narrative_summary(db, filters, top=top))
+
+
+def _cached(request: Request, question: tuple[Any, ...], compute: Any) -> Any:
+    """`compute(db)` for the request's database, once per state of the database."""
     db = database_for(request)
-    return cache_of(request.app.state).get(db, ("narratives", astuple(filters), top),
-                                           lambda: narrative_summary(db, filters, top=top))
+    return cache_of(request.app.state).get(db, question, lambda: compute(db))
 
 
 def _stats(request: Request, filters: Filters, top: int = 20) -> dict[str, Any]:
     """`stats()`, computed once per state of the database."""
-    db = database_for(request)
-    return cache_of(request.app.state).get(db, ("stats", astuple(filters), top),
-                                           lambda: stats(db, filters, top=top))
+    return _cached(request, ("stats", astuple(filters), top),
+                   lambda db: stats(db, filters, top=top))
 
 
 def _charts(request: Request, filters: Filters) -> tuple[dict[str, Any], str]:
@@ -136,13 +140,12 @@ def _charts(request: Request, filters: Filters) -> tuple[dict[str, Any], str]:
     once per state of the database (one answer, so the page's numbers and charts agree)."""
     from persuasion_lens.reporting.corpus_report import chart_sections, figure, narrative_sections
 
-    def draw() -> tuple[dict[str, Any], str]:
+    def draw(_db: Database) -> tuple[dict[str, Any], str]:
         data = _stats(request, filters)
         return data, ("".join(figure(*section) for section in chart_sections(data))
                       + narrative_sections(data))
 
-    return cache_of(request.app.state).get(database_for(request), ("charts", astuple(filters)),
-                                           draw)
+    return _cached(request, ("charts", astuple(filters)), draw)
 
 
 @router.get("/article/{article_id}", response_class=HTMLResponse, include_in_schema=False)
