@@ -43,7 +43,7 @@ def decode_bytes(data: bytes, name: str = "input") -> str:
     """
     if not data.strip():
         raise InputError(f"{name}: the input is empty")
-    check_not_office_document(data, name)
+    _check_not_office_document(data, name)
     if b"\x00" in data[:8192] and not _looks_like_utf16(data):
         raise InputError(f"{name}: this looks like a binary file, not text")
     try:
@@ -68,7 +68,7 @@ _DOCUMENT_SIGNATURES = (
 )
 
 
-def check_not_office_document(data: bytes, name: str) -> None:
+def _check_not_office_document(data: bytes, name: str) -> None:
     """A PDF, Word, OpenDocument or RTF file is refused with a hint: read as text it would be
     analysed as markup and compressed streams (a small PDF even decodes as "Portuguese")."""
     head = data[:1024].lstrip()
