@@ -343,11 +343,7 @@ def test_a_model_folder_is_given_to_the_workers_by_its_absolute_path(cluster, tm
 
 def test_a_worker_with_another_version_stops_the_run_before_it_starts(cluster, tmp_path):
     """A worker whose Python finds persuasion-lens 9.9 (its metadata first on its path)."""
-    other = tmp_path / "other-version"
-    (other / "persuasion_lens-9.9.dist-info").mkdir(parents=True)
-    (other / "persuasion_lens-9.9.dist-info" / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: persuasion-lens\nVersion: 9.9\n", encoding="utf-8")
-    env = dict(cluster.env, PYTHONPATH=f"{other}{os.pathsep}{cluster.env['PYTHONPATH']}")
+    env = _worker_env_with_version(cluster.env, tmp_path / "other-version", "9.9")
     worker = Cluster(tmp_path, env)
     worker.scheduler_file = cluster.scheduler_file
     before = cluster.worker_addresses(2)
@@ -365,6 +361,52 @@ def test_a_worker_with_another_version_stops_the_run_before_it_starts(cluster, t
         f"error: the Dask worker {odd[0]} runs persuasion-lens 9.9, this machine "
         f"{persuasion_lens.__version__}: install the same version on every worker")
     assert (tmp_path / "c.db").exists()  # not created by the run: kept, empty as it is
+
+
+def _worker_env_with_version(env: dict[str, str], folder: Path, version: str) -> dict[str, str]:
+    """`env` for a worker whose Python finds persuasion-lens `version` (its metadata first on
+    its path)."""
+    info = folder / f"persuasion_lens-{version}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: persuasion-lens\nVersion: {version}\n", encoding="utf-8")
+    return dict(env, PYTHONPATH=f"{folder}{os.pathsep}{env['PYTHONPATH']}")
+
+
+@pytest.mark.slow
+def test_a_worker_with_another_version_joining_mid_run_stops_it_before_its_answers_are_stored(
+        new_cluster, tmp_path):
+    """Checked at the start, a worker that joins later was trusted unseen: the first batch it
+    analyses stops the run, unstored, in one line; a re-run on good workers completes it."""
+    path = write_jsonl(tmp_path / "a.jsonl", article_rows(160))
+    db_file = tmp_path / "c.db"
+    good = new_cluster()
+    address = good.start_scheduler()
+    good.start_workers(1)
+    first = good.worker_addresses(1)
+    run = _start(str(path), "--db", f"sqlite:///{db_file}", "--dask", address,
+                 "--analyzer-factory", SLOW, "--batch-size", "4")
+    _wait_until_stored(db_file, run)
+    odd = Cluster(tmp_path, _worker_env_with_version(good.env, tmp_path / "odd", "9.9"))
+    odd.scheduler_file = good.scheduler_file
+    try:
+        odd.start_workers(1)
+        late = sorted(set(good.worker_addresses(2)) - set(first))
+        _, stderr = run.communicate(timeout=120)
+    finally:
+        odd.stop()
+    assert run.returncode == 2, stderr
+    stored = _stored(db_file)
+    assert 0 < stored < 160
+    assert _one_line(stderr) == (
+        f"error: the Dask worker {late[0]} joined the run and runs persuasion-lens 9.9, this "
+        f"machine {persuasion_lens.__version__}: install the same version on every worker; "
+        f"this run analysed and stored {stored} articles, skipped 0 (already stored), 0 failed;"
+        " everything committed so far is kept; run the same command again to resume")
+    rerun = _run(str(path), "--db", f"sqlite:///{db_file}", "--dask", address,
+                 "--analyzer-factory", FAKE, "--batch-size", "16")
+    assert rerun.returncode == 0, rerun.stderr
+    assert _counts(db_file) == (160, 160, [(stored, 0, 0), (160 - stored, stored, 0)])
 
 
 # --- a broken cluster -----------------------------------------------------------------------

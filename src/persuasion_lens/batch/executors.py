@@ -4,6 +4,7 @@ scheduler, same code path). Either way the results come back here, where one wri
 
 from __future__ import annotations
 
+import importlib.metadata
 import logging
 import signal
 import socket
@@ -74,6 +75,8 @@ class DaskExecutor:
         self.client: Any = None
         self.cluster: Any = None
         self.worker_count = 0
+        self.model_version = ""
+        self.checked_workers: set[str] = set()  # workers whose versions this run has checked
         # what the run does now ("waiting for Dask workers ..."): `run_batch` sets its own
         self.status: Callable[[str], None] = lambda _what: None
 
@@ -104,7 +107,9 @@ class DaskExecutor:
             self._check_package_versions()
         loaded = self._preload()
         self.worker_count = len(loaded)
-        return next(iter(loaded.values()))
+        self.checked_workers = set(loaded)
+        self.model_version = next(iter(loaded.values()))
+        return self.model_version
 
     def _connect(self, client_class: Any) -> Any:
         """A client of the remote scheduler; one line when there is none at the address."""
@@ -148,20 +153,36 @@ class DaskExecutor:
     def _check_package_versions(self) -> None:
         """Every worker runs the persuasion-lens version this process runs (the results would
         depend on which worker analysed an article)."""
-        import persuasion_lens
-
-        wanted = persuasion_lens.__version__
         found = self.client.get_versions(packages=["persuasion_lens"])["workers"]
-        installed = {worker: ((info or {}).get("packages") or {}).get("persuasion_lens")
-                     for worker, info in found.items()}
-        wrong = {worker: version for worker, version in installed.items() if version != wanted}
-        if wrong:
-            worker = min(wrong)
-            has = (f"runs persuasion-lens {wrong[worker]}" if wrong[worker]
-                   else "has no persuasion-lens")
-            more = f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""
-            raise ValueError(f"the Dask worker {worker}{more} {has}, this machine {wanted}: "
-                             "install the same version on every worker")
+        _refuse_other_versions({worker: ((info or {}).get("packages") or {}).get(
+            "persuasion_lens") for worker, info in found.items()})
+
+    def _check_late_worker(self, future: Any) -> None:
+        """The worker that computed `future`, when it joined after the start: it runs this
+        process's persuasion-lens version and loads the same models, or the run stops before
+        its answers are stored (a worker started later, by hand or by a job queue, was never
+        checked)."""
+        if self.address == "local":  # its workers are this process's own
+            return
+        holders = set(self.client.who_has([future]).get(future.key, ()))
+        late = sorted(holders - self.checked_workers)
+        if not late:
+            return
+        installed = self.client.run(importlib.metadata.version, "persuasion-lens",
+                                    workers=late, on_error="return")
+        _refuse_other_versions({worker: None if isinstance(version, BaseException) else version
+                                for worker, version in installed.items()}, joined=True)
+        try:
+            loaded = self._run_on_workers(preload, self.spec, workers=late)
+        except ValueError as error:
+            raise ClusterError(str(error)) from None
+        for worker, version in loaded.items():
+            if version != self.model_version:
+                raise ClusterError(
+                    f"the Dask worker {worker} joined with other models ({version}, this run "
+                    f"{self.model_version}): install the same persuasion-lens version, with the "
+                    "same models, on every worker")
+        self.checked_workers.update(late)
 
     def _preload(self) -> dict[str, str]:
         """Load the models on every worker now (in parallel), not inside the first batches;
@@ -175,12 +196,14 @@ class DaskExecutor:
                 "with the same models, on every worker")
         return loaded
 
-    def _run_on_workers(self, function: Callable[..., Any], *args: Any) -> dict[str, Any]:
-        """`function` on every worker, in parallel: what each worker returned. A worker that
-        dies meanwhile (killed, or its node lost) is left out; any other error is one line."""
+    def _run_on_workers(self, function: Callable[..., Any], *args: Any,
+                        workers: list[str] | None = None) -> dict[str, Any]:
+        """`function` on every worker (or on `workers`), in parallel: what each worker returned.
+        A worker that dies meanwhile (killed, or its node lost) is left out; any other error is
+        one line."""
         from distributed.comm import CommClosedError
 
-        answers = self.client.run(function, *args, on_error="return")
+        answers = self.client.run(function, *args, workers=workers, on_error="return")
         errors = [error for error in answers.values() if isinstance(error, BaseException)]
         results = {worker: answer for worker, answer in answers.items()
                    if not isinstance(answer, BaseException)}
@@ -273,7 +296,11 @@ class DaskExecutor:
         from distributed import KilledWorker
 
         try:
-            return future.result()
+            answers = future.result()
+            self._check_late_worker(future)
+            return answers
+        except ClusterError:
+            raise
         except CancelledError:
             raise ClusterError(self._cancelled()) from None
         except KilledWorker as error:
@@ -313,6 +340,24 @@ class DaskExecutor:
             # after a few seconds, and said so in a warning
             logging.getLogger("distributed.nanny").setLevel(logging.ERROR)
             self.cluster.close()
+
+
+def _refuse_other_versions(installed: dict[str, str | None], joined: bool = False) -> None:
+    """A one-line error naming a worker whose persuasion-lens version (None: none installed)
+    is not this process's; a ClusterError for a worker that `joined` the running run."""
+    import persuasion_lens
+
+    wanted = persuasion_lens.__version__
+    wrong = {worker: version for worker, version in installed.items() if version != wanted}
+    if not wrong:
+        return
+    worker = min(wrong)
+    has = f"runs persuasion-lens {wrong[worker]}" if wrong[worker] else "has no persuasion-lens"
+    more = f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""
+    when = " joined the run and" if joined else ""
+    error = ClusterError if joined else ValueError
+    raise error(f"the Dask worker {worker}{more}{when} {has}, this machine {wanted}: "
+                "install the same version on every worker")
 
 
 SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
