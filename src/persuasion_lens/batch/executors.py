@@ -10,6 +10,7 @@ import signal
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError  # distributed's, for a cancelled future
 from contextlib import contextmanager
@@ -234,7 +235,12 @@ class DaskExecutor:
         return max(2, threads * self.in_flight_per_thread)
 
     def map(self, jobs: Iterator[Job]) -> Iterator[tuple[Any, list[dict[str, Any]]]]:
-        in_flight: dict[Any, Job] = {}  # future -> its job
+        """Each job's answers, in the order the batches finish. A batch whose worker died each
+        time it ran it is tried again article by article, one such article on the cluster at a
+        time, so that the article that kills its worker cannot take an innocent one with it."""
+        in_flight: dict[Any, tuple[_Batch, int]] = {}  # future -> its batch, first position
+        alone: deque[tuple[_Batch, int]] = deque()  # articles to try one by one
+        trying_alone: Any = None  # the future of the one on the cluster now
         slots = self._slots()
         exhausted = False
         while True:
@@ -247,13 +253,26 @@ class DaskExecutor:
                 if not payloads:
                     yield context, []
                     continue
-                future = self.client.submit(analyse_payloads, payloads, self.spec, pure=False)
-                in_flight[future] = (context, payloads)
+                batch = _Batch(context, payloads)
+                in_flight[self._submit(payloads)] = (batch, 0)
+            if trying_alone is None and alone:
+                batch, position = alone.popleft()
+                trying_alone = self._submit([batch.payloads[position]])
+                in_flight[trying_alone] = (batch, position)
             if not in_flight:
                 return
             for future in self._finished(list(in_flight)):
-                context, payloads = in_flight.pop(future)
-                yield context, self._answers(future, payloads)
+                batch, first = in_flight.pop(future)
+                if trying_alone is not None and future.key == trying_alone.key:
+                    trying_alone = None
+                answers = self._answers(future, batch.part(first))
+                if answers is None:  # its worker died, each time
+                    alone.extend((batch, position) for position in batch.split(first))
+                elif batch.answered(first, answers):
+                    yield batch.context, batch.answers()
+
+    def _submit(self, payloads: list[dict[str, Any]]) -> Any:
+        return self.client.submit(analyse_payloads, payloads, self.spec, pure=False)
 
     def _finished(self, futures: list[Any]) -> list[Any]:
         """The futures that are done, once one is; meanwhile, a cluster left without workers
@@ -289,10 +308,11 @@ class DaskExecutor:
         self.status(f"waiting for Dask workers: none for {now - since:.0f} s")
         return since
 
-    def _answers(self, future: Any, payloads: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The batch's answers; its articles as failures when the workers it was given to died
-        as many times as the scheduler allows (killed, or out of memory), so that the rest of
-        the run goes on."""
+    def _answers(self, future: Any,
+                 payloads: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+        """The answers for `payloads`. When the workers they were given to died as many times
+        as the scheduler allows (killed, or out of memory): None for several articles (to be
+        tried one by one), a failure for one, so that the rest of the run goes on."""
         from distributed import KilledWorker
 
         try:
@@ -304,10 +324,11 @@ class DaskExecutor:
         except CancelledError:
             raise ClusterError(self._cancelled()) from None
         except KilledWorker as error:
-            # the article that kills its worker, or one given to the same worker meanwhile: a
-            # re-run, which analyses the articles not stored, tells them apart
+            if len(payloads) > 1:  # one article may kill its worker: `map` tries each alone
+                return None
+            # the article that kills its worker, or one given to the same worker meanwhile
             tries = _plural(error.allowed_failures + 1, "time")
-            reason = (f"the Dask workers given its batch died while it was theirs, {tries} "
+            reason = (f"the Dask workers given this article died while analysing it, {tries} "
                       "(killed, or out of memory?); running the same command again retries it")
             return [failure_answer(payload, reason) for payload in payloads]
         except OSError as error:
@@ -340,6 +361,35 @@ class DaskExecutor:
             # after a few seconds, and said so in a warning
             logging.getLogger("distributed.nanny").setLevel(logging.ERROR)
             self.cluster.close()
+
+
+class _Batch:
+    """A job's articles and their answers, which may come in parts: a batch whose worker died
+    each time it ran it is tried again article by article."""
+
+    def __init__(self, context: Any, payloads: list[dict[str, Any]]):
+        self.context = context
+        self.payloads = payloads
+        self._parts: dict[int, list[dict[str, Any]]] = {}  # first position -> its answers
+        self._sizes: dict[int, int] = {0: len(payloads)}  # first position -> articles, in flight
+
+    def part(self, first: int) -> list[dict[str, Any]]:
+        return self.payloads[first:first + self._sizes[first]]
+
+    def split(self, first: int) -> range:
+        """The part starting at `first` goes out again as one article per part."""
+        positions = range(first, first + self._sizes.pop(first))
+        self._sizes.update({position: 1 for position in positions})
+        return positions
+
+    def answered(self, first: int, answers: list[dict[str, Any]]) -> bool:
+        """Note the answers of the part starting at `first`; whether the batch is complete."""
+        del self._sizes[first]
+        self._parts[first] = answers
+        return not self._sizes
+
+    def answers(self) -> list[dict[str, Any]]:
+        return [answer for first in sorted(self._parts) for answer in self._parts[first]]
 
 
 def _refuse_other_versions(installed: dict[str, str | None], joined: bool = False) -> None:
