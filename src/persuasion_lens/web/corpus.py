@@ -195,16 +195,17 @@ def corpus_page(
     query: FilterQuery = Depends(),
     offset: int = 0,
 ) -> HTMLResponse:
-    from persuasion_lens.reporting.corpus_report import STYLE
-
     values = {"q": q, **asdict(query)}
     offset = max(0, offset)
     db = database_for(request)
-    error = ""
     try:
         filters = query.parse()
     except ValueError as problem:
-        filters, error = Filters(), str(problem)
+        # Nothing is listed or charted: results without the other filters of the form (an
+        # outlet, a language) read as a search of what the form still shows.
+        body = (f"<h1>Corpus</h1><section>{_form(values)}<p class='error' role='alert'>"
+                f"{escape(str(problem))}</p><p>{_NOTHING_UNTIL_FIXED}</p></section>")
+        return HTMLResponse(_corpus_page(body))
     data, charts = _charts(request, filters)
     searched = bool(q or filters.to_dict())  # any filter lists its paragraphs, as plens search
     results = search(db, q, filters, RESULTS_SHOWN, offset) if searched else None
@@ -212,17 +213,24 @@ def corpus_page(
     body = (
         "<h1>Corpus</h1>"
         f"<section>{_form(values)}"
-        + (f"<p class='error'>{escape(error)}</p>" if error else "")
         + _notice(q)
         + f"<p>{counted(data['articles'], 'article')} · "
         f"{counted(data['paragraphs'], 'paragraph')} · "
         f"{data['paragraphs_with_techniques']:,} with techniques · "
         f"{counted(data['techniques'], 'detection')}</p></section>"
-        + (_results(results, values, total, offset) if results is not None else
-           "" if error else _HOW_TO_LIST)
+        + (_results(results, values, total, offset) if results is not None else _HOW_TO_LIST)
         + charts
     )
-    page = (
+    return HTMLResponse(_corpus_page(body))
+
+
+_NOTHING_UNTIL_FIXED = "Nothing is listed or charted until it is corrected or emptied."
+
+
+def _corpus_page(body: str) -> str:
+    from persuasion_lens.reporting.corpus_report import STYLE
+
+    return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width,initial-scale=1'>"
         f"<title>persuasion-lens corpus</title><style>{STYLE}"
@@ -233,7 +241,6 @@ def corpus_page(
         f"</head><body><main><p><a href='/'>← analyse an article</a></p>{body}</main>"
         "</body></html>"
     )
-    return HTMLResponse(page)
 
 
 def _notice(q: str) -> str:
