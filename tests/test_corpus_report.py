@@ -577,6 +577,21 @@ def test_web_corpus_lists_paragraphs_for_any_filter(corpus):
     assert "class='error'" in bad and "Type words to search for" not in bad
 
 
+def test_web_corpus_lists_nothing_while_a_filter_is_unreadable(corpus):
+    """A mistyped technique dropped every filter: the page listed the search's paragraphs in
+    every outlet and language (and charted the whole corpus) under a form that still showed
+    the outlet and the language asked for."""
+    client = _corpus_client(corpus)
+    params = {"q": "", "outlet": "Daily Planet", "lang": "en", "technique": "loaded langauge"}
+    page = client.get("/corpus", params=params).text
+    assert "unknown technique &#x27;loaded langauge&#x27;" in page
+    assert "Nothing is listed or charted until it is corrected or emptied." in page
+    assert not _listed(page) and "<svg" not in page and "<h2>Results</h2>" not in page
+    assert "value='Daily Planet'" in page and "value='loaded langauge'" in page  # kept to fix
+    fixed = client.get("/corpus", params={**params, "technique": "loaded language"}).text
+    assert _listed(fixed) and "<svg" in fixed
+
+
 def test_web_corpus_article_page_leads_back_and_says_where_it_comes_from(corpus):
     """The article page had no way back to the search and did not show the article's outlet,
     date or address; a missing article answered a browser with raw JSON."""
@@ -899,3 +914,35 @@ def test_article_pages_keep_the_letters_of_their_highlight_tips():
                       "confidence": "0.70", "explanation": "Loaded language: here “коррупционное”",
                       "loose": False}]]
     assert "\\u04" not in page and "here “коррупционное”" in page
+
+
+def test_charts_drawn_at_once_keep_their_settings(corpus, monkeypatch):
+    """matplotlib's settings are one for the process: a chart drawn while another one finished
+    (two first views of the corpus page at once) was written with the default settings, its
+    words as glyph outlines instead of text. A chart now waits for the one being drawn."""
+    import threading
+
+    from persuasion_lens.reporting import corpus_charts
+
+    data = stats(open_database(corpus), None)
+    other_started, drawing, other_done = threading.Event(), threading.Event(), threading.Event()
+    real_svg = corpus_charts._svg
+
+    def svg_once_the_other_chart_is_done(fig):
+        drawing.set()
+        other_done.wait(timeout=5)
+        return real_svg(fig)
+
+    def other_chart():
+        with corpus_charts._style():
+            other_started.set()
+            drawing.wait(timeout=1)  # the old code drew the chart below meanwhile
+        other_done.set()
+
+    monkeypatch.setattr(corpus_charts, "_svg", svg_once_the_other_chart_is_done)
+    other = threading.Thread(target=other_chart)
+    other.start()
+    other_started.wait(timeout=5)
+    svg = corpus_charts.techniques_chart(data)
+    other.join()
+    assert "<text" in svg and "font-size: 9px" in svg

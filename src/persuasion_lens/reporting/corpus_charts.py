@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import io
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from html import escape
 from math import nan
 from typing import Any
@@ -64,10 +67,19 @@ def _legend_beside(ax: Any, fontsize: float, handles: list[Any] | None = None) -
               bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=fontsize)
 
 
-def _style():
+# matplotlib's settings (rcParams) are one for the whole process, and rc_context sets them on
+# entry and puts the earlier ones back on exit: two charts drawn at once (the web server's
+# threads) undid each other's, and a chart came out with its words as glyph outlines.
+_DRAWING = threading.RLock()
+
+
+@contextmanager
+def _style() -> Iterator[None]:
     plt = _pyplot()
-    return plt.rc_context({"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False,
-                           "axes.spines.right": False, "font.family": "sans-serif"})
+    with _DRAWING, plt.rc_context({"svg.fonttype": "none", "font.size": 9,
+                                   "axes.spines.top": False, "axes.spines.right": False,
+                                   "font.family": "sans-serif"}):
+        yield
 
 
 def techniques_chart(stats: dict[str, Any], limit: int = 23) -> str | None:
