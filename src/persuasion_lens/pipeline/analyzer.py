@@ -22,6 +22,7 @@ from persuasion_lens.pipeline.results import (
     TechniqueHit,
 )
 from persuasion_lens.taxonomy import category_of
+from persuasion_lens.text.composition import Composition, composed_document
 from persuasion_lens.text.documents import Document
 from persuasion_lens.text.languages import (
     SUPPORTED_LANGUAGES,
@@ -142,22 +143,28 @@ class Analyzer:
         A document that cannot be analysed (no paragraphs) raises `InputError` naming its
         position in the list; analyse such lists one by one to skip the bad ones.
         """
-        documents = _document_list(documents)
-        if not documents:
+        originals = _document_list(documents)
+        if not originals:
             return []
+        views = [composed_document(document) for document in originals]
+        documents = [view for view, _ in views]  # what the models read
         warnings = [self._prepare_one_of(documents, position, lang)
                     for position in range(len(documents))]
-        probabilities = self.detector.predict_proba(list(documents))
+        probabilities = self.detector.predict_proba(documents)
         article_predictions = self._article_predictions(documents)
         narrative_predictions = self._narrative_predictions(documents)
         results = []
-        for position, document in enumerate(documents):
+        for position, (document, composition) in enumerate(views):
             result = self._build_result(document, probabilities[position], warnings[position])
             if article_predictions is not None:
                 _attach_article_labels(result, article_predictions[position])
                 result.warnings.extend(_unsure_genre_warning(document, result))
             if narrative_predictions is not None:
                 _attach_narratives(result, narrative_predictions[position])
+            if composition is not None:
+                _restore_original_offsets(result, originals[position], composition)
+                originals[position].language = document.language
+                originals[position].metadata.update(document.metadata)
             results.append(result)
         return results
 
@@ -267,6 +274,32 @@ class Analyzer:
 def _word_count(text: str, at_most: int) -> int:
     """The text's words, counted up to `at_most` (a book-length text is not split whole)."""
     return min(len(text.split(maxsplit=at_most)), at_most)
+
+
+def _restore_original_offsets(result: ArticleResult, original: Document,
+                              composition: Composition) -> None:
+    """Point the offsets and texts of a result computed on the composed form of `original`
+    (`text.composition`) back into `original`: paragraphs, spans and entity mentions."""
+    for paragraph, given in zip(result.paragraphs, original.paragraphs, strict=True):
+        paragraph.start, paragraph.end, paragraph.text = given.start, given.end, given.text
+        for span in paragraph.spans:
+            span.start, span.end = composition.original_range(span.start, span.end)
+            span.text = original.text[span.start:span.end]
+    _restore_ranges(result.extra, original.text, composition)
+
+
+def _restore_ranges(data: Any, text: str, composition: Composition) -> None:
+    """Every {"start", "end", "text"} range inside the narratives' JSON (entity mentions)."""
+    if isinstance(data, dict):
+        if isinstance(data.get("start"), int) and isinstance(data.get("end"), int) \
+                and "text" in data:
+            data["start"], data["end"] = composition.original_range(data["start"], data["end"])
+            data["text"] = text[data["start"]:data["end"]]
+        for value in data.values():
+            _restore_ranges(value, text, composition)
+    elif isinstance(data, list):
+        for item in data:
+            _restore_ranges(item, text, composition)
 
 
 def _attach_narratives(result: ArticleResult, prediction: Any) -> None:
