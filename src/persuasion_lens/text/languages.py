@@ -90,14 +90,23 @@ def language_name(code: str | None) -> str:
     return Language.from_iso_code_639_1(iso).name.title()
 
 
+# a language tag with a region or script (`en-US`, `de_AT`, `sr-Latn-RS`), as feeds and
+# content systems give it: its language is its first part
+_TAG_WITH_SUBTAGS = re.compile(r"([a-z]{2})(?:[-_][a-z0-9]{1,8})+")
+
+
 def normalise_language_code(code: str) -> str:
-    """Turn a user-typed code (`en`, `EN`, `ge`, `po`, `de`) into ISO 639-1; a code that is no
-    known language (`xx`) is an error, so it never reaches the stored results."""
+    """Turn a user-typed code (`en`, `EN`, `ge`, `po`, `de`, `en-US`, `pt_BR`) into ISO 639-1;
+    a code that is no known language (`xx`) is an error, so it never reaches the stored
+    results."""
     lowered = code.strip().lower()
     if lowered in SEMEVAL_TO_ISO:
         return SEMEVAL_TO_ISO[lowered]
     if lowered in known_language_codes():
         return lowered
+    tagged = _TAG_WITH_SUBTAGS.fullmatch(lowered)
+    if tagged and tagged.group(1) in known_language_codes():
+        return tagged.group(1)
     raise UnknownLanguageError(
         f"'{code}' is not a known language code; use a two-letter code such as en, de or ru")
 
