@@ -398,3 +398,91 @@ def test_search_since_after_until_is_one_line(tmp_path, db_url):  # noqa: F811
         assert result.exit_code == 2, result.output
         assert one_error_line(result.output) == ("error: --since 2025-01-01 is after --until "
                                                  "2024-01-01: nothing can match")
+
+
+# --- JSON arrays, blank CSV lines, language tags with a region -------------------------------
+
+
+def _failures(url: str) -> list[tuple[str, str]]:
+    from persuasion_lens.storage import open_database
+    from persuasion_lens.storage.queries import list_failures
+
+    database = open_database(url)
+    try:
+        return sorted((Path(f["source"]).name, f["location"]) for f in list_failures(database))
+    finally:
+        database.dispose()
+
+
+def test_a_json_array_file_is_read_item_by_item(tmp_path, db_url):  # noqa: F811
+    """A `.json` file holding an array of objects (the usual JSON export), pretty-printed,
+    was read as JSON Lines: each of its lines was a failure, "not valid JSON", and nothing was
+    stored. Each item is now an article (`item N`), as is a pretty-printed single object; a
+    line-by-line file whose first line is broken is still JSON Lines."""
+    import json
+
+    items = [{"id": "j1", "text": article_text(61), "outlet": "Été Times"},
+             {"text": article_text(62)}, [1, 2]]
+    (tmp_path / "export.json").write_text(json.dumps(items, indent=2, ensure_ascii=False),
+                                          encoding="utf-8")
+    (tmp_path / "one.json").write_text(json.dumps({"id": "o1", "text": article_text(63)},
+                                                  indent=2), encoding="utf-8")
+    (tmp_path / "lines.jsonl").write_text(
+        '{"id": "broken", "text": \n' + json.dumps({"id": "l2", "text": article_text(64)})
+        + "\n", encoding="utf-8")
+    (tmp_path / "cut.json").write_text('[\n  {"id": "c1", "text": "x"},\n', encoding="utf-8")
+    inputs = [str(tmp_path / name) for name in ("export.json", "one.json", "lines.jsonl",
+                                                "cut.json")]
+    result = runner.invoke(app, ["batch", *inputs, "--db", db_url, *FAKE])
+    assert result.exit_code == 1, result.output
+    assert sorted(_stored_ids(db_url)) == ["export.json:2", "j1", "l2", "o1"]
+    assert _failures(db_url) == [("cut.json", "line 3"), ("export.json", "item 3"),
+                                 ("lines.jsonl", "line 1")]
+    output = " ".join(result.output.split())
+    assert "export.json, item 3: an item of the JSON array must be a JSON object" in output
+    assert "cut.json, line 3: not valid JSON" in output
+
+
+def test_a_blank_csv_line_counts_as_a_row(tmp_path, db_url):  # noqa: F811
+    """csv.DictReader skips blank lines, so the rows after one were numbered one too low:
+    the failure of the row a spreadsheet shows as row 4 said "row 3", and a row without an id
+    took the place of the row above it (`t.csv:4` for row 5)."""
+    (tmp_path / "t.csv").write_text(
+        f'id,text\na,"{article_text(71)}"\n\nb,\n,"{article_text(72)}"\n\n\n', encoding="utf-8")
+    result = runner.invoke(app, ["batch", str(tmp_path / "t.csv"), "--db", db_url, *FAKE])
+    assert result.exit_code == 1, result.output
+    assert _failures(db_url) == [("t.csv", "row 4")]
+    assert sorted(_stored_ids(db_url)) == ["a", "t.csv:5"]
+
+
+def test_the_progress_total_counts_what_the_run_reads(tmp_path):
+    """The progress bar's total counted a blank CSV line as a row and a table without its text
+    column as all its rows (the run met one failure there): it ended at 3/4 or 21/25."""
+    from persuasion_lens.batch import read_inputs
+    from persuasion_lens.batch.readers import count_inputs
+
+    (tmp_path / "blank.csv").write_text('id,text\na,"x y"\n\nb,\n\n', encoding="utf-8")
+    (tmp_path / "body.csv").write_text('id,body\na,"x"\nb,"y"\nc,"z"\n', encoding="utf-8")
+    (tmp_path / "empty.csv").write_text("", encoding="utf-8")
+    (tmp_path / "list.json").write_text('[\n {"text": "a"},\n {"text": "b"}\n]\n',
+                                        encoding="utf-8")
+    for name in ("blank.csv", "body.csv", "empty.csv", "list.json"):
+        path = str(tmp_path / name)
+        assert count_inputs([path]) == len(list(read_inputs([path]))), name
+
+
+@pytest.mark.parametrize("tag", ["en-US", "en_GB", "EN-us"])
+def test_a_language_tag_with_a_region_is_its_language(tmp_path, db_url, tag):  # noqa: F811
+    """Feeds and content systems give `en-US`; each such row failed ("not a known language
+    code"). Its language is its first part; `--lang` and the search filter take it too."""
+    import json
+
+    (tmp_path / "feed.jsonl").write_text(
+        json.dumps({"id": "r1", "text": article_text(81), "lang": tag}) + "\n",
+        encoding="utf-8")
+    result = runner.invoke(app, ["batch", str(tmp_path / "feed.jsonl"), "--db", db_url, *FAKE])
+    assert result.exit_code == 0, result.output
+    found = runner.invoke(app, ["search", "", "--db", db_url, "--lang", tag, "--format", "json"])
+    assert found.exit_code == 0, found.output
+    assert json.loads(found.output)["total"] == 4
+    assert json.loads(found.output)["results"][0]["language"] == "en"

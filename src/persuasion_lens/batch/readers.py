@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
+import itertools
 import json
 import os
 import sys
@@ -210,16 +211,18 @@ def count_inputs(inputs: list[str], columns: ColumnNames | None = None) -> int |
             elif kind == "folder":
                 total += sum(1 for _ in _folder_files(path))
             elif kind == "jsonl":
-                total += sum(1 for line in _jsonl_lines(path) if line.strip())
+                total += _count_jsonl_items(path)
             elif kind == "csv":
-                total += _count_csv_rows(path)
+                total += _count_csv_rows(path, columns or ColumnNames())
             elif kind == "parquet":
                 import pyarrow.parquet as pq
 
-                total += pq.ParquetFile(path).metadata.num_rows
+                parquet = pq.ParquetFile(path)
+                _check_columns(path, columns or ColumnNames(), parquet.schema_arrow.names)
+                total += parquet.metadata.num_rows
             else:
                 total += 1
-        except Exception:  # counting is only for the progress bar
+        except Exception:  # counting is only for the progress bar; such a file is 1 failure
             total += 1
     return total
 
@@ -403,9 +406,71 @@ def _line_text(raw: bytes, encoding: str) -> bytes | str:
         return raw.decode(encoding, errors="replace")
 
 
+def _first_line(path: Path) -> str:
+    """The file's first line that is not blank, stripped ("" for an empty file)."""
+    for raw in _jsonl_lines(path):
+        line = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+        if line.strip():
+            return line.strip().lstrip("\ufeff")
+    return ""
+
+
+_LINES = object()  # `_json_document`'s answer for a JSON Lines file
+
+
+def _json_document(path: Path) -> Any:
+    """The file's JSON value when it is one value spread over its lines (an array of objects,
+    or a pretty-printed object) rather than JSON Lines, else `_LINES`. (Read line by line, each
+    line of such a file was a failure, "not valid JSON", that named no real fault.) A file
+    starting with "[" that is not valid JSON raises JSONDecodeError; one whose first line is a
+    broken object is JSON Lines with a bad line, unless the whole file parses."""
+    first = _first_line(path)
+    if not first.startswith(("[", "{")):
+        return _LINES
+    if first.startswith("{"):
+        try:
+            json.loads(first)
+            return _LINES
+        except json.JSONDecodeError:
+            pass
+    try:
+        return _load_json(path)
+    except json.JSONDecodeError:
+        if first.startswith("["):
+            raise
+        return _LINES
+
+
+def _load_json(path: Path) -> Any:
+    with path.open(encoding=guess_file_encoding(path), errors="replace") as handle:
+        return json.load(handle)
+
+
 def read_jsonl(path: Path, columns: ColumnNames, name: str | None = None) -> Iterator[Item]:
-    """Each line's article; a line without an id is `<name>:<line>` (name: the file's)."""
-    source, name = str(path), name or path.name
+    """Each line's article; a line without an id is `<name>:<line>` (name: the file's). A file
+    holding one JSON array over its lines (or one object) is read as that: each item of the
+    array is an article (`item N`; `<name>:<N>` without an id of its own)."""
+    name = name or path.name
+    try:
+        document = _json_document(path)
+    except json.JSONDecodeError as error:
+        yield Failure(failure_source(path), f"line {error.lineno}",
+                      f"not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})")
+        return
+    if document is _LINES:
+        yield from _read_json_lines(path, columns, name)
+        return
+    for number, row in enumerate(document if isinstance(document, list) else [document], 1):
+        location = f"item {number}"
+        if not isinstance(row, dict):
+            yield Failure(failure_source(path), location,
+                          "an item of the JSON array must be a JSON object")
+            continue
+        yield _record_from_row(row, columns, str(path), location, f"{name}:{number}")
+
+
+def _read_json_lines(path: Path, columns: ColumnNames, name: str) -> Iterator[Item]:
+    source = str(path)
     for number, raw in enumerate(_jsonl_lines(path), start=1):
         location = f"line {number}"
         if not raw.strip():
@@ -426,11 +491,22 @@ def read_jsonl(path: Path, columns: ColumnNames, name: str | None = None) -> Ite
         yield _record_from_row(row, columns, source, location, f"{name}:{number}")
 
 
-def _count_csv_rows(path: Path) -> int:
+def _count_jsonl_items(path: Path) -> int:
+    document = _json_document(path)  # a file that does not parse is one failure: counted 1
+    if document is not _LINES:
+        return len(document) if isinstance(document, list) else 1
+    return sum(1 for line in _jsonl_lines(path) if line.strip())
+
+
+def _count_csv_rows(path: Path, columns: ColumnNames) -> int:
+    """The rows read_csv yields an item for (a blank line, none); raises where it fails the
+    whole file."""
     encoding = guess_file_encoding(path)
     with path.open(newline="", encoding=encoding, errors="replace") as handle:
-        dialect = _csv_dialect(path, handle.readline())
-        return sum(1 for _ in csv.reader(handle, dialect=dialect))
+        reader = csv.reader(handle, dialect=_csv_dialect(path, handle.readline(), columns.text))
+        handle.seek(0)
+        _check_columns(path, columns, next(reader, []))
+        return sum(1 for row in reader if row)
 
 
 def _csv_dialect(path: Path, header: str, text_column: str = "text") -> type[csv.Dialect]:
@@ -471,12 +547,13 @@ def read_csv(path: Path, columns: ColumnNames, name: str | None = None) -> Itera
     with path.open(newline="", encoding=encoding) as handle:
         dialect = _csv_dialect(path, handle.readline(), columns.text)
         handle.seek(0)
-        reader = csv.DictReader(handle, dialect=dialect)
-        _check_columns(path, columns, list(reader.fieldnames or []))
+        reader = csv.reader(handle, dialect=dialect)
+        header = next(reader, [])
+        _check_columns(path, columns, header)
         number = 1  # the header: row 1, as a spreadsheet numbers it (records, not lines)
         while True:
             try:
-                row = next(reader)
+                fields = next(reader)
             except StopIteration:
                 return
             except csv.Error as error:
@@ -484,10 +561,13 @@ def read_csv(path: Path, columns: ColumnNames, name: str | None = None) -> Itera
                 yield Failure(failure_source(path), f"row {number}", f"malformed CSV ({error})")
                 continue
             number += 1
-            if None in row:  # more fields than the header
+            if not fields:  # a blank line: an empty row in a spreadsheet, so it is counted
+                continue
+            if len(fields) > len(header):
                 yield Failure(failure_source(path), f"row {number}",
                               "the row has more fields than the header")
                 continue
+            row = dict(itertools.zip_longest(header, fields))  # missing fields: None
             yield _record_from_row(row, columns, source, f"row {number}", f"{name}:{number}")
 
 
