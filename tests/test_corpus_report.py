@@ -946,3 +946,33 @@ def test_charts_drawn_at_once_keep_their_settings(corpus, monkeypatch):
     svg = corpus_charts.techniques_chart(data)
     other.join()
     assert "<text" in svg and "font-size: 9px" in svg
+
+
+def test_densest_articles_count_the_filtered_detections(corpus, tmp_path):
+    """With a technique filter the densest articles' share counted that technique's paragraphs
+    but their "Detections" every technique of the article (75 beside a total of 16): the
+    column now counts the filtered detections, as the report's total does."""
+    import sqlalchemy as sa
+
+    from persuasion_lens.storage.queries import Filters
+    from persuasion_lens.storage.schema import techniques
+
+    db = open_database(corpus)
+    try:
+        data = stats(db, Filters(technique="Loaded_Language"))
+        with db.engine.connect() as connection:
+            counted = dict(connection.execute(
+                sa.select(techniques.c.article_id, sa.func.count())
+                .where(techniques.c.technique == "Loaded_Language")
+                .group_by(techniques.c.article_id)).all())
+    finally:
+        db.dispose()
+    densest = data["densest_articles"]
+    assert densest and all(a["n_techniques"] == counted[a["id"]] for a in densest)
+    output = tmp_path / "loaded.html"
+    result = runner.invoke(app, ["report", "--db", corpus, "-o", str(output),
+                                 "--technique", "loaded"])
+    assert result.exit_code == 0, result.output
+    first = densest[0]
+    assert (f"{first['with_hits']}/{first['n_paragraphs']} ({first['density']:.0%})</td>"
+            f"<td>{counted[first['id']]}</td>") in output.read_text(encoding="utf-8")

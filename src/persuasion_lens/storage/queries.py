@@ -640,22 +640,31 @@ def _bare_phrase(phrase: str) -> str:
 
 
 def _densest(connection, filters: Filters, top: int) -> list[dict[str, Any]]:
-    """Articles with the largest share of paragraphs using (the filtered) techniques."""
+    """Articles with the largest share of paragraphs using (the filtered) techniques; their
+    `n_techniques` counts the detections of those techniques, as the report's total does."""
     hits = _distinct_paragraphs_with_hits(filters)
     per_article = (
         select(hits.c.article_id, func.count().label("with_hits"))
         .group_by(hits.c.article_id)
         .subquery("per_article")
     )
+    detections = (
+        select(techniques_table.c.article_id, func.count().label("n_techniques"))
+        .where(techniques_table.c.article_id.in_(_filtered_articles(filters)),
+               *_technique_conditions(filters))
+        .group_by(techniques_table.c.article_id)
+        .subquery("detections")
+    )
     density = (cast(per_article.c.with_hits, Float)
                / func.nullif(articles.c.n_paragraphs, 0)).label("density")
     statement = (
         select(articles.c.id, articles.c.external_id, articles.c.title, articles.c.outlet,
                articles.c.url, articles.c.published, articles.c.language,
-               articles.c.n_paragraphs, articles.c.n_techniques,
+               articles.c.n_paragraphs, detections.c.n_techniques,
                per_article.c.with_hits, density)
-        .select_from(articles.join(per_article, per_article.c.article_id == articles.c.id))
-        .order_by(density.desc(), articles.c.n_techniques.desc(), articles.c.id)
+        .select_from(articles.join(per_article, per_article.c.article_id == articles.c.id)
+                     .join(detections, detections.c.article_id == articles.c.id))
+        .order_by(density.desc(), detections.c.n_techniques.desc(), articles.c.id)
         .limit(top)
     )
     rows = []
