@@ -227,7 +227,7 @@ def test_output_to_a_folder_is_one_line(tmp_path, project_example):
     for output_format in ("text", "json"):
         result = run_plens("analyze", str(project_example), "-f", output_format,
                            "-o", str(tmp_path))
-        assert_one_line_error(result, f"{tmp_path}: cannot write (Is a directory)")
+        assert_one_line_error(result, f"{tmp_path}: cannot write (it is a folder")
 
 
 def test_summary_leaves_the_paragraphs_out_of_json_too(project_example):
@@ -516,3 +516,91 @@ def test_a_web_address_is_not_fetched_and_says_so(tmp_path, command):
     assert_one_line_error(result, "https://example.com/news/article-1: persuasion-lens works "
                                   "offline and does not download pages")
     assert not (tmp_path / "unused.db").exists()
+
+
+def test_analyze_reads_the_articles_in_subfolders(tmp_path, project_example):
+    """A folder of articles sorted by year was "the folder holds no .txt, .md or .html
+    articles" (plens batch reads subfolders; plens analyze read only the top)."""
+    for year in ("2023", "2024"):
+        (tmp_path / "articles" / year).mkdir(parents=True)
+        (tmp_path / "articles" / year / f"column-{year}.txt").write_bytes(
+            project_example.read_bytes())
+    result = run_plens("analyze", str(tmp_path / "articles"), "-f", "jsonl", "--summary")
+    assert result.returncode == 0, result.stderr.decode()
+    ids = [json.loads(line)["id"] for line in result.stdout.decode().splitlines()]
+    assert ids == ["column-2023", "column-2024"]
+
+
+def test_lines_ending_in_cr_alone_are_paragraphs(tmp_path, project_example):
+    """A file saved with classic Mac OS line endings was one paragraph, the whole article,
+    with every technique of the article in it."""
+    lf_text = project_example.read_text(encoding="utf-8")
+    mac_file = tmp_path / "mac.txt"
+    mac_file.write_bytes(lf_text.replace("\n", "\r").encode("utf-8"))
+    mac = json.loads(run_plens("analyze", str(mac_file), "-f", "json").stdout)
+    unix = json.loads(run_plens("analyze", str(project_example), "-f", "json").stdout)
+    assert [p["text"] for p in mac["paragraphs"]] == [p["text"] for p in unix["paragraphs"]]
+    assert mac["summary"] == unix["summary"]
+    text = mac_file.read_bytes().decode("utf-8")
+    for paragraph in mac["paragraphs"]:
+        assert text[paragraph["start"]:paragraph["end"]] == paragraph["text"]
+        for span in paragraph["spans"]:
+            assert text[span["start"]:span["end"]] == span["text"]
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "html"])
+def test_an_output_that_is_an_input_is_refused(tmp_path, project_example, output_format):
+    """`-o` naming the article itself replaced the article with its own report."""
+    article = tmp_path / "column.txt"
+    article.write_bytes(project_example.read_bytes())
+    result = run_plens("analyze", str(article), "-f", output_format, "-o",
+                       str(tmp_path / "." / "column.txt"))
+    assert_one_line_error(result, "is one of the inputs")
+    assert article.read_bytes() == project_example.read_bytes()
+
+
+def test_an_unwritable_output_is_said_before_the_analysis(tmp_path, project_example):
+    """A folder of articles was analysed in full before `-o` in a missing folder failed."""
+    unreadable = tmp_path / "later.txt"
+    unreadable.write_bytes(b"\x00\x01\x02" * 100)  # analysed first, it would be skipped
+    missing = tmp_path / "no-such-folder" / "report.json"
+    result = run_plens("analyze", str(project_example), str(unreadable), "-f", "json", "-o",
+                       str(missing))
+    assert_one_line_error(result, f"{missing}: cannot write (no folder")
+
+
+def test_a_text_report_written_to_a_file_says_so(tmp_path, project_example):
+    report = tmp_path / "report.txt"
+    result = run_plens("analyze", str(project_example), "-o", str(report))
+    assert result.returncode == 0
+    assert result.stdout.decode().strip() == f"wrote {report}"
+    assert "Loaded language" in report.read_text(encoding="utf-8")
+
+
+def test_an_unknown_model_name_lists_the_named_models(project_example):
+    result = run_plens("analyze", str(project_example), "--model", "Linear")
+    assert_one_line_error(result, "Linear: no model folder here (a model is a folder, or "
+                                  "'linear', 'embeddings' or 'crosslingual')")
+
+
+@pytest.mark.parametrize("code", ["en-US", "en_GB", "EN-au"])
+def test_a_locale_is_read_as_its_language(project_example, code):
+    """`--lang en-US` (the form feeds and HTML pages give) was "not a known language code"."""
+    result = run_plens("analyze", str(project_example), "--lang", code, "-f", "json",
+                       "--summary")
+    assert result.returncode == 0, result.stderr.decode()
+    data = json.loads(result.stdout)
+    assert (data["language"], data["language_detected"]) == ("en", False)
+
+
+@pytest.mark.parametrize("args", [
+    ["evaluate-articles", "-l", "es"],
+    ["evaluate-articles", "--languages", "en,es"],
+    ["evaluate-spans", "--languages", "es"],
+])
+def test_evaluations_name_a_language_without_training_data(args):
+    """`evaluate-articles -l es` said that a split file 'lists none of its 0 labelled articles'
+    (there is no Spanish data at all); `--languages`, which the data errors tell users to
+    pass, was no option of evaluate-spans or evaluate-articles."""
+    assert_one_line_error(run_plens(*args),
+                          "no training data for es; choose from en, fr, de, it, pl, ru")

@@ -185,3 +185,14 @@ def test_utf8_with_a_few_stray_bytes_is_read_with_replacement_characters():
     assert text.replace("\ufffd", "") == russian.decode("utf-8")
     latin1 = ("Nobody in this town is surprised any more. " * 30 + "Café.").encode("latin-1")
     assert decode_bytes(latin1, "latin1.txt").endswith("Café.")  # still a legacy code page
+
+
+def test_cr_alone_ends_lines_in_a_text_without_lf():
+    mac = "Title\r\rFirst paragraph.\r  Second one. \r"
+    paragraphs = split_paragraphs(mac)
+    assert [(p.line, p.text) for p in paragraphs] == [
+        (1, "Title"), (3, "First paragraph."), (4, "Second one.")]
+    assert all(mac[p.start:p.end] == p.text for p in paragraphs)
+    # Windows line endings, and a stray CR in a text of LF lines, are as before
+    assert [p.text for p in split_paragraphs("A\r\nB\r\n")] == ["A", "B"]
+    assert [p.text for p in split_paragraphs("A\rB\nC")] == ["A\rB", "C"]

@@ -22,6 +22,7 @@ from persuasion_lens.cli.common import (
     user_errors_are_one_line,
     warn,
 )
+from persuasion_lens.cli.output_checks import check_output_file
 from persuasion_lens.text.languages import normalise_language_code
 from persuasion_lens.text.reading import InputError, expand_paths, read_document
 
@@ -79,6 +80,8 @@ def analyze(
     paths = expand_paths(files)
     if output_format == OutputFormat.html and output is None:
         fail("--format html needs --output FILE.html")
+    if output is not None:
+        _check_output(output, paths)
     single = len(paths) == 1
     documents, read_failures = _each_or_skip(paths, read_document, single)
     if not documents:
@@ -100,6 +103,16 @@ def analyze(
     if failures:
         warn(f"{failures} of {len(paths)} inputs could not be analysed")
         raise typer.Exit(SOME_INPUTS_SKIPPED)
+
+
+def _check_output(output: Path, inputs: list[str]) -> None:
+    """Before any work: the output can be written, and is none of the inputs (it would be
+    overwritten with the report of itself)."""
+    check_output_file(output)
+    target = output.resolve()
+    if any(raw != "-" and Path(raw).resolve() == target for raw in inputs):
+        fail(f"{output}: is one of the inputs; writing the report there would replace the "
+             "article (give another --output)")
 
 
 def _check_finite(option: str, value: float | None, expected: str = "a number") -> None:
@@ -180,6 +193,7 @@ def _emit(
                     print_report(file_console, result, show_all, summary)
         except OSError as error:
             fail(f"{output}: cannot write ({error.strerror or error})")
+        _say_written(output)
         return
     for result in results:
         print_report(console, result, show_all, summary)
@@ -205,4 +219,8 @@ def _write(output: Path | None, content: str) -> None:
         output.write_text(content, encoding="utf-8")
     except OSError as error:
         fail(f"{output}: cannot write ({error.strerror or error})")
+    _say_written(output)
+
+
+def _say_written(output: Path) -> None:
     console.print(f"wrote {output}", style="green", soft_wrap=True)

@@ -180,10 +180,12 @@ def evaluate_articles(
     data_dir: Path | None = typer.Option(
         None, "--data-dir", envvar="PLENS_DATA", help="folder holding semeval2023-task3/"
     ),
-    lang: list[str] | None = typer.Option(None, "--lang", "-l",
-                                                   help="languages to report (repeatable)"),
+    lang: list[str] | None = typer.Option(None, "--languages", "--lang", "-l",
+                                          help="languages to report (repeatable, or en,fr)"),
 ) -> None:
     """Validation scores of the genre and framing classifiers next to two baselines."""
-    rows = article_evaluation_rows(data_dir, lang or None)
+    from persuasion_lens.cli.models import parse_language_options
+
+    rows = article_evaluation_rows(data_dir, parse_language_options(lang))
     print_article_table(rows)
     exit_if_not_scored(rows)

@@ -30,6 +30,12 @@ def _languages(value: str | None) -> list[str]:
     return list(TRAINING_LANGUAGES) if value is None else parse_languages(value)
 
 
+def parse_language_options(values: list[str] | None) -> list[str] | None:
+    """The languages of a repeatable --languages/-l (each value may hold several, `en,fr`),
+    checked as `parse_languages` checks them; None when the option was not given."""
+    return None if not values else parse_languages(",".join(values))
+
+
 def parse_languages(value: str) -> list[str]:
     """`en,fr` -> ["en", "fr"]; an empty list is a mistake, not "all six"."""
     from persuasion_lens.data.semeval2023 import TRAINING_LANGUAGES

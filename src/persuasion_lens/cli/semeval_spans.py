@@ -24,6 +24,7 @@ from persuasion_lens.cli.common import (
     semeval_app,
     user_errors_are_one_line,
 )
+from persuasion_lens.cli.models import parse_language_options
 from persuasion_lens.cli.semeval import read_article_folder, write_predictions
 from persuasion_lens.data.semeval2023 import (
     TRAINING_LANGUAGES,
@@ -35,7 +36,6 @@ from persuasion_lens.models.span_metrics import (
     technique_span_scores,
 )
 from persuasion_lens.text.documents import Document
-from persuasion_lens.text.languages import normalise_language_code
 
 Spans = dict[str, list[tuple[str, int, int]]]
 
@@ -218,15 +218,15 @@ def print_span_evaluation(rows: list[dict[str, Any]], said: set[str] | None = No
 def evaluate_spans_command(
     data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Training data folder "
                         "(default: $PLENS_DATA or ../shared/data).")] = None,
-    language: Annotated[list[str] | None, typer.Option("--lang", "--language", "-l",
-                        help="Only these languages (repeatable).")] = None,
+    language: Annotated[list[str] | None, typer.Option("--languages", "--lang", "--language", "-l",
+                        help="Only these languages (repeatable, or en,fr).")] = None,
     gold_only: Annotated[bool, typer.Option("--gold-only", help="Skip the setting with "
                          "predicted paragraph labels.")] = False,
     model: Annotated[str | None, typer.Option("--model", help="A technique model folder; a "
                      "transformer trained with spans is scored with its own span head.")] = None,
 ) -> None:
     """Score span detection on the validation split against the whole-paragraph baseline."""
-    languages = [normalise_language_code(code) for code in language] if language else None
+    languages = parse_language_options(language)
     technique_detector, detector = span_models(model) if model else (None, None)
     rows = span_evaluation_rows(data_dir, languages, detector, technique_detector,
                                 use_technique_detector=not gold_only)

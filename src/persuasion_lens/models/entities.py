@@ -32,6 +32,7 @@ from scipy import sparse as sp
 from scipy.special import expit
 
 from persuasion_lens.taxonomy.roles import GEOPOLITICAL_BLOCS
+from persuasion_lens.text.documents import line_break
 from persuasion_lens.text.lemmas import lemmatize
 
 # words: letters, digits and the combining marks of Devanagari (which \w alone splits on)
@@ -300,7 +301,7 @@ _HEADLINE_CAPITALISED = 0.75
 def _starts_sentence(text: str, position: int) -> bool:
     """Whether text[position] opens a sentence, a line, a quotation or a parenthesis."""
     before = text[max(0, position - 20):position].rstrip(" \t")
-    return not before or before.endswith("\n") or before[-1] in _SENTENCE_OPENERS
+    return not before or before.endswith(("\n", "\r")) or before[-1] in _SENTENCE_OPENERS
 
 
 def _split_at_titles(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -314,7 +315,7 @@ def _split_at_titles(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def _headline_lines(text: str) -> list[tuple[int, int]]:
     """Lines written in Title Case (most words capitalised), such as headlines."""
     lines, offset = [], 0
-    for line in text.split("\n"):
+    for line in text.split(line_break(text)):
         words = re.findall(r"[^\W\d_][\w'’-]*", line)
         if len(words) >= _HEADLINE_MIN_WORDS and sum(
                 w[0].isupper() for w in words) >= _HEADLINE_CAPITALISED * len(words):

@@ -76,7 +76,9 @@ def technique_detector(model_path: str | None = None) -> Any:
         return techniques.load_default_detector()
     path = Path(model_path)
     if not path.is_dir():
-        raise FileNotFoundError(f"{model_path}: no model folder here")
+        raise FileNotFoundError(f"{model_path}: no model folder here (a model is a folder, or "
+                                f"'{LINEAR_MODEL_NAME}', '{EMBEDDINGS_MODEL_NAME}' or "
+                                f"'{CROSSLINGUAL_MODEL_NAME}')")
     kind = model_kind(path)
     if kind == "token-ensemble":
         from persuasion_lens.models.token_member import TokenEnsembleDetector

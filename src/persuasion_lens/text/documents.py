@@ -71,15 +71,23 @@ class Document:
         return self.paragraphs[0].text if self.paragraphs else ""
 
 
+def line_break(text: str) -> str:
+    """What ends the text's lines: LF (a CR before it, as in Windows files, is left to
+    strip), or CR alone in a file without LF (classic Mac OS, some exports), which read at
+    LF would be one paragraph."""
+    return "\r" if "\n" not in text and "\r" in text else "\n"
+
+
 def split_paragraphs(text: str) -> list[Paragraph]:
-    """Split on line breaks; every line with non-blank content becomes a paragraph.
+    """Split on line breaks (`line_break`); every line with non-blank content becomes a
+    paragraph.
 
     Offsets exclude surrounding whitespace (including a trailing carriage return), so
     `text[p.start:p.end] == p.text` always holds.
     """
     paragraphs: list[Paragraph] = []
     position = 0
-    for line_number, line in enumerate(text.split("\n"), start=1):
+    for line_number, line in enumerate(text.split(line_break(text)), start=1):
         stripped = line.strip()
         if stripped:
             start = position + (len(line) - len(line.lstrip()))

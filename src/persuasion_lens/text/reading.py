@@ -358,7 +358,8 @@ def read_document(path: str | Path, max_bytes: int = MAX_INPUT_BYTES) -> Documen
 
 
 def expand_paths(paths: list[str]) -> list[str]:
-    """Files named directly, plus the article files inside named folders (sorted)."""
+    """Files named directly, plus the article files inside named folders and their
+    subfolders (sorted), as `plens batch` reads a folder."""
     expanded: list[str] = []
     for raw in paths:
         check_not_empty(raw)
@@ -366,7 +367,7 @@ def expand_paths(paths: list[str]) -> list[str]:
         if raw != "-" and path.is_dir():
             found = sorted(
                 str(child)
-                for child in path.iterdir()
+                for child in path.rglob("*")
                 if child.is_file() and child.suffix.lower() in ARTICLE_SUFFIXES
             )
             if not found:
