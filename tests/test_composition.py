@@ -94,3 +94,26 @@ def test_the_command_line_gives_offsets_into_a_decomposed_file(tmp_path):
     for found in _ranges(data):
         assert decomposed[found["start"]:found["end"]] == found["text"]
     assert all(not unicodedata.combining(decomposed[span["start"]]) for span in spans)
+
+
+def test_windows_and_classic_mac_line_ends_map_back_to_their_characters():
+    text = "Titel\r\nZweite Zeile mit Ko\u0308ln\r\n\r\nEnde\rmitten"
+    composition = compose(text)
+    assert composition.text == "Titel\nZweite Zeile mit Köln\n\nEnde\rmitten"  # a CR in LF text
+    line = composition.text.index("Zweite")
+    assert composition.original_range(line - 1, line) == (5, 7)  # the LF is the CR LF
+    assert compose("eins\rzwei\r").text == "eins\nzwei\n"
+
+
+@pytest.mark.parametrize("line_end", ["\r\n", "\r"], ids=["crlf", "cr"])
+def test_one_article_gets_one_analysis_whatever_its_line_ends(narrative_analyzer, project_example,
+                                                             line_end):
+    text = project_example.read_text(encoding="utf-8")
+    assert "\r" not in text
+    other = text.replace("\n", line_end)
+    with_lf = narrative_analyzer.analyze_text(text).to_dict()
+    given = narrative_analyzer.analyze_text(other).to_dict()
+    for found in _ranges(given):
+        assert other[found["start"]:found["end"]] == found["text"]
+    assert _composed(given) == _composed(with_lf)
+    assert given["genre"] == with_lf["genre"] and given["frames"] == with_lf["frames"]
