@@ -162,3 +162,72 @@ def test_the_cache_keeps_a_few_answers(tmp_path, monkeypatch):
     client.get("/corpus/api/stats", params={"top": 1})  # the oldest: forgotten
     assert calls.stats == CACHED_ANSWERS + 2
     assert len(client.app.state.corpus_cache._answers) == CACHED_ANSWERS
+
+
+def test_views_asked_for_at_once_are_computed_once(db_url, tmp_path, monkeypatch):  # noqa: F811
+    """Several analysts opening the same view while it is computed (or one reloading it) wait
+    for one computation, through the real server's threads."""
+    import threading
+    import time
+
+    import persuasion_lens.web.corpus as corpus
+
+    _store(db_url, tmp_path / "first.jsonl", article_rows(6))
+    calls = Calls(monkeypatch)
+    counted = corpus.stats
+
+    def slow_stats(*args, **kwargs):
+        time.sleep(0.5)
+        return counted(*args, **kwargs)
+
+    monkeypatch.setattr(corpus, "stats", slow_stats)
+    client = _client(db_url)
+    pages: list[str] = []
+
+    def view() -> None:
+        pages.append(client.get("/corpus", params={"outlet": "Daily Planet"}).text)
+
+    threads = [threading.Thread(target=view) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(pages) == 4 and len(set(pages)) == 1
+    assert calls() == (1, 1)
+
+
+def test_a_failed_computation_leaves_no_one_waiting(tmp_path):
+    """The request that computes fails: those waiting for it compute the answer themselves."""
+    import threading
+    import time
+
+    from persuasion_lens.web.corpus_cache import CorpusCache
+
+    db = open_database(f"sqlite:///{tmp_path / 'c.db'}")
+    cache = CorpusCache()
+    started = threading.Event()
+
+    def failing() -> str:
+        started.set()
+        time.sleep(0.3)
+        raise RuntimeError("the database went away")
+
+    answers: list[str] = []
+    errors: list[str] = []
+
+    def fail_first() -> None:
+        try:
+            cache.get(db, ("q",), failing)
+        except RuntimeError as error:
+            errors.append(str(error))
+
+    first = threading.Thread(target=fail_first)
+    first.start()
+    started.wait(10)
+    waiter = threading.Thread(target=lambda: answers.append(cache.get(db, ("q",), lambda: "ok")))
+    waiter.start()
+    first.join(10)
+    waiter.join(10)
+    assert errors == ["the database went away"]
+    assert answers == ["ok"] and cache.computed == 1
+    db.dispose()

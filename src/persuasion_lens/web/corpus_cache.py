@@ -28,29 +28,43 @@ class CorpusCache:
     def __init__(self, size: int = CACHED_ANSWERS) -> None:
         self.size = size
         self._answers: OrderedDict[tuple[Hashable, ...], Any] = OrderedDict()
+        self._computing: dict[tuple[Hashable, ...], threading.Event] = {}
         self._lock = threading.Lock()
         self.computed = 0  # answers computed rather than found (for tests and timings)
 
     def get(self, db: Database, question: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
         """The answer to `question` about `db`, computed by `compute` unless known at the
-        database's present state."""
+        database's present state. Requests asking the same at once wait for the first one's
+        answer instead of each computing it (a page opened by several analysts, or reloaded
+        while it loads)."""
         # The state is read before computing: an article stored meanwhile is then either in
         # the answer or changes the state the next request reads. Read after, the answer
         # could lack it under a state that includes it, and be served stale from then on.
         state = corpus_state(db)
         key = (db.url, state, *question)
-        with self._lock:
-            if key in self._answers:
-                self._answers.move_to_end(key)
-                return self._answers[key]
-        answer = compute()
-        with self._lock:
-            self.computed += 1
-            self._forget_other_states(db.url, state)
-            self._answers[key] = answer
-            while len(self._answers) > self.size:
-                self._answers.popitem(last=False)
-        return answer
+        while True:
+            with self._lock:
+                if key in self._answers:
+                    self._answers.move_to_end(key)
+                    return self._answers[key]
+                underway = self._computing.get(key)
+                if underway is None:
+                    underway = self._computing[key] = threading.Event()
+                    break
+            underway.wait()  # then the answer is known, or its computation failed: try again
+        try:
+            answer = compute()
+            with self._lock:
+                self.computed += 1
+                self._forget_other_states(db.url, state)
+                self._answers[key] = answer
+                while len(self._answers) > self.size:
+                    self._answers.popitem(last=False)
+            return answer
+        finally:
+            with self._lock:
+                del self._computing[key]
+            underway.set()
 
     def _forget_other_states(self, url: str, state: tuple[Any, ...]) -> None:
         """Answers about an earlier state of the database are of no more use."""
