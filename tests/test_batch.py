@@ -902,3 +902,151 @@ def test_a_query_without_words_says_so(tmp_path):
                         "corpus_helpers:fake_analyzer"])
     result = runner.invoke(app, ["search", "*", "--db", db])
     assert result.exit_code == 0 and "has no words to search for" in result.output
+
+
+# --- metadata corrected in the input, and what the summary and the bar say --------------------
+
+
+def _metadata(db) -> dict:
+    with db.engine.connect() as connection:
+        return {row.external_id: (row.id, row.title, row.outlet, row.url,
+                                  str(row.published) if row.published else None)
+                for row in connection.execute(select(articles))}
+
+
+def _corrected(rows: list[dict]) -> list[dict]:
+    """The rows with a1's outlet, a2's date, a3's url and a4's title corrected (the title is
+    the start of the text, so the text the models read is the same)."""
+    rows = [dict(row) for row in rows]
+    rows[1]["outlet"] = "Corrected Outlet"
+    rows[2]["published"] = "2021-06-30"
+    rows[3]["url"] = "https://example.org/moved"
+    rows[4]["title"] = "Headline number 4:"
+    return rows
+
+
+@pytest.mark.parametrize("dask", [False, True], ids=["local", "dask"])
+def test_corrected_metadata_updates_the_stored_article_in_place(tmp_path, db_url, dask,  # noqa: F811
+                                                                monkeypatch):
+    """An outlet, date, url or title corrected in the input was ignored on the next run: the
+    article (same id, same text) counted as already stored and kept its old values, and the
+    report, search and export went on showing them. Now they are updated in place, nothing
+    analysed again, and the summary names them."""
+    from persuasion_lens.batch.executors import DaskExecutor
+    from persuasion_lens.storage.queries import Filters, export_rows, stats
+
+    if dask:
+        pytest.importorskip("distributed")
+        monkeypatch.setenv("PYTHONPATH", subprocess_env()["PYTHONPATH"])
+    path = write_jsonl(tmp_path / "feed.jsonl", article_rows(6))
+    db = open_database(db_url)
+    try:
+        run_batch([str(path)], db, analyzer_spec(), batch_size=4)
+        before, stored_before = _metadata(db), counts(db)
+        write_jsonl(path, _corrected(article_rows(6)))
+        executor = (DaskExecutor(analyzer_spec(), address="local", workers=1) if dask
+                    else None)
+        summary = run_batch([str(path)], db, analyzer_spec(), executor=executor, batch_size=4)
+        assert (summary.analysed, summary.skipped, summary.metadata_updated) == (0, 6, 4)
+        assert summary.metadata_updated_ids == ["a1 (outlet)", "a2 (published)", "a3 (url)",
+                                                "a4 (title)"]
+        after = _metadata(db)
+        assert after["a1"][2] == "Corrected Outlet" and after["a2"][4] == "2021-06-30"
+        assert after["a3"][3] == "https://example.org/moved"
+        assert after["a4"][1] == "Headline number 4:"
+        assert {k: v for k, v in after.items() if k not in ("a1", "a2", "a3", "a4")} == {
+            k: v for k, v in before.items() if k not in ("a1", "a2", "a3", "a4")}
+        assert {k: v[0] for k, v in after.items()} == {k: v[0] for k, v in before.items()}
+        assert counts(db) == stored_before  # nothing analysed or stored again
+        outlets = {row["outlet"] for row in stats(db)["by_outlet"]}
+        assert "Corrected Outlet" in outlets
+        exported = {row["outlet"] for row in export_rows(db, Filters(outlet="Corrected Outlet"))}
+        assert exported == {"Corrected Outlet"}
+        with db.engine.connect() as connection:
+            assert list(connection.scalars(select(runs.c.metadata_updated)
+                                           .order_by(runs.c.id))) == [0, 4]
+        again = run_batch([str(path)], db, analyzer_spec(), batch_size=4)
+        assert (again.skipped, again.metadata_updated) == (6, 0)
+    finally:
+        db.dispose()
+
+
+def test_the_summary_says_which_articles_had_their_metadata_updated(tmp_path):
+    path = write_jsonl(tmp_path / "feed.jsonl", article_rows(6))
+    command = ["batch", str(path), "--db", f"sqlite:///{tmp_path / 'c.db'}", "--no-progress",
+               *analyzer_args()]
+    assert runner.invoke(app, command).exit_code == 0
+    write_jsonl(path, _corrected(article_rows(6)))
+    result = runner.invoke(app, command)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.replace("│", " ").split())
+    assert "of them, metadata updated 4" in said
+    assert ("4 stored article(s) updated in place, their input now giving another title, "
+            "outlet, url or published date: a1 (outlet), a2 (published), a3 (url), "
+            "a4 (title) (not analysed again") in said
+    again = runner.invoke(app, command)
+    assert "updated in place" not in again.output and "metadata updated" not in again.output
+
+
+def test_the_same_text_under_another_place_keeps_its_metadata(tmp_path):
+    """Rows without ids are their text alone: the same text in a second feed (a wire story
+    two outlets carry) is the article stored, and its outlet is not flipped to the other's."""
+    rows = [{"text": article_text(1), "outlet": "First"}]
+    first = write_jsonl(tmp_path / "one.jsonl", rows)
+    second = write_jsonl(tmp_path / "two.jsonl", [{**rows[0], "outlet": "Second"}])
+    db = open_database(f"sqlite:///{tmp_path / 'c.db'}")
+    try:
+        run_batch([str(first)], db, analyzer_spec())
+        summary = run_batch([str(second)], db, analyzer_spec())
+        assert (summary.skipped, summary.metadata_updated) == (1, 0)
+        assert [value[2] for value in _metadata(db).values()] == ["First"]
+        write_jsonl(first, [{**rows[0], "outlet": "First, corrected"}])
+        assert run_batch([str(first)], db, analyzer_spec()).metadata_updated == 1
+        assert [value[2] for value in _metadata(db).values()] == ["First, corrected"]
+    finally:
+        db.dispose()
+
+
+def test_a_run_that_analysed_nothing_gives_no_rate(tmp_path):
+    """It printed the bar's speed of articles found stored, "115.4 articles/s"."""
+    path = write_jsonl(tmp_path / "feed.jsonl", article_rows(40))
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    fake = ["--analyzer-factory", "corpus_helpers:fake_analyzer"]
+    subprocess.run([*PLENS, "batch", str(path), "--db", db, "--no-progress", *fake],
+                   check=True, capture_output=True, env=subprocess_env(), timeout=120)
+    again = subprocess.run([*PLENS, "batch", str(path), "--db", db, *fake],
+                           capture_output=True, text=True, env=subprocess_env(), timeout=120)
+    assert again.returncode == 0, again.stderr
+    said = " ".join((again.stdout + again.stderr).replace("│", " ").split())
+    assert "rate – (nothing analysed)" in said
+    assert "40/40 none analysed" in said and "articles/s" not in said
+
+
+def test_after_a_ctrl_c_the_progress_counts_what_the_summary_counts(tmp_path, monkeypatch):
+    """The Ctrl-C held while a batch was stored was raised before the bar advanced: it showed
+    16/200 where the summary said 32 stored."""
+    from persuasion_lens.batch import runner as batch_runner
+
+    stored_by_the_store = batch_runner.store_results
+    calls = []
+
+    def ctrl_c_at_the_second_batch(*arguments, **keywords):
+        calls.append(1)
+        if len(calls) == 2:
+            os.kill(os.getpid(), signal.SIGINT)
+        return stored_by_the_store(*arguments, **keywords)
+
+    monkeypatch.setattr(batch_runner, "store_results", ctrl_c_at_the_second_batch)
+    path = write_jsonl(tmp_path / "in.jsonl", article_rows(12), extra_lines=("{broken",))
+    db = open_database(f"sqlite:///{tmp_path}/run.db")
+    shown, worked = [], []
+    try:
+        with pytest.raises(KeyboardInterrupt) as interrupted:
+            run_batch([str(path)], db, analyzer_spec(), batch_size=4, progress=shown.append,
+                      worked=worked.append)
+        summary = interrupted.value.summary
+        assert summary.analysed == 8 == counts(db)["articles"]
+        assert sum(shown) == summary.analysed + summary.skipped + summary.failed == 8
+        assert sum(worked) == 8
+    finally:
+        db.dispose()

@@ -486,3 +486,86 @@ def test_a_language_tag_with_a_region_is_its_language(tmp_path, db_url, tag):  #
     assert found.exit_code == 0, found.output
     assert json.loads(found.output)["total"] == 4
     assert json.loads(found.output)["results"][0]["language"] == "en"
+
+
+@pytest.mark.parametrize("name", ["English", "german", "RUSSIAN", "Русский"])
+def test_a_language_name_is_its_language(tmp_path, db_url, name):  # noqa: F811
+    """A `lang` column giving the language's name ("English", as many exports do) failed
+    each row ("not a known language code")."""
+    import json
+
+    from persuasion_lens.storage import open_database
+    from persuasion_lens.storage.schema import articles
+
+    (tmp_path / "feed.jsonl").write_text(
+        json.dumps({"id": "r1", "text": article_text(81), "lang": name}) + "\n"
+        + json.dumps({"id": "r2", "text": article_text(82), "lang": "Klingon"}) + "\n",
+        encoding="utf-8")
+    result = runner.invoke(app, ["batch", str(tmp_path / "feed.jsonl"), "--db", db_url, *FAKE])
+    assert result.exit_code == 1, result.output  # Klingon is still a failure
+    assert "'Klingon' is not a known language code" in " ".join(result.output.split())
+    db = open_database(db_url)
+    try:
+        with db.engine.connect() as connection:
+            stored = connection.execute(select_languages(articles)).all()
+    finally:
+        db.dispose()
+    expected = {"english": "en", "german": "de", "russian": "ru", "русский": "ru"}
+    assert stored == [("r1", expected[name.lower()])]
+
+
+def select_languages(articles):
+    from sqlalchemy import select
+
+    return select(articles.c.external_id, articles.c.language)
+
+
+def test_lang_option_takes_a_language_name(tmp_path):
+    import json
+
+    (tmp_path / "feed.jsonl").write_text(
+        json.dumps({"id": "r1", "text": article_text(81)}) + "\n", encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    result = runner.invoke(app, ["batch", str(tmp_path / "feed.jsonl"), "--db", db,
+                                 "--lang", "English", *FAKE])
+    assert result.exit_code == 0, result.output
+    found = runner.invoke(app, ["search", "", "--db", db, "--lang", "english", "--format",
+                                "json"])
+    assert json.loads(found.output)["results"][0]["language"] == "en"
+    wrong = runner.invoke(app, ["batch", str(tmp_path / "feed.jsonl"), "--db", db,
+                                "--lang", "Elvish", *FAKE])
+    assert wrong.exit_code == 2
+    assert "'Elvish' is not a known language code" in one_error_line(wrong.output)
+
+
+def test_a_csv_row_with_fewer_fields_than_the_header_is_warned_about(tmp_path, db_url):  # noqa: F811
+    """Such a row (a cut line, a lost separator) was stored with its missing fields empty
+    without a word. It is still stored (a spreadsheet may leave trailing empty cells out),
+    with a warning naming the row in the summary and among the article's warnings."""
+    from persuasion_lens.storage import open_database
+    from persuasion_lens.storage.schema import articles
+
+    (tmp_path / "t.csv").write_text(
+        f'id,text,outlet,url\na,"{article_text(71)}",Planet,https://x.org\n'
+        f'b,"{article_text(72)}"\n', encoding="utf-8")
+    result = runner.invoke(app, ["batch", str(tmp_path / "t.csv"), "--db", db_url, *FAKE])
+    assert result.exit_code == 0, result.output  # a warning, not a failure
+    said = " ".join(result.output.split())
+    assert ("warning: 1 CSV row(s) with fewer fields than the header, the missing ones read "
+            "as empty: t.csv, row 3") in said
+    db = open_database(db_url)
+    try:
+        with db.engine.connect() as connection:
+            warnings = dict(connection.execute(
+                select_warnings(articles)).all())
+    finally:
+        db.dispose()
+    assert ("t.csv, row 3 has 2 of the header's 4 fields: outlet, url read as empty"
+            in warnings["b"])
+    assert not any("fields" in warning for warning in warnings["a"])
+
+
+def select_warnings(articles):
+    from sqlalchemy import select
+
+    return select(articles.c.external_id, articles.c.warnings)

@@ -83,6 +83,9 @@ class Record:
     # the id names the row's place (`feed.jsonl:17`: the row gave none): a label to find the
     # article by, no part of its identity, which is its text alone (see `identity_id`)
     id_from_place: bool = False
+    # what reading it met that is no failure, stored among the article's warnings
+    warnings: tuple[str, ...] = ()
+    short_row: str = ""  # a CSV row with fewer fields than the header: "t.csv, row 7"
 
     def identity_id(self) -> str | None:
         """The id that, with the text, identifies the article (None for a made-up one: a row
@@ -568,7 +571,21 @@ def read_csv(path: Path, columns: ColumnNames, name: str | None = None) -> Itera
                               "the row has more fields than the header")
                 continue
             row = dict(itertools.zip_longest(header, fields))  # missing fields: None
-            yield _record_from_row(row, columns, source, f"row {number}", f"{name}:{number}")
+            item = _record_from_row(row, columns, source, f"row {number}", f"{name}:{number}")
+            if len(fields) < len(header) and isinstance(item, Record):
+                _note_short_row(item, header, len(fields), f"{name}, row {number}")
+            yield item
+
+
+def _note_short_row(record: Record, header: list[str], fields: int, place: str) -> None:
+    """A row with fewer fields than the header (a cut line, a missing separator) is stored
+    with the missing fields empty, which is right for a spreadsheet that leaves trailing
+    empty cells out, but may be a broken row: a warning, not a failure."""
+    missing = ", ".join(header[fields:])
+    record.short_row = place
+    record.warnings = (*record.warnings,
+                       f"{place} has {fields} of the header's {len(header)} fields: "
+                       f"{missing} read as empty")
 
 
 def read_parquet(path: Path, columns: ColumnNames, name: str | None = None) -> Iterator[Item]:

@@ -8,6 +8,10 @@ command again picks up where it stopped.
 With narratives on, an article of the inputs that is stored without narratives (a run without
 `--narratives` stored it) is not analysed again: the narrative model alone runs on its stored
 text, and its narratives and entity roles are added to it, in the same transactions.
+
+A stored article whose title, outlet, url or published date its input now gives otherwise (a
+corrected feed) is not analysed again either: its metadata is updated in place, in the
+transaction of its batch.
 """
 
 from __future__ import annotations
@@ -27,12 +31,14 @@ from persuasion_lens.batch.work import AnalyzerSpec
 from persuasion_lens.storage.database import Database
 from persuasion_lens.storage.repository import (
     article_key,
+    changed_metadata,
     existing_keys,
     finish_run,
     record_run_counts,
     start_run,
     store_results,
     stored_external_ids,
+    stored_metadata,
     stored_without_narratives,
 )
 from persuasion_lens.text.languages import language_name
@@ -65,13 +71,26 @@ class BatchSummary:
     # first few as "id (Looks, not Given)", for the summary
     other_language: int = 0
     other_language_ids: list[str] = field(default_factory=list)
+    # stored articles (counted in `skipped`) whose metadata the run updated as their input now
+    # gives it: the first few as "id (outlet, published)", for the summary
+    metadata_updated: int = 0
+    metadata_updated_ids: list[str] = field(default_factory=list)
+    # CSV rows with fewer fields than the header (the missing ones read as empty): the first
+    # few as "t.csv, row 7", for the summary; each stored article's warnings say so too
+    short_rows: int = 0
+    short_row_places: list[str] = field(default_factory=list)
 
     @property
     def rate(self) -> float:
-        """Articles analysed (or given narratives) per second, once the models are loaded."""
+        """Articles analysed (or given narratives) per second, once the models are loaded (0
+        when the run analysed none: see `worked`)."""
         working = self.seconds - self.startup_seconds
-        done = self.analysed + self.narratives_added
-        return done / working if working > 0 else 0.0
+        return self.worked / working if working > 0 else 0.0
+
+    @property
+    def worked(self) -> int:
+        """The articles the run analysed or gave narratives to: what its rate counts."""
+        return self.analysed + self.narratives_added
 
     def to_dict(self) -> dict[str, Any]:
         return {"analysed": self.analysed, "skipped": self.skipped, "failed": self.failed,
@@ -85,6 +104,9 @@ class BatchSummary:
                 "new_versions": self.new_versions, "new_version_ids": self.new_version_ids,
                 "other_language": self.other_language,
                 "other_language_ids": self.other_language_ids,
+                "metadata_updated": self.metadata_updated,
+                "metadata_updated_ids": self.metadata_updated_ids,
+                "short_rows": self.short_rows, "short_row_places": self.short_row_places,
                 "failures": [f.to_dict() for f in self.failures]}
 
 
@@ -131,15 +153,22 @@ def run_batch(
     progress: Progress | None = None,
     keep_failures: int = 20,
     status: Status | None = None,
+    worked: Progress | None = None,
 ) -> BatchSummary:
     """Analyse every article in `inputs` that the database does not hold yet (and, with
-    narratives on, add narratives to those of them it holds without)."""
+    narratives on, add narratives to those of them it holds without; and update the metadata
+    of those its input now gives otherwise).
+
+    `progress` is called with the input items just finished (stored, found stored, failed),
+    `worked` with the articles just stored as analysed or given narratives (what the rate
+    counts), each once their batch is stored."""
     spec = spec or AnalyzerSpec()
     executor = executor or LocalExecutor(spec)
     # the executor's spec is what runs (it may have been built with its own)
     summary = BatchSummary(narratives=getattr(executor, "spec", spec).narratives)
     started = time.perf_counter()
     advance = progress or (lambda _n: None)
+    count_worked = worked or (lambda _n: None)
     say = status or (lambda _what: None)
     run_id = None
     if hasattr(executor, "status"):  # a Dask executor says when it waits for workers
@@ -162,24 +191,29 @@ def run_batch(
         summary.startup_seconds = time.perf_counter() - started
         say(ANALYSING)
         skipped_recorded = 0  # of summary.skipped, what the run's row counts already
-        for (read_failures, settled), answers in executor.map(jobs):
+        for context, answers in executor.map(jobs):
             done = [answer for answer in answers if answer["ok"]]
             analysed = [answer["item"] for answer in done if not answer.get("narratives_only")]
             narrated = [answer["item"] for answer in done if answer.get("narratives_only")]
-            failures = read_failures + [answer["failure"] for answer in answers
-                                        if not answer["ok"]]
+            failures = context.failures + [answer["failure"] for answer in answers
+                                           if not answer["ok"]]
             with _ctrl_c_held():
                 added, given = store_results(db, analysed, failures, run_id, narrated,
                                              skipped=summary.skipped - skipped_recorded,
-                                             settled=settled)
+                                             settled=context.settled,
+                                             metadata_updates=context.metadata_updates)
                 summary.analysed += added
                 summary.narratives_added += given
                 # another run stored them, or gave them narratives, first
                 summary.skipped += len(analysed) - added + len(narrated) - given
                 skipped_recorded = summary.skipped
                 note_failures(failures)
+                _note_stored_context(context, summary)
+                # in the block: a Ctrl-C held while the batch was stored leaves the bar
+                # counting what the summary counts
+                advance(len(answers) + len(context.failures))
+                count_worked(added + given)
             _note_other_languages(done, summary)
-            advance(len(answers))
         summary.seconds = time.perf_counter() - started
         finish_run(db, run_id, summary.analysed, summary.skipped, summary.failed,
                    summary.narratives_added)
@@ -244,6 +278,18 @@ def _close(executor: Any, summary: BatchSummary) -> None:
             raise
 
 
+@dataclass
+class JobContext:
+    """What travels with a batch of payloads, for when its answers are stored."""
+
+    failures: list[dict[str, Any]]  # met while reading the batch
+    settled: set[Place]  # places of the articles found stored: their old failures are cleared
+    # stored articles whose metadata the input now gives otherwise: {"key", "external_id",
+    # "changes"}
+    metadata_updates: list[dict[str, Any]] = field(default_factory=list)
+    short_rows: list[str] = field(default_factory=list)  # "t.csv, row 7"
+
+
 def _jobs(
     inputs: list[str],
     db: Database,
@@ -252,10 +298,9 @@ def _jobs(
     lang: str | None,
     summary: BatchSummary,
     advance: Progress,
-) -> Iterator[tuple[tuple[list[dict[str, Any]], set[Place]], list[dict[str, Any]]]]:
-    """Batches of ((failures met while reading, places of the articles found stored), payloads
-    of articles not stored yet, and with narratives on, of stored articles without
-    narratives)."""
+) -> Iterator[tuple[JobContext, list[dict[str, Any]]]]:
+    """Batches of (their context, payloads of articles not stored yet, and with narratives on,
+    of stored articles without narratives)."""
     seen: set[str] = set()
     ids_to_store: set[str] = set()  # ids of the articles this run analyses to store
     records: list[Record] = []
@@ -267,24 +312,29 @@ def _jobs(
         lacking = (stored_without_narratives(db, stored)
                    if summary.narratives and stored else {})
         fresh = []
-        settled: set[Place] = set()  # their failures of earlier runs are cleared
+        found: list[dict[str, Any]] = []  # stored, met first in this run
+        context = JobContext(list(failures), set(),
+                             short_rows=[r.short_row for r in records if r.short_row])
         for payload in payloads:
             if payload["key"] in seen:
                 summary.skipped += 1
-                settled.update(_places(payload))
-            elif payload["key"] in lacking:
-                seen.add(payload["key"])
+                context.settled.update(_places(payload))
+                continue
+            seen.add(payload["key"])
+            if payload["key"] in lacking:
                 fresh.append(_narratives_payload(payload, lacking[payload["key"]]))
             elif payload["key"] in stored:
                 summary.skipped += 1
-                settled.update(_places(payload))
+                context.settled.update(_places(payload))
             else:
-                seen.add(payload["key"])
                 fresh.append(payload)
+            if payload["key"] in stored:
+                found.append(payload)
+        context.metadata_updates = _metadata_updates(db, found)
         _note_new_versions(db, [p for p in fresh if not p.get("narratives_only")], summary,
                            ids_to_store)
-        advance(len(payloads) - len(fresh) + len(failures))
-        return (list(failures), settled), fresh
+        advance(len(payloads) - len(fresh))  # found stored; the rest once stored
+        return context, fresh
 
     for item in read_inputs(inputs, columns):
         if isinstance(item, Failure):
@@ -296,6 +346,33 @@ def _jobs(
             records, failures = [], []
     if records or failures:
         yield flush()
+
+
+def _metadata_updates(db: Database, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The changes to make to the metadata of these stored articles (an outlet corrected in
+    the input): the article is its id and text, which are the same, so it is not analysed
+    again (as an edited text is, being another article)."""
+    if not found:
+        return []
+    stored = stored_metadata(db, [payload["key"] for payload in found])
+    updates = []
+    for payload in found:
+        changes = changed_metadata(payload, stored.get(payload["key"]) or {})
+        if changes:
+            updates.append({"key": payload["key"], "external_id": payload["external_id"],
+                            "changes": changes})
+    return updates
+
+
+def _note_stored_context(context: JobContext, summary: BatchSummary, keep: int = 5) -> None:
+    """Count the metadata updates and short rows of a batch just stored."""
+    summary.metadata_updated += len(context.metadata_updates)
+    for update in context.metadata_updates[:max(0, keep - len(summary.metadata_updated_ids))]:
+        summary.metadata_updated_ids.append(
+            f"{update['external_id'] or update['key'][:12]} ({', '.join(update['changes'])})")
+    summary.short_rows += len(context.short_rows)
+    summary.short_row_places.extend(
+        context.short_rows[:max(0, keep - len(summary.short_row_places))])
 
 
 def _stored_keys(db: Database, payloads: list[dict[str, Any]]) -> set[str]:
@@ -375,4 +452,5 @@ def _payload(record: Record, lang: str | None) -> dict[str, Any]:
         "input_place": list(record.input_place()),
         "lang": record.lang or lang,
         "lang_said_by": "its lang column says" if record.lang else "--lang says",
+        "input_warnings": list(record.warnings),
     }

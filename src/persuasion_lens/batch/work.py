@@ -134,8 +134,10 @@ def analyse_payloads(payloads: list[dict[str, Any]], spec: AnalyzerSpec) -> list
 
 
 def _analysed(analyzer: Any, payload: dict[str, Any], result: Any) -> dict[str, Any]:
-    item = {k: v for k, v in payload.items() if k not in ("lang", "lang_said_by")}
+    item = {k: v for k, v in payload.items()
+            if k not in ("lang", "lang_said_by", "input_warnings")}
     item["result"] = result.to_dict()
+    item["result"]["warnings"].extend(payload.get("input_warnings") or ())
     if "narratives" in item["result"]:
         item["narratives_version"] = _version(analyzer.narrative_model)
     answer = {"ok": True, "key": payload["key"], "item": item}

@@ -171,10 +171,13 @@ def batch(
     try:
         with bar:
             # started when the analysis starts, so its time and rate leave the loading out
-            task = bar.add_task("loading", total=total, start=False)
+            task = bar.add_task("loading", total=total, start=False, worked=0)
 
             def advance(n: int) -> None:
                 bar.update(task, advance=n)
+
+            def worked(n: int) -> None:  # analysed or given narratives: what the rate counts
+                bar.update(task, worked=bar.tasks[task].fields["worked"] + n)
 
             def status(what: str) -> None:
                 if what == ANALYSING:
@@ -183,7 +186,7 @@ def batch(
 
             summary = run_batch(inputs, database, spec, columns, executor=executor,
                                 batch_size=batch_size, lang=lang, progress=advance,
-                                status=status)
+                                status=status, worked=worked)
             # the bar ends on the run's rate, as the summary says it (not on the last 30 s)
             bar.update(task, rate=summary.rate)
     except KeyboardInterrupt as interrupted:
@@ -275,7 +278,10 @@ def _stored_text(summary) -> str:
     done = [f"analysed and stored {counted(summary.analysed, 'article')}"]
     if summary.narratives:
         done.append(f"added narratives to {summary.narratives_added:,}")
-    done += [f"skipped {summary.skipped:,} (already stored)", f"{summary.failed:,} failed"]
+    done.append(f"skipped {summary.skipped:,} (already stored)")
+    if summary.metadata_updated:
+        done.append(f"updated the metadata of {summary.metadata_updated:,} of them")
+    done.append(f"{summary.failed:,} failed")
     return f"this run {', '.join(done)}; "
 
 
@@ -303,9 +309,19 @@ def _progress_bar(enabled: bool):
     )
 
     class RateColumn(ProgressColumn):
+        """The articles analysed (or given narratives) per second since the analysis started,
+        as the summary counts them (articles found stored are no part of it), and at the end
+        the summary's own."""
+
         def render(self, task):
-            speed = task.fields.get("rate") or task.finished_speed or task.speed
-            return Text(rate_text(speed) if speed else "– articles/s", style="cyan")
+            if "rate" in task.fields:  # the run ended
+                speed = task.fields["rate"]
+                shown = rate_text(speed) if speed else "none analysed"
+            else:
+                elapsed = task.elapsed
+                speed = task.fields.get("worked", 0) / elapsed if elapsed else 0
+                shown = rate_text(speed) if speed else "– articles/s"
+            return Text(shown, style="cyan")
 
     return Progress(
         SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -328,12 +344,15 @@ def _print_summary(summary, db_url: str) -> None:
     if summary.narratives:
         table.add_row("narratives added (already stored)", f"{summary.narratives_added:,}")
     table.add_row("skipped (already stored)", f"{summary.skipped:,}")
+    if summary.metadata_updated:
+        table.add_row("  of them, metadata updated", f"{summary.metadata_updated:,}")
     table.add_row("failed", f"[red]{summary.failed:,}[/]" if summary.failed else "0")
     loaded = (f"models and lemma dictionaries ({', '.join(summary.lemma_languages)})"
               if summary.lemma_languages else "models")
     table.add_row("time", f"{summary.seconds:,.1f} s (loading {loaded}: "
                   f"{summary.startup_seconds:,.1f} s)")
-    table.add_row("rate", f"{rate_text(summary.rate)} (analysis, loading left out)")
+    table.add_row("rate", f"{rate_text(summary.rate)} (analysis, loading left out)"
+                  if summary.worked else "– (nothing analysed)")
     table.add_row("model", summary.model_version or "–")
     table.add_row("narratives", "stored (experimental)" if summary.narratives
                   else "off (--narratives stores them)")
@@ -344,6 +363,17 @@ def _print_summary(summary, db_url: str) -> None:
              "another text (an edited article?): "
              f"{_first_few(summary.new_version_ids, summary.new_versions)}; "
              "both versions are kept and counted")
+    if summary.metadata_updated:
+        error_console.print(
+            f"{summary.metadata_updated:,} stored article(s) updated in place, their input now "
+            "giving another title, outlet, url or published date: "
+            f"{escape(_first_few(summary.metadata_updated_ids, summary.metadata_updated))} "
+            "(not analysed again: their text is the same)", highlight=False, soft_wrap=True)
+    if summary.short_rows:
+        warn(f"{summary.short_rows:,} CSV row(s) with fewer fields than the header, the "
+             "missing ones read as empty: "
+             f"{_first_few(summary.short_row_places, summary.short_rows)} "
+             "(each stored article's warnings say so)")
     if summary.other_language:
         warn(f"{summary.other_language:,} article(s) plainly in another language than their "
              "lang column or --lang says: "

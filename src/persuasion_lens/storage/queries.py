@@ -60,6 +60,7 @@ from persuasion_lens.storage.schema import (
     narratives,
     outlet_or_none,
     paragraphs,
+    runs,
     spans,
     subnarratives,
 )
@@ -457,9 +458,10 @@ def corpus_state(db: Database) -> tuple[Any, ...]:
     """A fingerprint of what `stats()` and `narrative_summary()` read, cheap to take (counts
     and largest values, read in one statement, so from one snapshot). Storing articles (with
     their paragraphs, detections and spans), giving stored articles narratives (each gets at
-    least one narrative row), recording or clearing a failure and upgrading the schema all
-    change it; nothing else changes what those functions answer, so an answer computed after
-    reading a state holds while the state reads the same."""
+    least one narrative row), updating stored articles' metadata, recording or clearing a
+    failure and upgrading the schema all change it; nothing else changes what those
+    functions answer, so an answer computed after reading a state holds while the state reads
+    the same."""
 
     def count_and_largest(*columns: Any) -> list[Any]:
         table = columns[0].table
@@ -472,6 +474,8 @@ def corpus_state(db: Database) -> tuple[Any, ...]:
             *count_and_largest(narratives.c.id),
             *count_and_largest(failures.c.id, failures.c.last_seen),
             select(meta.c.value).where(meta.c.name == "schema_version").scalar_subquery(),
+            # metadata corrected in place (an outlet): counted in the same transaction
+            select(func.sum(runs.c.metadata_updated)).scalar_subquery(),
         )).one())
 
 

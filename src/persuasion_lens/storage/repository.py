@@ -8,7 +8,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, insert, or_, select, update
+from sqlalchemy import bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -85,6 +85,60 @@ def stored_without_narratives(db: Database, keys: Iterable[str]) -> dict[str, di
     return found
 
 
+# what an input may correct about a stored article without it being another article (its id
+# and text are what identify it); `language` is the analysis's, not the input's alone
+METADATA_FIELDS = ("title", "outlet", "url", "published")
+
+
+def stored_metadata(db: Database, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The metadata of these stored articles: {key: {"external_id", "title", "outlet", "url",
+    "published", "first_paragraph"}} (the first paragraph's text: the title of an article
+    whose input gives none)."""
+    keys = list(dict.fromkeys(keys))
+    first_paragraph = (select(paragraphs.c.text)
+                       .where(paragraphs.c.article_id == articles.c.id)
+                       .order_by(paragraphs.c.paragraph_index).limit(1).scalar_subquery())
+    found: dict[str, dict[str, Any]] = {}
+    with db.engine.connect() as connection:
+        for start in range(0, len(keys), _KEY_CHUNK):
+            chunk = keys[start:start + _KEY_CHUNK]
+            for row in connection.execute(
+                select(articles.c.key, articles.c.external_id,
+                       *(articles.c[name] for name in METADATA_FIELDS),
+                       first_paragraph.label("first_paragraph"))
+                .where(articles.c.key.in_(chunk))
+            ):
+                found[row.key] = dict(row._mapping)
+    return found
+
+
+def changed_metadata(item: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
+    """The metadata fields of `item` (a payload of `batch.runner`) that differ from those of
+    the stored article with its key, as they would be stored ({} when none differ). Only an
+    article stored under the item's own id may change: the same text stored under another id
+    (one an older version gave it, or another row of an input without ids) is left as is."""
+    if stored.get("external_id") != item.get("external_id"):
+        return {}
+    wanted = _metadata_values(item, stored.get("first_paragraph") or "")
+    return {name: value for name, value in wanted.items() if stored.get(name) != value}
+
+
+def _metadata_values(item: dict[str, Any], first_paragraph: str) -> dict[str, Any]:
+    """The metadata columns as `_article_row` fills them in."""
+    return {"title": item.get("title") or first_paragraph[:500] or None,
+            "outlet": item.get("outlet"), "url": item.get("url"),
+            "published": _as_date(item.get("published"))}
+
+
+def _update_metadata(connection: Connection, updates: Sequence[dict[str, Any]]) -> int:
+    """Set the metadata of stored articles as their input now gives it: each update has the
+    article's `key` and its `changes` ({field: value}). Returns how many articles it updated."""
+    for change in updates:
+        connection.execute(update(articles).where(articles.c.key == change["key"])
+                           .values(**change["changes"]))
+    return len(updates)
+
+
 def _lacks_narratives() -> list[Any]:
     return [articles.c.narratives_version.is_(None),
             ~exists().where(narratives.c.article_id == articles.c.id)]
@@ -97,7 +151,8 @@ def start_run(db: Database, inputs: Sequence[str], executor: str, model_version:
         return connection.execute(
             insert(runs).values(started_at=_now(), inputs=list(inputs), executor=executor,
                                 model_version=model_version, analysed=0, skipped=0, failed=0,
-                                narratives=narratives, narratives_added=0)
+                                narratives=narratives, narratives_added=0,
+                                metadata_updated=0)
             .returning(runs.c.id)
         ).scalar_one()
 
@@ -145,6 +200,7 @@ def store_results(
     narratives_added: Sequence[dict[str, Any]] = (),
     skipped: int = 0,
     settled: Iterable[tuple[str, str]] = (),
+    metadata_updates: Sequence[dict[str, Any]] = (),
 ) -> tuple[int, int]:
     """`store_batch`, plus narratives for articles stored without them, all in one
     transaction; returns (articles added, stored articles given narratives).
@@ -158,10 +214,13 @@ def store_results(
     meanwhile are added to it), so they are right however the run ends.
     `settled`: (source, location) places of articles found stored already, whose failures
     recorded by earlier runs are cleared as those of the articles stored here are.
+    `metadata_updates`: the changed metadata of stored articles (`key`, and `changes` from
+    `changed_metadata`), set here and counted in the run's `metadata_updated`.
     """
     with db.engine.begin() as connection:
         added = _store_articles(connection, analysed, run_id) if analysed else 0
         given = _add_narratives(connection, narratives_added) if narratives_added else 0
+        updated = _update_metadata(connection, metadata_updates) if metadata_updates else 0
         _clear_failures(connection,
                         _stored_places([*analysed, *narratives_added]) | set(settled), run_id)
         if failed:
@@ -170,7 +229,7 @@ def store_results(
             _add_to_run_counts(connection, run_id, analysed=added, failed=len(failed),
                                skipped=skipped + _unique_count(analysed) - added
                                + len(narratives_added) - given,
-                               narratives_added=given)
+                               narratives_added=given, metadata_updated=updated)
     return added, given
 
 
@@ -180,7 +239,7 @@ def _unique_count(items: Sequence[dict[str, Any]]) -> int:
 
 def _add_to_run_counts(connection: Connection, run_id: int, **counts: int) -> None:
     connection.execute(update(runs).where(runs.c.id == run_id).values(
-        **{name: getattr(runs.c, name) + n for name, n in counts.items()}))
+        **{name: func.coalesce(getattr(runs.c, name), 0) + n for name, n in counts.items()}))
 
 
 def _stored_places(items: Sequence[dict[str, Any]]) -> set[tuple[str, str]]:

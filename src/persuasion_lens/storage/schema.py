@@ -8,8 +8,8 @@ point at their paragraph by (article_id, paragraph_index); fine roles at their e
 
 Databases made by an older version are brought up to date when opened: missing tables are
 created and missing columns added (`runs.narratives`, `runs.narratives_added`,
-`articles.narratives_version`, the last filled in for the articles that already have
-narratives, `articles.side_russian`, and on PostgreSQL the generated
+`runs.metadata_updated`, `articles.narratives_version`, the last filled in for the articles
+that already have narratives, `articles.side_russian`, and on PostgreSQL the generated
 `paragraphs.search_vector`); nothing else stored is touched.
 """
 
@@ -81,6 +81,9 @@ runs = Table(
     Column("narratives", Boolean),
     # Articles stored before this run that it gave narratives to (NULL: before version 3).
     Column("narratives_added", Integer),
+    # Articles stored before whose title, outlet, url or published date this run changed, as
+    # their input now gives them (NULL: a run from before the column was added).
+    Column("metadata_updated", Integer),
 )
 
 articles = Table(
@@ -393,6 +396,7 @@ def _rebuild_old_sqlite_index(connection) -> None:
 _ADDED_COLUMNS = [
     ("runs", "narratives", "BOOLEAN"),
     ("runs", "narratives_added", "INTEGER"),
+    ("runs", "metadata_updated", "INTEGER"),
     ("articles", "narratives_version", "TEXT"),
     ("articles", "side_russian", "FLOAT"),
 ]

@@ -95,10 +95,16 @@ def language_name(code: str | None) -> str:
 _TAG_WITH_SUBTAGS = re.compile(r"([a-z]{2})(?:[-_][a-z0-9]{1,8})+")
 
 
+# the supported languages' own names, as a feed in that language may give them
+_NATIVE_NAMES = {"english": "en", "français": "fr", "francais": "fr", "deutsch": "de",
+                 "italiano": "it", "polski": "pl", "русский": "ru"}
+
+
 def normalise_language_code(code: str) -> str:
-    """Turn a user-typed code (`en`, `EN`, `ge`, `po`, `de`, `en-US`, `pt_BR`) into ISO 639-1;
-    a code that is no known language (`xx`) is an error, so it never reaches the stored
-    results."""
+    """Turn a user-typed code (`en`, `EN`, `ge`, `po`, `de`, `en-US`, `pt_BR`) or language name
+    (`English`, `german`: lingua's English names, and the supported languages' own, `Deutsch`,
+    `Русский`) into ISO 639-1; anything else (`xx`) is an error, so it never reaches the
+    stored results."""
     lowered = code.strip().lower()
     if lowered in SEMEVAL_TO_ISO:
         return SEMEVAL_TO_ISO[lowered]
@@ -107,8 +113,28 @@ def normalise_language_code(code: str) -> str:
     tagged = _TAG_WITH_SUBTAGS.fullmatch(lowered)
     if tagged and tagged.group(1) in known_language_codes():
         return tagged.group(1)
+    named = _code_of_name(lowered)
+    if named:
+        return named
     raise UnknownLanguageError(
-        f"'{code}' is not a known language code; use a two-letter code such as en, de or ru")
+        f"'{code}' is not a known language code; use a two-letter code such as en, de or ru, "
+        "or a name such as English")
+
+
+def _code_of_name(lowered: str) -> str | None:
+    """The ISO 639-1 code of a language name in lower case (`german`), None for no name."""
+    if lowered in _NATIVE_NAMES:
+        return _NATIVE_NAMES[lowered]
+    return _codes_by_english_name().get(lowered)
+
+
+@lru_cache(maxsize=1)
+def _codes_by_english_name() -> dict[str, str]:
+    """{'german': 'de', ...} for every language lingua knows."""
+    from lingua import Language
+
+    return {language.name.lower(): language.iso_code_639_1.name.lower()
+            for language in Language.all()}
 
 
 @lru_cache(maxsize=1)
