@@ -107,3 +107,44 @@ BRIEF_TEXT = ("The harbour bridge was closed on Tuesday after a storm damaged tw
 NEWS_BRIEF_PAGE = (_HEAD.format(title=BRIEF_TITLE)
                    + f'<div class="content"><h1>{BRIEF_TITLE}</h1><p>{BRIEF_TEXT}</p></div>\n'
                    + _FOOTER)
+
+# A short story page of a small site: a "Home" link, a cookie notice, the article, a footer.
+# On a page this small trafilatura keeps what comes before the article, and "Home" was read
+# as the article's title.
+SHORT_STORY_TITLE = "Council delays the harbour bridge again"
+SHORT_STORY_TEXT = "The bridge will not open this year, the council said."
+SHORT_STORY_PAGE = f"""<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>{SHORT_STORY_TITLE} – Bay Courier</title></head>
+<body>
+<nav><a href="/">Home</a></nav>
+<div class="cookie-notice">We use cookies. <button>Accept</button></div>
+<article>
+  <h1>{SHORT_STORY_TITLE}</h1>
+  <p>{SHORT_STORY_TEXT}</p>
+</article>
+<footer><p>© 2024 Bay Courier</p></footer>
+</body>
+</html>
+"""
+
+# A longer story with its headline in the page header, above the <article> that holds its
+# text: trafilatura's text leaves the headline out, and the first paragraph read as the title
+LONGER_STORY_TEXT = ("The council has once more delayed the opening of the harbour bridge, "
+                     "blaming the weather. Critics call it a scandal that nobody will answer "
+                     "for.", "Work on the bridge began four years ago and was meant to end last "
+                             "spring.")
+HEADLINE_ABOVE_ARTICLE_PAGE = f"""<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><meta property="og:title" content="{SHORT_STORY_TITLE}">
+<title>Bay Courier</title></head>
+<body>
+<header><a href="/">Home</a><h1>{SHORT_STORY_TITLE}</h1></header>
+<article>
+  <p>{LONGER_STORY_TEXT[0]}</p>
+  <p>{LONGER_STORY_TEXT[1]}</p>
+</article>
+<footer><p>© 2024 Bay Courier</p></footer>
+</body>
+</html>
+"""

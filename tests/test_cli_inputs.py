@@ -11,10 +11,15 @@ import pytest
 from html_pages import (
     BRIEF_TEXT,
     BRIEF_TITLE,
+    HEADLINE_ABOVE_ARTICLE_PAGE,
     LINKS_ONLY_PAGE,
+    LONGER_STORY_TEXT,
     MENU_WORDS,
     NAVIGATION_PAGE,
     NEWS_BRIEF_PAGE,
+    SHORT_STORY_PAGE,
+    SHORT_STORY_TEXT,
+    SHORT_STORY_TITLE,
     article_lines,
     article_page,
     linked_article_page,
@@ -184,13 +189,30 @@ def test_html_page_of_a_few_links_is_an_error(tmp_path):
 @pytest.mark.parametrize(("page", "expected"), [
     (linked_article_page(), article_lines()),
     (NEWS_BRIEF_PAGE, [BRIEF_TITLE, BRIEF_TEXT]),
-], ids=["article with links", "brief without <article>"])
+    # "Home" (the nav link) was the first paragraph, so the title
+    (SHORT_STORY_PAGE, [SHORT_STORY_TITLE, SHORT_STORY_TEXT]),
+    # the headline was left out, so the first paragraph was the title
+    (HEADLINE_ABOVE_ARTICLE_PAGE, [SHORT_STORY_TITLE, *LONGER_STORY_TEXT]),
+], ids=["article with links", "brief without <article>", "short page with a Home link",
+        "headline above the <article>"])
 def test_html_articles_with_links_or_in_a_plain_div_are_analysed(tmp_path, page, expected):
     path = tmp_path / "page.html"
     path.write_text(page, encoding="utf-8")
     result = run_plens("analyze", "--format", "json", str(path))
     assert result.returncode == 0, result.stderr.decode()
     assert [p["text"] for p in json.loads(result.stdout)["paragraphs"]] == expected
+
+
+@pytest.mark.parametrize("suffix", [".htm", ".html"])
+def test_plain_text_named_as_a_web_page_is_read_as_text(tmp_path, suffix):
+    """A text file without any markup, saved as .htm, was 'no article text'."""
+    path = tmp_path / f"story{suffix}"
+    path.write_text(f"{SHORT_STORY_TITLE}\n{LONGER_STORY_TEXT[0]}\n{LONGER_STORY_TEXT[1]}\n",
+                    encoding="utf-8")
+    result = run_plens("analyze", "--format", "json", str(path))
+    assert result.returncode == 0, result.stderr.decode()
+    texts = [p["text"] for p in json.loads(result.stdout)["paragraphs"]]
+    assert texts == [SHORT_STORY_TITLE, *LONGER_STORY_TEXT]
 
 
 def test_endless_input_stops_at_the_limit():

@@ -87,6 +87,17 @@ def test_html_is_reduced_to_article_text():
     assert "<p>" not in text
 
 
+def test_a_site_name_is_not_taken_for_a_headline():
+    """Without an h1 or og:title the page's <title> (here the site's name) is not put first."""
+    page = ("<!DOCTYPE html><html><head><title>Bay Courier</title></head><body>"
+            "<nav><a href='/'>Home</a></nav><article><p>"
+            + "The storm flooded the harbour overnight. " * 4
+            + "</p><p>Residents were evacuated by the coast guard.</p></article></body></html>")
+    text = text_from_bytes(page.encode(), "page.html")
+    assert text.splitlines()[0].startswith("The storm flooded the harbour")
+    assert "Bay Courier" not in text
+
+
 def test_read_document_errors(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         read_document(tmp_path / "missing.txt")

@@ -222,26 +222,67 @@ def _too_many_control_characters(text: str) -> bool:
 
 
 def html_to_text(html: str) -> str:
-    """The article text of an HTML page (trafilatura), one paragraph per line; a page without
-    an article body (only menus, links, a footer) is an `InputError`."""
+    """The article text of an HTML page (trafilatura), one paragraph per line, its headline
+    first; a page without an article body (only menus, links, a footer) is an `InputError`."""
     import trafilatura
 
     text = trafilatura.extract(html, include_comments=False, include_tables=False)
-    if not text or not text.strip() or not _has_article_body(html):
+    precise = trafilatura.extract(html, include_comments=False, include_tables=False,
+                                  favor_precision=True)
+    if not text or not text.strip() or not _has_article_body(html, precise):
         raise InputError("no article text could be found in the HTML page")
-    return text
+    return _headline_first(text, _page_headline(html), precise or "")
 
 
-def _has_article_body(html: str) -> bool:
-    """Whether trafilatura finds an article body when it favours precision, and the page has
-    some words besides its links and navigation. Trafilatura's default extraction, which gives
-    the text, falls back to every word on the page when it finds no article: a page of menus
-    came out as its menu words (and on a small page, precision does not help)."""
+def _has_article_body(html: str, precise: str | None) -> bool:
+    """Whether trafilatura finds an article body when it favours precision (`precise`), and
+    the page has some words besides its links and navigation. Trafilatura's default
+    extraction, which gives the text, falls back to every word on the page when it finds no
+    article: a page of menus came out as its menu words (and on a small page, precision does
+    not help)."""
+    return bool(precise and precise.strip()) and _enough_words(_text_besides_navigation(html))
+
+
+def _page_headline(html: str) -> str | None:
+    """The article's headline: trafilatura's metadata title (og:title, the h1, the <title>
+    less the site's name) when the page shows it as an h1 or declares it as og:title, so that
+    a site name or a section's name is never taken for a headline."""
+    import lxml.etree
+    import lxml.html
     import trafilatura
 
-    body = trafilatura.extract(html, include_comments=False, include_tables=False,
-                               favor_precision=True)
-    return bool(body and body.strip()) and _enough_words(_text_besides_navigation(html))
+    metadata = trafilatura.extract_metadata(html)
+    title = " ".join((metadata.title or "").split()) if metadata else ""
+    if not title:
+        return None
+    try:
+        page = lxml.html.document_fromstring(html.encode("utf-8", errors="replace"),
+                                             parser=lxml.html.HTMLParser(encoding="utf-8"))
+    except (lxml.etree.ParserError, ValueError):
+        return None
+    shown = [" ".join(h1.text_content().split()) for h1 in page.iter("h1")]
+    declared = [" ".join((meta.get("content") or "").split())
+                for meta in page.xpath("//meta[@property='og:title' or @name='og:title']")]
+    return title if title in shown + declared else None
+
+
+def _headline_first(text: str, headline: str | None, precise: str) -> str:
+    """The text with the headline as its first line, as in the SemEval articles.
+
+    On a small page trafilatura's default extraction keeps what comes before the article
+    (a "Home" link, a cookie notice), which then read as the title: those lines go when its
+    precise extraction drops them too (a kicker it keeps stays). A headline outside the
+    extracted text (an h1 above the article element) is put first."""
+    if not headline:
+        return text
+    lines = text.split("\n")
+    at = next((i for i, line in enumerate(lines) if " ".join(line.split()) == headline), None)
+    if at is None:
+        return f"{headline}\n{text}"
+    article_lines = {line.strip() for line in precise.split("\n")}
+    if any(line.strip() in article_lines for line in lines[:at] if line.strip()):
+        return text
+    return "\n".join(lines[at:])
 
 
 # what a page says besides its article: links, menus, the site's header and footer, controls
@@ -312,9 +353,17 @@ def article_text(text: str, name: str | None = None) -> str:
         raise InputError(f"{name}: {error}" if name else str(error)) from None
 
 
+# a tag, a comment or a doctype: what any HTML page has and plain text hardly ever does
+_MARKUP = re.compile(r"<(?:[a-z][a-z0-9-]*[\s/>]|/[a-z][a-z0-9-]*\s*>|!--|!doctype)",
+                     re.IGNORECASE)
+
+
 def _is_html(name: str | None, text: str) -> bool:
+    """Whether to read the text as a page: its name ends in .html/.htm and it holds some
+    markup (a plain-text article saved under that name is read as text), or it begins as a
+    page does."""
     if name and Path(name).suffix.lower() in {".html", ".htm"}:
-        return True
+        return _MARKUP.search(text) is not None
     head = text.lstrip()[:200].lower()
     return head.startswith("<!doctype html") or head.startswith("<html")
 
