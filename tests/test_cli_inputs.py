@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from html_pages import (
@@ -551,6 +552,22 @@ def test_analyze_reads_the_articles_in_subfolders(tmp_path, project_example):
     assert result.returncode == 0, result.stderr.decode()
     ids = [json.loads(line)["id"] for line in result.stdout.decode().splitlines()]
     assert ids == ["column-2023", "column-2024"]
+
+
+def test_analyze_gives_files_of_one_name_in_subfolders_distinct_ids(tmp_path, project_example):
+    """a/x.txt and b/x.txt both had the id "x" (only `source` told them apart); they now take
+    the folders that tell them apart, as in `plens batch`, and a unique name keeps its id."""
+    for folder, name in (("a", "x.txt"), ("b", "x.txt"), ("b", "y.txt"), ("b", "y.md")):
+        (tmp_path / "articles" / folder).mkdir(parents=True, exist_ok=True)
+        (tmp_path / "articles" / folder / name).write_bytes(project_example.read_bytes())
+    (tmp_path / "z.txt").write_bytes(project_example.read_bytes())
+    result = run_plens("analyze", str(tmp_path / "articles"), str(tmp_path / "z.txt"),
+                       "-f", "json", "--summary")
+    assert result.returncode == 0, result.stderr.decode()
+    ids = {Path(item["source"]).relative_to(tmp_path).as_posix(): item["id"]
+           for item in json.loads(result.stdout)}
+    assert ids == {"articles/a/x.txt": "a/x", "articles/b/x.txt": "b/x",
+                   "articles/b/y.md": "y.md", "articles/b/y.txt": "y.txt", "z.txt": "z"}
 
 
 def test_lines_ending_in_cr_alone_are_paragraphs(tmp_path, project_example):

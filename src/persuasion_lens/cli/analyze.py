@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum
@@ -23,6 +24,7 @@ from persuasion_lens.cli.common import (
     warn,
 )
 from persuasion_lens.cli.output_checks import check_output_file
+from persuasion_lens.text.documents import Document
 from persuasion_lens.text.languages import normalise_language_code
 from persuasion_lens.text.reading import InputError, expand_paths, read_document
 
@@ -83,7 +85,7 @@ def analyze(
     if output is not None:
         _check_output(output, paths)
     single = len(paths) == 1
-    documents, read_failures = _each_or_skip(paths, read_document, single)
+    documents, read_failures = _each_or_skip(paths, _document_reader(paths), single)
     if not documents:
         fail("no article could be analysed")
     with error_console.status("loading the models…"):
@@ -103,6 +105,23 @@ def analyze(
     if failures:
         warn(f"{failures} of {len(paths)} inputs could not be analysed")
         raise typer.Exit(SOME_INPUTS_SKIPPED)
+
+
+def _document_reader(paths: list[str]) -> Callable[[str], Document]:
+    """`read_document` with ids unique in the run: a file's id is its name without suffix,
+    unless another file has that name too (`a/x.txt`, `b/x.txt` in the folders read), when
+    each takes the parent folders that tell them apart (`a/x`, `b/x`), as `plens batch` does."""
+    from persuasion_lens.batch.ids import unique_ids
+
+    ids = unique_ids((os.path.abspath(path), Path(path).stem) for path in paths if path != "-")
+
+    def read(path: str) -> Document:
+        document = read_document(path)
+        if path != "-":
+            document.doc_id = ids.get(os.path.abspath(path), document.doc_id)
+        return document
+
+    return read
 
 
 def _check_output(output: Path, inputs: list[str]) -> None:
