@@ -87,6 +87,11 @@ def test_search_and_export_commands(corpus, tmp_path):
     table = runner.invoke(app, ["search", "headline", "--db", corpus, "--limit", "2"])
     assert table.exit_code == 0 and "Headline" in table.output
     assert "showing the best 2 of 24 matching paragraphs" in " ".join(table.output.split())
+    listed = runner.invoke(app, ["search", "", "--db", corpus, "--technique", "loaded",
+                                 "--limit", "2"])
+    assert listed.exit_code == 0, listed.output
+    assert ("showing the first 2 of 57 matching paragraphs, in the order the articles were "
+            "stored") in " ".join(listed.output.split())
     output = tmp_path / "rows.csv"
     exported = runner.invoke(app, ["export", "--db", corpus, "-o", str(output)])
     assert exported.exit_code == 0, exported.output
@@ -437,7 +442,8 @@ def test_search_lists_every_match_a_page_at_a_time(corpus, monkeypatch):
     page = runner.invoke(app, ["search", "", "--db", corpus, "--offset", "10", "-n", "15"])
     assert page.exit_code == 0, page.output
     text = " ".join(page.output.split())
-    assert "showing matches 11–25 of 96 matching paragraphs (--offset 25 shows the next" in text
+    assert ("showing matches 11–25 of 96 matching paragraphs, in the order the articles were "
+            "stored (--offset 25 shows the next") in text
     listing = runner.invoke(app, ["search", "", "--db", corpus, "--all"])
     assert listing.exit_code == 0 and "\n96. " in listing.output
     assert "showing" not in listing.output
@@ -475,15 +481,22 @@ def test_search_text_is_lines_unless_a_page_goes_to_a_terminal(corpus, monkeypat
     assert f"{len(found)}. " in lines
 
 
-def test_web_corpus_page_says_how_to_get_every_match(corpus):
+def test_web_corpus_page_says_how_to_get_every_match(corpus, monkeypatch):
     from persuasion_lens.web.corpus import router
 
     web = FastAPI()
     web.state.db_url = corpus
     web.include_router(router)
     page = TestClient(web).get("/corpus", params={"q": "", "technique": "loaded"}).text
-    assert "The best 50 of " in page
+    # nothing is ranked without words: the page said "The best 50"
+    assert "The first 50 of 57 matching paragraphs, in the order the articles were stored (" \
+        in page and "The best" not in page
     assert "plens search &#x27;&#x27; --technique loaded --all --db …" in page
+    from persuasion_lens.web import corpus as corpus_web
+
+    monkeypatch.setattr(corpus_web, "RESULTS_SHOWN", 10)  # fewer than the 24 "headline" matches
+    ranked = TestClient(web).get("/corpus", params={"q": "headline"}).text
+    assert "The best 10 of 24 matching paragraphs (" in ranked
     assert ("href='/corpus/api/search?q=&amp;technique=loaded&amp;limit=500&amp;offset=50'"
             in page)
 

@@ -431,7 +431,11 @@ def search(
     """Find stored paragraphs by their words, with the techniques detected in them.
 
     JSON is one object: the matches under "results", "total" how many there are in all."""
-    from persuasion_lens.storage.queries import match_pattern, no_words_notice
+    from persuasion_lens.storage.queries import (
+        match_pattern,
+        no_words_notice,
+        ranks_by_relevance,
+    )
 
     filters = _filters(technique, category, outlet, lang, since, until, narrative)
     if notice := no_words_notice(query):
@@ -455,9 +459,10 @@ def search(
             print_page(page, match_pattern(query), first_number=offset + shown + 1)
             shown += len(page)
         total = _match_total(database, query, filters, offset, wanted, shown)
+        ranked = ranks_by_relevance(database, query)
     finally:
         database.dispose()
-    _print_search_footer(offset, shown, total)
+    _print_search_footer(offset, shown, total, ranked)
 
 
 def _search_pages(database, query: str, filters, offset: int,
@@ -486,7 +491,9 @@ def _match_total(database, query: str, filters, offset: int, limit: int | None,
     return offset + found if reached_the_end else count_matches(database, query, filters)
 
 
-def _print_search_footer(offset: int, shown: int, total: int) -> None:
+def _print_search_footer(offset: int, shown: int, total: int, ranked: bool = True) -> None:
+    from persuasion_lens.storage.queries import IN_STORED_ORDER
+
     if not shown:
         console.print("no matching paragraphs" + (
             f" after the first {offset:,} (there {'is' if total == 1 else 'are'} {total:,})"
@@ -494,11 +501,13 @@ def _print_search_footer(offset: int, shown: int, total: int) -> None:
         return
     if total <= offset + shown and not offset:
         return
-    matches = (f"the best {shown:,}" if not offset else
-               f"matches {offset + 1:,}–{offset + shown:,}")
+    matches = (f"matches {offset + 1:,}–{offset + shown:,}" if offset else
+               f"the best {shown:,}" if ranked else f"the first {shown:,}")
+    order = "" if ranked else f", {IN_STORED_ORDER}"
     more = (f" (--offset {offset + shown} shows the next, --all every one)"
             if total > offset + shown else "")
-    console.print(f"showing {matches} of {total:,} matching paragraphs{more}", style="dim")
+    console.print(f"showing {matches} of {total:,} matching paragraphs{order}{more}",
+                  style="dim")
 
 
 def _as_tables(limit: int | None) -> bool:

@@ -312,6 +312,17 @@ def search(db: Database, query: str, filters: Filters | None = None, limit: int 
     return rows
 
 
+# how unranked matches are ordered, in words (`ranks_by_relevance`)
+IN_STORED_ORDER = "in the order the articles were stored"
+
+
+def ranks_by_relevance(db: Database, query: str) -> bool:
+    """Whether `search` lists the matches best first: only for words searched in a database
+    with a full-text index. Otherwise (filters alone, or words matched without the index) they
+    come in the order the articles were stored, each article's paragraphs in order."""
+    return bool(query_terms(query)) and db.full_text and db.dialect in ("sqlite", "postgresql")
+
+
 def count_matches(db: Database, query: str, filters: Filters | None = None) -> int:
     """How many paragraphs `search` would find without a limit."""
     statement, _ = _search_statement(db, query, filters or Filters())

@@ -17,12 +17,14 @@ from fastapi.responses import HTMLResponse
 
 from persuasion_lens.storage.database import Database, open_database
 from persuasion_lens.storage.queries import (
+    IN_STORED_ORDER,
     Filters,
     count_matches,
     load_article,
     match_pattern,
     narrative_summary,
     no_words_notice,
+    ranks_by_relevance,
     search,
     stats,
 )
@@ -218,7 +220,8 @@ def corpus_page(
         f"{counted(data['paragraphs'], 'paragraph')} · "
         f"{data['paragraphs_with_techniques']:,} with techniques · "
         f"{counted(data['techniques'], 'detection')}</p></section>"
-        + (_results(results, values, total, offset) if results is not None else _HOW_TO_LIST)
+        + (_results(results, values, total, offset, ranks_by_relevance(db, q))
+           if results is not None else _HOW_TO_LIST)
         + charts
     )
     return HTMLResponse(_corpus_page(body))
@@ -276,9 +279,10 @@ def _highlight(text: str, pattern: re.Pattern[str] | None) -> str:
 
 
 def _results(rows: list[dict[str, Any]], values: dict[str, Any], total: int,
-             offset: int = 0) -> str:
+             offset: int = 0, ranked: bool = True) -> str:
     """The results table of the matches from `offset` on and links to the pages before and
-    after it; `values` are the form's (the query "q" and the filters)."""
+    after it; `values` are the form's (the query "q" and the filters), `ranked` whether the
+    matches come best first."""
     from persuasion_lens.taxonomy import technique as technique_info
 
     if not rows:
@@ -301,7 +305,7 @@ def _results(rows: list[dict[str, Any]], values: dict[str, Any], total: int,
             f"<small>{meta} · ¶{row['paragraph_index'] + 1}</small></td>"
             f"<td>{_highlight(row['text'], pattern)}</td><td>{hits}</td></tr>"
         )
-    return ("<section><h2>Results</h2>" + _shown(values, total, offset, len(rows))
+    return ("<section><h2>Results</h2>" + _shown(values, total, offset, len(rows), ranked)
             + "<table><tr><th>Article</th><th>Paragraph</th><th>Techniques</th></tr>"
             + "".join(items) + "</table>" + _page_links(values, total, offset, len(rows))
             + "</section>")
@@ -320,14 +324,17 @@ def _none_found(values: dict[str, Any], total: int, offset: int) -> str:
             f"{escape(search_link(values))}'>The first page</a>.")
 
 
-def _shown(values: dict[str, Any], total: int, offset: int, shown: int) -> str:
-    """Which of the matches the table shows, and how to get them all."""
+def _shown(values: dict[str, Any], total: int, offset: int, shown: int,
+           ranked: bool = True) -> str:
+    """Which of the matches the table shows, in what order, and how to get them all."""
     matches = counted(total, "matching paragraph")
     if not offset and total <= shown:
         return f"<p>{matches}.</p>"
-    which = (f"The best {shown:,}" if not offset else
-             f"Matches {offset + 1:,}–{offset + shown:,}")
-    return f"<p>{which} of {matches} ({_all_results_hint(values, offset + shown)}).</p>"
+    which = (f"Matches {offset + 1:,}–{offset + shown:,}" if offset else
+             f"The best {shown:,}" if ranked else f"The first {shown:,}")
+    order = "" if ranked else f", {IN_STORED_ORDER}"
+    return (f"<p>{which} of {matches}{order} "
+            f"({_all_results_hint(values, offset + shown)}).</p>")
 
 
 def _page_links(values: dict[str, Any], total: int, offset: int, shown: int) -> str:
