@@ -163,8 +163,9 @@ def subtask3(
     model: str | None = typer.Option(None, "--model", help="Technique model folder, "
                                      f"{OTHER_MODELS}."),
 ) -> None:
-    """Write `<ID>\\t<line>\\t<techniques>` for every non-empty line of every article; files
-    that cannot be read are left out, each with a warning, and the exit status is then 1."""
+    """Write `<ID>\\t<line>\\t<techniques>` for every non-empty line of every article.
+
+    Files that cannot be read are left out, each with a warning; the exit status is then 1."""
     from persuasion_lens.models import registry
 
     articles = read_article_folder(articles_dir, lang)

@@ -47,8 +47,9 @@ def _read_documents(directory: str, lang: str | None) -> ArticleFolder:
 @user_errors_are_one_line
 def narratives(directory: str = _DIR, output: Path | None = _OUT,
                lang: str | None = _LANG) -> None:
-    """Narratives and subnarratives of every document in DIR (subtask-2 format); files that
-    cannot be read are left out, each with a warning, and the exit status is then 1."""
+    """Narratives and subnarratives of every document in DIR (subtask-2 format).
+
+    Files that cannot be read are left out, each with a warning; the exit status is then 1."""
     from persuasion_lens.models.narratives import load_default_narrative_model
 
     documents = _read_documents(directory, lang)
@@ -96,9 +97,9 @@ def _read_mentions(path: Path, documents: dict[str, Document]):
 @user_errors_are_one_line
 def roles(directory: str = _DIR, mentions: Path | None = _MENTIONS,
           output: Path | None = _OUT, lang: str | None = _LANG) -> None:
-    """Main and fine role of every entity mention (subtask-1 format, end offsets inclusive);
-    files that cannot be read are left out, each with a warning, and the exit status is then
-    1."""
+    """Main and fine role of every entity mention (subtask-1 format, end offsets inclusive).
+
+    Files that cannot be read are left out, each with a warning; the exit status is then 1."""
     from persuasion_lens.models.narratives import load_default_narrative_model
 
     documents = _read_documents(directory, lang)

@@ -254,8 +254,9 @@ def semeval_spans_command(
     model: Annotated[str | None, typer.Option("--model", help="A technique model folder; a "
                      "transformer trained with spans places techniques itself.")] = None,
 ) -> None:
-    """Write `<ID>\\t<technique>\\t<start>\\t<end>` lines (offsets into the article file);
-    files that cannot be read are left out, each with a warning, and the exit status is then 1."""
+    """Write `<ID>\\t<technique>\\t<start>\\t<end>` lines (offsets into the article file).
+
+    Files that cannot be read are left out, each with a warning; the exit status is then 1."""
     articles = read_article_folder(articles_dir, language)
     documents = articles.documents
     try:
