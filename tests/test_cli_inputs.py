@@ -451,6 +451,10 @@ def test_html_as_a_flag_points_to_the_format_option(tmp_path):
     (["search", "-f", "csv", "x"], "(see 'plens search --help')"),
     (["semeval", "st3", "."], "Missing option '--output'"),
     (["bogus"], "No such command 'bogus'. (see 'plens --help')"),
+    (["--bogus"], "No such option: --bogus (see 'plens --help')"),
+    # an option without its value pointed to 'plens --help' (Click's parser gives no context)
+    (["analyze", "-o"], "Option '-o' requires an argument. (see 'plens analyze --help')"),
+    (["semeval", "st3", ".", "-o"], "(see 'plens semeval st3 --help')"),
 ])
 def test_a_bad_option_or_argument_is_one_error_line(args, fragment):
     """Click drew a box of five lines (Usage, Try, the box) for every usage error."""

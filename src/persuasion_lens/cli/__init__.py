@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
 from rich.markup import escape
@@ -36,7 +36,7 @@ def _handle_click_error(error: Exception) -> None:
     """Exit as Click's standalone mode would, with one line instead of its box; return for an
     exception that is not Click's."""
     kinds = {kind.__name__ for kind in type(error).__mro__}
-    context = getattr(error, "ctx", None)
+    context = getattr(error, "ctx", None) or _parsing_context(error)
     if "NoArgsIsHelpError" in kinds:  # `plens` alone: the help, as before
         _show_help(error)
         sys.exit(error.exit_code)  # type: ignore[attr-defined]
@@ -49,6 +49,20 @@ def _handle_click_error(error: Exception) -> None:
     if "Abort" in kinds:  # Ctrl-C or end of input outside a command's own handling
         error_console.print("interrupted")
         sys.exit(130)
+
+
+def _parsing_context(error: Exception) -> Any:
+    """The context of the command whose arguments were being parsed when `error` was raised,
+    for the errors Click's parser raises without one (an option missing its value, `-o` at
+    the end): the innermost `ctx` on the error's way up, else None."""
+    found = None
+    traceback = error.__traceback__
+    while traceback is not None:
+        candidate = traceback.tb_frame.f_locals.get("ctx")
+        if hasattr(candidate, "command_path"):
+            found = candidate
+        traceback = traceback.tb_next
+    return found
 
 
 def _show_help(error: Exception) -> None:
