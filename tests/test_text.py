@@ -183,8 +183,10 @@ def test_language_codes():
     assert normalise_language_code("GE") == "de"
     assert normalise_language_code("po") == "pl"
     assert normalise_language_code("ru") == "ru"
+    assert normalise_language_code("English") == "en"  # a name, as feeds give it
+    assert normalise_language_code("pt_BR") == "pt"
     with pytest.raises(ValueError):
-        normalise_language_code("english")
+        normalise_language_code("elvish")
     assert detect_language("12345 !!! ---") is None
 
 
