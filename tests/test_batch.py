@@ -971,6 +971,25 @@ def test_corrected_metadata_updates_the_stored_article_in_place(tmp_path, db_url
         db.dispose()
 
 
+def test_an_input_of_fewer_columns_erases_no_stored_metadata(tmp_path, db_url):  # noqa: F811
+    """The same articles read again from an export without outlets, dates and titles: what
+    was stored stays, and nothing counts as updated."""
+    rows = article_rows(6)
+    path = write_jsonl(tmp_path / "feed.jsonl", rows)
+    db = open_database(db_url)
+    try:
+        run_batch([str(path)], db, analyzer_spec(), batch_size=4)
+        before = _metadata(db)
+        assert any(value[2] for value in before.values())  # outlets were stored
+        bare = write_jsonl(tmp_path / "bare.jsonl",
+                           [{"id": row["id"], "text": row["text"]} for row in rows])
+        summary = run_batch([str(bare)], db, analyzer_spec(), batch_size=4)
+        assert (summary.skipped, summary.metadata_updated) == (6, 0)
+        assert _metadata(db) == before
+    finally:
+        db.dispose()
+
+
 def test_the_summary_says_which_articles_had_their_metadata_updated(tmp_path):
     path = write_jsonl(tmp_path / "feed.jsonl", article_rows(6))
     command = ["batch", str(path), "--db", f"sqlite:///{tmp_path / 'c.db'}", "--no-progress",

@@ -92,20 +92,15 @@ METADATA_FIELDS = ("title", "outlet", "url", "published")
 
 def stored_metadata(db: Database, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
     """The metadata of these stored articles: {key: {"external_id", "title", "outlet", "url",
-    "published", "first_paragraph"}} (the first paragraph's text: the title of an article
-    whose input gives none)."""
+    "published"}}."""
     keys = list(dict.fromkeys(keys))
-    first_paragraph = (select(paragraphs.c.text)
-                       .where(paragraphs.c.article_id == articles.c.id)
-                       .order_by(paragraphs.c.paragraph_index).limit(1).scalar_subquery())
     found: dict[str, dict[str, Any]] = {}
     with db.engine.connect() as connection:
         for start in range(0, len(keys), _KEY_CHUNK):
             chunk = keys[start:start + _KEY_CHUNK]
             for row in connection.execute(
                 select(articles.c.key, articles.c.external_id,
-                       *(articles.c[name] for name in METADATA_FIELDS),
-                       first_paragraph.label("first_paragraph"))
+                       *(articles.c[name] for name in METADATA_FIELDS))
                 .where(articles.c.key.in_(chunk))
             ):
                 found[row.key] = dict(row._mapping)
@@ -113,21 +108,18 @@ def stored_metadata(db: Database, keys: Iterable[str]) -> dict[str, dict[str, An
 
 
 def changed_metadata(item: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
-    """The metadata fields of `item` (a payload of `batch.runner`) that differ from those of
-    the stored article with its key, as they would be stored ({} when none differ). Only an
-    article stored under the item's own id may change: the same text stored under another id
-    (one an older version gave it, or another row of an input without ids) is left as is."""
+    """The metadata fields that `item` (a payload of `batch.runner`) gives otherwise than the
+    stored article with its key, as they would be stored ({} when none differ). A field the
+    item leaves empty keeps its stored value: an export of fewer columns, or a feed that drops
+    a field, never erases what was stored. Only an article stored under the item's own id may
+    change: the same text stored under another id (one an older version gave it, or another
+    row of an input without ids) is left as is."""
     if stored.get("external_id") != item.get("external_id"):
         return {}
-    wanted = _metadata_values(item, stored.get("first_paragraph") or "")
-    return {name: value for name, value in wanted.items() if stored.get(name) != value}
-
-
-def _metadata_values(item: dict[str, Any], first_paragraph: str) -> dict[str, Any]:
-    """The metadata columns as `_article_row` fills them in."""
-    return {"title": item.get("title") or first_paragraph[:500] or None,
-            "outlet": item.get("outlet"), "url": item.get("url"),
-            "published": _as_date(item.get("published"))}
+    given = {"title": item.get("title"), "outlet": item.get("outlet"), "url": item.get("url"),
+             "published": _as_date(item.get("published"))}
+    return {name: value for name, value in given.items()
+            if value not in (None, "") and stored.get(name) != value}
 
 
 def _update_metadata(connection: Connection, updates: Sequence[dict[str, Any]]) -> int:
