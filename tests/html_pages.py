@@ -148,3 +148,16 @@ HEADLINE_ABOVE_ARTICLE_PAGE = f"""<!DOCTYPE html>
 </body>
 </html>
 """
+
+
+def report_tips(page: str) -> list[list[dict]]:
+    """What each highlight of a standalone report page (reporting/html.py) tells in its tip:
+    the page's one table of span details, looked up by the numbers each highlight names."""
+    import html
+    import json
+    import re
+
+    table = re.search(r"<script type='application/json' id='tips'>(.*?)</script>", page, re.DOTALL)
+    details = json.loads(table.group(1)) if table else []
+    return [[details[int(number)] for number in html.unescape(found).split()]
+            for found in re.findall(r"data-spans='([^']*)'", page)]

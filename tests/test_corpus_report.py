@@ -10,6 +10,7 @@ import pytest
 from corpus_helpers import analyzer_spec, article_rows, real_model_available, write_jsonl
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from html_pages import report_tips
 from typer.testing import CliRunner
 
 from persuasion_lens.batch import run_batch
@@ -904,7 +905,6 @@ def test_a_technique_no_article_uses_is_not_taken_for_missing_narratives(narrati
 def test_article_pages_keep_the_letters_of_their_highlight_tips():
     """Each highlight's tip data escaped every non-ASCII letter as \\uXXXX (6 bytes for a
     Cyrillic letter's 2), on every highlight: the tips now hold the letters as they are."""
-    import html as html_module
 
     from persuasion_lens.pipeline.results import (
         ArticleResult,
@@ -921,8 +921,7 @@ def test_article_pages_keep_the_letters_of_their_highlight_tips():
         0, 0, len(text), text, [TechniqueHit("Loaded_Language", "Manipulative wording", 0.7)],
         [span])])
     page = render_html([result])
-    tips = [json.loads(html_module.unescape(found))
-            for found in re.findall(r"data-spans='([^']*)'", page)]
+    tips = report_tips(page)
     assert tips == [[{"label": "Loaded language", "category": "Manipulative wording",
                       "confidence": "0.70", "explanation": "Loaded language: here “коррупционное”",
                       "loose": False}]]

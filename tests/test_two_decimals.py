@@ -63,7 +63,7 @@ def test_the_html_reports():
     for name, page in pages.items():
         assert f"<b>Genre</b> {GENRE}" in page, name
         assert f"<b>Frames</b> {FRAMES}" in page, name
-        tags = re.findall(r"<span class='tag'[^>]*>([^<]*)</span>", page)
+        tags = re.findall(r"<a class='tag[^>]*>([^<]*)</a>", page)
         assert tags == TAGS * 2, name
 
 

@@ -577,13 +577,13 @@ def test_corpus_charts_stay_readable_and_legends_clear_of_the_plot(browser, narr
 
 
 @contextmanager
-def _report_in_window(browser, tmp_path, results):
+def _report_in_window(browser, tmp_path, results, width: int = 1000, height: int = 600):
     """The standalone HTML page of `results`, opened in a 1000 x 600 window."""
     from persuasion_lens.reporting.html import render_html
 
     page_file = tmp_path / "report.html"
     page_file.write_text(render_html(results), encoding="utf-8")
-    context = browser.new_context(viewport={"width": 1000, "height": 600})
+    context = browser.new_context(viewport={"width": width, "height": height})
     try:
         page = context.new_page()
         page.goto(page_file.as_uri())
@@ -601,7 +601,7 @@ def test_report_page_wraps_long_words_and_keeps_tips_in_the_window(browser, anal
     result = analyzer.analyze_text("\n".join(lines), lang="en")
     with _report_in_window(browser, tmp_path, [result]) as page:
         assert page.evaluate("document.documentElement.scrollWidth") <= 1000
-        marks = page.locator("mark")
+        marks = page.locator("mark[data-spans]")
         assert marks.count() > 0
         last = marks.nth(marks.count() - 1)
         last.scroll_into_view_if_needed()
@@ -631,17 +631,20 @@ def test_report_highlights_are_reached_with_tab_and_show_their_tip(browser, anal
     lines = ["These corrupt traitors are destroying our great nation!"] * 15
     result = analyzer.analyze_text("\n".join(lines), lang="en")
     with _report_in_window(browser, tmp_path, [result]) as page:
-        marks = page.locator("mark")
+        marks = page.locator("mark[data-spans]")
         assert marks.count() >= 10  # more than a window holds: Tab scrolls down to the last
         flipped = 0
         for index in range(marks.count()):
             page.keyboard.press("Tab")
+            while page.evaluate("document.activeElement.matches('.tag')"):
+                page.keyboard.press("Tab")  # a paragraph's tags lead to its definitions
             mark = marks.nth(index)
             assert mark.evaluate("m => m === document.activeElement")
             assert mark.get_attribute("tabindex") == "0"
             assert mark.get_attribute("aria-describedby") == "tip"  # read out with the words
             _tip_beside(page, mark)
-            label = json.loads(mark.get_attribute("data-spans"))[0]["label"]
+            label = page.evaluate("m => TIPS[+m.dataset.spans.split(' ')[0]].label",
+                                  mark.element_handle())
             assert label in page.locator("#tip").inner_text()
             flipped += page.locator("#tip").bounding_box()["y"] < mark.bounding_box()["y"]
         assert flipped  # the last marks sit at the window's bottom edge: their tips go above
@@ -666,12 +669,170 @@ def test_report_tips_show_explanations_as_text(browser, analyzer, tmp_path):
         for span in paragraph["spans"]:
             span["explanation"] = planted
     with _report_in_window(browser, tmp_path, [result_from_dict(posted)]) as page:
-        page.locator("mark").first.focus()
+        page.locator("mark[data-spans]").first.focus()
         tip = page.locator("#tip")
         assert planted in tip.inner_text()
         assert tip.locator("img, b:has-text('bold')").count() == 0
         page.wait_for_timeout(200)  # an image that fails to load fires onerror soon after
         assert page.title() != "injected"
+
+
+def _overlapping_result(count: int = 12, words: int = 90):
+    """One long paragraph with `count` techniques on overlapping words (the German articles
+    of the SemEval data have up to 12 on the same words), each with a long explanation."""
+    from persuasion_lens.pipeline.results import (
+        ArticleResult,
+        ParagraphResult,
+        SpanHit,
+        TechniqueHit,
+    )
+    from persuasion_lens.taxonomy import TECHNIQUE_NAMES, category_of, technique
+
+    text = " ".join(["Diese korrupten Verräter zerstören unsere große Nation"] * (words // 7))
+    names = TECHNIQUE_NAMES[:count]
+    why = "— here “Verräter”, “korrupten”, “zerstören” weighed most."
+    spans = [SpanHit(3 * n, len(text) - 3 * n, text[3 * n:len(text) - 3 * n], name,
+                     category_of(name), 0.6,
+                     f"{technique(name).label}: {technique(name).definition} {why}")
+             for n, name in enumerate(names)]
+    hits = [TechniqueHit(name, category_of(name), 0.7) for name in names]
+    return ArticleResult("de", [ParagraphResult(0, 0, len(text), text, hits, spans)])
+
+
+# the highlights of a report page as its script reads them: offsets, words and tip details
+_REPORT_MARKS = """() => [...document.querySelectorAll('mark[data-spans]')].map(m => ({
+    start: +m.dataset.start, end: +m.dataset.end, text: m.textContent,
+    tips: m.dataset.spans.split(' ').map(i => TIPS[+i])}))"""
+
+
+@pytest.mark.parametrize("language, article", [("ru", "article2489.txt"),
+                                               ("po", "article25113.txt"),
+                                               ("ge", "article22136.txt")])
+def test_report_highlights_match_the_json_spans_and_the_page_stays_small(
+        browser, analyzer, data_dir, tmp_path, language, article):
+    """Russian, Polish and German articles of 85, 79 and 64 paragraphs: each highlight holds
+    the words of its offsets, and every span's words are highlighted with it, no more, no less.
+    Every highlight repeated the tip details of all the spans over it: the German page was
+    859 kB for a 31 kB article (27 times); each span's details are in the page once now."""
+    path = data_dir / "semeval2023-task3" / language / "train-articles-subtask-3" / article
+    text = path.read_text(encoding="utf-8")
+    result = analyzer.analyze_text(text)
+    spans = [s for p in result.paragraphs for s in p.spans]
+    assert len(result.paragraphs) > 60 and len(spans) > 90
+    with _report_in_window(browser, tmp_path, [result]) as page:
+        size = (tmp_path / "report.html").stat().st_size
+        assert size < 9 * len(text.encode("utf-8")), size
+        marks = page.evaluate(_REPORT_MARKS)
+    for mark in marks:
+        assert mark["text"] == text[mark["start"]:mark["end"]]
+    for span in spans:
+        covered = {i for mark in marks
+                   if mark["start"] >= span.start and mark["end"] <= span.end
+                   and any(t["explanation"] == span.explanation for t in mark["tips"])
+                   for i in range(mark["start"], mark["end"])}
+        assert covered == set(range(span.start, span.end)), (span.technique, span.start)
+
+
+def test_a_report_tip_of_many_techniques_fits_a_phone_and_keeps_the_pointer(browser, tmp_path):
+    """Twelve techniques on the same words made a tip 1,700 px tall in a 700 px window: it
+    covered the words and ran off the window, past reach. It now stays beside the words and
+    scrolls, and the pointer can move onto it (to scroll it) without closing it."""
+    with _report_in_window(browser, tmp_path, [_overlapping_result()], 390, 700) as page:
+        words = page.locator("mark[data-spans]").nth(11)  # the words under all twelve
+        words.focus()
+        tip = page.locator("#tip")
+        assert tip.locator("b").count() == 12
+        box, marked = tip.bounding_box(), words.bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 700
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+        assert box["y"] >= marked["y"] + marked["height"] or box["y"] + box["height"] <= marked["y"]
+        assert tip.evaluate("t => t.scrollHeight > t.clientHeight")
+        page.evaluate("document.activeElement.blur()")
+        line = words.evaluate("m => { const r = m.getClientRects()[0]; return [r.x, r.y]; }")
+        page.mouse.move(line[0] + 5, line[1] + 5)  # the words' first line
+        assert tip.is_visible()
+        box = tip.bounding_box()
+        page.mouse.move(box["x"] + 20, box["y"] + 20, steps=4)
+        page.mouse.wheel(0, 200)
+        page.wait_for_timeout(500)
+        assert tip.is_visible() and tip.evaluate("t => t.scrollTop") > 0
+        page.mouse.move(2, 2)
+        page.wait_for_timeout(500)
+        assert not tip.is_visible()
+
+
+def test_report_explains_its_highlights_and_every_technique_found(browser, analyzer, tmp_path,
+                                                                  project_example):
+    """The page's only explanations were tooltips (a tag's title, a highlight's tip): nothing
+    on a phone or a printout, and nothing said what a double or dotted underline means. A key
+    says it, and every technique found has its definition at the end, where its tags lead."""
+    from persuasion_lens.taxonomy import technique
+
+    result = analyzer.analyze_text(project_example.read_text(encoding="utf-8"))
+    found = {hit.technique for p in result.paragraphs for hit in p.techniques}
+    assert found
+    with _report_in_window(browser, tmp_path, [result]) as page:
+        key = page.locator(".key")
+        for words in ("solid underline", "double underline", "dotted underline", "loosely placed"):
+            assert words in key.inner_text()
+        glossary = page.locator("section.glossary")
+        assert glossary.locator("h2").inner_text() == "Techniques found in this article"
+        for name in found:
+            entry = glossary.locator(f"dt[id$='-{name}']")
+            assert technique(name).label in entry.inner_text()
+            assert technique(name).definition in entry.locator("+ dd").inner_text()
+        tags = page.locator(".tags .tag")
+        assert tags.count() == sum(len(p.techniques) for p in result.paragraphs)
+        page.locator("mark[data-spans]").last.focus()
+        page.keyboard.press("Tab")  # from the words to the tags under them
+        tag = page.evaluate_handle("document.activeElement")
+        assert tag.evaluate("t => t.matches('.tags .tag')")
+        label = tag.evaluate("t => t.textContent")
+        page.keyboard.press("Enter")
+        target = page.locator("dt:target")
+        assert target.count() == 1 and label.rsplit(" ", 1)[0] in target.inner_text()
+        assert 0 <= target.bounding_box()["y"] < 600
+
+
+def test_report_prints_its_colours_and_no_tip(browser, analyzer, tmp_path, project_example):
+    """Printed, the legend's and the tags' white words lost their coloured background (a
+    browser leaves backgrounds out) and read grey on white, and a tip shown stayed on the
+    page. Their colours are kept in print now, the tip is left out, a paragraph is not cut."""
+    result = analyzer.analyze_text(project_example.read_text(encoding="utf-8"))
+    with _report_in_window(browser, tmp_path, [result]) as page:
+        page.locator("mark[data-spans]").first.focus()
+        page.emulate_media(media="print")
+        adjust = "e => getComputedStyle(e).printColorAdjust"
+        for selector in (".legend .chip", ".tags .tag", "mark[data-spans]"):
+            assert page.locator(selector).first.evaluate(adjust) == "exact", selector
+        first = page.locator("p.par").first
+        assert first.evaluate("e => getComputedStyle(e).breakInside") == "avoid"
+        assert not page.locator("#tip").is_visible()
+
+
+def test_report_warnings_stand_out_and_the_text_gets_a_phones_width(browser, analyzer, tmp_path):
+    """The warnings (a language without a model, a short text) came last in the header, in
+    plain orange words under the list of rarely reported techniques; on a 390 px phone the
+    margins left the article 312 px. The warnings now come first, boxed; the text gets 350."""
+    text = ("Noticia\nEl gobierno corrupto quiere destruir todo lo que amamos. Los traidores "
+            "mienten cada día y nadie hace nada. ¡Actúa ahora antes de que sea tarde!")
+    result = analyzer.analyze_text(text, lang="es")
+    assert len(result.warnings) >= 2 and result.rarely_reported_note()
+    with _report_in_window(browser, tmp_path, [result], 390, 844) as page:
+        warnings = page.locator(".warn")
+        assert warnings.count() == len(result.warnings)
+        box = warnings.last.bounding_box()
+        warnings_end = box["y"] + box["height"]
+        for later in (".legend", ".rarely"):
+            assert warnings_end <= page.locator(later).bounding_box()["y"]
+        background = warnings.first.evaluate("w => getComputedStyle(w).backgroundColor")
+        assert background != "rgba(0, 0, 0, 0)"
+        assert warnings_end <= 844  # in the first screen
+        paragraph = page.locator("p.par").last
+        inner = paragraph.evaluate("p => { const s = getComputedStyle(p); return p.clientWidth"
+                                   " - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight); }")
+        assert inner >= 340
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
 # ---------- keyboard, screen readers, small screens, contrast: one analysed page ----------

@@ -12,9 +12,10 @@ from persuasion_lens.pipeline.results import (
     LOOSE_PLACEMENT_MEANING,
     ArticleResult,
     ParagraphResult,
+    SpanHit,
 )
 from persuasion_lens.reporting.highlight import segments
-from persuasion_lens.taxonomy import CATEGORIES, category, technique
+from persuasion_lens.taxonomy import CATEGORIES, CATEGORY_NAMES, technique
 from persuasion_lens.text.languages import language_name
 from persuasion_lens.text.wording import two_decimals
 
@@ -26,22 +27,37 @@ h1{font-size:1.3rem;margin:0 0 8px}
 .meta span{margin-right:18px}
 .legend{display:flex;flex-wrap:wrap;gap:8px;margin:12px 0}
 .legend .chip{border-radius:12px;padding:2px 10px;font-size:.85rem;color:#fff}
+.key{font-size:.85rem;line-height:1.8;color:#444;margin:0 0 8px}
+.key mark{cursor:default;--c:#555;--bg:#5552}
 p.par{background:#fff;border:1px solid #e6e6e6;border-radius:6px;padding:10px 14px;line-height:1.6;margin:8px 0;overflow-wrap:anywhere}
 p.par .num{color:#6e6e6e;font-size:.75rem;margin-right:6px}
 .tags{margin:-4px 0 10px 14px;font-size:.8rem}
-.tags .tag{display:inline-block;border-radius:10px;padding:1px 8px;margin:2px 4px 2px 0;color:#fff}
+.tags .tag{display:inline-block;border-radius:10px;padding:1px 8px;margin:2px 4px 2px 0;color:#fff;background:var(--c);text-decoration:none}
+.tags .tag:focus-visible{outline:2px solid #1d1d1f;outline-offset:2px}
 mark{background:none;border-bottom:3px solid var(--c);background-color:var(--bg);cursor:pointer;padding:0 1px}
 mark.nested{border-bottom-style:double}
 mark.loose{border-bottom-style:dotted;background-color:transparent}
 mark:focus-visible{outline:2px solid var(--c);outline-offset:2px}
-#tip{position:fixed;max-width:380px;background:#222;color:#fff;padding:10px 12px;border-radius:6px;font-size:.85rem;display:none;z-index:5;box-shadow:0 2px 10px rgba(0,0,0,.3)}
+section.glossary{background:#fff;border:1px solid #ddd;border-radius:8px;padding:12px 20px;margin:18px 0}
+section.glossary h2{font-size:1.1rem;margin:4px 0 8px}
+section.glossary dt{font-weight:600;margin-top:10px;border-left:4px solid var(--c);padding-left:8px}
+section.glossary dt small{font-weight:400;color:#555}
+section.glossary dd{margin:2px 0 0 12px}
+section.glossary dt:target{background:#fff6d6}
+#tip{position:fixed;box-sizing:border-box;max-width:min(400px,calc(100vw - 8px));overflow:auto;background:#222;color:#fff;padding:10px 12px;border-radius:6px;font-size:.85rem;display:none;z-index:5;box-shadow:0 2px 10px rgba(0,0,0,.3)}
 #tip b{display:block}
-.warn{color:#a15c00}
+.warn{color:#7a4b00;background:#fff6e5;border:1px solid #f0d9a8;border-radius:6px;padding:6px 10px;margin:8px 0}
 .rarely{color:#666;font-size:.85rem;margin:4px 0 8px}
 footer{color:#666;font-size:.8rem;margin:20px 0}
 nav.back{margin:0 0 12px}
 dl.source{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0 0 12px;overflow-wrap:anywhere}
 dl.source dt{font-weight:600}dl.source dd{margin:0}
+@media (max-width:600px){main{padding:12px 8px}header.article{padding:12px}p.par{padding:8px 10px}
+ .tags{margin-left:6px}section.glossary{padding:10px 12px}}
+@media print{body{background:#fff}main{max-width:none;padding:0}#tip{display:none!important}
+ .chip,.tag,mark,section.glossary dt,.warn{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+ p.par{break-inside:avoid}.tags{break-before:avoid}header.article,p.par,section.glossary{border-color:#bbb}
+ section.glossary dt{break-after:avoid}}
 """
 
 LOOSE_TIP = f"Loosely placed: {LOOSE_PLACEMENT_MEANING}."
@@ -49,50 +65,98 @@ LOOSE_TIP = f"Loosely placed: {LOOSE_PLACEMENT_MEANING}."
 _SCRIPT = """
 const tip=document.getElementById('tip');
 const LOOSE=%s;
-// the tip at x, below the words (or above them where the window ends); it is pinned to the window
-function place(x,below,above){const w=tip.offsetWidth,h=tip.offsetHeight,end=window.innerHeight-4;
+// every highlight's explanations, once per page: a highlight names its spans by number
+const TIPS=JSON.parse(document.getElementById('tips').textContent);
+// the tip beside the words: below them, or above where there is more room; a tip taller than
+// that room scrolls, so that it never covers the words or runs off the window
+function place(x,below,above){tip.style.maxHeight='';
+ const end=window.innerHeight-4,roomBelow=end-below,roomAbove=above-4,h=tip.offsetHeight;
+ const under=h<=roomBelow||(h>roomAbove&&roomBelow>=roomAbove);
+ const room=under?roomBelow:roomAbove;
+ if(h>room)tip.style.maxHeight=Math.max(room,60)+'px';
+ const w=tip.offsetWidth,top=under?below:above-tip.offsetHeight;
  tip.style.left=Math.max(4,Math.min(x,window.innerWidth-w-4))+'px';
- const top=below+h<=end?below:above-h>=4?above-h:Math.max(4,Math.min(below,end-h));
- tip.style.top=top+'px';}
+ tip.style.top=Math.max(4,Math.min(top,end-tip.offsetHeight))+'px';}
 function node(tag,text,cls){const n=document.createElement(tag);n.textContent=text;if(cls)n.className=cls;return n;}
 // built as text: a result posted to /api/report.html brings its own explanations
-function showTip(el){const spans=JSON.parse(el.dataset.spans);
+function showTip(el){clearTimeout(hiding);const spans=el.dataset.spans.split(' ').map(i=>TIPS[+i]);
  tip.replaceChildren(...spans.flatMap((s,i)=>[...(i?[document.createElement('hr')]:[]),
   node('b',`${s.label} · ${s.category} · ${s.confidence}`),
   document.createTextNode(s.explanation),...(s.loose?[node('i',' '+LOOSE,'loose-note')]:[])]));
- tip.style.display='block';}
-function hideTip(){tip.style.display='none';}
+ tip.style.display='block';tip.scrollTop=0;}
+let hiding=0;
+function hideTip(){clearTimeout(hiding);tip.style.display='none';}
+// the pointer may cross from the words to their tip (to scroll a long one) without losing it
+function hideSoon(){clearTimeout(hiding);hiding=setTimeout(hideTip,300);}
 function atPointer(m,e){showTip(m);place(e.clientX+12,e.clientY+14,e.clientY-14);}
 // the keyboard has no pointer: the tip goes beside the focused words
 function atWords(m){showTip(m);const r=m.getBoundingClientRect();place(r.left,r.bottom+6,r.top-6);}
-document.querySelectorAll('mark').forEach(m=>{m.addEventListener('mouseenter',e=>atPointer(m,e));
- m.addEventListener('click',e=>{atPointer(m,e);e.stopPropagation();});m.addEventListener('mouseleave',hideTip);
+document.querySelectorAll('mark[data-spans]').forEach(m=>{m.addEventListener('mouseenter',e=>atPointer(m,e));
+ m.addEventListener('click',e=>{atPointer(m,e);e.stopPropagation();});m.addEventListener('mouseleave',hideSoon);
  m.addEventListener('focus',()=>atWords(m));m.addEventListener('blur',hideTip);});
+tip.addEventListener('mouseenter',()=>clearTimeout(hiding));tip.addEventListener('mouseleave',hideSoon);
+tip.addEventListener('click',e=>e.stopPropagation());
 document.addEventListener('click',hideTip);
 document.addEventListener('keydown',e=>{if(e.key==='Escape')hideTip();});
 """.replace("%s", json.dumps(LOOSE_TIP), 1)
+
+
+class _Tips:
+    """The tip data of a page's highlights, each span's once: every highlight repeated the
+    details of all the spans over it, and a German article of 305 spans made an 859 kB page."""
+
+    def __init__(self) -> None:
+        self.details: list[dict] = []
+        self._numbers: dict[str, int] = {}
+
+    def number(self, detail: dict) -> int:
+        key = json.dumps(detail, sort_keys=True)
+        if key not in self._numbers:
+            self._numbers[key] = len(self.details)
+            self.details.append(detail)
+        return self._numbers[key]
+
+    def script(self) -> str:
+        """A JSON data block (not run, so a Content-Security-Policy by hash allows it); its
+        letters as they are (escaped as \\uXXXX, a Cyrillic letter took 6 bytes instead of 2)
+        but '<', so that no text closes the block."""
+        data = json.dumps(self.details, ensure_ascii=False).replace("<", "\\u003c")
+        return f"<script type='application/json' id='tips'>{data}</script>"
 
 
 def render_html(results: list[ArticleResult], title: str = "persuasion-lens report",
                 before: str = "") -> str:
     """The page; `before` is HTML put above the articles (a corpus page's way back and where
     the article comes from)."""
-    articles = "\n".join(_article(result) for result in results)
+    tips = _Tips()
+    articles = "\n".join(_article(result, number, tips) for number, result in enumerate(results, 1))
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<meta name='viewport' content='width=device-width,initial-scale=1'><title>{escape(title)}</title>"
-        f"<style>{_STYLE}</style></head><body><main>{before}{articles}"
+        f"<style>{_STYLE}{_colour_classes()}</style></head><body><main>{before}{articles}"
         "<footer>Made by persuasion-lens. Detections are model predictions with a confidence, "
         "not verdicts: read the text before drawing conclusions.</footer></main>"
-        f"<div id='tip' role='tooltip'></div><script>{_SCRIPT}</script></body></html>"
+        f"<div id='tip' role='tooltip'></div>{tips.script()}<script>{_SCRIPT}</script></body></html>"
     )
 
 
-def _article(result: ArticleResult) -> str:
+def _article(result: ArticleResult, number: int, tips: _Tips) -> str:
     """The article in its own language (the page's words, its header and tags, in English), so
     that screen readers, hyphenation and fonts treat its text as what it is."""
-    paragraphs = "\n".join(_paragraph(p) for p in result.paragraphs)
-    return f"<article lang='{escape(result.language)}'>{_header(result)}{paragraphs}</article>"
+    anchor = f"a{number}-"
+    paragraphs = "\n".join(_paragraph(p, anchor, tips) for p in result.paragraphs)
+    return (f"<article lang='{escape(result.language)}'>{_header(result)}{paragraphs}"
+            f"{_glossary(result, anchor)}</article>")
+
+
+KEY = (
+    "<div class='key'>How to read the text: <mark>solid underline</mark> the words that carry a "
+    "technique, in the colour of its category; <mark class='nested'>double underline</mark> "
+    "several techniques on the same words; <mark class='loose'>dotted underline</mark> loosely "
+    f"placed: {escape(LOOSE_PLACEMENT_MEANING)}. Point at, tap or tab to the words for the "
+    "technique and why the model marked them; the tags under a paragraph lead to the "
+    "definitions at the end.</div>"
+)
 
 
 def _header(result: ArticleResult) -> str:
@@ -114,15 +178,17 @@ def _header(result: ArticleResult) -> str:
         f"{escape(cat.name)}: {counts.get(cat.name, 0)}</span>"
         for cat in CATEGORIES
     )
-    warnings = "".join(f"<div class='warn'>⚠ {escape(w)}</div>" for w in result.warnings)
+    # above the legend: under a long list of rarely reported techniques they went unseen
+    warnings = "".join(f"<div class='warn' role='note'>⚠ {escape(w)}</div>" for w in result.warnings)
     note = result.rarely_reported_note()
     rarely = f"<div class='rarely'>{escape(note)}</div>" if note else ""
+    key = KEY if any(p.spans for p in result.paragraphs) else ""
     name = result.source or result.doc_id
     title = (f"<h1>{escape(name)}</h1>" if name else
              f"<h1 lang='{escape(result.language)}'>{escape(_title_of(result))}</h1>")
     return (
         f"<header class='article' lang='en'>{title}<div class='meta'>{''.join(meta)}</div>"
-        f"<div class='legend'>{legend}</div>{rarely}{warnings}</header>"
+        f"{warnings}<div class='legend'>{legend}</div>{key}{rarely}</header>"
     )
 
 
@@ -164,12 +230,11 @@ def _narrative_meta(result: ArticleResult) -> list[str]:
     return meta
 
 
-def _paragraph(paragraph: ParagraphResult) -> str:
-    body = "".join(_segment_html(segment, paragraph) for segment in segments(paragraph))
+def _paragraph(paragraph: ParagraphResult, anchor: str, tips: _Tips) -> str:
+    body = "".join(_segment_html(segment, paragraph, tips) for segment in segments(paragraph))
     tags = "".join(
-        f"<span class='tag' style='background:{category(hit.category).colour}' "
-        f"title='{escape(technique(hit.technique).definition)}'>"
-        f"{escape(technique(hit.technique).label)} {two_decimals(hit.confidence)}</span>"
+        f"<a class='tag {_colour_class(hit.category)}' href='#{anchor}{escape(hit.technique)}'>"
+        f"{escape(technique(hit.technique).label)} {two_decimals(hit.confidence)}</a>"
         for hit in paragraph.techniques
     )
     tag_row = f"<div class='tags' lang='en'>{tags}</div>" if tags else ""
@@ -179,35 +244,65 @@ def _paragraph(paragraph: ParagraphResult) -> str:
     )
 
 
-def _segment_html(segment, paragraph: ParagraphResult) -> str:
+def _segment_html(segment, paragraph: ParagraphResult, tips: _Tips) -> str:
     text = escape(segment.text)
     span = segment.innermost
     if span is None:
         return text
-    colour = category(span.category).colour
-    details = [
-        {
-            "label": technique(s.technique).label,
-            "category": s.category,
-            "confidence": two_decimals(s.confidence),  # shown as the terminal shows it
-            "explanation": s.explanation,
-            "loose": paragraph.loosely_placed(s),
-        }
-        for s in segment.spans
-    ]
+    numbers = " ".join(str(tips.number(tip_detail(s, paragraph))) for s in segment.spans)
     nested = " nested" if len(segment.spans) > 1 else ""
     loose = " loose" if paragraph.loosely_placed(span) else ""
     return (
-        f"<mark class='hl{nested}{loose}' tabindex='0' aria-describedby='tip' style='--c:{colour};--bg:{colour}22' "
+        f"<mark class='hl {_colour_class(span.category)}{nested}{loose}' tabindex='0' "
+        "aria-describedby='tip' "
         f"data-technique='{escape(span.technique)}' data-start='{segment.start}' "
-        f"data-end='{segment.end}' data-spans='{escape(_tip_json(details))}'>{text}</mark>"
+        f"data-end='{segment.end}' data-spans='{numbers}'>{text}</mark>"
     )
 
 
-def _tip_json(details: list[dict]) -> str:
-    """A highlight's tip data, its letters as they are: escaped as \\uXXXX, a Cyrillic or
-    Devanagari letter took 6 bytes instead of 2 or 3, on every highlight of a page."""
-    return json.dumps(details, ensure_ascii=False)
+def _colour_class(category_name: str) -> str:
+    """The class that gives a highlight, tag or definition its category's colour (a style
+    attribute on each of them added 50 bytes apiece)."""
+    return f"c{CATEGORY_NAMES.index(category_name)}"
+
+
+def _colour_classes() -> str:
+    return "".join(f".c{number}{{--c:{cat.colour};--bg:{cat.colour}22}}"
+                   for number, cat in enumerate(CATEGORIES))
+
+
+def tip_detail(span: SpanHit, paragraph: ParagraphResult) -> dict:
+    """What a highlight's tip says about one span over its words."""
+    return {
+        "label": technique(span.technique).label,
+        "category": span.category,
+        "confidence": two_decimals(span.confidence),  # shown as the terminal shows it
+        "explanation": span.explanation,
+        "loose": paragraph.loosely_placed(span),
+    }
+
+
+def _glossary(result: ArticleResult, anchor: str) -> str:
+    """Every technique found, with its definition and what to look for: the tips are for a
+    mouse or a keyboard; a phone, a printout and a reader who wants the definitions in one
+    place get them here, each reached from the paragraphs' tags."""
+    paragraphs = result.technique_counts()
+    found = list(paragraphs) + sorted({s.technique for p in result.paragraphs for s in p.spans}
+                                      - set(paragraphs))
+    if not found:
+        return ""
+    entries = []
+    for name in found:
+        known = technique(name)
+        count = paragraphs.get(name, 0)
+        where = f"{count} paragraph{'s' if count != 1 else ''}" if count else "words only"
+        entries.append(
+            f"<dt id='{anchor}{escape(name)}' class='{_colour_class(known.category)}'>"
+            f"{escape(known.label)} <small>{escape(known.category)} · {where}</small></dt>"
+            f"<dd>{escape(known.definition)} <i>Look for: {escape(known.look_for)}</i></dd>"
+        )
+    return (f"<section class='glossary' lang='en'><h2>Techniques found in this article</h2>"
+            f"<dl>{''.join(entries)}</dl></section>")
 
 
 def _title_of(result: ArticleResult, longest: int = 140) -> str:
