@@ -1120,6 +1120,23 @@ def test_a_narrow_screen_scrolls_down_only(result_page, width):
         assert box["x"] >= card["x"] and box["x"] + box["width"] <= card["x"] + card["width"]
 
 
+def test_the_result_prints_alone_with_its_colours(result_page):
+    """Printed, the page kept its top bar, text box, buttons and filters around the result,
+    and left out the legend's colour swatches (a browser drops backgrounds), so that nothing
+    said which colour is which category. The result prints alone, with its colours."""
+    page = result_page
+    page.emulate_media(media="print")
+    try:
+        for hidden in (".topbar", "#input-panel", ".downloads", "#sidebar"):
+            assert not page.locator(hidden).is_visible(), hidden
+        adjust = "e => getComputedStyle(e).printColorAdjust"
+        for coloured in ("#legend .swatch", "#article mark.hl", "#article .tag"):
+            assert page.locator(coloured).first.evaluate(adjust) == "exact", coloured
+        assert page.locator("#article").is_visible()
+    finally:
+        page.emulate_media(media="screen")
+
+
 def test_a_failed_analysis_hides_the_previous_result(result_page):
     """The previous result stayed on screen under the message, read as this text's."""
     page = result_page
