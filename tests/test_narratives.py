@@ -723,3 +723,25 @@ def test_inflected_names_are_shown_in_their_dictionary_form():
     assert [g.name for g in groups][:2] == ["Германия", "Европа"]
     assert E.group_mentions(["Polsce", "Warszawy"], "pl")[0].name == "Polska"
     assert E.group_mentions(["Brussels"], "en")[0].name == "Brussels"
+
+
+def test_mentions_shown_under_one_name_are_one_entity():
+    """The lemma of lower-case "киев" is "кий" but "Киева" gives "Киев": two rows of "Киев"
+    in one article (31 of 215 Russian articles had such a pair)."""
+    groups = E.group_mentions(["Киев", "Россия", "Киева", "Путина", "Путин"], "ru")
+    assert [(g.name, g.indices) for g in groups] == [
+        ("Киев", [0, 2]), ("Russia", [1]), ("Путин", [3, 4])]
+
+
+@needs_data
+def test_an_article_lists_each_entity_once(tmp_path):
+    article = TASK / "RU" / "raw-documents" / "RU-URW-1257.txt"
+    result = CliRunner().invoke(app, ["analyze", str(article), "--narratives", "--format",
+                                      "json"])
+    assert result.exit_code == 0, result.output
+    entities = [*json.loads(result.stdout)["entities"],
+                *json.loads(result.stdout)["minor_entities"]]
+    names = [e["entity"] for e in entities]
+    assert len(names) == len(set(names)), names
+    kyiv = next(e for e in entities if e["entity"] == "Киев")
+    assert {m["text"] for m in kyiv["mentions"]} == {"Киев", "Киева", "Киеву"}

@@ -260,7 +260,21 @@ def group_mentions(names: Sequence[str], language: str | None) -> list[MentionGr
         group.indices.append(index)
     for group in groups.values():
         group.name = display_name([names[i] for i in group.indices], group.key, language)
-    return list(groups.values())
+    return _merge_same_names(list(groups.values()))
+
+
+def _merge_same_names(groups: list[MentionGroup]) -> list[MentionGroup]:
+    """One group per name shown. The lemma of a lower-cased word can differ from that of the
+    capitalised one that gives the name shown ("киев" -> "кий" but "Киева" -> "Киев", "путина"
+    is a fishing season), and a reader takes two rows of one name for one entity; such groups
+    join the first, keeping its key. Mention features use `normalise_name`, not the groups,
+    so the mentions' roles stay as they were."""
+    by_name: dict[str, MentionGroup] = {}
+    for group in groups:
+        first = by_name.setdefault(group.name, group)
+        if first is not group:
+            first.indices = sorted(first.indices + group.indices)
+    return list(by_name.values())
 
 
 _PRONOUNS = {"us", "we", "i", "it", "he", "she", "they", "you", "our", "his", "her", "their"}
