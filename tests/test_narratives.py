@@ -541,6 +541,39 @@ def test_cli_roles_writes_the_given_offsets_back(tmp_path):
     assert result.output.split("\t")[:4] == ["EN_E.txt", "Russia", str(utf16), str(utf16 + 5)]
 
 
+def test_cli_roles_leaves_out_the_mentions_of_a_skipped_file(docs_dir, tmp_path):
+    """A file that cannot be read is skipped with a warning; its mentions stopped the run with
+    "document EN_C.txt is not in the documents folder", which it is."""
+    (docs_dir / "EN_C.txt").write_bytes(bytes(range(256)) * 8)
+    start = SAMPLE.index("NATO")
+    mentions = tmp_path / "mentions.txt"
+    mentions.write_text(f"EN_C.txt\tNATO\t10\t13\nEN_A.txt\tNATO\t{start}\t{start + 3}\n",
+                        encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "persuasion_lens", "semeval", "roles", str(docs_dir), "--lang",
+         "en", "--mentions", str(mentions)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1, result.stderr
+    assert [line.split("\t")[:2] for line in result.stdout.splitlines()] == [["EN_A.txt", "NATO"]]
+    assert "EN_C.txt: this looks like a binary file" in result.stderr
+    assert "1 mention of skipped files left out" in result.stderr
+    assert "not in the documents folder" not in result.stderr
+
+
+def test_cli_narratives_name_the_model_applied_to_other_languages(tmp_path):
+    """The warning said "the fallback model", which the narratives do not have."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "DE_A.txt").write_text(
+        "Russland beschuldigt den Westen\n\nMoskau sagt, dass die NATO und die Vereinigten "
+        "Staaten den Konflikt in der Ukraine provoziert haben.\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "persuasion_lens", "semeval", "narratives", str(docs), "--lang",
+         "de"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert ("no training data for language(s) de: the pooled multilingual model is applied to "
+            "those articles and its quality is unknown") in " ".join(result.stderr.split())
+
+
 def test_cli_roles_detects_mentions(docs_dir):
     result = CliRunner().invoke(app, ["semeval", "roles", str(docs_dir), "--lang", "en"])
     assert result.exit_code == 0, result.output

@@ -47,6 +47,7 @@ class ArticleFolder:
     documents: list[Document]
     files: int
     skipped: int = 0
+    skipped_ids: frozenset[str] = frozenset()  # the ids those files would have had
 
 
 def read_article_folder(
@@ -55,16 +56,17 @@ def read_article_folder(
     pattern: str = "article*.txt",
     id_prefix: str | None = "article",
     trained_languages: Collection[str] = tuple(SUPPORTED_LANGUAGES),
+    untrained_means: str = "those articles get the fallback model, of unmeasured quality",
 ) -> ArticleFolder:
     """Every matching file of a folder as a Document, for the SemEval file formats.
 
     Offsets stay exactly as in the file (carriage returns kept). The id is the file name without
     `id_prefix` and suffix (the whole file name when `id_prefix` is None). The language is
     `lang` or detected per file (None when it cannot be told); one warning names the languages
-    that `trained_languages` lacks, and one per file a file that plainly is another language
-    than `lang`. A file that cannot be read is skipped with a warning (and
-    counted); none readable is an error. `folder` as typed (a str) lets '' be refused: as a
-    `Path` it would be the current folder.
+    that `trained_languages` lacks and what `untrained_means` for them, and one per file a file
+    that plainly is another language than `lang`. A file that cannot be read is skipped with a
+    warning (and counted, its id in `skipped_ids`); none readable is an error. `folder` as
+    typed (a str) lets '' be refused: as a `Path` it would be the current folder.
     """
     check_not_empty(folder)
     folder = Path(folder)
@@ -93,9 +95,12 @@ def read_article_folder(
         raise InputError(f"{folder}: no article could be read")
     untrained = sorted({d.language or "unknown" for d in documents} - set(trained_languages))
     if untrained:
-        warn(f"no training data for language(s) {', '.join(untrained)}: those articles get the "
-             "fallback model, of unmeasured quality")
-    return ArticleFolder(documents, files=len(paths), skipped=len(paths) - len(documents))
+        warn(f"no training data for language(s) {', '.join(untrained)}: {untrained_means}")
+    read = {document.doc_id for document in documents}
+    skipped_ids = frozenset(p.name if id_prefix is None else p.stem.removeprefix(id_prefix)
+                            for p in paths) - read
+    return ArticleFolder(documents, files=len(paths), skipped=len(paths) - len(documents),
+                         skipped_ids=skipped_ids)
 
 
 def _regular_files(paths: list[Path]) -> list[Path]:

@@ -40,7 +40,9 @@ def _read_documents(directory: str, lang: str | None) -> ArticleFolder:
     from persuasion_lens.models.narratives import TRAINED_LANGUAGES
 
     return read_article_folder(directory, lang, pattern="*.txt", id_prefix=None,
-                               trained_languages=TRAINED_LANGUAGES)
+                               trained_languages=TRAINED_LANGUAGES,
+                               untrained_means="the pooled multilingual model is applied to "
+                                               "those articles and its quality is unknown")
 
 
 @semeval_app.command("narratives")
@@ -63,9 +65,10 @@ def narratives(directory: str = _DIR, output: Path | None = _OUT,
     write_predictions(lines, output, documents)
 
 
-def _read_mentions(path: Path, documents: dict[str, Document]):
+def _read_mentions(path: Path, documents: dict[str, Document], skipped: frozenset[str]):
     from persuasion_lens.data.semeval2023 import DataError
     from persuasion_lens.data.semeval2025 import read_subtask1_lines, resolve_mention
+    from persuasion_lens.text.wording import counted
 
     if path.is_dir():
         raise InputError(f"{path}: the mentions file is a folder: give the subtask-1 file")
@@ -78,7 +81,11 @@ def _read_mentions(path: Path, documents: dict[str, Document]):
     if not rows:
         warn(f"{path}: the mentions file holds no mentions: nothing to write")
     result: dict[str, list[tuple[str, int, int, int, int]]] = {}
+    left_out = 0
     for number, (doc_id, entity, start, end, _, _) in rows:
+        if doc_id in skipped:  # its file was named in a warning, and the predictions leave it out
+            left_out += 1
+            continue
         if doc_id not in documents:
             raise InputError(f"{path}:{number}: document {doc_id} is not in the documents folder")
         text = documents[doc_id].text
@@ -90,6 +97,8 @@ def _read_mentions(path: Path, documents: dict[str, Document]):
             raise InputError(f"{path}:{number}: {doc_id}: '{entity}' is not found near offset "
                              f"{start}")
         result.setdefault(doc_id, []).append((entity, *span, start, end))
+    if left_out:
+        warn(f"{path}: {counted(left_out, 'mention')} of skipped files left out")
     return result
 
 
@@ -104,7 +113,8 @@ def roles(directory: str = _DIR, mentions: Path | None = _MENTIONS,
 
     documents = _read_documents(directory, lang)
     by_id = {document.doc_id or "": document for document in documents.documents}
-    given = _read_mentions(mentions, by_id) if mentions is not None else None
+    given = (_read_mentions(mentions, by_id, documents.skipped_ids) if mentions is not None
+             else None)
     model = load_default_narrative_model()
     lines = []
     for doc_id, document in by_id.items():
