@@ -153,7 +153,7 @@ def test_a_role_below_the_stated_probability_reads_unclear():
 def test_a_role_at_odds_with_the_side_says_so(narrative_analyzer):
     result = narrative_analyzer.analyze_text(FRENCH, lang="fr")
     entities = result.extra["entities"]
-    for entity in entities:
+    for entity in entities + result.extra["minor_entities"]:
         entity["at_odds_with_side"] = False
     first = entities[0]  # shown on a role line
     for at_odds in (False, True):
@@ -186,3 +186,38 @@ def test_summary_json_gives_the_count_of_minor_names_not_the_list(seed_example):
     assert "minor_entities" not in summary and "paragraphs" not in summary
     assert summary["minor_entity_count"] == len(full["minor_entities"])
     assert summary["entities"] == full["entities"]  # the main actors stay
+
+
+def test_names_left_out_at_odds_with_the_side_say_so_with_all(narrative_analyzer):
+    """The --all table dropped ", at odds with the side taken", which the HTML report's list
+    of the same names keeps; and neither explained it when no role line was at odds."""
+    result = narrative_analyzer.analyze_text(FRENCH, lang="fr")
+    for entity in result.extra["entities"] + result.extra["minor_entities"]:
+        entity["at_odds_with_side"] = False
+    left_out = result.extra["minor_entities"][0]
+    left_out["at_odds_with_side"] = True
+    console = Console(record=True, width=250, no_color=True)
+    print_report(console, result, show_all=True, summary_only=True)
+    text = console.export_text()
+    row = next(line for line in text.splitlines()
+               if line.lstrip().startswith(left_out["entity"] + " ") and "minor" in line)
+    assert row.rstrip().endswith(", at odds with the side taken")
+    assert " ".join(text.split()).count(AT_ODDS_EXPLANATION) == 1  # the caption may wrap
+    page = render_html([result])
+    listed = page.split("<details class='more-names'>")[1].split("</details>")[0]
+    assert describe_entity(left_out).endswith(", at odds with the side taken")
+    assert html.escape(describe_entity(left_out)) in listed
+    assert html.escape(AT_ODDS_EXPLANATION) in listed
+
+
+def test_a_language_the_narratives_know_is_not_said_to_get_their_fallback(narrative_analyzer):
+    """In Bulgarian, Hindi and Portuguese only the techniques, genre and frames come from the
+    multilingual fallback; the warning said "results", narratives included."""
+    text = ("Русия обвинява Запада за войната\n"
+            "Москва заяви, че НАТО и САЩ провокираха конфликта в Украйна, а руските войници "
+            "защитават цивилните в Донбас. Вашингтон продължава да изпраща оръжия на Киев.\n")
+    result = narrative_analyzer.analyze_text(text, lang="bg")
+    assert result.extra["narratives"]
+    [warning] = [w for w in result.warnings if "multilingual" in w or "training data" in w]
+    assert warning == ("no model is trained for language 'bg'; techniques, genre and frames "
+                       "come from the multilingual fallback and are less reliable")

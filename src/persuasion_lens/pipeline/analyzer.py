@@ -218,7 +218,12 @@ class Analyzer:
         worded = getattr(self.detector, "untrained_language_warning", None)
         if worded is not None:
             return str(worded(language))
-        return (f"no model is trained for language '{language}'; results come from the "
+        # name what the fallback gives: the narratives have training data in bg, hi and pt,
+        # where "results" read as if they came from it too
+        what = "techniques"
+        if self.options.article_labels and self.article_classifier is not None:
+            what = "techniques, genre and frames"
+        return (f"no model is trained for language '{language}'; {what} come from the "
                 "multilingual fallback and are less reliable")
 
     def _reads_whole_articles(self) -> bool:

@@ -223,8 +223,12 @@ def _narrative_meta(result: ArticleResult) -> list[str]:
         meta.append(f"<div class='roles'><b>Roles</b> <i>(experimental)</i> {roles}</div>")
         rest = more_entities_note(result.extra)
         if rest:
+            left_out = names_left_out(result.extra)
             names = "".join(f"<li>{escape(describe_entity(e))} <small>({kind})</small></li>"
-                            for e, kind in names_left_out(result.extra))
+                            for e, kind in left_out)
+            explained = any(e.get("at_odds_with_side") for e in entities[:MAX_ENTITIES])
+            if not explained and any(e.get("at_odds_with_side") for e, _ in left_out):
+                names += f"<li><small>{escape(AT_ODDS_EXPLANATION)}</small></li>"
             meta.append(f"<details class='more-names'><summary>{escape(rest)}</summary>"
                         f"<ul>{names}</ul></details>")
     return meta

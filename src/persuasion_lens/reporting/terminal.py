@@ -198,8 +198,14 @@ def _more_names_table(extra: dict) -> Table:
     table.add_column("Mentions", justify="right")
     table.add_column("")
     table.add_column("Role")
-    for entity, kind in names_left_out(extra):
-        table.add_row(entity["entity"], str(_mention_count(entity)), kind, _role_phrase(entity))
+    left_out = names_left_out(extra)
+    for entity, kind in left_out:
+        at_odds = AT_ODDS_NOTE if entity.get("at_odds_with_side") else ""
+        table.add_row(entity["entity"], str(_mention_count(entity)), kind,
+                      _role_phrase(entity) + at_odds)
+    if any(entity.get("at_odds_with_side") for entity, _ in left_out):
+        table.caption = AT_ODDS_EXPLANATION
+        table.caption_justify = "left"
     return table
 
 
