@@ -6,6 +6,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -636,6 +637,33 @@ def test_cli_bad_input_is_one_line(args, docs_dir):
     assert "error:" in result.output
     assert "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+@needs_data
+@pytest.mark.parametrize("damage", ["a key missing", "bad JSON", "a weights file missing"])
+def test_evaluate_narratives_refuses_a_damaged_model_in_one_line(damage, tmp_path):
+    """A manifest without `thresholds` gave a KeyError traceback; a manifest of bad JSON said
+    only "Expecting value: line 1 column 1 (char 0)", naming no file."""
+    from persuasion_lens.models.narratives import ARTIFACT_DIR
+
+    folder = tmp_path / "model"
+    shutil.copytree(ARTIFACT_DIR, folder)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    if damage == "a key missing":
+        del manifest["thresholds"]
+        (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    elif damage == "bad JSON":
+        (folder / "manifest.json").write_text('{"format": ', encoding="utf-8")
+    else:
+        (folder / "weights.npz").unlink()
+    result = subprocess.run(
+        [sys.executable, "-m", "persuasion_lens", "evaluate-narratives", "--no-baseline",
+         "--model", str(folder), "--data-dir", str(DATA)],
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: {folder}")
 
 
 def test_russian_mentions_come_from_natasha_when_installed(model):

@@ -151,12 +151,13 @@ def evaluate_narratives(
     from persuasion_lens.models import narrative_training as T
     from persuasion_lens.models.narratives import NarrativeModel, load_default_narrative_model
 
+    # the model first: a wrong --model is said before the data are read
+    model = NarrativeModel.load(model_dir) if model_dir else load_default_narrative_model()
     articles = load_articles(data_dir)
     _check_something_to_score(articles, data_dir)
     not_scored = _languages_not_scored(articles, data_dir)
     for reason in not_scored:
         warn(reason)
-    model = NarrativeModel.load(model_dir) if model_dir else load_default_narrative_model()
     validation = [a for a in articles if a.split == "validation"]
     with console.status("scoring the model"):
         scores = T.evaluate_model(model, validation)

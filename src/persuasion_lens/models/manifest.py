@@ -18,7 +18,10 @@ def read_manifest(path: Path, what: str) -> dict[str, Any]:
     """Read a model folder's manifest; a missing one means the folder holds no such model."""
     if not path.is_file():
         raise FileNotFoundError(f"{path.parent}: no {what} here ({path.name} missing)")
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as error:  # bad JSON or not UTF-8: it said only "Expecting value: ..."
+        raise ValueError(f"{path}: not the manifest of a {what} ({error})") from None
 
 
 def write_gzipped_json(path: Path, data: Any, **dump_options: Any) -> None:

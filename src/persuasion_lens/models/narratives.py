@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import gzip
 import json
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -602,11 +603,22 @@ class NarrativeModel:
 
     @classmethod
     def load(cls, directory: Path) -> NarrativeModel:
+        """The model saved in `directory`; a folder that holds no such model, or a damaged
+        one, is a ValueError naming it (not a traceback from deep inside)."""
         directory = Path(directory)
         manifest = read_manifest(directory / "manifest.json", "narrative model")
-        if manifest.get("format") != FORMAT:
-            raise ValueError(f"{directory}: narrative model format {manifest.get('format')}, "
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            found = manifest.get("format") if isinstance(manifest, dict) else None
+            raise ValueError(f"{directory}: narrative model format {found}, "
                              f"this version reads {FORMAT}")
+        try:
+            return cls._load(directory, manifest)
+        except (KeyError, OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+            problem = f"{error.__class__.__name__} {error}"
+            raise ValueError(f"{directory}: a damaged narrative model ({problem})") from None
+
+    @classmethod
+    def _load(cls, directory: Path, manifest: dict) -> NarrativeModel:
         with gzip.open(directory / "vocabulary.json.gz", "rt", encoding="utf-8") as handle:
             vocabulary = json.load(handle)
         with np.load(directory / "weights.npz") as data:
