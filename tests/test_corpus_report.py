@@ -7,7 +7,13 @@ import json
 import re
 
 import pytest
-from corpus_helpers import analyzer_spec, article_rows, real_model_available, write_jsonl
+from corpus_helpers import (  # noqa: F401 (db_url is a fixture: F811 below too)
+    analyzer_spec,
+    article_rows,
+    db_url,
+    real_model_available,
+    write_jsonl,
+)
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from html_pages import report_tips
@@ -988,3 +994,28 @@ def test_densest_articles_count_the_filtered_detections(corpus, tmp_path):
     first = densest[0]
     assert (f"{first['with_hits']}/{first['n_paragraphs']} ({first['density']:.0%})</td>"
             f"<td>{counted[first['id']]}</td>") in output.read_text(encoding="utf-8")
+
+
+def test_an_entity_stored_twice_in_an_article_counts_it_once(tmp_path, db_url):  # noqa: F811
+    """Before mentions shown under one name were one entity, a Russian article could store
+    "Киев" twice (from "Киев" and "Киева"); the role table counted that article twice."""
+    import sqlalchemy as sa
+    from corpus_helpers import NARRATIVE_ARTICLES, narrative_spec
+
+    from persuasion_lens.storage.schema import entities
+
+    path = write_jsonl(tmp_path / "articles.jsonl", NARRATIVE_ARTICLES)
+    db = open_database(db_url)
+    run_batch([str(path)], db, narrative_spec(), batch_size=3)
+    before = stats(db)["narratives"]["entities"]
+    with db.engine.begin() as connection:
+        row = connection.execute(sa.select(entities).order_by(entities.c.id)).mappings().first()
+        last = connection.execute(sa.select(sa.func.max(entities.c.entity_index)).where(
+            entities.c.article_id == row["article_id"])).scalar()
+        connection.execute(entities.insert().values(
+            {**{k: v for k, v in row.items() if k != "id"}, "entity_index": last + 1}))
+    after = stats(db)["narratives"]["entities"]
+    db.dispose()
+    counts = {e["entity"]: (e["articles"], e["roles"]) for e in before}
+    again = {e["entity"]: (e["articles"], e["roles"]) for e in after}
+    assert again == counts

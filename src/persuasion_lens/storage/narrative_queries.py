@@ -269,12 +269,15 @@ def _entity_roles(connection: Connection, conditions: list[ColumnElement[bool]],
     {"entity", "articles", "mentions", "roles": {role: n}, "by_outlet": [...]}.
     A role is counted once per article (the entity's role in that article)."""
     joined = entities.join(articles, articles.c.id == entities.c.article_id)
+    # distinct articles: a database stored before one shown name made one entity can hold two
+    # rows of a name in an article (Russian "Киев" and "Киева")
+    in_articles = func.count(func.distinct(entities.c.article_id))
     leaders = connection.execute(
-        select(entities.c.entity, func.count().label("n"),
+        select(entities.c.entity, in_articles.label("n"),
                func.sum(entities.c.n_mentions).label("mentions"))
         .select_from(joined).where(*conditions)
         .group_by(entities.c.entity)
-        .order_by(func.count().desc(), func.sum(entities.c.n_mentions).desc(),
+        .order_by(in_articles.desc(), func.sum(entities.c.n_mentions).desc(),
                   entities.c.entity)
         .limit(top)
     ).all()
@@ -285,7 +288,7 @@ def _entity_roles(connection: Connection, conditions: list[ColumnElement[bool]],
     stated = case((entities.c.main_role_probability >= STATED_ROLE_PROBABILITY,
                    entities.c.main_role), else_=UNCLEAR_ROLE).label("role")
     for entity, outlet, role, n in connection.execute(
-        select(entities.c.entity, articles.c.outlet, stated, func.count())
+        select(entities.c.entity, articles.c.outlet, stated, in_articles)
         .select_from(joined)
         .where(*conditions, entities.c.entity.in_([row.entity for row in leaders]))
         .group_by(entities.c.entity, articles.c.outlet, stated)
