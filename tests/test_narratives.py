@@ -197,9 +197,9 @@ def test_save_and_load_round_trip(model, tmp_path):
     assert [e.main_role_probability for e in first.entities] == pytest.approx(
         [e.main_role_probability for e in second.entities], abs=1e-6)
     # the version says which mention rules ran; the artifact keeps its own
-    assert again.version == model.version and model.version.endswith(".entities-3")
+    assert again.version == model.version and model.version.endswith(".entities-4")
     manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
-    assert not manifest["version"].endswith(".entities-3")
+    assert not manifest["version"].endswith(".entities-4")
 
 
 def test_entities_are_ranked_by_salience_and_split_into_main_actors(model):

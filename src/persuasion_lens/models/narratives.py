@@ -56,7 +56,7 @@ FORMAT = 1
 # The mention rules are code, not artifact: their version is part of the model's, so that stored
 # results say which rules found their entities (2: dictionary words are not names; 3: titles
 # alone are not, a title opens a new name, Title Case headlines only in English).
-ENTITY_RULES_SUFFIX = ".entities-3"
+ENTITY_RULES_SUFFIX = ".entities-4"
 OTHER = "Other"
 TRAINED_LANGUAGES = ("bg", "en", "hi", "pt", "ru")
 MAIN_ROLES = ("Protagonist", "Antagonist", "Innocent")
