@@ -569,3 +569,39 @@ def select_warnings(articles):
     from sqlalchemy import select
 
     return select(articles.c.external_id, articles.c.warnings)
+
+
+def test_a_date_column_under_another_usual_name_is_read(tmp_path, db_url):  # noqa: F811
+    """Exports name the publication date `date` or `datePublished`; only `published` was read,
+    so a corpus lost all its dates without a word. Those names are read while
+    --published-column is left alone; a value in another form there is no failure but a
+    warning (the column was not asked for)."""
+    import json
+
+    from sqlalchemy import select
+
+    from persuasion_lens.storage import open_database
+    from persuasion_lens.storage.schema import articles
+
+    (tmp_path / "export.csv").write_text(
+        "id,text,date\n"
+        f"c1,\"{article_text(81)}\",2024-03-05\n"
+        f"c2,\"{article_text(82)}\",5 March 2024\n", encoding="utf-8")
+    (tmp_path / "feed.jsonl").write_text(
+        json.dumps({"id": "j1", "text": article_text(83), "datePublished": "2024-03-06T10:00Z",
+                    "date": "2023-01-01"}) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["batch", str(tmp_path / "export.csv"),
+                                 str(tmp_path / "feed.jsonl"), "--db", db_url, *FAKE])
+    assert result.exit_code == 0, result.output
+    db = open_database(db_url)
+    try:
+        with db.engine.connect() as connection:
+            rows = {row.external_id: row for row in connection.execute(select(articles))}
+    finally:
+        db.dispose()
+    assert str(rows["c1"].published) == "2024-03-05"
+    assert rows["c2"].published is None
+    assert "'date': '5 March 2024' is not a date (use YYYY-MM-DD); stored without a date" in (
+        json.loads(rows["c2"].warnings) if isinstance(rows["c2"].warnings, str)
+        else rows["c2"].warnings)
+    assert str(rows["j1"].published) == "2024-03-06"  # the first usual name it has

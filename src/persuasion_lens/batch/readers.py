@@ -60,6 +60,11 @@ class ColumnNames:
 
 
 _OPTIONAL_COLUMNS = ("id", "title", "outlet", "url", "published", "lang")
+# Where feeds and exports put the publication date when they have no `published` column (read
+# only while --published-column is left at its default): a `date` column was ignored, and a
+# corpus lost all its dates without a word.
+PUBLISHED_ALIASES = ("datePublished", "date_published", "published_at", "publication_date",
+                     "pubdate", "date")  # the most telling first
 
 
 @dataclass
@@ -341,10 +346,15 @@ def _record_from_row(row: dict[str, Any], columns: ColumnNames, source: str,
     for column in (columns.id, columns.title, columns.outlet, columns.url, columns.lang):
         if isinstance(row.get(column), list | dict):
             return failed(f"'{column}' must be text or a number")
+    published_column = _published_column(row, columns)
+    warnings: tuple[str, ...] = ()
     try:
-        published = _date_value(row.get(columns.published), columns.published)
+        published = _date_value(row.get(published_column), published_column)
     except ValueError as error:
-        return failed(str(error))
+        if published_column == columns.published:
+            return failed(str(error))
+        # a column read unasked may hold dates in another form: the article still counts
+        published, warnings = None, (f"{error}; stored without a date",)
     external_id = _optional_text(row.get(columns.id))
     return Record(
         text=replace_unstorable(text),
@@ -357,7 +367,16 @@ def _record_from_row(row: dict[str, Any], columns: ColumnNames, source: str,
         url=_optional_text(row.get(columns.url)),
         published=published,
         lang=_optional_text(row.get(columns.lang)),
+        warnings=warnings,
     )
+
+
+def _published_column(row: dict[str, Any], columns: ColumnNames) -> str:
+    """The column the row's publication date is read from: `published` (or the column named
+    with --published-column), else the first of `PUBLISHED_ALIASES` the row has."""
+    if columns.published != ColumnNames.published or columns.published in row:
+        return columns.published
+    return next((alias for alias in PUBLISHED_ALIASES if alias in row), columns.published)
 
 
 def _optional_text(value: Any) -> str | None:
