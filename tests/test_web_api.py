@@ -79,6 +79,7 @@ def test_info(client):
     info = client.get("/api/info").json()
     assert info["max_bytes"] == 2_000_000
     assert info["languages"]["en"] == "English"
+    assert "bg" not in info["languages"]  # no narrative model: techniques' languages only
 
 
 def test_techniques_is_the_taxonomy(client):
@@ -638,7 +639,11 @@ def test_narratives_in_the_api_and_the_html_report(narrative_analyzer):
     from persuasion_lens.reporting.terminal import describe_entity
 
     with TestClient(create_app(narrative_analyzer)) as narrative_client:
-        assert narrative_client.get("/api/info").json()["narratives"] is True
+        info = narrative_client.get("/api/info").json()
+        assert info["narratives"] is True
+        # the languages the narratives are trained on are in the page's menu too
+        assert {info["languages"][code] for code in ("bg", "hi", "pt")} == {
+            "Bulgarian", "Hindi", "Portuguese"}
         result = narrative_client.post("/api/analyze", json={"text": NARRATIVE_TEXT}).json()
         assert result["narratives"] and result["subnarratives"] and result["entities"]
         united = next(e for e in result["entities"] if e["entity"] == "United States")

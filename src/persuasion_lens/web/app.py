@@ -47,6 +47,7 @@ from persuasion_lens.taxonomy.roles import SideReading
 from persuasion_lens.text.languages import (
     SUPPORTED_LANGUAGES,
     UnknownLanguageError,
+    language_name,
     normalise_language_code,
 )
 from persuasion_lens.text.reading import (
@@ -380,7 +381,7 @@ def create_app(
             "version": __version__,
             "model_version": analyzer.model_version,
             "max_bytes": max_bytes,
-            "languages": SUPPORTED_LANGUAGES,
+            "languages": _menu_languages(analyzer),
             "spans": bool(getattr(analyzer, "span_detector", None)),
             "article_labels": bool(getattr(analyzer, "article_classifier", None)),
             "narratives": bool(getattr(analyzer, "narrative_model", None)),
@@ -644,6 +645,19 @@ def result_from_dict(data: dict[str, Any]) -> ArticleResult:
         extra=extra,
         rarely_reported=rarely_reported,
     )
+
+
+def _menu_languages(analyzer: Any) -> dict[str, str]:
+    """The languages the page offers: the technique detector's six, and with the narrative
+    model loaded the languages it was trained on (Bulgarian, Hindi, Portuguese: their
+    techniques come from the multilingual fallback, and the result says so)."""
+    languages = dict(SUPPORTED_LANGUAGES)
+    if getattr(analyzer, "narrative_model", None) is not None:
+        from persuasion_lens.models.narratives import TRAINED_LANGUAGES
+
+        languages.update({code: language_name(code) for code in TRAINED_LANGUAGES
+                          if code not in languages})
+    return languages
 
 
 def _narratives_from_dict(data: dict[str, Any]) -> dict[str, Any]:
