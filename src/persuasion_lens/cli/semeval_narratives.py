@@ -65,7 +65,8 @@ def narratives(directory: str = _DIR, output: Path | None = _OUT,
     write_predictions(lines, output, documents)
 
 
-def _read_mentions(path: Path, documents: dict[str, Document], skipped: frozenset[str]):
+def _read_mentions(path: Path, documents: dict[str, Document],
+                   skipped: frozenset[str] = frozenset()):
     from persuasion_lens.data.semeval2023 import DataError
     from persuasion_lens.data.semeval2025 import read_subtask1_lines, resolve_mention
     from persuasion_lens.text.wording import counted
