@@ -16,6 +16,7 @@ from corpus_helpers import (  # noqa: F401
     article_rows,
     article_text,
     db_url,
+    narrative_spec,
     subprocess_env,
     write_jsonl,
 )
@@ -1069,3 +1070,27 @@ def test_after_a_ctrl_c_the_progress_counts_what_the_summary_counts(tmp_path, mo
         assert sum(worked) == 8
     finally:
         db.dispose()
+
+
+def test_a_role_at_odds_with_the_side_is_kept_in_the_corpus(tmp_path, db_url, seed_example,  # noqa: F811
+                                                            narrative_analyzer):
+    """`plens analyze` flags the worked example's Russia 'at odds with the side taken'; the
+    corpus article page read it back without the flag, which was not stored."""
+    from persuasion_lens.storage.queries import load_article
+    from persuasion_lens.storage.schema import articles
+
+    text = seed_example.read_text(encoding="utf-8")
+    analysed = narrative_analyzer.analyze_text(text).to_dict()
+    flagged = {e["entity"] for e in analysed["entities"] if e["at_odds_with_side"]}
+    assert "Russia" in flagged
+    path = write_jsonl(tmp_path / "feed.jsonl", [{"id": "putin-kim", "text": text}])
+    db = open_database(db_url)
+    try:
+        run_batch([str(path)], db, narrative_spec(), batch_size=4)
+        with db.engine.connect() as connection:
+            article_id = connection.scalar(select(articles.c.id))
+        _, result = load_article(db, article_id)
+    finally:
+        db.dispose()
+    assert {e["entity"] for e in result.extra["entities"] if e["at_odds_with_side"]} == flagged
+    assert not all(e["at_odds_with_side"] for e in result.extra["entities"])

@@ -98,6 +98,7 @@ def narratives_for(connection: Connection, article_ids: Sequence[int]) -> dict[i
             "role_is_clear": float(row.main_role_probability) >= STATED_ROLE_PROBABILITY,
             "fine_roles": fine.get((row.article_id, row.entity_index), []),
             "mentions": [], "mention_count": row.n_mentions,
+            "at_odds_with_side": bool(row.at_odds_with_side),
         })
     for article_id, side in connection.execute(
         select(articles.c.id, articles.c.side_russian)

@@ -427,6 +427,7 @@ def _narrative_rows(article_id: int, result: dict[str, Any]) -> dict[Any, list[d
             "main_role": str(entity["main_role"]),
             "main_role_probability": float(entity.get("main_role_probability") or 0.0),
             "n_mentions": _mention_count(entity),
+            "at_odds_with_side": bool(entity.get("at_odds_with_side")),
         })
         rows[entity_fine_roles].extend(
             {"article_id": article_id, "entity_index": index, "label": str(role["label"]),

@@ -9,7 +9,8 @@ point at their paragraph by (article_id, paragraph_index); fine roles at their e
 Databases made by an older version are brought up to date when opened: missing tables are
 created and missing columns added (`runs.narratives`, `runs.narratives_added`,
 `runs.metadata_updated`, `articles.narratives_version`, the last filled in for the articles
-that already have narratives, `articles.side_russian`, and on PostgreSQL the generated
+that already have narratives, `articles.side_russian`, `entities.at_odds_with_side`, and on
+PostgreSQL the generated
 `paragraphs.search_vector`); nothing else stored is touched.
 """
 
@@ -222,6 +223,8 @@ entities = Table(
     Column("main_role", String(32), nullable=False),
     Column("main_role_probability", Float, nullable=False),
     Column("n_mentions", Integer, nullable=False),
+    # the main role contradicts the side the article takes (NULL: stored before this column)
+    Column("at_odds_with_side", Boolean),
     UniqueConstraint("article_id", "entity_index", name="uq_entities_article_index"),
     Index("ix_entities_entity", "entity"),
 )
@@ -399,6 +402,7 @@ _ADDED_COLUMNS = [
     ("runs", "metadata_updated", "INTEGER"),
     ("articles", "narratives_version", "TEXT"),
     ("articles", "side_russian", "FLOAT"),
+    ("entities", "at_odds_with_side", "BOOLEAN"),
 ]
 
 
