@@ -71,18 +71,9 @@ def stored_without_narratives(db: Database, keys: Iterable[str]) -> dict[str, di
     An article has narratives when `narratives_version` is set (it was analysed with them,
     whether or not any passed) or, to be safe, when it has narrative rows.
     """
-    keys = list(dict.fromkeys(keys))
-    found: dict[str, dict[str, Any]] = {}
-    with db.engine.connect() as connection:
-        for start in range(0, len(keys), _KEY_CHUNK):
-            chunk = keys[start:start + _KEY_CHUNK]
-            for row in connection.execute(
-                select(articles.c.key, articles.c.id, articles.c.text, articles.c.language)
-                .where(articles.c.key.in_(chunk), *_lacks_narratives())
-            ):
-                found[row.key] = {"article_id": row.id, "text": row.text,
-                                  "language": row.language}
-    return found
+    return {row.key: {"article_id": row.id, "text": row.text, "language": row.language}
+            for row in _articles_by_key(db, keys, [articles.c.id, articles.c.text,
+                                                   articles.c.language], _lacks_narratives())}
 
 
 # what an input may correct about a stored article without it being another article (its id
@@ -93,18 +84,22 @@ METADATA_FIELDS = ("title", "outlet", "url", "published")
 def stored_metadata(db: Database, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
     """The metadata of these stored articles: {key: {"external_id", "title", "outlet", "url",
     "published"}}."""
+    columns = [articles.c.external_id, *(articles.c[name] for name in METADATA_FIELDS)]
+    return {row.key: dict(row._mapping) for row in _articles_by_key(db, keys, columns)}
+
+
+def _articles_by_key(db: Database, keys: Iterable[str], columns: list[Any],
+                     conditions: Sequence[Any] = ()) -> list[Any]:
+    """The rows (`key` and `columns`) of the stored articles with these keys that meet the
+    conditions, read in chunks of keys (a database limits the parameters of one statement)."""
     keys = list(dict.fromkeys(keys))
-    found: dict[str, dict[str, Any]] = {}
+    rows: list[Any] = []
     with db.engine.connect() as connection:
         for start in range(0, len(keys), _KEY_CHUNK):
             chunk = keys[start:start + _KEY_CHUNK]
-            for row in connection.execute(
-                select(articles.c.key, articles.c.external_id,
-                       *(articles.c[name] for name in METADATA_FIELDS))
-                .where(articles.c.key.in_(chunk))
-            ):
-                found[row.key] = dict(row._mapping)
-    return found
+            rows.extend(connection.execute(select(articles.c.key, *columns)
+                                           .where(articles.c.key.in_(chunk), *conditions)))
+    return rows
 
 
 def changed_metadata(item: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
