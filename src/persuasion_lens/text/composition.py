@@ -14,7 +14,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from persuasion_lens.text.documents import Document
+from persuasion_lens.text.documents import Document, line_break
 
 
 @dataclass(frozen=True)
@@ -39,10 +39,11 @@ class Composition:
 def compose(text: str) -> Composition | None:
     """The composed, LF-ended form of `text` with its offsets; None when the text is that
     already (nearly every text: the checks are passes in C)."""
-    if "\r" not in text and unicodedata.is_normalized("NFC", text):
+    composed = unicodedata.is_normalized("NFC", text)
+    if composed and "\r" not in text:
         return None
-    lone_cr_ends_lines = "\n" not in text  # as `documents.line_break` splits such a text
-    if unicodedata.is_normalized("NFC", text):
+    lone_cr_ends_lines = line_break(text) == "\r"  # lines as the document splits them
+    if composed:
         return _with_lf_line_ends(text, "\r" if lone_cr_ends_lines else "\r\n")
     pieces: list[str] = []
     starts: list[int] = []
