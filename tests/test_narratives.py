@@ -794,6 +794,36 @@ def test_mentions_shown_under_one_name_are_one_entity():
         ("Киев", [0, 2]), ("Russia", [1]), ("Путин", [3, 4])]
 
 
+def test_german_names_after_an_article_are_found():
+    """German writes the war's countries and acronyms with an article ("in der Ukraine", "die
+    USA", "der NATO"), and the rule that drops a noun after an article dropped them all: in 80
+    German training articles, Ukraine was missed 124 times, the USA 58, the EU 31, NATO 17."""
+    text = ("Die USA liefern Waffen an die Ukraine. Der Krieg in der Ukraine dauert an, sagte "
+            "der Sprecher der NATO. Die Regierung schweigt.")
+    detector = E.MentionDetector({}, {})
+    assert [text[s:e] for s, e in detector.detect(text, "de")] == ["USA", "Ukraine", "Ukraine",
+                                                                    "NATO"]
+
+
+@pytest.mark.parametrize(("language", "names", "shown"), [
+    ("de", ["Vereinigten Staaten", "USA", "Russland", "Russlands", "Nordkorea",
+            "Europäischen Union", "Großbritannien"],
+     ["United States", "Russia", "DPRK", "European Union", "United Kingdom"]),
+    ("fr", ["États-Unis", "Russie", "Corée du Nord", "Union européenne", "Royaume-Uni"],
+     ["United States", "Russia", "DPRK", "European Union", "United Kingdom"]),
+    ("it", ["Stati Uniti", "Russia", "Ucraina", "Unione Europea", "Regno Unito"],
+     ["United States", "Russia", "Ukraine", "European Union", "United Kingdom"]),
+    ("pl", ["Stanów Zjednoczonych", "Rosji", "Ukrainy", "Unii Europejskiej",
+            "Wielkiej Brytanii", "Zachodu"],
+     ["United States", "Russia", "Ukraine", "European Union", "United Kingdom", "the West"]),
+])
+def test_the_sides_countries_have_one_name_in_every_language(language, names, shown):
+    """German "Vereinigten Staaten" was shown as "Vereinigte Staat" beside "United States" (from
+    "USA"); in French, German, Italian and Polish the countries of the war's sides now group and
+    show as they do in the five languages of the narratives data."""
+    assert [g.name for g in E.group_mentions(names, language)] == shown
+
+
 @needs_data
 def test_an_article_lists_each_entity_once(tmp_path):
     article = TASK / "RU" / "raw-documents" / "RU-URW-1257.txt"

@@ -67,6 +67,31 @@ ALIASES: dict[str, str] = {
     "estado unido": "United States", "северный корея": "DPRK", "северен корея": "DPRK",
     "coreia do norte": "DPRK", "европейский союз": "European Union",
     "европейски съюз": "European Union", "união europeu": "European Union",
+    # French, German, Italian and Polish (no narratives data): as written, then lemma forms
+    "états-unis": "United States", "etats-unis": "United States", "états-unir": "United States",
+    "amérique": "United States", "vereinigte staaten": "United States",
+    "vereinigten staaten": "United States", "vereinigen staat": "United States",
+    "amerika": "United States", "stati uniti": "United States",
+    "stany zjednoczone": "United States",
+    "stan zjednoczyć": "United States", "ameryka": "United States",
+    "russie": "Russia", "fédération de russie": "Russia", "russland": "Russia",
+    "russlands": "Russia", "russische föderation": "Russia", "russisch föderation": "Russia",
+    "federazione russa": "Russia", "federazione russo": "Russia", "rosja": "Russia",
+    "federacja rosyjska": "Russia", "federacja rosyjski": "Russia",
+    "ucraina": "Ukraine", "ukraina": "Ukraine",
+    "corée du nord": "DPRK", "nordkorea": "DPRK", "corea del nord": "DPRK",
+    "korea północna": "DPRK", "korea północny": "DPRK",
+    "union européenne": "European Union", "union européen": "European Union",
+    "europäische union": "European Union", "europäisch union": "European Union",
+    "unione europea": "European Union", "unione europeo": "European Union",
+    "unia europejska": "European Union", "unia europejski": "European Union",
+    "occident": "the West", "westen": "the West", "occidente": "the West", "zachód": "the West",
+    "royaume-uni": "United Kingdom", "grande-bretagne": "United Kingdom",
+    "großbritannien": "United Kingdom", "vereinigtes königreich": "United Kingdom",
+    "vereinigt königreich": "United Kingdom", "vereinigen königreich": "United Kingdom",
+    "regno unito": "United Kingdom", "regno unire": "United Kingdom",
+    "gran bretagna": "United Kingdom", "wielka brytania": "United Kingdom",
+    "wielki brytania": "United Kingdom",
 }
 
 
@@ -355,11 +380,18 @@ _GERMAN_DETERMINER_WORDS = (
 _GERMAN_DETERMINERS = frozenset(_GERMAN_DETERMINER_WORDS.split())
 _GERMAN_ADJECTIVE_ENDINGS = ("e", "en", "em", "er", "es")
 _PREVIOUS_WORD = re.compile(r"([^\W\d_]+)[^\S\n]+$")
+# the aliased names German writes with an article; not "Westen", which is also a direction
+_GERMAN_NAMES_AFTER_ARTICLES = frozenset(
+    name.lower() for name in ALIASES.values()) - {"the west"}
 
 
 def _german_common_noun(text: str, start: int, word: str) -> bool:
     """A capitalised German word that is a common noun or not a noun at all: one whose lemma
-    is lower case ("Trotzdem", "Wer"), or one after a determiner or an inflected adjective."""
+    is lower case ("Trotzdem", "Wer"), or one after a determiner or an inflected adjective.
+    An acronym (die USA, der NATO) or a country of the war's sides (die Ukraine) is a name
+    whatever precedes it."""
+    if word.isupper() or normalise_name(word, "de") in _GERMAN_NAMES_AFTER_ARTICLES:
+        return False
     if _lemma_is_lower_case(word, "de"):
         return True
     if _german_plural_or_dative(word):
@@ -371,6 +403,17 @@ def _german_common_noun(text: str, start: int, word: str) -> bool:
     if before.lower() in _GERMAN_DETERMINERS:  # "Die" or "Ein" opening the sentence too
         return True
     return before[0].islower() and _german_inflected_adjective(before)
+
+
+def _without_german_noun_before_genitive(text: str, start: int, words: list[str]
+                                        ) -> tuple[int, list[str]]:
+    """"der Sprecher der NATO", "die Vorwürfe der USA": a common noun and the article that
+    joins it to a name are no part of the name."""
+    while len(words) > 2 and words[1] in ("der", "des", "von") and _german_common_noun(
+            text, start, words[0]):
+        start = text.index(words[2], start + len(words[0]) + len(words[1]))
+        words = words[2:]
+    return start, words
 
 
 def _german_inflected_adjective(word: str) -> bool:
@@ -515,6 +558,8 @@ class MentionDetector:
                 rest = text[start:end]
                 start += len(rest) - len(rest.lstrip())
                 words = words[1:]
+            if language == "de":
+                start, words = _without_german_noun_before_genitive(text, start, words)
             if not words or len(surface) < 2:
                 continue
             if len(words) == 1 and (words[0].lower() in common
