@@ -448,6 +448,8 @@ def _dictionary_word(words: _TextWords, start: int, word: str, language: str) ->
     return _starts_sentence(words.text, start) and _lower_case_word(words, word, language)
 
 
+# "L'Ukraine", "D'Italia", "Dell'Europa" opening a sentence: the article is no part of the name
+_ELIDED_ARTICLE = re.compile(r"(?:[LDld]|[Dd]ell|[Aa]ll|[Nn]ell|[Ss]ull|[Dd]all|[Qq]u)['’](?=\w)")
 _TOKEN = re.compile(r"[\w-]+")
 _WORD_GOES_ON = re.compile(r"[\w-]")
 
@@ -546,6 +548,11 @@ class MentionDetector:
                 continue  # Title Case: every word is capitalised, so capitals say nothing
             surface = re.sub(r"(?:'s|’s)$", "", text[start:end]).rstrip(".'’-")
             end = start + len(surface)
+            if language in ("fr", "it"):
+                elided = _ELIDED_ARTICLE.match(surface)
+                if elided:
+                    start += elided.end()
+                    surface = surface[elided.end():]
             words = surface.split()
             # a common word is capitalised at the start of a sentence; inside one (City Hall)
             # its capital says that it belongs to the name
