@@ -560,6 +560,59 @@ def test_cli_roles_leaves_out_the_mentions_of_a_skipped_file(docs_dir, tmp_path)
     assert "not in the documents folder" not in result.stderr
 
 
+def _roles(docs: Path, mentions: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "persuasion_lens", "semeval", "roles", str(docs), "--lang", "en",
+         "--mentions", str(mentions)], capture_output=True, text=True, timeout=300)
+
+
+def test_cli_roles_warns_of_an_end_offset_that_does_not_fit_the_entity(docs_dir, tmp_path):
+    """Every line of the official subtask-1 files has end = start + length - 1 (5,617 of
+    5,617). A mentions file written with exclusive ends, or an entity column cut short, was
+    accepted without a word, and its offsets written back as if they were the task's."""
+    nato, us = SAMPLE.index("NATO"), SAMPLE.index("United States")
+    mentions = tmp_path / "mentions.txt"
+    mentions.write_text(f"EN_A.txt\tNATO\t{nato}\t{nato + 3}\n"
+                        f"EN_A.txt\tUnited States\t{us}\t{us + 13}\n"
+                        f"EN_A.txt\tUnited\t{us}\t{us + 12}\n", encoding="utf-8")
+    result = _roles(docs_dir, mentions)
+    assert result.returncode == 0, result.stderr
+    assert [line.split("\t")[1:4] for line in result.stdout.splitlines()] == [
+        ["NATO", str(nato), str(nato + 3)], ["United States", str(us), str(us + 13)],
+        ["United", str(us), str(us + 12)]]  # the offsets as given
+    warning = " ".join(result.stderr.split())
+    assert "mentions.txt: 2 mentions whose end offset does not fit the entity" in warning
+    assert "ends are inclusive" in warning
+    assert (f"first: line 2: 'United States' has 13 characters but {us}-{us + 13} spans 14 "
+            "(an exclusive end?)") in warning
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_cli_roles_reads_a_utf16_mentions_file_without_a_byte_order_mark(encoding, tmp_path):
+    """Such a file (iconv -t UTF-16LE, some Windows tools) stopped the run with "not a text
+    file (NUL bytes)"."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    text = "Émile Zola and Russia\n\nRussia blames NATO for the war in Ukraine.\n"
+    (docs / "EN_Z.txt").write_text(text, encoding="utf-8")
+    start = text.index("NATO")
+    mentions = tmp_path / "mentions.txt"
+    mentions.write_bytes(f"EN_Z.txt\tÉmile Zola\t0\t9\r\nEN_Z.txt\tNATO\t{start}\t{start + 3}"
+                         "\r\n".encode(encoding))
+    result = _roles(docs, mentions)
+    assert result.returncode == 0, result.stderr
+    assert [line.split("\t")[:4] for line in result.stdout.splitlines()] == [
+        ["EN_Z.txt", "Émile Zola", "0", "9"], ["EN_Z.txt", "NATO", str(start), str(start + 3)]]
+    assert "warning" not in result.stderr
+
+
+def test_a_cut_off_utf16_file_is_said_to_be_one(tmp_path):
+    path = tmp_path / "mentions.txt"
+    path.write_bytes("EN_A.txt\tNATO\t0\t3\n".encode("utf-16-le")[:-1])
+    with pytest.raises(D.semeval2023.DataError, match="UTF-16 text cut off in the middle"):
+        D.read_subtask1_lines(path)
+
+
 def test_cli_narratives_name_the_model_applied_to_other_languages(tmp_path):
     """The warning said "the fallback model", which the narratives do not have."""
     docs = tmp_path / "docs"

@@ -83,6 +83,7 @@ def _read_mentions(path: Path, documents: dict[str, Document],
         warn(f"{path}: the mentions file holds no mentions: nothing to write")
     result: dict[str, list[tuple[str, int, int, int, int]]] = {}
     left_out = 0
+    misfits: list[str] = []
     for number, (doc_id, entity, start, end, _, _) in rows:
         if doc_id in skipped:  # its file was named in a warning, and the predictions leave it out
             left_out += 1
@@ -97,10 +98,37 @@ def _read_mentions(path: Path, documents: dict[str, Document],
         if span is None:
             raise InputError(f"{path}:{number}: {doc_id}: '{entity}' is not found near offset "
                              f"{start}")
+        misfit = _end_misfit(entity, start, end, text[span[0]:span[0] + end - start + 1])
+        if misfit:
+            misfits.append(f"line {number}: {misfit}")
         result.setdefault(doc_id, []).append((entity, *span, start, end))
     if left_out:
         warn(f"{path}: {counted(left_out, 'mention')} of skipped files left out")
+    _warn_misfits(path, misfits)
     return result
+
+
+def _end_misfit(entity: str, start: int, end: int, covered: str) -> str | None:
+    """What is wrong with a mention whose offsets span another length than its entity's (the
+    task's ends are inclusive: every line of the official files has end = start + length - 1),
+    or None when they fit. `covered` is the text the offsets span where the entity was found."""
+    spanned = end - start + 1
+    if spanned == len(entity):
+        return None
+    hint = " (an exclusive end?)" if spanned == len(entity) + 1 else ""
+    return (f"{entity!r} has {len(entity)} characters but {start}-{end} spans {spanned}{hint}; "
+            f"the text there reads {covered!r}")
+
+
+def _warn_misfits(path: Path, misfits: list[str]) -> None:
+    """One warning for the mentions whose end does not fit their entity, naming the first."""
+    from persuasion_lens.text.wording import counted
+
+    if not misfits:
+        return
+    warn(f"{path}: {counted(len(misfits), 'mention')} whose end offset does not fit the "
+         f"entity (subtask-1 ends are inclusive: end = start + length - 1); their offsets are "
+         f"written as given, the role is of the entity's text (first: {misfits[0]})")
 
 
 @semeval_app.command("roles")

@@ -19,7 +19,7 @@ from persuasion_lens.taxonomy.genres import GENRE_NAMES
 from persuasion_lens.taxonomy.techniques import TECHNIQUE_NAMES
 from persuasion_lens.text.documents import Document, split_paragraphs
 from persuasion_lens.text.languages import ISO_TO_SEMEVAL, SEMEVAL_TO_ISO
-from persuasion_lens.text.reading import InputError, most_plausible_decoding
+from persuasion_lens.text.reading import InputError, most_plausible_decoding, utf16_without_mark
 from persuasion_lens.text.wording import counted
 
 TASK_FOLDER = "semeval2023-task3"
@@ -77,13 +77,15 @@ def read_data_text(path: Path) -> str:
 
 
 def decode_data_bytes(raw: bytes, path: Path, other_encodings: bool = False) -> str:
-    """UTF-8 or UTF-16 with its mark, and with `other_encodings` a legacy code page (see
-    `read_data_text`); else DataError naming the file (and the line of a bad byte)."""
+    """UTF-8 or UTF-16 (with its mark or without), and with `other_encodings` a legacy code
+    page (see `read_data_text`); else DataError naming the file (and the line of a bad byte)."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return raw.decode("utf-16")
         except UnicodeDecodeError:
             raise DataError(f"{path}: not a text file (broken UTF-16)") from None
+    if b"\x00" in raw and (unmarked := utf16_without_mark(raw)) is not None:
+        return unmarked
     try:
         text = raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as error:
@@ -94,6 +96,9 @@ def decode_data_bytes(raw: bytes, path: Path, other_encodings: bool = False) -> 
                             ) from None
         text = legacy
     if "\x00" in text:
+        if len(raw) % 2 and utf16_without_mark(raw[:-1]) is not None:
+            raise DataError(f"{path}: UTF-16 text cut off in the middle of a character (an odd "
+                            "number of bytes)")
         line = text[:text.index("\x00")].count("\n") + 1
         raise DataError(f"{path}:{line}: not a text file (NUL bytes)")
     return text

@@ -215,6 +215,27 @@ def _looks_like_utf16(data: bytes) -> bool:
     return data[:2] in (b"\xff\xfe", b"\xfe\xff")
 
 
+def utf16_without_mark(data: bytes) -> str | None:
+    """The text of UTF-16 bytes saved without a byte-order mark (some Windows tools and
+    `iconv -t UTF-16LE` write it so), or None when the bytes are not such text.
+
+    Such a file is told by its zero bytes: the ASCII characters every line has (tabs, digits,
+    spaces, line breaks) leave one in every other byte, and never in the bytes between."""
+    if len(data) < 2 or len(data) % 2:
+        return None
+    for encoding, high, low in (("utf-16-le", data[1::2], data[0::2]),
+                                ("utf-16-be", data[0::2], data[1::2])):
+        if b"\x00" in low or high.count(0) * 10 < len(high):
+            continue
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:  # a lone surrogate: not UTF-16 after all
+            continue
+        if not _too_many_control_characters(text):
+            return text
+    return None
+
+
 def _too_many_control_characters(text: str) -> bool:
     sample = text[:10000]
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f")
