@@ -318,12 +318,44 @@ def test_bad_lines_are_warned_about_once_per_file(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "train-labels-subtask-3.txt: skipped 1 line not of the form" in err
     assert "skipped 1 unknown technique (first: line 10: 'Not_A_Technique')" in err
-    assert "skipped 2 unusable span lines (first: line 1: offsets must be whole numbers" in err
+    assert ("train-labels-subtask-3-spans: skipped 2 unusable span lines (first: "
+            "article100-labels-subtask-3.txt line 1: offsets must be whole numbers") in err
     assert "unknown genre (first: line 1: 'not_a_genre')" in err
     assert "validation id of no labelled article (first: line 2: 'no-such-id')" in err
     assert "labelled article with no file (first: article102.txt)" in err
     assert {a.article_id for a in articles} == {"100", "101", "103"}
     assert [(s.start, s.end) for s in articles[0].spans] == [(1, 3)]
+
+
+def test_a_technique_misnamed_in_every_span_file_is_one_warning(tmp_path, capsys):
+    """The span files are one per article: a technique misnamed throughout (`Casting_Doubt`
+    for the data's `Doubt`) gave a warning per file, 113 lines for Polish alone."""
+    folder = technique_data(tmp_path)
+    for path in (folder / "train-labels-subtask-3-spans").iterdir():
+        path.write_text(path.read_text() + f"{path.name[7:10]}\tCasting_Doubt\t1\t3\n")
+    articles = semeval2023.load_technique_articles(tmp_path, ["en"])
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "span line" in line]
+    assert warnings == [f"warning: {folder / 'train-labels-subtask-3-spans'}: skipped 4 unusable "
+                        "span lines (first: article100-labels-subtask-3.txt line 2: unknown "
+                        "technique 'Casting_Doubt')"]
+    assert all(len(a.spans) == 1 for a in articles)
+
+
+@pytest.mark.parametrize("command,make,articles", [
+    ("roles", narrative_data, "raw-documents"),
+    ("narratives", narrative_data, "raw-documents"),
+    ("st3", technique_data, "train-articles-subtask-3"),
+])
+def test_a_language_folder_given_for_the_articles_names_their_folder(tmp_path, command, make,
+                                                                   articles):
+    """`semeval roles EN/` read the three annotation files as documents and wrote 3,473 lines
+    of predictions for them, exit status 0; `st3 en/` said only "no article<ID>.txt files"."""
+    folder = make(tmp_path)
+    (folder / "subtask-3-annotations.txt").write_text("EN_UA_0.txt\tOther\tOther\tnone\n")
+    result = invoke("semeval", command, str(folder), "-o", str(tmp_path / "pred.txt"))
+    assert_error(result, "a language folder of the task data, not a folder of articles: give",
+                 articles)
+    assert not (tmp_path / "pred.txt").exists()
 
 
 def test_narrative_data_bad_lines_are_warned_about(tmp_path, capsys):

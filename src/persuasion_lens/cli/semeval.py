@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +74,7 @@ def read_article_folder(
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder")
     paths = sorted(folder.glob(pattern))
+    _check_not_a_data_folder(folder, paths)
     if not paths:
         raise InputError(f"{folder}: no {pattern.replace('*', '<ID>')} files here")
     forced = normalise_language_code(lang) if lang else None
@@ -101,6 +103,24 @@ def read_article_folder(
                             for p in paths) - read
     return ArticleFolder(documents, files=len(paths), skipped=len(paths) - len(documents),
                          skipped_ids=skipped_ids)
+
+
+# where the task data keep their articles, and the names of their label files: given the
+# language folder above, `semeval roles` read the annotation files as three documents
+_ARTICLE_FOLDERS = ("raw-documents", "train-articles-subtask-3", "train-articles-subtask-1",
+                    "train-articles-subtask-2")
+_LABEL_FILE = re.compile(r"^(subtask-\d-annotations|train-labels-subtask-\d)\.txt$")
+
+
+def _check_not_a_data_folder(folder: Path, paths: list[Path]) -> None:
+    """A language folder of the SemEval data is refused, naming the folder of articles in it."""
+    articles = next((folder / name for name in _ARTICLE_FOLDERS if (folder / name).is_dir()),
+                    None)
+    if articles is None:
+        return
+    if not paths or any(_LABEL_FILE.match(path.name) for path in paths):
+        raise InputError(f"{folder}: a language folder of the task data, not a folder of "
+                         f"articles: give {articles}")
 
 
 def _regular_files(paths: list[Path]) -> list[Path]:

@@ -219,6 +219,8 @@ def load_technique_articles(
         line_labels = _read_line_labels(folder / "train-labels-subtask-3.txt")
         held_out = validation_ids(root, language, line_labels)
         missing = BadLines(folder / "train-articles-subtask-3", "labelled article", "with no file")
+        # one warning for the whole folder: a technique misnamed throughout gave one per file
+        bad_spans = BadLines(folder / "train-labels-subtask-3-spans", "unusable span line")
         for article_id in sorted(line_labels):
             path = _article_path(
                 [folder / "train-articles-subtask-3" / f"article{article_id}.txt"], missing,
@@ -234,10 +236,12 @@ def load_technique_articles(
                 folder
                 / "train-labels-subtask-3-spans"
                 / f"article{article_id}-labels-subtask-3.txt",
+                bad_spans,
                 len(text),
             )
             split = "validation" if article_id in held_out else "train"
             articles.append(LabelledArticle(article_id, language, document, split, labels, spans))
+        bad_spans.report()
         missing.report()
         _require_articles(articles, language, folder)
     return articles
@@ -353,23 +357,22 @@ def _read_line_labels(path: Path) -> dict[str, dict[int, list[str]]]:
     return labels
 
 
-def _read_spans(path: Path, text_length: int | None = None) -> list[GoldSpan]:
-    """`ID<TAB>technique<TAB>start<TAB>end`; bad lines are warned about and skipped."""
+def _read_spans(path: Path, bad: BadLines, text_length: int | None = None) -> list[GoldSpan]:
+    """`ID<TAB>technique<TAB>start<TAB>end`; bad lines are skipped and counted in `bad` (which
+    the caller reports once for the folder), each named by its file and line."""
     if not path.exists():
         return []
     spans = []
-    bad = BadLines(path, "unusable span line")
     known = set(TECHNIQUE_NAMES)
     for number, line in enumerate(read_data_text(path).splitlines(), start=1):
         if not line.strip():
             continue
         reason = _span_problem(line.split("\t"), known, text_length)
         if reason:
-            bad.add(number, reason)
+            bad.add(None, f"{path.name} line {number}: {reason}")
             continue
         parts = line.split("\t")
         spans.append(GoldSpan(parts[1].strip(), int(parts[2]), int(parts[3])))
-    bad.report()
     return spans
 
 
