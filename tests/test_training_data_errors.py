@@ -224,6 +224,22 @@ def test_a_missing_language_says_so(tmp_path):
     assert "Errno" not in result.output
 
 
+def test_train_and_evaluate_take_lang_as_the_evaluate_commands_do(tmp_path):
+    """`evaluate-spans` and `evaluate-articles` take `--lang`/`-l`; `plens evaluate --lang en`
+    and `plens train -l en` said "No such option"."""
+    technique_data(tmp_path)
+    model = tmp_path / "model"
+    result = invoke("train", "--data-dir", str(tmp_path), "-l", "en", "--output", str(model),
+                    "--no-static-member", "--no-token-member")
+    assert result.exit_code == 0, result.output
+    assert (model / "en.npz").is_file() and not (model / "fr.npz").exists()
+    result = invoke("evaluate", "--data-dir", str(tmp_path), "--lang", "en", "--quick")
+    assert result.exit_code == 0, result.output
+    assert "│ en " in result.output
+    assert_error(invoke("evaluate", "--data-dir", str(tmp_path), "-l", "en", "-l", "fr"),
+                 "no fr training data under")
+
+
 @pytest.mark.parametrize("value", ["", ",,"])
 def test_empty_languages_is_an_error(tmp_path, value):
     technique_data(tmp_path)

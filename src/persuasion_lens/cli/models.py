@@ -24,10 +24,11 @@ from persuasion_lens.cli.output_checks import MAX_SEED, check_output_folder
 DEFAULT_DATA = os.environ.get("PLENS_DATA", "../shared/data")
 
 
-def _languages(value: str | None) -> list[str]:
+def _languages(values: list[str] | None) -> list[str]:
+    """The languages of a repeatable --languages/--lang/-l; all six when it was not given."""
     from persuasion_lens.data.semeval2023 import TRAINING_LANGUAGES
 
-    return list(TRAINING_LANGUAGES) if value is None else parse_languages(value)
+    return list(TRAINING_LANGUAGES) if values is None else parse_languages(",".join(values))
 
 
 def parse_language_options(values: list[str] | None) -> list[str] | None:
@@ -119,7 +120,9 @@ def train(
                                        "package's models/artifacts/techniques; with --encoder, "
                                        "./plens-transformer)."),
     seed: int = typer.Option(13, "--seed", min=0, max=MAX_SEED),
-    languages: str | None = typer.Option(None, "--languages", help="e.g. en,fr (default all six)."),
+    languages: list[str] | None = typer.Option(None, "--languages", "--lang", "-l",
+                                               help="e.g. en,fr or -l en -l fr (default all "
+                                                    "six)."),
     no_refit: bool = typer.Option(False, "--no-refit", help="Ship the train-split fit instead of "
                                   "refitting on train+validation."),
     encoder: str | None = typer.Option(
@@ -323,7 +326,9 @@ def evaluate(
     data_dir: str = typer.Option(DEFAULT_DATA, "--data-dir",
                                  help="Training data (env PLENS_DATA)."),
     seed: int = typer.Option(13, "--seed", min=0, max=MAX_SEED),
-    languages: str | None = typer.Option(None, "--languages", help="e.g. en,fr (default all six)."),
+    languages: list[str] | None = typer.Option(None, "--languages", "--lang", "-l",
+                                               help="e.g. en,fr or -l en -l fr (default all "
+                                                    "six)."),
     quick: bool = typer.Option(False, "--quick", help="Smaller vocabularies, no reference: "
                                "a fast sanity check, not the real numbers."),
     techniques: bool = typer.Option(True, "--techniques/--no-techniques",
