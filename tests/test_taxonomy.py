@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import colour_vision
 import pytest
 
 from persuasion_lens.taxonomy import (
@@ -65,6 +66,49 @@ def test_category_order_and_colours() -> None:
         # WCAG AA for normal text against white (and for white text on the colour).
         assert 1.05 / (_luminance(c.colour) + 0.05) >= 4.5, c.name
         assert c.description
+
+
+# Every pair of category colours at least this far apart (CIEDE2000) under each simulated
+# dichromacy; the former palette had Justification / Distraction 3.0 apart under protanopia.
+MIN_DISTANCE = 15
+# Ink of the HTML report (body) and of the web app (--ink in app.css), read on a highlight's tint.
+DARK_INKS = {"report": ("#1d1d1f", 0x22 / 255), "web app": ("#1c2430", 0x45 / 255)}
+
+
+def test_colours_stay_apart_under_colour_blindness() -> None:
+    """Simulated protanopia (Machado et al. 2009, severity 1.0) drew Justification and
+    Distraction 3.0 apart and Call and Manipulative wording 3.9: the same colour to those
+    readers. Every pair stays at least MIN_DISTANCE apart under every simulation now."""
+    palette = {c.name: c.colour for c in CATEGORIES}
+    closest = colour_vision.pair_distances(palette)[:3]
+    assert closest[0][0] >= MIN_DISTANCE, closest
+    assert {vision for _, vision, *_ in colour_vision.pair_distances(palette)} == set(
+        colour_vision.VISIONS)
+
+
+@pytest.mark.parametrize("category_", CATEGORIES, ids=lambda c: c.name)
+def test_text_on_and_against_each_colour_reads_at_5_to_1(category_: Category) -> None:
+    """White words on a legend chip or a report tag, the colour as text on white, and dark
+    text on a highlight's tint."""
+    white = (1.0, 1.0, 1.0)
+    colour = colour_vision.parse_hex(category_.colour)
+    assert colour_vision.contrast(colour, white) >= 5
+    for where, (ink, alpha) in DARK_INKS.items():
+        tint = colour_vision.over_white(colour, alpha)
+        assert colour_vision.contrast(colour_vision.parse_hex(ink), tint) >= 5, where
+
+
+def test_colours_stay_apart_in_a_256_colour_terminal() -> None:
+    """rich shows the colours as they are where the terminal has true colour, and otherwise
+    the nearest of 256: there the former palette's Justification and Call drew 4.8 apart under
+    tritanopia."""
+    from rich.color import Color, ColorSystem
+
+    shown = {c.name: Color.from_ansi(Color.parse(c.colour).downgrade(ColorSystem.EIGHT_BIT)
+                                     .number).get_truecolor().hex for c in CATEGORIES}
+    assert len(set(shown.values())) == len(CATEGORIES)
+    closest = colour_vision.pair_distances(shown)[0]
+    assert closest[0] >= 7, closest
 
 
 def test_names_unique() -> None:

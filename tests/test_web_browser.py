@@ -1107,6 +1107,32 @@ def test_small_text_reads_at_4_5_to_1(result_page):
     assert not low, low
 
 
+def test_words_in_a_category_colour_read_at_5_to_1(page, analyzer):
+    """The palette keeps 5:1 for words on and against its colours; the tags' words, darkened
+    only to 4.7:1 on their tint, fell short of it. A tag of every category is measured."""
+    from playwright.sync_api import expect
+
+    from persuasion_lens.taxonomy import CATEGORIES, TECHNIQUES
+
+    result = analyzer.analyze_text("We must act now, or lose everything we love.", lang="en")
+    first = result.to_dict()
+    hits = [{"technique": next(t.name for t in TECHNIQUES if t.category == c.name),
+             "category": c.name, "confidence": 0.5} for c in CATEGORIES]
+    crafted = {**first, "paragraphs": [{**first["paragraphs"][0], "spans": [],
+                                        "techniques": hits}]}
+    page.route("**/api/analyze", lambda route: route.fulfill(json=crafted))
+    page.fill("#text", "We must act now, or lose everything we love.")
+    page.click("#analyse")
+    expect(page.locator("#article .tag")).to_have_count(6, timeout=30_000)
+    ratios = {tag.get_attribute("data-technique"): tag.evaluate(CONTRAST)
+              for tag in page.locator("#article .tag").all()}
+    page.click("#open-techniques")
+    for heading in page.locator("#techniques-body h3").all():
+        ratios[f"{heading.inner_text().strip()} heading"] = heading.evaluate(CONTRAST)
+    page.keyboard.press("Escape")
+    assert len(ratios) == 12 and min(ratios.values()) >= 5, ratios
+
+
 @pytest.mark.parametrize("width", [320, 375])
 def test_a_narrow_screen_scrolls_down_only(result_page, width):
     """"Download HTML" stood out of the summary card at 375 px, and at 320 px the page

@@ -18,7 +18,12 @@ class Category:
 
     Every colour has a contrast ratio of at least 5:1 against white, so it works as text on a
     white page and as a highlight background behind white text; for a light highlight behind
-    dark text, use it with transparency (e.g. 20-25 % opacity).
+    dark text, use it with transparency (e.g. 20-25 % opacity). The six stay apart for readers
+    with colour-vision deficiencies: simulated protanopia, deuteranopia and tritanopia (Machado
+    et al. 2009, severity 1.0) leave every pair at least 15.8 CIEDE2000 apart (the former
+    palette: 3.0, Justification / Distraction under protanopia); tests/test_taxonomy.py checks
+    both, and `python tests/colour_vision.py` prints the numbers. Three are light and three dark
+    (about 5:1 and 11:1 on white): lightness, which every deficiency keeps, parts what hue cannot.
     """
 
     name: str
@@ -45,7 +50,7 @@ CATEGORIES: list[Category] = [
             "Goes after the character, motives or credibility of a person or group instead "
             "of dealing with what they actually argue."
         ),
-        colour="#C23B00",  # vermilion
+        colour="#A95906",  # burnt orange
     ),
     Category(
         name="Justification",
@@ -53,7 +58,7 @@ CATEGORIES: list[Category] = [
             "Backs a claim by leaning on something the audience already trusts, loves or "
             "fears (an authority, the crowd, the nation, shared values) rather than on evidence."
         ),
-        colour="#004DBF",  # blue
+        colour="#2626A7",  # indigo
     ),
     Category(
         name="Simplification",
@@ -61,7 +66,7 @@ CATEGORIES: list[Category] = [
             "Squeezes a complicated situation into one cause, one inevitable outcome or only "
             "two possible choices."
         ),
-        colour="#00732B",  # green
+        colour="#004720",  # dark green
     ),
     Category(
         name="Distraction",
@@ -69,7 +74,7 @@ CATEGORIES: list[Category] = [
             "Steers attention away from the real issue: towards a distorted version of it, "
             "an unrelated topic or the critic's own failings."
         ),
-        colour="#A21CAF",  # purple
+        colour="#952DFF",  # violet
     ),
     Category(
         name="Call",
@@ -77,7 +82,7 @@ CATEGORIES: list[Category] = [
             "Urges the reader to act, or to stop thinking, through catchy phrases, urgency "
             "or lines meant to close the discussion."
         ),
-        colour="#1F6577",  # teal
+        colour="#007285",  # teal
     ),
     Category(
         name="Manipulative wording",
@@ -85,7 +90,7 @@ CATEGORIES: list[Category] = [
             "Works through the choice of words itself: emotive, vague, inflated or repeated "
             "language that shapes the reaction more than the facts do."
         ),
-        colour="#BE2F6B",  # rose
+        colour="#69244A",  # plum
     ),
 ]
 

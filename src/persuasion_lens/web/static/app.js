@@ -79,15 +79,15 @@
   }
   const contrast = (a, b) => (Math.max(luminance(a), luminance(b)) + 0.05) / (Math.min(luminance(a), luminance(b)) + 0.05);
   /* Text in a category's colour (technique tags, the dialog's headings): the colour darkened
-     until it reads at 4.5:1 on its strong tint over white (Attack on reputation's #C23B00 gave
-     4.48:1 on a tag), so that it stays recognisable. */
+     until it reads at 5:1 on its strong tint over white (the light half of the palette gives
+     3.4-3.8:1 there undarkened), so that it stays recognisable. */
   function readableInk(hex) {
     const rgb = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
     if (rgb.some(Number.isNaN)) return hex;
     const alpha = 0x45 / 255;
     const tint = rgb.map((v) => v * alpha + 255 * (1 - alpha));
     let ink = rgb;
-    for (let i = 0; i < 30 && contrast(ink, tint) < 4.7; i += 1) ink = ink.map((v) => v * 0.92);
+    for (let i = 0; i < 30 && contrast(ink, tint) < 5.1; i += 1) ink = ink.map((v) => v * 0.92);
     return `rgb(${ink.map(Math.round).join(", ")})`;
   }
   function showMessage(text, kind = "error") {
