@@ -86,7 +86,9 @@ def test_techniques_is_the_taxonomy(client):
     response = client.get("/api/techniques")
     assert response.status_code == 200
     data = response.json()
+    underlines = data.pop("underlines")  # the key to the highlights' underlines
     assert data == json.loads(json.dumps(taxonomy_as_dict()))
+    assert [u["style"] for u in underlines] == ["solid", "double", "dotted"]
     assert {t["name"] for t in data["techniques"]} == set(TECHNIQUE_NAMES)
     assert all(t["definition"] for t in data["techniques"])
 

@@ -1107,6 +1107,36 @@ def test_small_text_reads_at_4_5_to_1(result_page):
     assert not low, low
 
 
+def test_the_underlines_are_explained_when_there_are_highlights(page, analyzer):
+    """The HTML report has a key to its solid, double and dotted underlines; the analysis page,
+    which draws the same underlines, had none. It has the report's key, shown only when the
+    result has highlights."""
+    from playwright.sync_api import expect
+
+    from persuasion_lens.reporting.html import UNDERLINES
+
+    text = "These corrupt traitors are destroying our great nation!\nWe must act now."
+    page.fill("#text", text)
+    page.click("#analyse")
+    page.wait_for_selector("#article mark.hl", timeout=120_000)
+    key = page.locator("#underline-key")
+    expect(key).to_be_visible()
+    for underline in UNDERLINES:
+        assert f"{underline['name']} {underline['meaning']}" in key.inner_text()
+    styles = key.locator("mark").evaluate_all(
+        "l => l.map(m => getComputedStyle(m).borderBottomStyle)")
+    assert styles == [u["style"] for u in UNDERLINES] == ["solid", "double", "dotted"]
+
+    result = analyzer.analyze_text(text, lang="en").to_dict()
+    without_spans = {**result, "paragraphs": [{**p, "spans": []} for p in result["paragraphs"]]}
+    page.route("**/api/analyze", lambda route: route.fulfill(json=without_spans))
+    page.click("#toggle-input")
+    page.click("#analyse")
+    expect(page.locator("#article mark.hl")).to_have_count(0, timeout=30_000)
+    expect(page.locator("#article .tag").first).to_be_visible()
+    expect(key).to_be_hidden()
+
+
 def test_words_in_a_category_colour_read_at_5_to_1(page, analyzer):
     """The palette keeps 5:1 for words on and against its colours; the tags' words, darkened
     only to 4.7:1 on their tint, fell short of it. A tag of every category is measured."""

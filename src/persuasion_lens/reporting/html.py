@@ -149,13 +149,22 @@ def _article(result: ArticleResult, number: int, tips: _Tips) -> str:
             f"{_glossary(result, anchor)}</article>")
 
 
+# What each underline means: this page's key and the web app's (served with /api/techniques).
+UNDERLINES: list[dict[str, str]] = [
+    {"style": "solid", "name": "solid underline",
+     "meaning": "the words that carry a technique, in the colour of its category"},
+    {"style": "double", "name": "double underline",
+     "meaning": "several techniques on the same words"},
+    {"style": "dotted", "name": "dotted underline",
+     "meaning": f"loosely placed: {LOOSE_PLACEMENT_MEANING}"},
+]
+_KEY_CLASSES = {"solid": "", "double": " class='nested'", "dotted": " class='loose'"}
 KEY = (
-    "<div class='key'>How to read the text: <mark>solid underline</mark> the words that carry a "
-    "technique, in the colour of its category; <mark class='nested'>double underline</mark> "
-    "several techniques on the same words; <mark class='loose'>dotted underline</mark> loosely "
-    f"placed: {escape(LOOSE_PLACEMENT_MEANING)}. Point at, tap or tab to the words for the "
-    "technique and why the model marked them; the tags under a paragraph lead to the "
-    "definitions at the end.</div>"
+    "<div class='key'>How to read the text: "
+    + "; ".join(f"<mark{_KEY_CLASSES[u['style']]}>{escape(u['name'])}</mark> "
+                f"{escape(u['meaning'])}" for u in UNDERLINES)
+    + ". Point at, tap or tab to the words for the technique and why the model marked them; "
+    "the tags under a paragraph lead to the definitions at the end.</div>"
 )
 
 

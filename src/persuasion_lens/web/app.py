@@ -391,8 +391,10 @@ def create_app(
     @app.get("/api/techniques", tags=["analysis"], summary="The taxonomy with definitions")
     async def techniques() -> dict[str, Any]:
         """Categories (with their colours), techniques (definition, what to look for, an
-        example), frames and genres."""
-        return taxonomy_as_dict()
+        example), frames and genres, and what each underline of a highlight means."""
+        from persuasion_lens.reporting.html import UNDERLINES
+
+        return {**taxonomy_as_dict(), "underlines": UNDERLINES}
 
     @app.post(
         "/api/analyze",

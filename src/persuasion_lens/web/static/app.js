@@ -118,6 +118,7 @@
       $("corpus-link").hidden = !info.corpus;
       $("limit").textContent = `up to ${sizeText(info.max_bytes)}`;
       buildTechniquesDialog();
+      buildUnderlineKey(taxonomy.underlines || []);
     } catch (error) {
       showMessage("The server did not answer; is `plens serve` still running?");
     }
@@ -333,6 +334,7 @@
     // a title taken from the text is in the article's language; a file name is the page's
     if (!r.source && first) $("article-title").lang = r.language;
     else $("article-title").removeAttribute("lang");
+    $("underline-key").hidden = !r.paragraphs.some((p) => p.spans.length);
     const meta = $("meta");
     meta.replaceChildren();
     const languageName = (state.info && state.info.languages[r.language]) || displayLanguage(r.language);
@@ -552,6 +554,15 @@
     node.addEventListener("focus", () => { if (!state.pinned) showTip(node, items()); });
     node.addEventListener("blur", () => { if (!state.pinned && !$("tip").matches(":hover")) hideTip(); });
     node.addEventListener("click", (event) => { event.stopPropagation(); pin(node, items()); });
+  }
+
+  /* What the underlines mean, in the words of the HTML report's key (reporting.html.UNDERLINES);
+     shown with a result that has highlights. */
+  function buildUnderlineKey(underlines) {
+    const kinds = { solid: "", double: " multi", dotted: " loose" };
+    const entries = underlines.map((u, i) => [i ? "; " : "",
+      el("mark", { class: "key-sample" + (kinds[u.style] || ""), text: u.name }), ` ${u.meaning}`]);
+    $("underline-key").replaceChildren("How to read the text: ", ...entries.flat(), ".");
   }
 
   function renderLegend(counts) {
