@@ -634,10 +634,10 @@ def test_report_highlights_are_reached_with_tab_and_show_their_tip(browser, anal
         marks = page.locator("mark[data-spans]")
         assert marks.count() >= 10  # more than a window holds: Tab scrolls down to the last
         flipped = 0
+        page.keyboard.press("Tab")  # the link past the text to the definitions comes first
+        assert page.evaluate("document.activeElement.matches('a.skip')")
         for index in range(marks.count()):
             page.keyboard.press("Tab")
-            while page.evaluate("document.activeElement.matches('.tag')"):
-                page.keyboard.press("Tab")  # a paragraph's tags lead to its definitions
             mark = marks.nth(index)
             assert mark.evaluate("m => m === document.activeElement")
             assert mark.get_attribute("tabindex") == "0"
@@ -655,6 +655,41 @@ def test_report_highlights_are_reached_with_tab_and_show_their_tip(browser, anal
         page.evaluate("document.activeElement.blur()")
         assert not page.locator("#tip").is_visible()
 
+
+
+def test_report_tabs_through_the_words_not_the_tags(browser, analyzer, tmp_path):
+    """The tags under the paragraphs became links, and tab stops: a keyboard user pressed Tab
+    about twice as often through a heavily marked article (a highlight, then its tags). The
+    tags are out of the tab order; a skip link, the first stop, leads to the definitions they
+    lead to, and they still follow a click."""
+    lines = ["These corrupt traitors are destroying our great nation!"] * 12
+    result = analyzer.analyze_text("\n".join(lines), lang="en")
+    with _report_in_window(browser, tmp_path, [result]) as page:
+        marks, tags = page.locator("mark[data-spans]").count(), page.locator(".tag").count()
+        assert marks >= 10 and tags >= marks
+        stops = []
+        for _ in range(marks + tags + 5):
+            page.keyboard.press("Tab")
+            focused = page.evaluate("document.activeElement.matches('body') ? null : "
+                                    "document.activeElement.className")
+            if focused is None or (stops and focused == "skip"):
+                break  # past the last stop: back to the page, or round to the first
+            stops.append(focused)
+        assert stops[0] == "skip" and len(stops) == marks + 1, stops
+
+        page.keyboard.press("Shift+Tab")
+        while not page.evaluate("document.activeElement.matches('a.skip')"):
+            page.keyboard.press("Shift+Tab")
+        skip = page.locator("a.skip")
+        box = skip.bounding_box()
+        assert box and box["x"] >= 0 and box["width"] > 0  # seen when it has the focus
+        assert re.fullmatch(r"Skip to the \d+ techniques? found", skip.inner_text())
+        page.keyboard.press("Enter")
+        heading = page.locator("section.glossary h2")
+        assert heading.evaluate("h => h === document.activeElement")
+        assert 0 <= heading.bounding_box()["y"] < 600
+        page.locator(".tag").first.click()
+        assert page.locator("dt:target").count() == 1
 
 
 def test_report_tips_show_explanations_as_text(browser, analyzer, tmp_path):
@@ -783,12 +818,9 @@ def test_report_explains_its_highlights_and_every_technique_found(browser, analy
             assert technique(name).definition in entry.locator("+ dd").inner_text()
         tags = page.locator(".tags .tag")
         assert tags.count() == sum(len(p.techniques) for p in result.paragraphs)
-        page.locator("mark[data-spans]").last.focus()
-        page.keyboard.press("Tab")  # from the words to the tags under them
-        tag = page.evaluate_handle("document.activeElement")
-        assert tag.evaluate("t => t.matches('.tags .tag')")
-        label = tag.evaluate("t => t.textContent")
-        page.keyboard.press("Enter")
+        tag = tags.last
+        label = tag.inner_text()
+        tag.click()
         target = page.locator("dt:target")
         assert target.count() == 1 and label.rsplit(" ", 1)[0] in target.inner_text()
         assert 0 <= target.bounding_box()["y"] < 600

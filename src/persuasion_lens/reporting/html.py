@@ -34,6 +34,8 @@ p.par .num{color:#6e6e6e;font-size:.75rem;margin-right:6px}
 .tags{margin:-4px 0 10px 14px;font-size:.8rem}
 .tags .tag{display:inline-block;border-radius:10px;padding:1px 8px;margin:2px 4px 2px 0;color:#fff;background:var(--c);text-decoration:none}
 .tags .tag:focus-visible{outline:2px solid #1d1d1f;outline-offset:2px}
+a.skip{position:absolute;left:-10000px}a.skip:focus{position:static;display:inline-block;margin:0 0 8px}
+section.glossary h2:focus{outline:none}
 mark{background:none;border-bottom:3px solid var(--c);background-color:var(--bg);cursor:pointer;padding:0 1px}
 mark.nested{border-bottom-style:double}
 mark.loose{border-bottom-style:dotted;background-color:transparent}
@@ -54,7 +56,7 @@ dl.source{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin
 dl.source dt{font-weight:600}dl.source dd{margin:0}
 @media (max-width:600px){main{padding:12px 8px}header.article{padding:12px}p.par{padding:8px 10px}
  .tags{margin-left:6px}section.glossary{padding:10px 12px}}
-@media print{body{background:#fff}main{max-width:none;padding:0}#tip{display:none!important}
+@media print{body{background:#fff}main{max-width:none;padding:0}#tip,a.skip{display:none!important}
  .chip,.tag,mark,section.glossary dt,.warn{-webkit-print-color-adjust:exact;print-color-adjust:exact}
  p.par{break-inside:avoid}.tags{break-before:avoid}header.article,p.par,section.glossary{border-color:#bbb}
  section.glossary dt{break-after:avoid}}
@@ -145,7 +147,7 @@ def _article(result: ArticleResult, number: int, tips: _Tips) -> str:
     that screen readers, hyphenation and fonts treat its text as what it is."""
     anchor = f"a{number}-"
     paragraphs = "\n".join(_paragraph(p, anchor, tips) for p in result.paragraphs)
-    return (f"<article lang='{escape(result.language)}'>{_header(result)}{paragraphs}"
+    return (f"<article lang='{escape(result.language)}'>{_header(result, anchor)}{paragraphs}"
             f"{_glossary(result, anchor)}</article>")
 
 
@@ -168,7 +170,7 @@ KEY = (
 )
 
 
-def _header(result: ArticleResult) -> str:
+def _header(result: ArticleResult, anchor: str) -> str:
     language = language_name(result.language)
     meta = [f"<span><b>Language</b> {escape(language)}</span>"]
     if result.genre is not None:
@@ -196,9 +198,20 @@ def _header(result: ArticleResult) -> str:
     title = (f"<h1>{escape(name)}</h1>" if name else
              f"<h1 lang='{escape(result.language)}'>{escape(_title_of(result))}</h1>")
     return (
-        f"<header class='article' lang='en'>{title}<div class='meta'>{''.join(meta)}</div>"
+        f"<header class='article' lang='en'>{title}{_skip_link(result, anchor)}"
+        f"<div class='meta'>{''.join(meta)}</div>"
         f"{warnings}<div class='legend'>{legend}</div>{key}{rarely}</header>"
     )
+
+
+def _skip_link(result: ArticleResult, anchor: str) -> str:
+    """The first tab stop of an article, shown when focused: it leads past the text to the
+    definitions, the one place the paragraphs' tags (out of the tab order) lead to."""
+    found = len(_found_techniques(result))
+    if not found:
+        return ""
+    return (f"<a class='skip' href='#{anchor}found'>Skip to the {found} technique"
+            f"{'s' if found != 1 else ''} found</a>")
 
 
 def _narrative_meta(result: ArticleResult) -> list[str]:
@@ -246,7 +259,10 @@ def _narrative_meta(result: ArticleResult) -> list[str]:
 def _paragraph(paragraph: ParagraphResult, anchor: str, tips: _Tips) -> str:
     body = "".join(_segment_html(segment, paragraph, tips) for segment in segments(paragraph))
     tags = "".join(
-        f"<a class='tag {_colour_class(hit.category)}' href='#{anchor}{escape(hit.technique)}'>"
+        # out of the tab order, which they doubled in a marked-up article: the skip link
+        # reaches the same definitions; a click, a tap and a screen reader's links still do
+        f"<a class='tag {_colour_class(hit.category)}' href='#{anchor}{escape(hit.technique)}' "
+        "tabindex='-1'>"
         f"{escape(technique(hit.technique).label)} {two_decimals(hit.confidence)}</a>"
         for hit in paragraph.techniques
     )
@@ -300,8 +316,7 @@ def _glossary(result: ArticleResult, anchor: str) -> str:
     mouse or a keyboard; a phone, a printout and a reader who wants the definitions in one
     place get them here, each reached from the paragraphs' tags."""
     paragraphs = result.technique_counts()
-    found = list(paragraphs) + sorted({s.technique for p in result.paragraphs for s in p.spans}
-                                      - set(paragraphs))
+    found = _found_techniques(result)
     if not found:
         return ""
     entries = []
@@ -314,8 +329,16 @@ def _glossary(result: ArticleResult, anchor: str) -> str:
             f"{escape(known.label)} <small>{escape(known.category)} · {where}</small></dt>"
             f"<dd>{escape(known.definition)} <i>Look for: {escape(known.look_for)}</i></dd>"
         )
-    return (f"<section class='glossary' lang='en'><h2>Techniques found in this article</h2>"
+    return (f"<section class='glossary' lang='en'>"
+            f"<h2 id='{anchor}found' tabindex='-1'>Techniques found in this article</h2>"
             f"<dl>{''.join(entries)}</dl></section>")
+
+
+def _found_techniques(result: ArticleResult) -> list[str]:
+    """The techniques the glossary defines: those of the paragraphs, then those of words only."""
+    paragraphs = result.technique_counts()
+    return list(paragraphs) + sorted({s.technique for p in result.paragraphs for s in p.spans}
+                                     - set(paragraphs))
 
 
 def _title_of(result: ArticleResult, longest: int = 140) -> str:
