@@ -123,15 +123,38 @@ def pair_distances(named: dict[str, str]) -> list[tuple[float, str, str, str]]:
                   for vision in VISIONS for x, y in itertools.combinations(named, 2))
 
 
+def in_256_colours(colour: str) -> str:
+    """The '#rrggbb' that rich shows for this colour in a terminal without true colour."""
+    from rich.color import Color, ColorSystem
+
+    number = Color.parse(colour).downgrade(ColorSystem.EIGHT_BIT).number
+    return Color.from_ansi(number).get_truecolor().hex
+
+
+def _print_closest_pairs(palette: dict[str, str]) -> None:
+    for vision in VISIONS:
+        worst = min(d for d in pair_distances(palette) if d[1] == vision)
+        print(f"  {vision:13} closest pair ΔE00 {worst[0]:5.1f}  {worst[2]} / {worst[3]}")
+
+
 if __name__ == "__main__":
     from persuasion_lens.taxonomy.techniques import CATEGORIES
 
+    white, black = (1.0, 1.0, 1.0), (0.0, 0.0, 0.0)
+    print("Page colours (Category.colour)")
     palette = {c.name: c.colour for c in CATEGORIES}
-    for vision in VISIONS:
-        worst = min(d for d in pair_distances(palette) if d[1] == vision)
-        print(f"{vision:13} closest pair ΔE00 {worst[0]:5.1f}  {worst[2]} / {worst[3]}")
-    white = (1.0, 1.0, 1.0)
+    _print_closest_pairs(palette)
     for name, colour in palette.items():
         rgb = parse_hex(colour)
-        print(f"{name:21} {colour}  on white {contrast(rgb, white):.2f}:1  "
-              f"on its 27% tint {contrast(rgb, over_white(rgb, 0x45 / 255)):.2f}:1")
+        print(f"  {name:21} {colour}  on white {contrast(rgb, white):5.2f}:1  "
+              f"on its 27% tint {contrast(rgb, over_white(rgb, 0x45 / 255)):.2f}:1  "
+              f"on black {contrast(rgb, black):.2f}:1")
+    for title, shown in (("Terminal colours (Category.terminal_colour)", lambda c: c),
+                         ("Terminal colours in rich's 256 colours", in_256_colours)):
+        print(title)
+        palette = {c.name: shown(c.terminal_colour) for c in CATEGORIES}
+        _print_closest_pairs(palette)
+        for name, colour in palette.items():
+            rgb = parse_hex(colour)
+            print(f"  {name:21} {colour}  on white {contrast(rgb, white):.2f}:1  "
+                  f"on black {contrast(rgb, black):.2f}:1")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import math
 import re
 from pathlib import Path
 
@@ -102,13 +104,109 @@ def test_colours_stay_apart_in_a_256_colour_terminal() -> None:
     """rich shows the colours as they are where the terminal has true colour, and otherwise
     the nearest of 256: there the former palette's Justification and Call drew 4.8 apart under
     tritanopia."""
-    from rich.color import Color, ColorSystem
-
-    shown = {c.name: Color.from_ansi(Color.parse(c.colour).downgrade(ColorSystem.EIGHT_BIT)
-                                     .number).get_truecolor().hex for c in CATEGORIES}
+    shown = {c.name: colour_vision.in_256_colours(c.colour) for c in CATEGORIES}
     assert len(set(shown.values())) == len(CATEGORIES)
     closest = colour_vision.pair_distances(shown)[0]
     assert closest[0] >= 7, closest
+
+
+# The terminal colours share one lightness (to read on black and on white), so only hue and
+# chroma part them: less room than the page colours have.
+TERMINAL_MIN_DISTANCE = 7.5
+TERMINAL_256_MIN_DISTANCE = 6.5
+BLACK, WHITE = (0.0, 0.0, 0.0), (1.0, 1.0, 1.0)
+
+
+def _hue_and_chroma(colour: str) -> tuple[float, float]:
+    _, a, b = colour_vision.lab(colour_vision.simulate(colour_vision.parse_hex(colour), "normal"))
+    return math.degrees(math.atan2(b, a)) % 360, math.hypot(a, b)
+
+
+@pytest.mark.parametrize("category_", CATEGORIES, ids=lambda c: c.name)
+def test_terminal_colour_reads_on_black_and_on_white(category_: Category) -> None:
+    """A terminal's background may be either: the page colours of Justification,
+    Simplification and Manipulative wording read at 1.9:1 on black."""
+    colour = colour_vision.parse_hex(category_.terminal_colour)
+    assert colour_vision.contrast(colour, BLACK) >= 4.5
+    assert colour_vision.contrast(colour, WHITE) >= 4.5
+    shown = colour_vision.parse_hex(colour_vision.in_256_colours(category_.terminal_colour))
+    assert min(colour_vision.contrast(shown, BLACK), colour_vision.contrast(shown, WHITE)) >= 4
+
+
+@pytest.mark.parametrize("category_", CATEGORIES, ids=lambda c: c.name)
+def test_terminal_colour_keeps_the_hue_of_the_page_colour(category_: Category) -> None:
+    page_hue, _ = _hue_and_chroma(category_.colour)
+    hue, chroma = _hue_and_chroma(category_.terminal_colour)
+    assert abs((hue - page_hue + 180) % 360 - 180) <= 6
+    assert chroma >= 25  # a colour, not a grey
+
+
+def test_terminal_colours_stay_apart_under_colour_blindness() -> None:
+    """Under normal vision and each simulated dichromacy, in true colour and in 256 colours."""
+    true_colour = {c.name: c.terminal_colour for c in CATEGORIES}
+    in_256 = {name: colour_vision.in_256_colours(colour) for name, colour in true_colour.items()}
+    for palette, least in ((true_colour, TERMINAL_MIN_DISTANCE),
+                           (in_256, TERMINAL_256_MIN_DISTANCE)):
+        closest = colour_vision.pair_distances(palette)[0]
+        assert closest[0] >= least, closest
+
+
+def _ansi_colours(output: str) -> set[str]:
+    """The '#rrggbb' of every true-colour foreground in rich's output."""
+    return {"#" + "".join(f"{int(value):02X}" for value in found)
+            for found in re.findall(r"38;2;(\d+);(\d+);(\d+)", output)}
+
+
+def test_the_terminal_report_writes_in_the_terminal_colours() -> None:
+    from rich.console import Console
+
+    from persuasion_lens.pipeline.results import (
+        ArticleResult,
+        ParagraphResult,
+        SpanHit,
+        TechniqueHit,
+    )
+    from persuasion_lens.reporting.terminal import print_report
+
+    words = [techniques_in(c.name)[0] for c in CATEGORIES]
+    text = " ".join(f"word{number}" for number in range(len(words)))
+    spans = [SpanHit(6 * n, 6 * n + 5, f"word{n}", t.name, t.category, 0.8)
+             for n, t in enumerate(words)]
+    paragraph = ParagraphResult(0, 0, len(text), text,
+                                [TechniqueHit(t.name, t.category, 0.8) for t in words], spans)
+    output = io.StringIO()
+    print_report(Console(file=output, width=200, color_system="truecolor", force_terminal=True),
+                 ArticleResult(language="en", paragraphs=[paragraph]))
+    assert _ansi_colours(output.getvalue()) == {c.terminal_colour for c in CATEGORIES}
+
+
+def test_plens_search_writes_in_the_terminal_colours(tmp_path, monkeypatch) -> None:
+    from corpus_helpers import edge_analyzer, write_jsonl
+    from rich.console import Console
+    from typer.testing import CliRunner
+
+    from persuasion_lens.batch import run_batch
+    from persuasion_lens.batch.work import AnalyzerSpec
+    from persuasion_lens.cli import app
+    from persuasion_lens.cli import corpus as corpus_commands
+    from persuasion_lens.storage import open_database
+
+    url = f"sqlite:///{tmp_path / 'corpus.db'}"
+    db = open_database(url)
+    rows = [{"id": "a1", "text": "They lie to you.\n\nThis is a disaster!", "lang": "en"}]
+    run_batch([str(write_jsonl(tmp_path / "a.jsonl", rows))], db,
+              AnalyzerSpec(factory="corpus_helpers:edge_analyzer"))
+    db.dispose()
+    shown = {category(hit.category).terminal_colour
+             for hit in edge_analyzer().analyze_text(rows[0]["text"], "en").paragraphs[0]
+             .techniques}
+    assert shown
+    for extra in ([], ["--all"]):  # a table, and numbered lines
+        terminal = Console(force_terminal=True, color_system="truecolor", width=160,
+                           file=io.StringIO())
+        monkeypatch.setattr(corpus_commands, "console", terminal)
+        assert CliRunner().invoke(app, ["search", "disaster", "--db", url, *extra]).exit_code == 0
+        assert _ansi_colours(terminal.file.getvalue()) == shown, extra
 
 
 def test_names_unique() -> None:

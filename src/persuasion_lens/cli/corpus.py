@@ -562,7 +562,7 @@ def _technique_label(name: str, category: str) -> tuple[str, str]:
     from persuasion_lens.taxonomy import category as category_info
     from persuasion_lens.taxonomy import technique as technique_info
 
-    return technique_info(name).label, category_info(category).colour
+    return technique_info(name).label, category_info(category).terminal_colour
 
 
 def _article_name(row: dict) -> str:
@@ -594,7 +594,7 @@ def _print_search(rows: list[dict], pattern: re.Pattern[str] | None,
             paragraph.highlight_regex(pattern, style="bold black on yellow")
         techniques = Text()
         for hit in row["techniques"]:
-            colour = category_info(hit["category"]).colour
+            colour = category_info(hit["category"]).terminal_colour
             techniques.append(f"{technique_info(hit['technique']).label} ", style=colour)
             techniques.append(f"{two_decimals(hit['confidence'])}\n", style="dim")
         table.add_row(str(number), article, paragraph, techniques or Text("–", style="dim"))

@@ -233,8 +233,9 @@ def _category_table(result: ArticleResult) -> Table:
             for name, n in technique_counts.items()
             if technique(name).category == cat.name
         ]
-        bar = Text("█" * round(BAR_WIDTH * count / most) if count else "", style=cat.colour)
-        table.add_row(Text(cat.name, style=f"bold {cat.colour}"), str(count), bar, ", ".join(names))
+        colour = cat.terminal_colour
+        bar = Text("█" * round(BAR_WIDTH * count / most) if count else "", style=colour)
+        table.add_row(Text(cat.name, style=f"bold {colour}"), str(count), bar, ", ".join(names))
     return table
 
 
@@ -245,7 +246,7 @@ def _paragraph_block(paragraph: ParagraphResult) -> Group:
             heading.append(" · ", style="dim")
         heading.append(
             f"{technique(hit.technique).label} {two_decimals(hit.confidence)}",
-            style=f"bold {category(hit.category).colour}",
+            style=f"bold {category(hit.category).terminal_colour}",
         )
     cues = [_span_line(span, paragraph.loosely_placed(span)) for span in paragraph.spans]
     return Group(heading, _highlighted_text(paragraph), *cues, Text(""))
@@ -256,7 +257,7 @@ def _span_line(span: SpanHit, loose: bool) -> Text:
     quoted = span.text if len(span.text) <= SPAN_QUOTE else span.text[: SPAN_QUOTE - 1] + "…"
     return Text.assemble(
         ("  ▸ ", "dim"),
-        (technique(span.technique).label, category(span.category).colour),
+        (technique(span.technique).label, category(span.category).terminal_colour),
         (f" {two_decimals(span.confidence)}", "dim"),
         (" loosely placed", "italic dim") if loose else "",
         (": ", "dim"),
@@ -271,5 +272,5 @@ def _highlighted_text(paragraph: ParagraphResult) -> Text:
         if span is None:
             text.append(segment.text)
         else:
-            text.append(segment.text, style=f"underline {category(span.category).colour}")
+            text.append(segment.text, style=f"underline {category(span.category).terminal_colour}")
     return text

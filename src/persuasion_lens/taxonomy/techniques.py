@@ -14,21 +14,30 @@ from persuasion_lens.taxonomy._lookup import resolve
 
 @dataclass(frozen=True)
 class Category:
-    """A family of related techniques, with the colour used to show it.
+    """A family of related techniques, with the colours used to show it.
 
-    Every colour has a contrast ratio of at least 5:1 against white, so it works as text on a
-    white page and as a highlight background behind white text; for a light highlight behind
-    dark text, use it with transparency (e.g. 20-25 % opacity). The six stay apart for readers
-    with colour-vision deficiencies: simulated protanopia, deuteranopia and tritanopia (Machado
-    et al. 2009, severity 1.0) leave every pair at least 15.8 CIEDE2000 apart (the former
-    palette: 3.0, Justification / Distraction under protanopia); tests/test_taxonomy.py checks
-    both, and `python tests/colour_vision.py` prints the numbers. Three are light and three dark
-    (about 5:1 and 11:1 on white): lightness, which every deficiency keeps, parts what hue cannot.
+    `colour` is for pages, charts and the web app. Every such colour has a contrast ratio of at
+    least 5:1 against white, so it works as text on a white page and as a highlight background
+    behind white text; for a light highlight behind dark text, use it with transparency (e.g.
+    20-25 % opacity). The six stay apart for readers with colour-vision deficiencies: simulated
+    protanopia, deuteranopia and tritanopia (Machado et al. 2009, severity 1.0) leave every pair
+    at least 15.8 CIEDE2000 apart (the former palette: 3.0, Justification / Distraction under
+    protanopia). Three are light and three dark (about 5:1 and 11:1 on white): lightness, which
+    every deficiency keeps, parts what hue cannot.
+
+    `terminal_colour` is the same hue (within 6 degrees of CIELAB hue) at middle lightness, for
+    text in a terminal, whose background may be black or white: every one reads at 4.5:1 or more
+    on both (the three dark page colours read at 1.9:1 on black). All six share that lightness,
+    so only hue and chroma part them: every pair stays at least 7.8 CIEDE2000 apart under normal
+    vision and the three simulations, and 6.9 in rich's 256 colours, where each reads at 4.1:1 or
+    more on black and on white. tests/test_taxonomy.py checks all of this, and
+    `python tests/colour_vision.py` prints the numbers.
     """
 
     name: str
     description: str
     colour: str
+    terminal_colour: str
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,7 @@ CATEGORIES: list[Category] = [
             "of dealing with what they actually argue."
         ),
         colour="#A95906",  # burnt orange
+        terminal_colour="#BE5A0C",
     ),
     Category(
         name="Justification",
@@ -59,6 +69,7 @@ CATEGORIES: list[Category] = [
             "fears (an authority, the crowd, the nation, shared values) rather than on evidence."
         ),
         colour="#2626A7",  # indigo
+        terminal_colour="#5065FF",
     ),
     Category(
         name="Simplification",
@@ -67,6 +78,7 @@ CATEGORIES: list[Category] = [
             "two possible choices."
         ),
         colour="#004720",  # dark green
+        terminal_colour="#587E5A",
     ),
     Category(
         name="Distraction",
@@ -75,6 +87,7 @@ CATEGORIES: list[Category] = [
             "an unrelated topic or the critic's own failings."
         ),
         colour="#952DFF",  # violet
+        terminal_colour="#8C63BA",
     ),
     Category(
         name="Call",
@@ -83,6 +96,7 @@ CATEGORIES: list[Category] = [
             "or lines meant to close the discussion."
         ),
         colour="#007285",  # teal
+        terminal_colour="#008092",
     ),
     Category(
         name="Manipulative wording",
@@ -91,6 +105,7 @@ CATEGORIES: list[Category] = [
             "language that shapes the reaction more than the facts do."
         ),
         colour="#69244A",  # plum
+        terminal_colour="#BC4F90",
     ),
 ]
 
