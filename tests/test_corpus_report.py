@@ -131,6 +131,34 @@ def test_report_and_export_to_a_folder_or_a_misnamed_file_say_so_first(corpus, t
     assert named.exit_code == 0 and "whatever" not in named.output
 
 
+def test_report_and_export_refuse_to_write_over_the_database_they_read(corpus, tmp_path):
+    """`plens export --format csv -o corpus.db` (or `plens report -o corpus.db`) truncated the
+    SQLite file while reading it: the corpus was lost, and export ended in a traceback
+    ("database disk image is malformed")."""
+    import shutil
+    import sqlite3
+
+    database = tmp_path / "corpus.db"
+    shutil.copy(corpus.removeprefix("sqlite:///"), database)
+    original = database.read_bytes()
+    for command, output, suggested in (
+            (["report"], database, "corpus.html"),
+            (["export", "--format", "csv"], database, "corpus.csv"),
+            (["export", "--format", "jsonl"], tmp_path / "corpus.db-wal", "corpus.jsonl")):
+        for db in (f"sqlite:///{database}", str(database)):
+            result = runner.invoke(app, [*command, "--db", db, "-o", str(output)])
+            said = " ".join(result.output.split())
+            assert result.exit_code == 2, said
+            assert said.startswith(f"error: {output} is ") and "Traceback" not in said, said
+            assert f"({db}); writing it would destroy the corpus: give another file, such as " \
+                f"{suggested}" in said, said
+    assert not (tmp_path / "corpus.db-wal").exists()
+    assert database.read_bytes() == original
+    connection = sqlite3.connect(database)
+    assert connection.execute("SELECT count(*) FROM articles").fetchone() == (24,)
+    connection.close()
+
+
 def test_a_narrative_filter_without_narratives_stored_says_so(corpus, tmp_path):
     """search, export and report said only that nothing matched."""
     for command in (["search", "headline"], ["export", "-o", str(tmp_path / "n.csv")],

@@ -622,7 +622,7 @@ def report(
     from persuasion_lens.reporting.corpus_report import write_corpus_report
 
     filters = _filters(technique, category, outlet, lang, since, until, narrative)
-    check_output_file(output, (".html", ".htm"), "the report is an HTML page")
+    check_output_file(output, (".html", ".htm"), "the report is an HTML page", db=db)
     database = _open(db)
     try:
         _warn_if_no_narratives(database, narrative)
@@ -638,17 +638,32 @@ def report(
 
 
 def check_output_file(output: Path, suffixes: tuple[str, ...], what: str,
-                      name: str = "report") -> None:
+                      name: str = "report", db: str | None = None) -> None:
     """Before anything is written: an error for a folder given as the file (`name` and the
-    first of `suffixes` suggest one in it) or a missing folder to write it in, a warning for a
-    name whose suffix is not one of `suffixes`."""
+    first of `suffixes` suggest one in it), a missing folder to write it in or the SQLite
+    database `db` itself (or a file SQLite keeps beside it), a warning for a name whose suffix
+    is not one of `suffixes`."""
     if output.is_dir():
         fail(f"{output} is a folder: give the file to write, such as "
              f"{output / (name + suffixes[0])}")
     if not output.parent.is_dir():
         fail(f"{output.parent}: no such folder")
+    if db is not None:
+        _check_not_the_database(output, db, output.with_suffix(suffixes[0]).name)
     if output.suffix.lower() not in suffixes:
         warn(f"{output}: {what}, whatever the file is called")
+
+
+def _check_not_the_database(output: Path, db: str, suggestion: str) -> None:
+    """Writing over the database being read would destroy the corpus (and fail halfway)."""
+    from persuasion_lens.storage.database import sqlite_files
+
+    files = sqlite_files(db)
+    if files and output.resolve() in files:
+        what_it_is = ("the database this reads" if output.resolve() == files[0]
+                      else "a file SQLite keeps beside the database this reads")
+        fail(f"{output} is {what_it_is} ({db}); writing it would destroy the corpus: give "
+             f"another file, such as {suggestion}")
 
 
 def _print_narrative_summary(data: dict, shown: int = 5) -> None:
@@ -727,7 +742,7 @@ def export(
                  ".jsonl)")
     output_format = output_format or ExportFormat.csv  # a folder: the check below says so
     check_output_file(output, _export_suffixes(output_format), _EXPORT_WHAT[output_format],
-                      name="export")
+                      name="export", db=db)
     filters = _filters(technique, category, outlet, lang, since, until, narrative)
     database = _open(db)
     try:

@@ -36,6 +36,24 @@ def normalise_url(url: str) -> str:
     return url
 
 
+# the files SQLite keeps beside a database while it is open (WAL mode, or a rollback journal)
+SQLITE_COMPANION_SUFFIXES = ("", "-wal", "-shm", "-journal")
+
+
+def sqlite_files(url: str) -> list[Path]:
+    """The files of the SQLite database at `url`, the database first (resolved paths); none
+    for PostgreSQL, an in-memory database or a URL that is no database URL."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except (ArgumentError, DatabaseURLError):
+        return []
+    database = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if not database or database == ":memory:":
+        return []
+    path = Path(database).expanduser().resolve()
+    return [path.with_name(path.name + suffix) for suffix in SQLITE_COMPANION_SUFFIXES]
+
+
 @dataclass
 class Database:
     engine: Engine
