@@ -159,6 +159,54 @@ def test_report_and_export_refuse_to_write_over_the_database_they_read(corpus, t
     connection.close()
 
 
+@pytest.mark.parametrize("suffix, reader", [("csv", "export_rows"), ("parquet", "export_rows"),
+                                             ("jsonl", "export_articles")])
+def test_an_interrupted_export_keeps_the_file_it_would_replace(corpus, tmp_path, monkeypatch,
+                                                                suffix, reader):
+    """The export was written in place: Ctrl-C (or a database error) halfway through left a
+    cut file, a CSV that reads as a shorter corpus, where the previous export had been."""
+    import persuasion_lens.storage.export as export_module
+
+    output = tmp_path / f"corpus.{suffix}"
+    first = runner.invoke(app, ["export", "--db", corpus, "-o", str(output)])
+    assert first.exit_code == 0, first.output
+    complete = output.read_bytes()
+    real_reader = getattr(export_module, reader)
+
+    def interrupted_after_five(*args, **kwargs):
+        for number, row in enumerate(real_reader(*args, **kwargs)):
+            if number == 5:
+                raise KeyboardInterrupt
+            yield row
+
+    monkeypatch.setattr(export_module, reader, interrupted_after_five)
+    result = runner.invoke(app, ["export", "--db", corpus, "-o", str(output), "--lang", "en"])
+    assert result.exit_code == 130, result.output
+    assert output.read_bytes() == complete
+    new_file = tmp_path / f"new.{suffix}"
+    result = runner.invoke(app, ["export", "--db", corpus, "-o", str(new_file)])
+    assert result.exit_code == 130, result.output
+    assert sorted(path.name for path in tmp_path.iterdir()) == [output.name]
+
+
+def test_an_export_to_a_named_pipe_is_written_into_it(corpus, tmp_path):
+    """Only a regular file is written beside and moved into place: `-o /dev/stdout` or a FIFO
+    is written directly, as before."""
+    import os
+    import threading
+
+    pipe = tmp_path / "rows.jsonl"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+    reader.start()
+    result = runner.invoke(app, ["export", "--db", corpus, "-o", str(pipe)])
+    reader.join(timeout=30)
+    assert result.exit_code == 0, result.output
+    assert len(received[0].decode("utf-8").splitlines()) == 24
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["rows.jsonl"]
+
+
 def test_a_narrative_filter_without_narratives_stored_says_so(corpus, tmp_path):
     """search, export and report said only that nothing matched."""
     for command in (["search", "headline"], ["export", "-o", str(tmp_path / "n.csv")],

@@ -1,11 +1,16 @@
 """Writing `export_rows` to CSV (UTF-8 with a byte-order mark) or Parquet (one row per
 paragraph) and `export_articles` to JSON Lines (one nested article per line), streaming
-(constant memory)."""
+(constant memory). Each is written beside the output and put in its place once complete, so
+an export that fails or is interrupted leaves no half file and keeps the one it would have
+replaced."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from persuasion_lens.storage.database import Database
@@ -17,10 +22,27 @@ from persuasion_lens.storage.queries import (
 )
 
 
+@contextlib.contextmanager
+def _written_whole(output: Path) -> Iterator[Path]:
+    """A new file beside `output` to write, which replaces `output` when the block ends
+    normally and is removed when it raises (Ctrl-C included). Where `output` is no regular
+    file (/dev/stdout, a named pipe), it is written directly."""
+    if output.exists() and not output.is_file():
+        yield output
+        return
+    target = output.resolve() if output.is_symlink() else output
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        yield partial
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
 def write_jsonl(db: Database, output: Path, filters: Filters | None = None) -> int:
     """One article a line; returns the number of articles written."""
     written = 0
-    with output.open("w", encoding="utf-8") as handle:
+    with _written_whole(output) as partial, partial.open("w", encoding="utf-8") as handle:
         for article in export_articles(db, filters):
             handle.write(json.dumps(article, ensure_ascii=False) + "\n")
             written += 1
@@ -31,7 +53,8 @@ def write_csv(db: Database, output: Path, filters: Filters | None = None) -> int
     """One paragraph a row, as UTF-8 with a byte-order mark: without it Excel reads the file in
     the locale's code page and garbles every non-ASCII letter. Returns the rows written."""
     written = 0
-    with output.open("w", newline="", encoding="utf-8-sig") as handle:
+    with (_written_whole(output) as partial,
+          partial.open("w", newline="", encoding="utf-8-sig") as handle):
         writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS)
         writer.writeheader()
         for row in export_rows(db, filters):
@@ -69,7 +92,7 @@ def write_parquet(db: Database, output: Path, filters: Filters | None = None,
         writer.write_table(pa.Table.from_pylist(buffer, schema=schema))
         buffer.clear()
 
-    with pq.ParquetWriter(output, schema) as writer:
+    with _written_whole(output) as partial, pq.ParquetWriter(partial, schema) as writer:
         for row in export_rows(db, filters):
             buffer.append(row)
             written += 1
