@@ -443,6 +443,34 @@ def test_a_json_array_file_is_read_item_by_item(tmp_path, db_url):  # noqa: F811
     assert "cut.json, line 3: not valid JSON" in output
 
 
+def test_a_json_array_file_is_parsed_once_per_run(tmp_path, monkeypatch):
+    """`plens batch` parsed a `.json` array file twice: once to count its items for the
+    progress bar and again to read them (0.6 s more for a 20 MB file). The value counted is
+    now read, unless the file changed in between."""
+    import json
+
+    from persuasion_lens.batch import readers
+    from persuasion_lens.batch.readers import count_inputs, read_inputs
+
+    parsed: list[str] = []
+    real_load = readers._load_json
+    monkeypatch.setattr(readers, "_load_json",
+                        lambda path: parsed.append(path.name) or real_load(path))
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps([{"id": f"j{n}", "text": article_text(80 + n)}
+                                 for n in range(3)], indent=2), encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'corpus.db'}"
+    result = runner.invoke(app, ["batch", str(export), "--db", url, *FAKE])
+    assert result.exit_code == 0, result.output
+    assert sorted(_stored_ids(url)) == ["j0", "j1", "j2"]
+    assert parsed == ["export.json"]
+
+    assert count_inputs([str(export)]) == 3
+    export.write_text(json.dumps([{"id": "edited", "text": article_text(90)}]),
+                      encoding="utf-8")
+    assert [item.external_id for item in read_inputs([str(export)])] == ["edited"]
+
+
 def test_a_blank_csv_line_counts_as_a_row(tmp_path, db_url):  # noqa: F811
     """csv.DictReader skips blank lines, so the rows after one were numbered one too low:
     the failure of the row a spreadsheet shows as row 4 said "row 3", and a row without an id

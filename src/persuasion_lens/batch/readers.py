@@ -439,6 +439,26 @@ def _first_line(path: Path) -> str:
 
 _LINES = object()  # `_json_document`'s answer for a JSON Lines file
 
+# The JSON value `count_inputs` parsed last (a file holding one array or object), kept for
+# `read_jsonl` to take instead of parsing the file again (0.6 s for a 20 MB array), keyed by
+# the file's path, modification time and size: ((path, mtime_ns, size), value).
+_counted_document: tuple[tuple[str, int, int], Any] | None = None
+
+
+def _file_key(path: Path) -> tuple[str, int, int]:
+    status = path.stat()
+    return str(path.resolve()), status.st_mtime_ns, status.st_size
+
+
+def _take_counted_document(path: Path) -> Any:
+    """The value `count_inputs` parsed from `path` if the file is unchanged since (let go
+    once taken), else None."""
+    global _counted_document
+    if _counted_document is None or _counted_document[0] != _file_key(path):
+        return None
+    document, _counted_document = _counted_document[1], None
+    return document
+
 
 def _json_document(path: Path) -> Any:
     """The file's JSON value when it is one value spread over its lines (an array of objects,
@@ -474,7 +494,9 @@ def read_jsonl(path: Path, columns: ColumnNames, name: str | None = None) -> Ite
     array is an article (`item N`; `<name>:<N>` without an id of its own)."""
     name = name or path.name
     try:
-        document = _json_document(path)
+        document = _take_counted_document(path)
+        if document is None:
+            document = _json_document(path)
     except json.JSONDecodeError as error:
         yield Failure(failure_source(path), f"line {error.lineno}",
                       f"not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})")
@@ -514,8 +536,10 @@ def _read_json_lines(path: Path, columns: ColumnNames, name: str) -> Iterator[It
 
 
 def _count_jsonl_items(path: Path) -> int:
+    global _counted_document
     document = _json_document(path)  # a file that does not parse is one failure: counted 1
     if document is not _LINES:
+        _counted_document = (_file_key(path), document)
         return len(document) if isinstance(document, list) else 1
     return sum(1 for line in _jsonl_lines(path) if line.strip())
 
