@@ -207,6 +207,24 @@ def test_an_export_to_a_named_pipe_is_written_into_it(corpus, tmp_path):
     assert sorted(path.name for path in tmp_path.iterdir()) == ["rows.jsonl"]
 
 
+def test_an_export_to_dev_stdout_is_the_data_alone(corpus):
+    """`plens export -o /dev/stdout --format jsonl | jq` met a last line that is no JSON:
+    "wrote 24 articles to /dev/stdout" went to the same stream. Said into a pipe, that line is
+    now on stderr."""
+    import subprocess
+    import sys
+
+    from corpus_helpers import subprocess_env
+
+    done = subprocess.run(
+        [sys.executable, "-m", "persuasion_lens", "export", "--db", corpus, "-o", "/dev/stdout",
+         "--format", "jsonl"], capture_output=True, env=subprocess_env(), timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.decode("utf-8").splitlines()
+    assert len(lines) == 24 and all(json.loads(line)["paragraphs"] for line in lines)
+    assert " ".join(done.stderr.decode().split()) == "wrote 24 articles to /dev/stdout"
+
+
 def test_a_narrative_filter_without_narratives_stored_says_so(corpus, tmp_path):
     """search, export and report said only that nothing matched."""
     for command in (["search", "headline"], ["export", "-o", str(tmp_path / "n.csv")],

@@ -650,7 +650,8 @@ def check_output_file(output: Path, suffixes: tuple[str, ...], what: str,
         fail(f"{output.parent}: no such folder")
     if db is not None:
         _check_not_the_database(output, db, output.with_suffix(suffixes[0]).name)
-    if output.suffix.lower() not in suffixes:
+    names_a_file = output.is_file() or not output.exists()  # not /dev/stdout or a pipe
+    if names_a_file and output.suffix.lower() not in suffixes:
         warn(f"{output}: {what}, whatever the file is called")
 
 
@@ -756,4 +757,6 @@ def export(
     if not rows:
         warn("nothing matched: the file is empty" if output_format == ExportFormat.jsonl
              else "nothing matched: the file holds only the header")
-    console.print(f"wrote {rows:,} {unit} to {output}", soft_wrap=True)
+    # into a pipe or the terminal (-o /dev/stdout), the line would be read as part of the data
+    said_on = console if output.is_file() else error_console
+    said_on.print(f"wrote {rows:,} {unit} to {output}", soft_wrap=True)
