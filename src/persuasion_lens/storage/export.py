@@ -31,6 +31,8 @@ def _written_whole(output: Path) -> Iterator[Path]:
         yield output
         return
     target = output.resolve() if output.is_symlink() else output
+    if target.exists() and not os.access(target, os.W_OK):  # a rename would overwrite it
+        raise PermissionError(f"{output}: cannot write (permission denied)")
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
         yield partial
