@@ -87,6 +87,37 @@ def test_html_is_reduced_to_article_text():
     assert "<p>" not in text
 
 
+def test_an_html_page_is_parsed_twice_not_five_times(tmp_path, monkeypatch):
+    """Reading a page parsed its HTML five times: in each of trafilatura's three readings
+    (text, precise text, metadata) and in each of our two checks (headline, navigation). It is
+    now parsed once for trafilatura and once for our checks, with the same text (16.1 ms a page
+    before, 13.0 after: 100 pages of SemEval articles, best of 5)."""
+    import lxml.html
+
+    from persuasion_lens.text.reading import read_document
+
+    parses: list[str | bytes] = []  # trafilatura parses its own output's fragments too
+    real_parse = lxml.html.document_fromstring
+    monkeypatch.setattr(lxml.html, "document_fromstring", lambda html, *args, **kwargs:
+                        parses.append(html) or real_parse(html, *args, **kwargs))
+    page = tmp_path / "storm.html"
+    page.write_text(
+        "<!DOCTYPE html><html><head><title>Storm hits the coast | Bay Courier</title>"
+        "<meta property='og:title' content='Storm hits the coast'></head><body><nav>"
+        "<a href='/'>Home</a> <a href='/news'>News</a></nav><article><h1>Storm hits the coast"
+        "</h1><p>" + "The storm flooded the harbour overnight. " * 4 + "</p><p>Residents were"
+        " evacuated by the coast guard.</p></article><footer>Bay Courier</footer></body></html>",
+        encoding="utf-8")
+    lines = read_document(page).text.splitlines()
+    assert lines[0] == "Storm hits the coast"
+    assert lines[1].startswith("The storm flooded the harbour overnight.")
+    assert lines[-1] == "Residents were evacuated by the coast guard."
+    whole_page = [html for html in parses
+                  if ("Bay Courier</footer>" in html if isinstance(html, str)
+                      else b"Bay Courier</footer>" in html)]
+    assert len(whole_page) == 2
+
+
 def test_a_site_name_is_not_taken_for_a_headline():
     """Without an h1 or og:title the page's <title> (here the site's name) is not put first."""
     page = ("<!DOCTYPE html><html><head><title>Bay Courier</title></head><body>"

@@ -247,39 +247,51 @@ def html_to_text(html: str) -> str:
     first; a page without an article body (only menus, links, a footer) is an `InputError`."""
     import trafilatura
 
-    text = trafilatura.extract(html, include_comments=False, include_tables=False)
-    precise = trafilatura.extract(html, include_comments=False, include_tables=False,
-                                  favor_precision=True)
-    if not text or not text.strip() or not _has_article_body(html, precise):
+    # parsed once for trafilatura's three readings (each copies a tree it is given, but
+    # extract_metadata, which does not, comes last) and once for ours
+    tree = trafilatura.load_html(html)
+    if tree is None:
         raise InputError("no article text could be found in the HTML page")
-    return _headline_first(text, _page_headline(html), precise or "")
+    text = trafilatura.extract(tree, include_comments=False, include_tables=False)
+    precise = trafilatura.extract(tree, include_comments=False, include_tables=False,
+                                  favor_precision=True)
+    page = _parsed_page(html)
+    if not text or not text.strip() or not _has_article_body(page, precise):
+        raise InputError("no article text could be found in the HTML page")
+    return _headline_first(text, _page_headline(tree, page), precise or "")
 
 
-def _has_article_body(html: str, precise: str | None) -> bool:
+def _parsed_page(html: str):
+    """The page as lxml reads it (None for one of nothing but blanks or comments)."""
+    import lxml.etree
+    import lxml.html
+
+    try:
+        return lxml.html.document_fromstring(html.encode("utf-8", errors="replace"),
+                                             parser=lxml.html.HTMLParser(encoding="utf-8"))
+    except (lxml.etree.ParserError, ValueError):
+        return None
+
+
+def _has_article_body(page, precise: str | None) -> bool:
     """Whether trafilatura finds an article body when it favours precision (`precise`), and
     the page has some words besides its links and navigation. Trafilatura's default
     extraction, which gives the text, falls back to every word on the page when it finds no
     article: a page of menus came out as its menu words (and on a small page, precision does
     not help)."""
-    return bool(precise and precise.strip()) and _enough_words(_text_besides_navigation(html))
+    return bool(precise and precise.strip()) and _enough_words(_text_besides_navigation(page))
 
 
-def _page_headline(html: str) -> str | None:
+def _page_headline(tree, page) -> str | None:
     """The article's headline: trafilatura's metadata title (og:title, the h1, the <title>
-    less the site's name) when the page shows it as an h1 or declares it as og:title, so that
-    a site name or a section's name is never taken for a headline."""
-    import lxml.etree
-    import lxml.html
+    less the site's name; read from trafilatura's `tree`) when the `page` shows it as an h1
+    or declares it as og:title, so that a site name or a section's name is never taken for a
+    headline."""
     import trafilatura
 
-    metadata = trafilatura.extract_metadata(html)
+    metadata = trafilatura.extract_metadata(tree)
     title = " ".join((metadata.title or "").split()) if metadata else ""
-    if not title:
-        return None
-    try:
-        page = lxml.html.document_fromstring(html.encode("utf-8", errors="replace"),
-                                             parser=lxml.html.HTMLParser(encoding="utf-8"))
-    except (lxml.etree.ParserError, ValueError):
+    if not title or page is None:
         return None
     shown = [" ".join(h1.text_content().split()) for h1 in page.iter("h1")]
     declared = [" ".join((meta.get("content") or "").split())
@@ -314,16 +326,14 @@ MIN_ARTICLE_WORDS = 5
 _CHARACTERS_PER_WORD = 6
 
 
-def _text_besides_navigation(html: str) -> str:
-    """The page's visible text, less that of its links, navigation and controls."""
-    import lxml.etree
-    import lxml.html
+def _text_besides_navigation(page) -> str:
+    """The page's visible text, less that of its links, navigation and controls (read from a
+    copy: `page` is left as it is)."""
+    from copy import deepcopy
 
-    try:
-        page = lxml.html.document_fromstring(html.encode("utf-8", errors="replace"),
-                                             parser=lxml.html.HTMLParser(encoding="utf-8"))
-    except (lxml.etree.ParserError, ValueError):  # nothing but blanks or comments
+    if page is None:  # nothing but blanks or comments
         return ""
+    page = deepcopy(page)
     roles = " or ".join(f"@role='{role}'" for role in _NAVIGATION_ROLES)
     dropped = page.xpath(" | ".join(f"//{tag}" for tag in _NAVIGATION_TAGS + _NOT_SHOWN_TAGS)
                          + f" | //*[{roles}]")
