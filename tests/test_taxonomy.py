@@ -27,6 +27,7 @@ from persuasion_lens.taxonomy import (
     resolve_technique,
     taxonomy_as_dict,
     technique,
+    technique_name_in_data,
     techniques_in,
 )
 
@@ -293,6 +294,36 @@ def test_resolve_every_name_and_label() -> None:
         assert resolve_technique(t.name) == t.name
         assert resolve_technique(t.label) == t.name
         assert resolve_technique(t.name.upper()) == t.name
+
+
+@pytest.mark.parametrize(
+    "spelling,expected",
+    [
+        ("Casting_Doubt", "Doubt"),
+        ("Loaded language", "Loaded_Language"),
+        ("loaded-language", "Loaded_Language"),
+        ("Name calling or labeling", "Name_Calling-Labeling"),
+        ("Appeal to Fear, Prejudice", "Appeal_to_Fear-Prejudice"),
+        ("Obfuscation, Intentional Vagueness, Confusion", "Obfuscation-Vagueness-Confusion"),
+        ("Black-and-White_Fallacy", "False_Dilemma-No_Choice"),
+        ("Thought-terminating_Cliches", "Conversation_Killer"),
+        ("Exaggeration-Minimization", "Exaggeration-Minimisation"),
+    ],
+)
+def test_data_spellings_of_a_technique(spelling: str, expected: str) -> None:
+    assert technique_name_in_data(spelling) == expected
+
+
+def test_every_name_and_label_is_its_own_data_spelling() -> None:
+    for t in TECHNIQUES:
+        for spelling in (t.name, t.label, t.name.upper(), t.name.replace("_", " ")):
+            assert technique_name_in_data(spelling) == t.name
+
+
+@pytest.mark.parametrize("spelling", ["Not_A_Technique", "", "Doubts", "appeal", "loaded",
+                                      "ad hominem"])
+def test_data_spellings_take_no_prefixes_or_loose_aliases(spelling: str) -> None:
+    assert technique_name_in_data(spelling) is None
 
 
 @pytest.mark.parametrize("text", ["astrology", "", "appeal", "appeal to"])

@@ -344,17 +344,66 @@ def test_bad_lines_are_warned_about_once_per_file(tmp_path, capsys):
 
 
 def test_a_technique_misnamed_in_every_span_file_is_one_warning(tmp_path, capsys):
-    """The span files are one per article: a technique misnamed throughout (`Casting_Doubt`
-    for the data's `Doubt`) gave a warning per file, 113 lines for Polish alone."""
+    """The span files are one per article: a technique misnamed throughout gave a warning per
+    file, 113 lines for Polish alone."""
     folder = technique_data(tmp_path)
     for path in (folder / "train-labels-subtask-3-spans").iterdir():
-        path.write_text(path.read_text() + f"{path.name[7:10]}\tCasting_Doubt\t1\t3\n")
+        path.write_text(path.read_text() + f"{path.name[7:10]}\tCasting_Doubts\t1\t3\n")
     articles = semeval2023.load_technique_articles(tmp_path, ["en"])
     warnings = [line for line in capsys.readouterr().err.splitlines() if "span line" in line]
     assert warnings == [f"warning: {folder / 'train-labels-subtask-3-spans'}: skipped 4 unusable "
                         "span lines (first: article100-labels-subtask-3.txt line 2: unknown "
-                        "technique 'Casting_Doubt')"]
+                        "technique 'Casting_Doubts')"]
     assert all(len(a.spans) == 1 for a in articles)
+
+
+def test_spellings_of_known_techniques_are_read_as_them(tmp_path):
+    """`Casting_Doubt` (the label of the data's `Doubt`), `Loaded language`, `loaded-language`
+    and the task's long forms were dropped as unknown techniques."""
+    folder = technique_data(tmp_path)
+    (folder / "train-labels-subtask-3.txt").write_text(
+        "100\t3\tname calling or labeling,Casting_Doubt\n100\t5\tLoaded language\n"
+        "101\t3\tloaded-language,Appeal to fear or prejudice\n"
+        "102\t3\tNAME_CALLING-LABELING\n103\t3\tName_Calling-Labeling\n")
+    (folder / "train-labels-subtask-3-spans" / "article100-labels-subtask-3.txt").write_text(
+        "100\tCasting_Doubt\t1\t3\n100\tLoaded language\t22\t30\n")
+    result = invoke("evaluate-spans", "--data-dir", str(tmp_path), "-l", "en", "--gold-only")
+    assert result.exit_code == 0, result.output
+    assert "unknown technique" not in result.output
+    articles = {a.article_id: a for a in semeval2023.load_technique_articles(tmp_path, ["en"])}
+    assert articles["100"].paragraph_labels[1:] == [
+        frozenset({"Name_Calling-Labeling", "Doubt"}), frozenset({"Loaded_Language"})]
+    assert articles["101"].paragraph_labels[1] == {"Loaded_Language", "Appeal_to_Fear-Prejudice"}
+    assert [s.technique for s in articles["100"].spans] == ["Doubt", "Loaded_Language"]
+
+
+def test_labels_that_are_all_unknown_are_an_error_not_an_empty_gold_standard(tmp_path):
+    """Every technique unknown: the paragraphs were read as unlabelled, and `evaluate-spans`
+    scored nothing with exit status 0."""
+    folder = technique_data(tmp_path)
+    labels = folder / "train-labels-subtask-3.txt"
+    labels.write_text(labels.read_text().replace("Name_Calling-Labeling", "Insults"))
+    result = invoke("evaluate-spans", "--data-dir", str(tmp_path), "-l", "en", "--gold-only")
+    assert_error(result, "train-labels-subtask-3.txt: none of its 4 technique labels is a "
+                 "known technique (first: line 1: 'Insults')")
+
+
+def test_span_files_with_no_usable_line_are_an_error(tmp_path):
+    folder = technique_data(tmp_path)
+    for path in (folder / "train-labels-subtask-3-spans").iterdir():
+        path.write_text(path.read_text().replace("Name_Calling-Labeling", "Insults"))
+    result = invoke("evaluate-spans", "--data-dir", str(tmp_path), "-l", "en", "--gold-only")
+    assert_error(result, "train-labels-subtask-3-spans: none of its 4 span lines is usable "
+                 "(first: article100-labels-subtask-3.txt line 1: unknown technique 'Insults')")
+
+
+def test_genres_that_are_all_unknown_are_an_error(tmp_path):
+    folder = technique_data(tmp_path)
+    genres = folder / "train-labels-subtask-1.txt"
+    genres.write_text(genres.read_text().replace("opinion", "editorial"))
+    result = invoke("evaluate-articles", "--data-dir", str(tmp_path), "-l", "en")
+    assert_error(result, "train-labels-subtask-1.txt: none of its 4 genre labels is a known "
+                 "genre (first: line 1: 'editorial')")
 
 
 @pytest.mark.parametrize("command,make,articles", [

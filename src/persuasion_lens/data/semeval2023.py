@@ -16,7 +16,7 @@ from pathlib import Path
 
 from persuasion_lens.taxonomy.frames import FRAME_NAMES
 from persuasion_lens.taxonomy.genres import GENRE_NAMES
-from persuasion_lens.taxonomy.techniques import TECHNIQUE_NAMES
+from persuasion_lens.taxonomy.techniques import technique_name_in_data
 from persuasion_lens.text.documents import Document, split_paragraphs
 from persuasion_lens.text.languages import ISO_TO_SEMEVAL, SEMEVAL_TO_ISO
 from persuasion_lens.text.reading import InputError, most_plausible_decoding, utf16_without_mark
@@ -244,7 +244,16 @@ def load_technique_articles(
         bad_spans.report()
         missing.report()
         _require_articles(articles, language, folder)
+        _require_some_spans(articles, bad_spans)
     return articles
+
+
+def _require_some_spans(articles: list[LabelledArticle], bad_spans: BadLines) -> None:
+    """Span files of which no line could be used (every technique misnamed, say) are an error:
+    spans trained or scored on them would be nothing."""
+    if bad_spans.count and not any(a.spans for a in articles):
+        raise DataError(f"{bad_spans.path}: none of its {counted(bad_spans.count, 'span line')} "
+                        f"is usable (first: {bad_spans.first})")
 
 
 def not_scored(articles: Iterable[LabelledArticle], language: str,
@@ -332,11 +341,13 @@ def _first_existing(paths) -> Path | None:
 
 
 def _read_line_labels(path: Path) -> dict[str, dict[int, list[str]]]:
-    """`ID<TAB>LINE<TAB>technique,...`; bad lines and unknown techniques are warned about."""
+    """`ID<TAB>LINE<TAB>technique,...`; techniques may be spelled as `technique_name_in_data`
+    allows. Bad lines and unknown techniques are warned about; a file whose every technique
+    is unknown is a DataError (see `_require_some_known`)."""
     labels: dict[str, dict[int, list[str]]] = defaultdict(dict)
     bad = BadLines(path, "line", "not of the form ID<TAB>LINE<TAB>techniques")
     unknown = BadLines(path, "unknown technique")
-    known = set(TECHNIQUE_NAMES)
+    known_count = 0
     for number, line in enumerate(read_data_text(path).splitlines(), start=1):
         if not line.strip():
             continue
@@ -345,42 +356,56 @@ def _read_line_labels(path: Path) -> dict[str, dict[int, list[str]]]:
             bad.add(number, repr(line[:60]))
             continue
         field_ = parts[2] if len(parts) > 2 else ""
-        techniques = [t.strip() for t in field_.split(",") if t.strip()]
-        for technique in techniques:
-            if technique not in known:
-                unknown.add(number, repr(technique[:60]))
-        labels[parts[0].strip()][int(parts[1])] = [t for t in techniques if t in known]
+        names = []
+        for spelling in (t.strip() for t in field_.split(",") if t.strip()):
+            name = technique_name_in_data(spelling)
+            if name is None:
+                unknown.add(number, repr(spelling[:60]))
+            else:
+                names.append(name)
+        known_count += len(names)
+        labels[parts[0].strip()][int(parts[1])] = names
     bad.report()
     unknown.report()
     if not labels:
         raise DataError(f"{path}: no labelled paragraphs in this file")
+    _require_some_known(path, unknown, known_count, "technique")
     return labels
+
+
+def _require_some_known(path: Path, unknown: BadLines, known_count: int, what: str) -> None:
+    """A file whose labels are all unknown is an error, not an empty gold standard: what was
+    trained or scored on it would have learnt or measured nothing."""
+    if unknown.count and not known_count:
+        raise DataError(f"{path}: none of its {counted(unknown.count, what + ' label')} is a known "
+                        f"{what} (first: {unknown.first})")
 
 
 def _read_spans(path: Path, bad: BadLines, text_length: int | None = None) -> list[GoldSpan]:
     """`ID<TAB>technique<TAB>start<TAB>end`; bad lines are skipped and counted in `bad` (which
-    the caller reports once for the folder), each named by its file and line."""
+    the caller reports once for the folder), each named by its file and line. Techniques may
+    be spelled as `technique_name_in_data` allows."""
     if not path.exists():
         return []
     spans = []
-    known = set(TECHNIQUE_NAMES)
     for number, line in enumerate(read_data_text(path).splitlines(), start=1):
         if not line.strip():
             continue
-        reason = _span_problem(line.split("\t"), known, text_length)
+        parts = line.split("\t")
+        reason = _span_problem(parts, text_length)
         if reason:
             bad.add(None, f"{path.name} line {number}: {reason}")
             continue
-        parts = line.split("\t")
-        spans.append(GoldSpan(parts[1].strip(), int(parts[2]), int(parts[3])))
+        spans.append(GoldSpan(technique_name_in_data(parts[1]) or "", int(parts[2]),
+                              int(parts[3])))
     return spans
 
 
-def _span_problem(parts: list[str], known: set[str], text_length: int | None) -> str:
+def _span_problem(parts: list[str], text_length: int | None) -> str:
     """Why a span line cannot be used ("" when it can)."""
     if len(parts) < 4:
         return "not ID<TAB>technique<TAB>start<TAB>end"
-    if parts[1].strip() not in known:
+    if technique_name_in_data(parts[1]) is None:
         return f"unknown technique {parts[1].strip()[:60]!r}"
     start, end = parts[2].strip(), parts[3].strip()
     if not (start.isdigit() and end.isdigit()):
@@ -392,8 +417,9 @@ def _span_problem(parts: list[str], known: set[str], text_length: int | None) ->
 
 def _read_two_column(path: Path, known: list[str], what: str) -> dict[str, str]:
     """`ID<TAB>value[,value...]` (subtask 1: a genre; 2: frames); unknown values are dropped
-    with a warning."""
+    with a warning, and a file of only unknown values is a DataError."""
     values: dict[str, str] = {}
+    known_count = 0
     if not path.exists():
         return values
     unknown = BadLines(path, f"unknown {what}")
@@ -410,7 +436,10 @@ def _read_two_column(path: Path, known: list[str], what: str) -> dict[str, str]:
         for label in labels:
             if label not in known:
                 unknown.add(number, repr(label[:60]))
-        values[parts[0].strip()] = ",".join(v for v in labels if v in known)
+        kept = [v for v in labels if v in known]
+        known_count += len(kept)
+        values[parts[0].strip()] = ",".join(kept)
     bad.report()
     unknown.report()
+    _require_some_known(path, unknown, known_count, what)
     return values

@@ -24,6 +24,7 @@ from persuasion_lens.taxonomy.techniques import (
     resolve_category,
     resolve_technique,
     technique,
+    technique_name_in_data,
     techniques_in,
 )
 
@@ -46,6 +47,7 @@ __all__ = [
     "resolve_technique",
     "taxonomy_as_dict",
     "technique",
+    "technique_name_in_data",
     "techniques_in",
 ]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from persuasion_lens.taxonomy._lookup import resolve
+from persuasion_lens.taxonomy._lookup import normalise, resolve
 
 
 @dataclass(frozen=True)
@@ -464,6 +464,50 @@ _TECHNIQUE_ALIASES: dict[str, tuple[str, ...]] = {
     "Exaggeration-Minimisation": ("exaggeration minimization", "minimization"),
     "Whataboutism": ("whataboutery", "tu quoque"),
 }
+
+# How data files may spell a technique besides its name and label: the long forms of the
+# SemEval-2023 Task 3 guidelines, their other names in brackets, and the names of the older
+# SemEval-2020 Task 11 data. Matched like data labels (see `technique_name_in_data`).
+_DATA_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "Name_Calling-Labeling": ("Name_Calling,Labeling",),
+    "Guilt_by_Association": ("Reductio_ad_Hitlerum",),
+    "Appeal_to_Hypocrisy": ("Tu quoque",),
+    "Appeal_to_Popularity": ("Bandwagon",),
+    "False_Dilemma-No_Choice": ("Black-and-White_Fallacy", "Black and white"),
+    "Consequential_Oversimplification": ("Slippery slope",),
+    "Conversation_Killer": ("Thought-terminating_Cliches", "Thought-terminating cliche",
+                            "Thought-terminating cliché"),
+    "Exaggeration-Minimisation": ("Exaggeration,Minimisation", "Exaggeration-Minimization",
+                                  "Exaggeration or minimization"),
+    "Obfuscation-Vagueness-Confusion": ("Obfuscation,Intentional_Vagueness,Confusion",),
+}
+
+_CONNECTIVES = frozenset({"or", "and"})
+
+
+def _data_key(spelling: str) -> str:
+    """Case, `_`/`-`/`/`/`,` and the words "or"/"and" do not matter ("Appeal to fear or
+    prejudice" is "Appeal_to_Fear-Prejudice")."""
+    return " ".join(word for word in normalise(spelling).split() if word not in _CONNECTIVES)
+
+
+_NAMES_BY_DATA_KEY: dict[str, str] = {
+    _data_key(spelling): t.name
+    for t in TECHNIQUES
+    for spelling in (t.name, t.label, *_DATA_SPELLINGS.get(t.name, ()))
+}
+
+
+def technique_name_in_data(spelling: str) -> str | None:
+    """The technique name a label in a data file (gold labels, spans, predictions) stands
+    for, or None when it names no technique.
+
+    Stricter than `resolve_technique`: no prefixes or loose aliases, only spellings of one
+    technique: any case, spaces, hyphens or underscores ("Loaded language",
+    "loaded-language"), the human label ("Casting_Doubt" for the data's "Doubt") and the
+    task's long and former names ("Appeal to fear, prejudice", "Black-and-White_Fallacy").
+    """
+    return _NAMES_BY_DATA_KEY.get(_data_key(spelling))
 
 
 def technique(name: str) -> Technique:
