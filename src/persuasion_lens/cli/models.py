@@ -247,13 +247,14 @@ def _fine_tune(encoder: str, data_dir: str, output: Path | None, languages: list
     console.print(f"use it with: plens analyze --model {target} ARTICLE.txt", highlight=False)
 
 
-def _print_default_members() -> None:
-    """The shipped members' validation numbers, as measured when they were trained."""
+def _print_default_members(languages: list[str]) -> None:
+    """The shipped members' validation numbers, as measured when they were trained, for the
+    languages asked for only (the other languages' rows would read as part of this run)."""
     from persuasion_lens.models.manifest import read_manifest
     from persuasion_lens.models.registry import DEFAULT_ENSEMBLE_DIR, ENGLISH_ENSEMBLE_DIR
 
     english = ENGLISH_ENSEMBLE_DIR / "model.json"
-    if english.is_file():
+    if english.is_file() and "en" in languages:
         metadata = read_manifest(english, "English member").get("metadata", {})
         title = ("English, the default model: linear detector + static-embeddings member "
                  f"(thresholds for {metadata.get('missing_labels', 0):.0%} missing labels; "
@@ -262,20 +263,30 @@ def _print_default_members() -> None:
     crosslingual = DEFAULT_ENSEMBLE_DIR / "model.json"
     if crosslingual.is_file():
         metadata = read_manifest(crosslingual, "cross-lingual member").get("metadata", {})
-        title = ("The default model elsewhere: linear detector + cross-lingual member "
-                 "(measured by plens train)")
-        console.print(_member_table(title, metadata.get("validation") or {}))
-    _print_token_member()
+        reports = _only(metadata.get("validation") or {}, languages)
+        if reports:
+            title = ("The default model elsewhere: linear detector + cross-lingual member "
+                     "(measured by plens train)")
+            console.print(_member_table(title, reports))
+    _print_token_member(languages)
 
 
-def _print_token_member() -> None:
+def _only(reports: dict[str, dict], languages: list[str]) -> dict[str, dict]:
+    """The per-language reports of these languages, in the reports' order."""
+    return {language: report for language, report in reports.items() if language in languages}
+
+
+def _print_token_member(languages: list[str]) -> None:
     from persuasion_lens.models.manifest import read_manifest
     from persuasion_lens.models.registry import TOKEN_ENSEMBLE_DIR
 
     manifest = TOKEN_ENSEMBLE_DIR / "model.json"
     if not manifest.is_file():
         return
-    reports = read_manifest(manifest, "token member").get("metadata", {}).get("validation", {})
+    reports = _only(read_manifest(manifest, "token member").get("metadata", {})
+                    .get("validation", {}), languages)
+    if not reports:
+        return
     table = Table(title="The default model's token member (measured by plens train): "
                   "cross-fitted micro-F1, mean of 10 validation halvings")
     for name in ("lang", "default without it", "member alone", "default + member", "share"):
@@ -351,7 +362,7 @@ def evaluate(
         _, reports = _run(langs, data_dir, seed, refit=False, reference=not quick,
                           extra_members=("nblr",) if not quick else (), quick=quick, said=said)
         console.print(_table(reports))
-        _print_default_members()
+        _print_default_members(langs)
     if spans:
         from persuasion_lens.cli.semeval_spans import print_span_evaluation, span_evaluation_rows
 
