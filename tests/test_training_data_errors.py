@@ -240,6 +240,30 @@ def test_train_and_evaluate_take_lang_as_the_evaluate_commands_do(tmp_path):
                  "no fr training data under")
 
 
+def test_evaluate_shows_the_stored_numbers_of_the_languages_asked_for_only(tmp_path):
+    """`plens evaluate -l en` also printed the stored "measured by plens train" rows of fr, de,
+    it, pl and ru, as if this run had scored them."""
+    technique_data(tmp_path)
+    result = invoke("evaluate", "--data-dir", str(tmp_path), "-l", "en", "--quick")
+    assert result.exit_code == 0, result.output
+    assert "measured by plens train" in result.output
+    assert "│ en " in result.output
+    for other in ("fr", "de", "it", "pl", "ru"):
+        assert f"│ {other} " not in result.output, result.output
+
+
+@pytest.mark.parametrize("options", [["-l", "en", "-l", "fr"], ["--lang", "en,fr"],
+                                     ["--languages", "en"]])
+def test_train_encoder_takes_lang_as_train_and_evaluate_do(tmp_path, options):
+    """`plens train-encoder` took only `--languages` (one comma-separated value)."""
+    pytest.importorskip("transformers")
+    (tmp_path / "empty").mkdir()
+    result = invoke("train-encoder", "--encoder", str(tmp_path / "empty"), *options)
+    assert_error(result, "not a model folder")  # the languages were taken; the encoder is next
+    assert_error(invoke("train-encoder", "--encoder", str(tmp_path / "empty"), "-l", "en",
+                        "-l", "es"), "no training data for es")
+
+
 @pytest.mark.parametrize("value", ["", ",,"])
 def test_empty_languages_is_an_error(tmp_path, value):
     technique_data(tmp_path)

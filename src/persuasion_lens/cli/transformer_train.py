@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from persuasion_lens.cli.common import MODELS_PANEL, app, console, user_errors_are_one_line
+from persuasion_lens.cli.models import parse_language_options
 from persuasion_lens.cli.output_checks import (
     MAX_SEED,
     MAX_THREADS,
@@ -19,12 +20,6 @@ from persuasion_lens.cli.output_checks import (
     check_finite,
     check_output_folder,
 )
-
-
-def _languages(value: str | None) -> list[str] | None:
-    from persuasion_lens.cli.models import parse_languages
-
-    return None if value is None else parse_languages(value)
 
 
 @app.command("train-encoder", rich_help_panel=MODELS_PANEL)
@@ -42,8 +37,9 @@ def train_encoder(
     batch_size: int = typer.Option(16, "--batch-size", min=1),
     learning_rate: float = typer.Option(2e-5, "--learning-rate", min=0.0),
     max_length: int = typer.Option(256, "--max-length", min=16, help="Tokens per paragraph."),
-    languages: str | None = typer.Option(None, "--languages", help="Comma-separated, e.g. "
-                                         "en,fr (default: all six)."),
+    languages: list[str] | None = typer.Option(None, "--languages", "--lang", "-l",
+                                               help="e.g. en,fr or -l en -l fr (default all "
+                                                    "six)."),
     device: str | None = typer.Option(None, "--device", help="cuda, cpu, ... (default: the "
                                       "GPU when there is one)."),
     no_title: bool = typer.Option(False, "--no-title", help="Do not give the article title "
@@ -65,7 +61,7 @@ def train_encoder(
     check_finite("--epochs", epochs)
     check_finite("--learning-rate", learning_rate)
     check_finite("--span-weight", span_weight)
-    parsed_languages = _languages(languages)
+    parsed_languages = parse_language_options(languages)
     torch, _ = import_torch_stack()
     check_device(device)
     check_encoder(encoder)
