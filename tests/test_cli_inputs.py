@@ -522,6 +522,17 @@ def test_every_command_list_gives_each_command_one_whole_sentence():
     assert checked == 17 + 6  # plens and plens semeval
 
 
+SKIPPED_FILES_NOTE = ("Files that cannot be read are left out, each with a warning; the exit "
+                      "status is then 1.")
+
+
+@pytest.mark.parametrize("command", ["st1", "st2", "st3", "spans", "narratives", "roles"])
+def test_every_semeval_command_says_what_happens_to_unreadable_files(command):
+    """`plens semeval st1 --help` and `st2 --help` lacked the note the other commands have."""
+    output = runner.invoke(app, ["semeval", command, "--help"], env={"COLUMNS": "400"}).output
+    assert SKIPPED_FILES_NOTE in " ".join(output.split()), output
+
+
 def test_plens_alone_shows_its_help_once():
     result = run_plens()
     assert result.returncode == 2 and result.stdout.decode().count("Usage: plens") <= 1

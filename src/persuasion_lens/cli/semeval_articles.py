@@ -25,14 +25,18 @@ _LANG = typer.Option(None, "--lang", "-l", help="language of all articles (defau
 @semeval_app.command("st1")
 @user_errors_are_one_line
 def st1(directory: str = _DIR, output: Path | None = _OUT, lang: str | None = _LANG) -> None:
-    """Subtask 1: genre (opinion / reporting / satire) of every article in DIR."""
+    """Subtask 1: genre (opinion / reporting / satire) of every article in DIR.
+
+    Files that cannot be read are left out, each with a warning; the exit status is then 1."""
     _write_article_labels(directory, output, lang, lambda prediction: prediction.genre)
 
 
 @semeval_app.command("st2")
 @user_errors_are_one_line
 def st2(directory: str = _DIR, output: Path | None = _OUT, lang: str | None = _LANG) -> None:
-    """Subtask 2: frames (comma-separated) of every article in DIR."""
+    """Subtask 2: frames (comma-separated) of every article in DIR.
+
+    Files that cannot be read are left out, each with a warning; the exit status is then 1."""
     _write_article_labels(directory, output, lang,
                           lambda prediction: ",".join(prediction.frames))
 
