@@ -380,6 +380,9 @@ _GERMAN_DETERMINER_WORDS = (
 _GERMAN_DETERMINERS = frozenset(_GERMAN_DETERMINER_WORDS.split())
 _GERMAN_ADJECTIVE_ENDINGS = ("e", "en", "em", "er", "es")
 _PREVIOUS_WORD = re.compile(r"([^\W\d_]+)[^\S\n]+$")
+# endings of abstract and verbal nouns (Unfähigkeit, Freiheit, Regierung, Imperialismus), which
+# no name of a person, place or country has
+_GERMAN_ABSTRACT_NOUN_ENDINGS = ("keit", "heit", "ung", "ungen", "ismus", "tät", "täten")
 # the aliased names German writes with an article; not "Westen", which is also a direction
 _GERMAN_NAMES_AFTER_ARTICLES = frozenset(
     name.lower() for name in ALIASES.values()) - {"the west"}
@@ -393,6 +396,8 @@ def _german_common_noun(text: str, start: int, word: str) -> bool:
     if word.isupper() or normalise_name(word, "de") in _GERMAN_NAMES_AFTER_ARTICLES:
         return False
     if _lemma_is_lower_case(word, "de"):
+        return True
+    if len(word) >= 7 and word.lower().endswith(_GERMAN_ABSTRACT_NOUN_ENDINGS):
         return True
     if _german_plural_or_dative(word):
         return True
