@@ -657,6 +657,35 @@ def test_narrative_statistics_by_month_outlet_and_entity(with_narratives):
     assert none["articles"] == 0 and none["message"].startswith("No article matching")
 
 
+def test_outlets_spelt_differently_are_counted_as_one(db_url):  # noqa: F811
+    """"Daily Planet" and "daily  planet " were two rows of every per-outlet count and chart,
+    while --outlet matched both (by case only). They are one outlet now, shown under the
+    spelling most of its articles have; the stored values stay as given."""
+    db = open_database(db_url)
+    items = _narrative_items()
+    items[2]["outlet"] = " daily  PLANET"  # n3; n1 and one of _items(3) say "Daily Planet"
+    store_batch(db, _items(3) + items)
+    data = stats(db)
+    outlets = {row["outlet"]: row["articles"] for row in data["by_outlet"]}
+    assert outlets == {"Daily Planet": 3, "Gotham Gazette": 2, "Metro Times": 2}
+    planet = next(row for row in data["by_outlet"] if row["outlet"] == "Daily Planet")
+    assert planet["paragraphs"] == sum(len(item["result"]["paragraphs"])
+                                       for item in _items(3) + items
+                                       if "planet" in item["outlet"].lower())
+    told = data["narratives"]
+    assert {row["outlet"]: row["articles"] for row in told["by_outlet"]} == {
+        "Daily Planet": 2, "Gotham Gazette": 1, "Metro Times": 1}
+    assert len({row["outlet"] for row in told["sides"]}) == len(told["sides"])
+    assert "Daily Planet" in {row["outlet"] for row in told["sides"]}
+    for entity in told["entities"]:
+        assert {o["outlet"] for o in entity["by_outlet"]} <= set(outlets)
+    for asked in ("daily planet", "Daily   Planet", " DAILY PLANET "):
+        assert stats(db, Filters.from_user(outlet=asked))["articles"] == 3
+    hits = search(db, "", Filters.from_user(outlet="daily planet"), limit=500)
+    assert {hit["outlet"] for hit in hits} == {"Daily Planet", " daily  PLANET"}  # as stored
+    db.dispose()
+
+
 def test_roles_below_the_stated_probability_count_as_unclear(db_url):  # noqa: F811
     items = _narrative_items()
     for item in items:

@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
+from persuasion_lens.storage.outlets import SQLITE_OUTLET_KEY, outlet_key
 from persuasion_lens.storage.schema import create_schema
 
 DEFAULT_URL = "sqlite:///plens.db"
@@ -108,6 +109,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
     # SQLite's own lower() changes ASCII letters only: "Ёжик Times" never matched "ёжик times"
     dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+    dbapi_connection.create_function(SQLITE_OUTLET_KEY, 1, _outlet_key, deterministic=True)
 
 
 def switch_to_wal(cursor, patience_seconds: float = 60.0) -> None:
@@ -123,6 +125,10 @@ def switch_to_wal(cursor, patience_seconds: float = 60.0) -> None:
             if "locked" not in str(error) or time.monotonic() >= deadline:
                 raise
             time.sleep(0.05)
+
+
+def _outlet_key(value):
+    return outlet_key(value) if isinstance(value, str) else value
 
 
 def _lower(value):

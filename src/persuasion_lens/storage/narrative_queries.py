@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
+from persuasion_lens.storage.outlets import outlet_spellings
 from persuasion_lens.storage.periods import periods_between
 from persuasion_lens.storage.schema import (
     NO_OUTLET,
@@ -162,19 +163,20 @@ def narrative_stats(connection: Connection, conditions: list[ColumnElement[bool]
             .order_by(func.count().desc(), narratives.c.label)
         )
     ]
+    spelt = outlet_spellings(connection)
     return {
         "articles": analysed,
         "message": None,
         "by_narrative": by_narrative,
         "over_time": _over_time(connection, conditions),
-        "by_outlet": _by_outlet(connection, conditions),
-        "entities": _entity_roles(connection, conditions, top_entities),
-        "sides": _sides_by_outlet(connection, conditions),
+        "by_outlet": _by_outlet(connection, conditions, spelt),
+        "entities": _entity_roles(connection, conditions, top_entities, spelt),
+        "sides": _sides_by_outlet(connection, conditions, spelt),
     }
 
 
-def _sides_by_outlet(connection: Connection,
-                     conditions: list[ColumnElement[bool]]) -> list[dict[str, Any]]:
+def _sides_by_outlet(connection: Connection, conditions: list[ColumnElement[bool]],
+                     spelt: Callable[[str | None], str]) -> list[dict[str, Any]]:
     """Per outlet (the most readings first), how many of its articles take each side
     of the Russia–Ukraine war: {"outlet", "articles" (with a side read), "russian_side",
     "opposing_side" (leaning either way), "stated_russian_side", "stated_opposing_side"
@@ -188,16 +190,21 @@ def _sides_by_outlet(connection: Connection,
                                               else_=0)),
     }
     outlet = outlet_or_none()
-    rows = connection.execute(
+    sums: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(counted, 0))
+    for row in connection.execute(
         select(outlet.label("outlet"), *(value.label(name) for name, value in counted.items()))
         .where(*conditions, side.is_not(None))
-        .group_by(outlet).order_by(func.count().desc(), outlet)
-    ).all()
-    return [{"outlet": row.outlet, "articles": int(row.articles),
-             "russian_side": int(row.russian_side),
-             "opposing_side": int(row.articles) - int(row.russian_side),
-             "stated_russian_side": int(row.stated_russian_side),
-             "stated_opposing_side": int(row.stated_opposing_side)} for row in rows]
+        .group_by(outlet)
+    ):
+        for name in counted:
+            sums[spelt(row.outlet)][name] += int(getattr(row, name))
+    rows = [{"outlet": outlet_name, "articles": n["articles"], "russian_side": n["russian_side"],
+             "opposing_side": n["articles"] - n["russian_side"],
+             "stated_russian_side": n["stated_russian_side"],
+             "stated_opposing_side": n["stated_opposing_side"]}
+            for outlet_name, n in sums.items()]
+    rows.sort(key=lambda row: (-row["articles"], row["outlet"]))
+    return rows
 
 
 def _month(day: Any) -> str:
@@ -243,11 +250,11 @@ def _over_time(connection: Connection, conditions: list[ColumnElement[bool]]) ->
     return {"unit": "month", "periods": periods}
 
 
-def _by_outlet(connection: Connection,
-               conditions: list[ColumnElement[bool]]) -> list[dict[str, Any]]:
+def _by_outlet(connection: Connection, conditions: list[ColumnElement[bool]],
+               spelt: Callable[[str | None], str]) -> list[dict[str, Any]]:
     """Articles with each narrative per outlet (those without one as NO_OUTLET; no rows
     where no article names its outlet)."""
-    grouped = _counts_by(connection, conditions, outlet_or_none(), lambda key: key)
+    grouped = _counts_by(connection, conditions, outlet_or_none(), spelt)
     rows = [
         {"outlet": outlet, "articles": data["articles"],
          "by_narrative": _most_first(data["by_narrative"])}
@@ -264,7 +271,7 @@ def with_outlets(rows: list[dict]) -> list[dict]:
 
 
 def _entity_roles(connection: Connection, conditions: list[ColumnElement[bool]],
-                  top: int) -> list[dict[str, Any]]:
+                  top: int, spelt: Callable[[str | None], str]) -> list[dict[str, Any]]:
     """The `top` entities found in the most articles (the most mentioned first among equals),
     with the main roles given to them in each outlet:
     {"entity", "articles", "mentions", "roles": {role: n}, "by_outlet": [...]}.
@@ -284,7 +291,8 @@ def _entity_roles(connection: Connection, conditions: list[ColumnElement[bool]],
     ).all()
     if not leaders:
         return []
-    roles: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    roles: dict[str, dict[str, dict[str, int]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(int)))
     # a role below the probability the reports state roles at counts as "unclear"
     stated = case((entities.c.main_role_probability >= STATED_ROLE_PROBABILITY,
                    entities.c.main_role), else_=UNCLEAR_ROLE).label("role")
@@ -294,7 +302,7 @@ def _entity_roles(connection: Connection, conditions: list[ColumnElement[bool]],
         .where(*conditions, entities.c.entity.in_([row.entity for row in leaders]))
         .group_by(entities.c.entity, articles.c.outlet, stated)
     ):
-        roles[entity][outlet or NO_OUTLET][role] = n
+        roles[entity][spelt(outlet)][role] += n
     return [_entity_row(leader, roles[leader.entity]) for leader in leaders]
 
 

@@ -9,7 +9,7 @@ import itertools
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -43,6 +43,7 @@ from persuasion_lens.storage.narrative_queries import (
     narratives_for,
     with_outlets,
 )
+from persuasion_lens.storage.outlets import outlet_is, outlet_missing, outlet_spellings
 from persuasion_lens.storage.periods import period_key, periods_between
 from persuasion_lens.storage.schema import (
     ACCENT_FOLDS,
@@ -136,9 +137,9 @@ def _parse_date(value: str | dt.date | None, option: str) -> dt.date | None:
 def _article_conditions(filters: Filters) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if filters.outlet and filters.outlet.strip().lower() == NO_OUTLET:
-        conditions.append(outlet_or_none() == NO_OUTLET)  # the reports' row of that name
+        conditions.append(outlet_missing())  # the reports' row of that name
     elif filters.outlet:
-        conditions.append(func.lower(articles.c.outlet) == filters.outlet.lower())
+        conditions.append(outlet_is(filters.outlet))
     if filters.lang:
         conditions.append(articles.c.language == filters.lang)
     if filters.since:
@@ -229,11 +230,25 @@ def query_terms(query: str) -> list[str]:
 
 
 def no_words_notice(query: str) -> str | None:
-    """What to tell of a query with no words to search for (an emoji, "_"), which lists
-    paragraphs by the filters alone; None for any other query, the empty one included."""
-    if query.strip() and not query_terms(query):
-        return f"'{query}' has no words to search for; listing paragraphs by the filters alone"
+    """What to tell of a query with no words to search for (an emoji, "_", a control
+    character), which lists paragraphs by the filters alone; None for any other query, the
+    empty one and spaces alone included. Control characters are shown as escapes."""
+    if not _blank(query) and not query_terms(query):
+        return (f"'{_shown(query)}' has no words to search for; listing paragraphs by the "
+                "filters alone")
     return None
+
+
+def _blank(query: str) -> bool:
+    """Spaces, tabs and line breaks only. Python's isspace() takes some control characters
+    (\\x1c-\\x1f, \\x85) for spaces too: those are characters typed, as NUL is."""
+    return all(c.isspace() and (c in " \t\n\r\v\f" or unicodedata.category(c) != "Cc")
+               for c in query)
+
+
+def _shown(query: str) -> str:
+    return "".join(c.encode("unicode_escape").decode("ascii")
+                   if unicodedata.category(c) == "Cc" else c for c in query)
 
 
 def match_pattern(query: str) -> re.Pattern[str] | None:
@@ -454,7 +469,8 @@ def stats(db: Database, filters: Filters | None = None, top: int = 20) -> dict[s
             "by_technique": by_technique,
             "by_category": dict(sorted(by_category.items(), key=lambda kv: -kv[1])),
             "over_time": _over_time(connection, filters),
-            "by_outlet": with_outlets(_shares_by(connection, filters, outlet_or_none(), "outlet")),
+            "by_outlet": with_outlets(_shares_by(connection, filters, outlet_or_none(), "outlet",
+                                                 outlet_spellings(connection))),
             "by_language": _shares_by(connection, filters, articles.c.language, "language"),
             "model_versions": _model_versions_by_language(connection, filters),
             "top_phrases": _top_phrases(connection, filters),
@@ -534,38 +550,41 @@ def _model_versions_by_language(connection, filters: Filters) -> dict[str, list[
     return dict(versions)
 
 
-def _shares_by(connection, filters: Filters, key_column, name: str) -> list[dict]:
+def _shares_by(connection, filters: Filters, key_column, name: str,
+               bucket: Callable[[Any], Any] = lambda key: key) -> list[dict]:
     """Per outlet (or language), all of them, the most paragraphs first: paragraphs, and the
-    share of them using each category."""
-    totals = {
-        row.key: (row.n_articles, int(row.n_paragraphs or 0))
-        for row in connection.execute(
-            select(key_column.label("key"), func.count().label("n_articles"),
-                   func.sum(articles.c.n_paragraphs).label("n_paragraphs"))
-            .where(*_article_conditions(filters), key_column.is_not(None))
-            .group_by(key_column)
-        )
-    }
+    share of them using each category. The keys `bucket` gives the same are counted as one
+    (the spellings of an outlet)."""
+    totals: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
+    for row in connection.execute(
+        select(key_column.label("key"), func.count().label("n_articles"),
+               func.sum(articles.c.n_paragraphs).label("n_paragraphs"))
+        .where(*_article_conditions(filters), key_column.is_not(None))
+        .group_by(key_column)
+    ):
+        total = totals[bucket(row.key)]
+        total[0] += row.n_articles
+        total[1] += int(row.n_paragraphs or 0)
     if not totals:
         return []
     per_category = _distinct_paragraph_categories(filters)
-    counts: dict[Any, dict[str, int]] = defaultdict(dict)
+    counts: dict[Any, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in connection.execute(
         select(key_column.label("key"), per_category.c.category, func.count().label("n"))
         .select_from(per_category.join(articles, articles.c.id == per_category.c.article_id))
         .where(key_column.is_not(None))
         .group_by(key_column, per_category.c.category)
     ):
-        counts[row.key][row.category] = row.n
+        counts[bucket(row.key)][row.category] += row.n
     hits = _distinct_paragraphs_with_hits(filters)
-    any_counts = dict(
-        connection.execute(
-            select(key_column, func.count())
-            .select_from(hits.join(articles, articles.c.id == hits.c.article_id))
-            .where(key_column.is_not(None))
-            .group_by(key_column)
-        ).all()
-    )
+    any_counts: dict[Any, int] = defaultdict(int)
+    for key, n in connection.execute(
+        select(key_column, func.count())
+        .select_from(hits.join(articles, articles.c.id == hits.c.article_id))
+        .where(key_column.is_not(None))
+        .group_by(key_column)
+    ):
+        any_counts[bucket(key)] += n
     rows = []
     for key, (n_articles, n_paragraphs) in totals.items():
         denominator = max(n_paragraphs, 1)
