@@ -96,6 +96,32 @@ def test_bad_option_value(project_example):
     assert "Traceback" not in result.stderr.decode()
 
 
+def test_output_dash_is_standard_output_for_analyze_and_semeval(tmp_path, monkeypatch):
+    """`-o -` wrote a file called "-" (plens analyze, plens semeval st3); it is standard
+    output now, as when no file is given. A command that writes a folder refuses it."""
+    article = tmp_path / "in" / "article1.txt"
+    article.parent.mkdir()
+    article.write_text("A shameful betrayal\n\nThese corrupt traitors sold the nation, "
+                       "everyone knows it.", encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    analysed = runner.invoke(app, ["analyze", str(article), "--format", "json", "-o", "-",
+                                   "--no-spans"])
+    assert analysed.exit_code == 0, analysed.output
+    assert json.loads(analysed.stdout)["paragraphs"]
+    page = runner.invoke(app, ["analyze", str(article), "--format", "html", "-o", "-",
+                               "--no-spans"])
+    assert page.exit_code == 0 and page.stdout.lstrip().startswith("<!DOCTYPE html>")
+    predicted = runner.invoke(app, ["semeval", "st3", str(article.parent), "-o", "-",
+                                    "--lang", "en"])
+    assert predicted.exit_code == 0, predicted.output
+    assert predicted.stdout.startswith("1\t1\t")
+    folder = runner.invoke(app, ["train-embeddings", "-o", "-"])
+    assert folder.exit_code != 0 and "a folder is written here" in folder.output
+    assert list(work.iterdir()) == []
+
+
 def test_semeval_folder_without_articles(tmp_path):
     result = runner.invoke(app, ["semeval", "st3", str(tmp_path), "-o", str(tmp_path / "p.txt")])
     assert result.exit_code == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -225,6 +226,49 @@ def test_an_export_to_dev_stdout_is_the_data_alone(corpus):
     assert " ".join(done.stderr.decode().split()) == "wrote 24 articles to /dev/stdout"
 
 
+def _export_to_dash(corpus: str, folder, *options: str):
+    import subprocess
+    import sys
+
+    from corpus_helpers import subprocess_env
+
+    return subprocess.run(
+        [sys.executable, "-m", "persuasion_lens", "export", "--db", corpus, "-o", "-",
+         *options], capture_output=True, env=subprocess_env(), timeout=120, cwd=folder)
+
+
+def test_an_export_to_dash_goes_to_standard_output(corpus, tmp_path):
+    """`plens export -o -` wrote a file called "-"; it is standard output now, as for Unix
+    tools: the data alone (CSV without the byte-order mark meant for Excel), the closing line
+    on stderr, for CSV, JSON Lines and Parquet."""
+    import pyarrow.parquet as pq
+
+    as_jsonl = _export_to_dash(corpus, tmp_path, "--format", "jsonl")
+    assert as_jsonl.returncode == 0, as_jsonl.stderr
+    lines = as_jsonl.stdout.decode("utf-8").splitlines()
+    assert len(lines) == 24 and all(json.loads(line)["paragraphs"] for line in lines)
+    assert " ".join(as_jsonl.stderr.decode().split()) == "wrote 24 articles to standard output"
+    as_csv = _export_to_dash(corpus, tmp_path, "-f", "csv", "--outlet", "daily planet")
+    assert as_csv.returncode == 0, as_csv.stderr
+    assert not as_csv.stdout.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout.decode("utf-8"))))
+    assert rows and {row["outlet"] for row in rows} == {"Daily Planet"}
+    as_parquet = _export_to_dash(corpus, tmp_path, "--format", "parquet")
+    assert as_parquet.returncode == 0, as_parquet.stderr
+    assert pq.read_table(io.BytesIO(as_parquet.stdout)).num_rows == 24 * 4
+    unnamed = _export_to_dash(corpus, tmp_path)
+    assert unnamed.returncode == 2 and b"give --format csv, jsonl or parquet" in unnamed.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_report_to_dash_is_refused_in_one_line(corpus, tmp_path, monkeypatch):
+    """The report's article pages go in a folder beside it: standard output cannot hold them."""
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["report", "--db", corpus, "-o", "-"])
+    assert result.exit_code == 2 and "cannot go to standard output" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_narrative_filter_without_narratives_stored_says_so(corpus, tmp_path):
     """search, export and report said only that nothing matched."""
     for command in (["search", "headline"], ["export", "-o", str(tmp_path / "n.csv")],
@@ -301,10 +345,13 @@ def test_numbers_beyond_any_database_integer_are_answered_not_crashed_on(corpus)
 NO_WORDS = "has no words to search for; listing paragraphs by the filters alone"
 
 
-@pytest.mark.parametrize("query", ["😀", "\x00", "_"])
-def test_web_search_says_when_a_query_has_no_words(corpus, query):
+@pytest.mark.parametrize(("query", "shown"), [
+    ("😀", "😀"), ("_", "_"), ("\x00", "\\x00"), ("\x1f", "\\x1f"), ("\x85", "\\x85"),
+    ("\x1c \x1d", "\\x1c \\x1d")])
+def test_web_search_says_when_a_query_has_no_words(corpus, query, shown):
     """Such a query lists every paragraph, as an empty one does; `plens search` warned of it,
-    the API and the page said nothing."""
+    the API and the page said nothing. Control characters that Python takes for spaces
+    (\\x1c-\\x1f, \\x85) got no notice either; control characters are shown escaped."""
     from persuasion_lens.web.corpus import router
 
     web = FastAPI()
@@ -313,16 +360,17 @@ def test_web_search_says_when_a_query_has_no_words(corpus, query):
     client = TestClient(web)
     found = client.get("/corpus/api/search", params={"q": query}).json()
     assert found["total"] == 24 * 4
-    assert found["notice"] == f"'{query}' {NO_WORDS}"
+    assert found["notice"] == f"'{shown}' {NO_WORDS}"
     assert client.get("/corpus/api/search", params={"q": "headline"}).json()["notice"] is None
-    assert client.get("/corpus/api/search", params={"q": ""}).json()["notice"] is None
+    for blank in ("", " ", "\t\n"):
+        assert client.get("/corpus/api/search", params={"q": blank}).json()["notice"] is None
     page = client.get("/corpus", params={"q": query}).text
-    assert f"<p class='notice' role='status'>&#x27;{query}&#x27; {NO_WORDS}</p>" in page
+    assert f"<p class='notice' role='status'>&#x27;{shown}&#x27; {NO_WORDS}</p>" in page
     assert "class='notice'" not in client.get("/corpus", params={"q": "headline"}).text
     command = runner.invoke(app, ["search", query, "--db", corpus])  # says it in the same words
     assert NO_WORDS in " ".join(command.output.split())
     as_json = runner.invoke(app, ["search", query, "--db", corpus, "--format", "json"])
-    assert json.loads(as_json.stdout)["notice"] == f"'{query}' {NO_WORDS}"
+    assert json.loads(as_json.stdout)["notice"] == f"'{shown}' {NO_WORDS}"
 
 
 def test_stats_without_spans_or_dates(tmp_path):

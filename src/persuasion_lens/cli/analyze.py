@@ -23,7 +23,7 @@ from persuasion_lens.cli.common import (
     user_errors_are_one_line,
     warn,
 )
-from persuasion_lens.cli.output_checks import check_output_file
+from persuasion_lens.cli.output_checks import check_output_file, names_stdout
 from persuasion_lens.text.documents import Document
 from persuasion_lens.text.languages import normalise_language_code
 from persuasion_lens.text.reading import InputError, expand_paths, read_document
@@ -46,7 +46,8 @@ def analyze(
         "out. A text plainly in another language gets a warning (and is read as --lang says)."
     ),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file."),
+    output: Path | None = typer.Option(None, "--output", "-o",
+                                       help="Write to this file ('-': standard output)."),
     html_asked: bool = typer.Option(False, "--html", hidden=True),  # a guess worth answering
     show_all: bool = typer.Option(
         False, "--all", help="Also show paragraphs without techniques and every name found."),
@@ -81,7 +82,9 @@ def analyze(
     lang = normalise_language_code(lang) if lang else None
     paths = expand_paths(files)
     if output_format == OutputFormat.html and output is None:
-        fail("--format html needs --output FILE.html")
+        fail("--format html needs --output FILE.html (or --output - for standard output)")
+    if names_stdout(output):
+        output = None  # --output -: standard output, as without the option
     if output is not None:
         _check_output(output, paths)
     single = len(paths) == 1

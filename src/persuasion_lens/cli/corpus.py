@@ -26,6 +26,7 @@ from persuasion_lens.cli.common import (
     user_errors_are_one_line,
     warn,
 )
+from persuasion_lens.cli.output_checks import names_stdout
 from persuasion_lens.text.wording import counted, two_decimals
 
 DB_HELP = "Database URL: sqlite:///FILE.db (default plens.db) or postgresql://user:pw@host/db."
@@ -622,6 +623,9 @@ def report(
     from persuasion_lens.reporting.corpus_report import write_corpus_report
 
     filters = _filters(technique, category, outlet, lang, since, until, narrative)
+    if names_stdout(output):
+        fail("-o -: the report cannot go to standard output, as its article pages are written "
+             "in a folder beside it: give a file name, such as report.html")
     check_output_file(output, (".html", ".htm"), "the report is an HTML page", db=db)
     database = _open(db)
     try:
@@ -719,7 +723,8 @@ def _export_suffixes(output_format: ExportFormat) -> tuple[str, ...]:
 @app.command(rich_help_panel=CORPUS_PANEL)
 @user_errors_are_one_line
 def export(
-    output: Path = typer.Option(..., "--output", "-o", help="The file to write."),
+    output: Path = typer.Option(..., "--output", "-o", help="The file to write ('-': standard "
+                                "output, with --format)."),
     output_format: ExportFormat | None = typer.Option(
         None, "--format", "-f",
         help="csv (UTF-8 with a byte-order mark, for Excel) or parquet (a row per paragraph), "
@@ -734,8 +739,10 @@ def export(
     narrative: str | None = _narrative_option,
 ) -> None:
     """Export the results: a row per paragraph (CSV, Parquet) or an article per line (JSONL)."""
-    from persuasion_lens.storage.export import write_csv, write_jsonl, write_parquet
-
+    if names_stdout(output):
+        _export_to_stdout(output_format, _filters(technique, category, outlet, lang, since,
+                                                   until, narrative), db, narrative)
+        return
     if output_format is None and not output.is_dir():
         output_format = _EXPORT_SUFFIXES.get(output.suffix.lower())
         if output_format is None:
@@ -745,6 +752,37 @@ def export(
     check_output_file(output, _export_suffixes(output_format), _EXPORT_WHAT[output_format],
                       name="export", db=db)
     filters = _filters(technique, category, outlet, lang, since, until, narrative)
+    rows = _write_export(output, output_format, filters, db, narrative)
+    # into a pipe or the terminal (-o /dev/stdout), the line would be read as part of the data
+    said_on = console if output.is_file() else error_console
+    said_on.print(f"wrote {rows:,} {_export_unit(output_format)} to {output}", soft_wrap=True)
+
+
+def _export_to_stdout(output_format: ExportFormat | None, filters, db: str,
+                      narrative: str | None) -> None:
+    """`-o -`: the export on standard output (CSV without the byte-order mark meant for
+    Excel), the closing line on stderr; Parquet only into a file or a pipe."""
+    import sys
+
+    if output_format is None:
+        fail("-o - writes to standard output: give --format csv, jsonl or parquet")
+    if output_format == ExportFormat.parquet and sys.stdout.isatty():
+        fail("-o -: Parquet is binary, not for the terminal: pipe or redirect standard "
+             "output, or give a file name, such as export.parquet")
+    rows = _write_export(sys.stdout.buffer, output_format, filters, db, narrative)
+    sys.stdout.flush()
+    error_console.print(f"wrote {rows:,} {_export_unit(output_format)} to standard output")
+
+
+def _export_unit(output_format: ExportFormat) -> str:
+    return "articles" if output_format == ExportFormat.jsonl else "paragraphs"
+
+
+def _write_export(output, output_format: ExportFormat, filters, db: str,
+                  narrative: str | None) -> int:
+    """Write the export to `output` (a path or a binary stream); returns the rows written."""
+    from persuasion_lens.storage.export import write_csv, write_jsonl, write_parquet
+
     database = _open(db)
     try:
         _warn_if_no_narratives(database, narrative)
@@ -753,10 +791,7 @@ def export(
         rows = writer(database, output, filters)
     finally:
         database.dispose()
-    unit = "articles" if output_format == ExportFormat.jsonl else "paragraphs"
     if not rows:
         warn("nothing matched: the file is empty" if output_format == ExportFormat.jsonl
              else "nothing matched: the file holds only the header")
-    # into a pipe or the terminal (-o /dev/stdout), the line would be read as part of the data
-    said_on = console if output.is_file() else error_console
-    said_on.print(f"wrote {rows:,} {unit} to {output}", soft_wrap=True)
+    return rows

@@ -15,8 +15,18 @@ MAX_THREADS = 4096
 MAX_SEED = 2**32 - 1
 
 
+STDOUT = "-"  # as an output file: standard output, as Unix tools read it
+
+
+def names_stdout(path: Path | str | None) -> bool:
+    """`-o -`: write to standard output (a file called "-" is ./- only in the shell)."""
+    return path is not None and str(path) == STDOUT
+
+
 def check_output_folder(path: Path) -> None:
     """`path` can be made (or is) a folder we can write into; InputError otherwise."""
+    if names_stdout(path):
+        raise InputError("-: a folder is written here, not a stream: give a folder name")
     if path.exists() and not path.is_dir():
         raise InputError(f"{path}: cannot write (a file is there: give a folder to write)")
     _check_writable(_nearest_existing(path), path)

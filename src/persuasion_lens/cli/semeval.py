@@ -19,6 +19,7 @@ from persuasion_lens.cli.common import (
     user_errors_are_one_line,
     warn,
 )
+from persuasion_lens.cli.output_checks import names_stdout
 from persuasion_lens.data.semeval2023 import DataError, decode_data_bytes
 from persuasion_lens.text.documents import Document
 from persuasion_lens.text.languages import (
@@ -148,9 +149,9 @@ def write_predictions(lines: list[str], output: Path | None, articles: ArticleFo
 
 
 def write_lines(lines: list[str], output: Path | None) -> None:
-    """Write prediction lines to a file, or to stdout when no file is named."""
+    """Write prediction lines to a file, or to stdout when no file is named (or `-`)."""
     content = "".join(line + "\n" for line in lines)
-    if output is None:
+    if output is None or names_stdout(output):
         typer.echo(content, nl=False)
         return
     try:
@@ -181,7 +182,8 @@ def _read_exactly(path: Path) -> str:
 @user_errors_are_one_line
 def subtask3(
     articles_dir: str = typer.Argument(..., help="Folder of article<ID>.txt files."),
-    output: Path = typer.Option(..., "--output", "-o", help="Prediction file to write."),
+    output: Path = typer.Option(..., "--output", "-o",
+                                help="Prediction file to write ('-': standard output)."),
     lang: str | None = typer.Option(
         None, "--lang", "-l", help="Language of all articles; detected per article when left out."
     ),

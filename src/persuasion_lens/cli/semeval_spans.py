@@ -247,7 +247,8 @@ def span_lines(documents: list[Document], hits_per_document: list[list[list[Any]
 @user_errors_are_one_line
 def semeval_spans_command(
     articles_dir: Annotated[str, typer.Argument(help="Folder of article<ID>.txt files.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Span file to write.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Span file to write ('-': "
+                                         "standard output).")],
     language: Annotated[str | None, typer.Option(
         "--lang", "--language", "-l",
         help="Language of all articles (default: detected per article).")] = None,

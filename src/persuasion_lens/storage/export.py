@@ -2,16 +2,18 @@
 paragraph) and `export_articles` to JSON Lines (one nested article per line), streaming
 (constant memory). Each is written beside the output and put in its place once complete, so
 an export that fails or is interrupted leaves no half file and keeps the one it would have
-replaced."""
+replaced. Each writer also takes a binary stream (standard output) instead of a path."""
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO, TextIO
 
 from persuasion_lens.storage.database import Database
 from persuasion_lens.storage.queries import (
@@ -41,22 +43,48 @@ def _written_whole(output: Path) -> Iterator[Path]:
         partial.unlink(missing_ok=True)
 
 
-def write_jsonl(db: Database, output: Path, filters: Filters | None = None) -> int:
+@contextlib.contextmanager
+def _target(output: Path | BinaryIO) -> Iterator[Path | BinaryIO]:
+    """What to write: a new file beside a path (`_written_whole`), or the stream itself."""
+    if not isinstance(output, Path):
+        yield output
+        return
+    with _written_whole(output) as partial:
+        yield partial
+
+
+@contextlib.contextmanager
+def _text(target: Path | BinaryIO, encoding: str) -> Iterator[TextIO]:
+    """A text handle on the target; a stream is flushed and left open."""
+    if isinstance(target, Path):
+        with target.open("w", newline="", encoding=encoding) as handle:
+            yield handle
+        return
+    handle = io.TextIOWrapper(target, encoding=encoding, newline="")
+    try:
+        yield handle
+    finally:
+        handle.flush()
+        handle.detach()
+
+
+def write_jsonl(db: Database, output: Path | BinaryIO, filters: Filters | None = None) -> int:
     """One article a line; returns the number of articles written."""
     written = 0
-    with _written_whole(output) as partial, partial.open("w", encoding="utf-8") as handle:
+    with _target(output) as target, _text(target, "utf-8") as handle:
         for article in export_articles(db, filters):
             handle.write(json.dumps(article, ensure_ascii=False) + "\n")
             written += 1
     return written
 
 
-def write_csv(db: Database, output: Path, filters: Filters | None = None) -> int:
+def write_csv(db: Database, output: Path | BinaryIO, filters: Filters | None = None) -> int:
     """One paragraph a row, as UTF-8 with a byte-order mark: without it Excel reads the file in
-    the locale's code page and garbles every non-ASCII letter. Returns the rows written."""
+    the locale's code page and garbles every non-ASCII letter. A stream (a pipe into another
+    program, not Excel) gets no mark. Returns the rows written."""
     written = 0
-    with (_written_whole(output) as partial,
-          partial.open("w", newline="", encoding="utf-8-sig") as handle):
+    encoding = "utf-8-sig" if isinstance(output, Path) else "utf-8"
+    with _target(output) as target, _text(target, encoding) as handle:
         writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS)
         writer.writeheader()
         for row in export_rows(db, filters):
@@ -76,7 +104,7 @@ def _arrow_schema():
     ])
 
 
-def write_parquet(db: Database, output: Path, filters: Filters | None = None,
+def write_parquet(db: Database, output: Path | BinaryIO, filters: Filters | None = None,
                   chunk: int = 5000) -> int:
     import datetime as dt
 
@@ -94,7 +122,7 @@ def write_parquet(db: Database, output: Path, filters: Filters | None = None,
         writer.write_table(pa.Table.from_pylist(buffer, schema=schema))
         buffer.clear()
 
-    with _written_whole(output) as partial, pq.ParquetWriter(partial, schema) as writer:
+    with _target(output) as target, pq.ParquetWriter(target, schema) as writer:
         for row in export_rows(db, filters):
             buffer.append(row)
             written += 1
