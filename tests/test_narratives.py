@@ -881,6 +881,20 @@ def test_german_abstract_nouns_are_no_names():
         "Olaf Scholz", "Berlin", "Frankfurter Allgemeine Zeitung"]
 
 
+def test_german_genitive_names_are_their_names():
+    """"Putins Kalkül" was an entity of its own (50 such in 80 German training articles:
+    "Russlands Wirtschaft", "Trumps Sieg", ...), and "Putins" was not grouped with "Putin"."""
+    text = ("Wladimir Putin hat Pläne. Putins Kalkül geht auf, sagt Hans Müller. Selenskyj "
+            "schweigt, und Selenskyjs Berater reden.")
+    detector = E.MentionDetector({}, {})
+    found = [text[s:e] for s, e in detector.detect(text, "de")]
+    assert "Putins" in found and "Hans Müller" in found
+    groups = E.group_mentions(found, "de")
+    assert [(g.name, [found[i] for i in g.indices]) for g in groups if "Put" in g.name] == [
+        ("Wladimir Putin", ["Wladimir Putin", "Putins"])]
+    assert any(g.name == "Selenskyj" and len(g.indices) == 2 for g in groups)
+
+
 @pytest.mark.parametrize(("language", "names", "shown"), [
     ("de", ["Vereinigten Staaten", "USA", "Russland", "Russlands", "Nordkorea",
             "Europäischen Union", "Großbritannien"],

@@ -240,8 +240,11 @@ def display_name(surfaces: Sequence[str], key: str, language: str | None = None)
         if canonical.lower() == key:
             return canonical
     counts = Counter(re.sub(r"(?:'s|’s)$", "", s.strip()) for s in surfaces)
-    # the most frequent surface form, longer ones first on ties
-    return base_form(max(counts, key=lambda s: (counts[s], len(s))), language)
+    # the most frequent surface form, longer ones first on ties; in German, among equals, not
+    # a genitive joined to the name ("Selenskyj", not "Selenskyjs")
+    genitive = (lambda s: normalise_name(s, language) != key) if language == "de" else (
+        lambda s: False)
+    return base_form(max(counts, key=lambda s: (counts[s], not genitive(s), len(s))), language)
 
 
 def base_form(name: str, language: str | None) -> str:
@@ -278,6 +281,8 @@ def group_mentions(names: Sequence[str], language: str | None) -> list[MentionGr
             owners = full_names_ending.get(key, [])
             if len(owners) == 1:
                 merged[key] = owners[0]
+    if language == "de":
+        _join_german_genitives(set(keys), full_names_ending, merged)
     groups: dict[str, MentionGroup] = {}
     for index, key in enumerate(keys):
         key = merged.get(key, key)
@@ -286,6 +291,19 @@ def group_mentions(names: Sequence[str], language: str | None) -> list[MentionGr
     for group in groups.values():
         group.name = display_name([names[i] for i in group.indices], group.key, language)
     return _merge_same_names(list(groups.values()))
+
+
+def _join_german_genitives(keys: set[str], full_names_ending: dict[str, list[str]],
+                           merged: dict[str, str]) -> None:
+    """German adds -s to a name it makes a genitive ("Putins Kalkül"): "putins" joins the group
+    of "putin" where the document names it so, alone or as the end of one full name."""
+    for key in keys:
+        stem = key[:-1]
+        if len(key.split()) != 1 or not key.endswith("s") or len(stem) < 3:
+            continue
+        owners = full_names_ending.get(stem, [])
+        if stem in keys or len(owners) == 1:
+            merged[key] = merged.get(stem, stem if stem in keys else owners[0])
 
 
 def _merge_same_names(groups: list[MentionGroup]) -> list[MentionGroup]:
@@ -419,6 +437,15 @@ def _without_german_noun_before_genitive(text: str, start: int, words: list[str]
         start = text.index(words[2], start + len(words[0]) + len(words[1]))
         words = words[2:]
     return start, words
+
+
+def _german_genitive_before_noun(words: _TextWords, run: list[str]) -> bool:
+    """"Putins Kalkül", "Russlands Krieg": a name in the genitive before the noun it governs,
+    told by the text naming it without the -s too (so "Hans Müller" stays whole)."""
+    if len(run) != 2 or not run[0].endswith("s") or len(run[0]) < 4:
+        return False
+    return (words.written(run[0][:-1])
+            or normalise_name(run[0], "de") in _GERMAN_NAMES_AFTER_ARTICLES)
 
 
 def _german_inflected_adjective(word: str) -> bool:
@@ -572,6 +599,10 @@ class MentionDetector:
                 words = words[1:]
             if language == "de":
                 start, words = _without_german_noun_before_genitive(text, start, words)
+                text_words = text_words or _TextWords(text)
+                if _german_genitive_before_noun(text_words, words):
+                    words = words[:1]
+                    end = start + len(words[0])
             if not words or len(surface) < 2:
                 continue
             if len(words) == 1 and (words[0].lower() in common
