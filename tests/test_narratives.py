@@ -881,6 +881,14 @@ def test_german_abstract_nouns_are_no_names():
         "Olaf Scholz", "Berlin", "Frankfurter Allgemeine Zeitung"]
 
 
+def test_german_plurals_with_an_umlaut_are_no_names():
+    """Plurals that take an umlaut (Länder, Krankenhäuser, Todesfälle) passed the plural rule,
+    which compared the word with its lemma letter by letter: 103 such mentions in 80 articles."""
+    text = "Länder helfen. Krankenhäuser sind voll, sagte Markus Söder in München."
+    detector = E.MentionDetector({}, {})
+    assert [text[s:e] for s, e in detector.detect(text, "de")] == ["Markus Söder", "München"]
+
+
 def test_german_genitive_names_are_their_names():
     """"Putins Kalkül" was an entity of its own (50 such in 80 German training articles:
     "Russlands Wirtschaft", "Trumps Sieg", ...), and "Putins" was not grouped with "Putin"."""

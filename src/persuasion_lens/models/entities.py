@@ -461,8 +461,21 @@ def _german_plural_or_dative(word: str) -> bool:
     """A noun in the plural or the dative plural (Wärmepumpen, Bürgern, Jahren): names are
     seldom inflected so, save the genitive -s, which this leaves alone."""
     lemma = lemmatize(word, "de")
-    return (lemma != word and lemma[:1].isupper() and word.startswith(lemma)
-            and word[len(lemma):] in ("n", "en", "e", "er", "ern"))
+    if lemma == word or not lemma[:1].isupper():
+        return False
+    if word.startswith(lemma):
+        return word[len(lemma):] in ("n", "en", "e", "er", "ern")
+    # a plural that takes an umlaut (Pläne, Länder, Mütter, Städten)
+    plain, plain_lemma = _without_umlauts(word), _without_umlauts(lemma)
+    return (plain != word and plain.startswith(plain_lemma)
+            and plain[len(plain_lemma):] in ("", "n", "en", "e", "er", "ern"))
+
+
+def _without_umlauts(word: str) -> str:
+    return word.translate(_UMLAUTS)
+
+
+_UMLAUTS = str.maketrans("äöüÄÖÜ", "aouAOU")
 
 
 def _lemma_is_lower_case(word: str, language: str) -> bool:
