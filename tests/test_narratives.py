@@ -889,6 +889,15 @@ def test_german_plurals_with_an_umlaut_are_no_names():
     assert [text[s:e] for s, e in detector.detect(text, "de")] == ["Markus Söder", "München"]
 
 
+def test_german_dates_and_amounts_are_no_names():
+    """German months and weekdays, and measure words after a number ("56 Prozent", "18
+    Milliarden Dollar"), were entities: 215 such mentions in 80 German articles."""
+    text = ("Im Juli stiegen die Preise um 56 Prozent. Russland zahlte 18 Milliarden Dollar, "
+            "sagte Olaf Scholz am Montag.")
+    detector = E.MentionDetector({}, {})
+    assert [text[s:e] for s, e in detector.detect(text, "de")] == ["Russland", "Olaf Scholz"]
+
+
 def test_german_genitive_names_are_their_names():
     """"Putins Kalkül" was an entity of its own (50 such in 80 German training articles:
     "Russlands Wirtschaft", "Trumps Sieg", ...), and "Putins" was not grouped with "Putin"."""

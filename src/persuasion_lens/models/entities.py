@@ -401,6 +401,16 @@ _PREVIOUS_WORD = re.compile(r"([^\W\d_]+)[^\S\n]+$")
 # endings of abstract and verbal nouns (Unfähigkeit, Freiheit, Regierung, Imperialismus), which
 # no name of a person, place or country has
 _GERMAN_ABSTRACT_NOUN_ENDINGS = ("keit", "heit", "ung", "ungen", "ismus", "tät", "täten")
+_NUMBER_BEFORE = re.compile(r"\d[\d.,]*%?[^\S\n]+$")
+_GERMAN_MEASURE_WORD_LIST = (
+    "Prozent Promille Tausend Millionen Milliarden Billionen Dollar Euro Rubel Franken Pfund "
+    "Menschen Personen Jahre Jahren Monate Monaten Wochen Tage Tagen Stunden Minuten Tonnen "
+    "Kilometer Meter Grad Mal")
+_GERMAN_MEASURE_WORDS = frozenset(_GERMAN_MEASURE_WORD_LIST.split())
+_GERMAN_CALENDAR_WORDS = (
+    "januar jänner februar märz april mai juni juli august september oktober november dezember "
+    "montag dienstag mittwoch donnerstag freitag samstag sonnabend sonntag")
+_GERMAN_CALENDAR = frozenset(_GERMAN_CALENDAR_WORDS.split())
 # the aliased names German writes with an article; not "Westen", which is also a direction
 _GERMAN_NAMES_AFTER_ARTICLES = frozenset(
     name.lower() for name in ALIASES.values()) - {"the west"}
@@ -419,6 +429,8 @@ def _german_common_noun(text: str, start: int, word: str) -> bool:
         return True
     if _german_plural_or_dative(word):
         return True
+    if _NUMBER_BEFORE.search(text, max(0, start - 30), start):  # "56 Prozent", "2022 Ende"
+        return True
     previous = _PREVIOUS_WORD.search(text, max(0, start - 40), start)
     if previous is None:
         return False
@@ -436,6 +448,18 @@ def _without_german_noun_before_genitive(text: str, start: int, words: list[str]
             text, start, words[0]):
         start = text.index(words[2], start + len(words[0]) + len(words[1]))
         words = words[2:]
+    return start, words
+
+
+def _without_german_measure_words(text: str, start: int, words: list[str]
+                                  ) -> tuple[int, list[str]]:
+    """"18 Milliarden Dollar", "7 Millionen Menschen": after a number, a run's measure words are
+    no name."""
+    if not _NUMBER_BEFORE.search(text, max(0, start - 30), start):
+        return start, words
+    while words and words[0] in _GERMAN_MEASURE_WORDS:
+        start = text.index(words[1], start + len(words[0])) if len(words) > 1 else start
+        words = words[1:]
     return start, words
 
 
@@ -583,7 +607,7 @@ class MentionDetector:
         if pattern is not None:
             spans.extend((m.start(), m.end()) for m in pattern.finditer(text))
         common = (set(self.common_words.get(language, [])) | set(self.common_words.get("*", []))
-                  | _MONTHS)
+                  | _MONTHS | (_GERMAN_CALENDAR if language == "de" else set()))
         headlines = _headline_lines(text) if language in _TITLE_CASE_LANGUAGES else []
         known = self.known_names(language)
         text_words: _TextWords | None = None  # built at the first word that needs it
@@ -612,6 +636,7 @@ class MentionDetector:
                 words = words[1:]
             if language == "de":
                 start, words = _without_german_noun_before_genitive(text, start, words)
+                start, words = _without_german_measure_words(text, start, words)
                 text_words = text_words or _TextWords(text)
                 if _german_genitive_before_noun(text_words, words):
                     words = words[:1]
