@@ -910,6 +910,10 @@ def test_german_genitive_names_are_their_names():
     assert [(g.name, [found[i] for i in g.indices]) for g in groups if "Put" in g.name] == [
         ("Wladimir Putin", ["Wladimir Putin", "Putins"])]
     assert any(g.name == "Selenskyj" and len(g.indices) == 2 for g in groups)
+    # a name the training articles know is told without the text writing it alone
+    known = E.MentionDetector({"en": ["putin"]}, {})
+    alone = "Putins Kalkül geht auf."
+    assert [alone[s:e] for s, e in known.detect(alone, "de")] == ["Putins"]
 
 
 @pytest.mark.parametrize(("language", "names", "shown"), [

@@ -463,12 +463,15 @@ def _without_german_measure_words(text: str, start: int, words: list[str]
     return start, words
 
 
-def _german_genitive_before_noun(words: _TextWords, run: list[str]) -> bool:
+def _german_genitive_before_noun(words: _TextWords, run: list[str],
+                                 names: frozenset[str]) -> bool:
     """"Putins Kalkül", "Russlands Krieg": a name in the genitive before the noun it governs,
-    told by the text naming it without the -s too (so "Hans Müller" stays whole)."""
+    told by the text naming it without the -s too, or by the name being one of the training
+    names `names` (so "Hans Müller" stays whole)."""
     if len(run) != 2 or not run[0].endswith("s") or len(run[0]) < 4:
         return False
-    return (words.written(run[0][:-1])
+    stem = run[0][:-1]
+    return (words.written(stem) or stem.lower() in names
             or normalise_name(run[0], "de") in _GERMAN_NAMES_AFTER_ARTICLES)
 
 
@@ -576,6 +579,7 @@ class MentionDetector:
     gazetteer: dict[str, list[str]]  # language (or "*") -> lower-cased names
     common_words: dict[str, list[str]]  # language -> capitalised words that are not names
     _patterns: dict[str, re.Pattern] = field(default_factory=dict, repr=False)
+    _names_anywhere: frozenset[str] | None = field(default=None, repr=False)
 
     def _pattern(self, language: str) -> re.Pattern | None:
         if language not in self._patterns:
@@ -638,7 +642,7 @@ class MentionDetector:
                 start, words = _without_german_noun_before_genitive(text, start, words)
                 start, words = _without_german_measure_words(text, start, words)
                 text_words = text_words or _TextWords(text)
-                if _german_genitive_before_noun(text_words, words):
+                if _german_genitive_before_noun(text_words, words, self.names_anywhere()):
                     words = words[:1]
                     end = start + len(words[0])
             if not words or len(surface) < 2:
@@ -653,6 +657,12 @@ class MentionDetector:
                     continue
             spans.extend(_split_at_titles(text, start, end))
         return _without_overlaps(spans)
+
+    def names_anywhere(self) -> frozenset[str]:
+        """Lower-cased names that played a role in the training articles of any language."""
+        if self._names_anywhere is None:
+            self._names_anywhere = frozenset().union(*self.gazetteer.values())
+        return self._names_anywhere
 
     def known_names(self, language: str | None) -> frozenset[str]:
         """Lower-cased names that played a role in the training articles of the language."""
