@@ -145,3 +145,139 @@ def test_every_link_between_the_documents_resolves() -> None:
                 broken.append(f"{path.name}: {link} (no such heading)")
 
     assert not broken, broken
+
+
+def _section(path: Path, heading: str) -> str:
+    """The text of a document from a heading to the next heading of any level."""
+    text = path.read_text(encoding="utf-8").split(heading, 1)[1]
+    return re.split(r"^#+ ", text, maxsplit=1, flags=re.M)[0]
+
+
+def _report(arguments: list[str], columns: int, monkeypatch: pytest.MonkeyPatch) -> str:
+    """What `plens analyze` prints from the repository root in a terminal this wide."""
+    monkeypatch.chdir(REPO)
+    result = runner.invoke(app, ["analyze", *arguments], env={"COLUMNS": str(columns)})
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_what_it_shows_is_what_plens_analyze_prints(monkeypatch: pytest.MonkeyPatch) -> None:
+    """README's "What it shows" block is the output of its command, as a user sees it in a
+    terminal 100 columns wide."""
+    shown = _code_blocks(_section(README, "## What it shows"), "text")[0]
+    command = re.search(r"`plens analyze ([^`]+)`", _section(README, "## What it shows"))
+    assert command, "README's What it shows names no command"
+
+    printed = _report(shlex.split(command.group(1)), 100, monkeypatch)
+
+    assert [line.rstrip() for line in printed.splitlines()] == shown.splitlines()
+
+
+def test_the_uses_readme_counts_for_the_linear_model_are_found(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    claim = re.search(r"`--model linear` is more recall-oriented.*?\((\d+) uses",
+                      _section(README, "## What it shows"), flags=re.S)
+    assert claim, "README no longer counts the uses of --model linear"
+
+    printed = _report(["examples/harbour-bridge-opinion-en.txt", "--model", "linear"], 100,
+                      monkeypatch)
+
+    assert f"Found    {claim.group(1)} technique uses" in printed
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _narrative_lines(printed: str) -> str:
+    """The summary box's lines from `Narrative` to the line that counts the other names, without
+    the box, the word "experimental" after each (which the documents leave out) and wrapping."""
+    lines = [line.strip().strip("│").strip() for line in printed.splitlines()]
+    start = next(n for n, line in enumerate(lines) if line.startswith("Narrative"))
+    end = next(n for n, line in enumerate(lines) if "other names found" in line)
+    return _words("\n".join(line.removesuffix(" experimental") for line in lines[start:end + 1]))
+
+
+@pytest.mark.parametrize(("document", "heading"), [
+    (README, "## Narratives and roles"), (REPO / "docs" / "narratives.md", "## Worked example")])
+def test_the_worked_example_is_what_plens_analyze_narratives_prints(
+        document: Path, heading: str, seed_example: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    shown = _code_blocks(_section(document, heading))[0]
+
+    printed = _report([str(seed_example), "--narratives"], 400, monkeypatch)
+
+    assert _narrative_lines(printed) == _words(shown), f"{document.name}: {heading}"
+
+
+def test_every_key_the_json_contract_names_is_in_plens_analyze_json(
+        project_example: Path) -> None:
+    """The converse of the first test: a key shown in the contract that the output lost."""
+    result = runner.invoke(app, ["analyze", str(project_example), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    produced = _keys(data, ("techniques", "spans")) | set(data["genre"])
+    produced |= {key for frame in data["frames"] for key in frame}
+    produced |= set(data["summary"]["techniques"])  # technique names, shown as keys there
+
+    missing = _json_contract_keys() - produced
+
+    assert not missing, f"README's JSON contract shows {sorted(missing)}, which are not produced"
+
+
+def _serve_options_table() -> dict[str, str]:
+    """`docs/web.md`'s table of `plens serve` options: each option's names -> its default."""
+    rows = re.findall(r"^\| (`--[^|]+) \| ([^|]+) \|", (REPO / "docs" / "web.md").read_text(
+        encoding="utf-8"), flags=re.M)
+    return {names: default.strip() for names, default in rows}
+
+
+def test_the_web_options_table_names_every_serve_option_and_its_default() -> None:
+    serve, _ = _command(["plens", "serve"])
+    documented: dict[str, str] = {}
+    for names, default in _serve_options_table().items():
+        for name in re.findall(r"`(-[-\w]+)", names):
+            documented[name] = default
+    wrong = []
+    for parameter in serve.params:
+        if parameter.name == "help" or not parameter.opts:
+            continue
+        default = documented.get(parameter.opts[0])
+        if default is None:
+            wrong.append(f"{parameter.opts[0]} is not in the table")
+        elif default.startswith("`") and default.strip("`") != str(parameter.default):
+            wrong.append(f"{parameter.opts[0]}: the table says {default}, "
+                         f"the default is {parameter.default}")
+        wrong += [f"{name} is not an option" for name in parameter.opts[1:] if name not in
+                  documented]
+    wrong += [f"{name} is not an option of plens serve" for name in documented
+              if not any(name in parameter.opts for parameter in serve.params)]
+
+    assert not wrong, wrong
+
+
+def _pyproject_extras() -> set[str]:
+    text = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    section = text.split("[project.optional-dependencies]", 1)[1].split("\n[", 1)[0]
+    return set(re.findall(r"^([\w-]+)\s*=", section, flags=re.M))
+
+
+def test_every_extra_and_script_the_documents_name_exists() -> None:
+    """`pip install 'persuasion-lens[X]'`, `python benchmarks/X.py` and `python -m X` in the
+    documents name extras, scripts and modules the project has."""
+    extras, missing = _pyproject_extras(), []
+    for path in DOCUMENTS:
+        text = path.read_text(encoding="utf-8")
+        for names in re.findall(r"persuasion-lens\[([\w,-]+)\]|'\.\[([\w,-]+)\]'", text):
+            missing += [f"{path.name}: extra {name}" for group in names for name in
+                        group.split(",") if name and name not in extras]
+        for script in re.findall(r"python ((?:benchmarks|tests)/[\w/]+\.py)", text):
+            if not (REPO / script).exists():
+                missing.append(f"{path.name}: {script}")
+        for module in re.findall(r"python -m (persuasion_lens[\w.]*)", text):
+            module_path = REPO / "src" / module.replace(".", "/")
+            if not (module_path.with_suffix(".py").exists()
+                    or (module_path / "__main__.py").exists()):
+                missing.append(f"{path.name}: module {module}")
+
+    assert not missing, missing

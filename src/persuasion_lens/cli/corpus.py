@@ -35,8 +35,8 @@ DEFAULT_DB = "sqlite:///plens.db"
 _db_option = typer.Option(DEFAULT_DB, "--db", envvar="PLENS_DB", help=DB_HELP)
 _technique_option = typer.Option(None, "--technique", "-t", help="Only this technique.")
 _category_option = typer.Option(None, "--category", "-c", help="Only this category.")
-_outlet_option = typer.Option(None, "--outlet", help="Only articles from this outlet (any case); "
-                              "\"(no outlet)\": those stored without one.")
+_outlet_option = typer.Option(None, "--outlet", help="Only articles from this outlet (any case "
+                              "and spacing); \"(no outlet)\": those stored without one.")
 _lang_option = typer.Option(None, "--lang", "-l", help="Only articles in this language.")
 _since_option = typer.Option(None, "--since", help="Published on or after (YYYY-MM-DD).")
 _until_option = typer.Option(None, "--until", help="Published on or before (YYYY-MM-DD).")
