@@ -898,6 +898,22 @@ def test_german_dates_and_amounts_are_no_names():
     assert [text[s:e] for s, e in detector.detect(text, "de")] == ["Russland", "Olaf Scholz"]
 
 
+@pytest.mark.parametrize(("language", "text", "expected"), [
+    ("fr", "L'Union européenne aide. Selon l'Union européenne, oui.",
+     ["Union européenne", "Union européenne"]),
+    ("it", "Secondo l’Unione europea, no.", ["Unione europea"]),
+    ("de", "Europäische Union hilft.", ["Europäische Union"]),
+])
+def test_the_european_union_is_found_whole(language, text, expected):
+    """French and Italian write the adjective of "Union européenne" in lower case, so the name
+    ended at "Union" (25 times in 60 French articles), and a sentence opening with German
+    "Europäische Union" lost its adjective; neither joined "European Union"."""
+    detector = E.MentionDetector({}, {"de": ["europäische"]})
+    found = [text[s:e] for s, e in detector.detect(text, language)]
+    assert found == expected
+    assert {g.name for g in E.group_mentions(found, language)} == {"European Union"}
+
+
 def test_german_genitive_names_are_their_names():
     """"Putins Kalkül" was an entity of its own (50 such in 80 German training articles:
     "Russlands Wirtschaft", "Trumps Sieg", ...), and "Putins" was not grouped with "Putin"."""

@@ -463,6 +463,27 @@ def _without_german_measure_words(text: str, start: int, words: list[str]
     return start, words
 
 
+# languages whose names the aliases cover with no narratives data to measure them on, so that
+# finding more of their names changes no measured number
+_ALIASES_WITHOUT_DATA = frozenset({"de", "fr", "it", "pl"})
+_NEXT_WORD = re.compile(r"[^\S\n]+([^\W\d_]+)")
+
+
+def _is_alias(words: list[str], language: str) -> bool:
+    """Whether the words name one of the aliased countries or unions ("Europäische Union")."""
+    return normalise_name(" ".join(words), language) in _GERMAN_NAMES_AFTER_ARTICLES
+
+
+def _with_alias_adjective(text: str, end: int, words: list[str], language: str
+                          ) -> tuple[int, list[str]]:
+    """"Union européenne", "Unione europea": a lower-case adjective after the capitalised word
+    belongs to the name where together they are an aliased name."""
+    following = _NEXT_WORD.match(text, end)
+    if following and _is_alias([*words, following.group(1)], language):
+        return following.end(), [*words, following.group(1)]
+    return end, words
+
+
 def _german_genitive_before_noun(words: _TextWords, run: list[str],
                                  names: frozenset[str]) -> bool:
     """"Putins Kalkül", "Russlands Krieg": a name in the genitive before the noun it governs,
@@ -630,10 +651,13 @@ class MentionDetector:
             # a common word is capitalised at the start of a sentence; inside one (City Hall)
             # its capital says that it belongs to the name
             opens_sentence = _starts_sentence(text, start)
+            if language in _ALIASES_WITHOUT_DATA:
+                end, words = _with_alias_adjective(text, end, words, language)
             while words and (opens_sentence or len(words) == 1) and (
                     words[0].lower() in common
                     or (language == "de" and len(words) > 1 and opens_sentence
-                        and _lemma_is_lower_case(words[0], "de"))):
+                        and _lemma_is_lower_case(words[0], "de"))) and not (
+                    language in _ALIASES_WITHOUT_DATA and _is_alias(words, language)):
                 start += len(words[0])
                 rest = text[start:end]
                 start += len(rest) - len(rest.lstrip())
