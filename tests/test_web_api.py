@@ -325,10 +325,11 @@ def test_non_numeric_content_length_is_400(small_client):
         ({"files": {"file": ("menu.html", EMPTY_PAGE, "text/html")}}, "no article text"),
         ({"files": {"file": ("opinion.html", NAVIGATION_PAGE.encode(), "text/html")}},
          "opinion.html: no article text"),
+        # a raw body names no file: "input.html: ..." named one the user never sent
         ({"content": NAVIGATION_PAGE.encode(), "headers": {"Content-Type": "text/html"}},
-         "no article text"),
+         "the request body: no article text"),
         ({"content": NAVIGATION_PAGE.encode(), "headers": {"Content-Type": "text/plain"}},
-         "no article text"),
+         "the request body: no article text"),
         ({"json": {"text": NAVIGATION_PAGE}}, "no article text"),
         ({"data": {"text": NAVIGATION_PAGE}}, "no article text"),
         ({"files": {"file": ("home.html", LINKS_ONLY_PAGE.encode(), "text/html")}},

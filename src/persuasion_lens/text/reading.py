@@ -366,17 +366,21 @@ def too_large(name: str, size: int, max_bytes: int, what: str = "input") -> Inpu
                       f"{size_text(max_bytes)} (split it into articles)")
 
 
-def text_from_bytes(data: bytes, name: str, max_bytes: int = MAX_INPUT_BYTES) -> str:
-    """Decode raw input; HTML pages are reduced to their article text."""
+def text_from_bytes(data: bytes, name: str, max_bytes: int = MAX_INPUT_BYTES,
+                    html: bool = False) -> str:
+    """Decode raw input; HTML pages (or, with `html`, any text with markup) are reduced to
+    their article text. `name` heads the error messages."""
     if len(data) > max_bytes:
         raise too_large(name, len(data), max_bytes)
-    return article_text(decode_bytes(data, name), name)
+    return article_text(decode_bytes(data, name), name, html)
 
 
-def article_text(text: str, name: str | None = None) -> str:
-    """The text as it is or, for an HTML page (by the file name's suffix or by how the text
-    begins), its article text; `name` heads the error message."""
-    if not _is_html(name, text):
+def article_text(text: str, name: str | None = None, html: bool = False) -> str:
+    """The text as it is or, for an HTML page (declared by `html` or the file name's suffix,
+    and holding markup, or beginning as a page does), its article text; `name` heads the
+    error message."""
+    declared = html and _MARKUP.search(text) is not None
+    if not declared and not _is_html(name, text):
         return text
     try:
         return html_to_text(text)

@@ -499,8 +499,8 @@ async def _article_from_request(request: Request, max_bytes: int) -> Article:
     if content_type in ("text/plain", "text/html", "text/markdown", "application/octet-stream",
                         ""):
         data = await request.body()
-        name = "input.html" if content_type == "text/html" else "input"
-        text = await _decode(data, name, max_bytes)
+        text = await _decode(data, "the request body", max_bytes,
+                             html=content_type == "text/html")
         return Article(text, checked_language(query_lang), None)
     raise StarletteHTTPException(
         415, f"unsupported content type '{content_type}'; send JSON, a multipart form or text"
@@ -582,10 +582,10 @@ async def _reduced_to_article(article: Article) -> Article:
     return article
 
 
-async def _decode(data: bytes, name: str, max_bytes: int) -> str:
+async def _decode(data: bytes, name: str, max_bytes: int, html: bool = False) -> str:
     if len(data) > max_bytes:
         raise PayloadTooLarge(max_bytes)
-    return await run_in_threadpool(text_from_bytes, data, name, max_bytes)
+    return await run_in_threadpool(text_from_bytes, data, name, max_bytes, html)
 
 
 async def _report_result(request: Request, analyzer: Any, max_bytes: int) -> ArticleResult:
