@@ -41,8 +41,9 @@ class OutputFormat(str, Enum):
 def analyze(
     files: list[str] = typer.Argument(..., help="Article files or folders; '-' reads stdin."),
     lang: str | None = typer.Option(
-        None, "--lang", "-l", help="Language code (en, fr, de, it, pl, ru; another gets the "
-        "multilingual fallback, with a warning); detected when left "
+        None, "--lang", "-l", help="Language code (en, fr, de, it, pl, ru; also a tag such as "
+        "en-US or a name such as German; another gets the multilingual fallback, with a "
+        "warning); detected when left "
         "out. A text plainly in another language gets a warning (and is read as --lang says)."
     ),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
