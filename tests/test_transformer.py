@@ -5,7 +5,9 @@ through the CLI, place spans, score them."""
 from __future__ import annotations
 
 import json
+import logging
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -268,8 +270,6 @@ def test_gold_only_leaves_out_the_models_paragraph_labels(trained_model: Path) -
 @pytest.mark.parametrize("damaged", ["model.safetensors", SPAN_HEAD_FILE])
 def test_a_damaged_model_folder_is_a_one_line_error(trained_model: Path, tmp_path: Path,
                                                     damaged: str) -> None:
-    import shutil
-
     folder = tmp_path / "model"
     shutil.copytree(trained_model, folder)
     (folder / damaged).write_bytes(b"not a safetensors file")
@@ -279,3 +279,87 @@ def test_a_damaged_model_folder_is_a_one_line_error(trained_model: Path, tmp_pat
     assert result.exit_code != 0
     assert "the model files cannot be read" in result.output
     assert isinstance(result.exception, SystemExit)  # fail(), not an escaped exception
+
+
+# ---------------------------------------------------------------- the output and --model folders
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def test_retraining_into_a_model_folder_replaces_it_whole(trained_model: Path, tiny_encoder: Path,
+                                                          tmp_path: Path) -> None:
+    folder = tmp_path / "model"
+    shutil.copytree(trained_model, folder)  # trained with spans ...
+    records = _Records()
+    logging.getLogger("transformers").addHandler(records)
+    try:
+        result = CliRunner().invoke(app, [  # ... and now without
+            "train-encoder", "--encoder", str(tiny_encoder), "--data-dir", str(DATA), "--output",
+            str(folder), "--languages", "it", "--max-steps", "1", "--batch-size", "8",
+            "--max-length", "32", "--max-articles", "10", "--threads", "1", "--no-spans",
+        ])
+    finally:
+        logging.getLogger("transformers").removeHandler(records)
+    assert result.exit_code == 0, result.output
+    assert f"{folder} holds a model trained earlier: it is replaced" in result.output
+    # the old span head does not outlive its model (it would place the new model's techniques)
+    assert not (folder / SPAN_HEAD_FILE).exists()
+    assert not registry.technique_detector(str(folder)).has_spans
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # no partial folder left
+    # the new head's "missing weights" are what fine-tuning expects: no load report about them
+    assert not any("LOAD REPORT" in message for message in records.messages)
+
+
+def test_a_folder_of_other_files_is_refused_before_training(tiny_encoder: Path,
+                                                            tmp_path: Path) -> None:
+    folder = tmp_path / "my-documents"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine", encoding="utf-8")
+    for command in (["train-encoder"], ["train"]):
+        result = CliRunner().invoke(app, [
+            *command, "--encoder", str(tiny_encoder), "--data-dir", str(DATA), "--output",
+            str(folder), "--languages", "it",
+        ])
+        assert result.exit_code != 0
+        assert "the folder holds other files, not a model of plens train-encoder" in result.output
+        assert isinstance(result.exception, SystemExit)
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
+
+
+def test_an_interrupted_save_leaves_the_earlier_model_whole(trained_model: Path, tmp_path: Path,
+                                                            monkeypatch) -> None:
+    import persuasion_lens.models.transformer as transformer
+
+    folder = tmp_path / "model"
+    shutil.copytree(trained_model, folder)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    detector = TransformerDetector.load(trained_model)
+
+    def interrupted(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(transformer, "save_span_head", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        detector.save(folder)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+
+
+@pytest.mark.parametrize("command", [["analyze", "ARTICLE"], ["serve"], ["batch", "ARTICLE"]])
+def test_a_hugging_face_folder_as_model_says_to_fine_tune_it(tiny_encoder: Path, tmp_path: Path,
+                                                             command: list[str]) -> None:
+    article = tmp_path / "article.txt"
+    article.write_text("Un titolo\n\nUn paragrafo.\n", encoding="utf-8")
+    arguments = [str(article) if a == "ARTICLE" else a for a in command]
+    result = CliRunner().invoke(app, [*arguments, "--model", str(tiny_encoder)],
+                                env={"COLUMNS": "300"})
+    assert result.exit_code != 0
+    assert (f"{tiny_encoder}: a Hugging Face model without the model.json of plens "
+            f"train-encoder, so no technique model; fine-tune it with plens train-encoder "
+            f"--encoder {tiny_encoder}") in " ".join(result.output.split())
+    assert "metadata.json" not in result.output

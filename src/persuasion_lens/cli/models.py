@@ -234,14 +234,15 @@ def _train_crosslingual_member(data_dir: str, base: Path, shipped: bool) -> None
 
 def _fine_tune(encoder: str, data_dir: str, output: Path | None, languages: list[str],
                seed: int) -> None:
-    from persuasion_lens.cli.output_checks import check_encoder
+    from persuasion_lens.cli.output_checks import check_encoder, check_model_output_folder
     from persuasion_lens.models.transformer import import_torch_stack
     from persuasion_lens.models.transformer_training import train_encoder
 
     import_torch_stack()
     target = output or Path("plens-transformer")
     check_encoder(encoder)
-    check_output_folder(target)
+    if notice := check_model_output_folder(target):
+        warn(notice)
     train_encoder(encoder, target, data_dir=data_dir, languages=languages, seed=seed,
                   log=lambda line: console.print(line, highlight=False))
     console.print(f"use it with: plens analyze --model {target} ARTICLE.txt", highlight=False)

@@ -32,6 +32,18 @@ def check_output_folder(path: Path) -> None:
     _check_writable(_nearest_existing(path), path)
 
 
+def check_model_output_folder(path: Path) -> str | None:
+    """The folder a fine-tuned transformer is written to: writable, and new, empty or an
+    earlier model of train-encoder (InputError otherwise); a notice when it replaces one."""
+    from persuasion_lens.models.transformer import check_replaceable, is_transformer_folder
+
+    check_output_folder(path)
+    check_replaceable(path)
+    if is_transformer_folder(path):
+        return f"{path} holds a model trained earlier: it is replaced when training ends"
+    return None
+
+
 def check_output_file(path: Path) -> None:
     """A file can be written at `path`, in a folder that exists."""
     if path.is_dir():

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import typer
 
-from persuasion_lens.cli.common import MODELS_PANEL, app, console, user_errors_are_one_line
+from persuasion_lens.cli.common import (
+    MODELS_PANEL,
+    app,
+    console,
+    user_errors_are_one_line,
+    warn,
+)
 from persuasion_lens.cli.models import parse_language_options
 from persuasion_lens.cli.output_checks import (
     MAX_SEED,
@@ -18,6 +24,7 @@ from persuasion_lens.cli.output_checks import (
     check_device,
     check_encoder,
     check_finite,
+    check_model_output_folder,
     check_output_folder,
 )
 
@@ -65,7 +72,8 @@ def train_encoder(
     torch, _ = import_torch_stack()
     check_device(device)
     check_encoder(encoder)
-    check_output_folder(output)
+    if notice := check_model_output_folder(output):
+        warn(notice)
     if threads:
         torch.set_num_threads(threads)
     train(

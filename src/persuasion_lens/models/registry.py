@@ -92,9 +92,22 @@ def technique_detector(model_path: str | None = None) -> Any:
         from persuasion_lens.models.embeddings import EmbeddingEnsembleDetector
 
         return EmbeddingEnsembleDetector.load(path)
+    if not (path / "metadata.json").is_file():
+        raise FileNotFoundError(_not_a_technique_model(model_path, path))
     from persuasion_lens.models import techniques
 
     return techniques.TechniqueDetector.load(path)
+
+
+def _not_a_technique_model(model_path: str, path: Path) -> str:
+    """Why the folder is no technique model, naming what it holds when we can tell."""
+    if (path / "config.json").is_file() and not (path / "model.json").is_file():
+        return (f"{model_path}: a Hugging Face model without the model.json of plens "
+                f"train-encoder, so no technique model; fine-tune it with plens train-encoder "
+                f"--encoder {model_path} --output FOLDER, then use --model FOLDER")
+    return (f"{model_path}: no technique model here (a technique model folder, as plens train "
+            "or plens train-encoder writes it, holds metadata.json or a model.json of a "
+            "technique model)")
 
 
 def default_base_detector() -> Any:

@@ -16,6 +16,8 @@ here: loading reads the folder only. torch and transformers are imported lazily.
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from persuasion_lens.models.manifest import read_manifest, write_manifest
-from persuasion_lens.models.registry import ModelNotAvailableError
+from persuasion_lens.models.registry import ModelNotAvailableError, model_kind
 from persuasion_lens.models.spans import DecodeSettings, hits_for_paragraph
 from persuasion_lens.models.transformer_spans import (
     TokenScores,
@@ -34,6 +36,7 @@ from persuasion_lens.models.transformer_spans import (
 )
 from persuasion_lens.pipeline.results import SpanHit
 from persuasion_lens.text.documents import Document
+from persuasion_lens.text.reading import InputError
 
 KIND = "transformer"
 FORMAT = 1
@@ -144,6 +147,45 @@ def predict_outputs(
                 tokens[row] = TokenScores(offsets[position, kept],
                                           token_probabilities[position, kept])
     return result, tokens
+
+
+def is_transformer_folder(directory: Path) -> bool:
+    """Whether `directory` holds a model written by `plens train-encoder`."""
+    return model_kind(directory) == KIND
+
+
+def check_replaceable(directory: Path) -> None:
+    """A model may be saved to `directory`: it does not exist, is empty, or holds an earlier
+    transformer model (which the new one replaces); InputError otherwise."""
+    directory = Path(directory)
+    if directory.exists() and not directory.is_dir():
+        raise InputError(f"{directory}: cannot write (a file is there: give a folder to write)")
+    if not directory.is_dir() or not any(directory.iterdir()) or is_transformer_folder(directory):
+        return
+    raise InputError(f"{directory}: the folder holds other files, not a model of plens "
+                     "train-encoder; give a new or empty folder (an earlier train-encoder "
+                     "model folder is replaced)")
+
+
+def _put_in_place(written: Path, directory: Path) -> None:
+    """Move the folder `written` to `directory`, replacing the model folder there (an empty
+    folder, perhaps the working directory, is kept and filled)."""
+    if not directory.exists():
+        written.rename(directory)
+        return
+    if not any(directory.iterdir()):
+        for path in written.iterdir():
+            path.rename(directory / path.name)
+        return
+    replaced = directory.with_name(f".{directory.name}.replaced-{os.getpid()}")
+    shutil.rmtree(replaced, ignore_errors=True)
+    directory.rename(replaced)
+    try:
+        written.rename(directory)
+    except OSError:
+        replaced.rename(directory)
+        raise
+    shutil.rmtree(replaced, ignore_errors=True)
 
 
 class TransformerDetector:
@@ -264,8 +306,23 @@ class TransformerDetector:
         return results
 
     def save(self, directory: Path) -> None:
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
+        """Write the model folder: into a new folder beside it, which then takes its place, so
+        that an interrupted save leaves the earlier model whole and none of its files (an old
+        span head, say) outlives it. Only a transformer model folder (or an empty one) is
+        replaced."""
+        directory = Path(os.path.abspath(directory))
+        check_replaceable(directory)
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        partial = directory.with_name(f".{directory.name}.partial-{os.getpid()}")
+        shutil.rmtree(partial, ignore_errors=True)
+        try:
+            self._write(partial)
+            _put_in_place(partial, directory)
+        finally:
+            shutil.rmtree(partial, ignore_errors=True)
+
+    def _write(self, directory: Path) -> None:
+        directory.mkdir()
         self.model.save_pretrained(str(directory), safe_serialization=True)
         self.tokenizer.save_pretrained(str(directory))
         if self.span_head is not None:

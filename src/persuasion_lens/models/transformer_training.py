@@ -72,6 +72,25 @@ def _paragraph_gold_spans(articles: Sequence[Any]) -> list[list[tuple[int, int, 
     return result
 
 
+def _encoder_with_new_head(transformers: Any, encoder: str) -> Any:
+    """The encoder with a freshly initialised multi-label head; transformers' load report,
+    which lists that head as missing weights (and a pretraining head as unused ones), is
+    what fine-tuning expects, so it is not shown."""
+    verbosity = transformers.utils.logging.get_verbosity()
+    transformers.utils.logging.set_verbosity_error()
+    try:
+        return transformers.AutoModelForSequenceClassification.from_pretrained(
+            encoder,
+            num_labels=len(TECHNIQUE_NAMES),
+            problem_type="multi_label_classification",
+            id2label=dict(enumerate(TECHNIQUE_NAMES)),
+            label2id={t: i for i, t in enumerate(TECHNIQUE_NAMES)},
+            ignore_mismatched_sizes=True,
+        )
+    finally:
+        transformers.utils.logging.set_verbosity(verbosity)
+
+
 def train_encoder(
     encoder: str,
     output: Path,
@@ -119,14 +138,9 @@ def train_encoder(
         f"articles; device {device}")
 
     tokenizer = transformers.AutoTokenizer.from_pretrained(encoder)
-    model = transformers.AutoModelForSequenceClassification.from_pretrained(
-        encoder,
-        num_labels=len(TECHNIQUE_NAMES),
-        problem_type="multi_label_classification",
-        id2label=dict(enumerate(TECHNIQUE_NAMES)),
-        label2id={t: i for i, t in enumerate(TECHNIQUE_NAMES)},
-        ignore_mismatched_sizes=True,
-    ).float().to(device)  # train in float32 even from a half-precision checkpoint
+    model = _encoder_with_new_head(transformers, encoder).float().to(device)  # float32 even
+    # from a half-precision checkpoint
+    log(f"fine-tuning {encoder} with a new head for the {len(TECHNIQUE_NAMES)} techniques")
     if spans and not getattr(tokenizer, "is_fast", False):
         log("this tokenizer gives no character offsets (not a fast tokenizer): no spans")
         spans = False
