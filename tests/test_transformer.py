@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -363,3 +364,13 @@ def test_a_hugging_face_folder_as_model_says_to_fine_tune_it(tiny_encoder: Path,
             f"train-encoder, so no technique model; fine-tune it with plens train-encoder "
             f"--encoder {tiny_encoder}") in " ".join(result.output.split())
     assert "metadata.json" not in result.output
+
+
+def test_two_models_of_one_encoder_have_different_versions(trained_model: Path,
+                                                           model_without_spans: Path) -> None:
+    # stored results, /api/info and the Dask workers' same-model check tell them apart
+    versions = [json.loads((folder / "model.json").read_text())["version"]
+                for folder in (trained_model, model_without_spans)]
+    assert all(re.fullmatch(r"transformer-tiny-bert-[0-9a-f]{8}", v) for v in versions), versions
+    assert versions[0] != versions[1]
+    assert registry.technique_detector(str(trained_model)).version == versions[0]

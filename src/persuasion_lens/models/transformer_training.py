@@ -14,6 +14,7 @@ paragraph labels, for the mean of the two span F1 scores (as the shipped span mo
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
 import time
@@ -70,6 +71,20 @@ def _paragraph_gold_spans(articles: Sequence[Any]) -> list[list[tuple[int, int, 
                 if s.technique in column and s.start < paragraph.end and paragraph.start < s.end
             ])
     return result
+
+
+def model_version(encoder: str, model: Any, span_head: Any = None) -> str:
+    """`transformer-ENCODER-DIGEST`: the encoder's name and the first 8 hex digits of the
+    sha256 of the fine-tuned weights, so that two models fine-tuned from one encoder are told
+    apart in stored results, /api/info and the check that Dask workers load the same model."""
+    digest = hashlib.sha256()
+    for module in (model, span_head):
+        if module is None:
+            continue
+        for name, tensor in sorted(module.state_dict().items()):
+            digest.update(name.encode("utf-8"))
+            digest.update(tensor.detach().float().cpu().numpy().tobytes())
+    return f"transformer-{Path(str(encoder).rstrip('/')).name}-{digest.hexdigest()[:8]}"
 
 
 def _encoder_with_new_head(transformers: Any, encoder: str) -> Any:
@@ -221,7 +236,7 @@ def train_encoder(
         max_length=max_length,
         use_title=use_title,
         device=device,
-        version=f"transformer-{Path(str(encoder).rstrip('/')).name}",
+        version=model_version(encoder, model, span_head),
         metadata={
             "encoder": str(encoder),
             "languages": languages,
