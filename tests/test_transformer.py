@@ -308,6 +308,8 @@ def test_retraining_into_a_model_folder_replaces_it_whole(trained_model: Path, t
         logging.getLogger("transformers").removeHandler(records)
     assert result.exit_code == 0, result.output
     assert f"{folder} holds a model trained earlier: it is replaced" in result.output
+    # whole lines, also in a log file (a long path wrapped at the console's 80 columns)
+    assert f"use it with: plens analyze --model {folder} ARTICLE.txt" in result.output
     # the old span head does not outlive its model (it would place the new model's techniques)
     assert not (folder / SPAN_HEAD_FILE).exists()
     assert not registry.technique_detector(str(folder)).has_spans

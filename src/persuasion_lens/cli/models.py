@@ -244,8 +244,9 @@ def _fine_tune(encoder: str, data_dir: str, output: Path | None, languages: list
     if notice := check_model_output_folder(target):
         warn(notice)
     train_encoder(encoder, target, data_dir=data_dir, languages=languages, seed=seed,
-                  log=lambda line: console.print(line, highlight=False))
-    console.print(f"use it with: plens analyze --model {target} ARTICLE.txt", highlight=False)
+                  log=lambda line: console.print(line, highlight=False, soft_wrap=True))
+    console.print(f"use it with: plens analyze --model {target} ARTICLE.txt", highlight=False,
+                  soft_wrap=True)
 
 
 def _print_default_members(languages: list[str]) -> None:

@@ -81,9 +81,10 @@ def train_encoder(
         max_steps=max_steps, batch_size=batch_size, learning_rate=learning_rate,
         max_length=max_length, use_title=not no_title, device=device, seed=seed,
         max_articles=max_articles, spans=spans, span_weight=span_weight,
-        log=lambda line: console.print(line, highlight=False),
+        log=lambda line: console.print(line, highlight=False, soft_wrap=True),
     )
-    console.print(f"use it with: plens analyze --model {output} ARTICLE.txt", highlight=False)
+    console.print(f"use it with: plens analyze --model {output} ARTICLE.txt", highlight=False,
+                  soft_wrap=True)
 
 
 @app.command("train-embeddings", rich_help_panel=MODELS_PANEL)
@@ -112,7 +113,7 @@ def train_embeddings(
         torch.set_num_threads(threads)
     detector = train_embedding_member(
         data_dir=data_dir, base_path=base, output=output, cache=cache,
-        log=lambda line: console.print(line, highlight=False),
+        log=lambda line: console.print(line, highlight=False, soft_wrap=True),
     )
     report = detector.metadata.get("validation", {})
     console.print("English validation micro-F1 (thresholds tuned / cross-fitted):")
@@ -121,7 +122,8 @@ def train_embeddings(
             row = report[name]
             tuned, crossed = row["micro_f1"], row["cross_fitted_micro_f1"]
             console.print(f"  {name:<13} {tuned:.4f} / {crossed:.4f}", highlight=False)
-    console.print(f"use it with: plens analyze --model {output} ARTICLE.txt", highlight=False)
+    console.print(f"use it with: plens analyze --model {output} ARTICLE.txt", highlight=False,
+                  soft_wrap=True)
 
 
 def _print_saved(target: Path) -> None:
@@ -164,7 +166,7 @@ def distill_crosslingual(
     with console.status("distilling the multilingual sentence encoder into word vectors"):
         target = distill_crosslingual_encoder(
             data_dir, output or ARTIFACT_DIR,
-            log=lambda line: console.print(line, highlight=False))
+            log=lambda line: console.print(line, highlight=False, soft_wrap=True))
     _print_saved(target)
 
 
@@ -191,4 +193,4 @@ def train_crosslingual(
         data_dir, base_path=str(registry.ENGLISH_ENSEMBLE_DIR), output=target,
         base_ref="en-static",
         encoder_name=crosslingual.FULL_ENCODER_NAME if full else crosslingual.ENCODER_NAME,
-        log=lambda line: console.print(line, highlight=False))
+        log=lambda line: console.print(line, highlight=False, soft_wrap=True))
