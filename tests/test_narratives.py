@@ -963,3 +963,20 @@ def test_an_article_lists_each_entity_once(tmp_path):
     assert len(names) == len(set(names)), names
     kyiv = next(e for e in entities if e["entity"] == "Киев")
     assert {m["text"] for m in kyiv["mentions"]} == {"Киев", "Киева", "Киеву"}
+
+
+@pytest.mark.parametrize(("language", "text", "expected"), [
+    ("fr", "Selon l'Assemblée nationale et la Commission européenne, la Seconde Guerre mondiale "
+           "et le Fonds monétaire international. L'Union demain ? La Commission a dit non.",
+     ["Assemblée nationale", "Commission européenne", "Seconde Guerre mondiale",
+      "Fonds monétaire international", "Union", "Commission"]),
+    ("it", "Il Consiglio europeo e la Corte suprema. La Repubblica abbiano detto. Lo Stato "
+           "islamico.",
+     ["Consiglio europeo", "Corte suprema", "Repubblica", "Stato islamico"]),
+])
+def test_french_and_italian_institutions_keep_their_adjectives(language, text, expected):
+    """French and Italian write an institution as a capitalised noun and lower-case adjectives,
+    so the name ended at the noun: "Cour" for "Cour suprême", "Assemblée" for "Assemblée
+    nationale" (in 80 French training articles 85 names were so cut, in 80 Italian ones 36)."""
+    detector = E.MentionDetector({}, {"fr": ["la", "le"], "it": ["il", "la", "lo"]})
+    assert [text[s:e] for s, e in detector.detect(text, language)] == expected

@@ -484,6 +484,64 @@ def _with_alias_adjective(text: str, end: int, words: list[str], language: str
     return end, words
 
 
+# French and Italian write an institution's name as a capitalised noun and lower-case adjectives
+# ("Assemblée nationale", "Commission européenne", "Seconde Guerre mondiale", "Consiglio
+# europeo"), so the capitalised run ended at the noun
+_FRENCH_INSTITUTION_NOUNS = (
+    "Assemblée Commission Cour Conseil Union Parlement Rassemblement Organisation Alliance "
+    "Agence Institut Banque Fonds Front Parti Mouvement Guerre République Etat État Convention "
+    "Chambre Garde Réserve Armée Église Eglise Conférence Comité Tribunal Sénat")
+_ITALIAN_INSTITUTION_NOUNS = (
+    "Commissione Consiglio Parlamento Assemblea Organizzazione Unione Corte Camera Banca Fondo "
+    "Guerra Repubblica Armata Carta Associazione Movimento Partito Stato Agenzia Istituto "
+    "Chiesa Alleanza Conferenza Comitato Senato Tribunale")
+_INSTITUTION_NOUNS = {"fr": frozenset(_FRENCH_INSTITUTION_NOUNS.split()),
+                      "it": frozenset(_ITALIAN_INSTITUTION_NOUNS.split())}
+_ADJECTIVE_ENDINGS = {
+    "fr": ("al", "ale", "ales", "aux", "ique", "iques", "ien", "ienne", "éen", "éenne", "ain",
+           "aine", "ais", "aise", "ois", "oise", "aire", "el", "elle", "enne", "if", "ive"),
+    "it": ("ale", "ali", "ea", "eo", "ee", "ica", "ico", "ici", "iche", "ese", "esi",
+           "ana", "ano", "ani", "ane", "are", "ari"),
+}
+_ADJECTIVE_WORDS = "suprême suprema supremo unies unis unite uniti rouge rossa rosso"
+_ADJECTIVES = frozenset(_ADJECTIVE_WORDS.split())
+_NOT_ADJECTIVE_WORDS = "demain mais jamais désormais tel telle quel quelle"
+_NOT_ADJECTIVES = frozenset(_NOT_ADJECTIVE_WORDS.split())
+
+
+def _is_adjective(word: str, language: str) -> bool:
+    """Whether a lower-case French or Italian word reads as an adjective (by its ending); not
+    an Italian verb ("abbiano", "crea": the lemma is an infinitive)."""
+    if not word[:1].islower() or word in _NOT_ADJECTIVES:
+        return False
+    if language == "it" and lemmatize(word, "it").endswith(("are", "ere", "ire")) and not (
+            word.endswith(("are", "ari"))):
+        return False
+    return word in _ADJECTIVES or word.endswith(_ADJECTIVE_ENDINGS[language])
+
+
+def _with_institution_adjectives(text: str, end: int, words: list[str], language: str
+                                 ) -> tuple[int, list[str]]:
+    """"Assemblée nationale", "Fonds monétaire international": up to two lower-case adjectives
+    after a run that ends with an institution's noun belong to its name."""
+    if not words or words[-1] not in _INSTITUTION_NOUNS[language]:
+        return end, words
+    for _ in range(2):
+        following = _NEXT_WORD.match(text, end)
+        if not following or not _is_adjective(following.group(1), language) or (
+                following.end() < len(text) and text[following.end()] in "-'’"):
+            break
+        end, words = following.end(), [*words, following.group(1)]
+    return end, words
+
+
+def _opens_institution(words: list[str], language: str) -> bool:
+    """Whether the words begin with an institution's noun and its adjective ("Commission
+    européenne" opening a sentence), which are a name though the noun is a common word."""
+    return (language in _INSTITUTION_NOUNS and len(words) > 1
+            and words[0] in _INSTITUTION_NOUNS[language] and words[1][:1].islower())
+
+
 def _german_genitive_before_noun(words: _TextWords, run: list[str],
                                  names: frozenset[str]) -> bool:
     """"Putins Kalkül", "Russlands Krieg": a name in the genitive before the noun it governs,
@@ -653,11 +711,14 @@ class MentionDetector:
             opens_sentence = _starts_sentence(text, start)
             if language in _ALIASES_WITHOUT_DATA:
                 end, words = _with_alias_adjective(text, end, words, language)
+            if language in _INSTITUTION_NOUNS:
+                end, words = _with_institution_adjectives(text, end, words, language)
             while words and (opens_sentence or len(words) == 1) and (
                     words[0].lower() in common
                     or (language == "de" and len(words) > 1 and opens_sentence
                         and _lemma_is_lower_case(words[0], "de"))) and not (
-                    language in _ALIASES_WITHOUT_DATA and _is_alias(words, language)):
+                    language in _ALIASES_WITHOUT_DATA and _is_alias(words, language)
+                    ) and not _opens_institution(words, language):
                 start += len(words[0])
                 rest = text[start:end]
                 start += len(rest) - len(rest.lstrip())
