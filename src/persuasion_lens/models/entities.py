@@ -542,6 +542,47 @@ def _opens_institution(words: list[str], language: str) -> bool:
             and words[0] in _INSTITUTION_NOUNS[language] and words[1][:1].islower())
 
 
+# Adverbs and interjections that open French, Italian and Polish sentences ("Certes,",
+# "Inoltre,", "Stąd"): simplemma's dictionaries lack them and, as they mostly open sentences,
+# the training texts seldom write them in lower case, so neither list knew them
+_SENTENCE_ADVERB_WORDS = {
+    "fr": "certes eh oh ah bah hé hein vraiment premièrement deuxièmement normalement "
+          "habituellement malheureusement heureusement rétrospectivement évidemment",
+    "it": "ecco inoltre purtroppo insomma pertanto finora beninteso viceversa parimenti neppure "
+          "nemmeno figuriamoci macché eh oh lungi",
+    "pl": "stąd niegdyś jakkolwiek niezupełnie uff dokąd cóż coż",
+}
+_SENTENCE_ADVERBS = {language: frozenset(words.split())
+                     for language, words in _SENTENCE_ADVERB_WORDS.items()}
+# "Peut-on", "S'agit-il", "Souvenez-vous": a French verb with its pronoun after a hyphen
+_FRENCH_INVERTED_PRONOUN = re.compile(
+    r"\w-(?:t-)?(?:je|tu|il|elle|on|nous|vous|ils|elles|ce|moi|toi|le|la|les|lui|leur|en|y)$")
+
+
+def _is_sentence_adverb(text: str, start: int, word: str, language: str) -> bool:
+    """Whether a capitalised French, Italian or Polish word is an adverb, an interjection or a
+    verb with its pronoun; an Italian adverb in -mente (Fortunatamente) where it opens a
+    sentence."""
+    if word.lower() in _SENTENCE_ADVERBS.get(language, ()):
+        return True
+    if language == "fr":
+        return bool(_FRENCH_INVERTED_PRONOUN.search(word))
+    return (language == "it" and len(word) >= 9 and word.endswith("mente")
+            and _starts_sentence(text, start))
+
+
+def _without_opening_adverb(text: str, start: int, words: list[str], language: str
+                            ) -> tuple[int, list[str]]:
+    """"Ecco Salvini", "Souvenez-vous de Poutine": an adverb or verb opening a sentence, and the
+    lower-case words joining it to a name, are no part of the name."""
+    if len(words) < 2 or not _is_sentence_adverb(text, start, words[0], language):
+        return start, words
+    first = 1
+    while first < len(words) and words[first][:1].islower():
+        first += 1
+    return text.index(words[first], start + len(words[0])), words[first:]
+
+
 def _german_genitive_before_noun(words: _TextWords, run: list[str],
                                  names: frozenset[str]) -> bool:
     """"Putins Kalkül", "Russlands Krieg": a name in the genitive before the noun it governs,
@@ -713,6 +754,8 @@ class MentionDetector:
                 end, words = _with_alias_adjective(text, end, words, language)
             if language in _INSTITUTION_NOUNS:
                 end, words = _with_institution_adjectives(text, end, words, language)
+            if opens_sentence and language in _SENTENCE_ADVERBS:
+                start, words = _without_opening_adverb(text, start, words, language)
             while words and (opens_sentence or len(words) == 1) and (
                     words[0].lower() in common
                     or (language == "de" and len(words) > 1 and opens_sentence
@@ -733,7 +776,8 @@ class MentionDetector:
             if not words or len(surface) < 2:
                 continue
             if len(words) == 1 and (words[0].lower() in common
-                                    or words[0].lower().rstrip(".") in _TITLES_ALONE):
+                                    or words[0].lower().rstrip(".") in _TITLES_ALONE
+                                    or _is_sentence_adverb(text, start, words[0], language)):
                 continue
             if (len(words) == 1 and language in _CASED_DICTIONARIES
                     and words[0].lower() not in known):
