@@ -554,6 +554,11 @@ _SENTENCE_ADVERB_WORDS = {
 }
 _SENTENCE_ADVERBS = {language: frozenset(words.split())
                      for language, words in _SENTENCE_ADVERB_WORDS.items()}
+# The country or the state, capitalised out of respect ("il Paese", "l'Etat"): a common noun
+# that the training texts write capitalised as often as not, so no list knew it
+_STATE_NOUN_WORDS = {"fr": "etat etats état états", "it": "paese paesi stato stati"}
+_STATE_NOUNS = {language: frozenset(words.split())
+                for language, words in _STATE_NOUN_WORDS.items()}
 # "Peut-on", "S'agit-il", "Souvenez-vous": a French verb with its pronoun after a hyphen
 _FRENCH_INVERTED_PRONOUN = re.compile(
     r"\w-(?:t-)?(?:je|tu|il|elle|on|nous|vous|ils|elles|ce|moi|toi|le|la|les|lui|leur|en|y)$")
@@ -777,7 +782,8 @@ class MentionDetector:
                 continue
             if len(words) == 1 and (words[0].lower() in common
                                     or words[0].lower().rstrip(".") in _TITLES_ALONE
-                                    or _is_sentence_adverb(text, start, words[0], language)):
+                                    or _is_sentence_adverb(text, start, words[0], language)
+                                    or words[0].lower() in _STATE_NOUNS.get(language, ())):
                 continue
             if (len(words) == 1 and language in _CASED_DICTIONARIES
                     and words[0].lower() not in known):
