@@ -310,6 +310,14 @@ def test_web_corpus_router(corpus):
     data = client.get("/corpus/api/stats").json()
     assert data["articles"] == 24 and data["by_outlet"]
     assert client.get("/corpus/api/stats", params={"since": "soon"}).status_code == 422
+    # `language`, as the stored rows spell it, filters as `lang` does (it was ignored)
+    assert client.get("/corpus/api/search", params={"q": "headline", "language": "de"}
+                      ).json()["total"] == 0
+    assert client.get("/corpus/api/search", params={"q": "headline", "language": "en"}
+                      ).json()["total"] == 24
+    both = client.get("/corpus/api/search", params={"q": "headline", "lang": "en",
+                                                     "language": "de"})
+    assert both.status_code == 422 and "language='de'" in both.json()["detail"]
     page = client.get("/corpus", params={"q": "headline"})
     assert page.status_code == 200 and "<svg" in page.text and "<mark>" in page.text
     assert "24 matching paragraphs." in page.text

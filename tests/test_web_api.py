@@ -150,6 +150,50 @@ def test_lang_as_query_parameter(client):
     assert data["language"] == "fr"
 
 
+# `language` is what the responses call it: a client that sends it back was silently ignored
+ENGLISH = "They will destroy everything we love. Act now, before it is too late!"
+
+
+def test_language_in_the_json_body_is_used(client):
+    data = client.post("/api/analyze", json={"text": ENGLISH, "language": "fr"}).json()
+    assert data["language"] == "fr" and data["language_detected"] is False
+
+
+def test_language_in_a_form_and_the_query_is_used(client):
+    by_form = client.post("/api/analyze", data={"text": ENGLISH, "language": "fr"}).json()
+    assert by_form["language"] == "fr" and by_form["language_detected"] is False
+    upload = client.post("/api/analyze", files={"file": ("a.txt", ENGLISH.encode(), "text/plain")},
+                         data={"language": "de"}).json()
+    assert upload["language"] == "de"
+    by_query = client.post("/api/analyze?language=fr", content=ENGLISH.encode(),
+                           headers={"Content-Type": "text/plain"}).json()
+    assert by_query["language"] == "fr"
+    report = client.post("/api/report.html?language=fr", json={"text": ENGLISH})
+    assert report.status_code == 200 and "<article lang='fr'>" in report.text
+
+
+@pytest.mark.parametrize("send", [
+    {"json": {"text": ENGLISH, "lang": "en", "language": "fr"}},
+    {"data": {"text": ENGLISH, "lang": "en", "language": "fr"}},
+    {"params": {"lang": "en", "language": "fr"}, "content": ENGLISH.encode(),
+     "headers": {"Content-Type": "text/plain"}},
+])
+def test_lang_and_language_that_differ_are_422(client, send):
+    response = client.post("/api/analyze", **send)
+    assert response.status_code == 422
+    said = detail(response)
+    assert "'lang'" in said and "'language'" in said and "'fr'" in said, said
+
+
+def test_lang_and_language_that_agree_are_fine(client):
+    data = client.post("/api/analyze",
+                       json={"text": ENGLISH, "lang": "French", "language": "fr"}).json()
+    assert data["language"] == "fr"
+    blank_lang = client.post("/api/analyze",
+                             data={"text": ENGLISH, "lang": "", "language": "fr"}).json()
+    assert blank_lang["language"] == "fr"
+
+
 def test_upload_txt(client, analyzer, example_text):
     response = client.post(
         "/api/analyze", files={"file": ("harbour.txt", EXAMPLE.read_bytes(), "text/plain")}

@@ -250,10 +250,16 @@ def test_every_declared_body_type_is_taken_and_every_taken_one_declared(client, 
             assert answer.status_code == 200, (path, content_type, answer.text)
 
 
-def test_lang_is_a_declared_query_parameter(spec):
+def test_lang_and_language_are_declared(spec):
     for path in ("/api/analyze", "/api/report.html"):
         parameters = spec["paths"][path]["post"]["parameters"]
-        assert [(p["name"], p["in"]) for p in parameters] == [("lang", "query")]
+        assert [(p["name"], p["in"]) for p in parameters] == [("lang", "query"),
+                                                              ("language", "query")]
+        body = spec["paths"][path]["post"]["requestBody"]["content"]
+        for form in ("multipart/form-data", "application/x-www-form-urlencoded"):
+            assert {"lang", "language"} <= set(body[form]["schema"]["properties"])
+    assert "language" in spec["paths"]["/api/analyze"]["post"]["requestBody"]["content"][
+        "application/json"]["schema"]["properties"]
 
 
 def test_an_analysis_is_described_field_by_field(client, spec):

@@ -21,7 +21,7 @@ import asyncio
 import importlib.util
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -125,6 +125,9 @@ ANALYZE_REQUEST_BODY: dict[str, Any] = {
                     "lang": {"type": ["string", "null"],
                              "description": "ISO 639-1 code (en, fr, de, it, pl, ru); "
                                             "detected when left out."},
+                    "language": {"type": ["string", "null"],
+                                 "description": "Another name for `lang`, as the response "
+                                                "spells it; both differing is a 422."},
                     "source": {"type": ["string", "null"],
                                "description": "A name for the article, echoed as `source`."},
                 },
@@ -140,6 +143,7 @@ ANALYZE_REQUEST_BODY: dict[str, Any] = {
                                             "are reduced to their article text."},
                     "text": {"type": "string", "description": "Pasted text, instead of a file."},
                     "lang": {"type": "string"},
+                    "language": {"type": "string", "description": "Another name for `lang`."},
                     "source": {"type": "string",
                                "description": "A name for the article, echoed as `source` "
                                               "(the file's name when left out)."},
@@ -153,6 +157,7 @@ ANALYZE_REQUEST_BODY: dict[str, Any] = {
                 "properties": {
                     "text": {"type": "string", "description": "The article."},
                     "lang": {"type": "string"},
+                    "language": {"type": "string", "description": "Another name for `lang`."},
                     "source": {"type": "string"},
                 },
             }
@@ -169,14 +174,21 @@ LANG_PARAMETER: dict[str, Any] = {
     "required": False,
     "schema": {"type": "string"},
     "description": "ISO 639-1 code (en, fr, de, it, pl, ru) of an article sent as text or a "
-                   "form without a `lang` field; detected when left out.",
+                   "form without a `lang` (or `language`) field; detected when left out.",
 }
+LANGUAGE_PARAMETER: dict[str, Any] = {
+    **LANG_PARAMETER,
+    "name": "language",
+    "description": "Another name for the `lang` query parameter; both differing is a 422.",
+}
+LANGUAGE_PARAMETERS = [LANG_PARAMETER, LANGUAGE_PARAMETER]
 
 ERROR_TEXTS: dict[int, str] = {
     400: "A malformed request, such as a multipart body without its boundary.",
     413: "The input is larger than the server's limit (`plens serve --max-bytes`).",
     415: "The body is neither JSON, a form upload nor plain text or HTML.",
-    422: "Empty or undecodable input, no article text, or an unknown language code.",
+    422: "Empty or undecodable input, no article text, an unknown language code, or `lang` "
+         "and `language` naming different languages.",
     503: CUT_SHORT_TEXT,
 }
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -309,6 +321,38 @@ def checked_language(lang: Any) -> str | None:
     return normalise_language_code(lang)
 
 
+LANGUAGE_KEYS = ("lang", "language")
+
+
+def requested_language(values: Mapping[str, Any], where: str) -> Any:
+    """The language a client asked for in one place (a JSON body, a form, the query string),
+    by either name: `lang` as the command line spells it or `language` as the responses do.
+
+    None when neither is given; both naming different languages is an `InputError` (a blank
+    one, as an untouched form field is, does not count).
+    """
+    lang, language = (values.get(key) for key in LANGUAGE_KEYS)
+    if _is_blank(lang) or _is_blank(language):
+        return language if _is_blank(lang) and not _is_blank(language) else lang
+    if _language_or_raw(lang) != _language_or_raw(language):
+        raise InputError(f"{where} gives both 'lang' ({lang!r}) and 'language' ({language!r}); "
+                         "send one of them")
+    return lang
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _language_or_raw(value: Any) -> Any:
+    """A language value as compared for a conflict: its code where it is one (`French` and
+    `fr` agree), else the value itself (the conflict is reported before the bad code)."""
+    try:
+        return checked_language(value)
+    except UnknownLanguageError:
+        return value
+
+
 class Article:
     """One article taken from a request, before analysis."""
 
@@ -400,7 +444,7 @@ def create_app(
         "/api/analyze",
         tags=["analysis"],
         summary="Analyse one article",
-        openapi_extra={"requestBody": ANALYZE_REQUEST_BODY, "parameters": [LANG_PARAMETER]},
+        openapi_extra={"requestBody": ANALYZE_REQUEST_BODY, "parameters": LANGUAGE_PARAMETERS},
         responses={200: {"model": AnalysisResult,
                          "description": "The analysis: the JSON of `plens analyze --format "
                                         "json` (language, summary, paragraphs with techniques "
@@ -412,7 +456,8 @@ def create_app(
 
         Send JSON `{"text": ..., "lang": "en"}`, a multipart form with a `file` (.txt, .md,
         .html in any encoding) or a `text` field, or the raw text with `Content-Type:
-        text/plain` (or `text/html`). `lang` may also be given as a query parameter.
+        text/plain` (or `text/html`). `lang` may also be given as a query parameter, and
+        is also accepted as `language` (the response's name for it) in all three places.
         """
         article = await _article_from_request(request, max_bytes)
         result = await _analyze(analyzer, article)
@@ -424,7 +469,7 @@ def create_app(
         summary="Standalone HTML report",
         response_class=HTMLResponse,
         responses=REPORT_ERROR_RESPONSES,
-        openapi_extra={"parameters": [LANG_PARAMETER], "requestBody": {
+        openapi_extra={"parameters": LANGUAGE_PARAMETERS, "requestBody": {
             "required": True,
             "content": {
                 "application/json": {"schema": {
@@ -490,7 +535,7 @@ async def _analyze(analyzer: Any, article: Article) -> ArticleResult:
 
 async def _article_from_request(request: Request, max_bytes: int) -> Article:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    query_lang = request.query_params.get("lang")
+    query_lang = requested_language(request.query_params, "the query string")
     if content_type == "application/json":
         data = _json_body(await request.body())
         return await _reduced_to_article(_article_from_json(data, query_lang, max_bytes))
@@ -534,7 +579,9 @@ def _article_from_json(data: Any, query_lang: str | None, max_bytes: int) -> Art
     source = data.get("source")
     if source is not None and not isinstance(source, str):
         raise InputError("'source' must be a string")
-    lang = data.get("lang", query_lang)
+    lang = requested_language(data, "the JSON body")
+    if lang is None:
+        lang = query_lang
     return Article(text, checked_language(lang), replace_unstorable(source) if source else source)
 
 
@@ -543,9 +590,9 @@ async def _article_from_form(request: Request, query_lang: str | None, max_bytes
     form = await read_form(request, max_files=1, max_fields=20, max_part_size=part_limit)
     try:
         upload = form.get("file")
-        lang = form.get("lang") or query_lang
-        if isinstance(lang, UploadFile):
+        if any(isinstance(form.get(key), UploadFile) for key in LANGUAGE_KEYS):
             raise InputError("'lang' must be a form field, not a file")
+        lang = requested_language(form, "the form") or query_lang
         if isinstance(upload, UploadFile) and (upload.filename or upload.size):
             name = uploaded_file_name(upload.filename)
             suffix = PurePath(name).suffix.lower()
@@ -595,7 +642,8 @@ async def _report_result(request: Request, analyzer: Any, max_bytes: int) -> Art
         if isinstance(data, dict) and "paragraphs" in data:
             return result_from_dict(data)
         article = await _reduced_to_article(
-            _article_from_json(data, request.query_params.get("lang"), max_bytes)
+            _article_from_json(data, requested_language(request.query_params, "the query string"),
+                               max_bytes)
         )
     else:
         article = await _article_from_request(request, max_bytes)

@@ -28,6 +28,7 @@ from persuasion_lens.storage.queries import (
     search,
     stats,
 )
+from persuasion_lens.text.languages import normalise_language_code
 from persuasion_lens.text.wording import counted, two_decimals
 from persuasion_lens.web.corpus_cache import cache_of
 from persuasion_lens.web.schemas import CUT_SHORT_TEXT, SearchPage, error_response
@@ -60,13 +61,22 @@ class FilterQuery:
     category: str | None = None
     outlet: str | None = None
     lang: str | None = None
+    language: str | None = None  # another name for `lang`, as the stored rows spell it
     since: str | None = None
     until: str | None = None
     narrative: str | None = None
 
     def parse(self) -> Filters:
-        return Filters.from_user(self.technique, self.category, self.outlet, self.lang,
+        return Filters.from_user(self.technique, self.category, self.outlet, self._language(),
                                  self.since, self.until, self.narrative)
+
+    def _language(self) -> str | None:
+        lang, language = (value if value and value.strip() else None
+                          for value in (self.lang, self.language))
+        if lang and language and normalise_language_code(lang) != normalise_language_code(language):
+            raise ValueError(f"the query gives both lang={lang!r} and language={language!r}; "
+                             "send one of them")
+        return lang or language
 
 
 def _filters(query: FilterQuery) -> Filters:
