@@ -282,6 +282,27 @@ def test_a_damaged_model_folder_is_a_one_line_error(trained_model: Path, tmp_pat
     assert isinstance(result.exception, SystemExit)  # fail(), not an escaped exception
 
 
+@pytest.mark.parametrize("command", [["analyze", "ARTICLE"], ["serve"], ["batch", "ARTICLE"]])
+@pytest.mark.parametrize("missing", ["tokenizer.json", "config.json", "model.safetensors"])
+def test_a_model_folder_missing_a_file_names_it(trained_model: Path, tmp_path: Path,
+                                                missing: str, command: list[str]) -> None:
+    """A folder without tokenizer.json said to install sentencepiece."""
+    folder = tmp_path / "model"
+    shutil.copytree(trained_model, folder)
+    (folder / missing).unlink()
+    article = tmp_path / "article.txt"
+    article.write_text("Un titolo\n\nUn paragrafo.\n", encoding="utf-8")
+    arguments = [str(article) if a == "ARTICLE" else a for a in command]
+    result = CliRunner().invoke(app, [*arguments, "--model", str(folder)],
+                                env={"COLUMNS": "300"})
+    assert result.exit_code != 0
+    said = " ".join(result.output.split())
+    assert (f"{folder}: the model folder has no {missing}; save the model again with "
+            "`plens train-encoder`") in said, said
+    assert "sentencepiece" not in said
+    assert isinstance(result.exception, SystemExit)
+
+
 # ---------------------------------------------------------------- the output and --model folders
 class _Records(logging.Handler):
     def __init__(self) -> None:

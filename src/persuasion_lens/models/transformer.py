@@ -45,6 +45,17 @@ DEFAULT_THRESHOLD_KEY = "default"
 INSTALL_HINT = "pip install 'persuasion-lens[transformers]'"
 
 
+# What `plens train-encoder` writes that loading needs, each with the names it may have: the
+# weights whole or sharded, the tokenizer as `tokenizers` writes it, or (a tokenizer with no fast
+# version) a slow tokenizer's vocabulary.
+NEEDED_FILES: dict[str, tuple[str, ...]] = {
+    "config.json": ("config.json",),
+    "model.safetensors": ("model.safetensors", "model.safetensors.index.json"),
+    "tokenizer.json": ("tokenizer.json", "vocab.txt", "vocab.json", "sentencepiece.bpe.model",
+                       "spiece.model", "spm.model", "tokenizer.model"),
+}
+
+
 class TransformersUnavailableError(ModelNotAvailableError, ValueError):
     """torch/transformers are missing (ValueError too, so the CLI prints one line)."""
 
@@ -165,6 +176,16 @@ def check_replaceable(directory: Path) -> None:
     raise InputError(f"{directory}: the folder holds other files, not a model of plens "
                      "train-encoder; give a new or empty folder (an earlier train-encoder "
                      "model folder is replaced)")
+
+
+def check_model_files(directory: Path) -> None:
+    """A ValueError naming the first file loading needs that the model folder lacks, before
+    transformers fails on it with a message of its own (for a missing tokenizer.json, that
+    sentencepiece should be installed)."""
+    for name, alternatives in NEEDED_FILES.items():
+        if not any((directory / alternative).is_file() for alternative in alternatives):
+            raise ValueError(f"{directory}: the model folder has no {name}; save the model "
+                             "again with `plens train-encoder` (it writes the whole folder)")
 
 
 def _put_in_place(written: Path, directory: Path) -> None:
@@ -348,6 +369,7 @@ class TransformerDetector:
         manifest = read_manifest(directory / MANIFEST, "persuasion-lens transformer model")
         if manifest.get("kind") != KIND:
             raise ValueError(f"{directory}: not a transformer model folder")
+        check_model_files(directory)
         torch, transformers = import_torch_stack()
         try:
             tokenizer = transformers.AutoTokenizer.from_pretrained(str(directory),
