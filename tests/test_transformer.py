@@ -9,7 +9,14 @@ import logging
 import os
 import re
 import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -397,3 +404,69 @@ def test_two_models_of_one_encoder_have_different_versions(trained_model: Path,
     assert all(re.fullmatch(r"transformer-tiny-bert-[0-9a-f]{8}", v) for v in versions), versions
     assert versions[0] != versions[1]
     assert registry.technique_detector(str(trained_model)).version == versions[0]
+
+
+# ------------------------------------------------------------------ an --encoder name on the hub
+def _train_encoder_named(name: str, endpoint: str,
+                         tmp_path: Path) -> tuple[subprocess.CompletedProcess, float]:
+    """train-encoder in a subprocess (huggingface_hub reads its settings on import), with an
+    empty Hugging Face cache and the hub at `endpoint`."""
+    env = {**os.environ, "HF_ENDPOINT": endpoint, "HF_HOME": str(tmp_path / "hf-home"),
+           "COLUMNS": "300"}
+    for variable in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        env.pop(variable, None)
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "persuasion_lens", "train-encoder", "--encoder", name,
+         "--data-dir", str(DATA), "--output", str(tmp_path / "out"), "--languages", "it"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+    return done, time.monotonic() - started
+
+
+def test_a_hub_name_with_the_hub_unreachable_fails_fast(tmp_path: Path) -> None:
+    """The hub's client retried for about 25 seconds before the one-line error."""
+    with socket.socket() as closed:  # a port nothing listens on: connections are refused
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    done, seconds = _train_encoder_named("some-org/some-model", f"http://127.0.0.1:{port}",
+                                         tmp_path)
+    said = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode != 0
+    assert ("--encoder some-org/some-model: no such model folder, not in the local Hugging Face "
+            f"cache, and the hub cannot be reached (http://127.0.0.1:{port}:") in said, said
+    assert "Traceback" not in said
+    assert seconds < 15, seconds  # imports included; the retries alone took 23 s
+
+
+class _NoModels(BaseHTTPRequestHandler):
+    asked: ClassVar[list[str]] = []
+
+    def _answer(self) -> None:
+        self.asked.append(self.path)
+        self.send_response(404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_HEAD = do_GET = _answer
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+def test_a_hub_that_answers_is_asked_for_the_model(tmp_path: Path) -> None:
+    """The quick check never stands in the way of a download: a hub that answers at all is
+    asked for the model's files as before."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _NoModels)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        done, _ = _train_encoder_named("some-org/some-model",
+                                       f"http://127.0.0.1:{server.server_port}", tmp_path)
+    finally:
+        server.shutdown()
+        server.server_close()
+    said = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode != 0
+    assert "the Hugging Face hub does not have it or cannot be reached" in said, said
+    assert any(path.startswith("/some-org/some-model/") and "config.json" in path
+               for path in _NoModels.asked), _NoModels.asked
