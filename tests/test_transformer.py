@@ -310,6 +310,26 @@ def test_a_model_folder_missing_a_file_names_it(trained_model: Path, tmp_path: P
     assert isinstance(result.exception, SystemExit)
 
 
+def test_batch_counts_the_articles_in_languages_the_model_was_not_fine_tuned_on(
+        trained_model: Path, tmp_path: Path) -> None:
+    """Each such article's warnings said so, but the run's summary did not."""
+    rows = [{"id": "it1", "lang": "it", "text": "Un titolo\n\nUn paragrafo qualunque."},
+            {"id": "fr1", "lang": "fr", "text": "Un titre\n\nUn paragraphe quelconque."},
+            {"id": "fr2", "lang": "fr", "text": "Un autre titre\n\nUn autre paragraphe."},
+            {"id": "de1", "lang": "de", "text": "Ein Titel\n\nEin beliebiger Absatz."}]
+    articles = tmp_path / "articles.jsonl"
+    articles.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    result = CliRunner().invoke(app, ["batch", str(articles), "--db",
+                                      f"sqlite:///{tmp_path}/corpus.db", "--model",
+                                      str(trained_model), "--no-progress"],
+                                env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert ("3 article(s) in a language the technique model was not trained on (French 2, "
+            "German 1): analysed all the same, less reliably (each one's warnings say so)"
+            ) in said, said
+
+
 # ---------------------------------------------------------------- the output and --model folders
 class _Records(logging.Handler):
     def __init__(self) -> None:

@@ -71,6 +71,10 @@ class BatchSummary:
     # first few as "id (Looks, not Given)", for the summary
     other_language: int = 0
     other_language_ids: list[str] = field(default_factory=list)
+    # analysed in a language the technique model was not trained on (a fine-tuned transformer
+    # reads it zero-shot, the shipped models fall back): how many in each, for the summary
+    untrained_language: int = 0
+    untrained_languages: dict[str, int] = field(default_factory=dict)
     # stored articles (counted in `skipped`) whose metadata the run updated as their input now
     # gives it: the first few as "id (outlet, published)", for the summary
     metadata_updated: int = 0
@@ -104,6 +108,8 @@ class BatchSummary:
                 "new_versions": self.new_versions, "new_version_ids": self.new_version_ids,
                 "other_language": self.other_language,
                 "other_language_ids": self.other_language_ids,
+                "untrained_language": self.untrained_language,
+                "untrained_languages": self.untrained_languages,
                 "metadata_updated": self.metadata_updated,
                 "metadata_updated_ids": self.metadata_updated_ids,
                 "short_rows": self.short_rows, "short_row_places": self.short_row_places,
@@ -214,6 +220,7 @@ def run_batch(
                 advance(len(answers) + len(context.failures))
                 count_worked(added + given)
             _note_other_languages(done, summary)
+            _note_untrained_languages(done, summary)
         summary.seconds = time.perf_counter() - started
         finish_run(db, run_id, summary.analysed, summary.skipped, summary.failed,
                    summary.narratives_added)
@@ -422,6 +429,15 @@ def _note_other_languages(answers: list[dict[str, Any]], summary: BatchSummary,
                     f"{item.get('external_id') or item.get('source')} "
                     f"({language_name(answer['looks'])}, not "
                     f"{language_name(item['result']['language'])})")
+
+
+def _note_untrained_languages(answers: list[dict[str, Any]], summary: BatchSummary) -> None:
+    """Count the articles analysed in a language the technique model was not trained on."""
+    for answer in answers:
+        if language := answer.get("untrained"):
+            summary.untrained_language += 1
+            summary.untrained_languages[language] = (
+                summary.untrained_languages.get(language, 0) + 1)
 
 
 def _narratives_payload(payload: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:

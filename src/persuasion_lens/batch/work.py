@@ -147,6 +147,9 @@ def _analysed(analyzer: Any, payload: dict[str, Any], result: Any) -> dict[str, 
         item["result"]["warnings"].append(
             other_language_warning(found, result.language, said_by))
         answer["looks"] = found
+    untrained = getattr(analyzer, "untrained_language", None)
+    if untrained is not None and untrained(result.language):  # its warnings say so too
+        answer["untrained"] = result.language or "unknown"
     return answer
 
 

@@ -27,6 +27,7 @@ from persuasion_lens.cli.common import (
     warn,
 )
 from persuasion_lens.cli.output_checks import names_stdout
+from persuasion_lens.text.languages import language_name
 from persuasion_lens.text.wording import counted, two_decimals
 
 DB_HELP = "Database URL: sqlite:///FILE.db (default plens.db) or postgresql://user:pw@host/db."
@@ -380,6 +381,13 @@ def _print_summary(summary, db_url: str) -> None:
              "lang column or --lang says: "
              f"{_first_few(summary.other_language_ids, summary.other_language)}; "
              "analysed as given all the same (each one's warnings say so)")
+    if summary.untrained_language:
+        languages = ", ".join(f"{language_name(code)} {count:,}" for code, count
+                              in sorted(summary.untrained_languages.items(),
+                                        key=lambda item: (-item[1], item[0])))
+        warn(f"{summary.untrained_language:,} article(s) in a language the technique model was "
+             f"not trained on ({languages}): analysed all the same, less reliably (each one's "
+             "warnings say so)")
     for failure in summary.failures:
         where = _failure_place(failure.source, failure.location)
         error_console.print(f"[red]failed:[/] {escape(where)}: {escape(failure.reason)}",

@@ -193,7 +193,7 @@ class Analyzer:
         elif not document.language:
             document.language, warning = _settled_language(document.text, words)
             warnings.extend([warning] if warning else [])
-        if self._untrained_language(document.language):
+        if self.untrained_language(document.language):
             warnings.append(self._untrained_language_warning(document.language))
         notice = getattr(self.detector, "language_notice", None)
         if notice is not None and (text := notice(document.language)):
@@ -203,7 +203,7 @@ class Analyzer:
                             "and roles are learnt from whole articles and say little about it")
         return warnings
 
-    def _untrained_language(self, language: str | None) -> bool:
+    def untrained_language(self, language: str | None) -> bool:
         """Whether the technique detector has no model of its own for `language`: it says so
         itself (a fine-tuned transformer may know only some languages); a detector that does
         not say is taken to know the shipped languages."""
@@ -213,7 +213,7 @@ class Analyzer:
         return bool(uses_fallback(language))
 
     def _untrained_language_warning(self, language: str | None) -> str:
-        """What `_untrained_language` means for the results: a detector may say it in its own
+        """What `untrained_language` means for the results: a detector may say it in its own
         words (a fine-tuned transformer has no fallback; its own encoder reads the language)."""
         worded = getattr(self.detector, "untrained_language_warning", None)
         if worded is not None:
