@@ -839,6 +839,17 @@ def test_inflected_names_are_shown_in_their_dictionary_form():
     assert E.group_mentions(["Brussels"], "en")[0].name == "Brussels"
 
 
+def test_polish_names_are_shown_as_a_polish_reader_writes_them():
+    """A people was shown in the singular ("Polacy" as "Polak"), the genitive "Polski" above
+    "Polska" where it was more frequent, and "Sejmu", "Unii", "Twitterze" as written."""
+    names = ["Polacy", "Polaków", "Ukraińców", "Polski", "Polska", "Polski", "Sejmu", "Unii",
+             "Twitterze", "Rosjan"]
+    groups = E.group_mentions(names, "pl")
+    assert [(g.name, g.indices) for g in groups] == [
+        ("Polacy", [0, 1]), ("Ukraińcy", [2]), ("Polska", [3, 4, 5]), ("Sejm", [6]),
+        ("Unia", [7]), ("Twitter", [8]), ("Rosjanie", [9])]
+
+
 def test_mentions_shown_under_one_name_are_one_entity():
     """The lemma of lower-case "киев" is "кий" but "Киева" gives "Киев": two rows of "Киев"
     in one article (31 of 215 Russian articles had such a pair)."""

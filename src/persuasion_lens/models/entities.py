@@ -244,7 +244,60 @@ def display_name(surfaces: Sequence[str], key: str, language: str | None = None)
     # a genitive joined to the name ("Selenskyj", not "Selenskyjs")
     genitive = (lambda s: normalise_name(s, language) != key) if language == "de" else (
         lambda s: False)
+    if language == "pl":
+        return _polish_display_name(counts, key)
     return base_form(max(counts, key=lambda s: (counts[s], not genitive(s), len(s))), language)
+
+
+# Polish nouns of a people (Polak, Ukrainiec, Rosjanin, Europejczyk): simplemma gives the
+# singular, but the plural is what articles write ("Polacy", "Polaków"), so it is shown
+_POLISH_PEOPLE_PLURALS = (("anin", "anie"), ("iec", "cy"), ("ak", "acy"), ("yk", "ycy"))
+_POLISH_PLURAL_ENDINGS = ("cy", "ców", "com", "cami", "cach", "ków", "kom", "kami", "kach",
+                          "anie", "an", "anów", "anom", "anami", "anach")
+# plurals ("Darczyńców", "Demokraci" are no "Darczyńca", "Demokrata") and adjectives
+# ("Północnej"), which the dictionary form would change in number or gender
+_POLISH_PLURAL_CASE_ENDINGS = ("ów", "om", "ami", "ach", "ci", "cy", "owie", "owi",
+                               "ej", "ych", "ich", "ego", "emu", "ym", "im")
+
+
+def _polish_display_name(counts: Counter[str], key: str) -> str:
+    """The most frequent surface that is its own dictionary form and the group's key
+    ("Polska" over "Polski", its genitive); else a people's noun in the nominative plural
+    ("Polaków" -> "Polacy"); else the dictionary form, capitalised as the name is ("Sejmu" ->
+    "Sejm", "Unii" -> "Unia")."""
+    nominative = [s for s in counts
+                  if " " not in s and lemmatize(s, "pl") == s and normalise_name(s, "pl") == key
+                  and not (s.endswith(("i", "y")) and s[:-1] + "a" in counts)]
+    if nominative:
+        return max(nominative, key=lambda s: (counts[s], len(s)))
+    surface = max(counts, key=lambda s: (counts[s], len(s)))
+    plural = _polish_people_plural(surface)
+    if plural:
+        return plural
+    if (surface.isalpha() and not surface.isupper()
+            and not surface.endswith(_POLISH_PLURAL_CASE_ENDINGS)):
+        lemma = lemmatize(surface, "pl")
+        # a noun's lemma, not a verb's ("Buczę", the town, is no form of "buczyć")
+        if (lemma[:3].lower() == surface[:3].lower() and not lemma.endswith("ć")
+                and not lemma.endswith(("y", "i"))):  # an adjective ("Wyborcza" -> "wyborczy")
+            return lemma[:1].upper() + lemma[1:]
+    return base_form(surface, "pl")
+
+
+def _polish_people_plural(surface: str) -> str | None:
+    """"Ukraińców" -> "Ukraińcy": the nominative plural of a people's noun in the plural."""
+    if " " in surface or not surface.endswith(_POLISH_PLURAL_ENDINGS):
+        return None
+    lemma = lemmatize(surface, "pl")
+    if not lemma[:1].isupper() or lemma == surface:
+        return None
+    for singular, plural in _POLISH_PEOPLE_PLURALS:
+        if lemma.endswith(singular):
+            stem = lemma[:-len(singular)]
+            if singular == "iec" and stem.endswith("n"):  # Ukrainiec -> Ukraińcy
+                stem = stem[:-1] + "ń"
+            return stem + plural
+    return None
 
 
 def base_form(name: str, language: str | None) -> str:
