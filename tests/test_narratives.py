@@ -850,6 +850,23 @@ def test_polish_names_are_shown_as_a_polish_reader_writes_them():
         ("Unia", [7]), ("Twitter", [8]), ("Rosjanie", [9])]
 
 
+@pytest.mark.parametrize(("language", "names", "expected"), [
+    ("fr", ["Marine Le Pen", "Macron", "Marine", "France", "France Info", "France"],
+     [("Marine Le Pen", [0, 2]), ("Macron", [1]), ("France", [3, 5]), ("France Info", [4])]),
+    ("it", ["Italia Viva", "Italia", "Greta Thunberg", "Greta"],
+     [("Italia Viva", [0]), ("Italia", [1]), ("Greta Thunberg", [2, 3])]),
+    ("pl", ["Greta Thunberg", "Greta", "TVP Info", "TVP"],
+     [("Greta Thunberg", [0, 1]), ("TVP Info", [2]), ("TVP", [3])]),
+    ("en", ["Greta Thunberg", "Greta"], [("Greta Thunberg", [0]), ("Greta", [1])]),
+])
+def test_a_first_name_alone_joins_its_full_name(language, names, expected):
+    """"Marine" and "Greta" were entities of their own beside "Marine Le Pen" and "Greta
+    Thunberg"; a country or an acronym opening a longer name stays apart (English unchanged,
+    as measured on its annotated data)."""
+    groups = E.group_mentions(names, language)
+    assert [(g.name, g.indices) for g in groups] == expected
+
+
 def test_mentions_shown_under_one_name_are_one_entity():
     """The lemma of lower-case "киев" is "кий" but "Киева" gives "Киев": two rows of "Киев"
     in one article (31 of 215 Russian articles had such a pair)."""

@@ -336,6 +336,8 @@ def group_mentions(names: Sequence[str], language: str | None) -> list[MentionGr
                 merged[key] = owners[0]
     if language == "de":
         _join_german_genitives(set(keys), full_names_ending, merged)
+    if language in _FIRST_NAME_LANGUAGES:
+        _join_first_names(names, keys, merged, language)
     groups: dict[str, MentionGroup] = {}
     for index, key in enumerate(keys):
         key = merged.get(key, key)
@@ -357,6 +359,53 @@ def _join_german_genitives(keys: set[str], full_names_ending: dict[str, list[str
         owners = full_names_ending.get(stem, [])
         if stem in keys or len(owners) == 1:
             merged[key] = merged.get(stem, stem if stem in keys else owners[0])
+
+
+_FIRST_NAME_LANGUAGES = frozenset({"de", "fr", "it", "pl"})
+_ALIASED_KEYS = frozenset(name.lower() for name in ALIASES.values())
+
+
+def _join_first_names(names: Sequence[str], keys: Sequence[str], merged: dict[str, str],
+                      language: str) -> None:
+    """A first name alone joins the one full name of two or three words that starts with it
+    and comes before it in the text ("Marine Le Pen" ... "Marine"). Not a country or city
+    opening a longer name ("France" ... "France Info", "Italia Viva"): the full name's last
+    word may not be a common word, and the text must name the whole before the part."""
+    first_place: dict[str, int] = {}
+    for index, key in enumerate(keys):
+        first_place.setdefault(key, index)
+    starting: dict[str, list[str]] = {}
+    for full in first_place:
+        words = full.split()
+        if 2 <= len(words) <= 3 and "-" not in full:
+            starting.setdefault(words[0], []).append(full)
+    for key, owners in starting.items():
+        if key not in first_place or key in merged or key in _ALIASED_KEYS or len(owners) != 1:
+            continue
+        full = owners[0]
+        if first_place[full] < first_place[key] and _reads_as_a_person(
+                names[first_place[key]], names[first_place[full]], language):
+            merged[key] = merged.get(full, full)
+
+
+_NAME_PARTICLES = frozenset(["le", "la", "de", "di", "da", "del", "du", "van", "von", "der"])
+# written in lower case in names ("Charles de Gaulle"); Italian "di", "da" so join a place
+# ("Brasile di Bolsonaro")
+_LOWER_CASE_NAME_PARTICLES = frozenset(["de", "van", "von", "der"])
+
+
+def _reads_as_a_person(first_name: str, full_name: str, language: str) -> bool:
+    """Whether "Marine" and "Marine Le Pen" read as a first name and a person's full name: no
+    acronym ("RN Tanguy", "TVP Info"), words written as names are (not "GmbH"), a surname that
+    is no common word ("Italia Viva"), and a third word only after a particle ("Le Pen", "Di
+    Maio", "de Gaulle"; "Palermo Leoluca Orlando" is a place before a name)."""
+    words = full_name.split()
+    if first_name.isupper() or not all(w[1:] == w[1:].lower() for w in words):
+        return False
+    if len(words) == 3 and not (words[1].lower() in _NAME_PARTICLES and (
+            words[1][0].isupper() or words[1] in _LOWER_CASE_NAME_PARTICLES)):
+        return False
+    return not _lemma_is_lower_case(words[-1], language)
 
 
 def _merge_same_names(groups: list[MentionGroup]) -> list[MentionGroup]:
