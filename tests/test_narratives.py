@@ -1036,3 +1036,20 @@ def test_the_state_capitalised_is_no_name(language, text, expected):
     training articles: Paese 46, Stati 14; Etat 14, Etats 6)."""
     detector = E.MentionDetector({}, {"it": ["gli"], "fr": ["les"]})
     assert [text[s:e] for s, e in detector.detect(text, language)] == expected
+
+
+@pytest.mark.parametrize(("language", "text", "expected"), [
+    ("it", "Seul e la Corea del Sud. Ha vinto Fratelli d’Italia, disse il Ministero "
+           "dell’Interno. Parla Meloni dei Fratelli. Meloni.",
+     ["Seul", "Corea del Sud", "Fratelli d’Italia", "Ministero dell’Interno", "Meloni",
+      "Fratelli", "Meloni"]),
+    ("fr", "Selon l'Organisation des Nations unies, la Côte d'Ivoire et le Petit Prince "
+           "d’Antoine de Saint-Exupéry. Vu d'Europe, Macron.",
+     ["Organisation des Nations unies", "Côte d'Ivoire", "Petit Prince",
+      "Antoine de Saint-Exupéry", "Europe", "Macron"]),
+])
+def test_names_joined_by_a_lower_case_connector_are_whole(model, language, text, expected):
+    """"Corea del Sud", "Fratelli d’Italia", "Organisation des Nations unies" were cut at the
+    lower-case "del", "d’", "des"; a person after the connector (Meloni dei Fratelli,
+    Petit Prince d’Antoine de Saint-Exupéry) or an opening word (Vu d'Europe) is not joined."""
+    assert [text[s:e] for s, e in model.detector.detect(text, language)] == expected

@@ -628,6 +628,12 @@ def _with_institution_adjectives(text: str, end: int, words: list[str], language
     after a run that ends with an institution's noun belong to its name."""
     if not words or words[-1] not in _INSTITUTION_NOUNS[language]:
         return end, words
+    return _with_adjectives(text, end, words, language)
+
+
+def _with_adjectives(text: str, end: int, words: list[str], language: str
+                     ) -> tuple[int, list[str]]:
+    """The run with up to two lower-case adjectives that follow it."""
     for _ in range(2):
         following = _NEXT_WORD.match(text, end)
         if not following or not _is_adjective(following.group(1), language) or (
@@ -635,6 +641,55 @@ def _with_institution_adjectives(text: str, end: int, words: list[str], language
             break
         end, words = following.end(), [*words, following.group(1)]
     return end, words
+
+
+# "Corea del Sud", "Fratelli d’Italia", "Organisation des Nations unies": the capitalised run
+# (shared by all languages) stops at a lower-case "del", "des" or "d’"
+_CONNECTED_NAME_LANGUAGES = frozenset({"fr", "it"})
+_NAME_CONNECTORS = frozenset(
+    ["del", "della", "delle", "dei", "degli", "dello", "des", "du", "de"])
+_CONNECTOR_AHEAD = re.compile(
+    r"[^\S\n]+(?:(del|della|delle|dei|degli|dello|des)[^\S\n]+|(d|dell)['’])(?=[A-Z])")
+_COMPASS_POINTS = frozenset(["Nord", "Sud", "Est", "Ovest", "Ouest"])
+
+
+def _with_connected_name(text: str, end: int, words: list[str], language: str
+                         ) -> tuple[int, list[str]]:
+    """"Corea del Sud", "Fratelli d’Italia": a run joined to the next capitalised run by a
+    lower-case "del", "des" or "d’" is one name where its last word is a common word (the noun
+    of a name: Fratelli, Organisation, Ministero) or the next run is a point of the compass;
+    not "Meloni dei Fratelli". After an institution's noun the name keeps its adjectives
+    ("Organisation des Nations unies")."""
+    connector = _CONNECTOR_AHEAD.match(text, end)
+    if not 0 < len(words) <= 2 or not words[0][:1].isupper() or connector is None:
+        return end, words
+    following = _CAPITALISED.match(text, connector.end())
+    if following is None:
+        return end, words
+    next_words = following.group().rstrip(".'’-").split()
+    # a run that goes on ("Petit Prince d’Antoine de Saint-Exupéry") or is long ("Banca
+    # d’Inghilterra Andrew Bailey") holds another name
+    if len(next_words) > 2 or not all(w[:1].isupper() for w in next_words):
+        return end, words
+    if not (_lemma_is_lower_case(words[-1], language) or next_words[0] in _COMPASS_POINTS):
+        return end, words
+    if connector.group(1):
+        joined = [*words, connector.group(1), *next_words]
+    else:
+        joined = [*words, connector.group(2) + "’" + next_words[0], *next_words[1:]]
+    new_end = connector.end() + len(" ".join(next_words))
+    if text[connector.end():new_end].split() != next_words:
+        return end, words
+    if words[0] in _INSTITUTION_NOUNS[language]:
+        return _with_adjectives(text, new_end, joined, language)
+    return new_end, joined
+
+
+def _opens_connected_name(words: list[str]) -> bool:
+    """Whether the run is a name that a connector joins ("Organisation des Nations unies"),
+    whose first word, a common word, is no word to drop."""
+    return (len(words) > 2 and words[1] in _NAME_CONNECTORS) or (len(words) > 1 and (
+        words[1].startswith(("d’", "d'", "dell’", "dell'"))))
 
 
 def _opens_institution(words: list[str], language: str) -> bool:
@@ -859,6 +914,13 @@ class MentionDetector:
             opens_sentence = _starts_sentence(text, start)
             if language in _ALIASES_WITHOUT_DATA:
                 end, words = _with_alias_adjective(text, end, words, language)
+            # not at a sentence's start, where the common word may be no noun of a name
+            # ("Vu d'Europe", "Lors du G7"), save an institution's ("Organisation des ...")
+            connected = language in _CONNECTED_NAME_LANGUAGES and bool(words) and (
+                not opens_sentence or words[0] in _INSTITUTION_NOUNS[language])
+            if connected:
+                end, words = _with_connected_name(text, end, words, language)
+                connected = _opens_connected_name(words)
             if language in _INSTITUTION_NOUNS:
                 end, words = _with_institution_adjectives(text, end, words, language)
             if opens_sentence and language in _SENTENCE_ADVERBS:
@@ -868,7 +930,7 @@ class MentionDetector:
                     or (language == "de" and len(words) > 1 and opens_sentence
                         and _lemma_is_lower_case(words[0], "de"))) and not (
                     language in _ALIASES_WITHOUT_DATA and _is_alias(words, language)
-                    ) and not _opens_institution(words, language):
+                    ) and not _opens_institution(words, language) and not connected:
                 start += len(words[0])
                 rest = text[start:end]
                 start += len(rest) - len(rest.lstrip())
