@@ -94,6 +94,8 @@ ALIASES: dict[str, str] = {
     "wielki brytania": "United Kingdom",
 }
 
+_ALIASED_KEYS = frozenset(name.lower() for name in ALIASES.values())  # their grouping keys
+
 
 def tokens(text: str) -> list[str]:
     return TOKEN.findall(text.lower())
@@ -362,7 +364,6 @@ def _join_german_genitives(keys: set[str], full_names_ending: dict[str, list[str
 
 
 _FIRST_NAME_LANGUAGES = frozenset({"de", "fr", "it", "pl"})
-_ALIASED_KEYS = frozenset(name.lower() for name in ALIASES.values())
 
 
 def _join_first_names(names: Sequence[str], keys: Sequence[str], merged: dict[str, str],
@@ -513,9 +514,9 @@ _GERMAN_CALENDAR_WORDS = (
     "januar jänner februar märz april mai juni juli august september oktober november dezember "
     "montag dienstag mittwoch donnerstag freitag samstag sonnabend sonntag")
 _GERMAN_CALENDAR = frozenset(_GERMAN_CALENDAR_WORDS.split())
-# the aliased names German writes with an article; not "Westen", which is also a direction
-_GERMAN_NAMES_AFTER_ARTICLES = frozenset(
-    name.lower() for name in ALIASES.values()) - {"the west"}
+# the aliased places (not "Westen", "Occident": also a direction), which German writes with an
+# article and French and Italian with a lower-case adjective
+_ALIASED_PLACES = _ALIASED_KEYS - {"the west"}
 
 
 def _german_common_noun(text: str, start: int, word: str) -> bool:
@@ -523,7 +524,7 @@ def _german_common_noun(text: str, start: int, word: str) -> bool:
     is lower case ("Trotzdem", "Wer"), or one after a determiner or an inflected adjective.
     An acronym (die USA, der NATO) or a country of the war's sides (die Ukraine) is a name
     whatever precedes it."""
-    if word.isupper() or normalise_name(word, "de") in _GERMAN_NAMES_AFTER_ARTICLES:
+    if word.isupper() or normalise_name(word, "de") in _ALIASED_PLACES:
         return False
     if _lemma_is_lower_case(word, "de"):
         return True
@@ -573,7 +574,7 @@ _NEXT_WORD = re.compile(r"[^\S\n]+([^\W\d_]+)")
 
 def _is_alias(words: list[str], language: str) -> bool:
     """Whether the words name one of the aliased countries or unions ("Europäische Union")."""
-    return normalise_name(" ".join(words), language) in _GERMAN_NAMES_AFTER_ARTICLES
+    return normalise_name(" ".join(words), language) in _ALIASED_PLACES
 
 
 def _with_alias_adjective(text: str, end: int, words: list[str], language: str
@@ -754,7 +755,7 @@ def _german_genitive_before_noun(words: _TextWords, run: list[str],
         return False
     stem = run[0][:-1]
     return (words.written(stem) or stem.lower() in names
-            or normalise_name(run[0], "de") in _GERMAN_NAMES_AFTER_ARTICLES)
+            or normalise_name(run[0], "de") in _ALIASED_PLACES)
 
 
 def _german_inflected_adjective(word: str) -> bool:
