@@ -297,11 +297,7 @@ def test_a_model_folder_missing_a_file_names_it(trained_model: Path, tmp_path: P
     folder = tmp_path / "model"
     shutil.copytree(trained_model, folder)
     (folder / missing).unlink()
-    article = tmp_path / "article.txt"
-    article.write_text("Un titolo\n\nUn paragrafo.\n", encoding="utf-8")
-    arguments = [str(article) if a == "ARTICLE" else a for a in command]
-    result = CliRunner().invoke(app, [*arguments, "--model", str(folder)],
-                                env={"COLUMNS": "300"})
+    result = _invoke_with_model(command, folder, tmp_path)
     assert result.exit_code != 0
     said = " ".join(result.output.split())
     assert (f"{folder}: the model folder has no {missing}; save the model again with "
@@ -401,14 +397,18 @@ def test_an_interrupted_save_leaves_the_earlier_model_whole(trained_model: Path,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
 
 
-@pytest.mark.parametrize("command", [["analyze", "ARTICLE"], ["serve"], ["batch", "ARTICLE"]])
-def test_a_hugging_face_folder_as_model_says_to_fine_tune_it(tiny_encoder: Path, tmp_path: Path,
-                                                             command: list[str]) -> None:
+def _invoke_with_model(command: list[str], model: Path, tmp_path: Path):
+    """`command` with --model `model`, its ARTICLE a short Italian article in `tmp_path`."""
     article = tmp_path / "article.txt"
     article.write_text("Un titolo\n\nUn paragrafo.\n", encoding="utf-8")
     arguments = [str(article) if a == "ARTICLE" else a for a in command]
-    result = CliRunner().invoke(app, [*arguments, "--model", str(tiny_encoder)],
-                                env={"COLUMNS": "300"})
+    return CliRunner().invoke(app, [*arguments, "--model", str(model)], env={"COLUMNS": "300"})
+
+
+@pytest.mark.parametrize("command", [["analyze", "ARTICLE"], ["serve"], ["batch", "ARTICLE"]])
+def test_a_hugging_face_folder_as_model_says_to_fine_tune_it(tiny_encoder: Path, tmp_path: Path,
+                                                             command: list[str]) -> None:
+    result = _invoke_with_model(command, tiny_encoder, tmp_path)
     assert result.exit_code != 0
     assert (f"{tiny_encoder}: a Hugging Face model without the model.json of plens "
             f"train-encoder, so no technique model; fine-tune it with plens train-encoder "
