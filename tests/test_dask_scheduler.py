@@ -336,8 +336,10 @@ def test_a_model_folder_is_given_to_the_workers_by_its_absolute_path(cluster, tm
     assert result.returncode == 2
     assert " ".join(_one_line(result.stderr).split()) == (
         f"error: the Dask workers at {cluster.address} cannot load the models: "
-        f"FileNotFoundError: {tmp_path / 'mine'}: no technique model here (metadata.json "
-        "missing) (--model must name a folder at the same path on every worker)")
+        f"FileNotFoundError: {tmp_path / 'mine'}: no technique model here (a technique model "
+        "folder, as plens train or plens train-encoder writes it, holds metadata.json or a "
+        "model.json of a technique model) (--model must name a folder at the same path on every "
+        "worker)")
     assert not (tmp_path / "c.db").exists()  # the run created it and stored nothing in it
 
 

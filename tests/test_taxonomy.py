@@ -152,6 +152,19 @@ def test_terminal_colours_stay_apart_under_colour_blindness() -> None:
         assert closest[0] >= least, closest
 
 
+def _truecolour_console(**settings):
+    """A true-colour rich console. rich keeps the escape codes of a style on the style, shared
+    through its parse and combine caches, for the colour system that first drew it: a console of 16
+    colours earlier in the test run (tests/test_corpus_report.py draws one) made these tests
+    read its codes, so the cache starts afresh."""
+    from rich.console import Console
+    from rich.style import Style
+
+    Style.parse.cache_clear()
+    Style._add.cache_clear()  # styles combined (a table cell's with its text's)
+    return Console(color_system="truecolor", force_terminal=True, **settings)
+
+
 def _ansi_colours(output: str) -> set[str]:
     """The '#rrggbb' of every true-colour foreground in rich's output."""
     return {"#" + "".join(f"{int(value):02X}" for value in found)
@@ -159,7 +172,6 @@ def _ansi_colours(output: str) -> set[str]:
 
 
 def test_the_terminal_report_writes_in_the_terminal_colours() -> None:
-    from rich.console import Console
 
     from persuasion_lens.pipeline.results import (
         ArticleResult,
@@ -176,14 +188,13 @@ def test_the_terminal_report_writes_in_the_terminal_colours() -> None:
     paragraph = ParagraphResult(0, 0, len(text), text,
                                 [TechniqueHit(t.name, t.category, 0.8) for t in words], spans)
     output = io.StringIO()
-    print_report(Console(file=output, width=200, color_system="truecolor", force_terminal=True),
+    print_report(_truecolour_console(file=output, width=200),
                  ArticleResult(language="en", paragraphs=[paragraph]))
     assert _ansi_colours(output.getvalue()) == {c.terminal_colour for c in CATEGORIES}
 
 
 def test_plens_search_writes_in_the_terminal_colours(tmp_path, monkeypatch) -> None:
     from corpus_helpers import edge_analyzer, write_jsonl
-    from rich.console import Console
     from typer.testing import CliRunner
 
     from persuasion_lens.batch import run_batch
@@ -203,8 +214,7 @@ def test_plens_search_writes_in_the_terminal_colours(tmp_path, monkeypatch) -> N
              .techniques}
     assert shown
     for extra in ([], ["--all"]):  # a table, and numbered lines
-        terminal = Console(force_terminal=True, color_system="truecolor", width=160,
-                           file=io.StringIO())
+        terminal = _truecolour_console(width=160, file=io.StringIO())
         monkeypatch.setattr(corpus_commands, "console", terminal)
         assert CliRunner().invoke(app, ["search", "disaster", "--db", url, *extra]).exit_code == 0
         assert _ansi_colours(terminal.file.getvalue()) == shown, extra
