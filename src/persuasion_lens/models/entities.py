@@ -543,14 +543,25 @@ def _german_common_noun(text: str, start: int, word: str) -> bool:
     return before[0].islower() and _german_inflected_adjective(before)
 
 
+_SPACES_IN_RUN = re.compile(r"[^\S\n]*")
+
+
+def _without_first_words(text: str, start: int, words: list[str], count: int
+                         ) -> tuple[int, list[str]]:
+    """A capitalised run at `start` less its first `count` words: where the rest begins in
+    the text, and its words (the words of a run are parted by spaces, never a line break)."""
+    for word in words[:count]:
+        start = _SPACES_IN_RUN.match(text, start + len(word)).end()
+    return start, words[count:]
+
+
 def _without_german_noun_before_genitive(text: str, start: int, words: list[str]
                                         ) -> tuple[int, list[str]]:
     """"der Sprecher der NATO", "die Vorwürfe der USA": a common noun and the article that
     joins it to a name are no part of the name."""
     while len(words) > 2 and words[1] in ("der", "des", "von") and _german_common_noun(
             text, start, words[0]):
-        start = text.index(words[2], start + len(words[0]) + len(words[1]))
-        words = words[2:]
+        start, words = _without_first_words(text, start, words, 2)
     return start, words
 
 
@@ -561,8 +572,7 @@ def _without_german_measure_words(text: str, start: int, words: list[str]
     if not _NUMBER_BEFORE.search(text, max(0, start - 30), start):
         return start, words
     while words and words[0] in _GERMAN_MEASURE_WORDS:
-        start = text.index(words[1], start + len(words[0])) if len(words) > 1 else start
-        words = words[1:]
+        start, words = _without_first_words(text, start, words, 1)
     return start, words
 
 
@@ -743,7 +753,7 @@ def _without_opening_adverb(text: str, start: int, words: list[str], language: s
     first = 1
     while first < len(words) and words[first][:1].islower():
         first += 1
-    return text.index(words[first], start + len(words[0])), words[first:]
+    return _without_first_words(text, start, words, first)
 
 
 def _german_genitive_before_noun(words: _TextWords, run: list[str],
@@ -932,10 +942,7 @@ class MentionDetector:
                         and _lemma_is_lower_case(words[0], "de"))) and not (
                     language in _ALIASES_WITHOUT_DATA and _is_alias(words, language)
                     ) and not _opens_institution(words, language) and not connected:
-                start += len(words[0])
-                rest = text[start:end]
-                start += len(rest) - len(rest.lstrip())
-                words = words[1:]
+                start, words = _without_first_words(text, start, words, 1)
             if language == "de":
                 start, words = _without_german_noun_before_genitive(text, start, words)
                 start, words = _without_german_measure_words(text, start, words)
