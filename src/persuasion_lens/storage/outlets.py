@@ -4,6 +4,7 @@ articles have, and matched by `--outlet` alike. The stored values are left as gi
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable
 
@@ -20,8 +21,27 @@ SQLITE_OUTLET_KEY = "plens_outlet_key"  # registered on every SQLite connection
 
 
 def outlet_key(outlet: str | None) -> str:
-    """What tells outlets apart: the name in lower case, its runs of spaces made one."""
-    return " ".join((outlet or "").split()).lower()
+    """What tells outlets apart: the name in lower case, its runs of spaces (any Unicode
+    space: tab, no-break space, em space...) made one. Each letter is lowered on its own, as
+    PostgreSQL's lower() does ("İ" is "i", not "i̇"), and a final sigma is a sigma ("ΕΘΝΟΣ" is
+    "Εθνος"), so that both databases match `--outlet` as the charts group the outlets."""
+    spaced = " ".join((outlet or "").split())
+    return "".join(letter.lower()[0] for letter in spaced).replace("ς", "σ")
+
+
+@functools.cache  # 50 ms to find them: only when PostgreSQL is queried
+def _space_class() -> str:
+    """A regular-expression class of the characters Python's str.split() splits at (\\s in
+    PostgreSQL misses the no-break spaces, U+0085 and U+001C to U+001F)."""
+    spaces = [code for code in range(0x110000) if chr(code).isspace()]
+    ranges: list[tuple[int, int]] = []
+    for code in spaces:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    return "[" + "".join(f"\\u{first:04x}" if first == last else f"\\u{first:04x}-\\u{last:04x}"
+                         for first, last in ranges) + "]"
 
 
 class _OutletKeySQL(FunctionElement):
@@ -39,7 +59,8 @@ def _outlet_key_sqlite(element, compiler, **kw) -> str:
 @compiles(_OutletKeySQL, "postgresql")
 def _outlet_key_postgresql(element, compiler, **kw) -> str:
     value = compiler.process(element.clauses, **kw)
-    return f"lower(btrim(regexp_replace({value}, '\\s+', ' ', 'g')))"
+    spaced = f"btrim(regexp_replace({value}, '{_space_class()}+', ' ', 'g'))"
+    return f"translate(lower({spaced}), 'ς', 'σ')"
 
 
 def outlet_is(name: str) -> ColumnElement[bool]:
