@@ -261,6 +261,77 @@ def test_an_export_to_dash_goes_to_standard_output(corpus, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def _export_in_shell(corpus: str, folder, shell_line: str):
+    """`plens export --db corpus` followed by `shell_line` (options, redirections, a pipe),
+    run by the shell in `folder`."""
+    import shlex
+    import subprocess
+    import sys
+
+    from corpus_helpers import subprocess_env
+
+    plens = f"{shlex.quote(sys.executable)} -m persuasion_lens export --db {shlex.quote(corpus)}"
+    return subprocess.run(f"{plens} {shell_line}", shell=True, capture_output=True,
+                          env=subprocess_env(), timeout=120, cwd=folder)
+
+
+def test_csv_into_a_pipe_has_no_byte_order_mark(corpus, tmp_path):
+    """The mark meant for Excel went into pipes: `-o /dev/stdout` (a Path, so "a file") made
+    `| cut -d, -f1` read "\\ufeffarticle_id". Only a regular file gets it now, as a named pipe
+    does not either."""
+    for output in ("-", "/dev/stdout"):
+        cut = _export_in_shell(corpus, tmp_path, f"-o {output} -f csv | cut -d, -f1")
+        assert cut.returncode == 0, cut.stderr
+        assert cut.stdout.decode("utf-8").splitlines()[:2] == ["article_id", "1"], output
+    import os
+    import threading
+
+    pipe = tmp_path / "rows.csv"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+    reader.start()
+    result = runner.invoke(app, ["export", "--db", corpus, "-o", str(pipe)])
+    reader.join(timeout=30)
+    assert result.exit_code == 0, result.output
+    assert received[0].startswith(b"article_id,")
+    in_a_file = tmp_path / "rows-file.csv"
+    assert runner.invoke(app, ["export", "--db", corpus, "-o", str(in_a_file)]).exit_code == 0
+    assert in_a_file.read_bytes().startswith(b"\xef\xbb\xbfarticle_id,")
+
+
+def test_an_export_appended_through_dev_stdout_keeps_the_file(corpus, tmp_path):
+    """`plens export -o /dev/stdout >> all.jsonl` wrote a new file beside all.jsonl and put it
+    in its place: what all.jsonl held before was lost. It is written through the open
+    descriptor now, so the shell's append holds, and the closing line goes to stderr."""
+    earlier = tmp_path / "all.jsonl"
+    earlier.write_text('{"id": "kept"}\n', encoding="utf-8")
+    done = _export_in_shell(corpus, tmp_path, "-o /dev/stdout -f jsonl >> all.jsonl")
+    assert done.returncode == 0, done.stderr
+    lines = earlier.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == '{"id": "kept"}' and len(lines) == 25
+    assert all(json.loads(line)["paragraphs"] for line in lines[1:])
+    assert " ".join(done.stderr.decode().split()) == "wrote 24 articles to /dev/stdout"
+
+
+@pytest.mark.parametrize("output_format, said", [
+    ("csv", "nothing matched: only the header was written"),
+    ("jsonl", "nothing matched: no lines were written"),
+    ("parquet", "nothing matched: Parquet data of the columns and no rows was written"),
+])
+def test_an_empty_export_to_a_stream_speaks_of_no_file(corpus, tmp_path, output_format, said):
+    """`-o -` with nothing matched warned "the file holds only the header": there is no file."""
+    for output in ("-", "/dev/stdout"):
+        done = _export_in_shell(corpus, tmp_path,
+                                f"-o {output} -f {output_format} --outlet nobody | cat")
+        assert done.returncode == 0, done.stderr
+        told = " ".join(done.stderr.decode().split())
+        assert said in told and "file" not in told, told
+    in_a_file = runner.invoke(app, ["export", "--db", corpus, "-o", str(tmp_path / "n.csv"),
+                                    "--outlet", "nobody"])
+    assert "nothing matched: the file holds only the header" in in_a_file.output
+
+
 def test_a_report_to_dash_is_refused_in_one_line(corpus, tmp_path, monkeypatch):
     """The report's article pages go in a folder beside it: standard output cannot hold them."""
     monkeypatch.chdir(tmp_path)

@@ -26,7 +26,7 @@ from persuasion_lens.cli.common import (
     user_errors_are_one_line,
     warn,
 )
-from persuasion_lens.cli.output_checks import names_stdout
+from persuasion_lens.cli.output_checks import named_descriptor, names_stdout
 from persuasion_lens.text.languages import language_name
 from persuasion_lens.text.wording import counted, two_decimals
 
@@ -735,8 +735,8 @@ def export(
                                 "output, with --format)."),
     output_format: ExportFormat | None = typer.Option(
         None, "--format", "-f",
-        help="csv (UTF-8 with a byte-order mark, for Excel) or parquet (a row per paragraph), "
-        "jsonl (an article per line, nested); default: from the file name."),
+        help="csv (UTF-8; a file has a byte-order mark, for Excel) or parquet (a row per "
+        "paragraph), jsonl (an article per line, nested); default: from the file name."),
     db: str = _db_option,
     technique: str | None = _technique_option,
     category: str | None = _category_option,
@@ -747,9 +747,9 @@ def export(
     narrative: str | None = _narrative_option,
 ) -> None:
     """Export the results: a row per paragraph (CSV, Parquet) or an article per line (JSONL)."""
-    if names_stdout(output):
-        _export_to_stdout(output_format, _filters(technique, category, outlet, lang, since,
-                                                   until, narrative), db, narrative)
+    filters = _filters(technique, category, outlet, lang, since, until, narrative)
+    if names_stdout(output) or named_descriptor(output) is not None:
+        _export_to_stream(output, output_format, filters, db, narrative)
         return
     if output_format is None and not output.is_dir():
         output_format = _EXPORT_SUFFIXES.get(output.suffix.lower())
@@ -759,27 +759,47 @@ def export(
     output_format = output_format or ExportFormat.csv  # a folder: the check below says so
     check_output_file(output, _export_suffixes(output_format), _EXPORT_WHAT[output_format],
                       name="export", db=db)
-    filters = _filters(technique, category, outlet, lang, since, until, narrative)
-    rows = _write_export(output, output_format, filters, db, narrative)
-    # into a pipe or the terminal (-o /dev/stdout), the line would be read as part of the data
+    rows = _write_export(output, output_format, filters, db, narrative,
+                         to_a_file=output.is_file() or not output.exists())
+    # into a named pipe, the line would be read as part of the data
     said_on = console if output.is_file() else error_console
     said_on.print(f"wrote {rows:,} {_export_unit(output_format)} to {output}", soft_wrap=True)
 
 
-def _export_to_stdout(output_format: ExportFormat | None, filters, db: str,
+def _export_to_stream(output: Path, output_format: ExportFormat | None, filters, db: str,
                       narrative: str | None) -> None:
-    """`-o -`: the export on standard output (CSV without the byte-order mark meant for
-    Excel), the closing line on stderr; Parquet only into a file or a pipe."""
+    """`-o -` (standard output) or `-o /dev/stdout`, `/dev/fd/3`: the export written through
+    the open descriptor (CSV without the byte-order mark meant for Excel), the closing line on
+    stderr; Parquet only into a file or a pipe, never the terminal."""
     import sys
 
+    descriptor = 1 if names_stdout(output) else named_descriptor(output)
+    where = "standard output" if names_stdout(output) else str(output)
     if output_format is None:
-        fail("-o - writes to standard output: give --format csv, jsonl or parquet")
-    if output_format == ExportFormat.parquet and sys.stdout.isatty():
-        fail("-o -: Parquet is binary, not for the terminal: pipe or redirect standard "
+        stream = "standard output" if descriptor == 1 else f"file descriptor {descriptor}"
+        fail(f"-o {output} writes to {stream}: give --format csv, jsonl or parquet")
+    if not _is_open(descriptor):
+        fail(f"{output}: file descriptor {descriptor} is not open")
+    if output_format == ExportFormat.parquet and os.isatty(descriptor):
+        fail(f"-o {output}: Parquet is binary, not for the terminal: pipe or redirect standard "
              "output, or give a file name, such as export.parquet")
-    rows = _write_export(sys.stdout.buffer, output_format, filters, db, narrative)
     sys.stdout.flush()
-    error_console.print(f"wrote {rows:,} {_export_unit(output_format)} to standard output")
+    if descriptor == 1:
+        rows = _write_export(sys.stdout.buffer, output_format, filters, db, narrative)
+        sys.stdout.flush()
+    else:
+        with os.fdopen(os.dup(descriptor), "wb") as stream:
+            rows = _write_export(stream, output_format, filters, db, narrative)
+    error_console.print(f"wrote {rows:,} {_export_unit(output_format)} to {where}",
+                        soft_wrap=True)
+
+
+def _is_open(descriptor: int) -> bool:
+    try:
+        os.fstat(descriptor)
+    except OSError:
+        return False
+    return True
 
 
 def _export_unit(output_format: ExportFormat) -> str:
@@ -787,7 +807,7 @@ def _export_unit(output_format: ExportFormat) -> str:
 
 
 def _write_export(output, output_format: ExportFormat, filters, db: str,
-                  narrative: str | None) -> int:
+                  narrative: str | None, to_a_file: bool = False) -> int:
     """Write the export to `output` (a path or a binary stream); returns the rows written."""
     from persuasion_lens.storage.export import write_csv, write_jsonl, write_parquet
 
@@ -800,6 +820,15 @@ def _write_export(output, output_format: ExportFormat, filters, db: str,
     finally:
         database.dispose()
     if not rows:
-        warn("nothing matched: the file is empty" if output_format == ExportFormat.jsonl
-             else "nothing matched: the file holds only the header")
+        warn(f"nothing matched: {_empty_export_text(output_format, to_a_file)}")
     return rows
+
+
+def _empty_export_text(output_format: ExportFormat, to_a_file: bool) -> str:
+    """What an export of no rows holds, said of a file or of a stream (`-o -`, a pipe)."""
+    if output_format == ExportFormat.jsonl:
+        return "the file is empty" if to_a_file else "no lines were written"
+    if output_format == ExportFormat.csv:
+        return "the file holds only the header" if to_a_file else "only the header was written"
+    return ("the file holds the columns and no rows" if to_a_file
+            else "Parquet data of the columns and no rows was written")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -21,6 +22,22 @@ STDOUT = "-"  # as an output file: standard output, as Unix tools read it
 def names_stdout(path: Path | str | None) -> bool:
     """`-o -`: write to standard output (a file called "-" is ./- only in the shell)."""
     return path is not None and str(path) == STDOUT
+
+
+_DESCRIPTOR_PATH = re.compile(r"/dev/(?:fd/(?P<fd>\d+)|(?P<std>stdout|stderr))|"
+                              r"/proc/self/fd/(?P<proc_fd>\d+)")
+
+
+def named_descriptor(path: Path | str | None) -> int | None:
+    """The open file descriptor that /dev/stdout, /dev/stderr, /dev/fd/N or /proc/self/fd/N
+    names (None for other paths). Such a path is written through its descriptor: opened
+    anew, it would empty a file the shell opened to append to (`-o /dev/stdout >> all.csv`)."""
+    match = _DESCRIPTOR_PATH.fullmatch(str(path)) if path is not None else None
+    if match is None:
+        return None
+    if match["std"]:
+        return 1 if match["std"] == "stdout" else 2
+    return int(match["fd"] or match["proc_fd"])
 
 
 def check_output_folder(path: Path) -> None:

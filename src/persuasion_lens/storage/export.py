@@ -1,8 +1,9 @@
-"""Writing `export_rows` to CSV (UTF-8 with a byte-order mark) or Parquet (one row per
-paragraph) and `export_articles` to JSON Lines (one nested article per line), streaming
-(constant memory). Each is written beside the output and put in its place once complete, so
-an export that fails or is interrupted leaves no half file and keeps the one it would have
-replaced. Each writer also takes a binary stream (standard output) instead of a path."""
+"""Writing `export_rows` to CSV (UTF-8, with a byte-order mark in a regular file) or Parquet
+(one row per paragraph) and `export_articles` to JSON Lines (one nested article per line),
+streaming (constant memory). Each is written beside the output and put in its place once
+complete, so an export that fails or is interrupted leaves no half file and keeps the one it
+would have replaced. Each writer also takes a binary stream (standard output) instead of a
+path."""
 
 from __future__ import annotations
 
@@ -79,11 +80,12 @@ def write_jsonl(db: Database, output: Path | BinaryIO, filters: Filters | None =
 
 
 def write_csv(db: Database, output: Path | BinaryIO, filters: Filters | None = None) -> int:
-    """One paragraph a row, as UTF-8 with a byte-order mark: without it Excel reads the file in
-    the locale's code page and garbles every non-ASCII letter. A stream (a pipe into another
-    program, not Excel) gets no mark. Returns the rows written."""
+    """One paragraph a row, as UTF-8 with a byte-order mark in a regular file: without it Excel
+    reads the file in the locale's code page and garbles every non-ASCII letter. A stream or a
+    named pipe (feeding another program, not Excel) gets no mark: `cut -d, -f1` would read
+    "\\ufeffarticle_id". Returns the rows written."""
     written = 0
-    encoding = "utf-8-sig" if isinstance(output, Path) else "utf-8"
+    encoding = "utf-8-sig" if _is_regular_file(output) else "utf-8"
     with _target(output) as target, _text(target, encoding) as handle:
         writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS)
         writer.writeheader()
@@ -91,6 +93,11 @@ def write_csv(db: Database, output: Path | BinaryIO, filters: Filters | None = N
             writer.writerow(row)
             written += 1
     return written
+
+
+def _is_regular_file(output: Path | BinaryIO) -> bool:
+    """A path to a regular file, or to none yet (it will be one); not /dev/stdout or a FIFO."""
+    return isinstance(output, Path) and (output.is_file() or not output.exists())
 
 
 def _arrow_schema():
