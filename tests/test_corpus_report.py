@@ -332,6 +332,22 @@ def test_an_empty_export_to_a_stream_speaks_of_no_file(corpus, tmp_path, output_
     assert "nothing matched: the file holds only the header" in in_a_file.output
 
 
+def test_an_outlet_or_narrative_of_spaces_alone_is_no_filter(corpus):
+    """`--outlet " "` (a script's empty variable, quoted) matched no article at all, silently,
+    while `--outlet ""` was no filter; `--narrative " "` was no filter but warned that it
+    matched nothing. Spaces alone are no filter for either now, as an empty value."""
+    def listed(*options: str):
+        result = runner.invoke(app, ["search", "", "--db", corpus, "--format", "json", *options])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout), result.output
+
+    everything, _ = listed()
+    for options in (["--outlet", " "], ["--outlet", "\t"], ["--narrative", " "]):
+        found, said = listed(*options)
+        assert found["total"] == everything["total"] and found["filters"] == {}, options
+        assert "matches nothing" not in said, options
+
+
 def test_a_report_to_dash_is_refused_in_one_line(corpus, tmp_path, monkeypatch):
     """The report's article pages go in a folder beside it: standard output cannot hold them."""
     monkeypatch.chdir(tmp_path)

@@ -91,7 +91,7 @@ def _warn_if_no_narratives(database, narrative: str | None) -> None:
     /corpus/api/narratives does), not only that nothing matched."""
     from persuasion_lens.storage.narrative_queries import NO_NARRATIVES, narratives_stored
 
-    if narrative and not narratives_stored(database):
+    if narrative and narrative.strip() and not narratives_stored(database):  # spaces: no filter
         warn(f"--narrative {narrative!r} matches nothing: {NO_NARRATIVES}")
 
 

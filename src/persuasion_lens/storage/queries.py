@@ -108,7 +108,7 @@ class Filters:
         return cls(
             technique=resolve_technique(technique) if technique else None,
             category=resolve_category(category) if category else None,
-            outlet=outlet or None,
+            outlet=outlet if outlet and outlet.strip() else None,  # spaces alone: no filter
             lang=normalise_language_code(lang) if lang else None,
             since=_parse_date(since, "since"),
             until=_parse_date(until, "until"),
