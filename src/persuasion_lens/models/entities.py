@@ -12,6 +12,10 @@ Three parts, all small and language-independent:
 * `group_mentions`: merges mentions of the same entity (lower case, lemmas via simplemma,
   possessives, a few aliases such as US / USA / United States, a surname alone after the full
   name) so that the report says "United States: Antagonist (Instigator) in 4 mentions".
+
+The rules that only German, French, Italian and Polish need (common nouns and genitives, elided
+articles, institutions' adjectives, display names) are in `entity_language_rules`; the text
+primitives both share (aliases, `normalise_name`, sentence starts) in `entity_text`.
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ import functools
 import itertools
 import re
 import sys
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -31,74 +34,50 @@ import numpy as np
 from scipy import sparse as sp
 from scipy.special import expit
 
+from persuasion_lens.models.entity_language_rules import (
+    ALIASES_WITHOUT_DATA,
+    CONNECTED_NAME_LANGUAGES,
+    ELIDED_ARTICLE,
+    GERMAN_CALENDAR,
+    INSTITUTION_NOUNS,
+    SENTENCE_ADVERBS,
+    STATE_NOUNS,
+    german_common_noun,
+    german_genitive_before_noun,
+    is_alias,
+    is_sentence_adverb,
+    join_german_genitives,
+    opens_connected_name,
+    opens_institution,
+    polish_display_name,
+    with_alias_adjective,
+    with_connected_name,
+    with_institution_adjectives,
+    without_german_measure_words,
+    without_german_noun_before_genitive,
+    without_opening_adverb,
+)
+from persuasion_lens.models.entity_text import (
+    ALIASED_KEYS,
+    ALIASES,
+    CAPITALISED,
+    TextWords,
+    base_form,
+    lemma_is_lower_case,
+    normalise_name,
+    starts_sentence,
+    tokens,
+    without_first_words,
+)
+from persuasion_lens.models.entity_text import (
+    LEMMATISED_LANGUAGES as LEMMATISED_LANGUAGES,  # the pipeline reads it from here
+)
 from persuasion_lens.taxonomy.roles import GEOPOLITICAL_BLOCS
 from persuasion_lens.text.documents import line_break
-from persuasion_lens.text.lemmas import lemmatize
 
-# words: letters, digits and the combining marks of Devanagari (which \w alone splits on)
-TOKEN = re.compile(r"[\w\u0900-\u097F]+(?:[-'’][\w\u0900-\u097F]+)*")
 _SENTENCE_STOP = re.compile(r"[.!?।]\s|\n")
 WINDOW = 8
 SENTENCE_CHARS = False  # character 4-grams of the sentence's words (morphology, spelling)
-
-ALIASES: dict[str, str] = {
-    "us": "United States", "u.s": "United States", "u.s.": "United States",
-    "usa": "United States", "u.s.a": "United States", "u.s.a.": "United States",
-    "united states": "United States", "united states of america": "United States",
-    "the united states": "United States", "america": "United States",
-    "сша": "United States", "сащ": "United States", "eua": "United States",
-    "estados unidos": "United States", "अमेरिका": "United States",
-    "dprk": "DPRK", "north korea": "DPRK", "кндр": "DPRK", "северная корея": "DPRK",
-    "uk": "United Kingdom", "britain": "United Kingdom", "great britain": "United Kingdom",
-    "united kingdom": "United Kingdom",
-    "eu": "European Union", "european union": "European Union", "ес": "European Union",
-    "евросоюз": "European Union", "ue": "European Union", "união europeia": "European Union",
-    "нато": "NATO", "otan": "NATO", "nato": "NATO",
-    "russian federation": "Russia", "россия": "Russia", "русия": "Russia", "rússia": "Russia",
-    "рф": "Russia", "रूस": "Russia",
-    "украина": "Ukraine", "украйна": "Ukraine", "ucrânia": "Ukraine", "यूक्रेन": "Ukraine",
-    "the west": "the West", "west": "the West", "запад": "the West", "ocidente": "the West",
-    "запада": "the West",
-    # lemma forms (simplemma's, as `normalise_name` looks them up) of inflected names
-    "российский федерация": "Russia", "руски федерация": "Russia", "federação russa": "Russia",
-    "federação russo": "Russia", "соединённый штат": "United States",
-    "соединенный штат": "United States", "соединить штат": "United States",
-    "съединен щат": "United States", "съединен американски щат": "United States",
-    "estado unido": "United States", "северный корея": "DPRK", "северен корея": "DPRK",
-    "coreia do norte": "DPRK", "европейский союз": "European Union",
-    "европейски съюз": "European Union", "união europeu": "European Union",
-    # French, German, Italian and Polish (no narratives data): as written, then lemma forms
-    "états-unis": "United States", "etats-unis": "United States", "états-unir": "United States",
-    "amérique": "United States", "vereinigte staaten": "United States",
-    "vereinigten staaten": "United States", "vereinigen staat": "United States",
-    "amerika": "United States", "stati uniti": "United States",
-    "stany zjednoczone": "United States",
-    "stan zjednoczyć": "United States", "ameryka": "United States",
-    "russie": "Russia", "fédération de russie": "Russia", "russland": "Russia",
-    "russlands": "Russia", "russische föderation": "Russia", "russisch föderation": "Russia",
-    "federazione russa": "Russia", "federazione russo": "Russia", "rosja": "Russia",
-    "federacja rosyjska": "Russia", "federacja rosyjski": "Russia",
-    "ucraina": "Ukraine", "ukraina": "Ukraine",
-    "corée du nord": "DPRK", "nordkorea": "DPRK", "corea del nord": "DPRK",
-    "korea północna": "DPRK", "korea północny": "DPRK",
-    "union européenne": "European Union", "union européen": "European Union",
-    "europäische union": "European Union", "europäisch union": "European Union",
-    "unione europea": "European Union", "unione europeo": "European Union",
-    "unia europejska": "European Union", "unia europejski": "European Union",
-    "occident": "the West", "westen": "the West", "occidente": "the West", "zachód": "the West",
-    "royaume-uni": "United Kingdom", "grande-bretagne": "United Kingdom",
-    "großbritannien": "United Kingdom", "vereinigtes königreich": "United Kingdom",
-    "vereinigt königreich": "United Kingdom", "vereinigen königreich": "United Kingdom",
-    "regno unito": "United Kingdom", "regno unire": "United Kingdom",
-    "gran bretagna": "United Kingdom", "wielka brytania": "United Kingdom",
-    "wielki brytania": "United Kingdom",
-}
-
-_ALIASED_KEYS = frozenset(name.lower() for name in ALIASES.values())  # their grouping keys
-
-
-def tokens(text: str) -> list[str]:
-    return TOKEN.findall(text.lower())
 
 
 def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
@@ -200,33 +179,6 @@ def _normalise(matrix: sp.spmatrix) -> sp.csr_matrix:
 # -- grouping -----------------------------------------------------------------------------------
 
 
-def _strip_accents(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
-LEMMATISED_LANGUAGES = frozenset({"ru", "bg", "pt", "en", "de", "fr", "it", "pl", "hi"})
-
-
-def normalise_name(name: str, language: str | None = None) -> str:
-    """A grouping key: lower case, no possessive, aliases resolved, lemmas where possible."""
-    clean = name.strip().strip("\"'«»“”„()[]").strip()
-    clean = re.sub(r"(?:'s|’s|'|’)$", "", clean)
-    lowered = " ".join(clean.lower().split())
-    if lowered.startswith("the ") and lowered[4:] in ALIASES:
-        lowered = lowered[4:]
-    if lowered in ALIASES:
-        return ALIASES[lowered].lower()
-    words = tokens(lowered)
-    if language in LEMMATISED_LANGUAGES and words:
-        lemmas = [lemmatize(w, language) for w in words]
-        joined = " ".join(lemmas).lower()
-        if joined in ALIASES:
-            return ALIASES[joined].lower()
-        words = [w.lower() for w in lemmas]
-    key = " ".join(words) or lowered
-    return _strip_accents(key) if language not in {"hi"} else key
-
-
 def bloc_of(name: str, language: str | None = None) -> str | None:
     """The geopolitical side a name belongs to (taxonomy.roles.GEOPOLITICAL_BLOCS), if any: a
     stem must start a word of the name or of its grouping key ("nato" is not in "senator")."""
@@ -247,71 +199,8 @@ def display_name(surfaces: Sequence[str], key: str, language: str | None = None)
     genitive = (lambda s: normalise_name(s, language) != key) if language == "de" else (
         lambda s: False)
     if language == "pl":
-        return _polish_display_name(counts, key)
+        return polish_display_name(counts, key)
     return base_form(max(counts, key=lambda s: (counts[s], not genitive(s), len(s))), language)
-
-
-# Polish nouns of a people (Polak, Ukrainiec, Rosjanin, Europejczyk): simplemma gives the
-# singular, but the plural is what articles write ("Polacy", "Polaków"), so it is shown
-_POLISH_PEOPLE_PLURALS = (("anin", "anie"), ("iec", "cy"), ("ak", "acy"), ("yk", "ycy"))
-_POLISH_PLURAL_ENDINGS = ("cy", "ców", "com", "cami", "cach", "ków", "kom", "kami", "kach",
-                          "anie", "an", "anów", "anom", "anami", "anach")
-# plurals ("Darczyńców", "Demokraci" are no "Darczyńca", "Demokrata") and adjectives
-# ("Północnej"), which the dictionary form would change in number or gender
-_POLISH_PLURAL_CASE_ENDINGS = ("ów", "om", "ami", "ach", "ci", "cy", "owie", "owi",
-                               "ej", "ych", "ich", "ego", "emu", "ym", "im")
-
-
-def _polish_display_name(counts: Counter[str], key: str) -> str:
-    """The most frequent surface that is its own dictionary form and the group's key
-    ("Polska" over "Polski", its genitive); else a people's noun in the nominative plural
-    ("Polaków" -> "Polacy"); else the dictionary form, capitalised as the name is ("Sejmu" ->
-    "Sejm", "Unii" -> "Unia")."""
-    nominative = [s for s in counts
-                  if " " not in s and lemmatize(s, "pl") == s and normalise_name(s, "pl") == key
-                  and not (s.endswith(("i", "y")) and s[:-1] + "a" in counts)]
-    if nominative:
-        return max(nominative, key=lambda s: (counts[s], len(s)))
-    surface = max(counts, key=lambda s: (counts[s], len(s)))
-    plural = _polish_people_plural(surface)
-    if plural:
-        return plural
-    if (surface.isalpha() and not surface.isupper()
-            and not surface.endswith(_POLISH_PLURAL_CASE_ENDINGS)):
-        lemma = lemmatize(surface, "pl")
-        # a noun's lemma, not a verb's ("Buczę", the town, is no form of "buczyć")
-        if (lemma[:3].lower() == surface[:3].lower() and not lemma.endswith("ć")
-                and not lemma.endswith(("y", "i"))):  # an adjective ("Wyborcza" -> "wyborczy")
-            return lemma[:1].upper() + lemma[1:]
-    return base_form(surface, "pl")
-
-
-def _polish_people_plural(surface: str) -> str | None:
-    """"Ukraińców" -> "Ukraińcy": the nominative plural of a people's noun in the plural."""
-    if " " in surface or not surface.endswith(_POLISH_PLURAL_ENDINGS):
-        return None
-    lemma = lemmatize(surface, "pl")
-    if not lemma[:1].isupper() or lemma == surface:
-        return None
-    for singular, plural in _POLISH_PEOPLE_PLURALS:
-        if lemma.endswith(singular):
-            stem = lemma[:-len(singular)]
-            if singular == "iec" and stem.endswith("n"):  # Ukrainiec -> Ukraińcy
-                stem = stem[:-1] + "ń"
-            return stem + plural
-    return None
-
-
-def base_form(name: str, language: str | None) -> str:
-    """The name with each word in its dictionary form where the dictionary keeps names' capitals
-    (Германии -> Германия, Polsce -> Polska); as written where any word has no such form."""
-    words = name.split()
-    if language not in _INFLECTED_NAMES or not words or len(words) > 3:
-        return name
-    lemmas = [lemmatize(word, language) for word in words]
-    if not all(lemma[:1].isupper() and lemma.isalpha() for lemma in lemmas):
-        return name
-    return " ".join(lemmas)
 
 
 @dataclass
@@ -337,7 +226,7 @@ def group_mentions(names: Sequence[str], language: str | None) -> list[MentionGr
             if len(owners) == 1:
                 merged[key] = owners[0]
     if language == "de":
-        _join_german_genitives(set(keys), full_names_ending, merged)
+        join_german_genitives(set(keys), full_names_ending, merged)
     if language in _FIRST_NAME_LANGUAGES:
         _join_first_names(names, keys, merged, language)
     groups: dict[str, MentionGroup] = {}
@@ -348,19 +237,6 @@ def group_mentions(names: Sequence[str], language: str | None) -> list[MentionGr
     for group in groups.values():
         group.name = display_name([names[i] for i in group.indices], group.key, language)
     return _merge_same_names(list(groups.values()))
-
-
-def _join_german_genitives(keys: set[str], full_names_ending: dict[str, list[str]],
-                           merged: dict[str, str]) -> None:
-    """German adds -s to a name it makes a genitive ("Putins Kalkül"): "putins" joins the group
-    of "putin" where the document names it so, alone or as the end of one full name."""
-    for key in keys:
-        stem = key[:-1]
-        if len(key.split()) != 1 or not key.endswith("s") or len(stem) < 3:
-            continue
-        owners = full_names_ending.get(stem, [])
-        if stem in keys or len(owners) == 1:
-            merged[key] = merged.get(stem, stem if stem in keys else owners[0])
 
 
 _FIRST_NAME_LANGUAGES = frozenset({"de", "fr", "it", "pl"})
@@ -381,7 +257,7 @@ def _join_first_names(names: Sequence[str], keys: Sequence[str], merged: dict[st
         if 2 <= len(words) <= 3 and "-" not in full:
             starting.setdefault(words[0], []).append(full)
     for key, owners in starting.items():
-        if key not in first_place or key in merged or key in _ALIASED_KEYS or len(owners) != 1:
+        if key not in first_place or key in merged or key in ALIASED_KEYS or len(owners) != 1:
             continue
         full = owners[0]
         if first_place[full] < first_place[key] and _reads_as_a_person(
@@ -406,7 +282,7 @@ def _reads_as_a_person(first_name: str, full_name: str, language: str) -> bool:
     if len(words) == 3 and not (words[1].lower() in _NAME_PARTICLES and (
             words[1][0].isupper() or words[1] in _LOWER_CASE_NAME_PARTICLES)):
         return False
-    return not _lemma_is_lower_case(words[-1], language)
+    return not lemma_is_lower_case(words[-1], language)
 
 
 def _merge_same_names(groups: list[MentionGroup]) -> list[MentionGroup]:
@@ -432,11 +308,6 @@ _MONTHS = {
 
 # -- mention detection --------------------------------------------------------------------------
 
-_CAPITALISED = re.compile(
-    r"(?<![\w])(?:[A-ZА-ЯЁЇІЄҐ](?:[\w'’-]|\.(?=\w))*)(?:[^\S\n]+(?:(?:of|de|da|do|dos|das|the|von|"
-    r"van|der|di|du|la|le)[^\S\n]+)?[A-ZА-ЯЁЇІЄҐ][\w'’-]*)*"
-)
-
 
 # A title alone is no name: "Mr" of "Mr. Putin" (the full stop ends the capitalised run), or
 # "President" of "Hello, President"; before a name it stays part of it ("Mr Biden").
@@ -453,15 +324,8 @@ _TITLES_OPENING_A_NAME = frozenset({
 # sentence of nouns or a list of names, whose capitals do say "name".
 _TITLE_CASE_LANGUAGES = frozenset({"en", "*"})
 
-_SENTENCE_OPENERS = set(".!?:;\"“”«»„(—–-•*")
 _HEADLINE_MIN_WORDS = 4
 _HEADLINE_CAPITALISED = 0.75
-
-
-def _starts_sentence(text: str, position: int) -> bool:
-    """Whether text[position] opens a sentence, a line, a quotation or a parenthesis."""
-    before = text[max(0, position - 20):position].rstrip(" \t")
-    return not before or before.endswith(("\n", "\r")) or before[-1] in _SENTENCE_OPENERS
 
 
 def _split_at_titles(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -487,382 +351,22 @@ def _headline_lines(text: str) -> list[tuple[int, int]]:
 # simplemma's dictionaries that keep the capital of names (Polsce -> Polska, Ceny -> cena); those
 # of bg, pt and hi are lower case throughout, so a lower-case lemma says nothing there
 _CASED_DICTIONARIES = {"en", "de", "fr", "it", "pl", "ru"}
-_INFLECTED_NAMES = {"de", "pl", "ru"}  # of those, the languages that decline names
-# German capitalises every noun: one after an article, a possessive or a quantifier is a common
-# noun ("ihr Eigenheim", "den Bürgern"), as one after an inflected adjective ("wenigen Jahren")
-_GERMAN_DETERMINER_WORDS = (
-    "der die das den dem des ein eine einer einem einen eines kein keine keiner keinem keinen "
-    "keines mein meine meinem meinen meiner meines dein deine deinem deinen deiner deines sein "
-    "seine seinem seinen seiner seines ihr ihre ihrem ihren ihrer ihres unser unsere unserem "
-    "unseren unserer unseres euer eure eurem euren eurer eures dieser diese dieses diesem diesen "
-    "jeder jede jedes jedem jeden jener jene jenes jenem jenen welcher welche welches welchem "
-    "welchen alle allen aller viele vielen vieler wenige wenigen weniger einige einigen "
-    "mehrere mehreren manche manchen solche solchen im am zum zur vom beim ins ans")
-_GERMAN_DETERMINERS = frozenset(_GERMAN_DETERMINER_WORDS.split())
-_GERMAN_ADJECTIVE_ENDINGS = ("e", "en", "em", "er", "es")
-_PREVIOUS_WORD = re.compile(r"([^\W\d_]+)[^\S\n]+$")
-# endings of abstract and verbal nouns (Unfähigkeit, Freiheit, Regierung, Imperialismus), which
-# no name of a person, place or country has
-_GERMAN_ABSTRACT_NOUN_ENDINGS = ("keit", "heit", "ung", "ungen", "ismus", "tät", "täten")
-_NUMBER_BEFORE = re.compile(r"\d[\d.,]*%?[^\S\n]+$")
-_GERMAN_MEASURE_WORD_LIST = (
-    "Prozent Promille Tausend Millionen Milliarden Billionen Dollar Euro Rubel Franken Pfund "
-    "Menschen Personen Jahre Jahren Monate Monaten Wochen Tage Tagen Stunden Minuten Tonnen "
-    "Kilometer Meter Grad Mal")
-_GERMAN_MEASURE_WORDS = frozenset(_GERMAN_MEASURE_WORD_LIST.split())
-_GERMAN_CALENDAR_WORDS = (
-    "januar jänner februar märz april mai juni juli august september oktober november dezember "
-    "montag dienstag mittwoch donnerstag freitag samstag sonnabend sonntag")
-_GERMAN_CALENDAR = frozenset(_GERMAN_CALENDAR_WORDS.split())
-# the aliased places (not "Westen", "Occident": also a direction), which German writes with an
-# article and French and Italian with a lower-case adjective
-_ALIASED_PLACES = _ALIASED_KEYS - {"the west"}
 
 
-def _german_common_noun(text: str, start: int, word: str) -> bool:
-    """A capitalised German word that is a common noun or not a noun at all: one whose lemma
-    is lower case ("Trotzdem", "Wer"), or one after a determiner or an inflected adjective.
-    An acronym (die USA, der NATO) or a country of the war's sides (die Ukraine) is a name
-    whatever precedes it."""
-    if word.isupper() or normalise_name(word, "de") in _ALIASED_PLACES:
-        return False
-    if _lemma_is_lower_case(word, "de"):
-        return True
-    if len(word) >= 7 and word.lower().endswith(_GERMAN_ABSTRACT_NOUN_ENDINGS):
-        return True
-    if _german_plural_or_dative(word):
-        return True
-    if _NUMBER_BEFORE.search(text, max(0, start - 30), start):  # "56 Prozent", "2022 Ende"
-        return True
-    previous = _PREVIOUS_WORD.search(text, max(0, start - 40), start)
-    if previous is None:
-        return False
-    before = previous.group(1)
-    if before.lower() in _GERMAN_DETERMINERS:  # "Die" or "Ein" opening the sentence too
-        return True
-    return before[0].islower() and _german_inflected_adjective(before)
-
-
-_SPACES_IN_RUN = re.compile(r"[^\S\n]*")
-
-
-def _without_first_words(text: str, start: int, words: list[str], count: int
-                         ) -> tuple[int, list[str]]:
-    """A capitalised run at `start` less its first `count` words: where the rest begins in
-    the text, and its words (the words of a run are parted by spaces, never a line break)."""
-    for word in words[:count]:
-        start = _SPACES_IN_RUN.match(text, start + len(word)).end()
-    return start, words[count:]
-
-
-def _without_german_noun_before_genitive(text: str, start: int, words: list[str]
-                                        ) -> tuple[int, list[str]]:
-    """"der Sprecher der NATO", "die Vorwürfe der USA": a common noun and the article that
-    joins it to a name are no part of the name."""
-    while len(words) > 2 and words[1] in ("der", "des", "von") and _german_common_noun(
-            text, start, words[0]):
-        start, words = _without_first_words(text, start, words, 2)
-    return start, words
-
-
-def _without_german_measure_words(text: str, start: int, words: list[str]
-                                  ) -> tuple[int, list[str]]:
-    """"18 Milliarden Dollar", "7 Millionen Menschen": after a number, a run's measure words are
-    no name."""
-    if not _NUMBER_BEFORE.search(text, max(0, start - 30), start):
-        return start, words
-    while words and words[0] in _GERMAN_MEASURE_WORDS:
-        start, words = _without_first_words(text, start, words, 1)
-    return start, words
-
-
-# languages whose names the aliases cover with no narratives data to measure them on, so that
-# finding more of their names changes no measured number
-_ALIASES_WITHOUT_DATA = frozenset({"de", "fr", "it", "pl"})
-_NEXT_WORD = re.compile(r"[^\S\n]+([^\W\d_]+)")
-
-
-def _is_alias(words: list[str], language: str) -> bool:
-    """Whether the words name one of the aliased countries or unions ("Europäische Union")."""
-    return normalise_name(" ".join(words), language) in _ALIASED_PLACES
-
-
-def _with_alias_adjective(text: str, end: int, words: list[str], language: str
-                          ) -> tuple[int, list[str]]:
-    """"Union européenne", "Unione europea": a lower-case adjective after the capitalised word
-    belongs to the name where together they are an aliased name."""
-    following = _NEXT_WORD.match(text, end)
-    if following and _is_alias([*words, following.group(1)], language):
-        return following.end(), [*words, following.group(1)]
-    return end, words
-
-
-# French and Italian write an institution's name as a capitalised noun and lower-case adjectives
-# ("Assemblée nationale", "Commission européenne", "Seconde Guerre mondiale", "Consiglio
-# europeo"), so the capitalised run ended at the noun
-_FRENCH_INSTITUTION_NOUNS = (
-    "Assemblée Commission Cour Conseil Union Parlement Rassemblement Organisation Alliance "
-    "Agence Institut Banque Fonds Front Parti Mouvement Guerre République Etat État Convention "
-    "Chambre Garde Réserve Armée Église Eglise Conférence Comité Tribunal Sénat")
-_ITALIAN_INSTITUTION_NOUNS = (
-    "Commissione Consiglio Parlamento Assemblea Organizzazione Unione Corte Camera Banca Fondo "
-    "Guerra Repubblica Armata Carta Associazione Movimento Partito Stato Agenzia Istituto "
-    "Chiesa Alleanza Conferenza Comitato Senato Tribunale")
-_INSTITUTION_NOUNS = {"fr": frozenset(_FRENCH_INSTITUTION_NOUNS.split()),
-                      "it": frozenset(_ITALIAN_INSTITUTION_NOUNS.split())}
-_ADJECTIVE_ENDINGS = {
-    "fr": ("al", "ale", "ales", "aux", "ique", "iques", "ien", "ienne", "éen", "éenne", "ain",
-           "aine", "ais", "aise", "ois", "oise", "aire", "el", "elle", "enne", "if", "ive"),
-    "it": ("ale", "ali", "ea", "eo", "ee", "ica", "ico", "ici", "iche", "ese", "esi",
-           "ana", "ano", "ani", "ane", "are", "ari"),
-}
-_ADJECTIVE_WORDS = "suprême suprema supremo unies unis unite uniti rouge rossa rosso"
-_ADJECTIVES = frozenset(_ADJECTIVE_WORDS.split())
-_NOT_ADJECTIVE_WORDS = "demain mais jamais désormais tel telle quel quelle"
-_NOT_ADJECTIVES = frozenset(_NOT_ADJECTIVE_WORDS.split())
-
-
-def _is_adjective(word: str, language: str) -> bool:
-    """Whether a lower-case French or Italian word reads as an adjective (by its ending); not
-    an Italian verb ("abbiano", "crea": the lemma is an infinitive)."""
-    if not word[:1].islower() or word in _NOT_ADJECTIVES:
-        return False
-    if language == "it" and lemmatize(word, "it").endswith(("are", "ere", "ire")) and not (
-            word.endswith(("are", "ari"))):
-        return False
-    return word in _ADJECTIVES or word.endswith(_ADJECTIVE_ENDINGS[language])
-
-
-def _with_institution_adjectives(text: str, end: int, words: list[str], language: str
-                                 ) -> tuple[int, list[str]]:
-    """"Assemblée nationale", "Fonds monétaire international": up to two lower-case adjectives
-    after a run that ends with an institution's noun belong to its name."""
-    if not words or words[-1] not in _INSTITUTION_NOUNS[language]:
-        return end, words
-    return _with_adjectives(text, end, words, language)
-
-
-def _with_adjectives(text: str, end: int, words: list[str], language: str
-                     ) -> tuple[int, list[str]]:
-    """The run with up to two lower-case adjectives that follow it."""
-    for _ in range(2):
-        following = _NEXT_WORD.match(text, end)
-        if not following or not _is_adjective(following.group(1), language) or (
-                following.end() < len(text) and text[following.end()] in "-'’"):
-            break
-        end, words = following.end(), [*words, following.group(1)]
-    return end, words
-
-
-# "Corea del Sud", "Fratelli d’Italia", "Organisation des Nations unies": the capitalised run
-# (shared by all languages) stops at a lower-case "del", "des" or "d’"
-_CONNECTED_NAME_LANGUAGES = frozenset({"fr", "it"})
-_NAME_CONNECTORS = frozenset(
-    ["del", "della", "delle", "dei", "degli", "dello", "des", "du", "de"])
-_CONNECTOR_AHEAD = re.compile(
-    r"[^\S\n]+(?:(del|della|delle|dei|degli|dello|des)[^\S\n]+|(d|dell)['’])(?=[A-Z])")
-_COMPASS_POINTS = frozenset(["Nord", "Sud", "Est", "Ovest", "Ouest"])
-
-
-def _with_connected_name(text: str, end: int, words: list[str], language: str
-                         ) -> tuple[int, list[str]]:
-    """"Corea del Sud", "Fratelli d’Italia": a run joined to the next capitalised run by a
-    lower-case "del", "des" or "d’" is one name where its last word is a common word (the noun
-    of a name: Fratelli, Organisation, Ministero) or the next run is a point of the compass;
-    not "Meloni dei Fratelli". After an institution's noun the name keeps its adjectives
-    ("Organisation des Nations unies")."""
-    connector = _CONNECTOR_AHEAD.match(text, end)
-    if not 0 < len(words) <= 2 or not words[0][:1].isupper() or connector is None:
-        return end, words
-    following = _CAPITALISED.match(text, connector.end())
-    if following is None:
-        return end, words
-    next_words = following.group().rstrip(".'’-").split()
-    # a run that goes on ("Petit Prince d’Antoine de Saint-Exupéry") or is long ("Banca
-    # d’Inghilterra Andrew Bailey") holds another name
-    if len(next_words) > 2 or not all(w[:1].isupper() for w in next_words):
-        return end, words
-    if not (_lemma_is_lower_case(words[-1], language) or next_words[0] in _COMPASS_POINTS):
-        return end, words
-    if connector.group(1):
-        joined = [*words, connector.group(1), *next_words]
-    else:
-        joined = [*words, connector.group(2) + "’" + next_words[0], *next_words[1:]]
-    new_end = connector.end() + len(" ".join(next_words))
-    if text[connector.end():new_end].split() != next_words:
-        return end, words
-    if words[0] in _INSTITUTION_NOUNS[language]:
-        return _with_adjectives(text, new_end, joined, language)
-    return new_end, joined
-
-
-def _opens_connected_name(words: list[str]) -> bool:
-    """Whether the run is a name that a connector joins ("Organisation des Nations unies"),
-    whose first word, a common word, is no word to drop."""
-    return (len(words) > 2 and words[1] in _NAME_CONNECTORS) or (len(words) > 1 and (
-        words[1].startswith(("d’", "d'", "dell’", "dell'"))))
-
-
-def _opens_institution(words: list[str], language: str) -> bool:
-    """Whether the words begin with an institution's noun and its adjective ("Commission
-    européenne" opening a sentence), which are a name though the noun is a common word."""
-    return (language in _INSTITUTION_NOUNS and len(words) > 1
-            and words[0] in _INSTITUTION_NOUNS[language] and words[1][:1].islower())
-
-
-# Adverbs and interjections that open French, Italian and Polish sentences ("Certes,",
-# "Inoltre,", "Stąd"): simplemma's dictionaries lack them and, as they mostly open sentences,
-# the training texts seldom write them in lower case, so neither list knew them
-_SENTENCE_ADVERB_WORDS = {
-    "fr": "certes eh oh ah bah hé hein vraiment premièrement deuxièmement normalement "
-          "habituellement malheureusement heureusement rétrospectivement évidemment",
-    "it": "ecco inoltre purtroppo insomma pertanto finora beninteso viceversa parimenti neppure "
-          "nemmeno figuriamoci macché eh oh lungi",
-    "pl": "stąd niegdyś jakkolwiek niezupełnie uff dokąd cóż coż",
-}
-_SENTENCE_ADVERBS = {language: frozenset(words.split())
-                     for language, words in _SENTENCE_ADVERB_WORDS.items()}
-# The country or the state, capitalised out of respect ("il Paese", "l'Etat"): a common noun
-# that the training texts write capitalised as often as not, so no list knew it
-_STATE_NOUN_WORDS = {"fr": "etat etats état états", "it": "paese paesi stato stati"}
-_STATE_NOUNS = {language: frozenset(words.split())
-                for language, words in _STATE_NOUN_WORDS.items()}
-# "Peut-on", "S'agit-il", "Souvenez-vous": a French verb with its pronoun after a hyphen
-_FRENCH_INVERTED_PRONOUN = re.compile(
-    r"\w-(?:t-)?(?:je|tu|il|elle|on|nous|vous|ils|elles|ce|moi|toi|le|la|les|lui|leur|en|y)$")
-
-
-def _is_sentence_adverb(text: str, start: int, word: str, language: str) -> bool:
-    """Whether a capitalised French, Italian or Polish word is an adverb, an interjection or a
-    verb with its pronoun; an Italian adverb in -mente (Fortunatamente) where it opens a
-    sentence."""
-    if word.lower() in _SENTENCE_ADVERBS.get(language, ()):
-        return True
-    if language == "fr":
-        return bool(_FRENCH_INVERTED_PRONOUN.search(word))
-    return (language == "it" and len(word) >= 9 and word.endswith("mente")
-            and _starts_sentence(text, start))
-
-
-def _without_opening_adverb(text: str, start: int, words: list[str], language: str
-                            ) -> tuple[int, list[str]]:
-    """"Ecco Salvini", "Souvenez-vous de Poutine": an adverb or verb opening a sentence, and the
-    lower-case words joining it to a name, are no part of the name."""
-    if len(words) < 2 or not _is_sentence_adverb(text, start, words[0], language):
-        return start, words
-    first = 1
-    while first < len(words) and words[first][:1].islower():
-        first += 1
-    return _without_first_words(text, start, words, first)
-
-
-def _german_genitive_before_noun(words: _TextWords, run: list[str],
-                                 names: frozenset[str]) -> bool:
-    """"Putins Kalkül", "Russlands Krieg": a name in the genitive before the noun it governs,
-    told by the text naming it without the -s too, or by the name being one of the training
-    names `names` (so "Hans Müller" stays whole)."""
-    if len(run) != 2 or not run[0].endswith("s") or len(run[0]) < 4:
-        return False
-    stem = run[0][:-1]
-    return (words.written(stem) or stem.lower() in names
-            or normalise_name(run[0], "de") in _ALIASED_PLACES)
-
-
-def _german_inflected_adjective(word: str) -> bool:
-    """Whether a lower-case word is an inflected adjective (wenigen, teuren, höchste); an
-    inflected verb (sagte, betonten) has a lemma in -n, the infinitive."""
-    lemma = lemmatize(word, "de")
-    if lemma == word or not lemma.islower() or not word.endswith(_GERMAN_ADJECTIVE_ENDINGS):
-        return False
-    return word[len(lemma):] in _GERMAN_ADJECTIVE_ENDINGS or not lemma.endswith("n")
-
-
-def _german_plural_or_dative(word: str) -> bool:
-    """A noun in the plural or the dative plural (Wärmepumpen, Bürgern, Jahren): names are
-    seldom inflected so, save the genitive -s, which this leaves alone."""
-    lemma = lemmatize(word, "de")
-    if lemma == word or not lemma[:1].isupper():
-        return False
-    if word.startswith(lemma):
-        return word[len(lemma):] in ("n", "en", "e", "er", "ern")
-    # a plural that takes an umlaut (Pläne, Länder, Mütter, Städten)
-    plain, plain_lemma = _without_umlauts(word), _without_umlauts(lemma)
-    return (plain != word and plain.startswith(plain_lemma)
-            and plain[len(plain_lemma):] in ("", "n", "en", "e", "er", "ern"))
-
-
-def _without_umlauts(word: str) -> str:
-    return word.translate(_UMLAUTS)
-
-
-_UMLAUTS = str.maketrans("äöüÄÖÜ", "aouAOU")
-
-
-def _lemma_is_lower_case(word: str, language: str) -> bool:
-    """Whether the dictionary knows the word and its lemma is written in lower case."""
-    from simplemma import is_known
-
-    lemma = lemmatize(word, language)
-    return lemma[:1].islower() and (is_known(word, language) or is_known(lemma, language))
-
-
-def _dictionary_word(words: _TextWords, start: int, word: str, language: str) -> bool:
+def _dictionary_word(words: TextWords, start: int, word: str, language: str) -> bool:
     """Whether a capitalised word that is no known name is a common word by the dictionary."""
-    if language == "de" and _german_common_noun(words.text, start, word):
+    if language == "de" and german_common_noun(words.text, start, word):
         return True
-    return _starts_sentence(words.text, start) and _lower_case_word(words, word, language)
+    return starts_sentence(words.text, start) and _lower_case_word(words, word, language)
 
 
-# "L'Ukraine", "D'Italia", "Dell'Europa" opening a sentence: the article is no part of the name
-_ELIDED_ARTICLE = re.compile(r"(?:[LDld]|[Dd]ell|[Aa]ll|[Nn]ell|[Ss]ull|[Dd]all|[Qq]u)['’](?=\w)")
-_TOKEN = re.compile(r"[\w-]+")
-_WORD_GOES_ON = re.compile(r"[\w-]")
-
-
-class _TextWords:
-    """Where a text writes each of its words, gathered in one pass: the dictionary checks ask
-    it once per capitalised word, and searching the whole text each time took minutes for a
-    book-length text (about 5 minutes for 0.9 MB)."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self._token_at: dict[str, list[int]] = {}
-        for match in _TOKEN.finditer(text):
-            self._token_at.setdefault(match.group(), []).append(match.start())
-        self._only_opens_sentences: dict[str, bool] = {}
-
-    def places(self, word: str) -> list[int]:
-        """Where the text writes `word` (exactly so) as a whole word."""
-        if _TOKEN.fullmatch(word):
-            return self._token_at.get(word, [])
-        first = _TOKEN.match(word)
-        if first is None:  # begins with punctuation: seldom, searched for
-            return [m.start() for m in re.finditer(
-                rf"(?<![\w-]){re.escape(word)}(?![\w-])", self.text)]
-        # "U.S": its first piece is a whole word wherever the text writes it whole
-        return [place for place in self._token_at.get(first.group(), [])
-                if self.text.startswith(word, place)
-                and not _WORD_GOES_ON.match(self.text, place + len(word))]
-
-    def written(self, word: str) -> bool:
-        """Whether the text has `word` as a whole word, exactly so written."""
-        return bool(self.places(word))
-
-    def only_opens_sentences(self, word: str) -> bool:
-        """Whether every place where the text writes the capitalised `word` opens a sentence."""
-        if word not in self._only_opens_sentences:
-            self._only_opens_sentences[word] = all(
-                _starts_sentence(self.text, place) for place in self.places(word))
-        return self._only_opens_sentences[word]
-
-
-def _lower_case_word(words: _TextWords, word: str, language: str) -> bool:
+def _lower_case_word(words: TextWords, word: str, language: str) -> bool:
     """A sentence-initial word that is a lower-case word: written so elsewhere in the text, or
     a dictionary word with a lower-case lemma that the text never capitalises inside a sentence
     ("Sensible for whom?", "Ceny paliw", "Tymczasem")."""
     if words.written(word.lower()):
         return True
-    return _lemma_is_lower_case(word, language) and words.only_opens_sentences(word)
+    return lemma_is_lower_case(word, language) and words.only_opens_sentences(word)
 
 
 @dataclass
@@ -904,62 +408,62 @@ class MentionDetector:
         if pattern is not None:
             spans.extend((m.start(), m.end()) for m in pattern.finditer(text))
         common = (set(self.common_words.get(language, [])) | set(self.common_words.get("*", []))
-                  | _MONTHS | (_GERMAN_CALENDAR if language == "de" else set()))
+                  | _MONTHS | (GERMAN_CALENDAR if language == "de" else set()))
         headlines = _headline_lines(text) if language in _TITLE_CASE_LANGUAGES else []
         known = self.known_names(language)
-        text_words: _TextWords | None = None  # built at the first word that needs it
-        for match in _CAPITALISED.finditer(text):
+        text_words: TextWords | None = None  # built at the first word that needs it
+        for match in CAPITALISED.finditer(text):
             start, end = match.start(), match.end()
             if _inside_any(headlines, start):
                 continue  # Title Case: every word is capitalised, so capitals say nothing
             surface = re.sub(r"(?:'s|’s)$", "", text[start:end]).rstrip(".'’-")
             end = start + len(surface)
             if language in ("fr", "it"):
-                elided = _ELIDED_ARTICLE.match(surface)
+                elided = ELIDED_ARTICLE.match(surface)
                 if elided:
                     start += elided.end()
                     surface = surface[elided.end():]
             words = surface.split()
             # a common word is capitalised at the start of a sentence; inside one (City Hall)
             # its capital says that it belongs to the name
-            opens_sentence = _starts_sentence(text, start)
-            if language in _ALIASES_WITHOUT_DATA:
-                end, words = _with_alias_adjective(text, end, words, language)
+            opens_sentence = starts_sentence(text, start)
+            if language in ALIASES_WITHOUT_DATA:
+                end, words = with_alias_adjective(text, end, words, language)
             # not at a sentence's start, where the common word may be no noun of a name
             # ("Vu d'Europe", "Lors du G7"), save an institution's ("Organisation des ...")
-            connected = language in _CONNECTED_NAME_LANGUAGES and bool(words) and (
-                not opens_sentence or words[0] in _INSTITUTION_NOUNS[language])
+            connected = language in CONNECTED_NAME_LANGUAGES and bool(words) and (
+                not opens_sentence or words[0] in INSTITUTION_NOUNS[language])
             if connected:
-                end, words = _with_connected_name(text, end, words, language)
-                connected = _opens_connected_name(words)
-            if language in _INSTITUTION_NOUNS:
-                end, words = _with_institution_adjectives(text, end, words, language)
-            if opens_sentence and language in _SENTENCE_ADVERBS:
-                start, words = _without_opening_adverb(text, start, words, language)
+                end, words = with_connected_name(text, end, words, language)
+                connected = opens_connected_name(words)
+            if language in INSTITUTION_NOUNS:
+                end, words = with_institution_adjectives(text, end, words, language)
+            if opens_sentence and language in SENTENCE_ADVERBS:
+                start, words = without_opening_adverb(text, start, words, language)
             while words and (opens_sentence or len(words) == 1) and (
                     words[0].lower() in common
                     or (language == "de" and len(words) > 1 and opens_sentence
-                        and _lemma_is_lower_case(words[0], "de"))) and not (
-                    language in _ALIASES_WITHOUT_DATA and _is_alias(words, language)
-                    ) and not _opens_institution(words, language) and not connected:
-                start, words = _without_first_words(text, start, words, 1)
+                        and lemma_is_lower_case(words[0], "de"))) and not (
+                    language in ALIASES_WITHOUT_DATA and is_alias(words, language)
+                    ) and not opens_institution(words, language) and not connected:
+                start, words = without_first_words(text, start, words, 1)
             if language == "de":
-                start, words = _without_german_noun_before_genitive(text, start, words)
-                start, words = _without_german_measure_words(text, start, words)
-                text_words = text_words or _TextWords(text)
-                if _german_genitive_before_noun(text_words, words, self.names_anywhere()):
+                start, words = without_german_noun_before_genitive(text, start, words)
+                start, words = without_german_measure_words(text, start, words)
+                text_words = text_words or TextWords(text)
+                if german_genitive_before_noun(text_words, words, self.names_anywhere()):
                     words = words[:1]
                     end = start + len(words[0])
             if not words or len(surface) < 2:
                 continue
             if len(words) == 1 and (words[0].lower() in common
                                     or words[0].lower().rstrip(".") in _TITLES_ALONE
-                                    or _is_sentence_adverb(text, start, words[0], language)
-                                    or words[0].lower() in _STATE_NOUNS.get(language, ())):
+                                    or is_sentence_adverb(text, start, words[0], language)
+                                    or words[0].lower() in STATE_NOUNS.get(language, ())):
                 continue
             if (len(words) == 1 and language in _CASED_DICTIONARIES
                     and words[0].lower() not in known):
-                text_words = text_words or _TextWords(text)
+                text_words = text_words or TextWords(text)
                 if _dictionary_word(text_words, start, words[0], language):
                     continue
             spans.extend(_split_at_titles(text, start, end))

@@ -1,0 +1,388 @@
+"""Language rules of entity mention detection for German, French, Italian and Polish: which
+capitalised words are no names there (German common nouns, genitives, measure and calendar
+words; French and Italian elided articles, sentence adverbs, state nouns), which lower-case words
+belong to a name (French and Italian institutions' adjectives and connectors), and how German
+genitives group and Polish names are shown. `entities.MentionDetector` applies them by language."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from persuasion_lens.models.entity_text import (
+    ALIASED_PLACES,
+    CAPITALISED,
+    TextWords,
+    base_form,
+    lemma_is_lower_case,
+    normalise_name,
+    starts_sentence,
+    without_first_words,
+)
+from persuasion_lens.text.lemmas import lemmatize
+
+# languages whose names the aliases cover with no narratives data to measure them on, so that
+# finding more of their names changes no measured number
+ALIASES_WITHOUT_DATA = frozenset({"de", "fr", "it", "pl"})
+_NEXT_WORD = re.compile(r"[^\S\n]+([^\W\d_]+)")
+
+
+def is_alias(words: list[str], language: str) -> bool:
+    """Whether the words name one of the aliased countries or unions ("Europäische Union")."""
+    return normalise_name(" ".join(words), language) in ALIASED_PLACES
+
+
+def with_alias_adjective(text: str, end: int, words: list[str], language: str
+                         ) -> tuple[int, list[str]]:
+    """"Union européenne", "Unione europea": a lower-case adjective after the capitalised word
+    belongs to the name where together they are an aliased name."""
+    following = _NEXT_WORD.match(text, end)
+    if following and is_alias([*words, following.group(1)], language):
+        return following.end(), [*words, following.group(1)]
+    return end, words
+
+
+# -- German -------------------------------------------------------------------------------------
+
+# German capitalises every noun: one after an article, a possessive or a quantifier is a common
+# noun ("ihr Eigenheim", "den Bürgern"), as one after an inflected adjective ("wenigen Jahren")
+_GERMAN_DETERMINER_WORDS = (
+    "der die das den dem des ein eine einer einem einen eines kein keine keiner keinem keinen "
+    "keines mein meine meinem meinen meiner meines dein deine deinem deinen deiner deines sein "
+    "seine seinem seinen seiner seines ihr ihre ihrem ihren ihrer ihres unser unsere unserem "
+    "unseren unserer unseres euer eure eurem euren eurer eures dieser diese dieses diesem diesen "
+    "jeder jede jedes jedem jeden jener jene jenes jenem jenen welcher welche welches welchem "
+    "welchen alle allen aller viele vielen vieler wenige wenigen weniger einige einigen "
+    "mehrere mehreren manche manchen solche solchen im am zum zur vom beim ins ans")
+_GERMAN_DETERMINERS = frozenset(_GERMAN_DETERMINER_WORDS.split())
+_GERMAN_ADJECTIVE_ENDINGS = ("e", "en", "em", "er", "es")
+_PREVIOUS_WORD = re.compile(r"([^\W\d_]+)[^\S\n]+$")
+# endings of abstract and verbal nouns (Unfähigkeit, Freiheit, Regierung, Imperialismus), which
+# no name of a person, place or country has
+_GERMAN_ABSTRACT_NOUN_ENDINGS = ("keit", "heit", "ung", "ungen", "ismus", "tät", "täten")
+_NUMBER_BEFORE = re.compile(r"\d[\d.,]*%?[^\S\n]+$")
+_GERMAN_MEASURE_WORD_LIST = (
+    "Prozent Promille Tausend Millionen Milliarden Billionen Dollar Euro Rubel Franken Pfund "
+    "Menschen Personen Jahre Jahren Monate Monaten Wochen Tage Tagen Stunden Minuten Tonnen "
+    "Kilometer Meter Grad Mal")
+_GERMAN_MEASURE_WORDS = frozenset(_GERMAN_MEASURE_WORD_LIST.split())
+_GERMAN_CALENDAR_WORDS = (
+    "januar jänner februar märz april mai juni juli august september oktober november dezember "
+    "montag dienstag mittwoch donnerstag freitag samstag sonnabend sonntag")
+GERMAN_CALENDAR = frozenset(_GERMAN_CALENDAR_WORDS.split())
+
+
+def german_common_noun(text: str, start: int, word: str) -> bool:
+    """A capitalised German word that is a common noun or not a noun at all: one whose lemma
+    is lower case ("Trotzdem", "Wer"), or one after a determiner or an inflected adjective.
+    An acronym (die USA, der NATO) or a country of the war's sides (die Ukraine) is a name
+    whatever precedes it."""
+    if word.isupper() or normalise_name(word, "de") in ALIASED_PLACES:
+        return False
+    if lemma_is_lower_case(word, "de"):
+        return True
+    if len(word) >= 7 and word.lower().endswith(_GERMAN_ABSTRACT_NOUN_ENDINGS):
+        return True
+    if _german_plural_or_dative(word):
+        return True
+    if _NUMBER_BEFORE.search(text, max(0, start - 30), start):  # "56 Prozent", "2022 Ende"
+        return True
+    previous = _PREVIOUS_WORD.search(text, max(0, start - 40), start)
+    if previous is None:
+        return False
+    before = previous.group(1)
+    if before.lower() in _GERMAN_DETERMINERS:  # "Die" or "Ein" opening the sentence too
+        return True
+    return before[0].islower() and _german_inflected_adjective(before)
+
+
+def without_german_noun_before_genitive(text: str, start: int, words: list[str]
+                                       ) -> tuple[int, list[str]]:
+    """"der Sprecher der NATO", "die Vorwürfe der USA": a common noun and the article that
+    joins it to a name are no part of the name."""
+    while len(words) > 2 and words[1] in ("der", "des", "von") and german_common_noun(
+            text, start, words[0]):
+        start, words = without_first_words(text, start, words, 2)
+    return start, words
+
+
+def without_german_measure_words(text: str, start: int, words: list[str]
+                                 ) -> tuple[int, list[str]]:
+    """"18 Milliarden Dollar", "7 Millionen Menschen": after a number, a run's measure words are
+    no name."""
+    if not _NUMBER_BEFORE.search(text, max(0, start - 30), start):
+        return start, words
+    while words and words[0] in _GERMAN_MEASURE_WORDS:
+        start, words = without_first_words(text, start, words, 1)
+    return start, words
+
+
+def german_genitive_before_noun(words: TextWords, run: list[str],
+                                names: frozenset[str]) -> bool:
+    """"Putins Kalkül", "Russlands Krieg": a name in the genitive before the noun it governs,
+    told by the text naming it without the -s too, or by the name being one of the training
+    names `names` (so "Hans Müller" stays whole)."""
+    if len(run) != 2 or not run[0].endswith("s") or len(run[0]) < 4:
+        return False
+    stem = run[0][:-1]
+    return (words.written(stem) or stem.lower() in names
+            or normalise_name(run[0], "de") in ALIASED_PLACES)
+
+
+def _german_inflected_adjective(word: str) -> bool:
+    """Whether a lower-case word is an inflected adjective (wenigen, teuren, höchste); an
+    inflected verb (sagte, betonten) has a lemma in -n, the infinitive."""
+    lemma = lemmatize(word, "de")
+    if lemma == word or not lemma.islower() or not word.endswith(_GERMAN_ADJECTIVE_ENDINGS):
+        return False
+    return word[len(lemma):] in _GERMAN_ADJECTIVE_ENDINGS or not lemma.endswith("n")
+
+
+def _german_plural_or_dative(word: str) -> bool:
+    """A noun in the plural or the dative plural (Wärmepumpen, Bürgern, Jahren): names are
+    seldom inflected so, save the genitive -s, which this leaves alone."""
+    lemma = lemmatize(word, "de")
+    if lemma == word or not lemma[:1].isupper():
+        return False
+    if word.startswith(lemma):
+        return word[len(lemma):] in ("n", "en", "e", "er", "ern")
+    # a plural that takes an umlaut (Pläne, Länder, Mütter, Städten)
+    plain, plain_lemma = _without_umlauts(word), _without_umlauts(lemma)
+    return (plain != word and plain.startswith(plain_lemma)
+            and plain[len(plain_lemma):] in ("", "n", "en", "e", "er", "ern"))
+
+
+def _without_umlauts(word: str) -> str:
+    return word.translate(_UMLAUTS)
+
+
+_UMLAUTS = str.maketrans("äöüÄÖÜ", "aouAOU")
+
+
+def join_german_genitives(keys: set[str], full_names_ending: dict[str, list[str]],
+                          merged: dict[str, str]) -> None:
+    """German adds -s to a name it makes a genitive ("Putins Kalkül"): "putins" joins the group
+    of "putin" where the document names it so, alone or as the end of one full name."""
+    for key in keys:
+        stem = key[:-1]
+        if len(key.split()) != 1 or not key.endswith("s") or len(stem) < 3:
+            continue
+        owners = full_names_ending.get(stem, [])
+        if stem in keys or len(owners) == 1:
+            merged[key] = merged.get(stem, stem if stem in keys else owners[0])
+
+
+# -- French and Italian -------------------------------------------------------------------------
+
+# "L'Ukraine", "D'Italia", "Dell'Europa" opening a sentence: the article is no part of the name
+ELIDED_ARTICLE = re.compile(r"(?:[LDld]|[Dd]ell|[Aa]ll|[Nn]ell|[Ss]ull|[Dd]all|[Qq]u)['’](?=\w)")
+# French and Italian write an institution's name as a capitalised noun and lower-case adjectives
+# ("Assemblée nationale", "Commission européenne", "Seconde Guerre mondiale", "Consiglio
+# europeo"), so the capitalised run ended at the noun
+_FRENCH_INSTITUTION_NOUNS = (
+    "Assemblée Commission Cour Conseil Union Parlement Rassemblement Organisation Alliance "
+    "Agence Institut Banque Fonds Front Parti Mouvement Guerre République Etat État Convention "
+    "Chambre Garde Réserve Armée Église Eglise Conférence Comité Tribunal Sénat")
+_ITALIAN_INSTITUTION_NOUNS = (
+    "Commissione Consiglio Parlamento Assemblea Organizzazione Unione Corte Camera Banca Fondo "
+    "Guerra Repubblica Armata Carta Associazione Movimento Partito Stato Agenzia Istituto "
+    "Chiesa Alleanza Conferenza Comitato Senato Tribunale")
+INSTITUTION_NOUNS = {"fr": frozenset(_FRENCH_INSTITUTION_NOUNS.split()),
+                      "it": frozenset(_ITALIAN_INSTITUTION_NOUNS.split())}
+_ADJECTIVE_ENDINGS = {
+    "fr": ("al", "ale", "ales", "aux", "ique", "iques", "ien", "ienne", "éen", "éenne", "ain",
+           "aine", "ais", "aise", "ois", "oise", "aire", "el", "elle", "enne", "if", "ive"),
+    "it": ("ale", "ali", "ea", "eo", "ee", "ica", "ico", "ici", "iche", "ese", "esi",
+           "ana", "ano", "ani", "ane", "are", "ari"),
+}
+_ADJECTIVE_WORDS = "suprême suprema supremo unies unis unite uniti rouge rossa rosso"
+_ADJECTIVES = frozenset(_ADJECTIVE_WORDS.split())
+_NOT_ADJECTIVE_WORDS = "demain mais jamais désormais tel telle quel quelle"
+_NOT_ADJECTIVES = frozenset(_NOT_ADJECTIVE_WORDS.split())
+
+
+def _is_adjective(word: str, language: str) -> bool:
+    """Whether a lower-case French or Italian word reads as an adjective (by its ending); not
+    an Italian verb ("abbiano", "crea": the lemma is an infinitive)."""
+    if not word[:1].islower() or word in _NOT_ADJECTIVES:
+        return False
+    if language == "it" and lemmatize(word, "it").endswith(("are", "ere", "ire")) and not (
+            word.endswith(("are", "ari"))):
+        return False
+    return word in _ADJECTIVES or word.endswith(_ADJECTIVE_ENDINGS[language])
+
+
+def with_institution_adjectives(text: str, end: int, words: list[str], language: str
+                                ) -> tuple[int, list[str]]:
+    """"Assemblée nationale", "Fonds monétaire international": up to two lower-case adjectives
+    after a run that ends with an institution's noun belong to its name."""
+    if not words or words[-1] not in INSTITUTION_NOUNS[language]:
+        return end, words
+    return _with_adjectives(text, end, words, language)
+
+
+def _with_adjectives(text: str, end: int, words: list[str], language: str
+                     ) -> tuple[int, list[str]]:
+    """The run with up to two lower-case adjectives that follow it."""
+    for _ in range(2):
+        following = _NEXT_WORD.match(text, end)
+        if not following or not _is_adjective(following.group(1), language) or (
+                following.end() < len(text) and text[following.end()] in "-'’"):
+            break
+        end, words = following.end(), [*words, following.group(1)]
+    return end, words
+
+
+# "Corea del Sud", "Fratelli d’Italia", "Organisation des Nations unies": the capitalised run
+# (shared by all languages) stops at a lower-case "del", "des" or "d’"
+CONNECTED_NAME_LANGUAGES = frozenset({"fr", "it"})
+_NAME_CONNECTORS = frozenset(
+    ["del", "della", "delle", "dei", "degli", "dello", "des", "du", "de"])
+_CONNECTOR_AHEAD = re.compile(
+    r"[^\S\n]+(?:(del|della|delle|dei|degli|dello|des)[^\S\n]+|(d|dell)['’])(?=[A-Z])")
+_COMPASS_POINTS = frozenset(["Nord", "Sud", "Est", "Ovest", "Ouest"])
+
+
+def with_connected_name(text: str, end: int, words: list[str], language: str
+                        ) -> tuple[int, list[str]]:
+    """"Corea del Sud", "Fratelli d’Italia": a run joined to the next capitalised run by a
+    lower-case "del", "des" or "d’" is one name where its last word is a common word (the noun
+    of a name: Fratelli, Organisation, Ministero) or the next run is a point of the compass;
+    not "Meloni dei Fratelli". After an institution's noun the name keeps its adjectives
+    ("Organisation des Nations unies")."""
+    connector = _CONNECTOR_AHEAD.match(text, end)
+    if not 0 < len(words) <= 2 or not words[0][:1].isupper() or connector is None:
+        return end, words
+    following = CAPITALISED.match(text, connector.end())
+    if following is None:
+        return end, words
+    next_words = following.group().rstrip(".'’-").split()
+    # a run that goes on ("Petit Prince d’Antoine de Saint-Exupéry") or is long ("Banca
+    # d’Inghilterra Andrew Bailey") holds another name
+    if len(next_words) > 2 or not all(w[:1].isupper() for w in next_words):
+        return end, words
+    if not (lemma_is_lower_case(words[-1], language) or next_words[0] in _COMPASS_POINTS):
+        return end, words
+    if connector.group(1):
+        joined = [*words, connector.group(1), *next_words]
+    else:
+        joined = [*words, connector.group(2) + "’" + next_words[0], *next_words[1:]]
+    new_end = connector.end() + len(" ".join(next_words))
+    if text[connector.end():new_end].split() != next_words:
+        return end, words
+    if words[0] in INSTITUTION_NOUNS[language]:
+        return _with_adjectives(text, new_end, joined, language)
+    return new_end, joined
+
+
+def opens_connected_name(words: list[str]) -> bool:
+    """Whether the run is a name that a connector joins ("Organisation des Nations unies"),
+    whose first word, a common word, is no word to drop."""
+    return (len(words) > 2 and words[1] in _NAME_CONNECTORS) or (len(words) > 1 and (
+        words[1].startswith(("d’", "d'", "dell’", "dell'"))))
+
+
+def opens_institution(words: list[str], language: str) -> bool:
+    """Whether the words begin with an institution's noun and its adjective ("Commission
+    européenne" opening a sentence), which are a name though the noun is a common word."""
+    return (language in INSTITUTION_NOUNS and len(words) > 1
+            and words[0] in INSTITUTION_NOUNS[language] and words[1][:1].islower())
+
+
+# Adverbs and interjections that open French, Italian and Polish sentences ("Certes,",
+# "Inoltre,", "Stąd"): simplemma's dictionaries lack them and, as they mostly open sentences,
+# the training texts seldom write them in lower case, so neither list knew them
+_SENTENCE_ADVERB_WORDS = {
+    "fr": "certes eh oh ah bah hé hein vraiment premièrement deuxièmement normalement "
+          "habituellement malheureusement heureusement rétrospectivement évidemment",
+    "it": "ecco inoltre purtroppo insomma pertanto finora beninteso viceversa parimenti neppure "
+          "nemmeno figuriamoci macché eh oh lungi",
+    "pl": "stąd niegdyś jakkolwiek niezupełnie uff dokąd cóż coż",
+}
+SENTENCE_ADVERBS = {language: frozenset(words.split())
+                     for language, words in _SENTENCE_ADVERB_WORDS.items()}
+# The country or the state, capitalised out of respect ("il Paese", "l'Etat"): a common noun
+# that the training texts write capitalised as often as not, so no list knew it
+_STATE_NOUN_WORDS = {"fr": "etat etats état états", "it": "paese paesi stato stati"}
+STATE_NOUNS = {language: frozenset(words.split())
+                for language, words in _STATE_NOUN_WORDS.items()}
+# "Peut-on", "S'agit-il", "Souvenez-vous": a French verb with its pronoun after a hyphen
+_FRENCH_INVERTED_PRONOUN = re.compile(
+    r"\w-(?:t-)?(?:je|tu|il|elle|on|nous|vous|ils|elles|ce|moi|toi|le|la|les|lui|leur|en|y)$")
+
+
+def is_sentence_adverb(text: str, start: int, word: str, language: str) -> bool:
+    """Whether a capitalised French, Italian or Polish word is an adverb, an interjection or a
+    verb with its pronoun; an Italian adverb in -mente (Fortunatamente) where it opens a
+    sentence."""
+    if word.lower() in SENTENCE_ADVERBS.get(language, ()):
+        return True
+    if language == "fr":
+        return bool(_FRENCH_INVERTED_PRONOUN.search(word))
+    return (language == "it" and len(word) >= 9 and word.endswith("mente")
+            and starts_sentence(text, start))
+
+
+def without_opening_adverb(text: str, start: int, words: list[str], language: str
+                           ) -> tuple[int, list[str]]:
+    """"Ecco Salvini", "Souvenez-vous de Poutine": an adverb or verb opening a sentence, and the
+    lower-case words joining it to a name, are no part of the name."""
+    if len(words) < 2 or not is_sentence_adverb(text, start, words[0], language):
+        return start, words
+    first = 1
+    while first < len(words) and words[first][:1].islower():
+        first += 1
+    return without_first_words(text, start, words, first)
+
+
+# -- Polish -------------------------------------------------------------------------------------
+
+# Polish nouns of a people (Polak, Ukrainiec, Rosjanin, Europejczyk): simplemma gives the
+# singular, but the plural is what articles write ("Polacy", "Polaków"), so it is shown
+_POLISH_PEOPLE_PLURALS = (("anin", "anie"), ("iec", "cy"), ("ak", "acy"), ("yk", "ycy"))
+_POLISH_PLURAL_ENDINGS = ("cy", "ców", "com", "cami", "cach", "ków", "kom", "kami", "kach",
+                          "anie", "an", "anów", "anom", "anami", "anach")
+# plurals ("Darczyńców", "Demokraci" are no "Darczyńca", "Demokrata") and adjectives
+# ("Północnej"), which the dictionary form would change in number or gender
+_POLISH_PLURAL_CASE_ENDINGS = ("ów", "om", "ami", "ach", "ci", "cy", "owie", "owi",
+                               "ej", "ych", "ich", "ego", "emu", "ym", "im")
+
+
+def polish_display_name(counts: Counter[str], key: str) -> str:
+    """The most frequent surface that is its own dictionary form and the group's key
+    ("Polska" over "Polski", its genitive); else a people's noun in the nominative plural
+    ("Polaków" -> "Polacy"); else the dictionary form, capitalised as the name is ("Sejmu" ->
+    "Sejm", "Unii" -> "Unia")."""
+    nominative = [s for s in counts
+                  if " " not in s and lemmatize(s, "pl") == s and normalise_name(s, "pl") == key
+                  and not (s.endswith(("i", "y")) and s[:-1] + "a" in counts)]
+    if nominative:
+        return max(nominative, key=lambda s: (counts[s], len(s)))
+    surface = max(counts, key=lambda s: (counts[s], len(s)))
+    plural = _polish_people_plural(surface)
+    if plural:
+        return plural
+    if (surface.isalpha() and not surface.isupper()
+            and not surface.endswith(_POLISH_PLURAL_CASE_ENDINGS)):
+        lemma = lemmatize(surface, "pl")
+        # a noun's lemma, not a verb's ("Buczę", the town, is no form of "buczyć")
+        if (lemma[:3].lower() == surface[:3].lower() and not lemma.endswith("ć")
+                and not lemma.endswith(("y", "i"))):  # an adjective ("Wyborcza" -> "wyborczy")
+            return lemma[:1].upper() + lemma[1:]
+    return base_form(surface, "pl")
+
+
+def _polish_people_plural(surface: str) -> str | None:
+    """"Ukraińców" -> "Ukraińcy": the nominative plural of a people's noun in the plural."""
+    if " " in surface or not surface.endswith(_POLISH_PLURAL_ENDINGS):
+        return None
+    lemma = lemmatize(surface, "pl")
+    if not lemma[:1].isupper() or lemma == surface:
+        return None
+    for singular, plural in _POLISH_PEOPLE_PLURALS:
+        if lemma.endswith(singular):
+            stem = lemma[:-len(singular)]
+            if singular == "iec" and stem.endswith("n"):  # Ukrainiec -> Ukraińcy
+                stem = stem[:-1] + "ń"
+            return stem + plural
+    return None
