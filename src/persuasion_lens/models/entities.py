@@ -44,6 +44,7 @@ from persuasion_lens.models.entity_language_rules import (
     STATE_NOUNS,
     german_common_noun,
     german_genitive_before_noun,
+    german_surface_without_genitive,
     is_alias,
     is_sentence_adverb,
     join_german_genitives,
@@ -55,6 +56,7 @@ from persuasion_lens.models.entity_language_rules import (
     with_institution_adjectives,
     without_german_measure_words,
     without_german_noun_before_genitive,
+    without_german_opening_preposition,
     without_opening_adverb,
 )
 from persuasion_lens.models.entity_text import (
@@ -193,6 +195,8 @@ def display_name(surfaces: Sequence[str], key: str, language: str | None = None)
     for canonical in set(ALIASES.values()):
         if canonical.lower() == key:
             return canonical
+    if language == "de":
+        surfaces = [german_surface_without_genitive(s.strip(), key) for s in surfaces]
     counts = Counter(re.sub(r"(?:'s|’s)$", "", s.strip()) for s in surfaces)
     # the most frequent surface form, longer ones first on ties; in German, among equals, not
     # a genitive joined to the name ("Selenskyj", not "Selenskyjs")
@@ -210,8 +214,11 @@ class MentionGroup:
     indices: list[int] = field(default_factory=list)
 
 
-def group_mentions(names: Sequence[str], language: str | None) -> list[MentionGroup]:
-    """Group mention strings of one document; returns groups in order of first mention."""
+def group_mentions(names: Sequence[str], language: str | None,
+                   known_names: frozenset[str] = frozenset()) -> list[MentionGroup]:
+    """Group mention strings of one document; returns groups in order of first mention.
+    `known_names`, lower-cased names of the training articles, tell a German genitive whose
+    name the document never writes alone ("Putins" -> "Putin")."""
     keys = [normalise_name(n, language) for n in names]
     multi = {k for k in keys if 1 < len(k.split()) <= 3 and "-" not in k
              and not set(k.split()) & {"of", "de", "do", "da", "the", "and"}}
@@ -226,7 +233,7 @@ def group_mentions(names: Sequence[str], language: str | None) -> list[MentionGr
             if len(owners) == 1:
                 merged[key] = owners[0]
     if language == "de":
-        join_german_genitives(set(keys), full_names_ending, merged)
+        join_german_genitives(set(keys), full_names_ending, merged, known_names)
     if language in _FIRST_NAME_LANGUAGES:
         _join_first_names(names, keys, merged, language)
     groups: dict[str, MentionGroup] = {}
@@ -353,9 +360,10 @@ def _headline_lines(text: str) -> list[tuple[int, int]]:
 _CASED_DICTIONARIES = {"en", "de", "fr", "it", "pl", "ru"}
 
 
-def _dictionary_word(words: TextWords, start: int, word: str, language: str) -> bool:
+def _dictionary_word(words: TextWords, start: int, word: str, language: str,
+                     names: frozenset[str]) -> bool:
     """Whether a capitalised word that is no known name is a common word by the dictionary."""
-    if language == "de" and german_common_noun(words.text, start, word):
+    if language == "de" and german_common_noun(words.text, start, word, names):
         return True
     return starts_sentence(words.text, start) and _lower_case_word(words, word, language)
 
@@ -448,7 +456,9 @@ class MentionDetector:
                     ) and not opens_institution(words, language) and not connected:
                 start, words = without_first_words(text, start, words, 1)
             if language == "de":
-                start, words = without_german_noun_before_genitive(text, start, words)
+                start, words = without_german_opening_preposition(text, start, words)
+                start, words = without_german_noun_before_genitive(
+                    text, start, words, self.names_anywhere())
                 start, words = without_german_measure_words(text, start, words)
                 text_words = text_words or TextWords(text)
                 if german_genitive_before_noun(text_words, words, self.names_anywhere()):
@@ -464,7 +474,8 @@ class MentionDetector:
             if (len(words) == 1 and language in _CASED_DICTIONARIES
                     and words[0].lower() not in known):
                 text_words = text_words or TextWords(text)
-                if _dictionary_word(text_words, start, words[0], language):
+                if _dictionary_word(text_words, start, words[0], language,
+                                    self.names_anywhere()):
                     continue
             spans.extend(_split_at_titles(text, start, end))
         return _without_overlaps(spans)

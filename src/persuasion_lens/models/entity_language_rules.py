@@ -70,20 +70,39 @@ _GERMAN_CALENDAR_WORDS = (
     "januar jänner februar märz april mai juni juli august september oktober november dezember "
     "montag dienstag mittwoch donnerstag freitag samstag sonnabend sonntag")
 GERMAN_CALENDAR = frozenset(_GERMAN_CALENDAR_WORDS.split())
+_GERMAN_PREPOSITION_WORDS = (
+    "an auf aus bei bis durch für gegen hinter in mit nach neben ohne seit über um unter von vor "
+    "während wegen zu zwischen laut gemäß trotz dank angesichts aufgrund zufolge")
+_GERMAN_PREPOSITIONS = frozenset(_GERMAN_PREPOSITION_WORDS.split())
+# prepositions that the dictionary also knows as nouns ("der Laut") or that it lacks, so that
+# the lower-case-lemma rule keeps them: "Laut der Zeitung", "… Laut COP26"; no "Von", "Zu",
+# which open names ("Von der Leyen")
+_GERMAN_OPENING_PREPOSITIONS = frozenset(
+    ["Laut", "Gemäß", "Wegen", "Trotz", "Dank", "Angesichts", "Aufgrund", "Zufolge", "Seit"])
+# nouns that German puts after a preposition with no article in set phrases ("von Anfang an",
+# "zu Ende", "in Frage", "vor Ort", "seit Beginn der Pandemie")
+_GERMAN_SET_PHRASE_NOUN_WORDS = (
+    "Anfang Ende Beginn Frage Recht Kauf Ort Blick Grundlage Basis Druck Zukunft Kontrolle "
+    "Gefahr Auftrag Hause Umlauf Boden Sicht Distanz Richtung Sachen Form Lasten Bezug "
+    "Hinblick Ausnahme Nachfrage Aussage Verweis Einladung Panik Wort Gehör Hilfe Angst Zeit")
+_GERMAN_SET_PHRASE_NOUNS = frozenset(_GERMAN_SET_PHRASE_NOUN_WORDS.split())
 
 
-def german_common_noun(text: str, start: int, word: str) -> bool:
+def german_common_noun(text: str, start: int, word: str,
+                       names: frozenset[str] = frozenset()) -> bool:
     """A capitalised German word that is a common noun or not a noun at all: one whose lemma
-    is lower case ("Trotzdem", "Wer"), or one after a determiner or an inflected adjective.
-    An acronym (die USA, der NATO) or a country of the war's sides (die Ukraine) is a name
-    whatever precedes it."""
+    is lower case ("Trotzdem", "Wer"), a plural, one after a determiner or an inflected
+    adjective, or a set phrase's noun after a preposition ("von Anfang an"). An acronym (die
+    USA, der NATO) or a country of the war's sides (die Ukraine) is a name whatever precedes
+    it; `names`, lower-cased names the training articles know, are no bare plurals ("Hitler")."""
     if word.isupper() or normalise_name(word, "de") in ALIASED_PLACES:
         return False
     if lemma_is_lower_case(word, "de"):
         return True
     if len(word) >= 7 and word.lower().endswith(_GERMAN_ABSTRACT_NOUN_ENDINGS):
         return True
-    if _german_plural_or_dative(word):
+    if _german_plural_or_dative(word) or (
+            word.lower() not in names and _german_bare_plural(text, word)):
         return True
     if _NUMBER_BEFORE.search(text, max(0, start - 30), start):  # "56 Prozent", "2022 Ende"
         return True
@@ -93,15 +112,18 @@ def german_common_noun(text: str, start: int, word: str) -> bool:
     before = previous.group(1)
     if before.lower() in _GERMAN_DETERMINERS:  # "Die" or "Ein" opening the sentence too
         return True
+    if before.lower() in _GERMAN_PREPOSITIONS and word in _GERMAN_SET_PHRASE_NOUNS:
+        return True
     return before[0].islower() and _german_inflected_adjective(before)
 
 
-def without_german_noun_before_genitive(text: str, start: int, words: list[str]
-                                       ) -> tuple[int, list[str]]:
+def without_german_noun_before_genitive(text: str, start: int, words: list[str],
+                                        names: frozenset[str] = frozenset()
+                                        ) -> tuple[int, list[str]]:
     """"der Sprecher der NATO", "die Vorwürfe der USA": a common noun and the article that
     joins it to a name are no part of the name."""
     while len(words) > 2 and words[1] in ("der", "des", "von") and german_common_noun(
-            text, start, words[0]):
+            text, start, words[0], names):
         start, words = without_first_words(text, start, words, 2)
     return start, words
 
@@ -152,6 +174,41 @@ def _german_plural_or_dative(word: str) -> bool:
             and plain[len(plain_lemma):] in ("", "n", "en", "e", "er", "ern"))
 
 
+def _german_bare_plural(text: str, word: str) -> bool:
+    """A plural with no article whose singular is the same word ("Kritiker warnen",
+    "Wissenschaftler": a noun in -er whose dative plural in -ern the dictionary knows, which
+    "Twitter", "Daimler" or "Hannover" have not) or the adjective's noun less its -r
+    ("Jugendliche", "Abgeordnete"). Many surnames are such nouns too (Müller, Fischer), so not
+    a word that the text writes after another capitalised word ("Hans Müller")."""
+    from simplemma import is_known
+
+    if len(word) < 6 or not is_known(word, "de"):
+        return False
+    lemma = lemmatize(word, "de")
+    agent_noun = (lemma == word and word.endswith("er") and is_known(word + "n", "de")
+                  and lemmatize(word + "n", "de") == word)
+    adjective_noun = lemma == word + "r" and word.endswith("e")
+    return (agent_noun or adjective_noun) and not _after_a_capitalised_word(text, word)
+
+
+def _after_a_capitalised_word(text: str, word: str) -> bool:
+    """Whether the text writes `word` after a capitalised word that is no determiner."""
+    return any(match.group(1).lower() not in _GERMAN_DETERMINERS for match in re.finditer(
+        rf"(?<![\w-])([A-ZÄÖÜ][\w-]*)[^\S\n]+{re.escape(word)}(?![\w-])", text))
+
+
+def without_german_opening_preposition(text: str, start: int, words: list[str]
+                                       ) -> tuple[int, list[str]]:
+    """"Laut der Zeitung", "Laut COP26": a preposition opening a run, and the lower-case words
+    joining it to a name, are no part of the name."""
+    if not words or words[0] not in _GERMAN_OPENING_PREPOSITIONS:
+        return start, words
+    first = 1
+    while first < len(words) and words[first][:1].islower():
+        first += 1
+    return without_first_words(text, start, words, first)
+
+
 def _without_umlauts(word: str) -> str:
     return word.translate(_UMLAUTS)
 
@@ -160,9 +217,12 @@ _UMLAUTS = str.maketrans("äöüÄÖÜ", "aouAOU")
 
 
 def join_german_genitives(keys: set[str], full_names_ending: dict[str, list[str]],
-                          merged: dict[str, str]) -> None:
+                          merged: dict[str, str], names: frozenset[str] = frozenset()
+                          ) -> None:
     """German adds -s to a name it makes a genitive ("Putins Kalkül"): "putins" joins the group
-    of "putin" where the document names it so, alone or as the end of one full name."""
+    of "putin" where the document names it so, alone or as the end of one full name, or
+    becomes "putin" where the document never writes the name without the -s but the training
+    articles know it (`names`, lower case)."""
     for key in keys:
         stem = key[:-1]
         if len(key.split()) != 1 or not key.endswith("s") or len(stem) < 3:
@@ -170,6 +230,19 @@ def join_german_genitives(keys: set[str], full_names_ending: dict[str, list[str]
         owners = full_names_ending.get(stem, [])
         if stem in keys or len(owners) == 1:
             merged[key] = merged.get(stem, stem if stem in keys else owners[0])
+        elif stem in names:
+            merged[key] = stem
+
+
+def german_surface_without_genitive(surface: str, key: str) -> str:
+    """"Putins" -> "Putin" in the group of "putin" or "wladimir putin": the name shown is never
+    the genitive, which German makes by adding -s."""
+    if " " in surface or not surface.endswith("s") or len(surface) < 4:
+        return surface
+    stem = normalise_name(surface[:-1], "de")
+    if normalise_name(surface, "de") != key and (stem == key or key.endswith(" " + stem)):
+        return surface[:-1]
+    return surface
 
 
 # -- French and Italian -------------------------------------------------------------------------

@@ -443,7 +443,8 @@ class NarrativeModel:
               text: str | None = None) -> list[EntityRoles]:
         """Mentions grouped by entity, most salient first (most mentioned first when the
         model has no salience part or no text is given)."""
-        groups = E.group_mentions([m.text for m in mentions], language)
+        groups = E.group_mentions([m.text for m in mentions], language,
+                                  self.detector.names_anywhere())
         salience = self._salience(text, mentions, groups, language)
         entities = []
         widths = [len(self.fine_roles[r]) for r in self.main_roles]
