@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,7 @@ from persuasion_lens.text.composition import Composition, composed_document
 from persuasion_lens.text.documents import Document
 from persuasion_lens.text.languages import (
     SUPPORTED_LANGUAGES,
+    UnknownLanguageError,
     guess_language,
     language_name,
     normalise_language_code,
@@ -141,12 +142,14 @@ class Analyzer:
         """Analyse several documents at once (models run batched, which is much faster).
 
         A document that cannot be analysed (no paragraphs) raises `InputError` naming its
-        position in the list; analyse such lists one by one to skip the bad ones.
+        position in the list; analyse such lists one by one to skip the bad ones. A document's
+        own `language` is used as if given with `lang` (`lang` wins over it). The documents are
+        left as they are: analysing them again, with another `lang` or none, starts afresh.
         """
         originals = _document_list(documents)
         if not originals:
             return []
-        views = [composed_document(document) for document in originals]
+        views = [composed_document(_working_copy(document)) for document in originals]
         documents = [view for view, _ in views]  # what the models read
         warnings = [self._prepare_one_of(documents, position, lang)
                     for position in range(len(documents))]
@@ -163,8 +166,6 @@ class Analyzer:
                 _attach_narratives(result, narrative_predictions[position])
             if composition is not None:
                 _restore_original_offsets(result, originals[position], composition)
-                originals[position].language = document.language
-                originals[position].metadata.update(document.metadata)
             results.append(result)
         return results
 
@@ -172,10 +173,10 @@ class Analyzer:
                         lang: str | None) -> list[str]:
         try:
             return self._prepare(documents[position], lang)
-        except InputError as error:
+        except (InputError, UnknownLanguageError, TypeError) as error:
             if len(documents) == 1:
                 raise
-            raise InputError(f"document {position + 1} of {len(documents)}: {error}") from None
+            raise type(error)(f"document {position + 1} of {len(documents)}: {error}") from None
 
     def _prepare(self, document: Document, lang: str | None) -> list[str]:
         """Check the document and settle its language; return warnings for the user."""
@@ -186,11 +187,14 @@ class Analyzer:
         if lang is not None and not isinstance(lang, str):
             raise TypeError(f"lang is a language code such as 'en', not {type(lang).__name__}")
         if lang:
-            document.language = normalise_language_code(lang)
+            document.language = _given_language(lang, "lang")
             document.metadata["language_detected"] = "false"
             if hint := _other_language_hint(document.text, document.language):
                 warnings.append(hint)
-        elif not document.language:
+        elif document.language:  # given with the document: Document.from_text(text, "fr")
+            document.language = _given_language(document.language, "Document.language")
+            document.metadata["language_detected"] = "false"
+        else:
             document.language, warning = _settled_language(document.text, words)
             warnings.extend([warning] if warning else [])
         if self.untrained_language(document.language):
@@ -274,6 +278,19 @@ class Analyzer:
         if not (self.options.article_labels and self.article_classifier is not None):
             return None
         return self.article_classifier.predict(list(documents))
+
+
+def _given_language(code: Any, given_as: str) -> str:
+    """The ISO code of a language the caller gave, or the error that says what was wrong."""
+    if not isinstance(code, str):
+        raise TypeError(f"{given_as} is a language code such as 'en', not {type(code).__name__}")
+    return normalise_language_code(code)
+
+
+def _working_copy(document: Document) -> Document:
+    """A copy of the caller's document that the analysis may settle the language of, so that
+    the caller's stays as given (a language settled once would stick at the next analysis)."""
+    return replace(document, metadata=dict(document.metadata))
 
 
 def _word_count(text: str, at_most: int) -> int:

@@ -1,0 +1,57 @@
+"""The Python API as a notebook user drives it: documents analysed more than once, a document's
+own language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from persuasion_lens import analyze, default_analyzer
+from persuasion_lens.text import Document
+from persuasion_lens.text.languages import UnknownLanguageError
+
+FRENCH = ("Les élites corrompues nous trahissent encore\n"
+          "Ces traîtres de Bruxelles mentent sans cesse au peuple français et se moquent de nos "
+          "souffrances. Ils détruisent notre pays, nos usines et nos familles, et tout le monde "
+          "le sait. Réveillez-vous avant qu'il ne soit trop tard : demain, ils prendront tout ce "
+          "qui vous reste.\n")
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"])  # CRLF: the models read a composed copy
+def test_documents_analysed_again_start_afresh(project_example: Path, line_end: str) -> None:
+    """The analyzer wrote the language it settled into the caller's documents, so a notebook
+    cell run again without `lang` (or with another) kept the language of the run before: an
+    English article analysed as German, `language_detected` false, no warning."""
+    text = project_example.read_text(encoding="utf-8").replace("\n", line_end)
+    documents = [Document.from_text(text), Document.from_text(FRENCH)]
+    analyzer = default_analyzer()
+    first = [result.to_dict() for result in analyzer.analyze_documents(documents)]
+    as_german = analyzer.analyze_documents(documents, lang="de")
+    assert [result.language for result in as_german] == ["de", "de"]
+    again = [result.to_dict() for result in analyzer.analyze_documents(documents)]
+    assert [result["language"] for result in again] == ["en", "fr"]
+    assert all(result["language_detected"] for result in again)
+    assert again == first
+    assert [document.language for document in documents] == [None, None]
+    assert [document.metadata for document in documents] == [{}, {}]
+
+
+def test_a_documents_own_language_is_taken_as_given() -> None:
+    """Document.from_text(text, "FR") went to the models as 'FR', which none is trained for: the
+    multilingual fallback analysed the text, with a warning that no model knows 'FR'."""
+    given = analyze(FRENCH, lang="fr").to_dict()
+    for spelling in ("fr", "FR", "French", "français"):
+        result = default_analyzer().analyze_documents([Document.from_text(FRENCH, spelling)])[0]
+        assert result.language == "fr" and not result.language_detected
+        assert result.to_dict() == given, spelling
+
+
+def test_a_documents_unknown_language_is_a_clear_error() -> None:
+    documents = [Document.from_text(FRENCH), Document.from_text(FRENCH, language="xx")]
+    with pytest.raises(UnknownLanguageError, match="document 2 of 2: 'xx' is not a known"):
+        default_analyzer().analyze_documents(documents)
+    documents[1].language = 5  # type: ignore[assignment]
+    with pytest.raises(TypeError, match=r"document 2 of 2: Document\.language is a language code"):
+        default_analyzer().analyze_documents(documents)
+
