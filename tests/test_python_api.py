@@ -1,5 +1,5 @@
 """The Python API as a notebook user drives it: documents analysed more than once, a document's
-own language."""
+own language, an HTML page's source given as text."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from persuasion_lens import analyze, default_analyzer
+from persuasion_lens import analyze, analyze_file, default_analyzer
 from persuasion_lens.text import Document
 from persuasion_lens.text.languages import UnknownLanguageError
 
@@ -16,6 +16,16 @@ FRENCH = ("Les élites corrompues nous trahissent encore\n"
           "souffrances. Ils détruisent notre pays, nos usines et nos familles, et tout le monde "
           "le sait. Réveillez-vous avant qu'il ne soit trop tard : demain, ils prendront tout ce "
           "qui vous reste.\n")
+
+PAGE = """<!DOCTYPE html>
+<html><head><title>Opinion</title><script>var tracking = "corrupt elite";</script></head>
+<body><nav><a href="/">Home</a> <a href="/news">News</a></nav>
+<article><h1>The elite betrayed us</h1>
+<p>The corrupt elite has betrayed every honest worker in this country, and they laugh at us
+while they do it.</p>
+<p>Wake up before it is too late: they will take everything you have left.</p></article>
+</body></html>
+"""
 
 
 @pytest.mark.parametrize("line_end", ["\n", "\r\n"])  # CRLF: the models read a composed copy
@@ -55,3 +65,16 @@ def test_a_documents_unknown_language_is_a_clear_error() -> None:
     with pytest.raises(TypeError, match=r"document 2 of 2: Document\.language is a language code"):
         default_analyzer().analyze_documents(documents)
 
+
+def test_an_html_page_given_as_text_is_read_as_its_article(tmp_path: Path) -> None:
+    """analyze(requests.get(url).text) analysed the page's markup and script as words, while
+    the same page on stdin, in the web app or as a file was reduced to its article."""
+    result = analyze(PAGE)
+    paragraphs = [paragraph.text for paragraph in result.paragraphs]
+    assert paragraphs[0] == "The elite betrayed us"
+    assert not any("<" in text or "tracking" in text or "Home" in text for text in paragraphs)
+    page = tmp_path / "page.html"
+    page.write_text(PAGE, encoding="utf-8")
+    from_file = analyze_file(page).to_dict()
+    assert {**result.to_dict(), "source": None, "id": None} == {
+        **from_file, "source": None, "id": None}

@@ -27,6 +27,8 @@ def default_analyzer() -> Analyzer:
 def analyze(text: str, lang: str | None = None) -> ArticleResult:
     """Analyse one article given as text (line 1 is read as the title, one paragraph per line).
 
+    A page's HTML source (beginning `<!doctype html` or `<html`) is reduced to its article text.
+
     `lang` is an ISO code (`en`, `de`, ...); by default the language is detected.
     Raises `persuasion_lens.text.InputError` for empty input,
     `persuasion_lens.text.languages.UnknownLanguageError` (a `ValueError`) for a `lang` that is

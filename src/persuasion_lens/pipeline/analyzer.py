@@ -34,7 +34,7 @@ from persuasion_lens.text.languages import (
     plainly_other_language,
 )
 from persuasion_lens.text.lemmas import load_dictionaries
-from persuasion_lens.text.reading import InputError, replace_unstorable
+from persuasion_lens.text.reading import InputError, article_text, replace_unstorable
 from persuasion_lens.text.wording import counted
 
 log = logging.getLogger(__name__)
@@ -126,11 +126,13 @@ class Analyzer:
     def analyze_text(
         self, text: str, lang: str | None = None, source: str | None = None
     ) -> ArticleResult:
+        """Analyse one article given as text; a page's HTML source (beginning `<!doctype html`
+        or `<html`) is reduced to its article text first, as on stdin and in the web app."""
         if not isinstance(text, str):
             raise TypeError(f"analyze_text() takes the article's text as a str, not "
                             f"{type(text).__name__}")
         # one character for one, so offsets hold; the result could not be written as UTF-8
-        text = replace_unstorable(text)
+        text = article_text(replace_unstorable(text))
         return self.analyze_document(Document.from_text(text, source=source), lang)
 
     def analyze_document(self, document: Document, lang: str | None = None) -> ArticleResult:
