@@ -1,15 +1,17 @@
 """The Python API as a notebook user drives it: documents analysed more than once, a document's
-own language, an HTML page's source given as text."""
+own language, an HTML page's source given as text, a result saved as JSON and read back."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from persuasion_lens import analyze, analyze_file, default_analyzer
+from persuasion_lens import Analyzer, ArticleResult, analyze, analyze_file, default_analyzer
 from persuasion_lens.text import Document
 from persuasion_lens.text.languages import UnknownLanguageError
+from persuasion_lens.text.reading import InputError
 
 FRENCH = ("Les élites corrompues nous trahissent encore\n"
           "Ces traîtres de Bruxelles mentent sans cesse au peuple français et se moquent de nos "
@@ -78,3 +80,39 @@ def test_an_html_page_given_as_text_is_read_as_its_article(tmp_path: Path) -> No
     from_file = analyze_file(page).to_dict()
     assert {**result.to_dict(), "source": None, "id": None} == {
         **from_file, "source": None, "id": None}
+
+
+def _without_localisation(data: dict) -> dict:
+    """A result's dict with its spans' localisation left out: it is worked out again from the
+    confidences, which the JSON rounds to four decimals."""
+    copy = json.loads(json.dumps(data))
+    for paragraph in copy["paragraphs"]:
+        for span in paragraph["spans"]:
+            span.pop("localisation")
+    return copy
+
+
+def test_a_result_comes_back_from_its_json(project_example: Path) -> None:
+    """A result saved as JSON could only be read back through the web app's module (FastAPI
+    and all); ArticleResult.from_json / from_dict give the result, narratives included."""
+    analyzer = Analyzer.load(narratives=True)
+    result = analyzer.analyze_text(project_example.read_text(encoding="utf-8"))
+    assert result.extra["entities"]
+    saved = result.to_json()
+    again = ArticleResult.from_json(saved)
+    assert _without_localisation(again.to_dict()) == _without_localisation(result.to_dict())
+    assert ArticleResult.from_dict(json.loads(saved)).to_json() == again.to_json()
+    for paragraph, read in zip(result.paragraphs, again.paragraphs, strict=True):
+        for span, read_span in zip(paragraph.spans, read.spans, strict=True):
+            assert read.localisation(read_span) == pytest.approx(paragraph.localisation(span),
+                                                                 abs=1e-3)
+
+
+def test_a_result_that_is_not_one_is_a_clear_error() -> None:
+    for text in ("{not json", "[1, 2]", '{"paragraphs": [{"index": 0}]}', b"\xff\xfe"):
+        with pytest.raises(InputError, match="the analysis result is"):
+            ArticleResult.from_json(text)
+    with pytest.raises(InputError, match="unknown technique 'Bogus'"):
+        ArticleResult.from_dict({"paragraphs": [{"index": 0, "start": 0, "end": 1, "text": "x",
+                                                 "techniques": [{"technique": "Bogus",
+                                                                 "confidence": 1}]}]})

@@ -35,15 +35,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from persuasion_lens import __version__
-from persuasion_lens.pipeline.results import (
-    ArticleResult,
-    LabelScore,
-    ParagraphResult,
-    SpanHit,
-    TechniqueHit,
-)
-from persuasion_lens.taxonomy import TECHNIQUE_NAMES, category_of, taxonomy_as_dict
-from persuasion_lens.taxonomy.roles import SideReading
+from persuasion_lens.pipeline.results import ArticleResult, result_from_dict
+from persuasion_lens.taxonomy import taxonomy_as_dict
 from persuasion_lens.text.languages import (
     SUPPORTED_LANGUAGES,
     UnknownLanguageError,
@@ -650,53 +643,6 @@ async def _report_result(request: Request, analyzer: Any, max_bytes: int) -> Art
     return await _analyze(analyzer, article)
 
 
-def result_from_dict(data: dict[str, Any]) -> ArticleResult:
-    """Rebuild an `ArticleResult` from its JSON form (as produced by `to_dict`).
-
-    Categories are looked up from the technique names rather than trusted; unknown techniques
-    and malformed entries are an `InputError`.
-    """
-    try:
-        paragraphs = [_paragraph_from_dict(p) for p in data["paragraphs"]]
-        genre = None
-        genre_probabilities: list[LabelScore] = []
-        if isinstance(data.get("genre"), dict):
-            genre = LabelScore(str(data["genre"]["label"]), float(data["genre"]["probability"]))
-            genre_probabilities = [
-                LabelScore(str(label), float(probability))
-                for label, probability in (data["genre"].get("probabilities") or {}).items()
-            ]
-        frames = [
-            LabelScore(str(f["label"]), float(f["probability"])) for f in data.get("frames") or []
-        ]
-        language = str(data.get("language") or "en")
-        warnings = [str(w) for w in data.get("warnings") or []]
-        source = data.get("source")
-        doc_id = data.get("id")
-        extra = _narratives_from_dict(data)
-        rarely = data.get("rarely_reported")
-        rarely_reported = (None if rarely is None
-                           else [str(name) for name in rarely if str(name) in TECHNIQUE_NAMES])
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
-        raise InputError(
-            f"the analysis result is malformed ({type(error).__name__}: {error})"
-        ) from None
-    return ArticleResult(
-        language=language,
-        paragraphs=paragraphs,
-        source=None if source is None else str(source),
-        doc_id=None if doc_id is None else str(doc_id),
-        language_detected=bool(data.get("language_detected", True)),
-        warnings=warnings,
-        genre=genre,
-        genre_probabilities=genre_probabilities,
-        frames=frames,
-        model_version=str(data.get("model_version") or ""),
-        extra=extra,
-        rarely_reported=rarely_reported,
-    )
-
-
 def _menu_languages(analyzer: Any) -> dict[str, str]:
     """The languages the page offers: the technique detector's six, and with the narrative
     model loaded the languages it was trained on (Bulgarian, Hindi, Portuguese: their
@@ -708,63 +654,6 @@ def _menu_languages(analyzer: Any) -> dict[str, str]:
         languages.update({code: language_name(code) for code in TRAINED_LANGUAGES
                           if code not in languages})
     return languages
-
-
-def _narratives_from_dict(data: dict[str, Any]) -> dict[str, Any]:
-    """The narratives, subnarratives and entity roles of a posted result (checked, rebuilt)."""
-    extra: dict[str, Any] = {}
-    for key in ("narratives", "subnarratives", "narrative_candidates"):
-        if data.get(key) is not None:
-            extra[key] = [{"label": str(n["label"]), "probability": float(n["probability"])}
-                          for n in data[key]]
-    for key in ("entities", "minor_entities"):
-        if data.get(key) is not None:
-            extra[key] = [_entity_from_dict(e) for e in data[key]]
-    if data.get("side_taken") is not None:
-        # rebuilt from the one number it rests on, so the labels are ours, not the poster's
-        russian_side = float(data["side_taken"]["russian_side_probability"])
-        if not 0.0 <= russian_side <= 1.0:
-            raise ValueError(f"side_taken probability {russian_side} is not in [0, 1]")
-        extra["side_taken"] = SideReading(russian_side).to_dict()
-    return extra
-
-
-def _entity_from_dict(e: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "entity": str(e["entity"]),
-        "main_role": str(e["main_role"]),
-        "main_role_probability": float(e.get("main_role_probability") or 0.0),
-        "fine_roles": [{"label": str(f["label"]), "probability": float(f["probability"])}
-                       for f in e.get("fine_roles") or []],
-        "salience": None if e.get("salience") is None else float(e["salience"]),
-        "role_is_clear": bool(e.get("role_is_clear", True)),
-        "at_odds_with_side": bool(e.get("at_odds_with_side", False)),
-        "main_role_probabilities": {str(r): float(p) for r, p in
-                                    (e.get("main_role_probabilities") or {}).items()},
-        "mentions": [{"start": int(m["start"]), "end": int(m["end"]), "text": str(m["text"])}
-                     for m in e.get("mentions") or []],
-    }
-
-
-def _technique_name(value: Any) -> str:
-    if value not in TECHNIQUE_NAMES:
-        raise ValueError(f"unknown technique {value!r}")
-    return str(value)
-
-
-def _paragraph_from_dict(p: dict[str, Any]) -> ParagraphResult:
-    techniques = []
-    for t in p.get("techniques") or []:
-        name = _technique_name(t["technique"])
-        techniques.append(TechniqueHit(name, category_of(name), float(t["confidence"])))
-    spans = []
-    for s in p.get("spans") or []:
-        name = _technique_name(s["technique"])
-        spans.append(SpanHit(int(s["start"]), int(s["end"]), str(s["text"]), name,
-                             category_of(name), float(s["confidence"]),
-                             str(s.get("explanation") or "")))
-    return ParagraphResult(int(p["index"]), int(p["start"]), int(p["end"]), str(p["text"]),
-                           techniques, spans)
 
 
 def _include_corpus(app: FastAPI, db_url: str) -> None:
