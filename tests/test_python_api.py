@@ -116,3 +116,16 @@ def test_a_result_that_is_not_one_is_a_clear_error() -> None:
         ArticleResult.from_dict({"paragraphs": [{"index": 0, "start": 0, "end": 1, "text": "x",
                                                  "techniques": [{"technique": "Bogus",
                                                                  "confidence": 1}]}]})
+
+
+def test_a_model_folder_given_as_a_path_loads_and_another_type_is_refused() -> None:
+    """`Analyzer.load(model_path=...)` was typed `str`; a `Path` worked only by chance of
+    `Path(model_path)`, and a number failed deep in `os.fspath`."""
+    from persuasion_lens.models.registry import TOKEN_ENSEMBLE_DIR as TECHNIQUES_DIR
+
+    by_path = Analyzer.load(model_path=TECHNIQUES_DIR, spans=False, article_labels=False)
+    by_name = Analyzer.load(model_path=str(TECHNIQUES_DIR), spans=False, article_labels=False)
+    assert (by_path.analyze_text(FRENCH).to_dict()["paragraphs"]
+            == by_name.analyze_text(FRENCH).to_dict()["paragraphs"])
+    with pytest.raises(TypeError, match=r"folder's name .* not int"):
+        Analyzer.load(model_path=5)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +47,13 @@ def model_kind(path: Path) -> str | None:
     return kind if isinstance(kind, str) else None
 
 
-def technique_detector(model_path: str | None = None) -> Any:
+def technique_detector(model_path: str | os.PathLike[str] | None = None) -> Any:
     """The technique model: the shipped one, or the folder the user names (any kind)."""
+    if model_path is not None and not isinstance(model_path, (str, os.PathLike)):
+        raise TypeError(f"the model path is a folder's name (str or Path), not "
+                        f"{type(model_path).__name__}")
+    if isinstance(model_path, os.PathLike):
+        model_path = os.fspath(model_path)
     if isinstance(model_path, str) and not model_path.strip():
         raise ValueError("the model path is empty: name a model folder, or leave it out for "
                          "the shipped model")

@@ -7,6 +7,7 @@ the corpus runner and Dask workers all hold one.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -76,7 +77,7 @@ class Analyzer:
     @classmethod
     def load(
         cls,
-        model_path: str | None = None,
+        model_path: str | os.PathLike[str] | None = None,
         spans: bool = True,
         article_labels: bool = True,
         narratives: bool = False,
