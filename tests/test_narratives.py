@@ -1100,3 +1100,48 @@ def test_names_joined_by_a_lower_case_connector_are_whole(model, language, text,
     lower-case "del", "d’", "des"; a person after the connector (Meloni dei Fratelli,
     Petit Prince d’Antoine de Saint-Exupéry) or an opening word (Vu d'Europe) is not joined."""
     assert [text[s:e] for s, e in model.detector.detect(text, language)] == expected
+
+
+def test_german_names_written_with_an_article_are_names():
+    """The rule that a capitalised word after an article is a common noun dropped the names that
+    German writes with one: in 80 German training articles, Türkei 21 times, SoZ 19, Donbass
+    15, Kreml 11, Krim 8, and the Linke, the Grünen, the Bundestag; not "im Grünen"."""
+    text = ("Erdogan sprach in der Türkei über die Schweiz und den Niederlanden. Die Linke und "
+            "die Grünen kritisierten, wie der Spiegel berichtet, den Bundestag und die "
+            "Bundeswehr. Der Kreml schweigt, seit dem Zusammenbruch der UdSSR. Der Krieg in "
+            "der Ostukraine und auf der Krim geht weiter. Wir wandern im Grünen.")
+    detector = E.MentionDetector({}, {})
+    assert [text[s:e] for s, e in detector.detect(text, "de")] == [
+        "Erdogan", "Türkei", "Schweiz", "Niederlanden", "Linke", "Grünen", "Spiegel",
+        "Bundestag", "Bundeswehr", "Kreml", "UdSSR", "Ostukraine", "Krim"]
+
+
+def test_a_training_name_after_a_german_article_is_a_name():
+    """"Das Pentagon", "dem Scholz": a name the training articles know was a common noun after
+    an article (Pentagon 3 times, Putin 3 in 80 German training articles)."""
+    text = "Das Pentagon schweigt. Man muss nur dem Scholz vertrauen, sagt die Regierung."
+    detector = E.MentionDetector({"en": ["pentagon", "scholz"]}, {})
+    assert [text[s:e] for s, e in detector.detect(text, "de")] == ["Pentagon", "Scholz"]
+
+
+def test_a_german_place_before_von_is_a_name_of_its_own():
+    """"des Kosovo von Serbien", "der NATO von Russland" were one name."""
+    text = "Die Abtrennung des Kosovo von Serbien und die Forderungen der NATO von Russland."
+    detector = E.MentionDetector({}, {})
+    assert [text[s:e] for s, e in detector.detect(text, "de")] == [
+        "Kosovo", "Serbien", "NATO", "Russland"]
+
+
+def test_german_surnames_with_two_particles_are_found():
+    """"von der Leyen" was never a name: the run stopped at "Ursula", and "Leyen" after "der"
+    was a common noun; "Von der Leyen" opening a sentence lost both particles."""
+    text = ("Kommissionspräsidentin Ursula von der Leyen reist nach Kiew. Von der Leyen will "
+            "helfen, sagte ein Sprecher von der Leyens. Alexander Van der Bellen schweigt, "
+            "Friedrich von der Schulenburg nicht. Waffen von der Frontlinie fehlen.")
+    detector = E.MentionDetector({}, {})
+    found = [text[s:e] for s, e in detector.detect(text, "de")]
+    assert found == ["Kommissionspräsidentin Ursula von der Leyen", "Kiew", "Von der Leyen",
+                     "von der Leyens", "Alexander Van der Bellen",
+                     "Friedrich von der Schulenburg"]
+    groups = E.group_mentions(found, "de")
+    assert [len(g.indices) for g in groups if "Leyen" in g.name] == [3]

@@ -44,15 +44,19 @@ from persuasion_lens.models.entity_language_rules import (
     STATE_NOUNS,
     german_common_noun,
     german_genitive_before_noun,
+    german_particle_surnames,
+    german_place_before_von,
     german_surface_without_genitive,
     is_alias,
     is_sentence_adverb,
     join_german_genitives,
+    join_german_particle_surnames,
     opens_connected_name,
     opens_institution,
     polish_display_name,
     with_alias_adjective,
     with_connected_name,
+    with_german_particle_surname,
     with_institution_adjectives,
     without_german_measure_words,
     without_german_noun_before_genitive,
@@ -234,6 +238,7 @@ def group_mentions(names: Sequence[str], language: str | None,
                 merged[key] = owners[0]
     if language == "de":
         join_german_genitives(set(keys), full_names_ending, merged, known_names)
+        join_german_particle_surnames(set(keys), merged)
     if language in _FIRST_NAME_LANGUAGES:
         _join_first_names(names, keys, merged, language)
     groups: dict[str, MentionGroup] = {}
@@ -420,6 +425,7 @@ class MentionDetector:
         headlines = _headline_lines(text) if language in _TITLE_CASE_LANGUAGES else []
         known = self.known_names(language)
         text_words: TextWords | None = None  # built at the first word that needs it
+        surnames: frozenset[str] | None = None  # German surnames with particles, likewise
         for match in CAPITALISED.finditer(text):
             start, end = match.start(), match.end()
             if _inside_any(headlines, start):
@@ -460,10 +466,17 @@ class MentionDetector:
                 start, words = without_german_noun_before_genitive(
                     text, start, words, self.names_anywhere())
                 start, words = without_german_measure_words(text, start, words)
+                if german_place_before_von(words):
+                    spans.append((start, start + len(words[0])))
+                    start, words = without_first_words(text, start, words, 2)
                 text_words = text_words or TextWords(text)
                 if german_genitive_before_noun(text_words, words, self.names_anywhere()):
                     words = words[:1]
                     end = start + len(words[0])
+                if surnames is None:
+                    surnames = german_particle_surnames(text, self.names_anywhere())
+                start, end, words = with_german_particle_surname(
+                    text, start, end, words, surnames)
             if not words or len(surface) < 2:
                 continue
             if len(words) == 1 and (words[0].lower() in common

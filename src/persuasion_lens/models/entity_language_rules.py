@@ -86,6 +86,26 @@ _GERMAN_SET_PHRASE_NOUN_WORDS = (
     "Gefahr Auftrag Hause Umlauf Boden Sicht Distanz Richtung Sachen Form Lasten Bezug "
     "Hinblick Ausnahme Nachfrage Aussage Verweis Einladung Panik Wort Gehör Hilfe Angst Zeit")
 _GERMAN_SET_PHRASE_NOUNS = frozenset(_GERMAN_SET_PHRASE_NOUN_WORDS.split())
+# names that German writes with an article ("in der Türkei", "den Niederlanden", "im Iran", "der
+# Kreml", "im Bundestag"): countries, regions, seas, and institutions that are one of a kind;
+# lower case, as written (the genitive's -s or -es aside)
+_GERMAN_NAME_WITH_ARTICLE_WORDS = (
+    "türkei schweiz slowakei tschechei mongolei niederlande niederlanden krim iran irak jemen "
+    "sudan libanon kongo tschad kosovo vatikan oman senegal philippinen malediven donbass "
+    "donbas kaukasus balkan baltikum arktis antarktis karibik sahara sahel westjordanland "
+    "gazastreifen golanhöhen toskana lombardei normandie bretagne provence pfalz lausitz "
+    "elsass ruhrgebiet ahrtal ostsee nordsee bodensee gardasee chiemsee adria ägäis "
+    "mittelmeer bundestag bundesrat bundeswehr bundesrepublik bundesverfassungsgericht "
+    "bundesgerichtshof bundesbank bundesliga kreml pentagon élysée elysée taliban hamas "
+    "hisbollah")
+_GERMAN_NAMES_WITH_ARTICLE = frozenset(_GERMAN_NAME_WITH_ARTICLE_WORDS.split())
+# parties and media whose names are also common words ("die Linke", "die Grünen", "der
+# Spiegel"): names only right after a definite article, not "Linke Politiker", "im Grünen"
+_GERMAN_NAMES_ALSO_COMMON_WORDS = frozenset(
+    ["linke", "linken", "grüne", "grünen", "union", "spiegel", "spiegels", "focus"])
+_GERMAN_DEFINITE_ARTICLES = frozenset(["der", "die", "das", "den", "dem", "des"])
+# a region of a named place ("der Ostukraine", "im Nordirak")
+_GERMAN_COMPASS_PREFIX = re.compile(r"(?:Nord|Süd|Ost|West)(?:ost|west)?(?=[A-ZÄÖÜ]?[a-zäöü])")
 
 
 def german_common_noun(text: str, start: int, word: str,
@@ -94,8 +114,10 @@ def german_common_noun(text: str, start: int, word: str,
     is lower case ("Trotzdem", "Wer"), a plural, one after a determiner or an inflected
     adjective, or a set phrase's noun after a preposition ("von Anfang an"). An acronym (die
     USA, der NATO) or a country of the war's sides (die Ukraine) is a name whatever precedes
-    it; `names`, lower-cased names the training articles know, are no bare plurals ("Hitler")."""
-    if word.isupper() or normalise_name(word, "de") in ALIASED_PLACES:
+    it, as is a name that German writes with an article (der Kreml, die Türkei, die Grünen);
+    `names`, lower-cased names the training articles know, are no bare plurals ("Hitler") and
+    are names after an article ("das Pentagon")."""
+    if _german_name_with_article(text, start, word, names):
         return False
     if lemma_is_lower_case(word, "de"):
         return True
@@ -111,10 +133,46 @@ def german_common_noun(text: str, start: int, word: str,
         return False
     before = previous.group(1)
     if before.lower() in _GERMAN_DETERMINERS:  # "Die" or "Ein" opening the sentence too
-        return True
+        return word.lower() not in names
     if before.lower() in _GERMAN_PREPOSITIONS and word in _GERMAN_SET_PHRASE_NOUNS:
         return True
     return before[0].islower() and _german_inflected_adjective(before)
+
+
+def _german_name_with_article(text: str, start: int, word: str, names: frozenset[str]) -> bool:
+    """Whether a capitalised German word is a name whatever article or adjective precedes it:
+    an acronym (USA, UdSSR, SoZ), a country of the war's sides, a name that German writes with
+    an article or a region of one or of a training name ("Ostukraine", "Osteuropa"), or a
+    party's or a paper's name that is also a common word, right after a definite article ("die
+    Grünen")."""
+    if word.isupper() or _german_mixed_case_acronym(word):
+        return True
+    if _german_place_or_institution(word):
+        return True
+    region = _GERMAN_COMPASS_PREFIX.match(word)
+    place = word[region.end():].capitalize() if region else ""
+    if place and (_german_place_or_institution(place) or place.lower() in names):
+        return True
+    previous = _PREVIOUS_WORD.search(text, max(0, start - 40), start)
+    return (word.lower() in _GERMAN_NAMES_ALSO_COMMON_WORDS and previous is not None
+            and previous.group(1).lower() in _GERMAN_DEFINITE_ARTICLES)
+
+
+def _german_mixed_case_acronym(word: str) -> bool:
+    """"UdSSR", "AfD", "SoZ", "YouTube": a capital after the first letter; not an acronym's
+    plural ("CEOs", "NGOs"), a compound ("EU-Gipfel") nor words joined by a full stop."""
+    plural = word.endswith("s") and word[:-1].isupper()
+    return word.isalpha() and not plural and any(c.isupper() for c in word[1:])
+
+
+def _german_place_or_institution(word: str) -> bool:
+    """An aliased country, or a name that German writes with an article, perhaps in the
+    genitive ("des Irans", "des Kremls")."""
+    if normalise_name(word, "de") in ALIASED_PLACES:
+        return True
+    lowered = word.lower()
+    return any(form in _GERMAN_NAMES_WITH_ARTICLE
+               for form in (lowered, lowered.removesuffix("s"), lowered.removesuffix("es")))
 
 
 def without_german_noun_before_genitive(text: str, start: int, words: list[str],
@@ -126,6 +184,72 @@ def without_german_noun_before_genitive(text: str, start: int, words: list[str],
             text, start, words[0], names):
         start, words = without_first_words(text, start, words, 2)
     return start, words
+
+
+def german_place_before_von(words: list[str]) -> bool:
+    """"die Abtrennung des Kosovo von Serbien": a place joined by "von" to the next name is a
+    name of its own; "von" in one name follows a first name ("Richard von Weizsäcker")."""
+    return len(words) > 2 and words[1] == "von" and _german_place_or_institution(words[0])
+
+
+# "Ursula von der Leyen", "Alexander Van der Bellen": a surname after two particles, which the
+# capitalised runs (one particle at most) leave out
+_GERMAN_PARTICLES = r"(?:[Vv]on|[Vv]an)[^\S\n]+(?:der|den|dem|de)"
+_GERMAN_PARTICLE_SURNAME = re.compile(
+    rf"(?<![\w-])(?:([A-ZÄÖÜ][\w-]*)[^\S\n]+)?"
+    rf"({_GERMAN_PARTICLES}[^\S\n]+([A-ZÄÖÜ][a-zäöüß]+))(?![\w'’-])")
+_PARTICLES_BEFORE = re.compile(rf"(?<![\w-]){_GERMAN_PARTICLES}[^\S\n]+$")
+_PARTICLE_SURNAME_AFTER = re.compile(
+    rf"[^\S\n]+({_GERMAN_PARTICLES}[^\S\n]+[A-ZÄÖÜ][\w'’-]*)")
+
+
+def german_particle_surnames(text: str, names: frozenset[str]) -> frozenset[str]:
+    """The surnames with particles that the text names, lower case ("von der leyen"): those
+    that the training articles know, a Dutch "van der" (no German preposition), and a surname
+    that the dictionary does not know after a capitalised word that is no common noun nor
+    place ("Friedrich von der Schulenburg"; not "Waffen von der Frontlinie", "Türkei von den
+    EU-Staaten")."""
+    from simplemma import is_known
+
+    surnames = set()
+    for match in _GERMAN_PARTICLE_SURNAME.finditer(text):
+        key = " ".join(match.group(2).lower().split())
+        first, surname = match.group(1), match.group(3)
+        if (_known_particle_surname(key, names) or key.startswith("van") or (
+                first and not german_common_noun(text, match.start(1), first, names)
+                and not _german_place_or_institution(first)
+                and not is_known(surname, "de"))):
+            surnames.add(key)
+    return frozenset(surnames)
+
+
+def _known_particle_surname(key: str, names: frozenset[str]) -> bool:
+    """Whether the training names hold the surname, alone or ending a full name."""
+    stem = key.removesuffix("s")  # "von der Leyens", the genitive
+    return bool({key, stem} & names) or any(
+        name.endswith((" " + key, " " + stem)) for name in names)
+
+
+def with_german_particle_surname(text: str, start: int, end: int, words: list[str],
+                                 surnames: frozenset[str]) -> tuple[int, int, list[str]]:
+    """"von der Leyen", "Von der Leyen" opening a sentence, "Ursula von der Leyen": the
+    particles before a surname that the text names so, and a surname with its particles after
+    a first name, belong to the name."""
+    if not words or not surnames:
+        return start, end, words
+    particles = _PARTICLES_BEFORE.search(text, max(0, start - 12), start)
+    if particles and _is_particle_surname(f"{particles.group()}{words[0]}", surnames):
+        start, words = particles.start(), [*particles.group().split(), *words]
+    following = _PARTICLE_SURNAME_AFTER.match(text, end)
+    if following and _is_particle_surname(following.group(1), surnames) and not (
+            german_common_noun(text, end - len(words[-1]), words[-1])):
+        end, words = following.end(), [*words, *following.group(1).split()]
+    return start, end, words
+
+
+def _is_particle_surname(written: str, surnames: frozenset[str]) -> bool:
+    key = " ".join(written.lower().split())
+    return key in surnames or key.removesuffix("s") in surnames
 
 
 def without_german_measure_words(text: str, start: int, words: list[str]
@@ -232,6 +356,23 @@ def join_german_genitives(keys: set[str], full_names_ending: dict[str, list[str]
             merged[key] = merged.get(stem, stem if stem in keys else owners[0])
         elif stem in names:
             merged[key] = stem
+
+
+_PARTICLE_SURNAME_KEY = re.compile(r"(?:von|van) (?:der|den|dem|de) \S+")
+
+
+def join_german_particle_surnames(keys: set[str], merged: dict[str, str]) -> None:
+    """"von der Leyen" joins the one full name that ends with it ("Ursula von der Leyen"), as
+    a surname of one word does, and its genitive "von der Leyens" joins it too."""
+    for key in keys:
+        if key in merged or not _PARTICLE_SURNAME_KEY.fullmatch(key):
+            continue
+        stem = key[:-1] if key.endswith("s") and key[:-1] in keys else key
+        owners = [full for full in keys if full.endswith(" " + stem)]
+        if len(owners) == 1:
+            merged[key] = merged.get(owners[0], owners[0])
+        elif stem != key:
+            merged[key] = merged.get(stem, stem)
 
 
 def german_surface_without_genitive(surface: str, key: str) -> str:
