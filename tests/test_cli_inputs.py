@@ -501,8 +501,8 @@ def test_the_help_groups_the_commands_in_panels_with_one_line_summaries():
                           "Train and evaluate the models", "SemEval file formats"]
     rows = re.findall(r"│ ([a-z][\w-]+) +(.+?) *│", output)
     in_order = [name for name, _ in rows]
-    assert in_order[:6] == ["analyze", "serve", "batch", "search", "report", "export"]
-    assert in_order[-1] == "semeval" and len(in_order) == len(set(in_order)) == 17
+    assert in_order[:7] == ["analyze", "serve", "batch", "search", "report", "export", "stats"]
+    assert in_order[-1] == "semeval" and len(in_order) == len(set(in_order)) == 18
     assert all(summary.endswith(".") for _, summary in rows), rows
 
 
@@ -545,7 +545,7 @@ def test_every_command_list_gives_each_command_one_whole_sentence():
             # ends a sentence, and only there ("v1.2" and "/docs." are no sentence ends)
             assert re.fullmatch(r"[^.]+(\.[^ .][^.]*)*\.", summary), (path, row)
             checked += 1
-    assert checked == 17 + 6  # plens and plens semeval
+    assert checked == 18 + 6  # plens and plens semeval
 
 
 SKIPPED_FILES_NOTE = ("Files that cannot be read are left out, each with a warning; the exit "

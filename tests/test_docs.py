@@ -281,3 +281,36 @@ def test_every_extra_and_script_the_documents_name_exists() -> None:
                 missing.append(f"{path.name}: module {module}")
 
     assert not missing, missing
+
+
+def _stats_of_the_examples(tmp_path: Path, *batch_options: str) -> list[str]:
+    """What `plens stats` prints, 100 columns wide, after `plens batch examples/` (with
+    `batch_options`), its lines without the spaces that end them."""
+    url = f"sqlite:///{tmp_path / 'examples.db'}"
+    stored = runner.invoke(app, ["batch", str(REPO / "examples"), "--db", url, "--no-progress",
+                                 *batch_options])
+    assert stored.exit_code == 0, stored.output
+    result = runner.invoke(app, ["stats", "--db", url], env={"COLUMNS": "100"})
+    assert result.exit_code == 0, result.output
+    return [line.rstrip() for line in result.stdout.splitlines()]
+
+
+def test_the_readme_stats_block_is_what_plens_stats_prints(tmp_path: Path) -> None:
+    section = _section(README, "## Corpus mode")
+    assert "`plens batch examples/ --db sqlite:///examples.db`, `plens stats --db " \
+        "sqlite:///examples.db`" in _words(section)
+    shown = _code_blocks(section, "text")[0]
+
+    assert _stats_of_the_examples(tmp_path) == shown.splitlines()
+
+
+def test_the_corpus_guide_stats_block_is_what_plens_stats_prints(tmp_path: Path) -> None:
+    guide = (REPO / "docs" / "corpus.md").read_text(encoding="utf-8")
+    block = re.search(r"--narratives`, the narrative part of `plens stats --db "
+                      r"sqlite:///examples.db` reads.*?\n  ```text\n(.*?)\n  ```", guide, re.S)
+    assert block, "docs/corpus.md shows no plens stats block"
+    shown = [line.removeprefix("  ") for line in block.group(1).splitlines()]
+
+    printed = _stats_of_the_examples(tmp_path, "--narratives")
+
+    assert printed[printed.index(shown[0]):] == shown

@@ -13,8 +13,9 @@ from persuasion_lens.cli.common import SEMEVAL_PANEL, app, error_console, semeva
 
 # Importing a module registers its commands; `plens --help` lists them in this order, in the
 # panel of each module's first command (analyse, corpus, models).
-_COMMAND_MODULES = ("analyze", "serve", "corpus", "models", "article_eval", "semeval_spans",
-                    "semeval_narratives", "transformer_train", "semeval", "semeval_articles")
+_COMMAND_MODULES = ("analyze", "serve", "corpus", "corpus_stats", "models", "article_eval",
+                    "semeval_spans", "semeval_narratives", "transformer_train", "semeval",
+                    "semeval_articles")
 for _module in _COMMAND_MODULES:
     importlib.import_module(f"persuasion_lens.cli.{_module}")
 

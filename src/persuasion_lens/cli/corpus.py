@@ -33,15 +33,15 @@ from persuasion_lens.text.wording import counted, two_decimals
 DB_HELP = "Database URL: sqlite:///FILE.db (default plens.db) or postgresql://user:pw@host/db."
 DEFAULT_DB = "sqlite:///plens.db"
 
-_db_option = typer.Option(DEFAULT_DB, "--db", envvar="PLENS_DB", help=DB_HELP)
-_technique_option = typer.Option(None, "--technique", "-t", help="Only this technique.")
-_category_option = typer.Option(None, "--category", "-c", help="Only this category.")
-_outlet_option = typer.Option(None, "--outlet", help="Only articles from this outlet (any case "
+DB_OPTION = typer.Option(DEFAULT_DB, "--db", envvar="PLENS_DB", help=DB_HELP)
+TECHNIQUE_OPTION = typer.Option(None, "--technique", "-t", help="Only this technique.")
+CATEGORY_OPTION = typer.Option(None, "--category", "-c", help="Only this category.")
+OUTLET_OPTION = typer.Option(None, "--outlet", help="Only articles from this outlet (any case "
                               "and spacing); \"(no outlet)\": those stored without one.")
-_lang_option = typer.Option(None, "--lang", "-l", help="Only articles in this language.")
-_since_option = typer.Option(None, "--since", help="Published on or after (YYYY-MM-DD).")
-_until_option = typer.Option(None, "--until", help="Published on or before (YYYY-MM-DD).")
-_narrative_option = typer.Option(
+LANG_OPTION = typer.Option(None, "--lang", "-l", help="Only articles in this language.")
+SINCE_OPTION = typer.Option(None, "--since", help="Published on or after (YYYY-MM-DD).")
+UNTIL_OPTION = typer.Option(None, "--until", help="Published on or before (YYYY-MM-DD).")
+NARRATIVE_OPTION = typer.Option(
     None, "--narrative", help="Only articles with a narrative or subnarrative containing this "
     "(any case), e.g. 'URW: Blaming the war on others'. Needs a batch run with --narratives.")
 
@@ -51,13 +51,13 @@ def max_workers() -> int:
     return (os.cpu_count() or 1) * 8
 
 
-def _open(db_url: str, must_exist: bool = True):
+def open_corpus(db_url: str, must_exist: bool = True):
     from persuasion_lens.storage import open_database
 
     return open_database(db_url, must_exist=must_exist)
 
 
-def _filters(technique, category, outlet, lang, since, until, narrative=None):
+def corpus_filters(technique, category, outlet, lang, since, until, narrative=None):
     from persuasion_lens.storage.queries import Filters
 
     filters = Filters.from_user(technique, category, outlet, lang, since, until, narrative)
@@ -86,7 +86,7 @@ def _no_articles_message(inputs: list[str]) -> str:
     return "the inputs hold no articles (an empty file?)"
 
 
-def _warn_if_no_narratives(database, narrative: str | None) -> None:
+def warn_if_no_narratives(database, narrative: str | None) -> None:
     """A --narrative filter on a database without narratives matches nothing: say why (as
     /corpus/api/narratives does), not only that nothing matched."""
     from persuasion_lens.storage.narrative_queries import NO_NARRATIVES, narratives_stored
@@ -103,7 +103,7 @@ def _warn_if_no_narratives(database, narrative: str | None) -> None:
 def batch(
     inputs: list[str] = typer.Argument(..., help="Folders of .txt, .md or .html articles, or JSON "
                                        "Lines, CSV or Parquet files with a text column."),
-    db: str = _db_option,
+    db: str = DB_OPTION,
     text_column: str = typer.Option("text", "--text-column", help="Column with the article text."),
     id_column: str = typer.Option("id", "--id-column"),
     title_column: str = typer.Option("title", "--title-column"),
@@ -162,7 +162,7 @@ def batch(
     if total == 0:
         fail(_no_articles_message(inputs))
     created = _new_sqlite_file(db)
-    database = _open(db, must_exist=False)
+    database = open_corpus(db, must_exist=False)
     if dask and model and Path(model).expanduser().is_dir():
         model = str(Path(model).expanduser().resolve())  # the workers' own folder may differ
     spec = AnalyzerSpec(model_path=model, spans=not no_spans, factory=analyzer_factory,
@@ -422,14 +422,14 @@ SEARCH_PAGE = 500  # matches read, and printed as one table, at a time
 @user_errors_are_one_line
 def search(
     query: str = typer.Argument(..., help='Words to find (all must occur); "a phrase"; prefix*.'),
-    db: str = _db_option,
-    technique: str | None = _technique_option,
-    category: str | None = _category_option,
-    outlet: str | None = _outlet_option,
-    lang: str | None = _lang_option,
-    since: str | None = _since_option,
-    until: str | None = _until_option,
-    narrative: str | None = _narrative_option,
+    db: str = DB_OPTION,
+    technique: str | None = TECHNIQUE_OPTION,
+    category: str | None = CATEGORY_OPTION,
+    outlet: str | None = OUTLET_OPTION,
+    lang: str | None = LANG_OPTION,
+    since: str | None = SINCE_OPTION,
+    until: str | None = UNTIL_OPTION,
+    narrative: str | None = NARRATIVE_OPTION,
     limit: int = typer.Option(20, "--limit", "-n", min=1, help="Show this many matches."),
     offset: int = typer.Option(0, "--offset", min=0,
                                help="Skip this many matches first (the next page)."),
@@ -446,13 +446,13 @@ def search(
         ranks_by_relevance,
     )
 
-    filters = _filters(technique, category, outlet, lang, since, until, narrative)
+    filters = corpus_filters(technique, category, outlet, lang, since, until, narrative)
     if notice := no_words_notice(query):
         warn(notice)
     wanted = None if show_all else limit
-    database = _open(db)
+    database = open_corpus(db)
     try:
-        _warn_if_no_narratives(database, narrative)
+        warn_if_no_narratives(database, narrative)
         pages = _search_pages(database, query, filters, offset, wanted)
         if output_format == SearchFormat.json:
             rows = [row for page in pages for row in page]
@@ -617,27 +617,27 @@ def _print_search(rows: list[dict], pattern: re.Pattern[str] | None,
 @user_errors_are_one_line
 def report(
     output: Path = typer.Option(..., "--output", "-o", help="The HTML file to write."),
-    db: str = _db_option,
-    technique: str | None = _technique_option,
-    category: str | None = _category_option,
-    outlet: str | None = _outlet_option,
-    lang: str | None = _lang_option,
-    since: str | None = _since_option,
-    until: str | None = _until_option,
-    narrative: str | None = _narrative_option,
+    db: str = DB_OPTION,
+    technique: str | None = TECHNIQUE_OPTION,
+    category: str | None = CATEGORY_OPTION,
+    outlet: str | None = OUTLET_OPTION,
+    lang: str | None = LANG_OPTION,
+    since: str | None = SINCE_OPTION,
+    until: str | None = UNTIL_OPTION,
+    narrative: str | None = NARRATIVE_OPTION,
     top: int = typer.Option(20, "--top", min=1, max=500, help="Articles in the densest list."),
 ) -> None:
     """Write an HTML report with charts about the stored corpus."""
     from persuasion_lens.reporting.corpus_report import write_corpus_report
 
-    filters = _filters(technique, category, outlet, lang, since, until, narrative)
+    filters = corpus_filters(technique, category, outlet, lang, since, until, narrative)
     if names_stdout(output):
         fail("-o -: the report cannot go to standard output, as its article pages are written "
              "in a folder beside it: give a file name, such as report.html")
     check_output_file(output, (".html", ".htm"), "the report is an HTML page", db=db)
-    database = _open(db)
+    database = open_corpus(db)
     try:
-        _warn_if_no_narratives(database, narrative)
+        warn_if_no_narratives(database, narrative)
         folder, pages, data = write_corpus_report(database, output, filters, top=top)
     finally:
         database.dispose()
@@ -737,17 +737,17 @@ def export(
         None, "--format", "-f",
         help="csv (UTF-8; a file has a byte-order mark, for Excel) or parquet (a row per "
         "paragraph), jsonl (an article per line, nested); default: from the file name."),
-    db: str = _db_option,
-    technique: str | None = _technique_option,
-    category: str | None = _category_option,
-    outlet: str | None = _outlet_option,
-    lang: str | None = _lang_option,
-    since: str | None = _since_option,
-    until: str | None = _until_option,
-    narrative: str | None = _narrative_option,
+    db: str = DB_OPTION,
+    technique: str | None = TECHNIQUE_OPTION,
+    category: str | None = CATEGORY_OPTION,
+    outlet: str | None = OUTLET_OPTION,
+    lang: str | None = LANG_OPTION,
+    since: str | None = SINCE_OPTION,
+    until: str | None = UNTIL_OPTION,
+    narrative: str | None = NARRATIVE_OPTION,
 ) -> None:
     """Export the results: a row per paragraph (CSV, Parquet) or an article per line (JSONL)."""
-    filters = _filters(technique, category, outlet, lang, since, until, narrative)
+    filters = corpus_filters(technique, category, outlet, lang, since, until, narrative)
     if names_stdout(output) or named_descriptor(output) is not None:
         _export_to_stream(output, output_format, filters, db, narrative)
         return
@@ -811,9 +811,9 @@ def _write_export(output, output_format: ExportFormat, filters, db: str,
     """Write the export to `output` (a path or a binary stream); returns the rows written."""
     from persuasion_lens.storage.export import write_csv, write_jsonl, write_parquet
 
-    database = _open(db)
+    database = open_corpus(db)
     try:
-        _warn_if_no_narratives(database, narrative)
+        warn_if_no_narratives(database, narrative)
         writer = {ExportFormat.parquet: write_parquet, ExportFormat.csv: write_csv,
                   ExportFormat.jsonl: write_jsonl}[output_format]
         rows = writer(database, output, filters)

@@ -33,6 +33,58 @@ footer{color:#666;font-size:.8rem;margin:20px 0}
 """
 
 
+OUTLET_SHARES_NOTE = "Share of each outlet's paragraphs using each category."
+LANGUAGE_SHARES_NOTE = "Share of paragraphs using each category, per language."
+NARRATIVES_TITLE = "Narratives and entity roles"
+SIDES_TITLE = "Side taken in the Russia–Ukraine war"
+ROLES_TITLE = "Roles given to people and countries"
+ROLES_NOTE = ("The main role each article gives the entity (one count per article), in all and "
+              "by outlet; the entities found in the most articles first.")
+ALL_OUTLETS = "all outlets"
+NARRATIVES_SHOWN = 15  # rows of the narrative table
+
+
+def filters_text(filters: dict[str, Any]) -> str:
+    """'technique: Loaded_Language, lang: en', or 'none'."""
+    return ", ".join(f"{k}: {v}" for k, v in filters.items()) or "none"
+
+
+def totals_items(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, value) of the corpus's totals, as the report and `plens stats` head them."""
+    share = data["paragraphs_with_techniques"] / data["paragraphs"] if data["paragraphs"] else 0
+    return [("Articles", f"{data['articles']:,}"), ("Paragraphs", f"{data['paragraphs']:,}"),
+            ("Paragraphs with techniques",
+             f"{data['paragraphs_with_techniques']:,} ({share:.0%})"),
+            ("Detections", f"{data['techniques']:,}"), ("Failed inputs", f"{data['failures']:,}")]
+
+
+def narratives_intro(analysed: int) -> str:
+    return (f"{counted(analysed, 'article')} {'was' if analysed == 1 else 'were'} analysed "
+            "with the narrative model. Narratives and roles are model predictions that miss "
+            "their quality bar (see docs/narratives.md): read them as leads, not findings.")
+
+
+def sides_note() -> str:
+    from persuasion_lens.taxonomy.roles import STATED_SIDE_PROBABILITY
+
+    return ("Articles whose main actors stand on a side of the war, by the side the model "
+            "reads them to take; \"stated\" counts the readings at or beyond "
+            f"{STATED_SIDE_PROBABILITY}, the rest only lean that way.")
+
+
+def entity_counts_text(entity: dict[str, Any]) -> str:
+    """'3 articles, 7 mentions'."""
+    return f"{counted(entity['articles'], 'article')}, {counted(entity['mentions'], 'mention')}"
+
+
+def entity_role_rows(entity: dict[str, Any]) -> list[tuple[str, dict[str, int]]]:
+    """(outlet, roles) of an entity, led by ALL_OUTLETS where it is found in several."""
+    rows = [(str(item["outlet"]), item["roles"]) for item in entity["by_outlet"]]
+    if len(rows) > 1:
+        rows.insert(0, (ALL_OUTLETS, entity["roles"]))
+    return rows
+
+
 def chart_sections(data: dict[str, Any]) -> list[tuple[str, str | None, str, str]]:
     """(title, svg or None, note, why there is no chart) for each chart, shared with the web
     corpus page."""
@@ -45,12 +97,12 @@ def chart_sections(data: dict[str, Any]) -> list[tuple[str, str | None, str, str
          "paragraphs published in each period.",
          why_no_chart(data, "has a publication date", bool(data["over_time"]["periods"]))),
         ("Techniques by outlet", corpus_charts.share_heatmap(data["by_outlet"], "outlet"),
-         "Share of each outlet's paragraphs using each category."
+         OUTLET_SHARES_NOTE
          + _left_out_note(corpus_charts.heatmap_rows_left_out(data["by_outlet"], "outlet"),
                           "outlet"),
          why_no_chart(data, "names its outlet", bool(data["by_outlet"]))),
         ("Techniques by language", corpus_charts.share_heatmap(data["by_language"], "language"),
-         "Share of paragraphs using each category, per language."
+         LANGUAGE_SHARES_NOTE
          + _left_out_note(corpus_charts.heatmap_rows_left_out(data["by_language"], "language"),
                           "language"),
          why_no_chart(data)),
@@ -97,11 +149,7 @@ def figure(title: str, svg: str | None, note: str,
 
 
 def _totals(data: dict[str, Any]) -> str:
-    share = data["paragraphs_with_techniques"] / data["paragraphs"] if data["paragraphs"] else 0
-    items = [("Articles", f"{data['articles']:,}"), ("Paragraphs", f"{data['paragraphs']:,}"),
-             ("Paragraphs with techniques",
-              f"{data['paragraphs_with_techniques']:,} ({share:.0%})"),
-             ("Detections", f"{data['techniques']:,}"), ("Failed inputs", f"{data['failures']:,}")]
+    items = totals_items(data)
     return "<div class='totals'>" + "".join(
         f"<span><b>{escape(value)}</b>{escape(label)}</span>" for label, value in items) + "</div>"
 
@@ -176,16 +224,13 @@ def narrative_sections(data: dict[str, Any]) -> str:
     """Narratives over time and by outlet and the entity-role table (experimental), or one
     line saying how to get them; shared with the web corpus page."""
     narratives = data.get("narratives") or {}
-    heading = "<h2>Narratives and entity roles <small>(experimental)</small></h2>"
+    heading = f"<h2>{NARRATIVES_TITLE} <small>(experimental)</small></h2>"
     if not narratives.get("articles"):
         message = narratives.get("message") or "No narratives are stored."
         return f"<section class='narratives'>{heading}<p class='none'>{escape(message)}</p>" \
                "</section>"
     analysed = narratives["articles"]
-    intro = (f"<p>{counted(analysed, 'article')} {'was' if analysed == 1 else 'were'} analysed "
-             "with the narrative model. "
-             "Narratives and roles are model predictions that miss their quality bar (see "
-             "docs/narratives.md): read them as leads, not findings.</p>")
+    intro = f"<p>{escape(narratives_intro(analysed))}</p>"
     with_narratives = {"articles": analysed, "techniques": 1}  # what why_no_chart asks
     figures = "".join(figure(*section) for section in (
         ("Narratives over time", corpus_charts.narratives_over_time_chart(data),
@@ -206,11 +251,7 @@ def narrative_sections(data: dict[str, Any]) -> str:
 
 def sides_section(narratives: dict[str, Any]) -> str:
     """Per outlet, how many articles take each side of the Russia–Ukraine war."""
-    from persuasion_lens.taxonomy.roles import (
-        OPPOSING_SIDE,
-        RUSSIAN_SIDE,
-        STATED_SIDE_PROBABILITY,
-    )
+    from persuasion_lens.taxonomy.roles import OPPOSING_SIDE, RUSSIAN_SIDE
 
     outlets = narratives.get("sides") or []
     if not outlets:
@@ -220,16 +261,14 @@ def sides_section(narratives: dict[str, Any]) -> str:
         f"<td>{row['russian_side']:,} ({row['stated_russian_side']:,} stated)</td>"
         f"<td>{row['opposing_side']:,} ({row['stated_opposing_side']:,} stated)</td></tr>"
         for row in outlets)
-    return ("<section class='sides'><h2>Side taken in the Russia–Ukraine war "
-            "<small>(experimental)</small></h2><p>Articles whose main actors stand on a side of "
-            "the war, by the side the model reads them to take; \"stated\" counts the readings "
-            f"at or beyond {STATED_SIDE_PROBABILITY}, the rest only lean that way.</p>"
+    return (f"<section class='sides'><h2>{SIDES_TITLE} "
+            f"<small>(experimental)</small></h2><p>{escape(sides_note(), quote=False)}</p>"
             f"<table class='side-table'><tr><th>Outlet</th><th>Articles</th>"
             f"<th>{escape(RUSSIAN_SIDE)}</th><th>{escape(OPPOSING_SIDE)}</th></tr>{rows}"
             "</table></section>")
 
 
-def _narrative_table(narratives: dict[str, Any], limit: int = 15) -> str:
+def _narrative_table(narratives: dict[str, Any], limit: int = NARRATIVES_SHOWN) -> str:
     rows = "".join(
         f"<tr><td>{escape(row['narrative'])}</td><td>{row['articles']:,}</td>"
         f"<td>{row['share']:.0%}</td></tr>"
@@ -245,13 +284,9 @@ def entity_roles_section(narratives: dict[str, Any]) -> str:
 
     rows = []
     for entity in narratives.get("entities") or []:
-        outlets = [(escape(str(item["outlet"])), item["roles"]) for item in entity["by_outlet"]]
-        if len(outlets) > 1:
-            outlets.insert(0, ("<i>all outlets</i>", entity["roles"]))
-        cells = [f"<td>{outlet}</td><td>{escape(roles_text(roles))}</td>"
-                 for outlet, roles in outlets]
-        counts = f"{counted(entity['articles'], 'article')}, " \
-                 f"{counted(entity['mentions'], 'mention')}"
+        cells = [f"<td>{_outlet_cell(outlet)}</td><td>{escape(roles_text(roles))}</td>"
+                 for outlet, roles in entity_role_rows(entity)]
+        counts = entity_counts_text(entity)
         rows.append(f"<tr class='entity'><td rowspan='{len(cells)}'><b>"
                     f"{escape(entity['entity'])}</b><br><small>{counts}</small></td>{cells[0]}</tr>")
         rows.extend(f"<tr>{cell}</tr>" for cell in cells[1:])
@@ -260,10 +295,12 @@ def entity_roles_section(narratives: dict[str, Any]) -> str:
     else:
         body = ("<table class='entity-roles'><tr><th>Entity</th><th>Outlet</th>"
                 "<th>Main role (articles)</th></tr>" + "".join(rows) + "</table>")
-    return ("<section><h2>Roles given to people and countries <small>(experimental)</small>"
-            "</h2><p>The main role each article gives the entity (one count per article), in "
-            f"all and by outlet; the entities found in the most articles first.</p>{body}"
-            "</section>")
+    return (f"<section><h2>{ROLES_TITLE} <small>(experimental)</small>"
+            f"</h2><p>{ROLES_NOTE}</p>{body}</section>")
+
+
+def _outlet_cell(outlet: str) -> str:
+    return f"<i>{ALL_OUTLETS}</i>" if outlet == ALL_OUTLETS else escape(outlet)
 
 
 def article_intro(article: dict[str, Any], back: str, back_text: str) -> str:
@@ -289,7 +326,7 @@ def _label(name: str) -> str:
 def render_corpus_report(data: dict[str, Any], link_folder: str | None = None,
                          title: str = "persuasion-lens corpus report") -> str:
     filters = data.get("filters") or {}
-    shown = ", ".join(f"{k}: {v}" for k, v in filters.items()) or "none"
+    shown = filters_text(filters)
     figures = "".join(figure(*section) for section in chart_sections(data))
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
