@@ -1062,6 +1062,12 @@ def test_charts_without_data_say_why(tmp_path):
     assert runner.invoke(app, ["report", "--db", url, "-o", str(undated)]).exit_code == 0
     assert ("<p class='none'>None of the 2 matching articles has a publication date.</p>"
             in undated.read_text(encoding="utf-8"))
+    single = tmp_path / "single.html"  # not "None of the matching article has ..."
+    url = _fake_corpus(tmp_path / "single", [{**row, "outlet": None} for row in rows[:1]])
+    assert runner.invoke(app, ["report", "--db", url, "-o", str(single)]).exit_code == 0
+    html = single.read_text(encoding="utf-8")
+    assert "<p class='none'>The matching article has no publication date.</p>" in html
+    assert "<p class='none'>The matching article names no outlet.</p>" in html
 
 
 def test_narratives_by_outlet_says_which_outlets_it_leaves_out(tmp_path):

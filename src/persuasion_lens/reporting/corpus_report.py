@@ -109,6 +109,11 @@ def chart_sections(data: dict[str, Any]) -> list[tuple[str, str | None, str, str
     ]
 
 
+# what a chart is drawn by, said of the one article that lacks it
+_LACKING = {"has a publication date": "has no publication date",
+            "names its outlet": "names no outlet"}
+
+
 def why_no_chart(data: dict[str, Any], metadata: str = "", has_metadata: bool = True) -> str:
     """Why a chart of `data` has nothing to draw: no article matches, none has the `metadata`
     it is drawn by ("has a publication date"), or no technique was detected in them."""
@@ -117,6 +122,8 @@ def why_no_chart(data: dict[str, Any], metadata: str = "", has_metadata: bool = 
         return "No stored article matches the filters."
     matching = "the matching article" if articles == 1 else f"the {articles:,} matching articles"
     if not has_metadata:
+        if articles == 1:
+            return f"The matching article {_LACKING[metadata]}."
         return f"None of {matching} {metadata}."
     if not data.get("techniques"):
         filters = data.get("filters") or {}
