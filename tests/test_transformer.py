@@ -427,34 +427,39 @@ def test_two_models_of_one_encoder_have_different_versions(trained_model: Path,
 
 
 # ------------------------------------------------------------------ an --encoder name on the hub
-def _train_encoder_named(name: str, endpoint: str,
-                         tmp_path: Path) -> tuple[subprocess.CompletedProcess, float]:
-    """train-encoder in a subprocess (huggingface_hub reads its settings on import), with an
-    empty Hugging Face cache and the hub at `endpoint`."""
-    env = {**os.environ, "HF_ENDPOINT": endpoint, "HF_HOME": str(tmp_path / "hf-home"),
-           "COLUMNS": "300"}
+def _train_encoder_named(name: str, endpoint: str, tmp_path: Path, hf_home: Path | None = None,
+                         *extra: str) -> tuple[subprocess.CompletedProcess, float]:
+    """train-encoder in a subprocess (huggingface_hub reads its settings on import), with the
+    Hugging Face cache `hf_home` (default an empty one) and the hub at `endpoint`."""
+    env = {**os.environ, "HF_ENDPOINT": endpoint,
+           "HF_HOME": str(hf_home or tmp_path / "hf-home"), "COLUMNS": "300"}
     for variable in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
         env.pop(variable, None)
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "persuasion_lens", "train-encoder", "--encoder", name,
-         "--data-dir", str(DATA), "--output", str(tmp_path / "out"), "--languages", "it"],
+         "--data-dir", str(DATA), "--output", str(tmp_path / "out"), "--languages", "it",
+         *extra],
         capture_output=True, text=True, env=env, timeout=120,
     )
     return done, time.monotonic() - started
 
 
+def _refused_endpoint() -> str:
+    """The address of a port nothing listens on: connections to it are refused."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{closed.getsockname()[1]}"
+
+
 def test_a_hub_name_with_the_hub_unreachable_fails_fast(tmp_path: Path) -> None:
     """The hub's client retried for about 25 seconds before the one-line error."""
-    with socket.socket() as closed:  # a port nothing listens on: connections are refused
-        closed.bind(("127.0.0.1", 0))
-        port = closed.getsockname()[1]
-    done, seconds = _train_encoder_named("some-org/some-model", f"http://127.0.0.1:{port}",
-                                         tmp_path)
+    endpoint = _refused_endpoint()
+    done, seconds = _train_encoder_named("some-org/some-model", endpoint, tmp_path)
     said = " ".join((done.stdout + done.stderr).split())
     assert done.returncode != 0
     assert ("--encoder some-org/some-model: no such model folder, not in the local Hugging Face "
-            f"cache, and the hub cannot be reached (http://127.0.0.1:{port}:") in said, said
+            f"cache, and the hub cannot be reached ({endpoint}:") in said, said
     assert "Traceback" not in said
     assert seconds < 15, seconds  # imports included; the retries alone took 23 s
 
@@ -490,3 +495,70 @@ def test_a_hub_that_answers_is_asked_for_the_model(tmp_path: Path) -> None:
     assert "the Hugging Face hub does not have it or cannot be reached" in said, said
     assert any(path.startswith("/some-org/some-model/") and "config.json" in path
                for path in _NoModels.asked), _NoModels.asked
+
+
+# ------------------------------------------------------------ an --encoder name in the HF cache
+CACHED_NAME = "some-org/tiny-bert"
+
+
+def _hub_cache(encoder: Path, home: Path, leave_out: str | None = None) -> Path:
+    """A Hugging Face cache (HF_HOME) holding `encoder` as the hub model CACHED_NAME, laid out
+    as huggingface_hub writes it: a snapshot by commit, and refs/main naming that commit."""
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    repository = home / "hub" / ("models--" + CACHED_NAME.replace("/", "--"))
+    snapshot = repository / "snapshots" / commit
+    snapshot.mkdir(parents=True)
+    for path in encoder.iterdir():
+        if path.name != leave_out:
+            shutil.copy(path, snapshot / path.name)
+    (repository / "refs").mkdir()
+    (repository / "refs" / "main").write_text(commit, encoding="utf-8")
+    return home
+
+
+def test_a_cached_hub_name_trains_without_asking_the_hub(tiny_encoder: Path,
+                                                         tmp_path: Path) -> None:
+    """The hub's client checked every file of a cached model with the hub first, retrying each
+    failed connection for about 25 seconds: 150 s before training began with no network."""
+    _NoModels.asked.clear()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _NoModels)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        done, _ = _train_encoder_named(
+            CACHED_NAME, f"http://127.0.0.1:{server.server_port}", tmp_path,
+            _hub_cache(tiny_encoder, tmp_path / "hf-home"), "--max-steps", "1", "--batch-size",
+            "8", "--max-length", "32", "--max-articles", "10", "--threads", "1")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert _NoModels.asked == []
+    assert json.loads((tmp_path / "out" / "model.json").read_text())["version"].startswith(
+        "transformer-tiny-bert-")
+
+
+def test_a_cached_hub_name_trains_at_once_with_the_hub_unreachable(tiny_encoder: Path,
+                                                                  tmp_path: Path) -> None:
+    done, seconds = _train_encoder_named(
+        CACHED_NAME, _refused_endpoint(), tmp_path,
+        _hub_cache(tiny_encoder, tmp_path / "hf-home"), "--max-steps", "1", "--batch-size",
+        "8", "--max-length", "32", "--max-articles", "10", "--threads", "1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "out" / "model.json").is_file()
+    assert seconds < 40, seconds  # about 7 s here; the hub's retries alone took 145 s
+
+
+def test_a_partly_cached_hub_name_with_the_hub_unreachable_fails_fast(tiny_encoder: Path,
+                                                                      tmp_path: Path) -> None:
+    """Its config is cached (so the name passes the early check), its weights are not."""
+    endpoint = _refused_endpoint()
+    done, seconds = _train_encoder_named(
+        CACHED_NAME, endpoint, tmp_path,
+        _hub_cache(tiny_encoder, tmp_path / "hf-home", leave_out="model.safetensors"),
+        "--max-articles", "10")
+    said = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode != 0
+    assert (f"--encoder {CACHED_NAME}: the local Hugging Face cache does not hold all of it, "
+            f"and the hub cannot be reached ({endpoint}:") in said, said
+    assert "Traceback" not in said
+    assert seconds < 40, seconds

@@ -144,9 +144,12 @@ def quiet_hub_logs() -> None:
 def _check_hub_id(encoder: str) -> None:
     from transformers import AutoConfig
 
+    from persuasion_lens.models.hub import hub_offline, hub_unreachable
+
     quiet_hub_logs()
     try:
-        AutoConfig.from_pretrained(encoder, local_files_only=True)
+        with hub_offline():
+            AutoConfig.from_pretrained(encoder, local_files_only=True)
         return  # in the local cache
     except (OSError, ValueError):
         pass
@@ -161,23 +164,6 @@ def _check_hub_id(encoder: str) -> None:
         reason = str(error).strip().splitlines()[0][:160] if str(error).strip() else ""
         raise InputError(f"--encoder {encoder}: no such model folder, and the Hugging Face hub "
                          f"does not have it or cannot be reached ({reason})") from None
-
-
-def hub_unreachable() -> str | None:
-    """Why one request to the Hugging Face hub, through its own client (so its endpoint,
-    proxies and timeout apply), got no answer; None when any answer came back, or in offline
-    mode (then the library says so itself)."""
-    from huggingface_hub import constants
-    from huggingface_hub.utils import get_session
-
-    if constants.HF_HUB_OFFLINE:
-        return None
-    try:
-        get_session().head(constants.ENDPOINT, timeout=constants.HF_HUB_ETAG_TIMEOUT)
-    except Exception as error:  # the client's connection and timeout errors
-        said = str(error).strip().splitlines()
-        return f"{constants.ENDPOINT}: {said[0][:160] if said else type(error).__name__}"
-    return None
 
 
 def check_device(device: str | None) -> None:

@@ -32,7 +32,8 @@ from persuasion_lens.cli.output_checks import (
 @app.command("train-encoder", rich_help_panel=MODELS_PANEL)
 @user_errors_are_one_line
 def train_encoder(
-    encoder: str = typer.Option(..., "--encoder", help="Hugging Face model id (downloaded by "
+    encoder: str = typer.Option(..., "--encoder", help="Hugging Face model id (read from the "
+                                "local Hugging Face cache when it is there, else downloaded by "
                                 "transformers) or a local model folder, e.g. xlm-roberta-large."),
     data_dir: Path | None = typer.Option(None, "--data-dir", help="Folder holding "
                                          "semeval2023-task3/ (default $PLENS_DATA)."),

@@ -1,7 +1,8 @@
 """Fine-tune a Hugging Face encoder on the SemEval-2023 paragraphs (`plens train-encoder`).
 
-The encoder is named by the user (a hub id, which transformers downloads, or a local folder);
-this code downloads nothing itself. Training uses the `train` split; the thresholds are then
+The encoder is named by the user (a hub id, read from the local Hugging Face cache when it is
+there and otherwise downloaded by transformers, or a local folder; see `hub`); this code
+downloads nothing itself. Training uses the `train` split; the thresholds are then
 tuned on the `validation` split (one set per language with validation data, shrunk towards the
 language's global threshold, plus a `default` set tuned on all languages for the others).
 Runs on the GPU when there is one (bf16 autocast), otherwise on the CPU.
@@ -24,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from persuasion_lens.models.hub import from_cache_first
 from persuasion_lens.models.metrics import label_matrix, score_matrices
 from persuasion_lens.models.span_metrics import (
     span_identification_scores,
@@ -94,7 +96,8 @@ def _encoder_with_new_head(transformers: Any, encoder: str) -> Any:
     verbosity = transformers.utils.logging.get_verbosity()
     transformers.utils.logging.set_verbosity_error()
     try:
-        return transformers.AutoModelForSequenceClassification.from_pretrained(
+        return from_cache_first(
+            transformers.AutoModelForSequenceClassification.from_pretrained,
             encoder,
             num_labels=len(TECHNIQUE_NAMES),
             problem_type="multi_label_classification",
@@ -152,7 +155,7 @@ def train_encoder(
     log(f"{len(train)} training articles, {len(texts)} paragraphs, {len(validation)} validation "
         f"articles; device {device}")
 
-    tokenizer = transformers.AutoTokenizer.from_pretrained(encoder)
+    tokenizer = from_cache_first(transformers.AutoTokenizer.from_pretrained, encoder)
     model = _encoder_with_new_head(transformers, encoder).float().to(device)  # float32 even
     # from a half-precision checkpoint
     log(f"fine-tuning {encoder} with a new head for the {len(TECHNIQUE_NAMES)} techniques")
