@@ -314,3 +314,18 @@ def test_the_corpus_guide_stats_block_is_what_plens_stats_prints(tmp_path: Path)
     printed = _stats_of_the_examples(tmp_path, "--narratives")
 
     assert printed[printed.index(shown[0]):] == shown
+
+
+def test_the_transformer_smoke_run_trains_on_the_data_its_snippet_reads() -> None:
+    """The snippet built the tiny encoder from `data`, but the command after it named no
+    --data-dir, so it looked in ../shared/data and stopped there."""
+    text = (REPO / "docs" / "transformers.md").read_text(encoding="utf-8")
+    read = {folder for block in _code_blocks(text, "python")
+            for folder in re.findall(r'load_technique_articles\("([^"]+)"', block)}
+    assert read, "the smoke run's snippet no longer reads training data"
+    smoke = [line for line in _plens_lines(text) if "--encoder ./tiny-bert" in line]
+    assert smoke, "no smoke run trains the tiny encoder"
+    for line in smoke:
+        words = shlex.split(line)
+        assert "--data-dir" in words, f"`{line}` names no --data-dir (the snippet reads {read})"
+        assert {words[words.index("--data-dir") + 1]} == read, line
