@@ -28,6 +28,7 @@ from persuasion_lens.cli.output_checks import (
     check_output_folder,
 )
 
+_DATA_DIR_HELP = "Folder holding semeval2023-task3/ (default: $PLENS_DATA or ../shared/data)."
 
 @app.command("train-encoder", rich_help_panel=MODELS_PANEL)
 @user_errors_are_one_line
@@ -35,8 +36,7 @@ def train_encoder(
     encoder: str = typer.Option(..., "--encoder", help="Hugging Face model id (read from the "
                                 "local Hugging Face cache when it is there, else downloaded by "
                                 "transformers) or a local model folder, e.g. xlm-roberta-large."),
-    data_dir: Path | None = typer.Option(None, "--data-dir", help="Folder holding "
-                                         "semeval2023-task3/ (default $PLENS_DATA)."),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help=_DATA_DIR_HELP),
     output: Path = typer.Option(Path("plens-transformer"), "--output", "-o",
                                 help="Model folder to write."),
     epochs: float = typer.Option(3.0, "--epochs", min=0.0),
@@ -91,8 +91,7 @@ def train_encoder(
 @app.command("train-embeddings", rich_help_panel=MODELS_PANEL)
 @user_errors_are_one_line
 def train_embeddings(
-    data_dir: Path | None = typer.Option(None, "--data-dir", help="Folder holding "
-                                         "semeval2023-task3/ (default $PLENS_DATA)."),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help=_DATA_DIR_HELP),
     output: Path = typer.Option(Path("plens-embeddings"), "--output", "-o",
                                 help="Model folder to write."),
     base: str | None = typer.Option(None, "--base", help="Technique model folder to combine "
@@ -153,8 +152,7 @@ def distill_embeddings(
 @app.command("distill-crosslingual", rich_help_panel=MODELS_PANEL)
 @user_errors_are_one_line
 def distill_crosslingual(
-    data_dir: Path | None = typer.Option(None, "--data-dir", help="Folder holding "
-                                         "semeval2023-task3/ (default $PLENS_DATA)."),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help=_DATA_DIR_HELP),
     output: Path | None = typer.Option(None, "--output", "-o", help="Folder to write (default: "
                                        "the package's models/artifacts/static-use)."),
 ) -> None:
@@ -174,8 +172,7 @@ def distill_crosslingual(
 @app.command("train-crosslingual", rich_help_panel=MODELS_PANEL)
 @user_errors_are_one_line
 def train_crosslingual(
-    data_dir: Path | None = typer.Option(None, "--data-dir", help="Folder holding "
-                                         "semeval2023-task3/ (default $PLENS_DATA)."),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help=_DATA_DIR_HELP),
     full: bool = typer.Option(False, "--full", help="Use the full multilingual encoder "
                               "(`--model crosslingual`; needs the crosslingual extra) instead of "
                               "its static table (the default model)."),
