@@ -726,3 +726,63 @@ def test_evaluations_name_a_language_without_training_data(args):
     pass, was no option of evaluate-spans or evaluate-articles."""
     assert_one_line_error(run_plens(*args),
                           "no training data for es; choose from en, fr, de, it, pl, ru")
+
+
+_XHTML_HEAD = ('<?xml version="1.0" encoding="{charset}"?>\n<!DOCTYPE html PUBLIC '
+               '"-//W3C//DTD XHTML 1.0 Strict//EN" '
+               '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\n'
+               '<html xmlns="http://www.w3.org/1999/xhtml"><head>'
+               '<meta http-equiv="Content-Type" content="text/html; charset={charset}"/>')
+
+
+def _xhtml_story(charset: str) -> str:
+    paragraphs = "".join(f"<p>{text}</p>" for text in LONGER_STORY_TEXT)
+    return (_XHTML_HEAD.format(charset=charset) + f"<title>{SHORT_STORY_TITLE}</title></head>"
+            f"<body><article><h1>{SHORT_STORY_TITLE}</h1>{paragraphs}</article></body></html>")
+
+
+def test_xhtml_and_pages_saved_as_text_are_read_as_pages(tmp_path):
+    """XHTML (an XML declaration before the doctype), a .xhtml file, and a page saved as .txt
+    by a browser (a "saved from url" comment first) were analysed as their markup."""
+    pages = {
+        "story.xhtml": _xhtml_story("utf-8").encode("utf-8"),
+        # the declaration says Latin-1, the bytes are UTF-8 (and the other way round)
+        "declared-latin-1.xhtml": _xhtml_story("iso-8859-1").encode("utf-8"),
+        "declared-utf-8.xhtml": _xhtml_story("utf-8").encode("cp1252"),
+        "xhtml-saved-as.txt": _xhtml_story("utf-8").encode("utf-8"),
+        "browser-saved-as.txt": ("<!-- saved from url=(0040)https://news.example.com/ferry -->\n"
+                                 + article_page()).encode("utf-8"),
+    }
+    for name, data in pages.items():
+        (tmp_path / name).write_bytes(data)
+    result = run_plens("analyze", "--format", "json", *(str(tmp_path / name) for name in pages))
+    assert result.returncode == 0, result.stderr.decode()
+    read = {Path(item["source"]).name: [p["text"] for p in item["paragraphs"]]
+            for item in json.loads(result.stdout)}
+    for name in pages:
+        texts = read[name]
+        assert not any("<" in text for text in texts), (name, texts[0])
+        if name == "browser-saved-as.txt":
+            assert texts[0] == article_lines()[0]
+        else:
+            assert texts == [SHORT_STORY_TITLE, *LONGER_STORY_TEXT], name
+
+
+def test_a_folder_holds_xhtml_articles(tmp_path):
+    from persuasion_lens.text.reading import expand_paths
+
+    (tmp_path / "story.xhtml").write_text(_xhtml_story("utf-8"), encoding="utf-8")
+    assert expand_paths([str(tmp_path)]) == [str(tmp_path / "story.xhtml")]
+
+
+def test_a_frameset_says_where_its_text_is(tmp_path):
+    """A frameset page was "no article text", as if the article were missing; its text is in
+    the frames' own files."""
+    page = tmp_path / "frames.html"
+    page.write_text('<!DOCTYPE html><html><head><title>Bay Courier</title></head>'
+                    '<frameset cols="25%,75%"><frame src="menu.html"><frame src="story.html">'
+                    "<noframes><body>Your browser does not support frames.</body></noframes>"
+                    "</frameset></html>", encoding="utf-8")
+    assert_one_line_error(run_plens("analyze", str(page)),
+                          "frames.html: the HTML page is a frameset, whose text is in the "
+                          "files of its frames (menu.html, story.html)")

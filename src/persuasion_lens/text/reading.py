@@ -19,7 +19,8 @@ from persuasion_lens.text.documents import Document
 from persuasion_lens.text.wording import size_text
 
 MAX_INPUT_BYTES = 20_000_000  # decimal, so that the messages' "20 MB" is exact
-ARTICLE_SUFFIXES = {".txt", ".md", ".html", ".htm"}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+ARTICLE_SUFFIXES = {".txt", ".md", *HTML_SUFFIXES}
 
 
 class InputError(ValueError):
@@ -258,8 +259,19 @@ def html_to_text(html: str) -> str:
                                   favor_precision=True)
     page = _parsed_page(html)
     if not text or not text.strip() or not _has_article_body(page, precise):
-        raise InputError("no article text could be found in the HTML page")
+        raise _no_article_error(page)
     return _headline_first(text, _page_headline(tree, page), precise or "")
+
+
+def _no_article_error(page) -> InputError:
+    """The error for a page without an article; a frameset's says where its text is (the
+    frames are files of their own, which a saved page keeps beside it)."""
+    frames = [] if page is None else [frame.get("src") for frame in page.iter("frame")
+                                      if frame.get("src")]
+    if frames:
+        return InputError("the HTML page is a frameset, whose text is in the files of its "
+                          f"frames ({', '.join(frames[:5])}); name the article's frame file")
+    return InputError("no article text could be found in the HTML page")
 
 
 def _parsed_page(html: str):
@@ -410,14 +422,20 @@ _MARKUP = re.compile(r"<(?:[a-z][a-z0-9-]*[\s/>]|/[a-z][a-z0-9-]*\s*>|!--|!docty
                      re.IGNORECASE)
 
 
+# what may come before a page's doctype or <html>: blanks, an XML declaration (XHTML) and
+# comments (browsers write "<!-- saved from url=... -->" there)
+_PAGE_PROLOGUE = re.compile(r"(?:\s+|<\?xml[^>]*\?>|<!--.*?-->)*", re.DOTALL)
+
+
 def _is_html(name: str | None, text: str) -> bool:
-    """Whether to read the text as a page: its name ends in .html/.htm and it holds some
-    markup (a plain-text article saved under that name is read as text), or it begins as a
-    page does."""
-    if name and Path(name).suffix.lower() in {".html", ".htm"}:
+    """Whether to read the text as a page: its name ends in .html/.htm/.xhtml and it holds
+    some markup (a plain-text article saved under that name is read as text), or it begins as
+    a page does."""
+    if name and Path(name).suffix.lower() in HTML_SUFFIXES:
         return _MARKUP.search(text) is not None
-    head = text.lstrip()[:200].lower()
-    return head.startswith("<!doctype html") or head.startswith("<html")
+    head = text[:10000]
+    start = _PAGE_PROLOGUE.match(head).end()
+    return head[start:start + 14].lower().startswith(("<!doctype html", "<html"))
 
 
 def check_not_empty(path: str | Path) -> None:
