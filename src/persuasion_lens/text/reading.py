@@ -319,7 +319,8 @@ def _metadata_title(tree) -> str:
     except ImportError:  # a trafilatura that arranges its module otherwise
         import trafilatura
 
-        return trafilatura.extract_metadata(tree).title or ""
+        metadata = trafilatura.extract_metadata(tree)
+        return (metadata.title if metadata else None) or ""
     metadata = examine_meta(tree)
     with suppress(Exception):  # as in trafilatura: its JSON-LD reader has bugs
         metadata = extract_meta_json(tree, metadata)
