@@ -39,7 +39,9 @@ NARRATIVES_TITLE = "Narratives and entity roles"
 SIDES_TITLE = "Side taken in the Russia–Ukraine war"
 ROLES_TITLE = "Roles given to people and countries"
 ROLES_NOTE = ("The main role each article gives the entity (one count per article), in all and "
-              "by outlet; the entities found in the most articles first.")
+              "by outlet; the entities found in the most articles first. A person or place "
+              "written in several languages is one row, under its English name.")
+SPELLINGS_SHOWN = 6  # stored spellings named under a merged entity
 ALL_OUTLETS = "all outlets"
 NARRATIVES_SHOWN = 15  # rows of the narrative table
 
@@ -75,6 +77,17 @@ def sides_note() -> str:
 def entity_counts_text(entity: dict[str, Any]) -> str:
     """'3 articles, 7 mentions'."""
     return f"{counted(entity['articles'], 'article')}, {counted(entity['mentions'], 'mention')}"
+
+
+def entity_spellings_text(entity: dict[str, Any]) -> str:
+    """'written as Путин, Poutine, Putin' (the stored spellings of a merged person or place, those
+    found in the most articles first), or '' where the entity was stored as shown."""
+    spellings = entity.get("spellings") or []
+    if spellings in ([], [entity["entity"]]):
+        return ""
+    more = len(spellings) - SPELLINGS_SHOWN
+    shown = ", ".join(spellings[:SPELLINGS_SHOWN])
+    return f"written as {shown}" + (f" and {more:,} more" if more > 0 else "")
 
 
 def entity_role_rows(entity: dict[str, Any]) -> list[tuple[str, dict[str, int]]]:
@@ -294,8 +307,11 @@ def entity_roles_section(narratives: dict[str, Any]) -> str:
         cells = [f"<td>{_outlet_cell(outlet)}</td><td>{escape(roles_text(roles))}</td>"
                  for outlet, roles in entity_role_rows(entity)]
         counts = entity_counts_text(entity)
+        spellings = entity_spellings_text(entity)
+        written = f"<br><small class='spellings'>{escape(spellings)}</small>" if spellings else ""
         rows.append(f"<tr class='entity'><td rowspan='{len(cells)}'><b>"
-                    f"{escape(entity['entity'])}</b><br><small>{counts}</small></td>{cells[0]}</tr>")
+                    f"{escape(entity['entity'])}</b><br><small>{counts}</small>{written}</td>"
+                    f"{cells[0]}</tr>")
         rows.extend(f"<tr>{cell}</tr>" for cell in cells[1:])
     if not rows:
         body = "<p class='none'>No entities were found in these articles.</p>"

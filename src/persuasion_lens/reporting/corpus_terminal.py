@@ -20,6 +20,7 @@ from persuasion_lens.reporting.corpus_report import (
     SIDES_TITLE,
     entity_counts_text,
     entity_role_rows,
+    entity_spellings_text,
     filters_text,
     narratives_intro,
     sides_note,
@@ -238,10 +239,12 @@ def _entity_roles(narratives: dict[str, Any]) -> RenderableType:
     for header in ("Entity", "Outlet", "Main role (articles)"):
         table.add_column(header)
     for entity in narratives["entities"]:
-        for number, (outlet, roles) in enumerate(entity_role_rows(entity)):
-            name = Text(entity["entity"], style="bold") if number == 0 else Text(
-                entity_counts_text(entity) if number == 1 else "", style="dim")
-            table.add_row(name, outlet, roles_text(roles))
-        if len(entity_role_rows(entity)) == 1:
-            table.add_row(Text(entity_counts_text(entity), style="dim"), "", "")
+        outlets = entity_role_rows(entity)
+        labels = [Text(entity["entity"], style="bold"),
+                  *(Text(line, style="dim") for line in (entity_counts_text(entity),
+                                                         entity_spellings_text(entity)) if line)]
+        for number in range(max(len(outlets), len(labels))):
+            outlet, roles = outlets[number] if number < len(outlets) else ("", {})
+            table.add_row(labels[number] if number < len(labels) else "", outlet,
+                          roles_text(roles))
     return Group(_heading(title, ROLES_NOTE), table)

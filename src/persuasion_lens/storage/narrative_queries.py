@@ -17,6 +17,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
+from persuasion_lens.storage.corpus_names import corpus_names
 from persuasion_lens.storage.outlets import outlet_spellings
 from persuasion_lens.storage.periods import periods_between
 from persuasion_lens.storage.schema import (
@@ -274,39 +275,66 @@ def _entity_roles(connection: Connection, conditions: list[ColumnElement[bool]],
                   top: int, spelt: Callable[[str | None], str]) -> list[dict[str, Any]]:
     """The `top` entities found in the most articles (the most mentioned first among equals),
     with the main roles given to them in each outlet:
-    {"entity", "articles", "mentions", "roles": {role: n}, "by_outlet": [...]}.
-    A role is counted once per article (the entity's role in that article)."""
-    joined = entities.join(articles, articles.c.id == entities.c.article_id)
-    # distinct articles: a database stored before one shown name made one entity can hold two
-    # rows of a name in an article (Russian "Киев" and "Киева")
-    in_articles = func.count(func.distinct(entities.c.article_id))
+    {"entity", "spellings", "articles", "mentions", "roles": {role: n}, "by_outlet": [...]}.
+    A role is counted once per article (the entity's role in that article). The spellings of
+    a listed person or place ("Путин", "Poutine": `corpus_names`) are one entity, shown under
+    its English name and ranked as one; "spellings" are the stored names it was found as."""
+    shown_as = _shown_names(connection)
+    rows = (
+        select(shown_as.label("shown"), entities.c.entity, entities.c.article_id,
+               entities.c.n_mentions, articles.c.outlet,
+               # a role below the probability the reports state roles at counts as "unclear"
+               case((entities.c.main_role_probability >= STATED_ROLE_PROBABILITY,
+                     entities.c.main_role), else_=UNCLEAR_ROLE).label("role"))
+        .select_from(entities.join(articles, articles.c.id == entities.c.article_id))
+        .where(*conditions)
+        .subquery("entity_rows")
+    )
+    # distinct articles: an article can hold two rows of one entity ("Путин" and "Владимир
+    # Путин"; or "Киев" and "Киева" in a database stored before one shown name made one entity)
+    in_articles = func.count(func.distinct(rows.c.article_id))
     leaders = connection.execute(
-        select(entities.c.entity, in_articles.label("n"),
-               func.sum(entities.c.n_mentions).label("mentions"))
-        .select_from(joined).where(*conditions)
-        .group_by(entities.c.entity)
-        .order_by(in_articles.desc(), func.sum(entities.c.n_mentions).desc(),
-                  entities.c.entity)
+        select(rows.c.shown, in_articles.label("n"), func.sum(rows.c.n_mentions).label("mentions"))
+        .group_by(rows.c.shown)
+        .order_by(in_articles.desc(), func.sum(rows.c.n_mentions).desc(), rows.c.shown)
         .limit(top)
     ).all()
     if not leaders:
         return []
+    led = rows.c.shown.in_([row.shown for row in leaders])
     roles: dict[str, dict[str, dict[str, int]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(int)))
-    # a role below the probability the reports state roles at counts as "unclear"
-    stated = case((entities.c.main_role_probability >= STATED_ROLE_PROBABILITY,
-                   entities.c.main_role), else_=UNCLEAR_ROLE).label("role")
-    for entity, outlet, role, n in connection.execute(
-        select(entities.c.entity, articles.c.outlet, stated, in_articles)
-        .select_from(joined)
-        .where(*conditions, entities.c.entity.in_([row.entity for row in leaders]))
-        .group_by(entities.c.entity, articles.c.outlet, stated)
+    for shown, outlet, role, n in connection.execute(
+        select(rows.c.shown, rows.c.outlet, rows.c.role, in_articles).where(led)
+        .group_by(rows.c.shown, rows.c.outlet, rows.c.role)
     ):
-        roles[entity][spelt(outlet)][role] += n
-    return [_entity_row(leader, roles[leader.entity]) for leader in leaders]
+        roles[shown][spelt(outlet)][role] += n
+    spellings: dict[str, dict[str, int]] = defaultdict(dict)
+    for shown, entity, n in connection.execute(
+        select(rows.c.shown, rows.c.entity, in_articles).where(led)
+        .group_by(rows.c.shown, rows.c.entity)
+    ):
+        spellings[shown][entity] = n
+    return [_entity_row(leader, roles[leader.shown], list(_most_first(spellings[leader.shown])))
+            for leader in leaders]
 
 
-def _entity_row(leader: Any, per_outlet: dict[str, dict[str, int]]) -> dict[str, Any]:
+def _shown_names(connection: Connection) -> ColumnElement[str]:
+    """The name each entity row is shown under: the English name of a listed person or place
+    for its other spellings, else the stored name."""
+    stored = connection.execute(select(entities.c.entity).distinct()).scalars().all()
+    spellings_of: dict[str, list[str]] = defaultdict(list)
+    for name, shown in corpus_names(stored).items():
+        spellings_of[shown].append(name)
+    if not spellings_of:
+        return entities.c.entity
+    return case(*((entities.c.entity.in_(sorted(names)), shown)
+                  for shown, names in sorted(spellings_of.items())),
+                else_=entities.c.entity)
+
+
+def _entity_row(leader: Any, per_outlet: dict[str, dict[str, int]],
+                spellings: list[str]) -> dict[str, Any]:
     totals: dict[str, int] = defaultdict(int)
     for outlet_roles in per_outlet.values():
         for role, n in outlet_roles.items():
@@ -314,8 +342,9 @@ def _entity_row(leader: Any, per_outlet: dict[str, dict[str, int]]) -> dict[str,
     by_outlet = [{"outlet": outlet, "roles": _most_first(outlet_roles)}
                  for outlet, outlet_roles in per_outlet.items()]
     by_outlet.sort(key=lambda item: (-sum(item["roles"].values()), item["outlet"]))
-    return {"entity": leader.entity, "articles": leader.n, "mentions": int(leader.mentions or 0),
-            "roles": _most_first(totals), "by_outlet": by_outlet}
+    return {"entity": leader.shown, "spellings": spellings, "articles": leader.n,
+            "mentions": int(leader.mentions or 0), "roles": _most_first(totals),
+            "by_outlet": by_outlet}
 
 
 def _most_first(counts: dict[str, int]) -> dict[str, int]:
