@@ -61,6 +61,7 @@ from persuasion_lens.models.entity_language_rules import (
     without_german_measure_words,
     without_german_noun_before_genitive,
     without_german_opening_preposition,
+    without_lower_case_words,
     without_opening_adverb,
 )
 from persuasion_lens.models.entity_text import (
@@ -438,6 +439,8 @@ class MentionDetector:
                     start += elided.end()
                     surface = surface[elided.end():]
             words = surface.split()
+            if language in ("fr", "it"):
+                start, words = without_lower_case_words(text, start, words)
             # a common word is capitalised at the start of a sentence; inside one (City Hall)
             # its capital says that it belongs to the name
             opens_sentence = starts_sentence(text, start)

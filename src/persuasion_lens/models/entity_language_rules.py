@@ -390,6 +390,18 @@ def german_surface_without_genitive(surface: str, key: str) -> str:
 
 # "L'Ukraine", "D'Italia", "Dell'Europa" opening a sentence: the article is no part of the name
 ELIDED_ARTICLE = re.compile(r"(?:[LDld]|[Dd]ell|[Aa]ll|[Nn]ell|[Ss]ull|[Dd]all|[Qq]u)['’](?=\w)")
+
+
+def without_lower_case_words(text: str, start: int, words: list[str]) -> tuple[int, list[str]]:
+    """"L’économie", "L’avocat de Hunter Biden", "L’arrivo di Putin": the capital of an elided
+    article opening a sentence is no name's, so the lower-case words after it that open the
+    run are no part of one."""
+    first = 0
+    while first < len(words) and words[first][:1].islower():
+        first += 1
+    return without_first_words(text, start, words, first)
+
+
 # French and Italian write an institution's name as a capitalised noun and lower-case adjectives
 # ("Assemblée nationale", "Commission européenne", "Seconde Guerre mondiale", "Consiglio
 # europeo"), so the capitalised run ended at the noun
