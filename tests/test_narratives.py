@@ -850,6 +850,25 @@ def test_polish_names_are_shown_as_a_polish_reader_writes_them():
         ("Unia", [7]), ("Twitter", [8]), ("Rosjanie", [9])]
 
 
+def test_polish_country_genitives_plurals_and_adjectives_are_shown_in_the_nominative():
+    """In 80 Polish training articles "z Niemiec" (Germany's genitive) was shown as "Niemiec"
+    (a German) beside "Niemcy" 4 times, "rząd Włoch" as "Włoch" beside "Włochy", "Bracia" as
+    "Brat", and a noun with its adjectives as written ("Komisji Europejskiej" 4 times,
+    "Parlamentu Europejskiego" 6) or with a masculine adjective ("Morze Czarny" 3 times)."""
+    text = ("Jeszcze pięć lat temu Bracia z Włoch – nazwa inspirowana słowami hymnu – mieli 4 "
+            "proc. Meloni zdominuje następny rząd Włoch. Trwają walki w ukraińskim rezerwacie "
+            "biosfery Morza Czarnego. Polska mogła się zaopatrywać tzw. rewersem z Niemiec. "
+            "Niemcy muszą uwolnić się od zależności, pisze rzecznik Komisji Europejskiej.")
+    found = [text[s:e] for s, e in E.MentionDetector({}, {}).detect(text, "pl")]
+    assert [(g.name, g.indices) for g in E.group_mentions(found, "pl")] == [
+        ("Bracia", [0]), ("Włochy", [1, 3]), ("Meloni", [2]), ("Morze Czarne", [4]),
+        ("Polska", [5]), ("Niemcy", [6, 7]), ("Komisja Europejska", [8])]
+    assert [g.name for g in E.group_mentions(
+        ["Silvio Berlusconi", "Disha Ravi", "Nagrody Nobla", "Osetii Południowej"],
+        "pl")] == ["Silvio Berlusconi", "Disha Ravi", "Nagrody Nobla",
+                   "Osetia Południowa"]
+
+
 @pytest.mark.parametrize(("language", "names", "expected"), [
     ("fr", ["Marine Le Pen", "Macron", "Marine", "France", "France Info", "France"],
      [("Marine Le Pen", [0, 2]), ("Macron", [1]), ("France", [3, 5]), ("France Info", [4])]),

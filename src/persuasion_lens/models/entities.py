@@ -53,6 +53,7 @@ from persuasion_lens.models.entity_language_rules import (
     join_german_particle_surnames,
     opens_connected_name,
     opens_institution,
+    polish_country_of_genitive,
     polish_display_name,
     with_alias_adjective,
     with_connected_name,
@@ -224,7 +225,8 @@ def group_mentions(names: Sequence[str], language: str | None,
     """Group mention strings of one document; returns groups in order of first mention.
     `known_names`, lower-cased names of the training articles, tell a German genitive whose
     name the document never writes alone ("Putins" -> "Putin")."""
-    keys = [normalise_name(n, language) for n in names]
+    keys = [normalise_name(polish_country_of_genitive(n) if language == "pl" else n, language)
+            for n in names]
     multi = {k for k in keys if 1 < len(k.split()) <= 3 and "-" not in k
              and not set(k.split()) & {"of", "de", "do", "da", "the", "and"}}
     # a surname alone joins the one full name that ends with it ("Putin" -> "Vladimir Putin")

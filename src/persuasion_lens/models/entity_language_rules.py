@@ -574,11 +574,28 @@ _POLISH_PLURAL_CASE_ENDINGS = ("ów", "om", "ami", "ach", "ci", "cy", "owie", "o
                                "ej", "ych", "ich", "ego", "emu", "ym", "im")
 
 
-def polish_display_name(counts: Counter[str], key: str) -> str:
+# countries named in the plural whose genitive is their people's singular ("z Niemiec", "rząd
+# Włoch"; "Niemiec", "Włoch" is also a German, an Italian): in the articles, the country
+_POLISH_COUNTRY_GENITIVES = {"Niemiec": "Niemcy", "Włoch": "Włochy"}
+# "Bracia Polacy", "Bracia z Włoch": a plural whose singular is another word ("brat")
+_POLISH_BROTHERS = frozenset(["Bracia", "Braci", "Braciom", "Braćmi", "Braciach"])
+
+
+def polish_country_of_genitive(surface: str) -> str:
+    """"Niemiec" -> "Niemcy": the country a genitive names, which groups and shows as the
+    country; other surfaces as they are."""
+    return _POLISH_COUNTRY_GENITIVES.get(surface, surface)
+
+
+def polish_display_name(written: Counter[str], key: str) -> str:
     """The most frequent surface that is its own dictionary form and the group's key
     ("Polska" over "Polski", its genitive); else a people's noun in the nominative plural
-    ("Polaków" -> "Polacy"); else the dictionary form, capitalised as the name is ("Sejmu" ->
-    "Sejm", "Unii" -> "Unia")."""
+    ("Polaków" -> "Polacy"); else a noun and its adjectives in the nominative ("Morza
+    Czarnego" -> "Morze Czarne"); else the dictionary form, capitalised as the name is
+    ("Sejmu" -> "Sejm", "Unii" -> "Unia")."""
+    counts: Counter[str] = Counter()
+    for surface, count in written.items():
+        counts[polish_country_of_genitive(surface)] += count
     nominative = [s for s in counts
                   if " " not in s and lemmatize(s, "pl") == s and normalise_name(s, "pl") == key
                   and not (s.endswith(("i", "y")) and s[:-1] + "a" in counts)]
@@ -588,6 +605,11 @@ def polish_display_name(counts: Counter[str], key: str) -> str:
     plural = _polish_people_plural(surface)
     if plural:
         return plural
+    if surface in _POLISH_BROTHERS:
+        return "Bracia"
+    phrase = _polish_phrase_nominative(surface)
+    if phrase:
+        return phrase
     if (surface.isalpha() and not surface.isupper()
             and not surface.endswith(_POLISH_PLURAL_CASE_ENDINGS)):
         lemma = lemmatize(surface, "pl")
@@ -612,3 +634,59 @@ def _polish_people_plural(surface: str) -> str | None:
                 stem = stem[:-1] + "ń"
             return stem + plural
     return None
+
+
+# the endings of an adjective in the singular by its noun's gender: of the oblique cases
+# ("Czarnego", "Europejskiej", "Bałtyckim"), then of the nominative
+_POLISH_ADJECTIVE_OBLIQUE = {"m": ("ego", "emu", "ym", "im"), "n": ("ego", "emu", "ym", "im"),
+                             "f": ("ej", "ą")}
+_POLISH_ADJECTIVE_NOMINATIVE = {"m": ("y", "i"), "n": ("e",), "f": ("a",)}
+
+
+def _polish_phrase_nominative(surface: str) -> str | None:
+    """"Morza Czarnego" -> "Morze Czarne", "Komisji Europejskiej" -> "Komisja Europejska",
+    "Nowym Jorku" -> "Nowy Jork": one noun in its dictionary form, the adjectives agreeing
+    with its gender (the dictionary gives them in the masculine: "Morze Czarny"). None where
+    the words are no such phrase in an oblique case of the singular: two nouns ("Nagrody
+    Nobla"), a name already in the nominative ("Silvio Berlusconi", "Osetia Południowa"), a
+    plural ("Braćmi Włoskimi"), an acronym or numeral ("III Rzeszy"), or an adjective whose
+    ending does not fit the noun the dictionary gives ("Benito Mussoliniego")."""
+    words = surface.split()
+    if not 2 <= len(words) <= 3 or not all(
+            w.isalpha() and w[:1].isupper() and w[1:].islower() for w in words):
+        return None
+    lemmas = [lemmatize(w, "pl") for w in words]
+    if any(lemma[:3].lower() != w[:3].lower() for w, lemma in zip(words, lemmas, strict=True)):
+        return None
+    adjectives = [lemma.lower().endswith(("y", "i")) for lemma in lemmas]
+    if adjectives.count(False) != 1:
+        return None
+    noun = adjectives.index(False)
+    gender = _polish_gender(lemmas[noun])
+    inflected = [w.lower() for w, adjective in zip(words, adjectives, strict=True) if adjective]
+    oblique, nominative = _POLISH_ADJECTIVE_OBLIQUE[gender], _POLISH_ADJECTIVE_NOMINATIVE[gender]
+    if not any(w.endswith(oblique) for w in inflected) or not all(
+            w.endswith(oblique + nominative) for w in inflected):
+        return None
+    shown = [_polish_adjective(lemma.lower(), gender) if adjective else lemma.lower()
+             for lemma, adjective in zip(lemmas, adjectives, strict=True)]
+    return " ".join(w[:1] + form[1:] for w, form in zip(words, shown, strict=True))
+
+
+def _polish_gender(noun: str) -> str:
+    """A noun's gender by its dictionary form's ending: -a feminine, -o, -e, -um, -ę neuter,
+    else masculine."""
+    if noun.endswith("a"):
+        return "f"
+    return "n" if noun.endswith(("o", "e", "um", "ę")) else "m"
+
+
+def _polish_adjective(masculine: str, gender: str) -> str:
+    """"czarny" -> "czarna", "czarne"; "bałtycki" -> "bałtycka"; "zachodni" -> "zachodnia"."""
+    if gender == "m":
+        return masculine
+    stem, ending = masculine[:-1], masculine[-1]
+    soft = ending == "i" and not stem.endswith(("k", "g"))
+    if gender == "f":
+        return stem + ("ia" if soft else "a")
+    return stem + ("ie" if ending == "i" else "e")
