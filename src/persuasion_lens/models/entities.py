@@ -44,21 +44,21 @@ from persuasion_lens.models.entity_language_rules import (
     STATE_NOUNS,
     german_common_noun,
     german_genitive_before_noun,
-    german_particle_surnames,
     german_place_before_von,
     german_surface_without_genitive,
     is_alias,
     is_sentence_adverb,
     join_german_genitives,
-    join_german_particle_surnames,
+    join_particle_surnames,
     opens_connected_name,
     opens_institution,
+    particle_surnames,
     polish_country_of_genitive,
     polish_display_name,
     with_alias_adjective,
     with_connected_name,
-    with_german_particle_surname,
     with_institution_adjectives,
+    with_particle_surname,
     without_german_measure_words,
     without_german_noun_before_genitive,
     without_german_opening_preposition,
@@ -241,7 +241,8 @@ def group_mentions(names: Sequence[str], language: str | None,
                 merged[key] = owners[0]
     if language == "de":
         join_german_genitives(set(keys), full_names_ending, merged, known_names)
-        join_german_particle_surnames(set(keys), merged)
+    if language in _PARTICLE_SURNAME_LANGUAGES:
+        join_particle_surnames(set(keys), merged)
     if language in _FIRST_NAME_LANGUAGES:
         _join_first_names(names, keys, merged, language)
     groups: dict[str, MentionGroup] = {}
@@ -255,6 +256,8 @@ def group_mentions(names: Sequence[str], language: str | None,
 
 
 _FIRST_NAME_LANGUAGES = frozenset({"de", "fr", "it", "pl"})
+# "Ursula von der Leyen": the languages whose capitalised runs keep a surname with two particles
+_PARTICLE_SURNAME_LANGUAGES = frozenset({"de", "fr", "it", "pl"})
 
 
 def _join_first_names(names: Sequence[str], keys: Sequence[str], merged: dict[str, str],
@@ -428,7 +431,7 @@ class MentionDetector:
         headlines = _headline_lines(text) if language in _TITLE_CASE_LANGUAGES else []
         known = self.known_names(language)
         text_words: TextWords | None = None  # built at the first word that needs it
-        surnames: frozenset[str] | None = None  # German surnames with particles, likewise
+        surnames: frozenset[str] | None = None  # surnames with particles, likewise
         for match in CAPITALISED.finditer(text):
             start, end = match.start(), match.end()
             if _inside_any(headlines, start):
@@ -478,10 +481,11 @@ class MentionDetector:
                 if german_genitive_before_noun(text_words, words, self.names_anywhere()):
                     words = words[:1]
                     end = start + len(words[0])
+            if language in _PARTICLE_SURNAME_LANGUAGES:
                 if surnames is None:
-                    surnames = german_particle_surnames(text, self.names_anywhere())
-                start, end, words = with_german_particle_surname(
-                    text, start, end, words, surnames)
+                    surnames = particle_surnames(text, self.names_anywhere(), language)
+                start, end, words = with_particle_surname(
+                    text, start, end, words, surnames, language)
             if not words or len(surface) < 2:
                 continue
             if len(words) == 1 and (words[0].lower() in common

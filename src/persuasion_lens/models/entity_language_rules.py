@@ -203,24 +203,30 @@ _PARTICLE_SURNAME_AFTER = re.compile(
     rf"[^\S\n]+({_GERMAN_PARTICLES}[^\S\n]+[A-ZÄÖÜ][\w'’-]*)")
 
 
-def german_particle_surnames(text: str, names: frozenset[str]) -> frozenset[str]:
+def particle_surnames(text: str, names: frozenset[str], language: str = "de"
+                      ) -> frozenset[str]:
     """The surnames with particles that the text names, lower case ("von der leyen"): those
-    that the training articles know, a Dutch "van der" (no German preposition), and a surname
-    that the dictionary does not know after a capitalised word that is no common noun nor
-    place ("Friedrich von der Schulenburg"; not "Waffen von der Frontlinie", "Türkei von den
-    EU-Staaten")."""
-    from simplemma import is_known
-
+    that the training articles know; in German also a Dutch "van der" (no German preposition),
+    and a surname that the dictionary does not know after a capitalised word that is no common
+    noun nor place ("Friedrich von der Schulenburg"; not "Waffen von der Frontlinie", "Türkei
+    von den EU-Staaten")."""
     surnames = set()
     for match in _GERMAN_PARTICLE_SURNAME.finditer(text):
         key = " ".join(match.group(2).lower().split())
-        first, surname = match.group(1), match.group(3)
-        if (_known_particle_surname(key, names) or key.startswith("van") or (
-                first and not german_common_noun(text, match.start(1), first, names)
-                and not _german_place_or_institution(first)
-                and not is_known(surname, "de"))):
+        if _known_particle_surname(key, names) or (
+                language == "de" and _german_particle_surname(text, match, key, names)):
             surnames.add(key)
     return frozenset(surnames)
+
+
+def _german_particle_surname(text: str, match: re.Match, key: str, names: frozenset[str]
+                             ) -> bool:
+    from simplemma import is_known
+
+    first, surname = match.group(1), match.group(3)
+    return key.startswith("van") or bool(
+        first and not german_common_noun(text, match.start(1), first, names)
+        and not _german_place_or_institution(first) and not is_known(surname, "de"))
 
 
 def _known_particle_surname(key: str, names: frozenset[str]) -> bool:
@@ -230,11 +236,12 @@ def _known_particle_surname(key: str, names: frozenset[str]) -> bool:
         name.endswith((" " + key, " " + stem)) for name in names)
 
 
-def with_german_particle_surname(text: str, start: int, end: int, words: list[str],
-                                 surnames: frozenset[str]) -> tuple[int, int, list[str]]:
+def with_particle_surname(text: str, start: int, end: int, words: list[str],
+                          surnames: frozenset[str], language: str = "de"
+                          ) -> tuple[int, int, list[str]]:
     """"von der Leyen", "Von der Leyen" opening a sentence, "Ursula von der Leyen": the
     particles before a surname that the text names so, and a surname with its particles after
-    a first name, belong to the name."""
+    a first name (in German, no common noun), belong to the name."""
     if not words or not surnames:
         return start, end, words
     particles = _PARTICLES_BEFORE.search(text, max(0, start - 12), start)
@@ -242,7 +249,7 @@ def with_german_particle_surname(text: str, start: int, end: int, words: list[st
         start, words = particles.start(), [*particles.group().split(), *words]
     following = _PARTICLE_SURNAME_AFTER.match(text, end)
     if following and _is_particle_surname(following.group(1), surnames) and not (
-            german_common_noun(text, end - len(words[-1]), words[-1])):
+            language == "de" and german_common_noun(text, end - len(words[-1]), words[-1])):
         end, words = following.end(), [*words, *following.group(1).split()]
     return start, end, words
 
@@ -361,7 +368,7 @@ def join_german_genitives(keys: set[str], full_names_ending: dict[str, list[str]
 _PARTICLE_SURNAME_KEY = re.compile(r"(?:von|van) (?:der|den|dem|de) \S+")
 
 
-def join_german_particle_surnames(keys: set[str], merged: dict[str, str]) -> None:
+def join_particle_surnames(keys: set[str], merged: dict[str, str]) -> None:
     """"von der Leyen" joins the one full name that ends with it ("Ursula von der Leyen"), as
     a surname of one word does, and its genitive "von der Leyens" joins it too."""
     for key in keys:
