@@ -1031,6 +1031,20 @@ def test_a_common_noun_after_an_elided_article_is_no_name(language, text, expect
     assert [text[s:e] for s, e in detector.detect(text, language)] == expected
 
 
+@pytest.mark.parametrize(("language", "text", "expected"), [
+    ("pl", "Tuż po II wojnie światowej homoseksualiści trafiali do więzień. Potem papieżem "
+           "został Jan Paweł II. W XIX wieku kontrrewolucjonista pisał o potędze II Rzeszy "
+           "i cara Piotra I.",
+     ["Jan Paweł II", "II Rzeszy", "Piotra I"]),
+    ("it", "Cortina di Latta – una reinvenzione del XXI secolo dell'Intermarium.",
+     ["Cortina di Latta", "Intermarium"]),
+])
+def test_a_roman_numeral_alone_is_no_name(model, language, text, expected):
+    """"po II wojnie światowej", "del XXI secolo": a century or war's number was a name (in 80
+    training articles 10 Polish mentions, 3 Italian); after or before a name it stays."""
+    assert [text[s:e] for s, e in model.detector.detect(text, language)] == expected
+
+
 def test_laut_opening_a_german_sentence_is_no_part_of_a_name():
     """"Laut" (according to) opening a sentence was the start of a name: "Laut der Zeitung",
     "Laut Olaf Scholz", and after an ellipsis "Laut COP26"."""

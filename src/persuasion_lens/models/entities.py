@@ -47,6 +47,7 @@ from persuasion_lens.models.entity_language_rules import (
     german_place_before_von,
     german_surface_without_genitive,
     is_alias,
+    is_roman_numeral,
     is_sentence_adverb,
     join_german_genitives,
     join_particle_surnames,
@@ -491,6 +492,7 @@ class MentionDetector:
             if len(words) == 1 and (words[0].lower() in common
                                     or words[0].lower().rstrip(".") in _TITLES_ALONE
                                     or is_sentence_adverb(text, start, words[0], language)
+                                    or is_roman_numeral(words[0], language)
                                     or words[0].lower() in STATE_NOUNS.get(language, ())):
                 continue
             if (len(words) == 1 and language in _CASED_DICTIONARIES

@@ -568,6 +568,17 @@ def without_opening_adverb(text: str, start: int, words: list[str], language: st
     return without_first_words(text, start, words, first)
 
 
+# "po II wojnie światowej", "del XXI secolo": a Roman numeral alone is a number, no name (before
+# a name it stays: "III Rzesza", "Jean-Paul II"); only I, V and X, as "CDI", "LCI" are acronyms
+_ROMAN_NUMERAL = re.compile(r"(?=[IVX])X{0,3}(?:IX|IV|V?I{0,3})")
+_ROMAN_NUMERAL_LANGUAGES = frozenset({"fr", "it", "pl"})
+
+
+def is_roman_numeral(word: str, language: str) -> bool:
+    """Whether a French, Italian or Polish word is a Roman numeral of I, V and X."""
+    return language in _ROMAN_NUMERAL_LANGUAGES and bool(_ROMAN_NUMERAL.fullmatch(word))
+
+
 # -- Polish -------------------------------------------------------------------------------------
 
 # Polish nouns of a people (Polak, Ukrainiec, Rosjanin, Europejczyk): simplemma gives the
