@@ -625,6 +625,8 @@ def polish_display_name(written: Counter[str], key: str) -> str:
         return plural
     if surface in _POLISH_BROTHERS:
         return "Bracia"
+    if _polish_personal_plural(surface):
+        return surface
     phrase = _polish_phrase_nominative(surface)
     if phrase:
         return phrase
@@ -636,6 +638,22 @@ def polish_display_name(written: Counter[str], key: str) -> str:
                 and not lemma.endswith(("y", "i"))):  # an adjective ("Wyborcza" -> "wyborczy")
             return lemma[:1].upper() + lemma[1:]
     return base_form(surface, "pl")
+
+
+# the nominative plural of nouns of persons ("Serbowie", "Grecy", "Szwedzi", "Holendrzy",
+# "Norwedzy", "Latynosi", "Sowieci", "Rumuni"), whose singular the dictionary gives
+_POLISH_PERSONAL_PLURAL_ENDINGS = ("owie", "cy", "zi", "rzy", "dzy", "si", "ci", "ni")
+_POLISH_PLACE_ENDINGS = ("a", "ś", "ź", "ć", "ń", "ów")
+
+
+def _polish_personal_plural(surface: str) -> bool:
+    """Whether a word is a nominative plural of a masculine noun of persons, which is shown as
+    written: its lemma, a capitalised noun, begins as it does and the word ends as such plurals
+    do; no place's case ("Bośni", "Białorusi", "Rzeszowie": lemmas in -a, a soft consonant,
+    -ów)."""
+    lemma = lemmatize(surface, "pl")
+    return (lemma != surface and lemma[:1].isupper() and not lemma.endswith(_POLISH_PLACE_ENDINGS)
+            and lemma[:3] == surface[:3] and surface.endswith(_POLISH_PERSONAL_PLURAL_ENDINGS))
 
 
 def _polish_people_plural(surface: str) -> str | None:
