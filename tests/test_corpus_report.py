@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from pathlib import Path
 
 import pytest
 from corpus_helpers import (  # noqa: F401 (db_url is a fixture: F811 below too)
@@ -45,6 +46,21 @@ def _stored_corpus(folder, rows: list[dict], spec, batch_size: int) -> str:
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     return _stored_corpus(tmp_path_factory.mktemp("corpus"), article_rows(24), analyzer_spec(), 8)
+
+
+def _export_into_a_fifo(corpus: str, pipe: Path) -> bytes:
+    """What `plens export -o PIPE` writes into a named pipe, read by another thread."""
+    import os
+    import threading
+
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+    reader.start()
+    result = runner.invoke(app, ["export", "--db", corpus, "-o", str(pipe)])
+    reader.join(timeout=30)
+    assert result.exit_code == 0, result.output
+    return received[0]
 
 
 def test_report_is_self_contained_with_article_pages(corpus, tmp_path):
@@ -193,18 +209,8 @@ def test_an_interrupted_export_keeps_the_file_it_would_replace(corpus, tmp_path,
 def test_an_export_to_a_named_pipe_is_written_into_it(corpus, tmp_path):
     """Only a regular file is written beside and moved into place: `-o /dev/stdout` or a FIFO
     is written directly, as before."""
-    import os
-    import threading
-
-    pipe = tmp_path / "rows.jsonl"
-    os.mkfifo(pipe)
-    received: list[bytes] = []
-    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
-    reader.start()
-    result = runner.invoke(app, ["export", "--db", corpus, "-o", str(pipe)])
-    reader.join(timeout=30)
-    assert result.exit_code == 0, result.output
-    assert len(received[0].decode("utf-8").splitlines()) == 24
+    received = _export_into_a_fifo(corpus, tmp_path / "rows.jsonl")
+    assert len(received.decode("utf-8").splitlines()) == 24
     assert sorted(path.name for path in tmp_path.iterdir()) == ["rows.jsonl"]
 
 
@@ -283,18 +289,7 @@ def test_csv_into_a_pipe_has_no_byte_order_mark(corpus, tmp_path):
         cut = _export_in_shell(corpus, tmp_path, f"-o {output} -f csv | cut -d, -f1")
         assert cut.returncode == 0, cut.stderr
         assert cut.stdout.decode("utf-8").splitlines()[:2] == ["article_id", "1"], output
-    import os
-    import threading
-
-    pipe = tmp_path / "rows.csv"
-    os.mkfifo(pipe)
-    received: list[bytes] = []
-    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
-    reader.start()
-    result = runner.invoke(app, ["export", "--db", corpus, "-o", str(pipe)])
-    reader.join(timeout=30)
-    assert result.exit_code == 0, result.output
-    assert received[0].startswith(b"article_id,")
+    assert _export_into_a_fifo(corpus, tmp_path / "rows.csv").startswith(b"article_id,")
     in_a_file = tmp_path / "rows-file.csv"
     assert runner.invoke(app, ["export", "--db", corpus, "-o", str(in_a_file)]).exit_code == 0
     assert in_a_file.read_bytes().startswith(b"\xef\xbb\xbfarticle_id,")
