@@ -87,7 +87,9 @@ def test_one_person_in_several_languages_is_one_ranked_entity(db_url, tmp_path):
     # the inflected forms of one article are one article
     zelensky = rows["Volodymyr Zelensky"]
     assert zelensky["articles"] == 3
-    assert {"Зеленским", "Зеленском", "Zełenskim", "Selenskyj"} <= set(zelensky["spellings"])
+    assert {"Zełenskim", "Selenskyj"} <= set(zelensky["spellings"])
+    # the Russian article's four case forms are one of its entities (no nominative written)
+    assert [s for s in zelensky["spellings"] if s.startswith("Зеленск")] == ["Зеленского"]
     assert rows["Gazprom"]["spellings"] == ["Gazprom"]
     # merged before the top is taken: Putin (5 articles) leads Gazprom (3)
     top = _summary(db_url, top=1)["entities"]

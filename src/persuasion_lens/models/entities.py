@@ -10,6 +10,7 @@ Three parts, all small and language-independent:
   the names written in lower case; docs/narratives.md says why) plus runs of capitalised words
   that are not common words of the language.
 * `group_mentions`: merges mentions of the same entity (lower case, lemmas via simplemma,
+  Russian and Bulgarian case forms by stem (`entity_case_forms`),
   possessives, a few aliases such as US / USA / United States, a surname alone after the full
   name) so that the report says "United States: Antagonist (Instigator) in 4 mentions".
 
@@ -34,6 +35,12 @@ import numpy as np
 from scipy import sparse as sp
 from scipy.special import expit
 
+from persuasion_lens.models.entity_case_forms import (
+    CASE_FORM_LANGUAGES,
+    join_case_forms,
+    name_stem,
+    nominative_rank,
+)
 from persuasion_lens.models.entity_language_rules import (
     ALIASES_WITHOUT_DATA,
     CONNECTED_NAME_LANGUAGES,
@@ -83,6 +90,7 @@ from persuasion_lens.models.entity_text import (
 )
 from persuasion_lens.taxonomy.roles import GEOPOLITICAL_BLOCS
 from persuasion_lens.text.documents import line_break
+from persuasion_lens.text.lemmas import is_known_word
 
 _SENTENCE_STOP = re.compile(r"[.!?।]\s|\n")
 WINDOW = 8
@@ -211,7 +219,27 @@ def display_name(surfaces: Sequence[str], key: str, language: str | None = None)
         lambda s: False)
     if language == "pl":
         return polish_display_name(counts, key)
+    if language in CASE_FORM_LANGUAGES:
+        return _cyrillic_display_name(counts, language)
     return base_form(max(counts, key=lambda s: (counts[s], not genitive(s), len(s))), language)
+
+
+def _cyrillic_display_name(counts: Counter[str], language: str) -> str:
+    """The name in the nominative where the article writes it ("Зеленский" among "Зеленского",
+    "Зеленским"), else the most frequent; each surface in its dictionary form where that has
+    the surface's stem or the dictionary knows its words ("Вашингтоне" -> "Вашингтон", "Китая"
+    -> "Китай"; simplemma guesses at others: "Зеленского" -> "Зеленскто")."""
+    shown = {surface: _dictionary_form(surface, language) for surface in counts}
+    best = max(counts, key=lambda s: (nominative_rank(shown[s], language), counts[s], len(s)))
+    return shown[best]
+
+
+def _dictionary_form(surface: str, language: str) -> str:
+    dictionary_form = base_form(surface, language)
+    if name_stem(dictionary_form) == name_stem(surface) or all(
+            is_known_word(word, language) for word in surface.split()):
+        return dictionary_form
+    return surface
 
 
 @dataclass
@@ -246,6 +274,8 @@ def group_mentions(names: Sequence[str], language: str | None,
         join_particle_surnames(set(keys), merged)
     if language in _FIRST_NAME_LANGUAGES:
         _join_first_names(names, keys, merged, language)
+    if language in CASE_FORM_LANGUAGES:
+        join_case_forms(names, keys, merged, ALIASED_KEYS)
     groups: dict[str, MentionGroup] = {}
     for index, key in enumerate(keys):
         key = merged.get(key, key)
