@@ -14,9 +14,11 @@ Three parts, all small and language-independent:
   possessives, a few aliases such as US / USA / United States, a surname alone after the full
   name) so that the report says "United States: Antagonist (Instigator) in 4 mentions".
 
-The rules that only German, French, Italian and Polish need (common nouns and genitives, elided
-articles, institutions' adjectives, display names) are in `entity_language_rules`; the text
-primitives both share (aliases, `normalise_name`, sentence starts) in `entity_text`.
+The rules that only German, French, Italian and Polish need are in one module per language
+group: `entity_rules_german` (common nouns, genitives), `entity_rules_romance` (elided articles,
+institutions' adjectives), `entity_rules_polish` (display names), with what several share in
+`entity_language_rules`; the text primitives all share (aliases, `normalise_name`, sentence
+starts) in `entity_text`.
 """
 
 from __future__ import annotations
@@ -43,35 +45,41 @@ from persuasion_lens.models.entity_case_forms import (
 )
 from persuasion_lens.models.entity_language_rules import (
     ALIASES_WITHOUT_DATA,
-    CONNECTED_NAME_LANGUAGES,
-    ELIDED_ARTICLE,
-    GERMAN_CALENDAR,
-    INSTITUTION_NOUNS,
     SENTENCE_ADVERBS,
-    STATE_NOUNS,
+    is_alias,
+    is_roman_numeral,
+    is_sentence_adverb,
+    with_alias_adjective,
+    without_opening_adverb,
+)
+from persuasion_lens.models.entity_rules_german import (
+    GERMAN_CALENDAR,
     german_common_noun,
     german_genitive_before_noun,
     german_place_before_von,
     german_surface_without_genitive,
-    is_alias,
-    is_roman_numeral,
-    is_sentence_adverb,
     join_german_genitives,
     join_particle_surnames,
-    opens_connected_name,
-    opens_institution,
     particle_surnames,
-    polish_country_of_genitive,
-    polish_display_name,
-    with_alias_adjective,
-    with_connected_name,
-    with_institution_adjectives,
     with_particle_surname,
     without_german_measure_words,
     without_german_noun_before_genitive,
     without_german_opening_preposition,
+)
+from persuasion_lens.models.entity_rules_polish import (
+    polish_country_of_genitive,
+    polish_display_name,
+)
+from persuasion_lens.models.entity_rules_romance import (
+    CONNECTED_NAME_LANGUAGES,
+    ELIDED_ARTICLE,
+    INSTITUTION_NOUNS,
+    STATE_NOUNS,
+    opens_connected_name,
+    opens_institution,
+    with_connected_name,
+    with_institution_adjectives,
     without_lower_case_words,
-    without_opening_adverb,
 )
 from persuasion_lens.models.entity_text import (
     ALIASED_KEYS,

@@ -1,7 +1,8 @@
 """Text primitives that entity mention detection (`entities`) and its language rules
-(`entity_language_rules`) share: the aliases of names and the grouping key they give
-(`normalise_name`), the capitalised runs that may be names, where a sentence starts, which words a
-text writes (`TextWords`) and whether the dictionary writes a word in lower case."""
+(`entity_language_rules`, `entity_rules_*`) share: the aliases of names and the grouping key
+they give (`normalise_name`), the capitalised runs that may be names, where a sentence starts,
+which words a text writes (`TextWords`) and whether the dictionary writes a word in lower
+case."""
 
 from __future__ import annotations
 
