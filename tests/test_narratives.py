@@ -883,6 +883,39 @@ def test_polish_peoples_in_the_nominative_plural_are_shown_so():
         "Rzeszów", "Białoruś"]
 
 
+def _polish_entities_shown(text: str) -> list[str]:
+    found = [text[s:e] for s, e in E.MentionDetector({}, {}).detect(text, "pl")]
+    return [g.name for g in E.group_mentions(found, "pl")]
+
+
+def test_polish_mens_names_in_the_genitive_are_shown_in_the_nominative():
+    """The dictionary showed "Ronalda Reagana" as "Ronaldo Reagan", "Benito Mussoliniego" as
+    "Benita Mussolini", "Tomasza Lisa" as "Tomasz Lisa", "Andrzeja Dudy" as "Andrzej Dudy"
+    (17 entity rows in 80 Polish training articles); a woman's name in the nominative stays."""
+    text = ("Zwieńczonej błyskotliwym programem opracowanym przez prezydenta Ronalda Reagana i "
+            "jego administrację. To prawie 100 lat po dojściu do władzy w październiku 1922 "
+            "roku Benito Mussoliniego, faszystowskiego dyktatora. Po latach mają jednak "
+            "przeprosić za zdjęcie Tomasza Lisa w nazistowskim mundurze. Słowa prezydenta "
+            "Andrzeja Dudy na temat skuteczności szczepień. Monika Olejnik zaprosiła marszałka "
+            "senatu, Tomasza Grodzkiego. Zmusiły go do przekazania władzy technokracie Mario "
+            "Montiemu. Szereg działań Ordo Iuris zmierza do tego. Rozmawiała z nią Anna Moskwa.")
+    assert _polish_entities_shown(text) == [
+        "Ronald Reagan", "Benito Mussolini", "Tomasz Lis", "Andrzej Duda", "Monika Olejnik",
+        "Tomasz Grodzki", "Mario Montiemu", "Ordo Iuris", "Anna Moskwa"]
+
+
+def test_polish_words_the_dictionary_takes_for_other_names_are_shown_as_meant():
+    """"Serbowie" was shown as "Serbów", "Kosowa" and "Kosowem" as "Kosów" (villages of the
+    dictionary), "Szwedkę" as "Szwedko" and "Budowa" as "Budowo"."""
+    text = ("Według tego zastawienia więcej pracowali Serbowie (43,3 godz.). Napięcie na "
+            "granicy Kosowa z Serbią. Serbia utraciła kontrolę nad Kosowem po kampanii NATO w "
+            "1999 roku. Kamera była skierowana cały czas na Szwedkę, chociaż to nie ona była "
+            "mówczynią. — Budowa nowego rurociągu w Ugandzie pozbawi część ludzi ich domów.")
+    shown = _polish_entities_shown(text)
+    assert {"Serbowie", "Kosowo", "Szwedka", "Budowa"} <= set(shown), shown
+    assert not {"Serbów", "Kosów", "Szwedko", "Budowo"} & set(shown), shown
+
+
 @pytest.mark.parametrize(("language", "names", "expected"), [
     ("fr", ["Marine Le Pen", "Macron", "Marine", "France", "France Info", "France"],
      [("Marine Le Pen", [0, 2]), ("Macron", [1]), ("France", [3, 5]), ("France Info", [4])]),
