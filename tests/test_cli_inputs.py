@@ -302,8 +302,10 @@ def test_long_inputs_show_progress_in_a_terminal_only(tmp_path):
                                  text=True, timeout=300)
     assert in_terminal.returncode == 0, in_terminal.stdout
     assert "analysing paragraphs" in in_terminal.stdout
+    assert "reading the article" in in_terminal.stdout  # before the models load: a large page
     piped = run_plens("analyze", str(long_article), "--summary")
     assert piped.returncode == 0 and b"analysing paragraphs" not in piped.stderr
+    assert b"reading the article" not in piped.stderr
 
 
 @pytest.mark.parametrize("command", [[], ["analyze"], ["batch"], ["serve"]])

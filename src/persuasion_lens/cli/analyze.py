@@ -6,7 +6,7 @@ import json
 import math
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from enum import Enum
 from pathlib import Path
 
@@ -89,7 +89,8 @@ def analyze(
     if output is not None:
         _check_output(output, paths)
     single = len(paths) == 1
-    documents, read_failures = _each_or_skip(paths, _document_reader(paths), single)
+    with _reading_status(paths):
+        documents, read_failures = _each_or_skip(paths, _document_reader(paths), single)
     if not documents:
         fail("no article could be analysed")
     with error_console.status("loading the models…"):
@@ -109,6 +110,15 @@ def analyze(
     if failures:
         warn(f"{failures} of {len(paths)} inputs could not be analysed")
         raise typer.Exit(SOME_INPUTS_SKIPPED)
+
+
+def _reading_status(paths: list[str]) -> AbstractContextManager:
+    """A spinner while the inputs are read (a large HTML page can take trafilatura minutes);
+    none while standard input is read, where the user may be typing the article."""
+    if "-" in paths:
+        return nullcontext()
+    return error_console.status("reading the article…" if len(paths) == 1
+                                else f"reading {len(paths):,} articles…")
 
 
 def _document_reader(paths: list[str]) -> Callable[[str], Document]:
